@@ -1,0 +1,221 @@
+"""The one store contract. Both stores implement it and pass the same test suite.
+
+Every method is scoped to one workspace (except the workspace methods themselves) and runs in
+one store transaction: a method either applies all of its change or none of it. Rules the
+stores enforce inside that transaction, whatever the entry point:
+
+* no self-referral; no referral that would make a client its own ancestor (over every
+  recorded recommendation, primary or secondary), also under concurrent writers;
+* at most one primary source per client: the first recommendation recorded for a client is
+  its primary one, later ones are secondary; replacing the primary source is an explicit
+  re-attribution that is kept in the client's source history;
+* emails and external ids are unique per workspace; channel names are unique per workspace
+  (case-insensitively).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from referrals.model import (
+    Chain,
+    Channel,
+    ChannelInput,
+    ChannelPatch,
+    Client,
+    ClientInput,
+    ClientPatch,
+    ClientQuery,
+    Deal,
+    DealInput,
+    DealPatch,
+    DealQuery,
+    DeletePolicy,
+    Page,
+    Referral,
+    ReferralInput,
+    SourceChange,
+    SourceRef,
+    TreeNode,
+    Workspace,
+)
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """What a bulk write did, row by row in input order."""
+
+    created: int
+    updated: int
+    unchanged: int
+    ids: tuple[str, ...]
+
+
+class Store(abc.ABC):
+    """Storage of workspaces, clients, channels, referrals and deals."""
+
+    kind: str
+    max_depth: int
+
+    # -- lifecycle ---------------------------------------------------------------------
+    @abc.abstractmethod
+    def init_schema(self) -> int:
+        """Create or migrate constraints, indexes and tables idempotently; return the version."""
+
+    @abc.abstractmethod
+    def schema_version(self) -> int | None:
+        """The recorded schema version, or None for an uninitialised store."""
+
+    @abc.abstractmethod
+    def ping(self) -> None:
+        """Raise Unavailable unless the store answers a trivial query."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    @property
+    @abc.abstractmethod
+    def query_count(self) -> int:
+        """How many statements this store has sent so far (for tests of round trips)."""
+
+    # -- workspaces --------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_workspace(self, name: str) -> Workspace:
+        """Create an empty workspace."""
+
+    @abc.abstractmethod
+    def get_workspace(self, workspace_id: str) -> Workspace:
+        """Return a workspace or raise NotFound."""
+
+    @abc.abstractmethod
+    def list_workspaces(self) -> list[Workspace]:
+        """All workspaces, oldest first."""
+
+    # -- clients -----------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_client(self, ws: str, data: ClientInput) -> Client:
+        """Create a client; Conflict on a duplicate email or external id."""
+
+    @abc.abstractmethod
+    def get_client(self, ws: str, client_id: str) -> Client:
+        """Return a client or raise NotFound."""
+
+    @abc.abstractmethod
+    def update_client(self, ws: str, client_id: str, patch: ClientPatch) -> Client:
+        """Apply a patch; Conflict on a duplicate email or external id."""
+
+    @abc.abstractmethod
+    def delete_client(self, ws: str, client_id: str, policy: DeletePolicy = DeletePolicy.REFUSE) -> None:
+        """Delete a client and its recommendations, handling the clients it brought in by `policy`.
+
+        Refused (Conflict) while the client has deals, and under REFUSE while it is anyone's
+        source. RELINK hands each child to the deleted client's primary source (roots when it
+        has none); DETACH makes the children roots. No edge is ever left dangling.
+        """
+
+    @abc.abstractmethod
+    def list_clients(self, ws: str, query: ClientQuery) -> Page[Client]:
+        """Clients in creation order, filtered by `query` (text matches name or email)."""
+
+    @abc.abstractmethod
+    def upsert_clients(self, ws: str, rows: Sequence[ClientInput]) -> BulkResult:
+        """Create or replace clients keyed by external_id (required) in one transaction."""
+
+    # -- channels ----------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_channel(self, ws: str, data: ChannelInput) -> Channel:
+        """Create a channel; Conflict on a duplicate name or external id."""
+
+    @abc.abstractmethod
+    def get_channel(self, ws: str, channel_id: str) -> Channel:
+        """Return a channel or raise NotFound."""
+
+    @abc.abstractmethod
+    def update_channel(self, ws: str, channel_id: str, patch: ChannelPatch) -> Channel:
+        """Apply a patch to a channel."""
+
+    @abc.abstractmethod
+    def delete_channel(self, ws: str, channel_id: str) -> None:
+        """Delete a channel; Conflict while it is anyone's source."""
+
+    @abc.abstractmethod
+    def list_channels(self, ws: str, limit: int = 50, after: str | None = None) -> Page[Channel]:
+        """Channels in creation order."""
+
+    # -- deals -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_deal(self, ws: str, data: DealInput) -> Deal:
+        """Record a deal of an existing client."""
+
+    @abc.abstractmethod
+    def get_deal(self, ws: str, deal_id: str) -> Deal:
+        """Return a deal or raise NotFound."""
+
+    @abc.abstractmethod
+    def update_deal(self, ws: str, deal_id: str, patch: DealPatch) -> Deal:
+        """Apply a patch to a deal."""
+
+    @abc.abstractmethod
+    def delete_deal(self, ws: str, deal_id: str) -> None:
+        """Delete a deal."""
+
+    @abc.abstractmethod
+    def list_deals(self, ws: str, query: DealQuery) -> Page[Deal]:
+        """Deals in creation order, filtered by client and closing date."""
+
+    @abc.abstractmethod
+    def upsert_deals(self, ws: str, rows: Sequence[DealInput]) -> BulkResult:
+        """Create or replace deals keyed by external_id (required) in one transaction."""
+
+    # -- referrals ---------------------------------------------------------------------
+    @abc.abstractmethod
+    def record_referral(self, ws: str, data: ReferralInput) -> Referral:
+        """Record "source recommended client": primary when the client has no source yet."""
+
+    @abc.abstractmethod
+    def reattribute(self, ws: str, data: ReferralInput, reason: str | None = None) -> Referral:
+        """Make `data.source` the client's primary source, keeping the change in history.
+
+        An existing recommendation by that source is promoted; otherwise it is recorded.
+        The previous primary recommendation stays recorded as a secondary one.
+        """
+
+    @abc.abstractmethod
+    def get_referral(self, ws: str, referral_id: str) -> Referral:
+        """Return a referral or raise NotFound."""
+
+    @abc.abstractmethod
+    def list_referrals(
+        self, ws: str, client_id: str | None = None, source: SourceRef | None = None
+    ) -> list[Referral]:
+        """Referrals of one client and/or from one source (all when neither), oldest first."""
+
+    @abc.abstractmethod
+    def delete_referral(self, ws: str, referral_id: str) -> None:
+        """Delete a recommendation; deleting a primary one leaves the client without a source."""
+
+    @abc.abstractmethod
+    def source_history(self, ws: str, client_id: str) -> list[SourceChange]:
+        """Every explicit change of a client's primary source, oldest first."""
+
+    @abc.abstractmethod
+    def add_referrals(self, ws: str, rows: Sequence[ReferralInput]) -> BulkResult:
+        """Record many referrals in one transaction, all or nothing.
+
+        Rows are applied in order with the rules of record_referral; a row equal to a stored
+        recommendation (same source and client) is unchanged. Invalid names the row.
+        """
+
+    # -- traversals (one query each) -----------------------------------------------------
+    @abc.abstractmethod
+    def chain(self, ws: str, client_id: str, depth: int | None = None) -> Chain:
+        """The client's primary sources, nearest first, at most `depth` levels (one query)."""
+
+    @abc.abstractmethod
+    def tree(self, ws: str, root: SourceRef, depth: int | None = None) -> list[TreeNode]:
+        """Everything `root` brought in through primary sources, by level (one query)."""

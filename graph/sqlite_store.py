@@ -1,0 +1,1087 @@
+"""The embedded default store: one SQLite file (WAL, foreign keys on), no server needed.
+
+Writes take SQLite's write lock up front (BEGIN IMMEDIATE), so integrity checks and the
+write they guard see the same data even with many threads or processes. Chains and trees
+are one recursive CTE each.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from graph.contract import SCHEMA_VERSION, BulkResult, Store
+from referrals import clock
+from referrals.config import DEFAULT_DEPTH, resolve_depth
+from referrals.errors import Conflict, Invalid, NotFound, Unavailable
+from referrals.ids import new_id
+from referrals.model import (
+    Chain,
+    ChainStep,
+    Channel,
+    ChannelInput,
+    ChannelKind,
+    ChannelPatch,
+    Client,
+    ClientInput,
+    ClientPatch,
+    ClientQuery,
+    ClientStatus,
+    Deal,
+    DealInput,
+    DealPatch,
+    DealQuery,
+    DeletePolicy,
+    Page,
+    Referral,
+    ReferralInput,
+    SourceChange,
+    SourceKind,
+    SourceRef,
+    TreeNode,
+    Workspace,
+    name_key,
+)
+from referrals.money import Money
+from referrals.rules import Edge, ReferralGraph, cycle_conflict
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE workspaces (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL
+    );
+    CREATE TABLE clients (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+        id TEXT NOT NULL,
+        name TEXT NOT NULL, name_key TEXT NOT NULL,
+        email TEXT, status TEXT NOT NULL, tags TEXT NOT NULL DEFAULT '[]',
+        external_id TEXT, notes TEXT, acquired_on TEXT,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, id),
+        CONSTRAINT client_email UNIQUE (workspace_id, email),
+        CONSTRAINT client_external_id UNIQUE (workspace_id, external_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE channels (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+        id TEXT NOT NULL,
+        name TEXT NOT NULL, name_key TEXT NOT NULL, kind TEXT NOT NULL,
+        url TEXT, external_id TEXT, notes TEXT,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, id),
+        CONSTRAINT channel_name UNIQUE (workspace_id, name_key),
+        CONSTRAINT channel_external_id UNIQUE (workspace_id, external_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE referrals (
+        workspace_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        source_kind TEXT NOT NULL CHECK (source_kind IN ('client', 'channel')),
+        source_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        referred_on TEXT NOT NULL, note TEXT,
+        is_primary INTEGER NOT NULL CHECK (is_primary IN (0, 1)),
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, id),
+        FOREIGN KEY (workspace_id, client_id) REFERENCES clients(workspace_id, id),
+        CONSTRAINT referral_pair UNIQUE (workspace_id, source_kind, source_id, client_id),
+        CHECK (NOT (source_kind = 'client' AND source_id = client_id))
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX referral_one_primary ON referrals(workspace_id, client_id) WHERE is_primary = 1;
+    CREATE INDEX referral_by_client ON referrals(workspace_id, client_id, is_primary);
+    CREATE INDEX referral_by_source ON referrals(workspace_id, source_kind, source_id, is_primary);
+    CREATE TABLE source_changes (
+        workspace_id TEXT NOT NULL, seq INTEGER NOT NULL, client_id TEXT NOT NULL,
+        previous_kind TEXT, previous_id TEXT, previous_referral_id TEXT,
+        current_kind TEXT, current_id TEXT, referral_id TEXT,
+        reason TEXT, changed_at TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, client_id, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE deals (
+        workspace_id TEXT NOT NULL,
+        id TEXT NOT NULL, client_id TEXT NOT NULL,
+        amount_minor INTEGER NOT NULL, currency TEXT NOT NULL, closed_on TEXT NOT NULL,
+        title TEXT, external_id TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, id),
+        FOREIGN KEY (workspace_id, client_id) REFERENCES clients(workspace_id, id),
+        CONSTRAINT deal_external_id UNIQUE (workspace_id, external_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX deal_by_date ON deals(workspace_id, closed_on);
+    CREATE INDEX deal_by_client ON deals(workspace_id, client_id);
+    """,
+}
+
+# Which field a failed UNIQUE constraint speaks of, by the columns SQLite names.
+_UNIQUE_FIELDS = {
+    "clients.workspace_id, clients.email": ("email", "another client already has this email"),
+    "clients.workspace_id, clients.external_id": ("external_id", "another client has this external id"),
+    "channels.workspace_id, channels.name_key": ("name", "another channel already has this name"),
+    "channels.workspace_id, channels.external_id": ("external_id", "another channel has this external id"),
+    "deals.workspace_id, deals.external_id": ("external_id", "another deal has this external id"),
+    "referrals.workspace_id, referrals.client_id": ("client_id", "the client already has a primary source"),
+    "referrals.workspace_id, referrals.source_kind, referrals.source_id, referrals.client_id": (
+        "source_id",
+        "this source already recommended this client",
+    ),
+}
+
+_CLIENT_COLS = "id, name, email, status, tags, external_id, notes, acquired_on, created_at, updated_at"
+_CHANNEL_COLS = "id, name, kind, url, external_id, notes, created_at, updated_at"
+_DEAL_COLS = "id, client_id, amount_minor, currency, closed_on, title, external_id, created_at, updated_at"
+_REFERRAL_COLS = "id, source_kind, source_id, client_id, referred_on, note, is_primary, created_at"
+
+
+def _ts(value: datetime) -> str:
+    return value.isoformat(timespec="microseconds")
+
+
+def _d(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _client(row: sqlite3.Row) -> Client:
+    return Client(
+        id=row["id"],
+        name=row["name"],
+        email=row["email"],
+        status=ClientStatus(row["status"]),
+        tags=tuple(json.loads(row["tags"])),
+        external_id=row["external_id"],
+        notes=row["notes"],
+        acquired_on=date.fromisoformat(row["acquired_on"]) if row["acquired_on"] else None,
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+def _channel(row: sqlite3.Row) -> Channel:
+    return Channel(
+        id=row["id"],
+        name=row["name"],
+        kind=ChannelKind(row["kind"]),
+        url=row["url"],
+        external_id=row["external_id"],
+        notes=row["notes"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+def _deal(row: sqlite3.Row) -> Deal:
+    return Deal(
+        id=row["id"],
+        client_id=row["client_id"],
+        amount=Money(row["amount_minor"], row["currency"]),
+        closed_on=date.fromisoformat(row["closed_on"]),
+        title=row["title"],
+        external_id=row["external_id"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+def _referral(row: sqlite3.Row) -> Referral:
+    return Referral(
+        id=row["id"],
+        source=SourceRef(SourceKind(row["source_kind"]), row["source_id"]),
+        client_id=row["client_id"],
+        referred_on=date.fromisoformat(row["referred_on"]),
+        note=row["note"],
+        primary=bool(row["is_primary"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+    )
+
+
+def _client_params(ws: str, cid: str, c: ClientInput | Client, created: str, updated: str) -> dict[str, Any]:
+    return {
+        "ws": ws,
+        "id": cid,
+        "name": c.name,
+        "name_key": name_key(c.name),
+        "email": c.email,
+        "status": c.status.value,
+        "tags": json.dumps(list(c.tags)),
+        "external_id": c.external_id,
+        "notes": c.notes,
+        "acquired_on": _d(c.acquired_on),
+        "created_at": created,
+        "updated_at": updated,
+    }
+
+
+def _page(items: list[Any], limit: int) -> Page[Any]:
+    if len(items) > limit:
+        return Page(tuple(items[:limit]), items[limit - 1].id)
+    return Page(tuple(items), None)
+
+
+class SqliteStore(Store):
+    """Store backed by one SQLite database file."""
+
+    kind = "sqlite"
+
+    def __init__(self, path: str | Path, max_depth: int = DEFAULT_DEPTH) -> None:
+        self.path = Path(path)
+        self.max_depth = max_depth
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._counter = itertools.count()
+        self._sent = 0
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({str(self.path)!r})"
+
+    # -- plumbing -----------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA busy_timeout = 30000")
+            except (sqlite3.Error, OSError) as e:
+                raise Unavailable(f"cannot open the database file {str(self.path)!r}: {e}") from e
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def _run(self, conn: sqlite3.Connection, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        with self._lock:
+            self._sent += 1
+        return conn.execute(sql, params)
+
+    def _many(self, conn: sqlite3.Connection, sql: str, rows: Sequence[Any]) -> None:
+        with self._lock:
+            self._sent += 1
+        conn.executemany(sql, rows)
+
+    @property
+    def query_count(self) -> int:
+        """Statements sent so far."""
+        return self._sent
+
+    @contextmanager
+    def _tx(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        except sqlite3.OperationalError as e:
+            raise Unavailable(f"the database is busy or unreadable: {e}") from e
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        try:
+            conn.commit()
+        except sqlite3.IntegrityError as e:
+            conn.rollback()
+            raise self._conflict(e) from e
+
+    @staticmethod
+    def _conflict(e: sqlite3.IntegrityError) -> Exception:
+        text = str(e)
+        for cols, (field, reason) in _UNIQUE_FIELDS.items():
+            if text.endswith(cols):
+                return Conflict(field, reason)
+        return Conflict("id", f"the change breaks an integrity rule ({text})")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        try:
+            with self._tx(write=True) as conn:
+                yield conn
+        except sqlite3.IntegrityError as e:
+            raise self._conflict(e) from e
+
+    def close(self) -> None:
+        """Close every connection this store opened."""
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    # -- schema ------------------------------------------------------------------------
+    def schema_version(self) -> int | None:
+        """The version recorded by init_schema, or None."""
+        conn = self._conn()
+        has_meta = self._run(
+            conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        ).fetchone()
+        if not has_meta:
+            return None
+        row = self._run(conn, "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row["value"]) if row else None
+
+    def init_schema(self) -> int:
+        """Apply every migration above the recorded version, each in its own transaction."""
+        with self._write() as conn:
+            current = self.schema_version() or 0
+            for version in sorted(v for v in _MIGRATIONS if v > current):
+                for statement in _MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        self._run(conn, statement)
+                self._run(
+                    conn,
+                    "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (str(version),),
+                )
+        return SCHEMA_VERSION
+
+    def ping(self) -> None:
+        """Run a trivial query."""
+        try:
+            self._run(self._conn(), "SELECT 1").fetchone()
+        except sqlite3.Error as e:
+            raise Unavailable(str(e)) from e
+
+    # -- workspaces ----------------------------------------------------------------------
+    def create_workspace(self, name: str) -> Workspace:
+        """Create an empty workspace."""
+        ws = Workspace(new_id("workspace"), name, clock.now())
+        with self._write() as conn:
+            self._run(
+                conn,
+                "INSERT INTO workspaces(id, name, created_at) VALUES (?, ?, ?)",
+                (ws.id, ws.name, _ts(ws.created_at)),
+            )
+        return ws
+
+    def get_workspace(self, workspace_id: str) -> Workspace:
+        """One workspace or NotFound."""
+        row = self._run(
+            self._conn(), "SELECT id, name, created_at FROM workspaces WHERE id = ?", (workspace_id,)
+        ).fetchone()
+        if not row:
+            raise NotFound("workspace", workspace_id)
+        return Workspace(row["id"], row["name"], datetime.fromisoformat(row["created_at"]))
+
+    def list_workspaces(self) -> list[Workspace]:
+        """All workspaces, oldest first."""
+        rows = self._run(self._conn(), "SELECT id, name, created_at FROM workspaces ORDER BY id").fetchall()
+        return [Workspace(r["id"], r["name"], datetime.fromisoformat(r["created_at"])) for r in rows]
+
+    def _require_workspace(self, conn: sqlite3.Connection, ws: str) -> None:
+        if not self._run(conn, "SELECT 1 FROM workspaces WHERE id = ?", (ws,)).fetchone():
+            raise NotFound("workspace", ws, field="workspace")
+
+    # -- clients -------------------------------------------------------------------------
+    def _get_client(self, conn: sqlite3.Connection, ws: str, client_id: str, field: str = "id") -> Client:
+        row = self._run(
+            conn, f"SELECT {_CLIENT_COLS} FROM clients WHERE workspace_id = ? AND id = ?", (ws, client_id)
+        ).fetchone()
+        if not row:
+            raise NotFound("client", client_id, field=field)
+        return _client(row)
+
+    def create_client(self, ws: str, data: ClientInput) -> Client:
+        """Insert a client."""
+        now = clock.now()
+        cid = new_id("client")
+        with self._write() as conn:
+            self._require_workspace(conn, ws)
+            self._insert_client(conn, ws, cid, data, _ts(now), _ts(now))
+        return Client(cid, data.name, data.email, data.status, data.tags, data.external_id, data.notes,
+                      data.acquired_on, now, now)
+
+    def _insert_client(
+        self, conn: sqlite3.Connection, ws: str, cid: str, data: ClientInput | Client, created: str, updated: str
+    ) -> None:
+        self._run(
+            conn,
+            "INSERT INTO clients(workspace_id, id, name, name_key, email, status, tags, external_id, notes,"
+            " acquired_on, created_at, updated_at) VALUES (:ws, :id, :name, :name_key, :email, :status,"
+            " :tags, :external_id, :notes, :acquired_on, :created_at, :updated_at)",
+            _client_params(ws, cid, data, created, updated),
+        )
+
+    def get_client(self, ws: str, client_id: str) -> Client:
+        """One client or NotFound."""
+        return self._get_client(self._conn(), ws, client_id)
+
+    def update_client(self, ws: str, client_id: str, patch: ClientPatch) -> Client:
+        """Read, patch and write back in one write transaction."""
+        with self._write() as conn:
+            updated = patch.apply(self._get_client(conn, ws, client_id), clock.now())
+            self._run(
+                conn,
+                "UPDATE clients SET name = :name, name_key = :name_key, email = :email, status = :status,"
+                " tags = :tags, external_id = :external_id, notes = :notes, acquired_on = :acquired_on,"
+                " updated_at = :updated_at WHERE workspace_id = :ws AND id = :id",
+                _client_params(ws, client_id, updated, _ts(updated.created_at), _ts(updated.updated_at)),
+            )
+        return updated
+
+    def delete_client(self, ws: str, client_id: str, policy: DeletePolicy = DeletePolicy.REFUSE) -> None:
+        """Delete a client, handling its downline by `policy`."""
+        with self._write() as conn:
+            self._get_client(conn, ws, client_id)
+            deals = self._run(
+                conn, "SELECT count(*) FROM deals WHERE workspace_id = ? AND client_id = ?", (ws, client_id)
+            ).fetchone()[0]
+            if deals:
+                raise Conflict("id", f"the client has {deals} deal(s); delete or move them first")
+            children = [
+                _referral(r)
+                for r in self._run(
+                    conn,
+                    f"SELECT {_REFERRAL_COLS} FROM referrals WHERE workspace_id = ? AND source_kind = 'client'"
+                    " AND source_id = ? AND is_primary = 1 ORDER BY id",
+                    (ws, client_id),
+                )
+            ]
+            if children and policy is DeletePolicy.REFUSE:
+                raise Conflict(
+                    "policy",
+                    f"the client brought in {len(children)} client(s); choose relink or detach for them",
+                )
+            parent = self._primary(conn, ws, client_id)
+            now = clock.now()
+            reason = f"source {client_id} deleted ({policy.value})"
+            for child in children:
+                self._run(
+                    conn, "DELETE FROM referrals WHERE workspace_id = ? AND id = ?", (ws, child.id)
+                )
+                new: Referral | None = None
+                if policy is DeletePolicy.RELINK and parent is not None:
+                    new = self._attach_primary(
+                        conn, ws, ReferralInput(parent.source, child.client_id, child.referred_on, child.note), now
+                    )
+                self._log_change(conn, ws, child.client_id, child, new, reason, now)
+            self._run(
+                conn,
+                "DELETE FROM referrals WHERE workspace_id = ? AND (client_id = ? OR"
+                " (source_kind = 'client' AND source_id = ?))",
+                (ws, client_id, client_id),
+            )
+            self._run(conn, "DELETE FROM source_changes WHERE workspace_id = ? AND client_id = ?", (ws, client_id))
+            self._run(conn, "DELETE FROM clients WHERE workspace_id = ? AND id = ?", (ws, client_id))
+
+    def list_clients(self, ws: str, query: ClientQuery) -> Page[Client]:
+        """Filtered clients in creation order."""
+        rows = self._run(
+            self._conn(),
+            f"SELECT {_CLIENT_COLS} FROM clients c WHERE workspace_id = :ws AND id > :after"
+            " AND (:text IS NULL OR instr(name_key, :text) > 0 OR instr(coalesce(email, ''), :text) > 0)"
+            " AND (:tag IS NULL OR EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = :tag))"
+            " AND (:status IS NULL OR status = :status)"
+            " AND (:acq_from IS NULL OR acquired_on >= :acq_from)"
+            " AND (:acq_to IS NULL OR acquired_on <= :acq_to)"
+            " ORDER BY id LIMIT :limit",
+            {
+                "ws": ws,
+                "after": query.after or "",
+                "text": name_key(query.text) if query.text else None,
+                "tag": query.tag.strip().lower() if query.tag else None,
+                "status": query.status.value if query.status else None,
+                "acq_from": _d(query.acquired_from),
+                "acq_to": _d(query.acquired_to),
+                "limit": query.limit + 1,
+            },
+        ).fetchall()
+        return _page([_client(r) for r in rows], query.limit)
+
+    def upsert_clients(self, ws: str, rows: Sequence[ClientInput]) -> BulkResult:
+        """Insert or replace by external id, all in one transaction."""
+        _require_external_ids(rows)
+        now = _ts(clock.now())
+        with self._write() as conn:
+            self._require_workspace(conn, ws)
+            existing = {
+                r["external_id"]: _client(r)
+                for r in self._run(
+                    conn,
+                    f"SELECT {_CLIENT_COLS} FROM clients WHERE workspace_id = ? AND external_id IN"
+                    " (SELECT value FROM json_each(?))",
+                    (ws, json.dumps([r.external_id for r in rows])),
+                )
+            }
+            params, ids, created, updated, unchanged = [], [], 0, 0, 0
+            for row in rows:
+                old = existing.get(row.external_id)
+                if old is None:
+                    cid = new_id("client")
+                    created += 1
+                    params.append(_client_params(ws, cid, row, now, now))
+                elif _same_client(old, row):
+                    cid = old.id
+                    unchanged += 1
+                else:
+                    cid = old.id
+                    updated += 1
+                    params.append(_client_params(ws, cid, row, _ts(old.created_at), now))
+                existing.setdefault(row.external_id, _client_from_input(cid, row, now))
+                ids.append(cid)
+            self._many(
+                conn,
+                "INSERT INTO clients(workspace_id, id, name, name_key, email, status, tags, external_id,"
+                " notes, acquired_on, created_at, updated_at) VALUES (:ws, :id, :name, :name_key, :email,"
+                " :status, :tags, :external_id, :notes, :acquired_on, :created_at, :updated_at)"
+                " ON CONFLICT(workspace_id, id) DO UPDATE SET name = excluded.name,"
+                " name_key = excluded.name_key, email = excluded.email, status = excluded.status,"
+                " tags = excluded.tags, notes = excluded.notes, acquired_on = excluded.acquired_on,"
+                " updated_at = excluded.updated_at",
+                params,
+            )
+        return BulkResult(created, updated, unchanged, tuple(ids))
+
+    # -- channels ------------------------------------------------------------------------
+    def _get_channel(self, conn: sqlite3.Connection, ws: str, channel_id: str, field: str = "id") -> Channel:
+        row = self._run(
+            conn, f"SELECT {_CHANNEL_COLS} FROM channels WHERE workspace_id = ? AND id = ?", (ws, channel_id)
+        ).fetchone()
+        if not row:
+            raise NotFound("channel", channel_id, field=field)
+        return _channel(row)
+
+    def _write_channel(self, conn: sqlite3.Connection, ws: str, ch: Channel, insert: bool) -> None:
+        params = {
+            "ws": ws,
+            "id": ch.id,
+            "name": ch.name,
+            "name_key": name_key(ch.name),
+            "kind": ch.kind.value,
+            "url": ch.url,
+            "external_id": ch.external_id,
+            "notes": ch.notes,
+            "created_at": _ts(ch.created_at),
+            "updated_at": _ts(ch.updated_at),
+        }
+        if insert:
+            sql = (
+                "INSERT INTO channels(workspace_id, id, name, name_key, kind, url, external_id, notes,"
+                " created_at, updated_at) VALUES (:ws, :id, :name, :name_key, :kind, :url, :external_id,"
+                " :notes, :created_at, :updated_at)"
+            )
+        else:
+            sql = (
+                "UPDATE channels SET name = :name, name_key = :name_key, kind = :kind, url = :url,"
+                " external_id = :external_id, notes = :notes, updated_at = :updated_at"
+                " WHERE workspace_id = :ws AND id = :id"
+            )
+        self._run(conn, sql, params)
+
+    def create_channel(self, ws: str, data: ChannelInput) -> Channel:
+        """Insert a channel."""
+        now = clock.now()
+        ch = Channel(new_id("channel"), data.name, data.kind, data.url, data.external_id, data.notes, now, now)
+        with self._write() as conn:
+            self._require_workspace(conn, ws)
+            self._write_channel(conn, ws, ch, insert=True)
+        return ch
+
+    def get_channel(self, ws: str, channel_id: str) -> Channel:
+        """One channel or NotFound."""
+        return self._get_channel(self._conn(), ws, channel_id)
+
+    def update_channel(self, ws: str, channel_id: str, patch: ChannelPatch) -> Channel:
+        """Read, patch and write back."""
+        with self._write() as conn:
+            ch = patch.apply(self._get_channel(conn, ws, channel_id), clock.now())
+            self._write_channel(conn, ws, ch, insert=False)
+        return ch
+
+    def delete_channel(self, ws: str, channel_id: str) -> None:
+        """Delete a channel that recommended no one."""
+        with self._write() as conn:
+            self._get_channel(conn, ws, channel_id)
+            used = self._run(
+                conn,
+                "SELECT count(*) FROM referrals WHERE workspace_id = ? AND source_kind = 'channel'"
+                " AND source_id = ?",
+                (ws, channel_id),
+            ).fetchone()[0]
+            if used:
+                raise Conflict("id", f"the channel is the source of {used} referral(s); delete those first")
+            self._run(conn, "DELETE FROM channels WHERE workspace_id = ? AND id = ?", (ws, channel_id))
+
+    def list_channels(self, ws: str, limit: int = 50, after: str | None = None) -> Page[Channel]:
+        """Channels in creation order."""
+        ClientQuery(limit=limit)  # same paging rules
+        rows = self._run(
+            self._conn(),
+            f"SELECT {_CHANNEL_COLS} FROM channels WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT ?",
+            (ws, after or "", limit + 1),
+        ).fetchall()
+        return _page([_channel(r) for r in rows], limit)
+
+    # -- deals ---------------------------------------------------------------------------
+    def _get_deal(self, conn: sqlite3.Connection, ws: str, deal_id: str) -> Deal:
+        row = self._run(
+            conn, f"SELECT {_DEAL_COLS} FROM deals WHERE workspace_id = ? AND id = ?", (ws, deal_id)
+        ).fetchone()
+        if not row:
+            raise NotFound("deal", deal_id)
+        return _deal(row)
+
+    @staticmethod
+    def _deal_params(ws: str, d: Deal) -> dict[str, Any]:
+        return {
+            "ws": ws,
+            "id": d.id,
+            "client_id": d.client_id,
+            "amount_minor": d.amount.minor,
+            "currency": d.amount.currency,
+            "closed_on": d.closed_on.isoformat(),
+            "title": d.title,
+            "external_id": d.external_id,
+            "created_at": _ts(d.created_at),
+            "updated_at": _ts(d.updated_at),
+        }
+
+    _DEAL_INSERT = (
+        "INSERT INTO deals(workspace_id, id, client_id, amount_minor, currency, closed_on, title,"
+        " external_id, created_at, updated_at) VALUES (:ws, :id, :client_id, :amount_minor, :currency,"
+        " :closed_on, :title, :external_id, :created_at, :updated_at)"
+    )
+
+    def create_deal(self, ws: str, data: DealInput) -> Deal:
+        """Insert a deal of an existing client."""
+        now = clock.now()
+        deal = Deal(new_id("deal"), data.client_id, data.amount, data.closed_on, data.title, data.external_id,
+                    now, now)
+        with self._write() as conn:
+            self._require_workspace(conn, ws)
+            self._get_client(conn, ws, data.client_id, field="client_id")
+            self._run(conn, self._DEAL_INSERT, self._deal_params(ws, deal))
+        return deal
+
+    def get_deal(self, ws: str, deal_id: str) -> Deal:
+        """One deal or NotFound."""
+        return self._get_deal(self._conn(), ws, deal_id)
+
+    def update_deal(self, ws: str, deal_id: str, patch: DealPatch) -> Deal:
+        """Read, patch and write back."""
+        with self._write() as conn:
+            deal = patch.apply(self._get_deal(conn, ws, deal_id), clock.now())
+            self._run(
+                conn,
+                "UPDATE deals SET amount_minor = :amount_minor, currency = :currency, closed_on = :closed_on,"
+                " title = :title, external_id = :external_id, updated_at = :updated_at"
+                " WHERE workspace_id = :ws AND id = :id",
+                self._deal_params(ws, deal),
+            )
+        return deal
+
+    def delete_deal(self, ws: str, deal_id: str) -> None:
+        """Delete a deal."""
+        with self._write() as conn:
+            self._get_deal(conn, ws, deal_id)
+            self._run(conn, "DELETE FROM deals WHERE workspace_id = ? AND id = ?", (ws, deal_id))
+
+    def list_deals(self, ws: str, query: DealQuery) -> Page[Deal]:
+        """Filtered deals in creation order."""
+        rows = self._run(
+            self._conn(),
+            f"SELECT {_DEAL_COLS} FROM deals WHERE workspace_id = :ws AND id > :after"
+            " AND (:client IS NULL OR client_id = :client)"
+            " AND (:from IS NULL OR closed_on >= :from) AND (:to IS NULL OR closed_on <= :to)"
+            " ORDER BY id LIMIT :limit",
+            {
+                "ws": ws,
+                "after": query.after or "",
+                "client": query.client_id,
+                "from": _d(query.closed_from),
+                "to": _d(query.closed_to),
+                "limit": query.limit + 1,
+            },
+        ).fetchall()
+        return _page([_deal(r) for r in rows], query.limit)
+
+    def upsert_deals(self, ws: str, rows: Sequence[DealInput]) -> BulkResult:
+        """Insert or replace deals by external id, all in one transaction."""
+        _require_external_ids(rows)
+        now = clock.now()
+        with self._write() as conn:
+            self._require_workspace(conn, ws)
+            known = {
+                r["id"]
+                for r in self._run(
+                    conn,
+                    "SELECT id FROM clients WHERE workspace_id = ? AND id IN (SELECT value FROM json_each(?))",
+                    (ws, json.dumps(sorted({r.client_id for r in rows}))),
+                )
+            }
+            missing = [i for i, r in enumerate(rows) if r.client_id not in known]
+            if missing:
+                from referrals.errors import FieldError
+
+                raise Invalid(
+                    [FieldError(f"rows[{i}].client_id", f"no client with id {rows[i].client_id!r}") for i in missing]
+                )
+            existing = {
+                r["external_id"]: _deal(r)
+                for r in self._run(
+                    conn,
+                    f"SELECT {_DEAL_COLS} FROM deals WHERE workspace_id = ? AND external_id IN"
+                    " (SELECT value FROM json_each(?))",
+                    (ws, json.dumps([r.external_id for r in rows])),
+                )
+            }
+            params, ids, created, updated, unchanged = [], [], 0, 0, 0
+            for row in rows:
+                old = existing.get(row.external_id)
+                deal = Deal(old.id if old else new_id("deal"), row.client_id, row.amount, row.closed_on,
+                            row.title, row.external_id, old.created_at if old else now, now)
+                if old is None:
+                    created += 1
+                    params.append(self._deal_params(ws, deal))
+                elif _same_deal(old, deal):
+                    unchanged += 1
+                else:
+                    updated += 1
+                    params.append(self._deal_params(ws, deal))
+                existing.setdefault(row.external_id, deal)
+                ids.append(deal.id)
+            self._many(
+                conn,
+                self._DEAL_INSERT + " ON CONFLICT(workspace_id, id) DO UPDATE SET client_id = excluded.client_id,"
+                " amount_minor = excluded.amount_minor, currency = excluded.currency,"
+                " closed_on = excluded.closed_on, title = excluded.title, updated_at = excluded.updated_at",
+                params,
+            )
+        return BulkResult(created, updated, unchanged, tuple(ids))
+
+    # -- referrals -----------------------------------------------------------------------
+    def _require_source(self, conn: sqlite3.Connection, ws: str, source: SourceRef) -> None:
+        if source.kind is SourceKind.CLIENT:
+            self._get_client(conn, ws, source.id, field="source_id")
+        else:
+            self._get_channel(conn, ws, source.id, field="source_id")
+
+    def _primary(self, conn: sqlite3.Connection, ws: str, client_id: str) -> Referral | None:
+        row = self._run(
+            conn,
+            f"SELECT {_REFERRAL_COLS} FROM referrals WHERE workspace_id = ? AND client_id = ? AND is_primary = 1",
+            (ws, client_id),
+        ).fetchone()
+        return _referral(row) if row else None
+
+    def _pair(self, conn: sqlite3.Connection, ws: str, source: SourceRef, client_id: str) -> Referral | None:
+        row = self._run(
+            conn,
+            f"SELECT {_REFERRAL_COLS} FROM referrals WHERE workspace_id = ? AND source_kind = ?"
+            " AND source_id = ? AND client_id = ?",
+            (ws, source.kind.value, source.id, client_id),
+        ).fetchone()
+        return _referral(row) if row else None
+
+    def _would_cycle(self, conn: sqlite3.Connection, ws: str, source: SourceRef, client_id: str) -> bool:
+        """True when client_id is source itself or one of its ancestors (over every recommendation)."""
+        if source.kind is not SourceKind.CLIENT:
+            return False
+        row = self._run(
+            conn,
+            "WITH RECURSIVE up(id) AS (SELECT :source UNION SELECT r.source_id FROM referrals r JOIN up"
+            " ON r.workspace_id = :ws AND r.client_id = up.id AND r.source_kind = 'client')"
+            " SELECT EXISTS (SELECT 1 FROM up WHERE id = :client)",
+            {"ws": ws, "source": source.id, "client": client_id},
+        ).fetchone()
+        return bool(row[0])
+
+    def _check_new(self, conn: sqlite3.Connection, ws: str, data: ReferralInput) -> None:
+        self._require_workspace(conn, ws)
+        self._get_client(conn, ws, data.client_id, field="client_id")
+        self._require_source(conn, ws, data.source)
+        if self._would_cycle(conn, ws, data.source, data.client_id):
+            raise cycle_conflict(data.source.id, data.client_id)
+
+    def _insert_referral(
+        self, conn: sqlite3.Connection, ws: str, data: ReferralInput, primary: bool, now: datetime
+    ) -> Referral:
+        ref = Referral(new_id("referral"), data.source, data.client_id, data.referred_on, data.note, primary, now)
+        self._run(
+            conn,
+            "INSERT INTO referrals(workspace_id, id, source_kind, source_id, client_id, referred_on, note,"
+            " is_primary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (ws, ref.id, ref.source.kind.value, ref.source.id, ref.client_id, ref.referred_on.isoformat(),
+             ref.note, int(primary), _ts(now)),
+        )
+        return ref
+
+    def _attach_primary(self, conn: sqlite3.Connection, ws: str, data: ReferralInput, now: datetime) -> Referral:
+        """Make data.source the primary source of a client that has none right now."""
+        existing = self._pair(conn, ws, data.source, data.client_id)
+        if existing is None:
+            return self._insert_referral(conn, ws, data, True, now)
+        self._run(conn, "UPDATE referrals SET is_primary = 1 WHERE workspace_id = ? AND id = ?", (ws, existing.id))
+        return Referral(existing.id, existing.source, existing.client_id, existing.referred_on, existing.note,
+                        True, existing.created_at)
+
+    def _log_change(
+        self,
+        conn: sqlite3.Connection,
+        ws: str,
+        client_id: str,
+        previous: Referral | None,
+        current: Referral | None,
+        reason: str | None,
+        now: datetime,
+    ) -> None:
+        self._run(
+            conn,
+            "INSERT INTO source_changes(workspace_id, seq, client_id, previous_kind, previous_id,"
+            " previous_referral_id, current_kind, current_id, referral_id, reason, changed_at)"
+            " VALUES (:ws, (SELECT coalesce(max(seq), 0) + 1 FROM source_changes WHERE workspace_id = :ws"
+            " AND client_id = :client), :client, :pk, :pid, :prid, :ck, :cid, :crid, :reason, :at)",
+            {
+                "ws": ws,
+                "client": client_id,
+                "pk": previous.source.kind.value if previous else None,
+                "pid": previous.source.id if previous else None,
+                "prid": previous.id if previous else None,
+                "ck": current.source.kind.value if current else None,
+                "cid": current.source.id if current else None,
+                "crid": current.id if current else None,
+                "reason": reason,
+                "at": _ts(now),
+            },
+        )
+
+    def record_referral(self, ws: str, data: ReferralInput) -> Referral:
+        """Record a recommendation; primary when the client has no source yet."""
+        with self._write() as conn:
+            self._check_new(conn, ws, data)
+            if self._pair(conn, ws, data.source, data.client_id):
+                raise Conflict("source_id", "this source already recommended this client")
+            primary = self._primary(conn, ws, data.client_id) is None
+            return self._insert_referral(conn, ws, data, primary, clock.now())
+
+    def reattribute(self, ws: str, data: ReferralInput, reason: str | None = None) -> Referral:
+        """Replace the client's primary source and log the change."""
+        with self._write() as conn:
+            self._check_new(conn, ws, data)
+            previous = self._primary(conn, ws, data.client_id)
+            if previous is not None and previous.source == data.source:
+                return previous
+            if previous is not None:
+                self._run(
+                    conn, "UPDATE referrals SET is_primary = 0 WHERE workspace_id = ? AND id = ?", (ws, previous.id)
+                )
+            now = clock.now()
+            current = self._attach_primary(conn, ws, data, now)
+            self._log_change(conn, ws, data.client_id, previous, current, reason, now)
+            return current
+
+    def get_referral(self, ws: str, referral_id: str) -> Referral:
+        """One referral or NotFound."""
+        row = self._run(
+            self._conn(),
+            f"SELECT {_REFERRAL_COLS} FROM referrals WHERE workspace_id = ? AND id = ?",
+            (ws, referral_id),
+        ).fetchone()
+        if not row:
+            raise NotFound("referral", referral_id)
+        return _referral(row)
+
+    def list_referrals(
+        self, ws: str, client_id: str | None = None, source: SourceRef | None = None
+    ) -> list[Referral]:
+        """Referrals filtered by client and/or source, oldest first."""
+        rows = self._run(
+            self._conn(),
+            f"SELECT {_REFERRAL_COLS} FROM referrals WHERE workspace_id = :ws"
+            " AND (:client IS NULL OR client_id = :client)"
+            " AND (:sk IS NULL OR (source_kind = :sk AND source_id = :sid)) ORDER BY id",
+            {
+                "ws": ws,
+                "client": client_id,
+                "sk": source.kind.value if source else None,
+                "sid": source.id if source else None,
+            },
+        ).fetchall()
+        return [_referral(r) for r in rows]
+
+    def delete_referral(self, ws: str, referral_id: str) -> None:
+        """Delete one recommendation; a primary one is logged in the client's history."""
+        with self._write() as conn:
+            row = self._run(
+                conn,
+                f"SELECT {_REFERRAL_COLS} FROM referrals WHERE workspace_id = ? AND id = ?",
+                (ws, referral_id),
+            ).fetchone()
+            if not row:
+                raise NotFound("referral", referral_id)
+            ref = _referral(row)
+            self._run(conn, "DELETE FROM referrals WHERE workspace_id = ? AND id = ?", (ws, referral_id))
+            if ref.primary:
+                self._log_change(conn, ws, ref.client_id, ref, None, "primary recommendation deleted", clock.now())
+
+    def source_history(self, ws: str, client_id: str) -> list[SourceChange]:
+        """Logged changes of the client's primary source, oldest first."""
+        conn = self._conn()
+        self._get_client(conn, ws, client_id)
+        rows = self._run(
+            conn,
+            "SELECT * FROM source_changes WHERE workspace_id = ? AND client_id = ? ORDER BY seq",
+            (ws, client_id),
+        ).fetchall()
+        return [
+            SourceChange(
+                client_id=r["client_id"],
+                previous=SourceRef(SourceKind(r["previous_kind"]), r["previous_id"]) if r["previous_kind"] else None,
+                previous_referral_id=r["previous_referral_id"],
+                current=SourceRef(SourceKind(r["current_kind"]), r["current_id"]) if r["current_kind"] else None,
+                referral_id=r["referral_id"],
+                reason=r["reason"],
+                changed_at=datetime.fromisoformat(r["changed_at"]),
+            )
+            for r in rows
+        ]
+
+    def add_referrals(self, ws: str, rows: Sequence[ReferralInput]) -> BulkResult:
+        """Check every row against the whole graph, then insert them with one executemany."""
+        with self._write() as conn:
+            self._require_workspace(conn, ws)
+            edges = [
+                Edge(SourceRef(SourceKind(r[0]), r[1]), r[2], bool(r[3]))
+                for r in self._run(
+                    conn,
+                    "SELECT source_kind, source_id, client_id, is_primary FROM referrals WHERE workspace_id = ?",
+                    (ws,),
+                )
+            ]
+            wanted = json.dumps(
+                sorted({r.client_id for r in rows} | {r.source.id for r in rows if r.source.kind is SourceKind.CLIENT})
+            )
+            clients = {
+                r[0]
+                for r in self._run(
+                    conn, "SELECT id FROM clients WHERE workspace_id = ? AND id IN (SELECT value FROM json_each(?))",
+                    (ws, wanted),
+                )
+            }
+            channels = {
+                r[0]
+                for r in self._run(
+                    conn, "SELECT id FROM channels WHERE workspace_id = ? AND id IN (SELECT value FROM json_each(?))",
+                    (ws, json.dumps(sorted({r.source.id for r in rows if r.source.kind is SourceKind.CHANNEL}))),
+                )
+            }
+            plan = ReferralGraph(edges).plan(rows, clients, channels)
+            now = clock.now()
+            ids: list[str] = []
+            params = []
+            for p in plan:
+                if p.exists:
+                    ids.append("")
+                    continue
+                rid = new_id("referral")
+                ids.append(rid)
+                params.append(
+                    (ws, rid, p.row.source.kind.value, p.row.source.id, p.row.client_id,
+                     p.row.referred_on.isoformat(), p.row.note, int(p.primary), _ts(now))
+                )
+            self._many(
+                conn,
+                "INSERT INTO referrals(workspace_id, id, source_kind, source_id, client_id, referred_on, note,"
+                " is_primary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                params,
+            )
+        created = len(params)
+        return BulkResult(created, 0, len(rows) - created, tuple(ids))
+
+    # -- traversals ----------------------------------------------------------------------
+    def chain(self, ws: str, client_id: str, depth: int | None = None) -> Chain:
+        """One recursive CTE up the primary sources; level 0 is the client itself."""
+        depth = resolve_depth(depth, self.max_depth)
+        rows = self._run(
+            self._conn(),
+            "WITH RECURSIVE up(level, kind, id, referral_id, referred_on) AS ("
+            " SELECT 0, 'client', id, NULL, NULL FROM clients WHERE workspace_id = :ws AND id = :id"
+            " UNION ALL"
+            " SELECT up.level + 1, r.source_kind, r.source_id, r.id, r.referred_on FROM up"
+            " JOIN referrals r ON r.workspace_id = :ws AND r.client_id = up.id AND r.is_primary = 1"
+            " WHERE up.kind = 'client' AND up.level <= :depth)"
+            " SELECT up.level, up.kind, up.id, up.referral_id, up.referred_on,"
+            " coalesce(c.name, ch.name) AS name FROM up"
+            " LEFT JOIN clients c ON up.kind = 'client' AND c.workspace_id = :ws AND c.id = up.id"
+            " LEFT JOIN channels ch ON up.kind = 'channel' AND ch.workspace_id = :ws AND ch.id = up.id"
+            " ORDER BY up.level",
+            {"ws": ws, "id": client_id, "depth": depth},
+        ).fetchall()
+        if not rows:
+            raise NotFound("client", client_id)
+        steps = tuple(
+            ChainStep(r["level"], SourceRef(SourceKind(r["kind"]), r["id"]), r["name"], r["referral_id"],
+                      date.fromisoformat(r["referred_on"]))
+            for r in rows[1:]
+            if r["level"] <= depth
+        )
+        return Chain(client_id, steps, truncated=len(rows) - 1 > depth)
+
+    def tree(self, ws: str, root: SourceRef, depth: int | None = None) -> list[TreeNode]:
+        """One recursive CTE down the primary recommendations; level 0 marks the root exists."""
+        depth = resolve_depth(depth, self.max_depth)
+        rows = self._run(
+            self._conn(),
+            "WITH RECURSIVE down(level, id, parent_kind, parent_id, referral_id, referred_on) AS ("
+            " SELECT 1, r.client_id, r.source_kind, r.source_id, r.id, r.referred_on FROM referrals r"
+            " WHERE r.workspace_id = :ws AND r.source_kind = :kind AND r.source_id = :id AND r.is_primary = 1"
+            " UNION ALL"
+            " SELECT down.level + 1, r.client_id, r.source_kind, r.source_id, r.id, r.referred_on FROM down"
+            " JOIN referrals r ON r.workspace_id = :ws AND r.source_kind = 'client'"
+            " AND r.source_id = down.id AND r.is_primary = 1 WHERE down.level < :depth)"
+            " SELECT 0 AS level, NULL AS id, NULL AS parent_kind, NULL AS parent_id, NULL AS referral_id,"
+            " NULL AS referred_on, NULL AS name, NULL AS status"
+            " WHERE EXISTS (SELECT 1 FROM clients WHERE :kind = 'client' AND workspace_id = :ws AND id = :id)"
+            " OR EXISTS (SELECT 1 FROM channels WHERE :kind = 'channel' AND workspace_id = :ws AND id = :id)"
+            " UNION ALL"
+            " SELECT down.*, c.name, c.status FROM down"
+            " JOIN clients c ON c.workspace_id = :ws AND c.id = down.id"
+            " ORDER BY 1, 6, 2",
+            {"ws": ws, "kind": root.kind.value, "id": root.id, "depth": depth},
+        ).fetchall()
+        if not rows or rows[0]["level"] != 0:
+            raise NotFound(root.kind.value, root.id)
+        return [
+            TreeNode(r["level"], r["id"], r["name"], ClientStatus(r["status"]),
+                     SourceRef(SourceKind(r["parent_kind"]), r["parent_id"]), r["referral_id"],
+                     date.fromisoformat(r["referred_on"]))
+            for r in rows[1:]
+        ]
+
+
+def _require_external_ids(rows: Sequence[ClientInput] | Sequence[DealInput]) -> None:
+    from referrals.errors import FieldError
+
+    errors = [FieldError(f"rows[{i}].external_id", "required for a bulk upsert") for i, r in enumerate(rows)
+              if not r.external_id]
+    seen: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        if r.external_id and r.external_id in seen:
+            errors.append(FieldError(f"rows[{i}].external_id", f"repeats row {seen[r.external_id]}"))
+        elif r.external_id:
+            seen[r.external_id] = i
+    if errors:
+        raise Invalid(errors)
+
+
+def _same_client(old: Client, new: ClientInput) -> bool:
+    return (old.name, old.email, old.status, old.tags, old.notes, old.acquired_on) == (
+        new.name, new.email, new.status, new.tags, new.notes, new.acquired_on)
+
+
+def _client_from_input(cid: str, row: ClientInput, now: str) -> Client:
+    ts = datetime.fromisoformat(now)
+    return Client(cid, row.name, row.email, row.status, row.tags, row.external_id, row.notes, row.acquired_on,
+                  ts, ts)
+
+
+def _same_deal(old: Deal, new: Deal) -> bool:
+    return (old.client_id, old.amount, old.closed_on, old.title) == (
+        new.client_id, new.amount, new.closed_on, new.title)

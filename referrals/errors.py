@@ -1,0 +1,71 @@
+"""Typed domain errors; every adapter maps these to its own surface (HTTP status, exit code)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One reason why one field was refused."""
+
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
+
+
+class DomainError(Exception):
+    """Base of every error the domain and the stores raise on purpose."""
+
+    def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors: list[FieldError] = list(errors or [])
+
+    @property
+    def field(self) -> str | None:
+        """The first field named by this error, if any."""
+        return self.errors[0].field if self.errors else None
+
+    @property
+    def reason(self) -> str:
+        """The first reason given, or the message."""
+        return self.errors[0].reason if self.errors else self.message
+
+
+class Invalid(DomainError):
+    """Input that breaks a rule about its own shape or value."""
+
+    def __init__(self, errors: list[FieldError] | FieldError) -> None:
+        errs = [errors] if isinstance(errors, FieldError) else list(errors)
+        super().__init__("; ".join(str(e) for e in errs) or "invalid input", errs)
+
+    @classmethod
+    def one(cls, field: str, reason: str) -> Invalid:
+        """Shortcut for a single field error."""
+        return cls(FieldError(field, reason))
+
+
+class NotFound(DomainError):
+    """A referenced record does not exist in this workspace."""
+
+    def __init__(self, kind: str, id: str, field: str = "id") -> None:
+        super().__init__(f"{kind} {id!r} not found", [FieldError(field, f"no {kind} with id {id!r}")])
+        self.kind = kind
+        self.id = id
+
+
+class Conflict(DomainError):
+    """Valid input that clashes with stored data (duplicates, cycles, a second primary source)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}", [FieldError(field, reason)])
+
+
+class Unavailable(DomainError):
+    """The store cannot be reached right now; the caller may retry later."""
+
+    def __init__(self, message: str = "the database is unavailable") -> None:
+        super().__init__(message)

@@ -1,0 +1,26 @@
+"""Stable, opaque identifiers: a type prefix and a time-ordered random part (ULID layout)."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
+PREFIXES = {"workspace": "ws", "client": "cl", "channel": "ch", "referral": "rf", "deal": "dl"}
+_ID = re.compile(r"^[a-z]{2}_[0-9a-hjkmnp-tv-z]{26}$")
+
+
+def new_id(kind: str) -> str:
+    """A fresh id for a record of `kind`; ids sort by creation time, then randomly."""
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    chars = []
+    for _ in range(26):
+        value, rem = divmod(value, 32)
+        chars.append(_ALPHABET[rem])
+    return f"{PREFIXES[kind]}_{''.join(reversed(chars))}"
+
+
+def looks_like_id(text: str) -> bool:
+    """True when `text` has the shape of an id made by new_id (of any kind)."""
+    return bool(_ID.match(text))

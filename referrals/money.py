@@ -1,0 +1,115 @@
+"""Money as integer minor units plus an ISO 4217 currency, parsed from decimal text exactly."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from referrals.errors import FieldError, Invalid
+
+# ISO 4217 active codes and their minor-unit exponents. Codes without a minor unit
+# (precious metals, testing codes) are left out on purpose: they are not money a client pays.
+_ZERO = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
+_THREE = "BHD IQD JOD KWD LYD OMR TND"
+_FOUR = "CLF UYW"
+_TWO = (
+    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD BTN BWP "
+    "BYN BZD CAD CDF CHE CHF CHW CNY COP COU CRC CUC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR "
+    "FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW "
+    "KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN "
+    "NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD "
+    "SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD USN UYU "
+    "UZS VED VES WST XCD XCG YER ZAR ZMW ZWG ZWL"
+)
+
+MINOR_UNITS: dict[str, int] = {
+    **{c: 2 for c in _TWO.split()},
+    **{c: 0 for c in _ZERO.split()},
+    **{c: 3 for c in _THREE.split()},
+    **{c: 4 for c in _FOUR.split()},
+}
+
+# Amounts stay well inside a signed 64-bit integer, the widest integer Neo4j and SQLite store.
+MAX_MINOR = 10**15
+
+_DECIMAL = re.compile(r"^([+-]?)(\d+)(?:\.(\d+))?$")
+
+
+def parse_currency(text: object, field: str = "currency") -> str:
+    """Return the ISO 4217 code for `text` (case-insensitive) or raise Invalid."""
+    if not isinstance(text, str) or not text.strip():
+        raise Invalid.one(field, "required: an ISO 4217 code such as EUR")
+    code = text.strip().upper()
+    if code not in MINOR_UNITS:
+        raise Invalid.one(field, f"{text.strip()!r} is not an ISO 4217 currency code")
+    return code
+
+
+def parse_amount(text: object, currency: str, field: str = "amount") -> int:
+    """Parse a decimal string such as "1234.50" into minor units of `currency`, exactly.
+
+    Floats are refused: 0.1 has no exact binary form, and money must not drift.
+    """
+    if isinstance(text, bool) or not isinstance(text, (str, int)):
+        raise Invalid.one(field, 'must be a decimal string such as "1234.50"')
+    raw = str(text).strip()
+    m = _DECIMAL.match(raw)
+    if not m:
+        raise Invalid.one(
+            field,
+            f'{raw!r} is not a decimal amount: use digits, an optional "." and no thousands separators',
+        )
+    sign, whole, frac = m.group(1), m.group(2), m.group(3) or ""
+    digits = MINOR_UNITS[currency]
+    significant = frac.rstrip("0")
+    if len(significant) > digits:
+        raise Invalid.one(
+            field, f"{raw!r} has more decimal places than {currency} allows ({digits})"
+        )
+    minor = int(whole) * 10**digits + (int(significant.ljust(digits, "0")) if digits else 0)
+    if minor >= MAX_MINOR:
+        raise Invalid.one(field, f"{raw!r} is too large")
+    return -minor if sign == "-" else minor
+
+
+def format_amount(minor: int, currency: str) -> str:
+    """Render minor units as a plain decimal string ("-0.05", "1234.50", "120" for JPY)."""
+    digits = MINOR_UNITS[currency]
+    sign = "-" if minor < 0 else ""
+    whole, frac = divmod(abs(minor), 10**digits)
+    return f"{sign}{whole}.{frac:0{digits}d}" if digits else f"{sign}{whole}"
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An exact amount: integer minor units and the ISO 4217 currency they count."""
+
+    minor: int
+    currency: str
+
+    @classmethod
+    def parse(cls, amount: object, currency: object) -> Money:
+        """Build from user text, collecting errors for both fields at once."""
+        errors: list[FieldError] = []
+        code = ""
+        try:
+            code = parse_currency(currency)
+        except Invalid as e:
+            errors += e.errors
+        minor = 0
+        if code:
+            try:
+                minor = parse_amount(amount, code)
+            except Invalid as e:
+                errors += e.errors
+        if errors:
+            raise Invalid(errors)
+        return cls(minor, code)
+
+    def __str__(self) -> str:
+        return f"{format_amount(self.minor, self.currency)} {self.currency}"
+
+    @property
+    def decimal(self) -> str:
+        """The amount as a decimal string without the currency."""
+        return format_amount(self.minor, self.currency)

@@ -1,0 +1,107 @@
+"""Rules of the referral graph that do not depend on where the graph is stored."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from referrals.errors import Conflict, FieldError, Invalid
+from referrals.model import ReferralInput, SourceKind, SourceRef
+
+CYCLE_REASON = "would close a cycle: {client} already brought in {source}, directly or through others"
+
+
+def cycle_conflict(source_id: str, client_id: str) -> Conflict:
+    """The error for a recommendation that would make a client its own ancestor."""
+    return Conflict("source_id", CYCLE_REASON.format(client=client_id, source=source_id))
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A stored recommendation as the planner sees it."""
+
+    source: SourceRef
+    client_id: str
+    primary: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedReferral:
+    """What a bulk row will do: be created (as primary or not) or match a stored one."""
+
+    index: int
+    row: ReferralInput
+    primary: bool
+    exists: bool
+
+
+class ReferralGraph:
+    """An in-memory view of a workspace's recommendations, for checking a batch of new ones."""
+
+    def __init__(self, edges: Iterable[Edge]) -> None:
+        self._parents: dict[str, set[str]] = defaultdict(set)  # client -> client sources
+        self._pairs: set[tuple[SourceRef, str]] = set()
+        self._has_primary: set[str] = set()
+        for e in edges:
+            self._add(e)
+
+    def _add(self, e: Edge) -> None:
+        self._pairs.add((e.source, e.client_id))
+        if e.source.kind is SourceKind.CLIENT:
+            self._parents[e.client_id].add(e.source.id)
+        if e.primary:
+            self._has_primary.add(e.client_id)
+
+    def is_ancestor(self, candidate: str, of: str) -> bool:
+        """True when `candidate` recommended `of`, directly or through others."""
+        seen: set[str] = set()
+        stack = [of]
+        while stack:
+            node = stack.pop()
+            for parent in self._parents.get(node, ()):
+                if parent == candidate:
+                    return True
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        return False
+
+    def plan(
+        self,
+        rows: Sequence[ReferralInput],
+        known_clients: set[str],
+        known_channels: set[str],
+    ) -> list[PlannedReferral]:
+        """Check rows in order against the graph and each other; Invalid names every bad row."""
+        errors: list[FieldError] = []
+        planned: list[PlannedReferral] = []
+        for i, row in enumerate(rows):
+            where = f"rows[{i}]"
+            src = row.source
+            known = known_clients if src.kind is SourceKind.CLIENT else known_channels
+            bad = False
+            if src.id not in known:
+                errors.append(FieldError(f"{where}.source_id", f"no {src.kind.value} with id {src.id!r}"))
+                bad = True
+            if row.client_id not in known_clients:
+                errors.append(FieldError(f"{where}.client_id", f"no client with id {row.client_id!r}"))
+                bad = True
+            if bad:
+                continue
+            if (src, row.client_id) in self._pairs:
+                planned.append(PlannedReferral(i, row, False, True))
+                continue
+            if src.kind is SourceKind.CLIENT and (
+                src.id == row.client_id or self.is_ancestor(row.client_id, src.id)
+            ):
+                errors.append(
+                    FieldError(f"{where}.source_id", CYCLE_REASON.format(client=row.client_id, source=src.id))
+                )
+                continue
+            primary = row.client_id not in self._has_primary
+            self._add(Edge(src, row.client_id, primary))
+            planned.append(PlannedReferral(i, row, primary, False))
+        if errors:
+            raise Invalid(errors)
+        return planned
