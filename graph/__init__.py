@@ -1,0 +1,43 @@
+"""Storage: the only package that speaks Cypher or SQL. `open_store` picks a store by URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from graph.contract import SCHEMA_VERSION, BulkResult, Store
+from referrals.config import DEFAULT_DEPTH
+from referrals.errors import Invalid
+
+NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of a sqlite:/// URL: sqlite:///rel/path.db or sqlite:////abs/path.db."""
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    if parts.netloc or not path.startswith("/") or len(path) < 2:
+        raise Invalid.one(
+            "REFERRALS_DATABASE_URL", "a SQLite URL looks like sqlite:///referrals.db or sqlite:////abs/file.db"
+        )
+    return Path(path[1:])
+
+
+def open_store(url: str, max_depth: int = DEFAULT_DEPTH) -> Store:
+    """Open the store a URL names: sqlite:///file.db (embedded) or neo4j://host:7687 (server)."""
+    scheme = urlsplit(url).scheme.lower()
+    if scheme == "sqlite":
+        from graph.sqlite_store import SqliteStore
+
+        return SqliteStore(sqlite_path(url), max_depth=max_depth)
+    if scheme in NEO4J_SCHEMES:
+        from graph.neo4j_store import Neo4jStore
+
+        return Neo4jStore(url, max_depth=max_depth)
+    raise Invalid.one(
+        "REFERRALS_DATABASE_URL",
+        f"unknown scheme {scheme!r}: use sqlite:///file.db or neo4j://host:7687 (also bolt://, neo4j+s://)",
+    )
+
+
+__all__ = ["SCHEMA_VERSION", "BulkResult", "Store", "open_store", "sqlite_path"]

@@ -190,9 +190,7 @@ class Store(abc.ABC):
         """Return a referral or raise NotFound."""
 
     @abc.abstractmethod
-    def list_referrals(
-        self, ws: str, client_id: str | None = None, source: SourceRef | None = None
-    ) -> list[Referral]:
+    def list_referrals(self, ws: str, client_id: str | None = None, source: SourceRef | None = None) -> list[Referral]:
         """Referrals of one client and/or from one source (all when neither), oldest first."""
 
     @abc.abstractmethod

@@ -17,10 +17,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from graph.common import plan_client_upsert, plan_deal_upsert, require_external_ids
 from graph.contract import SCHEMA_VERSION, BulkResult, Store
 from referrals import clock
 from referrals.config import DEFAULT_DEPTH, resolve_depth
-from referrals.errors import Conflict, Invalid, NotFound, Unavailable
+from referrals.errors import Conflict, NotFound, Unavailable
 from referrals.ids import new_id
 from referrals.model import (
     Chain,
@@ -47,10 +48,11 @@ from referrals.model import (
     SourceRef,
     TreeNode,
     Workspace,
+    check_limit,
     name_key,
 )
 from referrals.money import Money
-from referrals.rules import Edge, ReferralGraph, cycle_conflict
+from referrals.rules import Edge, ReferralGraph, cycle_conflict, refuse_self_referral
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -318,9 +320,7 @@ class SqliteStore(Store):
     def schema_version(self) -> int | None:
         """The version recorded by init_schema, or None."""
         conn = self._conn()
-        has_meta = self._run(
-            conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
-        ).fetchone()
+        has_meta = self._run(conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
         if not has_meta:
             return None
         row = self._run(conn, "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -395,8 +395,9 @@ class SqliteStore(Store):
         with self._write() as conn:
             self._require_workspace(conn, ws)
             self._insert_client(conn, ws, cid, data, _ts(now), _ts(now))
-        return Client(cid, data.name, data.email, data.status, data.tags, data.external_id, data.notes,
-                      data.acquired_on, now, now)
+        return Client(
+            cid, data.name, data.email, data.status, data.tags, data.external_id, data.notes, data.acquired_on, now, now
+        )
 
     def _insert_client(
         self, conn: sqlite3.Connection, ws: str, cid: str, data: ClientInput | Client, created: str, updated: str
@@ -453,9 +454,7 @@ class SqliteStore(Store):
             now = clock.now()
             reason = f"source {client_id} deleted ({policy.value})"
             for child in children:
-                self._run(
-                    conn, "DELETE FROM referrals WHERE workspace_id = ? AND id = ?", (ws, child.id)
-                )
+                self._run(conn, "DELETE FROM referrals WHERE workspace_id = ? AND id = ?", (ws, child.id))
                 new: Referral | None = None
                 if policy is DeletePolicy.RELINK and parent is not None:
                     new = self._attach_primary(
@@ -497,8 +496,7 @@ class SqliteStore(Store):
 
     def upsert_clients(self, ws: str, rows: Sequence[ClientInput]) -> BulkResult:
         """Insert or replace by external id, all in one transaction."""
-        _require_external_ids(rows)
-        now = _ts(clock.now())
+        require_external_ids(rows)
         with self._write() as conn:
             self._require_workspace(conn, ws)
             existing = {
@@ -510,22 +508,7 @@ class SqliteStore(Store):
                     (ws, json.dumps([r.external_id for r in rows])),
                 )
             }
-            params, ids, created, updated, unchanged = [], [], 0, 0, 0
-            for row in rows:
-                old = existing.get(row.external_id)
-                if old is None:
-                    cid = new_id("client")
-                    created += 1
-                    params.append(_client_params(ws, cid, row, now, now))
-                elif _same_client(old, row):
-                    cid = old.id
-                    unchanged += 1
-                else:
-                    cid = old.id
-                    updated += 1
-                    params.append(_client_params(ws, cid, row, _ts(old.created_at), now))
-                existing.setdefault(row.external_id, _client_from_input(cid, row, now))
-                ids.append(cid)
+            writes, result = plan_client_upsert(existing, rows, clock.now())
             self._many(
                 conn,
                 "INSERT INTO clients(workspace_id, id, name, name_key, email, status, tags, external_id,"
@@ -535,9 +518,9 @@ class SqliteStore(Store):
                 " name_key = excluded.name_key, email = excluded.email, status = excluded.status,"
                 " tags = excluded.tags, notes = excluded.notes, acquired_on = excluded.acquired_on,"
                 " updated_at = excluded.updated_at",
-                params,
+                [_client_params(ws, c.id, c, _ts(c.created_at), _ts(c.updated_at)) for c in writes],
             )
-        return BulkResult(created, updated, unchanged, tuple(ids))
+        return result
 
     # -- channels ------------------------------------------------------------------------
     def _get_channel(self, conn: sqlite3.Connection, ws: str, channel_id: str, field: str = "id") -> Channel:
@@ -601,8 +584,7 @@ class SqliteStore(Store):
             self._get_channel(conn, ws, channel_id)
             used = self._run(
                 conn,
-                "SELECT count(*) FROM referrals WHERE workspace_id = ? AND source_kind = 'channel'"
-                " AND source_id = ?",
+                "SELECT count(*) FROM referrals WHERE workspace_id = ? AND source_kind = 'channel' AND source_id = ?",
                 (ws, channel_id),
             ).fetchone()[0]
             if used:
@@ -611,7 +593,7 @@ class SqliteStore(Store):
 
     def list_channels(self, ws: str, limit: int = 50, after: str | None = None) -> Page[Channel]:
         """Channels in creation order."""
-        ClientQuery(limit=limit)  # same paging rules
+        check_limit(limit)
         rows = self._run(
             self._conn(),
             f"SELECT {_CHANNEL_COLS} FROM channels WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT ?",
@@ -652,8 +634,7 @@ class SqliteStore(Store):
     def create_deal(self, ws: str, data: DealInput) -> Deal:
         """Insert a deal of an existing client."""
         now = clock.now()
-        deal = Deal(new_id("deal"), data.client_id, data.amount, data.closed_on, data.title, data.external_id,
-                    now, now)
+        deal = Deal(new_id("deal"), data.client_id, data.amount, data.closed_on, data.title, data.external_id, now, now)
         with self._write() as conn:
             self._require_workspace(conn, ws)
             self._get_client(conn, ws, data.client_id, field="client_id")
@@ -704,8 +685,7 @@ class SqliteStore(Store):
 
     def upsert_deals(self, ws: str, rows: Sequence[DealInput]) -> BulkResult:
         """Insert or replace deals by external id, all in one transaction."""
-        _require_external_ids(rows)
-        now = clock.now()
+        require_external_ids(rows)
         with self._write() as conn:
             self._require_workspace(conn, ws)
             known = {
@@ -716,13 +696,6 @@ class SqliteStore(Store):
                     (ws, json.dumps(sorted({r.client_id for r in rows}))),
                 )
             }
-            missing = [i for i, r in enumerate(rows) if r.client_id not in known]
-            if missing:
-                from referrals.errors import FieldError
-
-                raise Invalid(
-                    [FieldError(f"rows[{i}].client_id", f"no client with id {rows[i].client_id!r}") for i in missing]
-                )
             existing = {
                 r["external_id"]: _deal(r)
                 for r in self._run(
@@ -732,29 +705,15 @@ class SqliteStore(Store):
                     (ws, json.dumps([r.external_id for r in rows])),
                 )
             }
-            params, ids, created, updated, unchanged = [], [], 0, 0, 0
-            for row in rows:
-                old = existing.get(row.external_id)
-                deal = Deal(old.id if old else new_id("deal"), row.client_id, row.amount, row.closed_on,
-                            row.title, row.external_id, old.created_at if old else now, now)
-                if old is None:
-                    created += 1
-                    params.append(self._deal_params(ws, deal))
-                elif _same_deal(old, deal):
-                    unchanged += 1
-                else:
-                    updated += 1
-                    params.append(self._deal_params(ws, deal))
-                existing.setdefault(row.external_id, deal)
-                ids.append(deal.id)
+            writes, result = plan_deal_upsert(existing, rows, known, clock.now())
             self._many(
                 conn,
                 self._DEAL_INSERT + " ON CONFLICT(workspace_id, id) DO UPDATE SET client_id = excluded.client_id,"
                 " amount_minor = excluded.amount_minor, currency = excluded.currency,"
                 " closed_on = excluded.closed_on, title = excluded.title, updated_at = excluded.updated_at",
-                params,
+                [self._deal_params(ws, d) for d in writes],
             )
-        return BulkResult(created, updated, unchanged, tuple(ids))
+        return result
 
     # -- referrals -----------------------------------------------------------------------
     def _require_source(self, conn: sqlite3.Connection, ws: str, source: SourceRef) -> None:
@@ -794,6 +753,7 @@ class SqliteStore(Store):
         return bool(row[0])
 
     def _check_new(self, conn: sqlite3.Connection, ws: str, data: ReferralInput) -> None:
+        refuse_self_referral(data)
         self._require_workspace(conn, ws)
         self._get_client(conn, ws, data.client_id, field="client_id")
         self._require_source(conn, ws, data.source)
@@ -808,8 +768,17 @@ class SqliteStore(Store):
             conn,
             "INSERT INTO referrals(workspace_id, id, source_kind, source_id, client_id, referred_on, note,"
             " is_primary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (ws, ref.id, ref.source.kind.value, ref.source.id, ref.client_id, ref.referred_on.isoformat(),
-             ref.note, int(primary), _ts(now)),
+            (
+                ws,
+                ref.id,
+                ref.source.kind.value,
+                ref.source.id,
+                ref.client_id,
+                ref.referred_on.isoformat(),
+                ref.note,
+                int(primary),
+                _ts(now),
+            ),
         )
         return ref
 
@@ -819,8 +788,15 @@ class SqliteStore(Store):
         if existing is None:
             return self._insert_referral(conn, ws, data, True, now)
         self._run(conn, "UPDATE referrals SET is_primary = 1 WHERE workspace_id = ? AND id = ?", (ws, existing.id))
-        return Referral(existing.id, existing.source, existing.client_id, existing.referred_on, existing.note,
-                        True, existing.created_at)
+        return Referral(
+            existing.id,
+            existing.source,
+            existing.client_id,
+            existing.referred_on,
+            existing.note,
+            True,
+            existing.created_at,
+        )
 
     def _log_change(
         self,
@@ -888,9 +864,7 @@ class SqliteStore(Store):
             raise NotFound("referral", referral_id)
         return _referral(row)
 
-    def list_referrals(
-        self, ws: str, client_id: str | None = None, source: SourceRef | None = None
-    ) -> list[Referral]:
+    def list_referrals(self, ws: str, client_id: str | None = None, source: SourceRef | None = None) -> list[Referral]:
         """Referrals filtered by client and/or source, oldest first."""
         rows = self._run(
             self._conn(),
@@ -961,14 +935,16 @@ class SqliteStore(Store):
             clients = {
                 r[0]
                 for r in self._run(
-                    conn, "SELECT id FROM clients WHERE workspace_id = ? AND id IN (SELECT value FROM json_each(?))",
+                    conn,
+                    "SELECT id FROM clients WHERE workspace_id = ? AND id IN (SELECT value FROM json_each(?))",
                     (ws, wanted),
                 )
             }
             channels = {
                 r[0]
                 for r in self._run(
-                    conn, "SELECT id FROM channels WHERE workspace_id = ? AND id IN (SELECT value FROM json_each(?))",
+                    conn,
+                    "SELECT id FROM channels WHERE workspace_id = ? AND id IN (SELECT value FROM json_each(?))",
                     (ws, json.dumps(sorted({r.source.id for r in rows if r.source.kind is SourceKind.CHANNEL}))),
                 )
             }
@@ -983,8 +959,17 @@ class SqliteStore(Store):
                 rid = new_id("referral")
                 ids.append(rid)
                 params.append(
-                    (ws, rid, p.row.source.kind.value, p.row.source.id, p.row.client_id,
-                     p.row.referred_on.isoformat(), p.row.note, int(p.primary), _ts(now))
+                    (
+                        ws,
+                        rid,
+                        p.row.source.kind.value,
+                        p.row.source.id,
+                        p.row.client_id,
+                        p.row.referred_on.isoformat(),
+                        p.row.note,
+                        int(p.primary),
+                        _ts(now),
+                    )
                 )
             self._many(
                 conn,
@@ -1017,8 +1002,13 @@ class SqliteStore(Store):
         if not rows:
             raise NotFound("client", client_id)
         steps = tuple(
-            ChainStep(r["level"], SourceRef(SourceKind(r["kind"]), r["id"]), r["name"], r["referral_id"],
-                      date.fromisoformat(r["referred_on"]))
+            ChainStep(
+                r["level"],
+                SourceRef(SourceKind(r["kind"]), r["id"]),
+                r["name"],
+                r["referral_id"],
+                date.fromisoformat(r["referred_on"]),
+            )
             for r in rows[1:]
             if r["level"] <= depth
         )
@@ -1049,39 +1039,14 @@ class SqliteStore(Store):
         if not rows or rows[0]["level"] != 0:
             raise NotFound(root.kind.value, root.id)
         return [
-            TreeNode(r["level"], r["id"], r["name"], ClientStatus(r["status"]),
-                     SourceRef(SourceKind(r["parent_kind"]), r["parent_id"]), r["referral_id"],
-                     date.fromisoformat(r["referred_on"]))
+            TreeNode(
+                r["level"],
+                r["id"],
+                r["name"],
+                ClientStatus(r["status"]),
+                SourceRef(SourceKind(r["parent_kind"]), r["parent_id"]),
+                r["referral_id"],
+                date.fromisoformat(r["referred_on"]),
+            )
             for r in rows[1:]
         ]
-
-
-def _require_external_ids(rows: Sequence[ClientInput] | Sequence[DealInput]) -> None:
-    from referrals.errors import FieldError
-
-    errors = [FieldError(f"rows[{i}].external_id", "required for a bulk upsert") for i, r in enumerate(rows)
-              if not r.external_id]
-    seen: dict[str, int] = {}
-    for i, r in enumerate(rows):
-        if r.external_id and r.external_id in seen:
-            errors.append(FieldError(f"rows[{i}].external_id", f"repeats row {seen[r.external_id]}"))
-        elif r.external_id:
-            seen[r.external_id] = i
-    if errors:
-        raise Invalid(errors)
-
-
-def _same_client(old: Client, new: ClientInput) -> bool:
-    return (old.name, old.email, old.status, old.tags, old.notes, old.acquired_on) == (
-        new.name, new.email, new.status, new.tags, new.notes, new.acquired_on)
-
-
-def _client_from_input(cid: str, row: ClientInput, now: str) -> Client:
-    ts = datetime.fromisoformat(now)
-    return Client(cid, row.name, row.email, row.status, row.tags, row.external_id, row.notes, row.acquired_on,
-                  ts, ts)
-
-
-def _same_deal(old: Deal, new: Deal) -> bool:
-    return (old.client_id, old.amount, old.closed_on, old.title) == (
-        new.client_id, new.amount, new.closed_on, new.title)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
@@ -11,9 +12,24 @@ PREFIXES = {"workspace": "ws", "client": "cl", "channel": "ch", "referral": "rf"
 _ID = re.compile(r"^[a-z]{2}_[0-9a-hjkmnp-tv-z]{26}$")
 
 
+_lock = threading.Lock()
+_last = 0
+
+
+def _next_value() -> int:
+    """48 bits of milliseconds, 80 random bits; strictly increasing within this process."""
+    global _last
+    with _lock:
+        value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+        if value <= _last:
+            value = _last + 1
+        _last = value
+        return value
+
+
 def new_id(kind: str) -> str:
-    """A fresh id for a record of `kind`; ids sort by creation time, then randomly."""
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    """A fresh id for a record of `kind`; ids made by one process sort by creation order."""
+    value = _next_value()
     chars = []
     for _ in range(26):
         value, rem = divmod(value, 32)

@@ -115,7 +115,7 @@ class Channel:
 
 @dataclass(frozen=True, slots=True)
 class Referral:
-    """"source recommended client": the primary one defines the client's chain."""
+    """ "source recommended client": the primary one defines the client's chain."""
 
     id: str
     source: SourceRef
@@ -200,9 +200,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TAG = re.compile(r"^[\w][\w .:/+-]*$")
 
 
-def clean_text(
-    value: object, field: str, *, required: bool, max_len: int, errors: list[FieldError]
-) -> str | None:
+def clean_text(value: object, field: str, *, required: bool, max_len: int, errors: list[FieldError]) -> str | None:
     """Trim and normalize (NFC) a text field; collect an error instead of raising."""
     if value is None:
         if required:
@@ -328,9 +326,7 @@ class ClientInput:
         email = clean_email(data.get("email"), errors)
         status = clean_enum(data.get("status", "active"), "status", ClientStatus, errors)
         tags = clean_tags(data.get("tags"), errors)
-        ext = clean_text(
-            data.get("external_id"), "external_id", required=False, max_len=EXTERNAL_ID_MAX, errors=errors
-        )
+        ext = clean_text(data.get("external_id"), "external_id", required=False, max_len=EXTERNAL_ID_MAX, errors=errors)
         notes = clean_text(data.get("notes"), "notes", required=False, max_len=NOTE_MAX, errors=errors)
         acquired = clean_date(data.get("acquired_on"), "acquired_on", errors, required=False)
         _raise_if(errors)
@@ -403,9 +399,7 @@ class ChannelInput:
         name = clean_text(data.get("name"), "name", required=True, max_len=NAME_MAX, errors=errors)
         kind = clean_enum(data.get("kind", "other"), "kind", ChannelKind, errors)
         url = clean_text(data.get("url"), "url", required=False, max_len=2000, errors=errors)
-        ext = clean_text(
-            data.get("external_id"), "external_id", required=False, max_len=EXTERNAL_ID_MAX, errors=errors
-        )
+        ext = clean_text(data.get("external_id"), "external_id", required=False, max_len=EXTERNAL_ID_MAX, errors=errors)
         notes = clean_text(data.get("notes"), "notes", required=False, max_len=NOTE_MAX, errors=errors)
         _raise_if(errors)
         assert name is not None and kind is not None
@@ -497,9 +491,7 @@ class DealInput:
             errors += e.errors
         closed_on = clean_date(data.get("closed_on"), "closed_on", errors, required=True)
         title = clean_text(data.get("title"), "title", required=False, max_len=NAME_MAX, errors=errors)
-        ext = clean_text(
-            data.get("external_id"), "external_id", required=False, max_len=EXTERNAL_ID_MAX, errors=errors
-        )
+        ext = clean_text(data.get("external_id"), "external_id", required=False, max_len=EXTERNAL_ID_MAX, errors=errors)
         _raise_if(errors)
         assert client_id and money and closed_on
         return cls(client_id, money, closed_on, title, ext)

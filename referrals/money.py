@@ -23,10 +23,10 @@ _TWO = (
 )
 
 MINOR_UNITS: dict[str, int] = {
-    **{c: 2 for c in _TWO.split()},
-    **{c: 0 for c in _ZERO.split()},
-    **{c: 3 for c in _THREE.split()},
-    **{c: 4 for c in _FOUR.split()},
+    **dict.fromkeys(_TWO.split(), 2),
+    **dict.fromkeys(_ZERO.split(), 0),
+    **dict.fromkeys(_THREE.split(), 3),
+    **dict.fromkeys(_FOUR.split(), 4),
 }
 
 # Amounts stay well inside a signed 64-bit integer, the widest integer Neo4j and SQLite store.
@@ -63,9 +63,7 @@ def parse_amount(text: object, currency: str, field: str = "amount") -> int:
     digits = MINOR_UNITS[currency]
     significant = frac.rstrip("0")
     if len(significant) > digits:
-        raise Invalid.one(
-            field, f"{raw!r} has more decimal places than {currency} allows ({digits})"
-        )
+        raise Invalid.one(field, f"{raw!r} has more decimal places than {currency} allows ({digits})")
     minor = int(whole) * 10**digits + (int(significant.ljust(digits, "0")) if digits else 0)
     if minor >= MAX_MINOR:
         raise Invalid.one(field, f"{raw!r} is too large")

@@ -92,9 +92,7 @@ class ReferralGraph:
             if (src, row.client_id) in self._pairs:
                 planned.append(PlannedReferral(i, row, False, True))
                 continue
-            if src.kind is SourceKind.CLIENT and (
-                src.id == row.client_id or self.is_ancestor(row.client_id, src.id)
-            ):
+            if src.kind is SourceKind.CLIENT and (src.id == row.client_id or self.is_ancestor(row.client_id, src.id)):
                 errors.append(
                     FieldError(f"{where}.source_id", CYCLE_REASON.format(client=row.client_id, source=src.id))
                 )
@@ -105,3 +103,9 @@ class ReferralGraph:
         if errors:
             raise Invalid(errors)
         return planned
+
+
+def refuse_self_referral(data: ReferralInput) -> None:
+    """A client can never be its own source."""
+    if data.source.kind is SourceKind.CLIENT and data.source.id == data.client_id:
+        raise Invalid.one("source_id", "a client cannot refer themselves")

@@ -1,0 +1,50 @@
+"""The HTTP API: a Flask app whose request and response bodies are marshmallow schemas."""
+
+from __future__ import annotations
+
+import atexit
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+
+from api import errors, health
+from api.store import EXTENSION
+from graph import Store, open_store
+from referrals import __version__
+from referrals.config import Settings
+from referrals.errors import Unavailable
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. `config` may hold STORE (a ready Store) or SETTINGS (a Settings)."""
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="referrals",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH=None,
+        JSON_SORT_KEYS=False,
+    )
+    if config:
+        app.config.update(config)
+    settings: Settings = app.config.get("SETTINGS") or Settings.from_env()
+    store: Store | None = app.config.get("STORE")
+    if store is None:
+        store = open_store(settings.database_url, max_depth=settings.max_depth)
+        atexit.register(store.close)
+    if app.config.get("AUTO_INIT_SCHEMA", True):
+        try:
+            if store.schema_version() is None:
+                store.init_schema()
+        except Unavailable:
+            app.logger.warning("the database is not reachable yet; health answers 503 until it is")
+    app.extensions[EXTENSION] = store
+
+    api = Api(app)
+    api.register_blueprint(health.blp)
+    errors.init_app(app)
+    return app

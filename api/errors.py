@@ -1,0 +1,82 @@
+"""The one place that turns errors into HTTP answers: RFC 9457 problem+json with field details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from referrals.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
+
+PROBLEM = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
+
+_STATUS: list[tuple[type[DomainError], int, str]] = [
+    (Invalid, 422, "invalid input"),
+    (NotFound, 404, "not found"),
+    (Conflict, 409, "conflict"),
+    (Unavailable, 503, "service unavailable"),
+]
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A problem+json response."""
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    resp = Response(json.dumps(body), status=status, mimetype=PROBLEM)
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def domain_problem(error: DomainError) -> Response:
+    """Map a domain error to its status; 503 answers say when to retry."""
+    for kind, status, title in _STATUS:
+        if isinstance(error, kind):
+            headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+            errors = [{"field": e.field, "reason": e.reason} for e in error.errors]
+            detail = "the database is unavailable; retry later" if status == 503 else error.message
+            return problem(status, title, detail, errors, headers)
+    return problem(400, "bad request", error.message)
+
+
+def http_problem(error: HTTPException) -> Response:
+    """Werkzeug and webargs errors (unknown route, bad JSON, schema failures) as problem+json."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    errors: list[dict[str, str]] = []
+    messages = data.get("messages") or data.get("errors") or {}
+    for location, fields in messages.items() if isinstance(messages, dict) else ():
+        for field, reasons in _flatten(fields):
+            errors.append({"field": field, "reason": reasons, "in": location})
+    if status == 422 and errors:
+        return problem(422, "invalid input", "; ".join(f"{e['field']}: {e['reason']}" for e in errors), errors)
+    return problem(status, error.name.lower(), error.description if status < 500 else None, errors or None)
+
+
+def _flatten(fields: Any, prefix: str = "") -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if isinstance(fields, dict):
+        for key, value in fields.items():
+            out += _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(fields, list):
+        out.append((prefix or "body", "; ".join(str(x) for x in fields)))
+    else:
+        out.append((prefix or "body", str(fields)))
+    return out
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers; any other exception is logged and answered as a bare 500."""
+    app.register_error_handler(DomainError, domain_problem)
+    app.register_error_handler(HTTPException, http_problem)

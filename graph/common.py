@@ -1,0 +1,103 @@
+"""Store-independent helpers shared by both store implementations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from graph.contract import BulkResult
+from referrals.errors import FieldError, Invalid
+from referrals.ids import new_id
+from referrals.model import Client, ClientInput, Deal, DealInput
+
+
+def require_external_ids(rows: Sequence[ClientInput] | Sequence[DealInput]) -> None:
+    """Bulk upserts are keyed by external id: every row needs one, and no key may repeat."""
+    errors: list[FieldError] = []
+    seen: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        if not r.external_id:
+            errors.append(FieldError(f"rows[{i}].external_id", "required for a bulk upsert"))
+        elif r.external_id in seen:
+            errors.append(FieldError(f"rows[{i}].external_id", f"repeats row {seen[r.external_id]}"))
+        else:
+            seen[r.external_id] = i
+    if errors:
+        raise Invalid(errors)
+
+
+def plan_client_upsert(
+    existing: dict[str, Client], rows: Sequence[ClientInput], now: datetime
+) -> tuple[list[Client], BulkResult]:
+    """Decide which rows create or replace a client; return the records to write and counts."""
+    require_external_ids(rows)
+    writes: list[Client] = []
+    ids: list[str] = []
+    created = updated = 0
+    for row in rows:
+        old = existing.get(row.external_id or "")
+        client = Client(
+            old.id if old else new_id("client"),
+            row.name,
+            row.email,
+            row.status,
+            row.tags,
+            row.external_id,
+            row.notes,
+            row.acquired_on,
+            old.created_at if old else now,
+            now,
+        )
+        ids.append(client.id)
+        if old is None:
+            created += 1
+            writes.append(client)
+        elif _client_fields(old) != _client_fields(client):
+            updated += 1
+            writes.append(client)
+    return writes, BulkResult(created, updated, len(rows) - created - updated, tuple(ids))
+
+
+def plan_deal_upsert(
+    existing: dict[str, Deal], rows: Sequence[DealInput], known_clients: set[str], now: datetime
+) -> tuple[list[Deal], BulkResult]:
+    """Decide which rows create or replace a deal; every deal's client must exist."""
+    require_external_ids(rows)
+    missing = [
+        FieldError(f"rows[{i}].client_id", f"no client with id {r.client_id!r}")
+        for i, r in enumerate(rows)
+        if r.client_id not in known_clients
+    ]
+    if missing:
+        raise Invalid(missing)
+    writes: list[Deal] = []
+    ids: list[str] = []
+    created = updated = 0
+    for row in rows:
+        old = existing.get(row.external_id or "")
+        deal = Deal(
+            old.id if old else new_id("deal"),
+            row.client_id,
+            row.amount,
+            row.closed_on,
+            row.title,
+            row.external_id,
+            old.created_at if old else now,
+            now,
+        )
+        ids.append(deal.id)
+        if old is None:
+            created += 1
+            writes.append(deal)
+        elif _deal_fields(old) != _deal_fields(deal):
+            updated += 1
+            writes.append(deal)
+    return writes, BulkResult(created, updated, len(rows) - created - updated, tuple(ids))
+
+
+def _client_fields(c: Client) -> tuple[object, ...]:
+    return (c.name, c.email, c.status, c.tags, c.notes, c.acquired_on)
+
+
+def _deal_fields(d: Deal) -> tuple[object, ...]:
+    return (d.client_id, d.amount, d.closed_on, d.title)

@@ -1,0 +1,1035 @@
+"""The Neo4j store: what production runs, through the official driver.
+
+Every write is a managed transaction (`execute_write`, retried on transient errors); every
+read runs in a read transaction so a cluster can route it to a follower. All Cypher is
+constant text with parameters. Writes that touch referrals first take an exclusive lock on
+the workspace node, so the cycle and primary-source checks and the write they guard are
+serialized per workspace: two transactions can never close a ring together.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, LiteralString, TypeVar
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+
+import neo4j
+from neo4j.exceptions import ConstraintError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+
+from graph.common import plan_client_upsert, plan_deal_upsert, require_external_ids
+from graph.contract import SCHEMA_VERSION, BulkResult, Store
+from referrals import clock
+from referrals.config import DEFAULT_DEPTH, HARD_MAX_DEPTH, resolve_depth
+from referrals.errors import Conflict, DomainError, NotFound, Unavailable
+from referrals.ids import new_id
+from referrals.model import (
+    Chain,
+    ChainStep,
+    Channel,
+    ChannelInput,
+    ChannelKind,
+    ChannelPatch,
+    Client,
+    ClientInput,
+    ClientPatch,
+    ClientQuery,
+    ClientStatus,
+    Deal,
+    DealInput,
+    DealPatch,
+    DealQuery,
+    DeletePolicy,
+    Page,
+    Referral,
+    ReferralInput,
+    SourceChange,
+    SourceKind,
+    SourceRef,
+    TreeNode,
+    Workspace,
+    check_limit,
+    name_key,
+)
+from referrals.money import Money
+from referrals.rules import Edge, ReferralGraph, cycle_conflict, refuse_self_referral
+
+T = TypeVar("T")
+
+# Schema migrations: each version's statements run once, in order, then the version is recorded.
+_MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
+    1: (
+        "CREATE CONSTRAINT workspace_id IF NOT EXISTS FOR (w:Workspace) REQUIRE w.id IS UNIQUE",
+        "CREATE CONSTRAINT client_key IF NOT EXISTS FOR (c:Client) REQUIRE (c.workspace, c.id) IS UNIQUE",
+        "CREATE CONSTRAINT client_email IF NOT EXISTS FOR (c:Client) REQUIRE (c.workspace, c.email) IS UNIQUE",
+        "CREATE CONSTRAINT client_external_id IF NOT EXISTS FOR (c:Client)"
+        " REQUIRE (c.workspace, c.external_id) IS UNIQUE",
+        "CREATE CONSTRAINT channel_key IF NOT EXISTS FOR (c:Channel) REQUIRE (c.workspace, c.id) IS UNIQUE",
+        "CREATE CONSTRAINT channel_name IF NOT EXISTS FOR (c:Channel) REQUIRE (c.workspace, c.name_key) IS UNIQUE",
+        "CREATE CONSTRAINT channel_external_id IF NOT EXISTS FOR (c:Channel)"
+        " REQUIRE (c.workspace, c.external_id) IS UNIQUE",
+        "CREATE CONSTRAINT deal_key IF NOT EXISTS FOR (d:Deal) REQUIRE (d.workspace, d.id) IS UNIQUE",
+        "CREATE CONSTRAINT deal_external_id IF NOT EXISTS FOR (d:Deal) REQUIRE (d.workspace, d.external_id) IS UNIQUE",
+        "CREATE CONSTRAINT schema_name IF NOT EXISTS FOR (s:SchemaVersion) REQUIRE s.name IS UNIQUE",
+        "CREATE INDEX client_workspace IF NOT EXISTS FOR (c:Client) ON (c.workspace)",
+        "CREATE INDEX channel_workspace IF NOT EXISTS FOR (c:Channel) ON (c.workspace)",
+        "CREATE INDEX deal_closed_on IF NOT EXISTS FOR (d:Deal) ON (d.workspace, d.closed_on)",
+        "CREATE INDEX deal_client IF NOT EXISTS FOR (d:Deal) ON (d.workspace, d.client_id)",
+        "CREATE INDEX referral_key IF NOT EXISTS FOR ()-[r:REFERRED]-() ON (r.workspace, r.id)",
+        "CREATE INDEX source_change_client IF NOT EXISTS FOR (s:SourceChange) ON (s.workspace, s.client_id)",
+    ),
+}
+
+# Variable-length bounds cannot be parameters in Cypher 5, so one query per depth is prepared
+# here from our own integer constants; a caller's depth only selects one of them.
+_CHAIN_TEMPLATE = (
+    "MATCH (c:Client {workspace: $ws, id: $id})"
+    " OPTIONAL MATCH p = (top)-[:REFERRED*1..@ {primary: true}]->(c)"
+    " WITH c, p ORDER BY length(p) DESC LIMIT 1"
+    " RETURN c.id AS id,"
+    " CASE WHEN p IS NULL THEN [] ELSE [n IN nodes(p) | {kind: CASE WHEN n:Client THEN 'client'"
+    " ELSE 'channel' END, id: n.id, name: n.name}] END AS nodes,"
+    " CASE WHEN p IS NULL THEN [] ELSE [r IN relationships(p) | {id: r.id, on: r.referred_on}] END AS rels"
+)
+_TREE_TEMPLATE = (
+    "MATCH (root:§ {workspace: $ws, id: $id})"
+    " OPTIONAL MATCH p = (root)-[:REFERRED*1..@ {primary: true}]->(c:Client)"
+    " WITH p, c, last(relationships(p)) AS r, nodes(p)[-2] AS parent"
+    " RETURN length(p) AS level, c.id AS id, c.name AS name, c.status AS status,"
+    " CASE WHEN parent:Client THEN 'client' ELSE 'channel' END AS parent_kind, parent.id AS parent_id,"
+    " r.id AS referral_id, r.referred_on AS referred_on"
+    " ORDER BY level, referred_on, id"
+)
+_CHAIN_QUERIES = {d: _CHAIN_TEMPLATE.replace("@", str(d + 1)) for d in range(1, HARD_MAX_DEPTH + 1)}
+_TREE_QUERIES = {
+    (kind, d): _TREE_TEMPLATE.replace("§", label).replace("@", str(d))
+    for kind, label in ((SourceKind.CLIENT, "Client"), (SourceKind.CHANNEL, "Channel"))
+    for d in range(1, HARD_MAX_DEPTH + 1)
+}
+
+_LOCK: LiteralString = "MATCH (w:Workspace {id: $ws}) SET w._lock = true RETURN w.id AS id"
+
+_CONSTRAINT_FIELDS = (
+    ("`email`", "email", "another client already has this email"),
+    ("`name_key`", "name", "another channel already has this name"),
+    ("`external_id`", "external_id", "another record of this kind has this external id"),
+)
+
+
+def parse_neo4j_url(url: str) -> tuple[str, tuple[str, str] | None, str | None]:
+    """Split a URL like neo4j://user:pass@host:7687?database=neo4j into (uri, auth, database)."""
+    parts = urlsplit(url)
+    auth = None
+    if parts.username is not None:
+        auth = (unquote(parts.username), unquote(parts.password or ""))
+    host = parts.hostname or "localhost"
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port:
+        netloc += f":{parts.port}"
+    database = parse_qs(parts.query).get("database", [None])[0]
+    return urlunsplit((parts.scheme, netloc, "", "", "")), auth, database
+
+
+def _native(value: Any) -> Any:
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
+def _client(n: Any) -> Client:
+    return Client(
+        id=n["id"],
+        name=n["name"],
+        email=n.get("email"),
+        status=ClientStatus(n["status"]),
+        tags=tuple(n.get("tags") or ()),
+        external_id=n.get("external_id"),
+        notes=n.get("notes"),
+        acquired_on=_native(n.get("acquired_on")),
+        created_at=_native(n["created_at"]),
+        updated_at=_native(n["updated_at"]),
+    )
+
+
+def _client_props(c: Client) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "name_key": name_key(c.name),
+        "email": c.email,
+        "status": c.status.value,
+        "tags": list(c.tags),
+        "external_id": c.external_id,
+        "notes": c.notes,
+        "acquired_on": c.acquired_on,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+    }
+
+
+def _channel(n: Any) -> Channel:
+    return Channel(
+        id=n["id"],
+        name=n["name"],
+        kind=ChannelKind(n["kind"]),
+        url=n.get("url"),
+        external_id=n.get("external_id"),
+        notes=n.get("notes"),
+        created_at=_native(n["created_at"]),
+        updated_at=_native(n["updated_at"]),
+    )
+
+
+def _channel_props(c: Channel) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "name_key": name_key(c.name),
+        "kind": c.kind.value,
+        "url": c.url,
+        "external_id": c.external_id,
+        "notes": c.notes,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+    }
+
+
+def _deal(n: Any) -> Deal:
+    return Deal(
+        id=n["id"],
+        client_id=n["client_id"],
+        amount=Money(n["amount_minor"], n["currency"]),
+        closed_on=_native(n["closed_on"]),
+        title=n.get("title"),
+        external_id=n.get("external_id"),
+        created_at=_native(n["created_at"]),
+        updated_at=_native(n["updated_at"]),
+    )
+
+
+def _deal_props(d: Deal) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "client_id": d.client_id,
+        "amount_minor": d.amount.minor,
+        "currency": d.amount.currency,
+        "closed_on": d.closed_on,
+        "title": d.title,
+        "external_id": d.external_id,
+        "created_at": d.created_at,
+        "updated_at": d.updated_at,
+    }
+
+
+def _referral(r: Any) -> Referral:
+    return Referral(
+        id=r["id"],
+        source=SourceRef(SourceKind(r["source_kind"]), r["source_id"]),
+        client_id=r["client_id"],
+        referred_on=_native(r["referred_on"]),
+        note=r["note"],
+        primary=r["primary"],
+        created_at=_native(r["created_at"]),
+    )
+
+
+_REFERRAL_RETURN: LiteralString = (
+    " RETURN r.id AS id, CASE WHEN s:Client THEN 'client' ELSE 'channel' END AS source_kind,"
+    " s.id AS source_id, c.id AS client_id, r.referred_on AS referred_on, r.note AS note,"
+    " r.primary AS primary, r.created_at AS created_at"
+)
+
+
+def _page(items: list[Any], limit: int) -> Page[Any]:
+    if len(items) > limit:
+        return Page(tuple(items[:limit]), items[limit - 1].id)
+    return Page(tuple(items), None)
+
+
+class Neo4jStore(Store):
+    """Store backed by a Neo4j 5 server (or cluster, or Aura) through the official driver."""
+
+    kind = "neo4j"
+
+    def __init__(self, url: str, max_depth: int = DEFAULT_DEPTH, auth: tuple[str, str] | None = None) -> None:
+        uri, url_auth, database = parse_neo4j_url(url)
+        self.uri = uri
+        self.database = database
+        self.max_depth = max_depth
+        self._driver = neo4j.GraphDatabase.driver(
+            uri,
+            auth=auth or url_auth,
+            connection_acquisition_timeout=10,
+            max_transaction_retry_time=15,
+            notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
+        )
+        self._sent = 0
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Neo4jStore({self.uri!r})"  # never the credentials
+
+    # -- plumbing -----------------------------------------------------------------------
+    @property
+    def query_count(self) -> int:
+        """Statements sent so far."""
+        return self._sent
+
+    def _run(self, tx: neo4j.ManagedTransaction, query: LiteralString, **params: Any) -> list[neo4j.Record]:
+        with self._lock:
+            self._sent += 1
+        return list(tx.run(query, params))
+
+    def _call(self, write: bool, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        try:
+            with self._driver.session(database=self.database) as session:
+                if write:
+                    return session.execute_write(work)
+                return session.execute_read(work)
+        except DomainError:
+            raise
+        except ConstraintError as e:
+            raise self._conflict(e) from e
+        except (ServiceUnavailable, SessionExpired) as e:
+            raise Unavailable(f"Neo4j is unavailable: {e}") from e
+        except Neo4jError as e:
+            if e.code and e.code.startswith("Neo.TransientError"):
+                raise Unavailable(f"Neo4j is busy: {e.code}") from e
+            raise
+        except DriverError as e:
+            raise Unavailable(f"Neo4j is unavailable: {e}") from e
+
+    def _read(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        return self._call(False, work)
+
+    def _write(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        return self._call(True, work)
+
+    @staticmethod
+    def _conflict(e: ConstraintError) -> Conflict:
+        text = e.message or ""
+        for marker, field, reason in _CONSTRAINT_FIELDS:
+            if marker in text:
+                return Conflict(field, reason)
+        return Conflict("id", "the change breaks a uniqueness rule")
+
+    def _lock_workspace(self, tx: neo4j.ManagedTransaction, ws: str) -> None:
+        if not self._run(tx, _LOCK, ws=ws):
+            raise NotFound("workspace", ws, field="workspace")
+
+    def _require_workspace(self, tx: neo4j.ManagedTransaction, ws: str) -> None:
+        if not self._run(tx, "MATCH (w:Workspace {id: $ws}) RETURN w.id AS id", ws=ws):
+            raise NotFound("workspace", ws, field="workspace")
+
+    def close(self) -> None:
+        """Close the driver and its connection pool."""
+        self._driver.close()
+
+    # -- schema ------------------------------------------------------------------------
+    def schema_version(self) -> int | None:
+        """The version recorded by init_schema, or None."""
+        rows = self._read(lambda tx: self._run(tx, "MATCH (s:SchemaVersion {name: 'referrals'}) RETURN s.version AS v"))
+        return rows[0]["v"] if rows else None
+
+    def init_schema(self) -> int:
+        """Create constraints and indexes (IF NOT EXISTS) and record the schema version."""
+        current = self.schema_version() or 0
+        try:
+            for version in sorted(v for v in _MIGRATIONS if v > current):
+                for statement in _MIGRATIONS[version]:
+                    with self._lock:
+                        self._sent += 1
+                    self._driver.execute_query(statement, database_=self.database)
+                self._write(
+                    lambda tx, v=version: self._run(
+                        tx, "MERGE (s:SchemaVersion {name: 'referrals'}) SET s.version = $v", v=v
+                    )
+                )
+            self._driver.execute_query("CALL db.awaitIndexes(60)", database_=self.database)
+        except (ServiceUnavailable, SessionExpired) as e:
+            raise Unavailable(f"Neo4j is unavailable: {e}") from e
+        return SCHEMA_VERSION
+
+    def ping(self) -> None:
+        """Run a trivial query in a read transaction."""
+        self._read(lambda tx: self._run(tx, "RETURN 1 AS ok"))
+
+    # -- workspaces ----------------------------------------------------------------------
+    def create_workspace(self, name: str) -> Workspace:
+        """Create an empty workspace."""
+        ws = Workspace(new_id("workspace"), name, clock.now())
+        self._write(
+            lambda tx: self._run(
+                tx,
+                "CREATE (:Workspace {id: $id, name: $name, created_at: $at})",
+                id=ws.id,
+                name=name,
+                at=ws.created_at,
+            )
+        )
+        return ws
+
+    def get_workspace(self, workspace_id: str) -> Workspace:
+        """One workspace or NotFound."""
+        rows = self._read(
+            lambda tx: self._run(
+                tx,
+                "MATCH (w:Workspace {id: $id}) RETURN w.id AS id, w.name AS name, w.created_at AS at",
+                id=workspace_id,
+            )
+        )
+        if not rows:
+            raise NotFound("workspace", workspace_id)
+        return Workspace(rows[0]["id"], rows[0]["name"], _native(rows[0]["at"]))
+
+    def list_workspaces(self) -> list[Workspace]:
+        """All workspaces, oldest first."""
+        rows = self._read(
+            lambda tx: self._run(
+                tx, "MATCH (w:Workspace) RETURN w.id AS id, w.name AS name, w.created_at AS at ORDER BY id"
+            )
+        )
+        return [Workspace(r["id"], r["name"], _native(r["at"])) for r in rows]
+
+    # -- clients -------------------------------------------------------------------------
+    def _get_client(self, tx: neo4j.ManagedTransaction, ws: str, client_id: str, field: str = "id") -> Client:
+        rows = self._run(tx, "MATCH (c:Client {workspace: $ws, id: $id}) RETURN c", ws=ws, id=client_id)
+        if not rows:
+            raise NotFound("client", client_id, field=field)
+        return _client(rows[0]["c"])
+
+    def create_client(self, ws: str, data: ClientInput) -> Client:
+        """Create a client node in an existing workspace."""
+        now = clock.now()
+        client = Client(
+            new_id("client"),
+            data.name,
+            data.email,
+            data.status,
+            data.tags,
+            data.external_id,
+            data.notes,
+            data.acquired_on,
+            now,
+            now,
+        )
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            rows = self._run(
+                tx,
+                "MATCH (w:Workspace {id: $ws}) CREATE (c:Client) SET c = $props, c.workspace = $ws RETURN c.id AS id",
+                ws=ws,
+                props=_client_props(client),
+            )
+            if not rows:
+                raise NotFound("workspace", ws, field="workspace")
+
+        self._write(work)
+        return client
+
+    def get_client(self, ws: str, client_id: str) -> Client:
+        """One client or NotFound."""
+        return self._read(lambda tx: self._get_client(tx, ws, client_id))
+
+    def update_client(self, ws: str, client_id: str, patch: ClientPatch) -> Client:
+        """Read, patch and write back in one write transaction."""
+
+        def work(tx: neo4j.ManagedTransaction) -> Client:
+            updated = patch.apply(self._get_client(tx, ws, client_id), clock.now())
+            self._run(
+                tx,
+                "MATCH (c:Client {workspace: $ws, id: $id}) SET c = $props, c.workspace = $ws",
+                ws=ws,
+                id=client_id,
+                props=_client_props(updated),
+            )
+            return updated
+
+        return self._write(work)
+
+    def delete_client(self, ws: str, client_id: str, policy: DeletePolicy = DeletePolicy.REFUSE) -> None:
+        """Delete a client, handling its downline by `policy`."""
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            self._lock_workspace(tx, ws)
+            self._get_client(tx, ws, client_id)
+            deals = self._run(
+                tx, "MATCH (d:Deal {workspace: $ws, client_id: $id}) RETURN count(d) AS n", ws=ws, id=client_id
+            )[0]["n"]
+            if deals:
+                raise Conflict("id", f"the client has {deals} deal(s); delete or move them first")
+            children = [
+                _referral(r)
+                for r in self._run(
+                    tx,
+                    "MATCH (s:Client {workspace: $ws, id: $id})-[r:REFERRED {primary: true}]->(c:Client)"
+                    + _REFERRAL_RETURN
+                    + " ORDER BY id",
+                    ws=ws,
+                    id=client_id,
+                )
+            ]
+            if children and policy is DeletePolicy.REFUSE:
+                raise Conflict(
+                    "policy",
+                    f"the client brought in {len(children)} client(s); choose relink or detach for them",
+                )
+            parent = self._primary(tx, ws, client_id)
+            now = clock.now()
+            reason = f"source {client_id} deleted ({policy.value})"
+            for child in children:
+                self._run(tx, "MATCH ()-[r:REFERRED {workspace: $ws, id: $id}]->() DELETE r", ws=ws, id=child.id)
+                new: Referral | None = None
+                if policy is DeletePolicy.RELINK and parent is not None:
+                    new = self._attach_primary(
+                        tx, ws, ReferralInput(parent.source, child.client_id, child.referred_on, child.note), now
+                    )
+                self._log_change(tx, ws, child.client_id, child, new, reason, now)
+            self._run(
+                tx,
+                "MATCH (c:Client {workspace: $ws, id: $id}) OPTIONAL MATCH (h:SourceChange {workspace: $ws,"
+                " client_id: $id}) DETACH DELETE c, h",
+                ws=ws,
+                id=client_id,
+            )
+
+        self._write(work)
+
+    def list_clients(self, ws: str, query: ClientQuery) -> Page[Client]:
+        """Filtered clients in creation order."""
+        rows = self._read(
+            lambda tx: self._run(
+                tx,
+                "MATCH (c:Client) WHERE c.workspace = $ws AND c.id > $after"
+                " AND ($text IS NULL OR c.name_key CONTAINS $text OR coalesce(c.email, '') CONTAINS $text)"
+                " AND ($tag IS NULL OR $tag IN c.tags) AND ($status IS NULL OR c.status = $status)"
+                " AND ($from IS NULL OR c.acquired_on >= $from) AND ($to IS NULL OR c.acquired_on <= $to)"
+                " RETURN c ORDER BY c.id LIMIT $limit",
+                ws=ws,
+                after=query.after or "",
+                text=name_key(query.text) if query.text else None,
+                tag=query.tag.strip().lower() if query.tag else None,
+                status=query.status.value if query.status else None,
+                **{"from": query.acquired_from, "to": query.acquired_to},
+                limit=query.limit + 1,
+            )
+        )
+        return _page([_client(r["c"]) for r in rows], query.limit)
+
+    def upsert_clients(self, ws: str, rows: Sequence[ClientInput]) -> BulkResult:
+        """Create or replace clients by external id with one UNWIND, in one transaction."""
+        require_external_ids(rows)
+
+        def work(tx: neo4j.ManagedTransaction) -> BulkResult:
+            self._require_workspace(tx, ws)
+            existing = {
+                r["c"]["external_id"]: _client(r["c"])
+                for r in self._run(
+                    tx,
+                    "UNWIND $exts AS ext MATCH (c:Client {workspace: $ws, external_id: ext}) RETURN c",
+                    ws=ws,
+                    exts=[r.external_id for r in rows],
+                )
+            }
+            writes, result = plan_client_upsert(existing, rows, clock.now())
+            for start in range(0, len(writes), 10_000):
+                self._run(
+                    tx,
+                    "UNWIND $rows AS row MERGE (c:Client {workspace: $ws, id: row.id}) SET c = row, c.workspace = $ws",
+                    ws=ws,
+                    rows=[_client_props(c) for c in writes[start : start + 10_000]],
+                )
+            return result
+
+        return self._write(work)
+
+    # -- channels ------------------------------------------------------------------------
+    def _get_channel(self, tx: neo4j.ManagedTransaction, ws: str, channel_id: str, field: str = "id") -> Channel:
+        rows = self._run(tx, "MATCH (c:Channel {workspace: $ws, id: $id}) RETURN c", ws=ws, id=channel_id)
+        if not rows:
+            raise NotFound("channel", channel_id, field=field)
+        return _channel(rows[0]["c"])
+
+    def create_channel(self, ws: str, data: ChannelInput) -> Channel:
+        """Create a channel node."""
+        now = clock.now()
+        ch = Channel(new_id("channel"), data.name, data.kind, data.url, data.external_id, data.notes, now, now)
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            rows = self._run(
+                tx,
+                "MATCH (w:Workspace {id: $ws}) CREATE (c:Channel) SET c = $props, c.workspace = $ws RETURN c.id AS id",
+                ws=ws,
+                props=_channel_props(ch),
+            )
+            if not rows:
+                raise NotFound("workspace", ws, field="workspace")
+
+        self._write(work)
+        return ch
+
+    def get_channel(self, ws: str, channel_id: str) -> Channel:
+        """One channel or NotFound."""
+        return self._read(lambda tx: self._get_channel(tx, ws, channel_id))
+
+    def update_channel(self, ws: str, channel_id: str, patch: ChannelPatch) -> Channel:
+        """Read, patch and write back."""
+
+        def work(tx: neo4j.ManagedTransaction) -> Channel:
+            ch = patch.apply(self._get_channel(tx, ws, channel_id), clock.now())
+            self._run(
+                tx,
+                "MATCH (c:Channel {workspace: $ws, id: $id}) SET c = $props, c.workspace = $ws",
+                ws=ws,
+                id=channel_id,
+                props=_channel_props(ch),
+            )
+            return ch
+
+        return self._write(work)
+
+    def delete_channel(self, ws: str, channel_id: str) -> None:
+        """Delete a channel that recommended no one."""
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            self._lock_workspace(tx, ws)
+            self._get_channel(tx, ws, channel_id)
+            used = self._run(
+                tx,
+                "MATCH (c:Channel {workspace: $ws, id: $id})-[r:REFERRED]->() RETURN count(r) AS n",
+                ws=ws,
+                id=channel_id,
+            )[0]["n"]
+            if used:
+                raise Conflict("id", f"the channel is the source of {used} referral(s); delete those first")
+            self._run(tx, "MATCH (c:Channel {workspace: $ws, id: $id}) DELETE c", ws=ws, id=channel_id)
+
+        self._write(work)
+
+    def list_channels(self, ws: str, limit: int = 50, after: str | None = None) -> Page[Channel]:
+        """Channels in creation order."""
+        check_limit(limit)
+        rows = self._read(
+            lambda tx: self._run(
+                tx,
+                "MATCH (c:Channel) WHERE c.workspace = $ws AND c.id > $after RETURN c ORDER BY c.id LIMIT $limit",
+                ws=ws,
+                after=after or "",
+                limit=limit + 1,
+            )
+        )
+        return _page([_channel(r["c"]) for r in rows], limit)
+
+    # -- deals ---------------------------------------------------------------------------
+    def _get_deal(self, tx: neo4j.ManagedTransaction, ws: str, deal_id: str) -> Deal:
+        rows = self._run(tx, "MATCH (d:Deal {workspace: $ws, id: $id}) RETURN d", ws=ws, id=deal_id)
+        if not rows:
+            raise NotFound("deal", deal_id)
+        return _deal(rows[0]["d"])
+
+    _DEAL_MERGE: LiteralString = (
+        "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.client_id})"
+        " MERGE (d:Deal {workspace: $ws, id: row.id}) SET d = row, d.workspace = $ws"
+        " WITH c, d OPTIONAL MATCH (d)<-[old:PAID]-(other) WHERE other <> c DELETE old"
+        " MERGE (c)-[:PAID]->(d)"
+    )
+
+    def create_deal(self, ws: str, data: DealInput) -> Deal:
+        """Create a deal node linked to its client."""
+        now = clock.now()
+        deal = Deal(new_id("deal"), data.client_id, data.amount, data.closed_on, data.title, data.external_id, now, now)
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            self._require_workspace(tx, ws)
+            self._get_client(tx, ws, data.client_id, field="client_id")
+            self._run(tx, self._DEAL_MERGE, ws=ws, rows=[_deal_props(deal)])
+
+        self._write(work)
+        return deal
+
+    def get_deal(self, ws: str, deal_id: str) -> Deal:
+        """One deal or NotFound."""
+        return self._read(lambda tx: self._get_deal(tx, ws, deal_id))
+
+    def update_deal(self, ws: str, deal_id: str, patch: DealPatch) -> Deal:
+        """Read, patch and write back."""
+
+        def work(tx: neo4j.ManagedTransaction) -> Deal:
+            deal = patch.apply(self._get_deal(tx, ws, deal_id), clock.now())
+            self._run(tx, self._DEAL_MERGE, ws=ws, rows=[_deal_props(deal)])
+            return deal
+
+        return self._write(work)
+
+    def delete_deal(self, ws: str, deal_id: str) -> None:
+        """Delete a deal."""
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            self._get_deal(tx, ws, deal_id)
+            self._run(tx, "MATCH (d:Deal {workspace: $ws, id: $id}) DETACH DELETE d", ws=ws, id=deal_id)
+
+        self._write(work)
+
+    def list_deals(self, ws: str, query: DealQuery) -> Page[Deal]:
+        """Filtered deals in creation order."""
+        rows = self._read(
+            lambda tx: self._run(
+                tx,
+                "MATCH (d:Deal) WHERE d.workspace = $ws AND d.id > $after"
+                " AND ($client IS NULL OR d.client_id = $client)"
+                " AND ($from IS NULL OR d.closed_on >= $from) AND ($to IS NULL OR d.closed_on <= $to)"
+                " RETURN d ORDER BY d.id LIMIT $limit",
+                ws=ws,
+                after=query.after or "",
+                client=query.client_id,
+                **{"from": query.closed_from, "to": query.closed_to},
+                limit=query.limit + 1,
+            )
+        )
+        return _page([_deal(r["d"]) for r in rows], query.limit)
+
+    def upsert_deals(self, ws: str, rows: Sequence[DealInput]) -> BulkResult:
+        """Create or replace deals by external id with one UNWIND, in one transaction."""
+        require_external_ids(rows)
+
+        def work(tx: neo4j.ManagedTransaction) -> BulkResult:
+            self._require_workspace(tx, ws)
+            known = {
+                r["id"]
+                for r in self._run(
+                    tx,
+                    "UNWIND $ids AS id MATCH (c:Client {workspace: $ws, id: id}) RETURN c.id AS id",
+                    ws=ws,
+                    ids=sorted({r.client_id for r in rows}),
+                )
+            }
+            existing = {
+                r["d"]["external_id"]: _deal(r["d"])
+                for r in self._run(
+                    tx,
+                    "UNWIND $exts AS ext MATCH (d:Deal {workspace: $ws, external_id: ext}) RETURN d",
+                    ws=ws,
+                    exts=[r.external_id for r in rows],
+                )
+            }
+            writes, result = plan_deal_upsert(existing, rows, known, clock.now())
+            for start in range(0, len(writes), 10_000):
+                self._run(tx, self._DEAL_MERGE, ws=ws, rows=[_deal_props(d) for d in writes[start : start + 10_000]])
+            return result
+
+        return self._write(work)
+
+    # -- referrals -----------------------------------------------------------------------
+    def _primary(self, tx: neo4j.ManagedTransaction, ws: str, client_id: str) -> Referral | None:
+        rows = self._run(
+            tx,
+            "MATCH (s)-[r:REFERRED {primary: true}]->(c:Client {workspace: $ws, id: $id})" + _REFERRAL_RETURN,
+            ws=ws,
+            id=client_id,
+        )
+        return _referral(rows[0]) if rows else None
+
+    def _pair(self, tx: neo4j.ManagedTransaction, ws: str, source: SourceRef, client_id: str) -> Referral | None:
+        rows = self._run(
+            tx,
+            "MATCH (s)-[r:REFERRED]->(c:Client {workspace: $ws, id: $client})"
+            " WHERE s.id = $source AND (s:Client OR s:Channel)" + _REFERRAL_RETURN,
+            ws=ws,
+            client=client_id,
+            source=source.id,
+        )
+        return _referral(rows[0]) if rows else None
+
+    def _check_new(self, tx: neo4j.ManagedTransaction, ws: str, data: ReferralInput) -> None:
+        """Lock the workspace, then check both ends exist and that no cycle would close."""
+        refuse_self_referral(data)
+        self._lock_workspace(tx, ws)
+        self._get_client(tx, ws, data.client_id, field="client_id")
+        if data.source.kind is SourceKind.CHANNEL:
+            self._get_channel(tx, ws, data.source.id, field="source_id")
+            return
+        self._get_client(tx, ws, data.source.id, field="source_id")
+        # Bidirectional breadth-first search: cost bounded by the nodes visited, not by paths.
+        cyclic = self._run(
+            tx,
+            "MATCH (c:Client {workspace: $ws, id: $client}), (s:Client {workspace: $ws, id: $source})"
+            " OPTIONAL MATCH p = shortestPath((c)-[:REFERRED*]->(s)) RETURN p IS NOT NULL AS cyclic",
+            ws=ws,
+            client=data.client_id,
+            source=data.source.id,
+        )[0]["cyclic"]
+        if cyclic:
+            raise cycle_conflict(data.source.id, data.client_id)
+
+    _CREATE_FROM: dict[SourceKind, LiteralString] = {
+        SourceKind.CLIENT: (
+            "UNWIND $rows AS row MATCH (s:Client {workspace: $ws, id: row.source_id})"
+            " MATCH (c:Client {workspace: $ws, id: row.client_id})"
+            " CREATE (s)-[r:REFERRED {workspace: $ws, id: row.id, referred_on: row.referred_on, note: row.note,"
+            " primary: row.primary, created_at: row.created_at}]->(c)"
+        ),
+        SourceKind.CHANNEL: (
+            "UNWIND $rows AS row MATCH (s:Channel {workspace: $ws, id: row.source_id})"
+            " MATCH (c:Client {workspace: $ws, id: row.client_id})"
+            " CREATE (s)-[r:REFERRED {workspace: $ws, id: row.id, referred_on: row.referred_on, note: row.note,"
+            " primary: row.primary, created_at: row.created_at}]->(c)"
+        ),
+    }
+
+    def _insert_referrals(self, tx: neo4j.ManagedTransaction, ws: str, refs: Sequence[Referral]) -> None:
+        for kind in SourceKind:
+            batch = [
+                {
+                    "id": r.id,
+                    "source_id": r.source.id,
+                    "client_id": r.client_id,
+                    "referred_on": r.referred_on,
+                    "note": r.note,
+                    "primary": r.primary,
+                    "created_at": r.created_at,
+                }
+                for r in refs
+                if r.source.kind is kind
+            ]
+            for start in range(0, len(batch), 10_000):
+                self._run(tx, self._CREATE_FROM[kind], ws=ws, rows=batch[start : start + 10_000])
+
+    def _set_primary(self, tx: neo4j.ManagedTransaction, ws: str, referral_id: str, primary: bool) -> None:
+        self._run(
+            tx,
+            "MATCH ()-[r:REFERRED {workspace: $ws, id: $id}]->() SET r.primary = $primary",
+            ws=ws,
+            id=referral_id,
+            primary=primary,
+        )
+
+    def _attach_primary(self, tx: neo4j.ManagedTransaction, ws: str, data: ReferralInput, now: datetime) -> Referral:
+        existing = self._pair(tx, ws, data.source, data.client_id)
+        if existing is None:
+            ref = Referral(new_id("referral"), data.source, data.client_id, data.referred_on, data.note, True, now)
+            self._insert_referrals(tx, ws, [ref])
+            return ref
+        self._set_primary(tx, ws, existing.id, True)
+        return Referral(
+            existing.id,
+            existing.source,
+            existing.client_id,
+            existing.referred_on,
+            existing.note,
+            True,
+            existing.created_at,
+        )
+
+    def _log_change(
+        self,
+        tx: neo4j.ManagedTransaction,
+        ws: str,
+        client_id: str,
+        previous: Referral | None,
+        current: Referral | None,
+        reason: str | None,
+        now: datetime,
+    ) -> None:
+        self._run(
+            tx,
+            "OPTIONAL MATCH (h:SourceChange {workspace: $ws, client_id: $client})"
+            " WITH coalesce(max(h.seq), 0) + 1 AS seq"
+            " CREATE (:SourceChange {workspace: $ws, client_id: $client, seq: seq, previous_kind: $pk,"
+            " previous_id: $pid, previous_referral_id: $prid, current_kind: $ck, current_id: $cid,"
+            " referral_id: $crid, reason: $reason, changed_at: $at})",
+            ws=ws,
+            client=client_id,
+            pk=previous.source.kind.value if previous else None,
+            pid=previous.source.id if previous else None,
+            prid=previous.id if previous else None,
+            ck=current.source.kind.value if current else None,
+            cid=current.source.id if current else None,
+            crid=current.id if current else None,
+            reason=reason,
+            at=now,
+        )
+
+    def record_referral(self, ws: str, data: ReferralInput) -> Referral:
+        """Record a recommendation; primary when the client has no source yet."""
+
+        def work(tx: neo4j.ManagedTransaction) -> Referral:
+            self._check_new(tx, ws, data)
+            if self._pair(tx, ws, data.source, data.client_id):
+                raise Conflict("source_id", "this source already recommended this client")
+            primary = self._primary(tx, ws, data.client_id) is None
+            ref = Referral(
+                new_id("referral"), data.source, data.client_id, data.referred_on, data.note, primary, clock.now()
+            )
+            self._insert_referrals(tx, ws, [ref])
+            return ref
+
+        return self._write(work)
+
+    def reattribute(self, ws: str, data: ReferralInput, reason: str | None = None) -> Referral:
+        """Replace the client's primary source and log the change."""
+
+        def work(tx: neo4j.ManagedTransaction) -> Referral:
+            self._check_new(tx, ws, data)
+            previous = self._primary(tx, ws, data.client_id)
+            if previous is not None and previous.source == data.source:
+                return previous
+            if previous is not None:
+                self._set_primary(tx, ws, previous.id, False)
+            now = clock.now()
+            current = self._attach_primary(tx, ws, data, now)
+            self._log_change(tx, ws, data.client_id, previous, current, reason, now)
+            return current
+
+        return self._write(work)
+
+    def _get_referral(self, tx: neo4j.ManagedTransaction, ws: str, referral_id: str) -> Referral:
+        rows = self._run(
+            tx, "MATCH (s)-[r:REFERRED {workspace: $ws, id: $id}]->(c)" + _REFERRAL_RETURN, ws=ws, id=referral_id
+        )
+        if not rows:
+            raise NotFound("referral", referral_id)
+        return _referral(rows[0])
+
+    def get_referral(self, ws: str, referral_id: str) -> Referral:
+        """One referral or NotFound."""
+        return self._read(lambda tx: self._get_referral(tx, ws, referral_id))
+
+    def list_referrals(self, ws: str, client_id: str | None = None, source: SourceRef | None = None) -> list[Referral]:
+        """Referrals filtered by client and/or source, oldest first."""
+        rows = self._read(
+            lambda tx: self._run(
+                tx,
+                "MATCH (s)-[r:REFERRED]->(c:Client) WHERE c.workspace = $ws"
+                " AND ($client IS NULL OR c.id = $client)"
+                " AND ($sid IS NULL OR (s.id = $sid AND"
+                " CASE WHEN s:Client THEN 'client' ELSE 'channel' END = $sk))" + _REFERRAL_RETURN + " ORDER BY id",
+                ws=ws,
+                client=client_id,
+                sk=source.kind.value if source else None,
+                sid=source.id if source else None,
+            )
+        )
+        return [_referral(r) for r in rows]
+
+    def delete_referral(self, ws: str, referral_id: str) -> None:
+        """Delete one recommendation; a primary one is logged in the client's history."""
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            self._lock_workspace(tx, ws)
+            ref = self._get_referral(tx, ws, referral_id)
+            self._run(tx, "MATCH ()-[r:REFERRED {workspace: $ws, id: $id}]->() DELETE r", ws=ws, id=referral_id)
+            if ref.primary:
+                self._log_change(tx, ws, ref.client_id, ref, None, "primary recommendation deleted", clock.now())
+
+        self._write(work)
+
+    def source_history(self, ws: str, client_id: str) -> list[SourceChange]:
+        """Logged changes of the client's primary source, oldest first."""
+
+        def work(tx: neo4j.ManagedTransaction) -> list[neo4j.Record]:
+            self._get_client(tx, ws, client_id)
+            return self._run(
+                tx,
+                "MATCH (h:SourceChange {workspace: $ws, client_id: $id}) RETURN h ORDER BY h.seq",
+                ws=ws,
+                id=client_id,
+            )
+
+        return [
+            SourceChange(
+                client_id=h["client_id"],
+                previous=SourceRef(SourceKind(h["previous_kind"]), h["previous_id"])
+                if h.get("previous_kind")
+                else None,
+                previous_referral_id=h.get("previous_referral_id"),
+                current=SourceRef(SourceKind(h["current_kind"]), h["current_id"]) if h.get("current_kind") else None,
+                referral_id=h.get("referral_id"),
+                reason=h.get("reason"),
+                changed_at=_native(h["changed_at"]),
+            )
+            for h in (r["h"] for r in self._read(work))
+        ]
+
+    def add_referrals(self, ws: str, rows: Sequence[ReferralInput]) -> BulkResult:
+        """Check every row against the whole graph under the workspace lock, then UNWIND them."""
+
+        def work(tx: neo4j.ManagedTransaction) -> BulkResult:
+            self._lock_workspace(tx, ws)
+            edges = [
+                Edge(SourceRef(SourceKind(r["sk"]), r["sid"]), r["cid"], r["primary"])
+                for r in self._run(
+                    tx,
+                    "MATCH (c:Client {workspace: $ws})<-[r:REFERRED]-(s)"
+                    " RETURN CASE WHEN s:Client THEN 'client' ELSE 'channel' END AS sk, s.id AS sid,"
+                    " c.id AS cid, r.primary AS primary",
+                    ws=ws,
+                )
+            ]
+            wanted_clients = sorted(
+                {r.client_id for r in rows} | {r.source.id for r in rows if r.source.kind is SourceKind.CLIENT}
+            )
+            wanted_channels = sorted({r.source.id for r in rows if r.source.kind is SourceKind.CHANNEL})
+            found = self._run(
+                tx,
+                "CALL () { UNWIND $clients AS id MATCH (c:Client {workspace: $ws, id: id}) RETURN collect(c.id) AS cl }"
+                " CALL () { UNWIND $channels AS id MATCH (c:Channel {workspace: $ws, id: id})"
+                " RETURN collect(c.id) AS ch } RETURN cl, ch",
+                ws=ws,
+                clients=wanted_clients,
+                channels=wanted_channels,
+            )[0]
+            plan = ReferralGraph(edges).plan(rows, set(found["cl"]), set(found["ch"]))
+            now = clock.now()
+            refs = [
+                Referral(
+                    new_id("referral"), p.row.source, p.row.client_id, p.row.referred_on, p.row.note, p.primary, now
+                )
+                if not p.exists
+                else None
+                for p in plan
+            ]
+            created = [r for r in refs if r is not None]
+            self._insert_referrals(tx, ws, created)
+            return BulkResult(len(created), 0, len(rows) - len(created), tuple(r.id if r else "" for r in refs))
+
+        return self._write(work)
+
+    # -- traversals ----------------------------------------------------------------------
+    def chain(self, ws: str, client_id: str, depth: int | None = None) -> Chain:
+        """One query: the longest primary path ending at the client, at most depth + 1 long."""
+        depth = resolve_depth(depth, self.max_depth)
+        query: Any = _CHAIN_QUERIES[depth]
+        rows = self._read(lambda tx: self._run(tx, query, ws=ws, id=client_id))
+        if not rows:
+            raise NotFound("client", client_id)
+        nodes, rels = rows[0]["nodes"], rows[0]["rels"]
+        # nodes run top .. client; level i is the i-th node above the client.
+        steps = []
+        for level in range(1, len(rels) + 1):
+            node, rel = nodes[len(nodes) - 1 - level], rels[len(rels) - level]
+            steps.append(
+                ChainStep(
+                    level, SourceRef(SourceKind(node["kind"]), node["id"]), node["name"], rel["id"], _native(rel["on"])
+                )
+            )
+        return Chain(client_id, tuple(s for s in steps if s.level <= depth), truncated=len(steps) > depth)
+
+    def tree(self, ws: str, root: SourceRef, depth: int | None = None) -> list[TreeNode]:
+        """One query: every primary path from the root, at most `depth` long."""
+        depth = resolve_depth(depth, self.max_depth)
+        query: Any = _TREE_QUERIES[(root.kind, depth)]
+        rows = self._read(lambda tx: self._run(tx, query, ws=ws, id=root.id))
+        if not rows:
+            raise NotFound(root.kind.value, root.id)
+        return [
+            TreeNode(
+                r["level"],
+                r["id"],
+                r["name"],
+                ClientStatus(r["status"]),
+                SourceRef(SourceKind(r["parent_kind"]), r["parent_id"]),
+                r["referral_id"],
+                _native(r["referred_on"]),
+            )
+            for r in rows
+            if r["level"] is not None
+        ]

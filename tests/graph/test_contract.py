@@ -1,0 +1,517 @@
+"""The store contract: every test runs against the embedded store and a real Neo4j server."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from graph.contract import SCHEMA_VERSION, Store
+from referrals.errors import Conflict, Invalid, NotFound
+from referrals.model import (
+    ChannelInput,
+    ChannelPatch,
+    Client,
+    ClientInput,
+    ClientPatch,
+    ClientQuery,
+    ClientStatus,
+    DealInput,
+    DealPatch,
+    DealQuery,
+    DeletePolicy,
+    ReferralInput,
+    SourceKind,
+    SourceRef,
+    Workspace,
+)
+from referrals.money import Money
+
+D = date(2024, 1, 15)
+
+
+def client(store: Store, ws: Workspace, name: str, **fields: object) -> Client:
+    return store.create_client(ws.id, ClientInput.parse({"name": name, **fields}))
+
+
+def by(c: Client | str) -> SourceRef:
+    return SourceRef(SourceKind.CLIENT, c if isinstance(c, str) else c.id)
+
+
+def refer(store: Store, ws: Workspace, source: Client | SourceRef, target: Client, on: date = D):
+    src = source if isinstance(source, SourceRef) else by(source)
+    return store.record_referral(ws.id, ReferralInput(src, target.id, on))
+
+
+def line(store: Store, ws: Workspace, n: int) -> list[Client]:
+    """c0 -> c1 -> ... -> c(n-1): c(n-1) sits at level n-1 below c0."""
+    people = [client(store, ws, f"p{i}") for i in range(n)]
+    for a, b in zip(people, people[1:], strict=False):
+        refer(store, ws, a, b)
+    return people
+
+
+def snapshot(store: Store, ws: Workspace) -> tuple:
+    """Everything a workspace holds, to prove a refused change changed nothing."""
+    clients = store.list_clients(ws.id, ClientQuery(limit=500)).items
+    return (
+        clients,
+        store.list_channels(ws.id, limit=500).items,
+        tuple(store.list_referrals(ws.id)),
+        store.list_deals(ws.id, DealQuery(limit=500)).items,
+    )
+
+
+# -- schema and workspaces -------------------------------------------------------------
+
+
+def test_schema_init_is_idempotent(store: Store) -> None:
+    assert store.init_schema() == SCHEMA_VERSION
+    assert store.init_schema() == SCHEMA_VERSION
+    assert store.schema_version() == SCHEMA_VERSION
+
+
+def test_workspaces(store: Store) -> None:
+    ws = store.create_workspace("Studio Ana")
+    assert store.get_workspace(ws.id) == ws
+    assert ws in store.list_workspaces()
+    with pytest.raises(NotFound):
+        store.get_workspace("ws_missing")
+
+
+def test_writes_into_an_unknown_workspace_are_refused(store: Store) -> None:
+    with pytest.raises(NotFound) as e:
+        store.create_client("ws_nope", ClientInput(name="A"))
+    assert e.value.field == "workspace"
+    with pytest.raises(NotFound):
+        store.create_channel("ws_nope", ChannelInput(name="Blog"))
+
+
+# -- clients ---------------------------------------------------------------------------
+
+
+def test_client_round_trip(store: Store, ws: Workspace) -> None:
+    c = client(
+        store,
+        ws,
+        "  Ana Lima ",
+        email="Ana@Example.COM",
+        tags=["VIP", "design"],
+        status="lead",
+        external_id="crm-1",
+        notes="met at a fair",
+        acquired_on="2024-03-01",
+    )
+    assert c.name == "Ana Lima" and c.email == "ana@example.com" and c.tags == ("design", "vip")
+    assert store.get_client(ws.id, c.id) == c
+
+
+def test_client_email_and_external_id_are_unique_per_workspace(store: Store, ws: Workspace) -> None:
+    client(store, ws, "A", email="a@x.com", external_id="e1")
+    with pytest.raises(Conflict) as e:
+        client(store, ws, "B", email="A@x.com")
+    assert e.value.field == "email"
+    with pytest.raises(Conflict) as e:
+        client(store, ws, "C", external_id="e1")
+    assert e.value.field == "external_id"
+    other = store.create_workspace("other")
+    client(store, other, "A elsewhere", email="a@x.com", external_id="e1")  # another workspace: fine
+
+
+def test_update_client(store: Store, ws: Workspace) -> None:
+    c = client(store, ws, "A", email="a@x.com", notes="n")
+    updated = store.update_client(ws.id, c.id, ClientPatch.parse({"name": "Ann", "notes": None, "status": "inactive"}))
+    assert (updated.name, updated.notes, updated.status, updated.email) == (
+        "Ann",
+        None,
+        ClientStatus.INACTIVE,
+        "a@x.com",
+    )
+    assert store.get_client(ws.id, c.id) == updated
+    assert updated.updated_at >= c.updated_at and updated.created_at == c.created_at
+
+
+def test_refused_update_changes_nothing(store: Store, ws: Workspace) -> None:
+    client(store, ws, "A", email="a@x.com")
+    b = client(store, ws, "B", email="b@x.com")
+    with pytest.raises(Conflict):
+        store.update_client(ws.id, b.id, ClientPatch.parse({"email": "a@x.com", "name": "Bee"}))
+    assert store.get_client(ws.id, b.id) == b
+
+
+def test_list_clients_pages_in_creation_order(store: Store, ws: Workspace) -> None:
+    made = [client(store, ws, f"c{i}") for i in range(5)]
+    seen, after = [], None
+    while True:
+        page = store.list_clients(ws.id, ClientQuery(limit=2, after=after))
+        seen += page.items
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert [c.id for c in seen] == [c.id for c in made]
+
+
+def test_list_clients_filters(store: Store, ws: Workspace) -> None:
+    ana = client(store, ws, "Ana Lima", email="ana@lima.pt", tags=["vip"], acquired_on="2024-02-01")
+    zoe = client(store, ws, "Zoë Ångström", email="zoe@ex.com", status="lead", acquired_on="2024-05-01")
+    client(store, ws, "Bob", tags=["friend"])
+
+    def ids(**q: object) -> list[str]:
+        return [c.id for c in store.list_clients(ws.id, ClientQuery(**q)).items]  # type: ignore[arg-type]
+
+    assert ids(text="LIMA") == [ana.id]
+    assert ids(text="zoë") == [zoe.id]
+    assert ids(text="ÅNGSTRÖM") == [zoe.id]
+    assert ids(text="ex.com") == [zoe.id]
+    assert ids(tag="VIP") == [ana.id]
+    assert ids(status=ClientStatus.LEAD) == [zoe.id]
+    assert ids(acquired_from=date(2024, 3, 1)) == [zoe.id]
+    assert ids(acquired_to=date(2024, 3, 1)) == [ana.id]
+    assert ids(text="%") == [] and ids(text="_") == []  # no wildcard injection
+
+
+def test_workspaces_are_isolated(store: Store, ws: Workspace) -> None:
+    c = client(store, ws, "Private", email="p@x.com")
+    other = store.create_workspace("other")
+    with pytest.raises(NotFound):
+        store.get_client(other.id, c.id)
+    with pytest.raises(NotFound):
+        store.update_client(other.id, c.id, ClientPatch.parse({"name": "X"}))
+    with pytest.raises(NotFound):
+        store.delete_client(other.id, c.id)
+    with pytest.raises(NotFound):
+        store.chain(other.id, c.id)
+    assert store.list_clients(other.id, ClientQuery()).items == ()
+    mine = client(store, other, "Mine")
+    with pytest.raises(NotFound):  # a referral may not cross workspaces
+        store.record_referral(other.id, ReferralInput(by(c), mine.id, D))
+    assert store.get_client(ws.id, c.id) == c
+
+
+def test_delete_client(store: Store, ws: Workspace) -> None:
+    c = client(store, ws, "A")
+    store.delete_client(ws.id, c.id)
+    with pytest.raises(NotFound):
+        store.get_client(ws.id, c.id)
+    with pytest.raises(NotFound):
+        store.delete_client(ws.id, c.id)
+
+
+def test_upsert_clients_by_external_id(store: Store, ws: Workspace) -> None:
+    rows = [ClientInput(name="A", external_id="1"), ClientInput(name="B", external_id="2")]
+    first = store.upsert_clients(ws.id, rows)
+    assert (first.created, first.updated, first.unchanged) == (2, 0, 0)
+    again = store.upsert_clients(ws.id, rows)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2) and again.ids == first.ids
+    changed = store.upsert_clients(ws.id, [ClientInput(name="A2", external_id="1")])
+    assert (changed.created, changed.updated) == (0, 1)
+    assert store.get_client(ws.id, first.ids[0]).name == "A2"
+
+
+def test_upsert_clients_is_all_or_nothing(store: Store, ws: Workspace) -> None:
+    client(store, ws, "Taken", email="t@x.com")
+    before = snapshot(store, ws)
+    rows = [ClientInput(name=f"n{i}", external_id=f"x{i}") for i in range(50)]
+    rows.append(ClientInput(name="dup", email="t@x.com", external_id="x-dup"))
+    with pytest.raises(Conflict):
+        store.upsert_clients(ws.id, rows)
+    with pytest.raises(Invalid) as e:
+        store.upsert_clients(ws.id, [ClientInput(name="a", external_id="k"), ClientInput(name="b", external_id="k")])
+    assert e.value.field == "rows[1].external_id"
+    assert snapshot(store, ws) == before
+
+
+# -- channels --------------------------------------------------------------------------
+
+
+def test_channels(store: Store, ws: Workspace) -> None:
+    blog = store.create_channel(ws.id, ChannelInput.parse({"name": "Blog post: pricing", "kind": "blog"}))
+    assert store.get_channel(ws.id, blog.id) == blog
+    with pytest.raises(Conflict) as e:
+        store.create_channel(ws.id, ChannelInput.parse({"name": "BLOG POST: PRICING"}))
+    assert e.value.field == "name"
+    renamed = store.update_channel(ws.id, blog.id, ChannelPatch.parse({"name": "Pricing post", "url": "https://x"}))
+    assert store.get_channel(ws.id, blog.id) == renamed
+    assert [c.id for c in store.list_channels(ws.id).items] == [blog.id]
+    a = client(store, ws, "A")
+    refer(store, ws, SourceRef(SourceKind.CHANNEL, blog.id), a)
+    with pytest.raises(Conflict):
+        store.delete_channel(ws.id, blog.id)
+    store.delete_referral(ws.id, store.list_referrals(ws.id)[0].id)
+    store.delete_channel(ws.id, blog.id)
+    with pytest.raises(NotFound):
+        store.get_channel(ws.id, blog.id)
+
+
+# -- deals -----------------------------------------------------------------------------
+
+
+def test_deals(store: Store, ws: Workspace) -> None:
+    a, b = client(store, ws, "A"), client(store, ws, "B")
+    d1 = store.create_deal(
+        ws.id,
+        DealInput.parse(
+            {"client_id": a.id, "amount": "1234.50", "currency": "eur", "closed_on": "2024-03-10", "title": "Logo"}
+        ),
+    )
+    assert d1.amount == Money(123450, "EUR")
+    assert store.get_deal(ws.id, d1.id) == d1
+    d2 = store.create_deal(
+        ws.id, DealInput.parse({"client_id": b.id, "amount": "-5", "currency": "JPY", "closed_on": "2024-04-01"})
+    )
+    assert [d.id for d in store.list_deals(ws.id, DealQuery(client_id=a.id)).items] == [d1.id]
+    assert [d.id for d in store.list_deals(ws.id, DealQuery(closed_from=date(2024, 4, 1))).items] == [d2.id]
+    assert [d.id for d in store.list_deals(ws.id, DealQuery(closed_to=date(2024, 3, 31))).items] == [d1.id]
+    up = store.update_deal(ws.id, d1.id, DealPatch.parse({"amount": "99.99"}, current=d1.amount))
+    assert store.get_deal(ws.id, d1.id).amount == Money(9999, "EUR") == up.amount
+    with pytest.raises(Conflict):
+        store.delete_client(ws.id, a.id)  # money is never dropped silently
+    store.delete_deal(ws.id, d1.id)
+    with pytest.raises(NotFound):
+        store.get_deal(ws.id, d1.id)
+
+
+def test_deal_of_unknown_client_is_refused(store: Store, ws: Workspace) -> None:
+    with pytest.raises(NotFound) as e:
+        store.create_deal(ws.id, DealInput(client_id="cl_nobody", amount=Money(1, "EUR"), closed_on=D))
+    assert e.value.field == "client_id"
+
+
+def test_upsert_deals(store: Store, ws: Workspace) -> None:
+    a = client(store, ws, "A")
+    rows = [DealInput(a.id, Money(100 * i, "USD"), D, external_id=f"inv-{i}") for i in range(1, 4)]
+    first = store.upsert_deals(ws.id, rows)
+    again = store.upsert_deals(ws.id, rows)
+    assert (first.created, again.unchanged) == (3, 3) and first.ids == again.ids
+    assert len(store.list_deals(ws.id, DealQuery()).items) == 3
+    with pytest.raises(Invalid) as e:
+        store.upsert_deals(ws.id, [DealInput("cl_nobody", Money(1, "USD"), D, external_id="z")])
+    assert e.value.field == "rows[0].client_id"
+
+
+# -- referrals -------------------------------------------------------------------------
+
+
+def test_first_source_is_primary_later_ones_secondary(store: Store, ws: Workspace) -> None:
+    a, b, c = client(store, ws, "A"), client(store, ws, "B"), client(store, ws, "C")
+    first = refer(store, ws, a, c)
+    second = refer(store, ws, b, c)
+    assert first.primary and not second.primary
+    assert store.get_referral(ws.id, first.id) == first
+    assert [r.id for r in store.list_referrals(ws.id, client_id=c.id)] == [first.id, second.id]
+    assert [r.id for r in store.list_referrals(ws.id, source=by(b))] == [second.id]
+    with pytest.raises(Conflict):
+        refer(store, ws, a, c)  # the same recommendation twice
+
+
+def test_self_referral_is_refused(store: Store, ws: Workspace) -> None:
+    a = client(store, ws, "A")
+    with pytest.raises(Invalid):
+        ReferralInput.parse({"source_id": a.id, "client_id": a.id, "referred_on": "2024-01-01"})
+    with pytest.raises((Invalid, Conflict)):
+        store.record_referral(ws.id, ReferralInput(by(a), a.id, D))
+    assert store.list_referrals(ws.id) == []
+
+
+@pytest.mark.parametrize("ring", [2, 3, 5])
+def test_a_referral_closing_a_cycle_is_refused(store: Store, ws: Workspace, ring: int) -> None:
+    people = line(store, ws, ring)
+    before = snapshot(store, ws)
+    with pytest.raises(Conflict) as e:
+        refer(store, ws, people[-1], people[0])
+    assert e.value.field == "source_id" and "cycle" in e.value.reason
+    with pytest.raises(Conflict):
+        store.reattribute(ws.id, ReferralInput(by(people[-1]), people[0].id, D))
+    assert snapshot(store, ws) == before
+
+
+def test_cycles_through_secondary_recommendations_are_refused(store: Store, ws: Workspace) -> None:
+    a, b, root = client(store, ws, "A"), client(store, ws, "B"), client(store, ws, "Root")
+    refer(store, ws, root, a)
+    refer(store, ws, root, b)
+    assert not refer(store, ws, a, b).primary  # secondary A -> B
+    with pytest.raises(Conflict):
+        refer(store, ws, b, a)
+
+
+def test_unknown_ends_are_named(store: Store, ws: Workspace) -> None:
+    a = client(store, ws, "A")
+    with pytest.raises(NotFound) as e:
+        store.record_referral(ws.id, ReferralInput(by("cl_ghost"), a.id, D))
+    assert e.value.field == "source_id"
+    with pytest.raises(NotFound) as e:
+        store.record_referral(ws.id, ReferralInput(by(a), "cl_ghost", D))
+    assert e.value.field == "client_id"
+    with pytest.raises(NotFound) as e:
+        store.record_referral(ws.id, ReferralInput(SourceRef(SourceKind.CHANNEL, "ch_ghost"), a.id, D))
+    assert e.value.field == "source_id"
+
+
+def test_reattribution_keeps_history(store: Store, ws: Workspace) -> None:
+    a, b, c = client(store, ws, "A"), client(store, ws, "B"), client(store, ws, "C")
+    old = refer(store, ws, a, c)
+    new = store.reattribute(ws.id, ReferralInput(by(b), c.id, date(2024, 2, 1)), reason="B made the intro")
+    assert new.primary and new.source == by(b)
+    assert not store.get_referral(ws.id, old.id).primary  # still recorded, now secondary
+    assert store.chain(ws.id, c.id).steps[0].source == by(b)
+    (change,) = store.source_history(ws.id, c.id)
+    assert (change.previous, change.current, change.reason) == (by(a), by(b), "B made the intro")
+    assert (change.previous_referral_id, change.referral_id) == (old.id, new.id)
+    # promoting the stored secondary recommendation back, and a no-op repeat
+    back = store.reattribute(ws.id, ReferralInput(by(a), c.id, D))
+    assert back.id == old.id and back.primary
+    assert store.reattribute(ws.id, ReferralInput(by(a), c.id, D)).id == old.id
+    assert len(store.source_history(ws.id, c.id)) == 2
+    assert sum(r.primary for r in store.list_referrals(ws.id, client_id=c.id)) == 1
+
+
+def test_deleting_a_primary_referral_leaves_a_root_and_a_trace(store: Store, ws: Workspace) -> None:
+    a, b = client(store, ws, "A"), client(store, ws, "B")
+    r = refer(store, ws, a, b)
+    store.delete_referral(ws.id, r.id)
+    assert store.chain(ws.id, b.id).steps == ()
+    (change,) = store.source_history(ws.id, b.id)
+    assert change.previous == by(a) and change.current is None
+    with pytest.raises(NotFound):
+        store.delete_referral(ws.id, r.id)
+
+
+def test_delete_client_refuses_while_it_brought_people_in(store: Store, ws: Workspace) -> None:
+    top, mid, leaf = line(store, ws, 3)
+    before = snapshot(store, ws)
+    with pytest.raises(Conflict) as e:
+        store.delete_client(ws.id, mid.id)
+    assert e.value.field == "policy"
+    assert snapshot(store, ws) == before
+
+
+def test_delete_client_relinks_children_to_its_source(store: Store, ws: Workspace) -> None:
+    top, mid, leaf = line(store, ws, 3)
+    other = client(store, ws, "Other")
+    refer(store, ws, mid, other)
+    store.delete_client(ws.id, mid.id, DeletePolicy.RELINK)
+    assert [s.source for s in store.chain(ws.id, leaf.id).steps] == [by(top)]
+    assert {n.client_id for n in store.tree(ws.id, by(top))} == {leaf.id, other.id}
+    assert store.source_history(ws.id, leaf.id)[0].current == by(top)
+    assert all(mid.id not in (r.source.id, r.client_id) for r in store.list_referrals(ws.id))
+
+
+def test_delete_client_detaches_children(store: Store, ws: Workspace) -> None:
+    top, mid, leaf = line(store, ws, 3)
+    second = client(store, ws, "Second")
+    refer(store, ws, mid, second)
+    refer(store, ws, top, second)  # secondary, survives
+    store.delete_client(ws.id, mid.id, DeletePolicy.DETACH)
+    assert store.chain(ws.id, leaf.id).steps == ()
+    assert [r.source for r in store.list_referrals(ws.id, client_id=second.id)] == [by(top)]
+    assert [n.client_id for n in store.tree(ws.id, by(top))] == []  # top's link to second is secondary
+
+
+def test_add_referrals_in_bulk(store: Store, ws: Workspace) -> None:
+    a, b, c = client(store, ws, "A"), client(store, ws, "B"), client(store, ws, "C")
+    blog = store.create_channel(ws.id, ChannelInput(name="Blog"))
+    rows = [
+        ReferralInput(SourceRef(SourceKind.CHANNEL, blog.id), a.id, D),
+        ReferralInput(by(a), b.id, D),
+        ReferralInput(by(b), c.id, D),
+        ReferralInput(by(a), c.id, D),  # secondary: c already has b
+    ]
+    result = store.add_referrals(ws.id, rows)
+    assert (result.created, result.unchanged) == (4, 0)
+    assert [r.primary for r in sorted(store.list_referrals(ws.id), key=lambda r: result.ids.index(r.id))] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    again = store.add_referrals(ws.id, rows)
+    assert (again.created, again.unchanged) == (0, 4)
+    assert len(store.list_referrals(ws.id)) == 4
+
+
+def test_add_referrals_is_all_or_nothing_and_names_the_row(store: Store, ws: Workspace) -> None:
+    people = [client(store, ws, f"p{i}") for i in range(4)]
+    before = snapshot(store, ws)
+    rows = [ReferralInput(by(people[i]), people[i + 1].id, D) for i in range(3)]
+    rows.append(ReferralInput(by(people[3]), people[0].id, D))  # closes a ring inside the batch
+    with pytest.raises(Invalid) as e:
+        store.add_referrals(ws.id, rows)
+    assert e.value.field == "rows[3].source_id" and "cycle" in e.value.reason
+    with pytest.raises(Invalid) as e:
+        store.add_referrals(ws.id, [rows[0], ReferralInput(by(people[1]), "cl_ghost", D)])
+    assert e.value.field == "rows[1].client_id"
+    assert snapshot(store, ws) == before
+
+
+# -- traversals ------------------------------------------------------------------------
+
+
+def test_chain_levels_dates_and_channel_root(store: Store, ws: Workspace) -> None:
+    blog = store.create_channel(ws.id, ChannelInput(name="Blog"))
+    a, b, c = client(store, ws, "A"), client(store, ws, "B"), client(store, ws, "C")
+    refer(store, ws, SourceRef(SourceKind.CHANNEL, blog.id), a, date(2023, 1, 1))
+    refer(store, ws, a, b, date(2023, 6, 1))
+    refer(store, ws, b, c, date(2024, 1, 1))
+    chain = store.chain(ws.id, c.id)
+    assert [(s.level, s.source, s.name, s.referred_on) for s in chain.steps] == [
+        (1, by(b), "B", date(2024, 1, 1)),
+        (2, by(a), "A", date(2023, 6, 1)),
+        (3, SourceRef(SourceKind.CHANNEL, blog.id), "Blog", date(2023, 1, 1)),
+    ]
+    assert not chain.truncated
+    assert store.chain(ws.id, a.id).steps[0].source.kind is SourceKind.CHANNEL
+
+
+def test_chain_depth_cap_is_exact(store: Store, ws: Workspace) -> None:
+    people = line(store, ws, 10)  # people[9] is at level 9 below people[0]
+    chain = store.chain(ws.id, people[9].id)
+    assert len(chain.steps) == 7 and chain.truncated
+    assert [s.source.id for s in chain.steps] == [p.id for p in reversed(people[2:9])]
+    assert [s.level for s in chain.steps] == list(range(1, 8))
+    exact = store.chain(ws.id, people[7].id)
+    assert len(exact.steps) == 7 and not exact.truncated
+    assert len(store.chain(ws.id, people[9].id, depth=3).steps) == 3
+    with pytest.raises(Invalid) as e:
+        store.chain(ws.id, people[9].id, depth=8)
+    assert e.value.field == "depth"
+    with pytest.raises(NotFound):
+        store.chain(ws.id, "cl_ghost")
+
+
+def test_tree_levels_and_cap(store: Store, ws: Workspace) -> None:
+    people = line(store, ws, 10)
+    extra = client(store, ws, "extra")
+    refer(store, ws, people[0], extra)
+    tree = store.tree(ws.id, by(people[0]))
+    assert [(n.level, n.client_id) for n in tree][:2] == [(1, people[1].id), (1, extra.id)] or [
+        (n.level, n.client_id) for n in tree
+    ][:2] == [(1, extra.id), (1, people[1].id)]
+    assert max(n.level for n in tree) == 7 and len(tree) == 8
+    assert {n.client_id for n in store.tree(ws.id, by(people[0]), depth=2)} == {people[1].id, people[2].id, extra.id}
+    assert store.tree(ws.id, by(people[9])) == []
+    with pytest.raises(NotFound):
+        store.tree(ws.id, by("cl_ghost"))
+    with pytest.raises(NotFound):
+        store.tree(ws.id, SourceRef(SourceKind.CHANNEL, "ch_ghost"))
+
+
+def test_tree_of_a_channel(store: Store, ws: Workspace) -> None:
+    blog = store.create_channel(ws.id, ChannelInput(name="Blog"))
+    a, b = client(store, ws, "A"), client(store, ws, "B")
+    refer(store, ws, SourceRef(SourceKind.CHANNEL, blog.id), a)
+    refer(store, ws, a, b)
+    tree = store.tree(ws.id, SourceRef(SourceKind.CHANNEL, blog.id))
+    assert [(n.level, n.client_id, n.parent) for n in tree] == [
+        (1, a.id, SourceRef(SourceKind.CHANNEL, blog.id)),
+        (2, b.id, by(a)),
+    ]
+
+
+def test_chain_and_tree_are_one_query_each(store: Store, ws: Workspace) -> None:
+    people = line(store, ws, 9)
+    before = store.query_count
+    store.chain(ws.id, people[-1].id)
+    assert store.query_count - before == 1
+    before = store.query_count
+    store.tree(ws.id, by(people[0]))
+    assert store.query_count - before == 1

@@ -1,0 +1,5 @@
+"""Entry point for WSGI servers: `gunicorn -c gunicorn.conf.py wsgi:app`."""
+
+from api import create_app
+
+app = create_app()
