@@ -133,11 +133,6 @@ _UNIQUE_FIELDS = {
     ),
 }
 
-_CLIENT_COLS = "id, name, email, status, tags, external_id, notes, acquired_on, created_at, updated_at"
-_CHANNEL_COLS = "id, name, kind, url, external_id, notes, created_at, updated_at"
-_DEAL_COLS = "id, client_id, amount_minor, currency, closed_on, title, external_id, created_at, updated_at"
-_REFERRAL_COLS = "id, source_kind, source_id, client_id, referred_on, note, is_primary, created_at"
-
 
 def _ts(value: datetime) -> str:
     return value.isoformat(timespec="microseconds")
@@ -381,9 +376,7 @@ class SqliteStore(Store):
 
     # -- clients -------------------------------------------------------------------------
     def _get_client(self, conn: sqlite3.Connection, ws: str, client_id: str, field: str = "id") -> Client:
-        row = self._run(
-            conn, f"SELECT {_CLIENT_COLS} FROM clients WHERE workspace_id = ? AND id = ?", (ws, client_id)
-        ).fetchone()
+        row = self._run(conn, "SELECT * FROM clients WHERE workspace_id = ? AND id = ?", (ws, client_id)).fetchone()
         if not row:
             raise NotFound("client", client_id, field=field)
         return _client(row)
@@ -440,7 +433,7 @@ class SqliteStore(Store):
                 _referral(r)
                 for r in self._run(
                     conn,
-                    f"SELECT {_REFERRAL_COLS} FROM referrals WHERE workspace_id = ? AND source_kind = 'client'"
+                    "SELECT * FROM referrals WHERE workspace_id = ? AND source_kind = 'client'"
                     " AND source_id = ? AND is_primary = 1 ORDER BY id",
                     (ws, client_id),
                 )
@@ -474,7 +467,7 @@ class SqliteStore(Store):
         """Filtered clients in creation order."""
         rows = self._run(
             self._conn(),
-            f"SELECT {_CLIENT_COLS} FROM clients c WHERE workspace_id = :ws AND id > :after"
+            "SELECT * FROM clients c WHERE workspace_id = :ws AND id > :after"
             " AND (:text IS NULL OR instr(name_key, :text) > 0 OR instr(coalesce(email, ''), :text) > 0)"
             " AND (:tag IS NULL OR EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = :tag))"
             " AND (:status IS NULL OR status = :status)"
@@ -503,8 +496,7 @@ class SqliteStore(Store):
                 r["external_id"]: _client(r)
                 for r in self._run(
                     conn,
-                    f"SELECT {_CLIENT_COLS} FROM clients WHERE workspace_id = ? AND external_id IN"
-                    " (SELECT value FROM json_each(?))",
+                    "SELECT * FROM clients WHERE workspace_id = ? AND external_id IN (SELECT value FROM json_each(?))",
                     (ws, json.dumps([r.external_id for r in rows])),
                 )
             }
@@ -524,9 +516,7 @@ class SqliteStore(Store):
 
     # -- channels ------------------------------------------------------------------------
     def _get_channel(self, conn: sqlite3.Connection, ws: str, channel_id: str, field: str = "id") -> Channel:
-        row = self._run(
-            conn, f"SELECT {_CHANNEL_COLS} FROM channels WHERE workspace_id = ? AND id = ?", (ws, channel_id)
-        ).fetchone()
+        row = self._run(conn, "SELECT * FROM channels WHERE workspace_id = ? AND id = ?", (ws, channel_id)).fetchone()
         if not row:
             raise NotFound("channel", channel_id, field=field)
         return _channel(row)
@@ -596,16 +586,14 @@ class SqliteStore(Store):
         check_limit(limit)
         rows = self._run(
             self._conn(),
-            f"SELECT {_CHANNEL_COLS} FROM channels WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT ?",
+            "SELECT * FROM channels WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT ?",
             (ws, after or "", limit + 1),
         ).fetchall()
         return _page([_channel(r) for r in rows], limit)
 
     # -- deals ---------------------------------------------------------------------------
     def _get_deal(self, conn: sqlite3.Connection, ws: str, deal_id: str) -> Deal:
-        row = self._run(
-            conn, f"SELECT {_DEAL_COLS} FROM deals WHERE workspace_id = ? AND id = ?", (ws, deal_id)
-        ).fetchone()
+        row = self._run(conn, "SELECT * FROM deals WHERE workspace_id = ? AND id = ?", (ws, deal_id)).fetchone()
         if not row:
             raise NotFound("deal", deal_id)
         return _deal(row)
@@ -668,7 +656,7 @@ class SqliteStore(Store):
         """Filtered deals in creation order."""
         rows = self._run(
             self._conn(),
-            f"SELECT {_DEAL_COLS} FROM deals WHERE workspace_id = :ws AND id > :after"
+            "SELECT * FROM deals WHERE workspace_id = :ws AND id > :after"
             " AND (:client IS NULL OR client_id = :client)"
             " AND (:from IS NULL OR closed_on >= :from) AND (:to IS NULL OR closed_on <= :to)"
             " ORDER BY id LIMIT :limit",
@@ -700,8 +688,7 @@ class SqliteStore(Store):
                 r["external_id"]: _deal(r)
                 for r in self._run(
                     conn,
-                    f"SELECT {_DEAL_COLS} FROM deals WHERE workspace_id = ? AND external_id IN"
-                    " (SELECT value FROM json_each(?))",
+                    "SELECT * FROM deals WHERE workspace_id = ? AND external_id IN (SELECT value FROM json_each(?))",
                     (ws, json.dumps([r.external_id for r in rows])),
                 )
             }
@@ -725,7 +712,7 @@ class SqliteStore(Store):
     def _primary(self, conn: sqlite3.Connection, ws: str, client_id: str) -> Referral | None:
         row = self._run(
             conn,
-            f"SELECT {_REFERRAL_COLS} FROM referrals WHERE workspace_id = ? AND client_id = ? AND is_primary = 1",
+            "SELECT * FROM referrals WHERE workspace_id = ? AND client_id = ? AND is_primary = 1",
             (ws, client_id),
         ).fetchone()
         return _referral(row) if row else None
@@ -733,8 +720,7 @@ class SqliteStore(Store):
     def _pair(self, conn: sqlite3.Connection, ws: str, source: SourceRef, client_id: str) -> Referral | None:
         row = self._run(
             conn,
-            f"SELECT {_REFERRAL_COLS} FROM referrals WHERE workspace_id = ? AND source_kind = ?"
-            " AND source_id = ? AND client_id = ?",
+            "SELECT * FROM referrals WHERE workspace_id = ? AND source_kind = ? AND source_id = ? AND client_id = ?",
             (ws, source.kind.value, source.id, client_id),
         ).fetchone()
         return _referral(row) if row else None
@@ -857,7 +843,7 @@ class SqliteStore(Store):
         """One referral or NotFound."""
         row = self._run(
             self._conn(),
-            f"SELECT {_REFERRAL_COLS} FROM referrals WHERE workspace_id = ? AND id = ?",
+            "SELECT * FROM referrals WHERE workspace_id = ? AND id = ?",
             (ws, referral_id),
         ).fetchone()
         if not row:
@@ -868,7 +854,7 @@ class SqliteStore(Store):
         """Referrals filtered by client and/or source, oldest first."""
         rows = self._run(
             self._conn(),
-            f"SELECT {_REFERRAL_COLS} FROM referrals WHERE workspace_id = :ws"
+            "SELECT * FROM referrals WHERE workspace_id = :ws"
             " AND (:client IS NULL OR client_id = :client)"
             " AND (:sk IS NULL OR (source_kind = :sk AND source_id = :sid)) ORDER BY id",
             {
@@ -885,7 +871,7 @@ class SqliteStore(Store):
         with self._write() as conn:
             row = self._run(
                 conn,
-                f"SELECT {_REFERRAL_COLS} FROM referrals WHERE workspace_id = ? AND id = ?",
+                "SELECT * FROM referrals WHERE workspace_id = ? AND id = ?",
                 (ws, referral_id),
             ).fetchone()
             if not row:

@@ -213,9 +213,11 @@ class Neo4jServer:
             try:
                 # bolt:// and a plain session: one attempt per poll, no routing retries.
                 bolt = f"bolt://127.0.0.1:{self.port}"
-                with neo4j.GraphDatabase.driver(bolt, auth=None, connection_timeout=2) as driver:
-                    with driver.session() as session:
-                        session.run("RETURN 1").consume()
+                with (
+                    neo4j.GraphDatabase.driver(bolt, auth=None, connection_timeout=2) as driver,
+                    driver.session() as session,
+                ):
+                    session.run("RETURN 1").consume()
                 return
             except Exception as e:  # not ready yet: keep polling until the deadline
                 last = e
