@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -144,4 +145,6 @@ def serve(app: AppContext, host: str, port: int) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    # The driver logs each failed connection attempt; our own message already says what failed.
+    logging.getLogger("neo4j").setLevel(logging.CRITICAL)
     sys.exit(cli.main(prog_name="referrals"))

@@ -259,7 +259,7 @@ class Neo4jStore(Store):
             uri,
             auth=auth or url_auth,
             connection_acquisition_timeout=10,
-            max_transaction_retry_time=15,
+            max_transaction_retry_time=5,
             notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
         )
         self._sent = 0
@@ -298,6 +298,16 @@ class Neo4jStore(Store):
         except DriverError as e:
             raise Unavailable(f"Neo4j is unavailable: {e}") from e
 
+    def _probe(self, query: LiteralString) -> list[neo4j.Record]:
+        """One auto-commit read with no retries: health checks must answer fast when Neo4j is down."""
+        with self._lock:
+            self._sent += 1
+        try:
+            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+                return list(session.run(query))
+        except (ServiceUnavailable, SessionExpired, DriverError) as e:
+            raise Unavailable(f"Neo4j is unavailable: {e}") from e
+
     def _read(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
         return self._call(False, work)
 
@@ -327,7 +337,7 @@ class Neo4jStore(Store):
     # -- schema ------------------------------------------------------------------------
     def schema_version(self) -> int | None:
         """The version recorded by init_schema, or None."""
-        rows = self._read(lambda tx: self._run(tx, "MATCH (s:SchemaVersion {name: 'referrals'}) RETURN s.version AS v"))
+        rows = self._probe("MATCH (s:SchemaVersion {name: 'referrals'}) RETURN s.version AS v")
         return rows[0]["v"] if rows else None
 
     def init_schema(self) -> int:
@@ -350,8 +360,8 @@ class Neo4jStore(Store):
         return SCHEMA_VERSION
 
     def ping(self) -> None:
-        """Run a trivial query in a read transaction."""
-        self._read(lambda tx: self._run(tx, "RETURN 1 AS ok"))
+        """Run a trivial query, without retries."""
+        self._probe("RETURN 1 AS ok")
 
     # -- workspaces ----------------------------------------------------------------------
     def create_workspace(self, name: str) -> Workspace:

@@ -92,7 +92,7 @@ def reference(rows: list[ReferralInput], clients: list[str], channels: list[str]
     return g
 
 
-def run_property(store: Store, test) -> None:  # noqa: ANN001
+def run_property(store: Store, test) -> None:
     wrapped = settings(
         max_examples=EXAMPLES[store.kind],
         deadline=None,
@@ -138,8 +138,13 @@ def test_trees_match_networkx(store: Store) -> None:
 
 @pytest.mark.parametrize("level", [7, 8, 9, 12])
 def test_a_client_deep_down_gets_exactly_seven_ancestors(store: Store, level: int) -> None:
-    forest = Forest(level + 1, 1, {0: ("channel", 0), **{i: ("client", i - 1) for i in range(1, level + 1)}}, [],
-                    dict.fromkeys(range(level + 1), 0))
+    forest = Forest(
+        level + 1,
+        1,
+        {0: ("channel", 0), **{i: ("client", i - 1) for i in range(1, level + 1)}},
+        [],
+        dict.fromkeys(range(level + 1), 0),
+    )
     ws, clients, channels, _ = load(store, forest)
     chain = store.chain(ws, clients[level])
     assert len(chain.steps) == 7

@@ -1,0 +1,46 @@
+# Two commands do all the set-up on a fresh machine:
+#   make serve   - install, create the embedded database, run the API on http://127.0.0.1:8000
+#   make test    - install, fetch Neo4j 5.26 from Maven Central (cached), lint, run every test
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: serve dev test lint format neo4j-start neo4j-stop clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or run: make PYTHON=python3 ...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+serve: $(STAMP)
+	$(BIN)/referrals db init
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+dev: $(STAMP)
+	$(BIN)/referrals serve
+
+test: $(STAMP)
+	$(BIN)/python -m tools.neo4j_server fetch
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+neo4j-start: $(STAMP)
+	$(BIN)/python -m tools.neo4j_server start
+
+neo4j-stop: $(STAMP)
+	$(BIN)/python -m tools.neo4j_server stop
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,54 @@
+"""The app factory and the health endpoint, on both stores and with an unreachable database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask.testing import FlaskClient
+
+from api import create_app
+from graph.contract import Store
+from graph.neo4j_store import Neo4jStore
+from referrals.config import Settings
+from tools.neo4j_server import free_port
+
+
+def client_for(store: Store) -> FlaskClient:
+    return create_app({"STORE": store, "TESTING": True}).test_client()
+
+
+def test_health_reports_the_store(store: Store) -> None:
+    resp = client_for(store).get("/api/v1/health")
+    assert resp.status_code == 200
+    assert resp.json == {"status": "ok", "store": store.kind, "schema_version": 1}
+
+
+def test_unreachable_database_gives_503_with_retry_after() -> None:
+    store = Neo4jStore(f"neo4j://127.0.0.1:{free_port()}")
+    try:
+        resp = client_for(store).get("/api/v1/health")
+    finally:
+        store.close()
+    assert resp.status_code == 503
+    assert resp.mimetype == "application/problem+json"
+    assert int(resp.headers["Retry-After"]) > 0
+    assert resp.json["status"] == 503 and "unavailable" in resp.json["detail"]
+
+
+def test_unknown_routes_are_problem_json(store: Store) -> None:
+    resp = client_for(store).get("/api/v1/nothing-here")
+    assert resp.status_code == 404 and resp.mimetype == "application/problem+json"
+    assert resp.json["title"] == "not found"
+
+
+def test_openapi_document_lists_health(store: Store) -> None:
+    doc = client_for(store).get("/api/v1/openapi.json").json
+    assert doc["openapi"].startswith("3.")
+    assert "/api/v1/health" in doc["paths"]
+
+
+def test_default_app_uses_an_embedded_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/app.db"
+    app = create_app({"SETTINGS": Settings(database_url=url), "TESTING": True})
+    assert app.test_client().get("/api/v1/health").json["store"] == "sqlite"
+    assert (tmp_path / "app.db").exists()

@@ -1,0 +1,67 @@
+"""The command line: set-up commands, errors on stderr with exit codes, help everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+
+
+@pytest.fixture
+def run(tmp_path: Path):
+    url = f"sqlite:///{tmp_path}/cli.db"
+
+    def invoke(*args: str, env: dict[str, str] | None = None):
+        return CliRunner().invoke(cli, ["--database-url", url, *args], env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def test_db_init_and_status(run) -> None:
+    first = run("db", "init")
+    assert first.exit_code == 0 and "schema version 1" in first.output
+    assert run("db", "init").exit_code == 0  # idempotent
+    status = run("db", "status")
+    assert status.exit_code == 0 and "store: sqlite" in status.output and "schema version: 1" in status.output
+
+
+def test_db_init_on_neo4j(neo4j_url: str) -> None:
+    result = CliRunner().invoke(cli, ["--database-url", neo4j_url, "db", "init"], catch_exceptions=False)
+    assert result.exit_code == 0 and "neo4j store ready" in result.output
+
+
+def test_workspaces(run) -> None:
+    created = run("workspace", "create", "  Studio Ana  ")
+    assert created.exit_code == 0 and created.output.startswith("ws_")
+    listed = run("workspace", "list")
+    assert created.output.strip() in listed.output and "Studio Ana" in listed.output
+    blank = run("workspace", "create", "   ")
+    assert blank.exit_code == 1 and "name: must not be blank" in blank.stderr
+
+
+def test_bad_url_and_unreachable_server_fail_clearly() -> None:
+    result = CliRunner().invoke(cli, ["--database-url", "mysql://x", "db", "status"])
+    assert result.exit_code == 1 and "REFERRALS_DATABASE_URL" in result.stderr
+    result = CliRunner().invoke(cli, ["--database-url", "neo4j://127.0.0.1:1", "db", "status"])
+    assert result.exit_code == 5 and "unavailable" in result.stderr
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, cmd in group.commands.items():
+        yield (*prefix, name), cmd
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, (*prefix, name))
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for path, cmd in _commands(cli):
+        assert cmd.help, f"{' '.join(path)} has no help text"
+        for flag in ("-h", "--help"):
+            result = CliRunner().invoke(cli, [*path, flag])
+            assert result.exit_code == 0 and "Usage:" in result.output
+        assert f"referrals {' '.join(path)}" in readme, f"README does not mention `referrals {' '.join(path)}`"

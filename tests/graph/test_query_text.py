@@ -1,0 +1,120 @@
+"""No Cypher or SQL is assembled from values: every query handed to a driver is constant text.
+
+The check reads the storage code: the query argument of every call that sends a statement must
+be a string literal, a concatenation of literals, or a module/class constant (or an item of one)
+that is itself built only from literals. User values travel as parameters only.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+GRAPH = Path(__file__).resolve().parents[2] / "graph"
+FUNNELS = {"_run", "_many", "_probe"}
+SENDERS = {"_run": 1, "_many": 1, "_probe": 0, "execute": 0, "executemany": 0, "execute_query": 0, "run": 0}
+
+
+def _constants(tree: ast.Module) -> dict[str, ast.AST]:
+    out: dict[str, ast.AST] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, ast.Name) and t.id.lstrip("_").isupper() and node.value is not None:
+                    out[t.id] = node.value
+    return out
+
+
+def _safe(node: ast.AST, consts: dict[str, ast.AST], local: dict[str, ast.AST], depth: int = 0) -> bool:
+    """True when `node` can only evaluate to text written in this file."""
+    if depth > 20:
+        return False
+    rec = lambda n: _safe(n, consts, local, depth + 1)  # noqa: E731
+    match node:
+        case ast.Constant(value=str()):
+            return True
+        case ast.BinOp(op=ast.Add(), left=left, right=right):
+            return rec(left) and rec(right)
+        case ast.Name(id=name) if name in local:
+            return rec(local[name])
+        case ast.Name(id=name) if name in consts:
+            return rec(consts[name])
+        case ast.Attribute(value=ast.Name(id="self"), attr=attr) if attr in consts:
+            return rec(consts[attr])
+        case ast.IfExp(body=body, orelse=orelse):
+            return rec(body) and rec(orelse)
+        case ast.Subscript(value=value):
+            return rec(value)
+        case ast.Dict(values=values):
+            return all(rec(v) for v in values)
+        case ast.Tuple(elts=elts):
+            return all(rec(e) for e in elts)
+        case ast.DictComp(value=value):
+            return _template(value, consts, local)
+        case ast.Call(func=ast.Attribute(attr="split"), args=[]) | ast.Call(func=ast.Attribute(attr="split")):
+            return rec(node.func.value)  # type: ignore[attr-defined]
+    return False
+
+
+def _template(node: ast.AST, consts: dict[str, ast.AST], local: dict[str, ast.AST]) -> bool:
+    """Prepared per-depth queries: TEMPLATE.replace(marker, str(<loop integer>)) or a label literal."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "replace":
+        value_ok = _template(node.func.value, consts, local)
+        arg = node.args[1]
+        arg_ok = (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id == "str") or isinstance(
+            arg, ast.Name
+        )  # a loop variable over a literal tuple of labels
+        return value_ok and arg_ok
+    return _safe(node, consts, local)
+
+
+def _query_calls(path: Path) -> list[tuple[int, bool]]:
+    tree = ast.parse(path.read_text())
+    consts = _constants(tree)
+    found: dict[tuple[int, int], bool] = {}
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef) or func.name in FUNNELS:
+            continue  # the funnels pass their query parameter on; their callers are checked
+        local: dict[str, ast.AST] = {}
+        for node in ast.walk(func):
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        local[t.id] = node.value
+            if isinstance(node, ast.For) and isinstance(node.target, ast.Name):
+                local[node.target.id] = node.iter
+        for node in ast.walk(func):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                index = SENDERS.get(node.func.attr)
+                if index is None or len(node.args) <= index:
+                    continue
+                key = (node.lineno, node.col_offset)
+                found[key] = found.get(key, False) or _safe(node.args[index], consts, local)
+    return [(line, ok) for (line, _), ok in sorted(found.items())]
+
+
+@pytest.mark.parametrize("path", sorted(GRAPH.glob("*.py")), ids=lambda p: p.name)
+def test_every_query_is_constant_text(path: Path) -> None:
+    calls = _query_calls(path)
+    bad = sorted({line for line, ok in calls if not ok})
+    assert not bad, f"{path.name}: query text not provably constant at lines {bad}"
+
+
+def test_the_check_catches_spliced_text(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "Q = 'MATCH (c) RETURN c'\n"
+        "def ok(tx):\n    tx.run(Q + ' LIMIT 1')\n"
+        "def bad(tx, name):\n    tx.run('MATCH (c {name: \"' + name + '\"}) RETURN c')\n"
+        "def worse(conn, col):\n    conn.execute(f'SELECT {col} FROM t')\n"
+    )
+    assert [ok for _, ok in _query_calls(sample)] == [True, False, False]
+
+
+def test_stores_send_queries() -> None:
+    assert len(_query_calls(GRAPH / "neo4j_store.py")) > 30
+    assert len(_query_calls(GRAPH / "sqlite_store.py")) > 30
