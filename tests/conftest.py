@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,13 +21,14 @@ def neo4j_url() -> Iterator[str]:
     """REFERRALS_TEST_NEO4J_URL when given, else a throw-away server started from the cached jars."""
     given = os.environ.get("REFERRALS_TEST_NEO4J_URL")
     if given:
+        _NEO4J_INFO["server"] = "Neo4j: given by REFERRALS_TEST_NEO4J_URL"
         yield given
         return
     from tools.neo4j_server import Neo4jServer
 
     server = Neo4jServer()
     server.start()
-    print(f"\nNeo4j started in {server.startup_seconds:.1f}s at {server.url}", file=sys.stderr)
+    _NEO4J_INFO["server"] = f"Neo4j: started by the suite in {server.startup_seconds:.1f}s at {server.url}"
     try:
         yield server.url
     finally:
@@ -66,3 +66,25 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 def ws(store: Store) -> Workspace:
     """A new, empty workspace in the store under test."""
     return store.create_workspace("test")
+
+
+_NEO4J_INFO: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show how many tests ran on each store, so a run that silently lost Neo4j is visible."""
+    counts: dict[str, dict[str, int]] = {s: {} for s in STORES}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            if getattr(report, "when", "call") != "call" and outcome == "passed":
+                continue
+            for s in STORES:
+                if f"[{s}" in nodeid or f"-{s}]" in nodeid or f"-{s}-" in nodeid:
+                    counts[s][outcome] = counts[s].get(outcome, 0) + 1
+    terminalreporter.section("stores")
+    for s in STORES:
+        parts = ", ".join(f"{n} {k}" for k, n in sorted(counts[s].items())) or "no tests"
+        terminalreporter.write_line(f"[{s}] {parts}")
+    for line in _NEO4J_INFO.values():
+        terminalreporter.write_line(line)
