@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from flask_smorest import Api
 
 from api import errors, health
+from api.resources import channels, clients, deals, referrals, workspace
+from api.spec import ReferralsApi, init_security
 from api.store import EXTENSION
 from graph import Store, open_store
 from referrals import __version__
@@ -27,7 +28,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH=None,
-        JSON_SORT_KEYS=False,
+        API_SPEC_OPTIONS={
+            "security": [{"bearerAuth": []}],
+            "info": {"description": "Record who recommended whom and credit every source of new business."},
+        },
     )
     if config:
         app.config.update(config)
@@ -44,7 +48,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.logger.warning("the database is not reachable yet; health answers 503 until it is")
     app.extensions[EXTENSION] = store
 
-    api = Api(app)
-    api.register_blueprint(health.blp)
+    api = ReferralsApi(app)
+    init_security(api)
+    for blp in (health.blp, workspace.blp, workspace.tokens, clients.blp, channels.blp, referrals.blp, deals.blp):
+        api.register_blueprint(blp)
     errors.init_app(app)
     return app

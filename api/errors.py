@@ -12,6 +12,23 @@ from referrals.errors import Conflict, DomainError, Invalid, NotFound, Unavailab
 PROBLEM = "application/problem+json"
 RETRY_AFTER_SECONDS = 5
 
+
+class ApiError(Exception):
+    """An HTTP-level refusal that is not a domain rule: authentication, authorisation, headers."""
+
+    def __init__(
+        self, status: int, title: str, detail: str, field: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.field, self.headers = status, title, detail, field, headers
+
+
+def api_problem(error: ApiError) -> Response:
+    """Render an ApiError."""
+    errors = [{"field": error.field, "reason": error.detail}] if error.field else None
+    return problem(error.status, error.title, error.detail, errors, error.headers)
+
+
 _STATUS: list[tuple[type[DomainError], int, str]] = [
     (Invalid, 422, "invalid input"),
     (NotFound, 404, "not found"),
@@ -58,7 +75,7 @@ def http_problem(error: HTTPException) -> Response:
     messages = data.get("messages") or data.get("errors") or {}
     for location, fields in messages.items() if isinstance(messages, dict) else ():
         for field, reasons in _flatten(fields):
-            errors.append({"field": field, "reason": reasons, "in": location})
+            errors.append({"field": field, "reason": reasons, "in": str(location)})
     if status == 422 and errors:
         return problem(422, "invalid input", "; ".join(f"{e['field']}: {e['reason']}" for e in errors), errors)
     return problem(status, error.name.lower(), error.description if status < 500 else None, errors or None)
@@ -79,4 +96,5 @@ def _flatten(fields: Any, prefix: str = "") -> list[tuple[str, str]]:
 def init_app(app: Flask) -> None:
     """Register the handlers; any other exception is logged and answered as a bare 500."""
     app.register_error_handler(DomainError, domain_problem)
+    app.register_error_handler(ApiError, api_problem)
     app.register_error_handler(HTTPException, http_problem)

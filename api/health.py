@@ -26,6 +26,7 @@ class Health(MethodView):
     """Service health."""
 
     @blp.response(200, HealthSchema)
+    @blp.doc(security=[])
     def get(self) -> dict[str, Any]:
         """Check that the database answers."""
         store = current_store()

@@ -10,6 +10,7 @@ import click
 
 from graph import Store, open_store
 from referrals import __version__
+from referrals.access import Role, hash_secret, new_secret
 from referrals.config import Settings
 from referrals.errors import DomainError, Invalid, NotFound, Unavailable
 
@@ -130,16 +131,87 @@ def workspace_list(app: AppContext) -> None:
         click.echo(f"{ws.id}\t{ws.name}\t{ws.created_at.date().isoformat()}")
 
 
+@cli.group(context_settings=CONTEXT)
+def token() -> None:
+    """Create, list and revoke API tokens (only a hash of each is stored)."""
+
+
+WORKSPACE_OPTION = click.option(
+    "--workspace", "-w", required=True, help="Workspace id (see: referrals workspace list)."
+)
+
+
+@token.command("create", context_settings=CONTEXT)
+@WORKSPACE_OPTION
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.EDITOR.value,
+    show_default=True,
+    help="viewer reads; editor also writes; owner also manages tokens.",
+)
+@click.option("--name", default="cli", show_default=True, help="A label to recognise the token by.")
+@click.pass_obj
+def token_create(app: AppContext, workspace: str, role: str, name: str) -> None:
+    """Create a token and print it once; store it somewhere safe."""
+    app.store.get_workspace(workspace)
+    secret = new_secret()
+    created = app.store.create_token(workspace, Role(role), name, hash_secret(secret))
+    click.echo(secret)
+    click.echo(f"({created.role.value} token {created.id} for {workspace}; it will not be shown again)", err=True)
+
+
+@token.command("list", context_settings=CONTEXT)
+@WORKSPACE_OPTION
+@click.pass_obj
+def token_list(app: AppContext, workspace: str) -> None:
+    """List a workspace's tokens (ids, roles, names; never the secrets)."""
+    app.store.get_workspace(workspace)
+    for t in app.store.list_tokens(workspace):
+        click.echo(f"{t.id}\t{t.role.value}\t{t.name}\t{t.created_at.date().isoformat()}")
+
+
+@token.command("revoke", context_settings=CONTEXT)
+@WORKSPACE_OPTION
+@click.argument("token_id")
+@click.pass_obj
+def token_revoke(app: AppContext, workspace: str, token_id: str) -> None:
+    """Revoke the token TOKEN_ID at once."""
+    app.store.revoke_token(workspace, token_id)
+    click.echo(f"revoked {token_id}")
+
+
+SERVE_TOKEN_NAME = "local (referrals serve)"
+
+
 @cli.command(context_settings=CONTEXT)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option(
+    "--workspace", "-w", help="Workspace to issue the local token for (default: the first one, or a new one)."
+)
 @click.pass_obj
-def serve(app: AppContext, host: str, port: int) -> None:
-    """Run the API with Flask's development server (use gunicorn in production)."""
+def serve(app: AppContext, host: str, port: int, workspace: str | None) -> None:
+    """Run the API with Flask's development server and print a ready-to-use owner token."""
     from api import create_app
 
-    flask_app = create_app({"STORE": app.store, "SETTINGS": app.settings})
-    click.echo(f"referrals API on http://{host}:{port}/api/v1 ({app.store.kind} store)")
+    store = app.store
+    store.init_schema()
+    if workspace:
+        ws = store.get_workspace(workspace)
+    else:
+        existing = store.list_workspaces()
+        ws = existing[0] if existing else store.create_workspace("local")
+    for old in store.list_tokens(ws.id):
+        if old.name == SERVE_TOKEN_NAME:  # one live local token at a time
+            store.revoke_token(ws.id, old.id)
+    secret = new_secret()
+    store.create_token(ws.id, Role.OWNER, SERVE_TOKEN_NAME, hash_secret(secret))
+    flask_app = create_app({"STORE": store, "SETTINGS": app.settings})
+    base = f"http://{host}:{port}/api/v1"
+    click.echo(f"referrals API on {base} ({store.kind} store, workspace {ws.name!r} {ws.id})")
+    click.echo(f"local owner token: {secret}")
+    click.echo(f'try: curl -H "Authorization: Bearer {secret}" {base}/workspace')
     flask_app.run(host=host, port=port, debug=False, use_reloader=False)
 
 

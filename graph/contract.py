@@ -19,6 +19,7 @@ import abc
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from referrals.access import Role, StoredResponse, Token
 from referrals.model import (
     Chain,
     Channel,
@@ -42,7 +43,7 @@ from referrals.model import (
     Workspace,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,3 +218,36 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def tree(self, ws: str, root: SourceRef, depth: int | None = None) -> list[TreeNode]:
         """Everything `root` brought in through primary sources, by level (one query)."""
+
+    # -- access tokens -------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_token(self, ws: str, role: Role, name: str, token_hash: str) -> Token:
+        """Store a token's hash with its role; the secret itself never reaches the store."""
+
+    @abc.abstractmethod
+    def find_token(self, token_hash: str) -> Token | None:
+        """The token with this hash, whatever its workspace, or None."""
+
+    @abc.abstractmethod
+    def list_tokens(self, ws: str) -> list[Token]:
+        """The workspace's tokens, oldest first."""
+
+    @abc.abstractmethod
+    def revoke_token(self, ws: str, token_id: str) -> None:
+        """Delete a token; NotFound when the workspace has no such token."""
+
+    # -- idempotent requests -------------------------------------------------------------
+    @abc.abstractmethod
+    def claim_idempotency_key(self, ws: str, key: str, fingerprint: str) -> StoredResponse | None:
+        """Reserve `key` for a new request and return None, or return what is stored under it.
+
+        A stored entry whose status is None belongs to a request still being handled.
+        """
+
+    @abc.abstractmethod
+    def save_idempotent_response(self, ws: str, key: str, status: int, body: str, location: str | None) -> None:
+        """Record the response of the request that claimed `key`."""
+
+    @abc.abstractmethod
+    def release_idempotency_key(self, ws: str, key: str) -> None:
+        """Forget a claim whose request failed, so that a retry runs again."""

@@ -21,6 +21,7 @@ from neo4j.exceptions import ConstraintError, DriverError, Neo4jError, ServiceUn
 from graph.common import plan_client_upsert, plan_deal_upsert, require_external_ids
 from graph.contract import SCHEMA_VERSION, BulkResult, Store
 from referrals import clock
+from referrals.access import Role, StoredResponse, Token
 from referrals.config import DEFAULT_DEPTH, HARD_MAX_DEPTH, resolve_depth
 from referrals.errors import Conflict, DomainError, NotFound, Unavailable
 from referrals.ids import new_id
@@ -78,6 +79,12 @@ _MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
         "CREATE INDEX deal_client IF NOT EXISTS FOR (d:Deal) ON (d.workspace, d.client_id)",
         "CREATE INDEX referral_key IF NOT EXISTS FOR ()-[r:REFERRED]-() ON (r.workspace, r.id)",
         "CREATE INDEX source_change_client IF NOT EXISTS FOR (s:SourceChange) ON (s.workspace, s.client_id)",
+    ),
+    2: (
+        "CREATE CONSTRAINT token_id IF NOT EXISTS FOR (t:Token) REQUIRE t.id IS UNIQUE",
+        "CREATE CONSTRAINT token_hash IF NOT EXISTS FOR (t:Token) REQUIRE t.hash IS UNIQUE",
+        "CREATE INDEX token_workspace IF NOT EXISTS FOR (t:Token) ON (t.workspace)",
+        "CREATE CONSTRAINT idempotency_key IF NOT EXISTS FOR (k:IdempotencyKey) REQUIRE (k.workspace, k.key) IS UNIQUE",
     ),
 }
 
@@ -903,7 +910,14 @@ class Neo4jStore(Store):
         """One referral or NotFound."""
         return self._read(lambda tx: self._get_referral(tx, ws, referral_id))
 
-    def list_referrals(self, ws: str, client_id: str | None = None, source: SourceRef | None = None) -> list[Referral]:
+    def list_referrals(
+        self,
+        ws: str,
+        client_id: str | None = None,
+        source: SourceRef | None = None,
+        limit: int | None = None,
+        after: str | None = None,
+    ) -> list[Referral]:
         """Referrals filtered by client and/or source, oldest first."""
         rows = self._read(
             lambda tx: self._run(
@@ -911,8 +925,12 @@ class Neo4jStore(Store):
                 "MATCH (s)-[r:REFERRED]->(c:Client) WHERE c.workspace = $ws"
                 " AND ($client IS NULL OR c.id = $client)"
                 " AND ($sid IS NULL OR (s.id = $sid AND"
-                " CASE WHEN s:Client THEN 'client' ELSE 'channel' END = $sk))" + _REFERRAL_RETURN + " ORDER BY id",
+                " CASE WHEN s:Client THEN 'client' ELSE 'channel' END = $sk)) AND r.id > $after"
+                + _REFERRAL_RETURN
+                + " ORDER BY id LIMIT $limit",
                 ws=ws,
+                after=after or "",
+                limit=2**62 if limit is None else limit,
                 client=client_id,
                 sk=source.kind.value if source else None,
                 sid=source.id if source else None,
@@ -1043,3 +1061,103 @@ class Neo4jStore(Store):
             for r in rows
             if r["level"] is not None
         ]
+
+    # -- access tokens -----------------------------------------------------------------
+    @staticmethod
+    def _token(t: Any) -> Token:
+        return Token(t["id"], t["workspace"], Role(t["role"]), t["name"], _native(t["created_at"]))
+
+    def create_token(self, ws: str, role: Role, name: str, token_hash: str) -> Token:
+        """Store a token hash."""
+        token = Token(new_id("token"), ws, role, name, clock.now())
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            rows = self._run(
+                tx,
+                "MATCH (w:Workspace {id: $ws}) CREATE (t:Token {id: $id, workspace: $ws, role: $role, name: $name,"
+                " hash: $hash, created_at: $at}) RETURN t.id AS id",
+                ws=ws,
+                id=token.id,
+                role=role.value,
+                name=name,
+                hash=token_hash,
+                at=token.created_at,
+            )
+            if not rows:
+                raise NotFound("workspace", ws, field="workspace")
+
+        self._write(work)
+        return token
+
+    def find_token(self, token_hash: str) -> Token | None:
+        """Look a token up by its hash."""
+        rows = self._read(lambda tx: self._run(tx, "MATCH (t:Token {hash: $hash}) RETURN t", hash=token_hash))
+        return self._token(rows[0]["t"]) if rows else None
+
+    def list_tokens(self, ws: str) -> list[Token]:
+        """Tokens of a workspace, oldest first."""
+        rows = self._read(
+            lambda tx: self._run(tx, "MATCH (t:Token) WHERE t.workspace = $ws RETURN t ORDER BY t.id", ws=ws)
+        )
+        return [self._token(r["t"]) for r in rows]
+
+    def revoke_token(self, ws: str, token_id: str) -> None:
+        """Delete a token of this workspace."""
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            rows = self._run(
+                tx,
+                "MATCH (t:Token {id: $id}) WHERE t.workspace = $ws WITH t, t.id AS id DELETE t RETURN id",
+                ws=ws,
+                id=token_id,
+            )
+            if not rows:
+                raise NotFound("token", token_id)
+
+        self._write(work)
+
+    # -- idempotent requests -----------------------------------------------------------
+    def claim_idempotency_key(self, ws: str, key: str, fingerprint: str) -> StoredResponse | None:
+        """MERGE a claim under the (workspace, key) constraint; only the creator sees its own claim id."""
+        claim = new_id("token")
+
+        def work(tx: neo4j.ManagedTransaction) -> StoredResponse | None:
+            rows = self._run(
+                tx,
+                "MATCH (w:Workspace {id: $ws}) MERGE (k:IdempotencyKey {workspace: $ws, key: $key})"
+                " ON CREATE SET k.claim = $claim, k.fingerprint = $fp, k.created_at = $at"
+                " RETURN k.claim = $claim AS fresh, k.fingerprint AS fp, k.status AS status, k.body AS body,"
+                " k.location AS location",
+                ws=ws,
+                key=key,
+                claim=claim,
+                fp=fingerprint,
+                at=clock.now(),
+            )
+            if not rows:
+                raise NotFound("workspace", ws, field="workspace")
+            r = rows[0]
+            return None if r["fresh"] else StoredResponse(r["fp"], r["status"], r["body"], r["location"])
+
+        return self._write(work)
+
+    def save_idempotent_response(self, ws: str, key: str, status: int, body: str, location: str | None) -> None:
+        """Complete a claim with its response."""
+        self._write(
+            lambda tx: self._run(
+                tx,
+                "MATCH (k:IdempotencyKey {workspace: $ws, key: $key})"
+                " SET k.status = $status, k.body = $body, k.location = $location",
+                ws=ws,
+                key=key,
+                status=status,
+                body=body,
+                location=location,
+            )
+        )
+
+    def release_idempotency_key(self, ws: str, key: str) -> None:
+        """Drop a claim."""
+        self._write(
+            lambda tx: self._run(tx, "MATCH (k:IdempotencyKey {workspace: $ws, key: $key}) DELETE k", ws=ws, key=key)
+        )

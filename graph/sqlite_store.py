@@ -20,6 +20,7 @@ from typing import Any
 from graph.common import plan_client_upsert, plan_deal_upsert, require_external_ids
 from graph.contract import SCHEMA_VERSION, BulkResult, Store
 from referrals import clock
+from referrals.access import Role, StoredResponse, Token
 from referrals.config import DEFAULT_DEPTH, resolve_depth
 from referrals.errors import Conflict, NotFound, Unavailable
 from referrals.ids import new_id
@@ -116,6 +117,26 @@ _MIGRATIONS: dict[int, str] = {
     ) WITHOUT ROWID;
     CREATE INDEX deal_by_date ON deals(workspace_id, closed_on);
     CREATE INDEX deal_by_client ON deals(workspace_id, client_id);
+    """,
+    2: """
+    CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'owner')),
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        CONSTRAINT token_hash UNIQUE (token_hash)
+    );
+    CREATE INDEX token_by_workspace ON tokens(workspace_id);
+    CREATE TABLE idempotency_keys (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status INTEGER, body TEXT, location TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, key)
+    ) WITHOUT ROWID;
     """,
 }
 
@@ -850,15 +871,25 @@ class SqliteStore(Store):
             raise NotFound("referral", referral_id)
         return _referral(row)
 
-    def list_referrals(self, ws: str, client_id: str | None = None, source: SourceRef | None = None) -> list[Referral]:
+    def list_referrals(
+        self,
+        ws: str,
+        client_id: str | None = None,
+        source: SourceRef | None = None,
+        limit: int | None = None,
+        after: str | None = None,
+    ) -> list[Referral]:
         """Referrals filtered by client and/or source, oldest first."""
         rows = self._run(
             self._conn(),
             "SELECT * FROM referrals WHERE workspace_id = :ws"
             " AND (:client IS NULL OR client_id = :client)"
-            " AND (:sk IS NULL OR (source_kind = :sk AND source_id = :sid)) ORDER BY id",
+            " AND (:sk IS NULL OR (source_kind = :sk AND source_id = :sid)) AND id > :after"
+            " ORDER BY id LIMIT :limit",
             {
                 "ws": ws,
+                "after": after or "",
+                "limit": -1 if limit is None else limit,
                 "client": client_id,
                 "sk": source.kind.value if source else None,
                 "sid": source.id if source else None,
@@ -1036,3 +1067,70 @@ class SqliteStore(Store):
             )
             for r in rows[1:]
         ]
+
+    # -- access tokens -----------------------------------------------------------------
+    @staticmethod
+    def _token(row: sqlite3.Row) -> Token:
+        return Token(
+            row["id"], row["workspace_id"], Role(row["role"]), row["name"], datetime.fromisoformat(row["created_at"])
+        )
+
+    def create_token(self, ws: str, role: Role, name: str, token_hash: str) -> Token:
+        """Store a token hash."""
+        token = Token(new_id("token"), ws, role, name, clock.now())
+        with self._write() as conn:
+            self._require_workspace(conn, ws)
+            self._run(
+                conn,
+                "INSERT INTO tokens(id, workspace_id, role, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (token.id, ws, role.value, name, token_hash, _ts(token.created_at)),
+            )
+        return token
+
+    def find_token(self, token_hash: str) -> Token | None:
+        """Look a token up by its hash."""
+        row = self._run(self._conn(), "SELECT * FROM tokens WHERE token_hash = ?", (token_hash,)).fetchone()
+        return self._token(row) if row else None
+
+    def list_tokens(self, ws: str) -> list[Token]:
+        """Tokens of a workspace, oldest first."""
+        rows = self._run(self._conn(), "SELECT * FROM tokens WHERE workspace_id = ? ORDER BY id", (ws,)).fetchall()
+        return [self._token(r) for r in rows]
+
+    def revoke_token(self, ws: str, token_id: str) -> None:
+        """Delete a token of this workspace."""
+        with self._write() as conn:
+            if not self._run(
+                conn, "DELETE FROM tokens WHERE workspace_id = ? AND id = ? RETURNING id", (ws, token_id)
+            ).fetchone():
+                raise NotFound("token", token_id)
+
+    # -- idempotent requests -----------------------------------------------------------
+    def claim_idempotency_key(self, ws: str, key: str, fingerprint: str) -> StoredResponse | None:
+        """Insert a pending claim, or return the stored entry."""
+        with self._write() as conn:
+            row = self._run(
+                conn, "SELECT * FROM idempotency_keys WHERE workspace_id = ? AND key = ?", (ws, key)
+            ).fetchone()
+            if row:
+                return StoredResponse(row["fingerprint"], row["status"], row["body"], row["location"])
+            self._run(
+                conn,
+                "INSERT INTO idempotency_keys(workspace_id, key, fingerprint, created_at) VALUES (?, ?, ?, ?)",
+                (ws, key, fingerprint, _ts(clock.now())),
+            )
+        return None
+
+    def save_idempotent_response(self, ws: str, key: str, status: int, body: str, location: str | None) -> None:
+        """Complete a claim with its response."""
+        with self._write() as conn:
+            self._run(
+                conn,
+                "UPDATE idempotency_keys SET status = ?, body = ?, location = ? WHERE workspace_id = ? AND key = ?",
+                (status, body, location, ws, key),
+            )
+
+    def release_idempotency_key(self, ws: str, key: str) -> None:
+        """Drop a claim."""
+        with self._write() as conn:
+            self._run(conn, "DELETE FROM idempotency_keys WHERE workspace_id = ? AND key = ?", (ws, key))

@@ -515,3 +515,50 @@ def test_chain_and_tree_are_one_query_each(store: Store, ws: Workspace) -> None:
     before = store.query_count
     store.tree(ws.id, by(people[0]))
     assert store.query_count - before == 1
+
+
+# -- access tokens and idempotency -----------------------------------------------------
+
+
+def test_tokens_store_only_hashes_and_stay_in_their_workspace(store: Store, ws: Workspace) -> None:
+    from referrals.access import Role, hash_secret, new_secret
+
+    secret = new_secret()
+    token = store.create_token(ws.id, Role.EDITOR, "laptop", hash_secret(secret))
+    assert store.find_token(hash_secret(secret)) == token
+    assert store.find_token(hash_secret(new_secret())) is None
+    assert store.list_tokens(ws.id) == [token]
+    other = store.create_workspace("other")
+    assert store.list_tokens(other.id) == []
+    with pytest.raises(NotFound):
+        store.revoke_token(other.id, token.id)
+    store.revoke_token(ws.id, token.id)
+    assert store.find_token(hash_secret(secret)) is None
+    with pytest.raises(NotFound):
+        store.create_token("ws_nope", Role.OWNER, "x", hash_secret(new_secret()))
+
+
+def test_idempotency_keys(store: Store, ws: Workspace) -> None:
+    assert store.claim_idempotency_key(ws.id, "k1", "fp") is None
+    pending = store.claim_idempotency_key(ws.id, "k1", "fp")
+    assert pending is not None and pending.status is None and pending.fingerprint == "fp"
+    store.save_idempotent_response(ws.id, "k1", 201, '{"id": 1}', "/x/1")
+    done = store.claim_idempotency_key(ws.id, "k1", "other")
+    assert done is not None and (done.status, done.body, done.location, done.fingerprint) == (
+        201,
+        '{"id": 1}',
+        "/x/1",
+        "fp",
+    )
+    other = store.create_workspace("other")
+    assert store.claim_idempotency_key(other.id, "k1", "fp") is None  # keys are per workspace
+    store.release_idempotency_key(ws.id, "k1")
+    assert store.claim_idempotency_key(ws.id, "k1", "fp2") is None
+
+
+def test_list_referrals_pages(store: Store, ws: Workspace) -> None:
+    people = line(store, ws, 6)
+    first = store.list_referrals(ws.id, limit=2)
+    rest = store.list_referrals(ws.id, limit=10, after=first[-1].id)
+    assert [r.id for r in first + rest] == [r.id for r in store.list_referrals(ws.id)]
+    assert len(first) == 2 and len(rest) == len(people) - 3

@@ -1,0 +1,52 @@
+"""Bearer tokens: who is calling, in which workspace, with which role."""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from api.errors import ApiError
+from api.store import current_store
+from referrals.access import Role, Token, hash_secret
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def caller() -> Token:
+    """The token of the current request (set by `authenticate`)."""
+    return g.caller
+
+
+def workspace_id() -> str:
+    """The workspace every read and write of this request is scoped to."""
+    return caller().workspace_id
+
+
+def authenticate(minimum: Role | None = None) -> None:
+    """Resolve the bearer token; 401 without a valid one, 403 when its role is too low.
+
+    Reads need a viewer, writes an editor; `minimum` raises the bar for a whole blueprint.
+    """
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "send a workspace token: Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": 'Bearer realm="referrals"'},
+        )
+    token = current_store().find_token(hash_secret(secret))
+    if token is None:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "the token is unknown or was revoked",
+            headers={"WWW-Authenticate": 'Bearer realm="referrals", error="invalid_token"'},
+        )
+    g.caller = token
+    needed = Role.VIEWER if request.method in SAFE_METHODS else Role.EDITOR
+    if minimum is not None and minimum.allows(needed):
+        needed = minimum
+    if not token.role.allows(needed):
+        raise ApiError(403, "forbidden", f"a {token.role.value} token cannot do this; it needs {needed.value}")

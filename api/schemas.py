@@ -1,0 +1,390 @@
+"""Request and response bodies: these schemas are the API contract and its OpenAPI document.
+
+Schemas check shape and types; the domain (`referrals.model`) then applies the rules (trimming,
+normalising, uniqueness) and names the field of any refusal, so the rules live in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import validate
+
+from referrals.access import Role
+from referrals.model import (
+    EMAIL_MAX,
+    EXTERNAL_ID_MAX,
+    MAX_PAGE,
+    NAME_MAX,
+    NOTE_MAX,
+    TAG_MAX,
+    TAGS_MAX,
+    ChannelKind,
+    ClientStatus,
+    DeletePolicy,
+    SourceKind,
+)
+
+
+def _choices(kind: type) -> validate.OneOf:
+    return validate.OneOf([m.value for m in kind])
+
+
+def _text(max_len: int, **kw: Any) -> ma.fields.String:
+    return ma.fields.String(validate=validate.Length(max=max_len), **kw)
+
+
+def _id(**kw: Any) -> ma.fields.String:
+    return ma.fields.String(validate=validate.Length(1, 100), **kw)
+
+
+# -- shared ------------------------------------------------------------------------------
+
+
+class PageArgs(ma.Schema):
+    """Keyset paging: pass the previous page's `next_after` as `after`."""
+
+    limit = ma.fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE))
+    after = ma.fields.String(load_default=None, validate=validate.Length(max=100))
+
+
+# -- workspace ---------------------------------------------------------------------------
+
+
+class WorkspaceSchema(ma.Schema):
+    """The caller's workspace and role."""
+
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    created_at = ma.fields.DateTime(required=True)
+    role = ma.fields.String(required=True, validate=_choices(Role))
+
+
+# -- clients -----------------------------------------------------------------------------
+
+
+class ClientSchema(ma.Schema):
+    """A client as stored."""
+
+    id = ma.fields.String(required=True, metadata={"example": "cl_01hx3v8k9q2m4n6p8r0s2t4v6w"})
+    name = ma.fields.String(required=True, metadata={"example": "Ana Lima"})
+    email = ma.fields.String(required=True, allow_none=True)
+    status = ma.fields.String(required=True, validate=_choices(ClientStatus))
+    tags = ma.fields.List(ma.fields.String(), required=True)
+    external_id = ma.fields.String(required=True, allow_none=True)
+    notes = ma.fields.String(required=True, allow_none=True)
+    acquired_on = ma.fields.Date(required=True, allow_none=True)
+    created_at = ma.fields.DateTime(required=True)
+    updated_at = ma.fields.DateTime(required=True)
+
+
+class ClientWriteSchema(ma.Schema):
+    """Fields of a new client (POST) or of a change (PATCH: any subset)."""
+
+    name = ma.fields.String(required=True, validate=validate.Length(1, NAME_MAX), metadata={"example": "Ana Lima"})
+    email = _text(EMAIL_MAX, allow_none=True, metadata={"example": "ana@example.com"})
+    status = ma.fields.String(validate=_choices(ClientStatus), metadata={"description": "default active"})
+    tags = ma.fields.List(
+        ma.fields.String(validate=validate.Length(1, TAG_MAX)), validate=validate.Length(max=TAGS_MAX)
+    )
+    external_id = ma.fields.String(
+        allow_none=True,
+        validate=validate.Length(1, EXTERNAL_ID_MAX),
+        metadata={"description": "your own key (CRM id); POSTing an existing one updates that client"},
+    )
+    notes = _text(NOTE_MAX, allow_none=True)
+    acquired_on = ma.fields.Date(allow_none=True)
+
+
+class ClientPatchSchema(ClientWriteSchema):
+    """Any subset of a client's fields; null clears an optional one."""
+
+    name = ma.fields.String(validate=validate.Length(1, NAME_MAX))
+
+
+class ClientListArgs(PageArgs):
+    """Filters of the client listing."""
+
+    q = ma.fields.String(validate=validate.Length(1, NAME_MAX), metadata={"description": "part of name or email"})
+    tag = ma.fields.String(validate=validate.Length(1, TAG_MAX))
+    status = ma.fields.String(validate=_choices(ClientStatus))
+    acquired_from = ma.fields.Date()
+    acquired_to = ma.fields.Date()
+
+
+class ClientPageSchema(ma.Schema):
+    """One page of clients."""
+
+    items = ma.fields.List(ma.fields.Nested(ClientSchema), required=True)
+    next_after = ma.fields.String(required=True, allow_none=True)
+
+
+class ClientDeleteArgs(ma.Schema):
+    """What to do with the clients the deleted client brought in."""
+
+    on_branch = ma.fields.String(
+        load_default=DeletePolicy.REFUSE.value,
+        validate=_choices(DeletePolicy),
+        metadata={
+            "description": "refuse (default) while the client brought anyone in; relink: hand them to the "
+            "deleted client's own source; detach: they become roots"
+        },
+    )
+
+
+# -- channels ----------------------------------------------------------------------------
+
+
+class ChannelSchema(ma.Schema):
+    """A channel as stored."""
+
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True, metadata={"example": "Blog: pricing post"})
+    kind = ma.fields.String(required=True, validate=_choices(ChannelKind))
+    url = ma.fields.String(required=True, allow_none=True)
+    external_id = ma.fields.String(required=True, allow_none=True)
+    notes = ma.fields.String(required=True, allow_none=True)
+    created_at = ma.fields.DateTime(required=True)
+    updated_at = ma.fields.DateTime(required=True)
+
+
+class ChannelWriteSchema(ma.Schema):
+    """Fields of a new channel or of a change."""
+
+    name = ma.fields.String(required=True, validate=validate.Length(1, NAME_MAX))
+    kind = ma.fields.String(validate=_choices(ChannelKind), metadata={"description": "default other"})
+    url = _text(2000, allow_none=True)
+    external_id = ma.fields.String(allow_none=True, validate=validate.Length(1, EXTERNAL_ID_MAX))
+    notes = _text(NOTE_MAX, allow_none=True)
+
+
+class ChannelPatchSchema(ChannelWriteSchema):
+    """Any subset of a channel's fields."""
+
+    name = ma.fields.String(validate=validate.Length(1, NAME_MAX))
+
+
+class ChannelPageSchema(ma.Schema):
+    """One page of channels."""
+
+    items = ma.fields.List(ma.fields.Nested(ChannelSchema), required=True)
+    next_after = ma.fields.String(required=True, allow_none=True)
+
+
+# -- referrals ---------------------------------------------------------------------------
+
+
+class ReferralSchema(ma.Schema):
+    """ "source recommended client"; `primary` marks the one that brought the client in."""
+
+    id = ma.fields.String(required=True)
+    source_kind = ma.fields.String(required=True, validate=_choices(SourceKind))
+    source_id = ma.fields.String(required=True)
+    client_id = ma.fields.String(required=True)
+    referred_on = ma.fields.Date(required=True)
+    note = ma.fields.String(required=True, allow_none=True)
+    primary = ma.fields.Boolean(required=True)
+    created_at = ma.fields.DateTime(required=True)
+
+    @ma.pre_dump
+    def flatten(self, ref: Any, **kwargs: Any) -> dict[str, Any]:
+        """Referral records carry their source as one value."""
+        return {
+            "id": ref.id,
+            "source_kind": ref.source.kind.value,
+            "source_id": ref.source.id,
+            "client_id": ref.client_id,
+            "referred_on": ref.referred_on,
+            "note": ref.note,
+            "primary": ref.primary,
+            "created_at": ref.created_at,
+        }
+
+
+class ReferralCreateSchema(ma.Schema):
+    """Record that a client or channel recommended a client."""
+
+    source_kind = ma.fields.String(load_default="client", validate=_choices(SourceKind))
+    source_id = _id(required=True)
+    client_id = _id(required=True)
+    referred_on = ma.fields.Date(required=True)
+    note = _text(NOTE_MAX, allow_none=True)
+    primary = ma.fields.Boolean(
+        metadata={
+            "description": "leave out: the first recommendation of a client becomes its primary source, later "
+            "ones secondary. true: make this the primary source now (an explicit re-attribution, kept in history)"
+        }
+    )
+    reason = _text(NOTE_MAX, allow_none=True, metadata={"description": "why, with primary=true"})
+
+
+class ReferralListArgs(PageArgs):
+    """Filters of the referral listing."""
+
+    client_id = ma.fields.String(validate=validate.Length(1, 100))
+    source_kind = ma.fields.String(validate=_choices(SourceKind))
+    source_id = ma.fields.String(validate=validate.Length(1, 100))
+
+
+class ReferralPageSchema(ma.Schema):
+    """One page of referrals."""
+
+    items = ma.fields.List(ma.fields.Nested(ReferralSchema), required=True)
+    next_after = ma.fields.String(required=True, allow_none=True)
+
+
+class SourceSetSchema(ma.Schema):
+    """Set or change a client's primary source."""
+
+    source_kind = ma.fields.String(load_default="client", validate=_choices(SourceKind))
+    source_id = ma.fields.String(required=True, validate=validate.Length(1, 100))
+    referred_on = ma.fields.Date(required=True)
+    note = _text(NOTE_MAX, allow_none=True)
+    reason = _text(NOTE_MAX, allow_none=True)
+
+
+class SourceChangeSchema(ma.Schema):
+    """One change of a client's primary source."""
+
+    previous_kind = ma.fields.String(required=True, allow_none=True)
+    previous_id = ma.fields.String(required=True, allow_none=True)
+    previous_referral_id = ma.fields.String(required=True, allow_none=True)
+    current_kind = ma.fields.String(required=True, allow_none=True)
+    current_id = ma.fields.String(required=True, allow_none=True)
+    referral_id = ma.fields.String(required=True, allow_none=True)
+    reason = ma.fields.String(required=True, allow_none=True)
+    changed_at = ma.fields.DateTime(required=True)
+
+    @ma.pre_dump
+    def flatten(self, ch: Any, **kwargs: Any) -> dict[str, Any]:
+        """Source references become kind and id pairs."""
+        return {
+            "previous_kind": ch.previous.kind.value if ch.previous else None,
+            "previous_id": ch.previous.id if ch.previous else None,
+            "previous_referral_id": ch.previous_referral_id,
+            "current_kind": ch.current.kind.value if ch.current else None,
+            "current_id": ch.current.id if ch.current else None,
+            "referral_id": ch.referral_id,
+            "reason": ch.reason,
+            "changed_at": ch.changed_at,
+        }
+
+
+class SourceSchema(ma.Schema):
+    """A client's primary source now, and every explicit change of it."""
+
+    current = ma.fields.Nested(ReferralSchema, required=True, allow_none=True)
+    history = ma.fields.List(ma.fields.Nested(SourceChangeSchema), required=True)
+
+
+# -- deals -------------------------------------------------------------------------------
+
+
+class DealSchema(ma.Schema):
+    """A deal; `amount` is an exact decimal string in the currency's minor units."""
+
+    id = ma.fields.String(required=True)
+    client_id = ma.fields.String(required=True)
+    amount = ma.fields.String(required=True, metadata={"example": "1234.50"})
+    amount_minor = ma.fields.Integer(required=True, metadata={"example": 123450})
+    currency = ma.fields.String(required=True, metadata={"example": "EUR"})
+    closed_on = ma.fields.Date(required=True)
+    title = ma.fields.String(required=True, allow_none=True)
+    external_id = ma.fields.String(required=True, allow_none=True)
+    created_at = ma.fields.DateTime(required=True)
+    updated_at = ma.fields.DateTime(required=True)
+
+    @ma.pre_dump
+    def flatten(self, d: Any, **kwargs: Any) -> dict[str, Any]:
+        """Money becomes a decimal string, its minor units and its currency."""
+        return {
+            "id": d.id,
+            "client_id": d.client_id,
+            "amount": d.amount.decimal,
+            "amount_minor": d.amount.minor,
+            "currency": d.amount.currency,
+            "closed_on": d.closed_on,
+            "title": d.title,
+            "external_id": d.external_id,
+            "created_at": d.created_at,
+            "updated_at": d.updated_at,
+        }
+
+
+class DealWriteSchema(ma.Schema):
+    """Fields of a new deal, or of a change (client_id cannot change)."""
+
+    client_id = ma.fields.String(required=True, validate=validate.Length(1, 100))
+    amount = ma.fields.String(
+        required=True,
+        validate=validate.Length(1, 40),
+        metadata={
+            "description": 'decimal string, e.g. "1234.50" or "-20" for a refund; no floats',
+            "example": "1234.50",
+        },
+    )
+    currency = ma.fields.String(required=True, validate=validate.Length(3, 3), metadata={"example": "EUR"})
+    closed_on = ma.fields.Date(required=True)
+    title = _text(NAME_MAX, allow_none=True)
+    external_id = ma.fields.String(
+        allow_none=True,
+        validate=validate.Length(1, EXTERNAL_ID_MAX),
+        metadata={"description": "your invoice or order number; POSTing an existing one updates that deal"},
+    )
+
+
+class DealPatchSchema(ma.Schema):
+    """Any subset of a deal's fields (its client cannot change); an amount alone keeps the currency."""
+
+    amount = ma.fields.String(validate=validate.Length(1, 40), metadata={"example": "99.90"})
+    currency = ma.fields.String(validate=validate.Length(3, 3))
+    closed_on = ma.fields.Date()
+    title = _text(NAME_MAX, allow_none=True)
+    external_id = ma.fields.String(allow_none=True, validate=validate.Length(1, EXTERNAL_ID_MAX))
+
+
+class DealListArgs(PageArgs):
+    """Filters of the deal listing."""
+
+    client_id = ma.fields.String(validate=validate.Length(1, 100))
+    closed_from = ma.fields.Date()
+    closed_to = ma.fields.Date()
+
+
+class DealPageSchema(ma.Schema):
+    """One page of deals."""
+
+    items = ma.fields.List(ma.fields.Nested(DealSchema), required=True)
+    next_after = ma.fields.String(required=True, allow_none=True)
+
+
+# -- tokens ------------------------------------------------------------------------------
+
+
+class TokenSchema(ma.Schema):
+    """A token as stored: never the secret."""
+
+    id = ma.fields.String(required=True)
+    role = ma.fields.String(required=True, validate=_choices(Role))
+    name = ma.fields.String(required=True)
+    created_at = ma.fields.DateTime(required=True)
+
+
+class TokenCreatedSchema(TokenSchema):
+    """A new token, with its secret: shown this once."""
+
+    token = ma.fields.String(required=True, metadata={"description": "use as `Authorization: Bearer <token>`"})
+
+
+class TokenCreateSchema(ma.Schema):
+    """A token to create."""
+
+    role = ma.fields.String(required=True, validate=_choices(Role))
+    name = ma.fields.String(load_default="api", validate=validate.Length(1, 100))
+
+
+class TokenListSchema(ma.Schema):
+    """All tokens of the workspace."""
+
+    items = ma.fields.List(ma.fields.Nested(TokenSchema), required=True)

@@ -1,0 +1,58 @@
+"""The flask-smorest Api, adjusted so the OpenAPI document tells the truth about errors and auth."""
+
+from __future__ import annotations
+
+import http
+from typing import Any
+
+import marshmallow as ma
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+
+from api.errors import PROBLEM
+
+
+class FieldErrorSchema(ma.Schema):
+    """One refused field."""
+
+    field = ma.fields.String(required=True, metadata={"example": "email"})
+    reason = ma.fields.String(required=True, metadata={"example": "another client already has this email"})
+    location = ma.fields.String(data_key="in", metadata={"description": "json, query, path or header"})
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details, with the refused fields when there are any."""
+
+    type = ma.fields.String(required=True, metadata={"example": "about:blank"})
+    title = ma.fields.String(required=True, metadata={"example": "conflict"})
+    status = ma.fields.Integer(required=True, metadata={"example": 409})
+    detail = ma.fields.String()
+    errors = ma.fields.List(ma.fields.Nested(FieldErrorSchema))
+
+
+class ReferralsApi(Api):
+    """Api whose error responses are documented as application/problem+json, behind bearer auth."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "An error (problem details)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+    def _register_error_handlers(self) -> None:
+        """Errors are rendered by api.errors; nothing to add here."""
+
+
+def init_security(api: Api) -> None:
+    """Declare bearer tokens as the default security of every operation."""
+    api.spec.components.security_scheme(
+        "bearerAuth",
+        {"type": "http", "scheme": "bearer", "description": "a workspace token from `referrals token create`"},
+    )

@@ -1,0 +1,55 @@
+"""API tokens and roles: a token is shown once; only its SHA-256 hash is ever stored."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+TOKEN_PREFIX = "rfk_"
+
+
+class Role(enum.StrEnum):
+    """What a token may do in its workspace; each role includes the ones before it."""
+
+    VIEWER = "viewer"  # read everything
+    EDITOR = "editor"  # also record and change data
+    OWNER = "owner"  # also manage tokens
+
+    def allows(self, needed: Role) -> bool:
+        """True when this role is at least `needed`."""
+        order = list(Role)
+        return order.index(self) >= order.index(needed)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A stored token: never the secret itself."""
+
+    id: str
+    workspace_id: str
+    role: Role
+    name: str
+    created_at: datetime
+
+
+def new_secret() -> str:
+    """A fresh bearer token: 256 random bits, URL-safe."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    """The stored form of a token. Tokens are random, so a fast hash is enough (no dictionary to try)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    """The first response to a POST with an Idempotency-Key, replayed for repeats."""
+
+    fingerprint: str
+    status: int | None  # None while the first request is still being handled
+    body: str | None
+    location: str | None
