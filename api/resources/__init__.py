@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
 
 from api import auth, idempotency
 from referrals.access import Role
@@ -10,9 +12,21 @@ from referrals.access import Role
 PREFIX = "/api/v1"
 
 
+class StrictParser(FlaskParser):
+    """Unknown query parameters are refused, so a typo (?stauts=lead) is not silently ignored."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": ma.RAISE}
+
+
+class ApiBlueprint(Blueprint):
+    """A flask-smorest Blueprint with the strict argument parser."""
+
+    ARGUMENTS_PARSER = StrictParser()
+
+
 def blueprint(name: str, description: str, minimum: Role | None = None) -> Blueprint:
     """A blueprint whose every request is authenticated and may be idempotent."""
-    blp = Blueprint(name, __name__, url_prefix=PREFIX, description=description)
+    blp = ApiBlueprint(name, __name__, url_prefix=PREFIX, description=description)
     blp.before_request(lambda: auth.authenticate(minimum))
     blp.before_request(idempotency.before)
     blp.after_request(idempotency.after)

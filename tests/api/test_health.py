@@ -7,7 +7,7 @@ from pathlib import Path
 from flask.testing import FlaskClient
 
 from api import create_app
-from graph.contract import Store
+from graph.contract import SCHEMA_VERSION, Store
 from graph.neo4j_store import Neo4jStore
 from referrals.config import Settings
 from tools.neo4j_server import free_port
@@ -20,7 +20,7 @@ def client_for(store: Store) -> FlaskClient:
 def test_health_reports_the_store(store: Store) -> None:
     resp = client_for(store).get("/api/v1/health")
     assert resp.status_code == 200
-    assert resp.json == {"status": "ok", "store": store.kind, "schema_version": 1}
+    assert resp.json == {"status": "ok", "store": store.kind, "schema_version": SCHEMA_VERSION}
 
 
 def test_unreachable_database_gives_503_with_retry_after() -> None:

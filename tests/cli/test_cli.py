@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from graph.contract import SCHEMA_VERSION
 
 
 @pytest.fixture
@@ -23,10 +24,14 @@ def run(tmp_path: Path):
 
 def test_db_init_and_status(run) -> None:
     first = run("db", "init")
-    assert first.exit_code == 0 and "schema version 1" in first.output
+    assert first.exit_code == 0 and f"schema version {SCHEMA_VERSION}" in first.output
     assert run("db", "init").exit_code == 0  # idempotent
     status = run("db", "status")
-    assert status.exit_code == 0 and "store: sqlite" in status.output and "schema version: 1" in status.output
+    assert (
+        status.exit_code == 0
+        and "store: sqlite" in status.output
+        and f"schema version: {SCHEMA_VERSION}" in status.output
+    )
 
 
 def test_db_init_on_neo4j(neo4j_url: str) -> None:
