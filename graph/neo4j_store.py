@@ -257,7 +257,14 @@ class Neo4jStore(Store):
 
     kind = "neo4j"
 
-    def __init__(self, url: str, max_depth: int = DEFAULT_DEPTH, auth: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        max_depth: int = DEFAULT_DEPTH,
+        auth: tuple[str, str] | None = None,
+        retry_seconds: float = 5.0,
+    ) -> None:
+        """Connect lazily; transient failures are retried for up to `retry_seconds` before Unavailable."""
         uri, url_auth, database = parse_neo4j_url(url)
         self.uri = uri
         self.database = database
@@ -266,7 +273,7 @@ class Neo4jStore(Store):
             uri,
             auth=auth or url_auth,
             connection_acquisition_timeout=10,
-            max_transaction_retry_time=5,
+            max_transaction_retry_time=retry_seconds,
             notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
         )
         self._sent = 0

@@ -52,3 +52,16 @@ def test_default_app_uses_an_embedded_file(tmp_path: Path) -> None:
     app = create_app({"SETTINGS": Settings(database_url=url), "TESTING": True})
     assert app.test_client().get("/api/v1/health").json["store"] == "sqlite"
     assert (tmp_path / "app.db").exists()
+
+
+def test_interactive_docs_work_offline(store: Store) -> None:
+    client = client_for(store)
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "http://" not in html and "https://" not in html  # every asset is served from here
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"):
+        assert f"/static/vendor/swagger-ui/{asset}" in html
+        resp = client.get(f"/static/vendor/swagger-ui/{asset}")
+        resp.close()
+        assert resp.status_code == 200

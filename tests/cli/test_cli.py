@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import click
@@ -70,3 +72,58 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
             result = CliRunner().invoke(cli, [*path, flag])
             assert result.exit_code == 0 and "Usage:" in result.output
         assert f"referrals {' '.join(path)}" in readme, f"README does not mention `referrals {' '.join(path)}`"
+
+
+def test_tokens(run) -> None:
+    ws = run("workspace", "create", "Studio").output.strip()
+    made = run("token", "create", "--workspace", ws, "--role", "viewer", "--name", "accountant")
+    assert made.exit_code == 0 and made.stdout.startswith("rfk_") and "not be shown again" in made.stderr
+    listed = run("token", "list", "--workspace", ws)
+    assert "viewer\taccountant" in listed.output and made.stdout.strip() not in listed.output
+    token_id = listed.output.split("\t")[0]
+    assert run("token", "revoke", "--workspace", ws, token_id).exit_code == 0
+    assert run("token", "list", "--workspace", ws).output == ""
+    again = run("token", "revoke", "--workspace", ws, token_id)
+    assert again.exit_code == 3 and "not found" in again.stderr
+    bad = run("token", "create", "--workspace", "ws_nope")
+    assert bad.exit_code == 3
+
+
+def test_serve_prints_a_working_token(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tools.neo4j_server import free_port
+
+    port = free_port()
+    env = {**os.environ, "REFERRALS_DATABASE_URL": f"sqlite:///{tmp_path}/serve.db"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from cli import main; main()", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=Path(__file__).parents[2],
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+        token = next(line.split()[-1] for line in lines if line.startswith("local owner token"))
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/workspace", headers={"Authorization": f"Bearer {token}"}
+        )
+        for _ in range(50):
+            try:
+                with urllib.request.urlopen(req, timeout=2) as resp:
+                    body = json.load(resp)
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert body["role"] == "owner" and body["name"] == "local"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stdout:
+            proc.stdout.close()
