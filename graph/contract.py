@@ -37,9 +37,10 @@ from referrals.model import (
     Page,
     Referral,
     ReferralInput,
+    Snapshot,
     SourceChange,
     SourceRef,
-    TreeNode,
+    Tree,
     Workspace,
 )
 
@@ -216,8 +217,12 @@ class Store(abc.ABC):
         """The client's primary sources, nearest first, at most `depth` levels (one query)."""
 
     @abc.abstractmethod
-    def tree(self, ws: str, root: SourceRef, depth: int | None = None) -> list[TreeNode]:
-        """Everything `root` brought in through primary sources, by level (one query)."""
+    def tree(self, ws: str, root: SourceRef, depth: int | None = None) -> Tree:
+        """Everything `root` brought in through primary sources, by level, with revenue (one query)."""
+
+    @abc.abstractmethod
+    def snapshot(self, ws: str) -> Snapshot:
+        """Every client, channel, recommendation and revenue total of a workspace (one read transaction)."""
 
     # -- access tokens -------------------------------------------------------------------
     @abc.abstractmethod

@@ -45,9 +45,11 @@ from referrals.model import (
     Page,
     Referral,
     ReferralInput,
+    Snapshot,
     SourceChange,
     SourceKind,
     SourceRef,
+    Tree,
     TreeNode,
     Workspace,
     check_limit,
@@ -84,6 +86,7 @@ _MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
         "CREATE CONSTRAINT token_id IF NOT EXISTS FOR (t:Token) REQUIRE t.id IS UNIQUE",
         "CREATE CONSTRAINT token_hash IF NOT EXISTS FOR (t:Token) REQUIRE t.hash IS UNIQUE",
         "CREATE INDEX token_workspace IF NOT EXISTS FOR (t:Token) ON (t.workspace)",
+        "CREATE INDEX deal_workspace IF NOT EXISTS FOR (d:Deal) ON (d.workspace)",
         "CREATE CONSTRAINT idempotency_key IF NOT EXISTS FOR (k:IdempotencyKey) REQUIRE (k.workspace, k.key) IS UNIQUE",
     ),
 }
@@ -101,11 +104,18 @@ _CHAIN_TEMPLATE = (
 )
 _TREE_TEMPLATE = (
     "MATCH (root:§ {workspace: $ws, id: $id})"
+    " CALL (root) { OPTIONAL MATCH (root)-[:PAID]->(d:Deal) WITH d.currency AS cur, sum(d.amount_minor) AS total"
+    " WHERE cur IS NOT NULL RETURN collect([cur, total]) AS root_revenue }"
     " OPTIONAL MATCH p = (root)-[:REFERRED*1..@ {primary: true}]->(c:Client)"
-    " WITH p, c, last(relationships(p)) AS r, nodes(p)[-2] AS parent"
-    " RETURN length(p) AS level, c.id AS id, c.name AS name, c.status AS status,"
+    " WITH root, root_revenue, p, c, last(relationships(p)) AS r, nodes(p)[-2] AS parent"
+    " CALL (c) { OPTIONAL MATCH (c)-[:PAID]->(d:Deal) WITH d.currency AS cur, sum(d.amount_minor) AS total"
+    " WHERE cur IS NOT NULL RETURN collect([cur, total]) AS revenue }"
+    " RETURN root.name AS root_name, root_revenue,"
+    " COUNT { (root)-[:REFERRED {primary: true}]->(:Client) } AS root_referred,"
+    " length(p) AS level, c.id AS id, c.name AS name, c.status AS status,"
     " CASE WHEN parent:Client THEN 'client' ELSE 'channel' END AS parent_kind, parent.id AS parent_id,"
-    " r.id AS referral_id, r.referred_on AS referred_on"
+    " r.id AS referral_id, r.referred_on AS referred_on, revenue,"
+    " CASE WHEN c IS NULL THEN 0 ELSE COUNT { (c)-[:REFERRED {primary: true}]->(:Client) } END AS referred"
     " ORDER BY level, referred_on, id"
 )
 _CHAIN_QUERIES = {d: _CHAIN_TEMPLATE.replace("@", str(d + 1)) for d in range(1, HARD_MAX_DEPTH + 1)}
@@ -1048,14 +1058,15 @@ class Neo4jStore(Store):
             )
         return Chain(client_id, tuple(s for s in steps if s.level <= depth), truncated=len(steps) > depth)
 
-    def tree(self, ws: str, root: SourceRef, depth: int | None = None) -> list[TreeNode]:
-        """One query: every primary path from the root, at most `depth` long."""
+    def tree(self, ws: str, root: SourceRef, depth: int | None = None) -> Tree:
+        """One query: every primary path from the root, at most `depth` long, with revenue and fan-out."""
         depth = resolve_depth(depth, self.max_depth)
         query: Any = _TREE_QUERIES[(root.kind, depth)]
         rows = self._read(lambda tx: self._run(tx, query, ws=ws, id=root.id))
         if not rows:
             raise NotFound(root.kind.value, root.id)
-        return [
+        top = rows[0]
+        nodes = tuple(
             TreeNode(
                 r["level"],
                 r["id"],
@@ -1064,10 +1075,46 @@ class Neo4jStore(Store):
                 SourceRef(SourceKind(r["parent_kind"]), r["parent_id"]),
                 r["referral_id"],
                 _native(r["referred_on"]),
+                dict(r["revenue"]),
+                r["referred"],
             )
             for r in rows
             if r["level"] is not None
-        ]
+        )
+        return Tree(root, top["root_name"], dict(top["root_revenue"]), top["root_referred"], depth, nodes)
+
+    def snapshot(self, ws: str) -> Snapshot:
+        """Four scans in one read transaction, so the parts agree with each other."""
+
+        def work(tx: neo4j.ManagedTransaction) -> Snapshot:
+            self._require_workspace(tx, ws)
+            clients = tuple(
+                _client(r["c"])
+                for r in self._run(tx, "MATCH (c:Client) WHERE c.workspace = $ws RETURN c ORDER BY c.id", ws=ws)
+            )
+            channels = tuple(
+                _channel(r["c"])
+                for r in self._run(tx, "MATCH (c:Channel) WHERE c.workspace = $ws RETURN c ORDER BY c.id", ws=ws)
+            )
+            referrals = tuple(
+                _referral(r)
+                for r in self._run(
+                    tx,
+                    "MATCH (c:Client {workspace: $ws})<-[r:REFERRED]-(s)" + _REFERRAL_RETURN + " ORDER BY id",
+                    ws=ws,
+                )
+            )
+            revenue: dict[str, dict[str, int]] = {}
+            for r in self._run(
+                tx,
+                "MATCH (d:Deal) WHERE d.workspace = $ws"
+                " RETURN d.client_id AS client, d.currency AS cur, sum(d.amount_minor) AS total",
+                ws=ws,
+            ):
+                revenue.setdefault(r["client"], {})[r["cur"]] = r["total"]
+            return Snapshot(clients, channels, referrals, revenue)
+
+        return self._read(work)
 
     # -- access tokens -----------------------------------------------------------------
     @staticmethod

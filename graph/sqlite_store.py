@@ -44,9 +44,11 @@ from referrals.model import (
     Page,
     Referral,
     ReferralInput,
+    Snapshot,
     SourceChange,
     SourceKind,
     SourceRef,
+    Tree,
     TreeNode,
     Workspace,
     check_limit,
@@ -1031,8 +1033,11 @@ class SqliteStore(Store):
         )
         return Chain(client_id, steps, truncated=len(rows) - 1 > depth)
 
-    def tree(self, ws: str, root: SourceRef, depth: int | None = None) -> list[TreeNode]:
-        """One recursive CTE down the primary recommendations; level 0 marks the root exists."""
+    def tree(self, ws: str, root: SourceRef, depth: int | None = None) -> Tree:
+        """One recursive CTE down the primary recommendations, with each node's revenue and fan-out.
+
+        Level 0 is the root itself; no level-0 row means the root does not exist.
+        """
         depth = resolve_depth(depth, self.max_depth)
         rows = self._run(
             self._conn(),
@@ -1040,22 +1045,29 @@ class SqliteStore(Store):
             " SELECT 1, r.client_id, r.source_kind, r.source_id, r.id, r.referred_on FROM referrals r"
             " WHERE r.workspace_id = :ws AND r.source_kind = :kind AND r.source_id = :id AND r.is_primary = 1"
             " UNION ALL"
-            " SELECT down.level + 1, r.client_id, r.source_kind, r.source_id, r.id, r.referred_on FROM down"
+            " SELECT down.level + 1, r.client_id, 'client', down.id, r.id, r.referred_on FROM down"
             " JOIN referrals r ON r.workspace_id = :ws AND r.source_kind = 'client'"
-            " AND r.source_id = down.id AND r.is_primary = 1 WHERE down.level < :depth)"
-            " SELECT 0 AS level, NULL AS id, NULL AS parent_kind, NULL AS parent_id, NULL AS referral_id,"
-            " NULL AS referred_on, NULL AS name, NULL AS status"
-            " WHERE EXISTS (SELECT 1 FROM clients WHERE :kind = 'client' AND workspace_id = :ws AND id = :id)"
-            " OR EXISTS (SELECT 1 FROM channels WHERE :kind = 'channel' AND workspace_id = :ws AND id = :id)"
-            " UNION ALL"
-            " SELECT down.*, c.name, c.status FROM down"
-            " JOIN clients c ON c.workspace_id = :ws AND c.id = down.id"
-            " ORDER BY 1, 6, 2",
+            " AND r.source_id = down.id AND r.is_primary = 1 WHERE down.level < :depth),"
+            " nodes(level, id, parent_kind, parent_id, referral_id, referred_on, name, status) AS ("
+            " SELECT 0, id, NULL, NULL, NULL, NULL, name, status FROM clients"
+            " WHERE :kind = 'client' AND workspace_id = :ws AND id = :id"
+            " UNION ALL SELECT 0, id, NULL, NULL, NULL, NULL, name, NULL FROM channels"
+            " WHERE :kind = 'channel' AND workspace_id = :ws AND id = :id"
+            " UNION ALL SELECT down.*, c.name, c.status FROM down"
+            " JOIN clients c ON c.workspace_id = :ws AND c.id = down.id)"
+            " SELECT n.*,"
+            " (SELECT count(*) FROM referrals r WHERE r.workspace_id = :ws AND r.is_primary = 1"
+            "  AND r.source_kind = CASE WHEN n.level = 0 THEN :kind ELSE 'client' END AND r.source_id = n.id)"
+            "  AS referred,"
+            " (SELECT json_group_object(currency, total) FROM (SELECT currency, sum(amount_minor) AS total"
+            "  FROM deals d WHERE d.workspace_id = :ws AND d.client_id = n.id GROUP BY currency)) AS revenue"
+            " FROM nodes n ORDER BY n.level, n.referred_on, n.id",
             {"ws": ws, "kind": root.kind.value, "id": root.id, "depth": depth},
         ).fetchall()
         if not rows or rows[0]["level"] != 0:
             raise NotFound(root.kind.value, root.id)
-        return [
+        top = rows[0]
+        nodes = tuple(
             TreeNode(
                 r["level"],
                 r["id"],
@@ -1064,9 +1076,36 @@ class SqliteStore(Store):
                 SourceRef(SourceKind(r["parent_kind"]), r["parent_id"]),
                 r["referral_id"],
                 date.fromisoformat(r["referred_on"]),
+                json.loads(r["revenue"]),
+                r["referred"],
             )
             for r in rows[1:]
-        ]
+        )
+        return Tree(root, top["name"], json.loads(top["revenue"]), top["referred"], depth, nodes)
+
+    def snapshot(self, ws: str) -> Snapshot:
+        """Four scans in one read transaction, so the parts agree with each other."""
+        with self._tx() as conn:
+            self._require_workspace(conn, ws)
+            clients = tuple(
+                _client(r) for r in self._run(conn, "SELECT * FROM clients WHERE workspace_id = ? ORDER BY id", (ws,))
+            )
+            channels = tuple(
+                _channel(r) for r in self._run(conn, "SELECT * FROM channels WHERE workspace_id = ? ORDER BY id", (ws,))
+            )
+            referrals = tuple(
+                _referral(r)
+                for r in self._run(conn, "SELECT * FROM referrals WHERE workspace_id = ? ORDER BY id", (ws,))
+            )
+            revenue: dict[str, dict[str, int]] = {}
+            for r in self._run(
+                conn,
+                "SELECT client_id, currency, sum(amount_minor) AS total FROM deals WHERE workspace_id = ?"
+                " GROUP BY client_id, currency",
+                (ws,),
+            ):
+                revenue.setdefault(r["client_id"], {})[r["currency"]] = r["total"]
+        return Snapshot(clients, channels, referrals, revenue)
 
     # -- access tokens -----------------------------------------------------------------
     @staticmethod

@@ -6,7 +6,7 @@ import enum
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Final, Generic, TypeVar
 
@@ -175,7 +175,11 @@ class Chain:
 
 @dataclass(frozen=True, slots=True)
 class TreeNode:
-    """One client in a downline, with the source that brought it in."""
+    """One client in a downline, with the source that brought it in.
+
+    `revenue` is the client's own deals summed per currency (minor units); `referred` counts the
+    clients it brought in directly, also those below the depth cap.
+    """
 
     level: int
     client_id: str
@@ -184,6 +188,30 @@ class TreeNode:
     parent: SourceRef
     referral_id: str
     referred_on: date
+    revenue: Mapping[str, int] = field(default_factory=dict)
+    referred: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Tree:
+    """A client's or channel's downline to a depth, fetched in one query; nodes by level."""
+
+    root: SourceRef
+    name: str
+    revenue: Mapping[str, int]
+    referred: int
+    depth: int
+    nodes: tuple[TreeNode, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A whole workspace's network, for analysis and exports."""
+
+    clients: tuple[Client, ...]
+    channels: tuple[Channel, ...]
+    referrals: tuple[Referral, ...]
+    revenue: Mapping[str, Mapping[str, int]]  # client id -> currency -> minor units
 
 
 @dataclass(frozen=True, slots=True)

@@ -391,7 +391,7 @@ def test_delete_client_relinks_children_to_its_source(store: Store, ws: Workspac
     refer(store, ws, mid, other)
     store.delete_client(ws.id, mid.id, DeletePolicy.RELINK)
     assert [s.source for s in store.chain(ws.id, leaf.id).steps] == [by(top)]
-    assert {n.client_id for n in store.tree(ws.id, by(top))} == {leaf.id, other.id}
+    assert {n.client_id for n in store.tree(ws.id, by(top)).nodes} == {leaf.id, other.id}
     assert store.source_history(ws.id, leaf.id)[0].current == by(top)
     assert all(mid.id not in (r.source.id, r.client_id) for r in store.list_referrals(ws.id))
 
@@ -404,7 +404,7 @@ def test_delete_client_detaches_children(store: Store, ws: Workspace) -> None:
     store.delete_client(ws.id, mid.id, DeletePolicy.DETACH)
     assert store.chain(ws.id, leaf.id).steps == ()
     assert [r.source for r in store.list_referrals(ws.id, client_id=second.id)] == [by(top)]
-    assert [n.client_id for n in store.tree(ws.id, by(top))] == []  # top's link to second is secondary
+    assert [n.client_id for n in store.tree(ws.id, by(top)).nodes] == []  # top's link to second is secondary
 
 
 def test_add_referrals_in_bulk(store: Store, ws: Workspace) -> None:
@@ -482,13 +482,17 @@ def test_tree_levels_and_cap(store: Store, ws: Workspace) -> None:
     people = line(store, ws, 10)
     extra = client(store, ws, "extra")
     refer(store, ws, people[0], extra)
-    tree = store.tree(ws.id, by(people[0]))
+    tree = store.tree(ws.id, by(people[0])).nodes
     assert [(n.level, n.client_id) for n in tree][:2] == [(1, people[1].id), (1, extra.id)] or [
         (n.level, n.client_id) for n in tree
     ][:2] == [(1, extra.id), (1, people[1].id)]
     assert max(n.level for n in tree) == 7 and len(tree) == 8
-    assert {n.client_id for n in store.tree(ws.id, by(people[0]), depth=2)} == {people[1].id, people[2].id, extra.id}
-    assert store.tree(ws.id, by(people[9])) == []
+    assert {n.client_id for n in store.tree(ws.id, by(people[0]), depth=2).nodes} == {
+        people[1].id,
+        people[2].id,
+        extra.id,
+    }
+    assert store.tree(ws.id, by(people[9])).nodes == ()
     with pytest.raises(NotFound):
         store.tree(ws.id, by("cl_ghost"))
     with pytest.raises(NotFound):
@@ -500,7 +504,7 @@ def test_tree_of_a_channel(store: Store, ws: Workspace) -> None:
     a, b = client(store, ws, "A"), client(store, ws, "B")
     refer(store, ws, SourceRef(SourceKind.CHANNEL, blog.id), a)
     refer(store, ws, a, b)
-    tree = store.tree(ws.id, SourceRef(SourceKind.CHANNEL, blog.id))
+    tree = store.tree(ws.id, SourceRef(SourceKind.CHANNEL, blog.id)).nodes
     assert [(n.level, n.client_id, n.parent) for n in tree] == [
         (1, a.id, SourceRef(SourceKind.CHANNEL, blog.id)),
         (2, b.id, by(a)),
@@ -562,3 +566,39 @@ def test_list_referrals_pages(store: Store, ws: Workspace) -> None:
     rest = store.list_referrals(ws.id, limit=10, after=first[-1].id)
     assert [r.id for r in first + rest] == [r.id for r in store.list_referrals(ws.id)]
     assert len(first) == 2 and len(rest) == len(people) - 3
+
+
+def test_tree_carries_revenue_and_fan_out(store: Store, ws: Workspace) -> None:
+    top, mid, leaf = line(store, ws, 3)
+    side = client(store, ws, "Side")
+    refer(store, ws, top, side)
+    for c, amount, currency in [(top, "10", "EUR"), (mid, "5.50", "EUR"), (mid, "100", "JPY"), (leaf, "-1", "EUR")]:
+        store.create_deal(
+            ws.id,
+            DealInput.parse({"client_id": c.id, "amount": amount, "currency": currency, "closed_on": "2024-01-01"}),
+        )
+    tree = store.tree(ws.id, by(top), depth=1)
+    assert (tree.name, tree.revenue, tree.referred, tree.depth) == ("p0", {"EUR": 1000}, 2, 1)
+    nodes = {n.client_id: n for n in tree.nodes}
+    assert set(nodes) == {mid.id, side.id}
+    assert nodes[mid.id].revenue == {"EUR": 550, "JPY": 100} and nodes[mid.id].referred == 1  # leaf is below the cap
+    assert nodes[side.id].revenue == {} and nodes[side.id].referred == 0
+    assert store.tree(ws.id, by(leaf)).revenue == {"EUR": -100}
+
+
+def test_snapshot_holds_the_whole_workspace(store: Store, ws: Workspace) -> None:
+    a, b = client(store, ws, "A"), client(store, ws, "B")
+    blog = store.create_channel(ws.id, ChannelInput(name="Blog"))
+    refer(store, ws, SourceRef(SourceKind.CHANNEL, blog.id), a)
+    refer(store, ws, a, b)
+    store.create_deal(ws.id, DealInput(b.id, Money(250, "USD"), D))
+    store.create_deal(ws.id, DealInput(b.id, Money(50, "USD"), D))
+    snap = store.snapshot(ws.id)
+    assert [c.id for c in snap.clients] == [a.id, b.id] and [c.id for c in snap.channels] == [blog.id]
+    assert [(r.source.id, r.client_id, r.primary) for r in snap.referrals] == [
+        (blog.id, a.id, True),
+        (a.id, b.id, True),
+    ]
+    assert snap.revenue == {b.id: {"USD": 300}}
+    other = store.create_workspace("other")
+    assert store.snapshot(other.id).clients == ()

@@ -124,7 +124,7 @@ def test_trees_match_networkx(store: Store) -> None:
         for root in roots:
             down = nx.single_source_shortest_path_length(g, root.id, cutoff=depth)
             expected = {(node, lvl) for node, lvl in down.items() if lvl >= 1}
-            tree = store.tree(ws, root, depth)
+            tree = store.tree(ws, root, depth).nodes
             assert {(n.client_id, n.level) for n in tree} == expected
             assert len(tree) == len(expected)
             for node in tree:
@@ -150,4 +150,4 @@ def test_a_client_deep_down_gets_exactly_seven_ancestors(store: Store, level: in
     assert len(chain.steps) == 7
     assert chain.truncated == (level + 1 > 7)  # the channel at the top counts as a level too
     assert [s.source.id for s in chain.steps] == list(reversed(clients[level - 7 : level]))
-    assert max(n.level for n in store.tree(ws, SourceRef(SourceKind.CHANNEL, channels[0]))) == 7
+    assert max(n.level for n in store.tree(ws, SourceRef(SourceKind.CHANNEL, channels[0])).nodes) == 7
