@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from api import errors, health
-from api.resources import channels, clients, deals, referrals, workspace
+from api.resources import channels, clients, deals, network, referrals, workspace
 from api.spec import ReferralsApi, init_security
 from api.store import EXTENSION
 from graph import Store, open_store
@@ -53,7 +53,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     api = ReferralsApi(app)
     init_security(api)
-    for blp in (health.blp, workspace.blp, workspace.tokens, clients.blp, channels.blp, referrals.blp, deals.blp):
+    blueprints = (
+        health.blp,
+        workspace.blp,
+        workspace.tokens,
+        clients.blp,
+        channels.blp,
+        referrals.blp,
+        deals.blp,
+        network.blp,
+    )
+    for blp in blueprints:
         api.register_blueprint(blp)
     errors.init_app(app)
     return app

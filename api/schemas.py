@@ -388,3 +388,181 @@ class TokenListSchema(ma.Schema):
     """All tokens of the workspace."""
 
     items = ma.fields.List(ma.fields.Nested(TokenSchema), required=True)
+
+
+# -- chains, trees and analysis ----------------------------------------------------------
+
+
+class AmountSchema(ma.Schema):
+    """Money in one currency: an exact decimal string and its minor units."""
+
+    currency = ma.fields.String(required=True, metadata={"example": "EUR"})
+    amount = ma.fields.String(required=True, metadata={"example": "1250.00"})
+    amount_minor = ma.fields.Integer(required=True, metadata={"example": 125000})
+
+
+def amounts(values: Any) -> list[dict[str, Any]]:
+    """Per-currency minor units as a list of AmountSchema dicts, sorted by currency."""
+    from referrals.money import format_amount
+
+    return [
+        {"currency": cur, "amount": format_amount(minor, cur), "amount_minor": minor}
+        for cur, minor in sorted(values.items())
+    ]
+
+
+class DepthArgs(ma.Schema):
+    """How deep to go (default 7, capped by REFERRALS_MAX_DEPTH)."""
+
+    depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, 50))
+
+
+class ChainStepSchema(ma.Schema):
+    """One level of an upstream chain."""
+
+    level = ma.fields.Integer(required=True)
+    source_kind = ma.fields.String(required=True, validate=_choices(SourceKind))
+    source_id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    referral_id = ma.fields.String(required=True)
+    referred_on = ma.fields.Date(required=True)
+
+
+class ChainSchema(ma.Schema):
+    """A client's primary sources, nearest first; `truncated` when the depth cap cut the chain."""
+
+    client_id = ma.fields.String(required=True)
+    depth = ma.fields.Integer(required=True)
+    truncated = ma.fields.Boolean(required=True)
+    steps = ma.fields.List(ma.fields.Nested(ChainStepSchema), required=True)
+
+
+class TreeNodeSchema(ma.Schema):
+    """A client in a tree, with its branch (itself and everyone it brought in, within the depth)."""
+
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    status = ma.fields.String(required=True)
+    level = ma.fields.Integer(required=True)
+    referral_id = ma.fields.String(required=True)
+    referred_on = ma.fields.Date(required=True)
+    referred = ma.fields.Integer(required=True, metadata={"description": "clients it brought in directly"})
+    dead_end = ma.fields.Boolean(required=True, metadata={"description": "brought no one in"})
+    revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+    branch_revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+    branch_size = ma.fields.Integer(required=True, metadata={"description": "clients below, within the depth"})
+    children = ma.fields.List(ma.fields.Nested(lambda: TreeNodeSchema()), required=True)
+
+
+class TreeRootSchema(ma.Schema):
+    """The client or channel a tree starts from."""
+
+    kind = ma.fields.String(required=True, validate=_choices(SourceKind))
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+    referred = ma.fields.Integer(required=True)
+
+
+class TreeSchema(ma.Schema):
+    """Everything a client or channel brought in, nested by level."""
+
+    root = ma.fields.Nested(TreeRootSchema, required=True)
+    depth = ma.fields.Integer(required=True)
+    size = ma.fields.Integer(required=True, metadata={"description": "clients in the tree, root excluded"})
+    reach_per_level = ma.fields.List(ma.fields.Integer(), required=True)
+    revenue = ma.fields.List(
+        ma.fields.Nested(AmountSchema),
+        required=True,
+        metadata={"description": "the root's and the whole tree's revenue"},
+    )
+    dead_ends = ma.fields.Integer(required=True)
+    children = ma.fields.List(ma.fields.Nested(TreeNodeSchema), required=True)
+
+
+class ClientStatsSchema(ma.Schema):
+    """One client's place in the network."""
+
+    client_id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    level = ma.fields.Integer(required=True, metadata={"description": "steps up to the top of its chain"})
+    level_truncated = ma.fields.Boolean(required=True)
+    top_of_chain = ma.fields.Nested(ChainStepSchema, required=True, allow_none=True)
+    referred = ma.fields.Integer(required=True)
+    reach = ma.fields.Integer(required=True)
+    reach_per_level = ma.fields.List(ma.fields.Integer(), required=True)
+    dead_ends_below = ma.fields.Integer(required=True)
+    own_revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+    branch_revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+    depth = ma.fields.Integer(required=True)
+
+
+class ReferrerSchema(ma.Schema):
+    """A client who brought others in."""
+
+    client_id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    referred = ma.fields.Integer(required=True)
+    reach = ma.fields.Integer(required=True)
+
+
+class SummarySchema(ma.Schema):
+    """A workspace at a glance."""
+
+    clients = ma.fields.Integer(required=True)
+    channels = ma.fields.Integer(required=True)
+    primary_referrals = ma.fields.Integer(required=True)
+    secondary_referrals = ma.fields.Integer(required=True)
+    from_referral = ma.fields.Integer(required=True)
+    from_channel = ma.fields.Integer(required=True)
+    direct = ma.fields.Integer(required=True)
+    share_from_referral = ma.fields.Float(required=True)
+    share_from_channel = ma.fields.Float(required=True)
+    share_direct = ma.fields.Float(required=True)
+    dead_ends = ma.fields.Integer(required=True)
+    longest_chain = ma.fields.Integer(required=True)
+    longest_chain_client = ma.fields.String(required=True, allow_none=True)
+    clients_by_level = ma.fields.List(ma.fields.Integer(), required=True)
+    revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+    prolific_referrers = ma.fields.List(ma.fields.Nested(ReferrerSchema), required=True)
+
+
+class KeyClientArgs(ma.Schema):
+    """Parameters of the key-client score."""
+
+    limit = ma.fields.Integer(load_default=20, validate=validate.Range(1, MAX_PAGE))
+    currency = ma.fields.String(validate=validate.Length(3, 3))
+    depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, 50))
+    w_own = ma.fields.Float(load_default=1.0, validate=validate.Range(0, 1000))
+    w_downline = ma.fields.Float(load_default=1.0, validate=validate.Range(0, 1000))
+    w_reach = ma.fields.Float(load_default=0.5, validate=validate.Range(0, 1000))
+
+
+class KeyClientSchema(ma.Schema):
+    """A ranked client and the parts of its score."""
+
+    client_id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    score = ma.fields.Float(required=True)
+    own_revenue = ma.fields.Nested(AmountSchema, required=True, allow_none=True)
+    downline_revenue = ma.fields.Nested(AmountSchema, required=True, allow_none=True)
+    reach = ma.fields.Integer(required=True)
+    referred = ma.fields.Integer(required=True)
+
+
+class KeyClientsSchema(ma.Schema):
+    """The key-client ranking."""
+
+    currency = ma.fields.String(required=True, allow_none=True)
+    depth = ma.fields.Integer(required=True)
+    weights = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float(), required=True)
+    items = ma.fields.List(ma.fields.Nested(KeyClientSchema), required=True)
+
+
+class ExportArgs(ma.Schema):
+    """Graph export format (and depth, for one tree)."""
+
+    format = ma.fields.String(
+        load_default="graphml", validate=validate.OneOf(["graphml", "gexf", "dot", "mermaid", "json"])
+    )
+    depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, 50))

@@ -1,0 +1,298 @@
+"""Chains, trees, analysis and graph exports: word of mouth traced to the seventh level."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask.views import MethodView
+
+from api.auth import workspace_id
+from api.resources import blueprint
+from api.schemas import (
+    ChainSchema,
+    ClientStatsSchema,
+    DepthArgs,
+    ExportArgs,
+    KeyClientArgs,
+    KeyClientsSchema,
+    SummarySchema,
+    TreeSchema,
+    amounts,
+)
+from api.store import current_store
+from referrals import analysis
+from referrals.config import resolve_depth
+from referrals.exports import EXTENSIONS, MEDIA_TYPES, GraphFormat, export
+from referrals.model import Chain, SourceKind, SourceRef, Tree
+from referrals.money import format_amount
+
+blp = blueprint("network", "Chains, trees and network analysis")
+
+EXPORT_DOC = {
+    "responses": {
+        "200": {
+            "description": "the graph as a file in the requested format",
+            "content": {media: {"schema": {"type": "string"}} for media in sorted(set(MEDIA_TYPES.values()))},
+        }
+    }
+}
+
+
+def _depth(args: dict[str, Any]) -> int:
+    return resolve_depth(args.get("depth"), current_store().max_depth)
+
+
+def chain_body(chain: Chain, depth: int) -> dict[str, Any]:
+    """A chain as the API shows it."""
+    return {
+        "client_id": chain.client_id,
+        "depth": depth,
+        "truncated": chain.truncated,
+        "steps": [_step(s) for s in chain.steps],
+    }
+
+
+def _step(s: Any) -> dict[str, Any]:
+    return {
+        "level": s.level,
+        "source_kind": s.source.kind.value,
+        "source_id": s.source.id,
+        "name": s.name,
+        "referral_id": s.referral_id,
+        "referred_on": s.referred_on,
+    }
+
+
+def _branch(b: analysis.Branch) -> dict[str, Any]:
+    n = b.node
+    return {
+        "id": n.client_id,
+        "name": n.name,
+        "status": n.status.value,
+        "level": n.level,
+        "referral_id": n.referral_id,
+        "referred_on": n.referred_on,
+        "referred": n.referred,
+        "dead_end": b.dead_end,
+        "revenue": amounts(n.revenue),
+        "branch_revenue": amounts(b.branch_revenue),
+        "branch_size": b.branch_size,
+        "children": [_branch(c) for c in b.children],
+    }
+
+
+def tree_body(tree: Tree) -> dict[str, Any]:
+    """A tree nested by level, with per-node and per-branch counts and revenue."""
+    return {
+        "root": {
+            "kind": tree.root.kind.value,
+            "id": tree.root.id,
+            "name": tree.name,
+            "revenue": amounts(tree.revenue),
+            "referred": tree.referred,
+        },
+        "depth": tree.depth,
+        "size": len(tree.nodes),
+        "reach_per_level": analysis.reach_per_level(tree),
+        "revenue": amounts(analysis.tree_revenue(tree)),
+        "dead_ends": sum(1 for n in tree.nodes if n.referred == 0),
+        "children": [_branch(b) for b in analysis.nest(tree)],
+    }
+
+
+def export_response(graph: Any, fmt: GraphFormat, name: str) -> Response:
+    """A graph file as a download."""
+    resp = Response(export(graph, fmt), mimetype=MEDIA_TYPES[fmt])
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.{EXTENSIONS[fmt]}"'
+    return resp
+
+
+def tree_export(root: SourceRef, args: dict[str, Any]) -> Response:
+    """One tree as a graph file; a client's tree names the channel at the top of its chain."""
+    store, ws = current_store(), workspace_id()
+    tree = store.tree(ws, root, _depth(args))
+    top_channel = ""
+    if root.kind is SourceKind.CLIENT:
+        steps = store.chain(ws, root.id, store.max_depth).steps
+        if steps and steps[-1].source.kind is SourceKind.CHANNEL:
+            top_channel = steps[-1].name
+    return export_response(analysis.tree_graph(tree, top_channel), GraphFormat(args["format"]), f"tree-{root.id}")
+
+
+@blp.route("/clients/<client_id>/chain")
+class ClientChain(MethodView):
+    """Upstream chain."""
+
+    @blp.arguments(DepthArgs, location="query")
+    @blp.response(200, ChainSchema)
+    def get(self, args: dict[str, Any], client_id: str) -> dict[str, Any]:
+        """Who brought this client in, level by level up to a root client or a channel (default 7 levels)."""
+        depth = _depth(args)
+        return chain_body(current_store().chain(workspace_id(), client_id, depth), depth)
+
+
+@blp.route("/clients/<client_id>/tree")
+class ClientTree(MethodView):
+    """Downstream tree of a client."""
+
+    @blp.arguments(DepthArgs, location="query")
+    @blp.response(200, TreeSchema)
+    def get(self, args: dict[str, Any], client_id: str) -> dict[str, Any]:
+        """Everything this client brought in, nested by level, with revenue of each node and branch."""
+        root = SourceRef(SourceKind.CLIENT, client_id)
+        return tree_body(current_store().tree(workspace_id(), root, _depth(args)))
+
+
+@blp.route("/channels/<channel_id>/tree")
+class ChannelTree(MethodView):
+    """Downstream tree of a channel."""
+
+    @blp.arguments(DepthArgs, location="query")
+    @blp.response(200, TreeSchema)
+    def get(self, args: dict[str, Any], channel_id: str) -> dict[str, Any]:
+        """Everything this channel brought in, nested by level, with revenue of each node and branch."""
+        root = SourceRef(SourceKind.CHANNEL, channel_id)
+        return tree_body(current_store().tree(workspace_id(), root, _depth(args)))
+
+
+@blp.route("/clients/<client_id>/tree/export")
+class ClientTreeExport(MethodView):
+    """A client's tree as a graph file."""
+
+    @blp.arguments(ExportArgs, location="query")
+    @blp.doc(**EXPORT_DOC)
+    def get(self, args: dict[str, Any], client_id: str) -> Response:
+        """GraphML, GEXF, DOT, Mermaid or JSON of this client's tree."""
+        return tree_export(SourceRef(SourceKind.CLIENT, client_id), args)
+
+
+@blp.route("/channels/<channel_id>/tree/export")
+class ChannelTreeExport(MethodView):
+    """A channel's tree as a graph file."""
+
+    @blp.arguments(ExportArgs, location="query")
+    @blp.doc(**EXPORT_DOC)
+    def get(self, args: dict[str, Any], channel_id: str) -> Response:
+        """GraphML, GEXF, DOT, Mermaid or JSON of this channel's tree."""
+        return tree_export(SourceRef(SourceKind.CHANNEL, channel_id), args)
+
+
+@blp.route("/clients/<client_id>/stats")
+class ClientStats(MethodView):
+    """A client's place in the network."""
+
+    @blp.arguments(DepthArgs, location="query")
+    @blp.response(200, ClientStatsSchema)
+    def get(self, args: dict[str, Any], client_id: str) -> dict[str, Any]:
+        """Level in its chain, reach per level, dead ends below, own and branch revenue."""
+        store, ws = current_store(), workspace_id()
+        depth = _depth(args)
+        chain = store.chain(ws, client_id, store.max_depth)
+        tree = store.tree(ws, SourceRef(SourceKind.CLIENT, client_id), depth)
+        return {
+            "client_id": client_id,
+            "name": tree.name,
+            "level": len(chain.steps),
+            "level_truncated": chain.truncated,
+            "top_of_chain": _step(chain.steps[-1]) if chain.steps else None,
+            "referred": tree.referred,
+            "reach": len(tree.nodes),
+            "reach_per_level": analysis.reach_per_level(tree),
+            "dead_ends_below": sum(1 for n in tree.nodes if n.referred == 0),
+            "own_revenue": amounts(tree.revenue),
+            "branch_revenue": amounts(analysis.tree_revenue(tree)),
+            "depth": depth,
+        }
+
+
+@blp.route("/network/summary")
+class NetworkSummary(MethodView):
+    """The workspace at a glance."""
+
+    @blp.arguments(DepthArgs, location="query")
+    @blp.response(200, SummarySchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Counts, where clients came from, the longest chain, dead ends and the most prolific referrers."""
+        s = analysis.summarize(current_store().snapshot(workspace_id()), depth=_depth(args))
+        total = s.clients or 1
+        return {
+            **{
+                k: getattr(s, k)
+                for k in (
+                    "clients",
+                    "channels",
+                    "primary_referrals",
+                    "secondary_referrals",
+                    "from_referral",
+                    "from_channel",
+                    "direct",
+                    "dead_ends",
+                    "longest_chain",
+                    "longest_chain_client",
+                    "clients_by_level",
+                )
+            },
+            "share_from_referral": round(s.from_referral / total, 4),
+            "share_from_channel": round(s.from_channel / total, 4),
+            "share_direct": round(s.direct / total, 4),
+            "revenue": amounts(s.revenue),
+            "prolific_referrers": [
+                {"client_id": cid, "name": name, "referred": referred, "reach": reach}
+                for cid, name, referred, reach in s.prolific
+            ],
+        }
+
+
+@blp.route("/network/key-clients")
+class KeyClients(MethodView):
+    """Key clients."""
+
+    @blp.arguments(KeyClientArgs, location="query")
+    @blp.response(200, KeyClientsSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Clients ranked by own revenue, the revenue they brought in, and reach (weights tunable)."""
+        from referrals.money import parse_currency
+
+        depth = _depth(args)
+        currency = parse_currency(args["currency"]) if args.get("currency") else None
+        weights = analysis.Weights(args["w_own"], args["w_downline"], args["w_reach"])
+        currency, ranked = analysis.key_clients(
+            current_store().snapshot(workspace_id()), currency, weights, depth, args["limit"]
+        )
+
+        def money(minor: int) -> dict[str, Any] | None:
+            if currency is None:
+                return None
+            return {"currency": currency, "amount": format_amount(minor, currency), "amount_minor": minor}
+
+        return {
+            "currency": currency,
+            "depth": depth,
+            "weights": {"own": weights.own, "downline": weights.downline, "reach": weights.reach},
+            "items": [
+                {
+                    "client_id": k.client_id,
+                    "name": k.name,
+                    "score": k.score,
+                    "own_revenue": money(k.own_revenue),
+                    "downline_revenue": money(k.downline_revenue),
+                    "reach": k.reach,
+                    "referred": k.referred,
+                }
+                for k in ranked
+            ],
+        }
+
+
+@blp.route("/network/export")
+class NetworkExport(MethodView):
+    """The whole workspace as a graph file."""
+
+    @blp.arguments(ExportArgs, location="query")
+    @blp.doc(**EXPORT_DOC)
+    def get(self, args: dict[str, Any]) -> Response:
+        """GraphML, GEXF, DOT, Mermaid or JSON of every client, channel and recommendation."""
+        ws = workspace_id()
+        graph = analysis.network_graph(current_store().snapshot(ws))
+        return export_response(graph, GraphFormat(args["format"]), f"referrals-{ws}")
