@@ -1,0 +1,256 @@
+"""Chains, trees, statistics and graph exports in the terminal."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree as RichTree
+
+from cli.main import CONTEXT, AppContext, cli
+from cli.resolve import resolve_client, resolve_root, resolve_workspace, workspace_option
+from referrals import analysis
+from referrals.config import resolve_depth
+from referrals.exports import GraphFormat, export
+from referrals.model import SourceKind, SourceRef
+from referrals.money import format_amount
+
+
+def money(amounts: dict[str, int]) -> str:
+    """Per-currency totals as "1250.00 EUR + 300 JPY", or "-" when empty."""
+    return " + ".join(f"{format_amount(m, c)} {c}" for c, m in sorted(amounts.items())) or "-"
+
+
+def depth_option(f: Any) -> Any:
+    """--depth, checked against REFERRALS_MAX_DEPTH."""
+    return click.option("--depth", "-d", type=int, default=None, help="Levels to follow (default 7).")(f)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("client")
+@depth_option
+@workspace_option
+@click.pass_obj
+def chain(app: AppContext, client: str, depth: int | None, workspace: str | None) -> None:
+    """Show who brought CLIENT in, level by level (CLIENT: id, email or exact name)."""
+    ws = resolve_workspace(app.store, workspace)
+    c = resolve_client(app.store, ws, client)
+    depth = resolve_depth(depth, app.store.max_depth)
+    result = app.store.chain(ws, c.id, depth)
+    console = Console()
+    table = Table(title=f"Chain of {c.name} ({c.id})")
+    for col in ("level", "source", "kind", "id", "recommended on"):
+        table.add_column(col)
+    for s in result.steps:
+        table.add_row(str(s.level), s.name, s.source.kind.value, s.source.id, s.referred_on.isoformat())
+    console.print(table)
+    if not result.steps:
+        console.print("no recorded source: a direct client")
+    elif result.truncated:
+        console.print(f"the chain goes on above level {depth} (use --depth)")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("root")
+@depth_option
+@click.option(
+    "--max-nodes",
+    default=200,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Draw at most this many clients; the rest are summarised per branch.",
+)
+@workspace_option
+@click.pass_obj
+def tree(app: AppContext, root: str, depth: int | None, max_nodes: int, workspace: str | None) -> None:
+    """Draw everything ROOT brought in: names, level, revenue, branch size (ROOT: a client or a channel)."""
+    ws = resolve_workspace(app.store, workspace)
+    ref, name = resolve_root(app.store, ws, root)
+    depth = resolve_depth(depth, app.store.max_depth)
+    result = app.store.tree(ws, ref, depth)
+    total = analysis.tree_revenue(result)
+    label = f"[bold]{name}[/] ({ref.kind.value}) — {len(result.nodes)} clients, revenue {money(total)}"
+    top = RichTree(label)
+    shown = 0
+
+    def add(parent: RichTree, branches: list[analysis.Branch]) -> None:
+        nonlocal shown
+        for i, b in enumerate(branches):
+            if shown >= max_nodes:
+                rest = branches[i:]
+                hidden = len(rest) + sum(r.branch_size for r in rest)
+                parent.add(f"[dim]… {hidden} more clients (raise --max-nodes)[/]")
+                return
+            shown += 1
+            n = b.node
+            mark = " [yellow]dead end[/]" if b.dead_end else ""
+            node = parent.add(
+                f"{n.name} [dim]L{n.level} · {money(dict(n.revenue))} · branch {b.branch_size} / "
+                f"{money(b.branch_revenue)}[/]{mark}"
+            )
+            add(node, b.children)
+
+    add(top, analysis.nest(result))
+    console = Console()
+    console.print(top)
+    console.print(
+        "reach per level: " + ", ".join(f"L{i}={n}" for i, n in enumerate(analysis.reach_per_level(result), 1))
+    )
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("client")
+@depth_option
+@workspace_option
+@click.pass_obj
+def stats(app: AppContext, client: str, depth: int | None, workspace: str | None) -> None:
+    """A client's place in the network: level, reach per level, dead ends below, revenue."""
+    ws = resolve_workspace(app.store, workspace)
+    c = resolve_client(app.store, ws, client)
+    depth = resolve_depth(depth, app.store.max_depth)
+    up = app.store.chain(ws, c.id, app.store.max_depth)
+    t = app.store.tree(ws, SourceRef(SourceKind.CLIENT, c.id), depth)
+    rows = [
+        ("client", f"{c.name} ({c.id})"),
+        ("level in its chain", f"{len(up.steps)}{'+' if up.truncated else ''}"),
+        ("top of chain", up.steps[-1].name if up.steps else "(direct)"),
+        ("brought in directly", str(t.referred)),
+        (f"reach within {depth} levels", str(len(t.nodes))),
+        ("reach per level", ", ".join(str(n) for n in analysis.reach_per_level(t))),
+        ("dead ends below", str(sum(1 for n in t.nodes if n.referred == 0))),
+        ("own revenue", money(dict(t.revenue))),
+        ("branch revenue", money(analysis.tree_revenue(t))),
+    ]
+    table = Table(show_header=False)
+    for k, v in rows:
+        table.add_row(k, v)
+    Console().print(table)
+
+
+@cli.group(context_settings=CONTEXT)
+def network() -> None:
+    """Workspace-wide analysis: summary and key clients."""
+
+
+@network.command("summary", context_settings=CONTEXT)
+@depth_option
+@workspace_option
+@click.pass_obj
+def network_summary(app: AppContext, depth: int | None, workspace: str | None) -> None:
+    """Counts, where clients came from, the longest chain, dead ends, most prolific referrers."""
+    ws = resolve_workspace(app.store, workspace)
+    s = analysis.summarize(app.store.snapshot(ws), depth=resolve_depth(depth, app.store.max_depth))
+    total = s.clients or 1
+    table = Table(show_header=False, title="Workspace summary")
+    for k, v in [
+        ("clients", s.clients),
+        ("channels", s.channels),
+        ("recommendations", f"{s.primary_referrals} primary, {s.secondary_referrals} secondary"),
+        ("came through a client", f"{s.from_referral} ({s.from_referral / total:.0%})"),
+        ("came through a channel", f"{s.from_channel} ({s.from_channel / total:.0%})"),
+        ("direct", f"{s.direct} ({s.direct / total:.0%})"),
+        ("dead ends", s.dead_ends),
+        ("longest chain", s.longest_chain),
+        ("clients by level", ", ".join(f"L{i}={n}" for i, n in enumerate(s.clients_by_level))),
+        ("revenue", money(s.revenue)),
+    ]:
+        table.add_row(k, str(v))
+    console = Console()
+    console.print(table)
+    if s.prolific:
+        top = Table(title="Most prolific referrers")
+        for col in ("client", "brought in", "reach"):
+            top.add_column(col)
+        for _cid, name, referred, reach in s.prolific:
+            top.add_row(name, str(referred), str(reach))
+        console.print(top)
+
+
+@network.command("key-clients", context_settings=CONTEXT)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500))
+@click.option("--currency", help="Currency of the revenue parts (default: the one most clients paid in).")
+@click.option("--w-own", default=1.0, show_default=True, type=click.FloatRange(0), help="Weight of own revenue.")
+@click.option(
+    "--w-downline",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Weight of the revenue of the clients brought in.",
+)
+@click.option("--w-reach", default=0.5, show_default=True, type=click.FloatRange(0), help="Weight of reach.")
+@depth_option
+@workspace_option
+@click.pass_obj
+def network_key_clients(
+    app: AppContext,
+    limit: int,
+    currency: str | None,
+    w_own: float,
+    w_downline: float,
+    w_reach: float,
+    depth: int | None,
+    workspace: str | None,
+) -> None:
+    """Rank clients by own revenue + revenue they brought in + reach (each scaled 0..1, weighted)."""
+    from referrals.money import parse_currency
+
+    ws = resolve_workspace(app.store, workspace)
+    cur, ranked = analysis.key_clients(
+        app.store.snapshot(ws),
+        parse_currency(currency) if currency else None,
+        analysis.Weights(w_own, w_downline, w_reach),
+        resolve_depth(depth, app.store.max_depth),
+        limit,
+    )
+    table = Table(title=f"Key clients ({cur or 'no revenue yet'})")
+    for col in ("#", "client", "score", "own", "brought in (revenue)", "reach", "direct"):
+        table.add_column(col, justify="right" if col not in ("client",) else "left")
+    for i, k in enumerate(ranked, 1):
+        own = format_amount(k.own_revenue, cur) if cur else "-"
+        down = format_amount(k.downline_revenue, cur) if cur else "-"
+        table.add_row(str(i), k.name, f"{k.score:.3f}", own, down, str(k.reach), str(k.referred))
+    Console().print(table)
+
+
+@cli.command("export-graph", context_settings=CONTEXT)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in GraphFormat]),
+    default="graphml",
+    show_default=True,
+    help="graphml (yEd, Gephi), gexf (Gephi), dot (Graphviz), mermaid, json.",
+)
+@click.option("--root", help="Export only this client's or channel's tree (id, email or name).")
+@depth_option
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout)."
+)
+@workspace_option
+@click.pass_obj
+def export_graph(
+    app: AppContext, fmt: str, root: str | None, depth: int | None, output: Path | None, workspace: str | None
+) -> None:
+    """Export the whole workspace, or one tree, as a graph file."""
+    ws = resolve_workspace(app.store, workspace)
+    if root:
+        ref, _ = resolve_root(app.store, ws, root)
+        t = app.store.tree(ws, ref, resolve_depth(depth, app.store.max_depth))
+        channel = ""
+        if ref.kind is SourceKind.CLIENT:
+            steps = app.store.chain(ws, ref.id, app.store.max_depth).steps
+            channel = steps[-1].name if steps and steps[-1].source.kind is SourceKind.CHANNEL else ""
+        graph = analysis.tree_graph(t, channel)
+    else:
+        graph = analysis.network_graph(app.store.snapshot(ws))
+    data = export(graph, GraphFormat(fmt))
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(data)
+        click.echo(f"wrote {graph.number_of_nodes()} nodes and {graph.number_of_edges()} edges to {output}", err=True)

@@ -1,0 +1,70 @@
+"""Turning what a person types (an id, an email, a name) into records, with clear refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from graph.contract import Store
+from referrals.errors import Conflict, Invalid, NotFound
+from referrals.ids import looks_like_id
+from referrals.model import Client, ClientQuery, SourceKind, SourceRef, name_key
+
+
+def workspace_option(f: Any) -> Any:
+    """--workspace, from REFERRALS_WORKSPACE too; optional when the store holds one workspace."""
+    return click.option(
+        "--workspace",
+        "-w",
+        envvar="REFERRALS_WORKSPACE",
+        show_envvar=True,
+        help="Workspace id (default: the only workspace, if there is just one).",
+    )(f)
+
+
+def resolve_workspace(store: Store, given: str | None) -> str:
+    """The workspace to use: the given one (checked), or the only one there is."""
+    if given:
+        return store.get_workspace(given).id
+    spaces = store.list_workspaces()
+    if len(spaces) == 1:
+        return spaces[0].id
+    if not spaces:
+        raise NotFound("workspace", "(none)", field="workspace")
+    names = ", ".join(f"{w.id} ({w.name})" for w in spaces[:5])
+    raise Invalid.one("workspace", f"there are {len(spaces)} workspaces; choose one with --workspace: {names}")
+
+
+def resolve_client(store: Store, ws: str, text: str) -> Client:
+    """A client by id, by email, or by exact (case-insensitive) name; ambiguity is refused."""
+    if looks_like_id(text) and text.startswith("cl_"):
+        return store.get_client(ws, text)
+    page = store.list_clients(ws, ClientQuery(text=text, limit=50))
+    exact = [c for c in page.items if c.email == text.strip().lower() or name_key(c.name) == name_key(text.strip())]
+    if len(exact) == 1:
+        return exact[0]
+    if not exact:
+        raise NotFound("client", text, field="client")
+    listed = ", ".join(f"{c.id} ({c.email or c.name})" for c in exact[:5])
+    raise Conflict("client", f"{len(exact)} clients match {text!r}; use an id: {listed}")
+
+
+def resolve_root(store: Store, ws: str, text: str) -> tuple[SourceRef, str]:
+    """A tree root: a channel id or name, else a client (id, email or name)."""
+    if looks_like_id(text) and text.startswith("ch_"):
+        return SourceRef(SourceKind.CHANNEL, text), store.get_channel(ws, text).name
+    try:
+        c = resolve_client(store, ws, text)
+        return SourceRef(SourceKind.CLIENT, c.id), c.name
+    except NotFound:
+        after = None
+        while True:
+            page = store.list_channels(ws, limit=500, after=after)
+            for ch in page.items:
+                if name_key(ch.name) == name_key(text.strip()):
+                    return SourceRef(SourceKind.CHANNEL, ch.id), ch.name
+            if page.next_after is None:
+                break
+            after = page.next_after
+        raise NotFound("client or channel", text, field="root") from None

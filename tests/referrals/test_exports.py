@@ -1,0 +1,84 @@
+"""Graph exports: GraphML and GEXF read back into the same graph; DOT and Mermaid stay well-formed."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, date, datetime
+
+import networkx as nx
+import pytest
+
+from referrals import analysis
+from referrals.exports import GraphFormat, export
+from referrals.model import Channel, ChannelKind, Client, ClientStatus, Referral, Snapshot, SourceKind, SourceRef
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def sample() -> nx.DiGraph:
+    clients = [
+        Client(f"cl_{i}", n, None, ClientStatus.ACTIVE, (), None, None, None, T0, T0)
+        for i, n in enumerate(['Ana "the boss" <Lima>', "Zoë & Co", "Bo\nNewline", "D"])
+    ]
+    blog = Channel("ch_0", "Blog: {pricing}", ChannelKind.BLOG, None, None, None, T0, T0)
+    refs = [
+        Referral("r0", SourceRef(SourceKind.CHANNEL, "ch_0"), "cl_0", date(2023, 5, 1), None, True, T0),
+        Referral("r1", SourceRef(SourceKind.CLIENT, "cl_0"), "cl_1", date(2024, 1, 2), None, True, T0),
+        Referral("r2", SourceRef(SourceKind.CLIENT, "cl_1"), "cl_2", date(2024, 2, 3), None, True, T0),
+        Referral("r3", SourceRef(SourceKind.CLIENT, "cl_0"), "cl_2", date(2024, 2, 4), None, False, T0),
+    ]
+    revenue = {"cl_1": {"EUR": 125000, "JPY": 300}, "cl_2": {"EUR": -500}}
+    return analysis.network_graph(Snapshot(tuple(clients), (blog,), tuple(refs), revenue))
+
+
+def same_graph(
+    a: nx.DiGraph, b: nx.DiGraph, drop_node: frozenset[str] = frozenset(), drop_edge: frozenset[str] = frozenset()
+) -> None:
+    assert set(a.nodes) == set(b.nodes)
+    assert set(a.edges) == set(b.edges)
+    for n in a.nodes:
+        assert a.nodes[n] == {k: v for k, v in b.nodes[n].items() if k not in drop_node}, n
+    for u, v in a.edges:
+        assert a.edges[u, v] == {k: x for k, x in b.edges[u, v].items() if k not in drop_edge}
+
+
+def test_graphml_reads_back_into_the_same_graph() -> None:
+    g = sample()
+    back = nx.read_graphml(io.BytesIO(export(g, GraphFormat.GRAPHML)))
+    same_graph(g, back)
+    assert back.nodes["cl_1"]["revenue_EUR"] == 125000 and back.edges["cl_0", "cl_2"]["primary"] is False
+
+
+def test_gexf_reads_back_into_the_same_graph() -> None:
+    g = sample()
+    back = nx.read_gexf(io.BytesIO(export(g, GraphFormat.GEXF)))
+    assert back.nodes["cl_0"]["label"] == 'Ana "the boss" <Lima>'  # Gephi shows names
+    same_graph(g, back, drop_node={"label"}, drop_edge={"id"})
+
+
+def test_json_nodes_and_edges() -> None:
+    g = sample()
+    back = nx.node_link_graph(json.loads(export(g, GraphFormat.JSON)), edges="edges")
+    same_graph(g, back)
+
+
+def test_dot_is_escaped_and_marks_secondary_edges() -> None:
+    dot = export(sample(), GraphFormat.DOT).decode()
+    assert dot.startswith("digraph referrals {") and dot.rstrip().endswith("}")
+    assert 'label="Ana \\"the boss\\" <Lima>"' in dot and 'label="Bo\\nNewline"' in dot
+    assert '"cl_0" -> "cl_2" [' in dot and 'style="dashed"' in dot
+    assert '"ch_0" [' in dot and 'shape="box"' in dot
+
+
+def test_mermaid_is_escaped() -> None:
+    text = export(sample(), GraphFormat.MERMAID).decode()
+    assert text.startswith("flowchart TD\n")
+    assert "#quot;the boss#quot; #lt;Lima#gt;" in text and "Zoë #amp; Co" in text
+    assert "-.->" in text and "-->|2024-01-02|" in text
+    assert '"' not in text.replace('("', "").replace('")', "").replace('["', "").replace('"]', "")
+
+
+@pytest.mark.parametrize("fmt", list(GraphFormat))
+def test_every_format_exports_an_empty_graph(fmt: GraphFormat) -> None:
+    assert export(nx.DiGraph(), fmt)
