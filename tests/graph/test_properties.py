@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph.contract import Store
+from referrals.analysis import reach_per_level
 from referrals.model import ChannelInput, ClientInput, ReferralInput, SourceKind, SourceRef
 
 EXAMPLES = {"sqlite": 60, "neo4j": 25}
@@ -124,8 +125,16 @@ def test_trees_match_networkx(store: Store) -> None:
         for root in roots:
             down = nx.single_source_shortest_path_length(g, root.id, cutoff=depth)
             expected = {(node, lvl) for node, lvl in down.items() if lvl >= 1}
-            tree = store.tree(ws, root, depth).nodes
+            full = store.tree(ws, root, depth)
+            tree = full.nodes
             assert {(n.client_id, n.level) for n in tree} == expected
+            # reach per level, fan-out and dead ends agree with the reference too
+            assert reach_per_level(full) == [sum(1 for lvl in down.values() if lvl == k) for k in range(1, depth + 1)]
+            assert full.referred == g.out_degree(root.id)
+            assert {n.client_id: n.referred for n in tree} == {n.client_id: g.out_degree(n.client_id) for n in tree}
+            assert {n.client_id for n in tree if n.referred == 0} == {
+                node for node, lvl in down.items() if lvl >= 1 and g.out_degree(node) == 0
+            }
             assert len(tree) == len(expected)
             for node in tree:
                 (parent,) = g.predecessors(node.client_id)

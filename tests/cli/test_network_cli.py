@@ -1,0 +1,80 @@
+"""chain, tree, stats, network and export-graph in the terminal."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from graph.sqlite_store import SqliteStore
+from referrals.model import ChannelInput, ClientInput, DealInput, ReferralInput, SourceKind, SourceRef
+from referrals.money import Money
+
+
+@pytest.fixture
+def run(tmp_path: Path):
+    url = f"sqlite:///{tmp_path}/net.db"
+    store = SqliteStore(tmp_path / "net.db")
+    store.init_schema()
+    ws = store.create_workspace("Studio").id
+    ids = store.upsert_clients(
+        ws, [ClientInput(name=f"P{i}", email=f"p{i}@x.com", external_id=str(i)) for i in range(12)]
+    ).ids
+    blog = store.create_channel(ws, ChannelInput(name="Pricing post"))
+    rows = [ReferralInput(SourceRef(SourceKind.CHANNEL, blog.id), ids[0], date(2023, 1, 1))]
+    rows += [ReferralInput(SourceRef(SourceKind.CLIENT, ids[i]), ids[i + 1], date(2024, 1, 1)) for i in range(9)]
+    rows += [ReferralInput(SourceRef(SourceKind.CLIENT, ids[0]), ids[11], date(2024, 2, 1))]
+    store.add_referrals(ws, rows)
+    store.create_deal(ws, DealInput(ids[1], Money(12345, "EUR"), date(2024, 3, 1)))
+    store.close()
+
+    def invoke(*args: str):
+        return CliRunner().invoke(cli, ["--database-url", url, *args], catch_exceptions=False)
+
+    return invoke
+
+
+def test_chain(run) -> None:
+    out = run("chain", "P9")
+    assert out.exit_code == 0, out.output
+    assert "P8" in out.output and "P2" in out.output and "P1 " not in out.output
+    assert "goes on above level 7" in out.output
+    assert run("chain", "p1@x.com").exit_code == 0
+    missing = run("chain", "Nobody")
+    assert missing.exit_code == 3 and "not found" in missing.stderr
+
+
+def test_tree_draws_and_truncates(run) -> None:
+    out = run("tree", "Pricing post", "--depth", "7")
+    assert out.exit_code == 0
+    assert "Pricing post (channel)" in out.output and "L7" in out.output and "123.45 EUR" in out.output
+    assert "dead end" in out.output
+    small = run("tree", "P0", "--max-nodes", "2")
+    assert "more clients (raise --max-nodes)" in small.output
+    assert run("tree", "P0", "--depth", "99").exit_code == 1
+
+
+def test_stats_and_network(run) -> None:
+    stats = run("stats", "P2")
+    assert stats.exit_code == 0 and "level in its chain" in stats.output and "Pricing post" in stats.output
+    summary = run("network", "summary")
+    assert summary.exit_code == 0 and "came through a channel" in summary.output and "P0" in summary.output
+    keys = run("network", "key-clients", "--limit", "3")
+    assert keys.exit_code == 0 and "Key clients (EUR)" in keys.output
+
+
+def test_export_graph(run, tmp_path: Path) -> None:
+    target = tmp_path / "net.graphml"
+    out = run("export-graph", "--format", "graphml", "--output", str(target))
+    assert out.exit_code == 0 and "13 nodes and 11 edges" in out.stderr
+    g = nx.read_graphml(target)
+    assert g.number_of_nodes() == 13
+    gexf = run("export-graph", "--format", "gexf", "--root", "P5", "--depth", "2")
+    sub = nx.read_gexf(io.BytesIO(gexf.stdout_bytes))
+    assert sorted(sub.nodes[n]["name"] for n in sub.nodes) == ["P5", "P6", "P7"]
+    assert run("export-graph", "--format", "mermaid").stdout.startswith("flowchart TD")
