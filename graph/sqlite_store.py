@@ -735,7 +735,8 @@ class SqliteStore(Store):
     def _primary(self, conn: sqlite3.Connection, ws: str, client_id: str) -> Referral | None:
         row = self._run(
             conn,
-            "SELECT * FROM referrals WHERE workspace_id = ? AND client_id = ? AND is_primary = 1",
+            "SELECT * FROM referrals INDEXED BY referral_one_primary"
+            " WHERE workspace_id = ? AND client_id = ? AND is_primary = 1",
             (ws, client_id),
         ).fetchone()
         return _referral(row) if row else None
@@ -754,7 +755,8 @@ class SqliteStore(Store):
             return False
         row = self._run(
             conn,
-            "WITH RECURSIVE up(id) AS (SELECT :source UNION SELECT r.source_id FROM referrals r JOIN up"
+            "WITH RECURSIVE up(id) AS (SELECT :source UNION SELECT r.source_id"
+            " FROM referrals r INDEXED BY referral_by_client JOIN up"
             " ON r.workspace_id = :ws AND r.client_id = up.id AND r.source_kind = 'client')"
             " SELECT EXISTS (SELECT 1 FROM up WHERE id = :client)",
             {"ws": ws, "source": source.id, "client": client_id},
@@ -1009,7 +1011,8 @@ class SqliteStore(Store):
             " SELECT 0, 'client', id, NULL, NULL FROM clients WHERE workspace_id = :ws AND id = :id"
             " UNION ALL"
             " SELECT up.level + 1, r.source_kind, r.source_id, r.id, r.referred_on FROM up"
-            " JOIN referrals r ON r.workspace_id = :ws AND r.client_id = up.id AND r.is_primary = 1"
+            " JOIN referrals r INDEXED BY referral_one_primary"
+            " ON r.workspace_id = :ws AND r.client_id = up.id AND r.is_primary = 1"
             " WHERE up.kind = 'client' AND up.level <= :depth)"
             " SELECT up.level, up.kind, up.id, up.referral_id, up.referred_on,"
             " coalesce(c.name, ch.name) AS name FROM up"
@@ -1042,11 +1045,12 @@ class SqliteStore(Store):
         rows = self._run(
             self._conn(),
             "WITH RECURSIVE down(level, id, parent_kind, parent_id, referral_id, referred_on) AS ("
-            " SELECT 1, r.client_id, r.source_kind, r.source_id, r.id, r.referred_on FROM referrals r"
+            " SELECT 1, r.client_id, r.source_kind, r.source_id, r.id, r.referred_on"
+            " FROM referrals r INDEXED BY referral_by_source"
             " WHERE r.workspace_id = :ws AND r.source_kind = :kind AND r.source_id = :id AND r.is_primary = 1"
             " UNION ALL"
             " SELECT down.level + 1, r.client_id, 'client', down.id, r.id, r.referred_on FROM down"
-            " JOIN referrals r ON r.workspace_id = :ws AND r.source_kind = 'client'"
+            " JOIN referrals r INDEXED BY referral_by_source ON r.workspace_id = :ws AND r.source_kind = 'client'"
             " AND r.source_id = down.id AND r.is_primary = 1 WHERE down.level < :depth),"
             " nodes(level, id, parent_kind, parent_id, referral_id, referred_on, name, status) AS ("
             " SELECT 0, id, NULL, NULL, NULL, NULL, name, status FROM clients"
@@ -1056,11 +1060,13 @@ class SqliteStore(Store):
             " UNION ALL SELECT down.*, c.name, c.status FROM down"
             " JOIN clients c ON c.workspace_id = :ws AND c.id = down.id)"
             " SELECT n.*,"
-            " (SELECT count(*) FROM referrals r WHERE r.workspace_id = :ws AND r.is_primary = 1"
+            " (SELECT count(*) FROM referrals r INDEXED BY referral_by_source"
+            "  WHERE r.workspace_id = :ws AND r.is_primary = 1"
             "  AND r.source_kind = CASE WHEN n.level = 0 THEN :kind ELSE 'client' END AND r.source_id = n.id)"
             "  AS referred,"
             " (SELECT json_group_object(currency, total) FROM (SELECT currency, sum(amount_minor) AS total"
-            "  FROM deals d WHERE d.workspace_id = :ws AND d.client_id = n.id GROUP BY currency)) AS revenue"
+            "  FROM deals d INDEXED BY deal_by_client WHERE d.workspace_id = :ws AND d.client_id = n.id"
+            "  GROUP BY currency)) AS revenue"
             " FROM nodes n ORDER BY n.level, n.referred_on, n.id",
             {"ws": ws, "kind": root.kind.value, "id": root.id, "depth": depth},
         ).fetchall()

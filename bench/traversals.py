@@ -1,0 +1,217 @@
+"""Benchmark chain(7) and tree(7) on both stores against a trivial query and against networkx.
+
+    .venv/bin/python -m bench.traversals --sizes 10000 100000 1000000 --stores sqlite neo4j
+
+For each store and size it loads a synthetic forest (bench/forest.py) through the store's bulk
+writes, then measures, in the same run:
+* chain(client, 7) for a sample of clients, and tree(root, 7) of a branch of about 1,000 clients
+  and of random clients;
+* (a) the bare round trip of a trivial query through the same read path (same driver, same kind of
+  transaction) and, for Neo4j, an auto-commit `RETURN 1` as well;
+* (b) the same answers computed by networkx on the graph already in memory.
+Neo4j runs in a server this script starts with a larger heap than the tests use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from bench.forest import Forest, branch_near, generate
+from graph.contract import Store
+from referrals.model import ChannelInput, ClientInput, DealInput, ReferralInput, SourceKind, SourceRef
+from referrals.money import Money
+
+CHUNK = 50_000
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
+    """Milliseconds of each of `repeat` calls."""
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile (0..100) of values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def load(store: Store, forest: Forest) -> tuple[str, list[str], list[str], float]:
+    """Write the forest through the bulk paths, in chunks; returns ws, client ids, channel ids, seconds."""
+    t = time.perf_counter()
+    ws = store.create_workspace(f"bench-{forest.n}").id
+    channels = [store.create_channel(ws, ChannelInput(name=f"channel {j}")).id for j in range(20)]
+    ids: list[str] = []
+    for start in range(0, forest.n, CHUNK):
+        rows = [ClientInput(name=f"client {i}", external_id=str(i)) for i in range(start, min(forest.n, start + CHUNK))]
+        ids += store.upsert_clients(ws, rows).ids
+    refs = []
+    for i, p in enumerate(forest.parent):
+        if p is None:
+            continue
+        src = (
+            SourceRef(SourceKind.CLIENT, ids[p[1]])
+            if p[0] == "client"
+            else SourceRef(SourceKind.CHANNEL, channels[p[1]])
+        )
+        refs.append(ReferralInput(src, ids[i], forest.referred_on[i]))
+    for start in range(0, len(refs), CHUNK * 4):
+        store.add_referrals(ws, refs[start : start + CHUNK * 4])
+    deals = [
+        DealInput(ids[i], Money(m, "EUR"), forest.referred_on[i], external_id=f"d{i}")
+        for i, m in enumerate(forest.revenue)
+        if m
+    ]
+    for start in range(0, len(deals), CHUNK):
+        store.upsert_deals(ws, deals[start : start + CHUNK])
+    return ws, ids, channels, time.perf_counter() - t
+
+
+def trivial_read(store: Store) -> Callable[[], Any]:
+    """A trivial query through the same read path the traversals use."""
+    from graph.neo4j_store import Neo4jStore
+    from graph.sqlite_store import SqliteStore
+
+    if isinstance(store, Neo4jStore):
+        return lambda: store._read(lambda tx: store._run(tx, "RETURN 1 AS one"))
+    assert isinstance(store, SqliteStore)
+    return lambda: store._run(store._conn(), "SELECT 1").fetchone()
+
+
+def measure(store: Store, forest: Forest, repeat: int, rng: random.Random) -> dict[str, Any]:
+    """All timings for one store and one forest."""
+    ws, ids, channels, load_s = load(store, forest)
+    g = forest.graph()
+    names = {i: ids[i] for i in range(forest.n)}
+    sample = rng.sample(range(forest.n), min(repeat, forest.n))
+    deep = sample
+    branch, branch_size = branch_near(forest, 1000)
+
+    def nx_chain(i: int) -> list[Any]:
+        out, node = [], i
+        for _ in range(7):
+            preds = list(g.predecessors(node))
+            if not preds:
+                break
+            node = preds[0]
+            out.append(node)
+        return out
+
+    def nx_tree(i: int) -> dict[Any, int]:
+        return nx.single_source_shortest_path_length(g, i, cutoff=7)
+
+    # warm caches the same way for every contender
+    for i in sample[:20]:
+        store.chain(ws, names[i], 7)
+        store.tree(ws, SourceRef(SourceKind.CLIENT, names[i]), 7)
+    trivial = trivial_read(store)
+    res: dict[str, Any] = {"clients": forest.n, "load_seconds": round(load_s, 1), "branch_size": branch_size}
+    res["trivial_ms"] = timed(trivial, repeat)
+    if store.kind == "neo4j":
+        res["ping_ms"] = timed(store.ping, repeat)
+    it = iter(deep * 2)
+    res["chain_ms"] = timed(lambda: store.chain(ws, names[next(it)], 7), len(deep))
+    it = iter(deep * 2)
+    res["nx_chain_ms"] = timed(lambda: nx_chain(next(it)), len(deep))
+    root = SourceRef(SourceKind.CLIENT, names[branch])
+    res["tree_branch_ms"] = timed(lambda: store.tree(ws, root, 7), repeat)
+    res["nx_tree_branch_ms"] = timed(lambda: nx_tree(branch), repeat)
+    it = iter(sample * 2)
+    res["tree_random_ms"] = timed(lambda: store.tree(ws, SourceRef(SourceKind.CLIENT, names[next(it)]), 7), len(sample))
+    it = iter(sample * 2)
+    res["nx_tree_random_ms"] = timed(lambda: nx_tree(next(it)), len(sample))
+    sizes = [len(store.tree(ws, SourceRef(SourceKind.CLIENT, names[i]), 7).nodes) for i in sample[:50]]
+    res["tree_random_mean_size"] = round(statistics.mean(sizes), 1)
+    depth_hist = [len(store.chain(ws, names[i], 7).steps) for i in sample[:200]]
+    res["chains_at_cap_share"] = round(sum(1 for d in depth_hist if d == 7) / len(depth_hist), 3)
+    return res
+
+
+def summarize(res: dict[str, Any]) -> dict[str, Any]:
+    """p50/p95 and ratios."""
+    out = {k: v for k, v in res.items() if not k.endswith("_ms")}
+    for k, v in res.items():
+        if k.endswith("_ms"):
+            out[k.removesuffix("_ms")] = {"p50": round(pct(v, 50), 3), "p95": round(pct(v, 95), 3)}
+    out["chain_p95_over_trivial_p95"] = round(pct(res["chain_ms"], 95) / pct(res["trivial_ms"], 95), 2)
+    if "ping_ms" in res:
+        out["chain_p95_over_ping_p95"] = round(pct(res["chain_ms"], 95) / pct(res["ping_ms"], 95), 2)
+    out["chain_p95_over_networkx_p95"] = round(pct(res["chain_ms"], 95) / max(pct(res["nx_chain_ms"], 95), 1e-6), 1)
+    out["tree_branch_p95_over_networkx_p95"] = round(
+        pct(res["tree_branch_ms"], 95) / max(pct(res["nx_tree_branch_ms"], 95), 1e-6), 1
+    )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print JSON results (also written to --out)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--stores", nargs="+", default=["sqlite", "neo4j"], choices=["sqlite", "neo4j"])
+    parser.add_argument("--repeat", type=int, default=300)
+    parser.add_argument("--neo4j-url", help="use this server instead of starting one")
+    parser.add_argument("--heap", default="6g", help="heap of the Neo4j this script starts")
+    parser.add_argument("--out", type=Path, default=Path("bench/results-traversals.json"))
+    args = parser.parse_args(argv)
+
+    import os
+
+    results: dict[str, Any] = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "runs": [],
+    }
+    server = None
+    try:
+        for store_kind in args.stores:
+            for n in args.sizes:
+                rng = random.Random(n)
+                forest = generate(n)
+                if store_kind == "sqlite":
+                    from graph.sqlite_store import SqliteStore
+
+                    tmp = tempfile.mkdtemp(prefix="referrals-bench-")
+                    store: Store = SqliteStore(Path(tmp) / "bench.db")
+                else:
+                    from graph.neo4j_store import Neo4jStore
+
+                    if args.neo4j_url is None and server is None:
+                        from tools.neo4j_server import Neo4jServer
+
+                        os.environ.setdefault("REFERRALS_NEO4J_PAGECACHE", "4g")
+                        server = Neo4jServer(heap=args.heap).start()
+                    store = Neo4jStore(args.neo4j_url or server.url)  # type: ignore[union-attr]
+                store.init_schema()
+                print(f"{store_kind} {n}: loading ...", file=sys.stderr, flush=True)
+                res = summarize(measure(store, forest, args.repeat, rng))
+                res["store"] = store_kind
+                if server is not None and store_kind == "neo4j":
+                    res["neo4j"] = {"heap": args.heap, "pagecache": os.environ.get("REFERRALS_NEO4J_PAGECACHE")}
+                results["runs"].append(res)
+                print(json.dumps(res), file=sys.stderr, flush=True)
+                store.close()
+    finally:
+        if server is not None:
+            server.stop()
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
