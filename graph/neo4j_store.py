@@ -20,6 +20,7 @@ from neo4j.exceptions import ConstraintError, DriverError, Neo4jError, ServiceUn
 
 from graph.common import plan_client_upsert, plan_deal_upsert, require_external_ids
 from graph.contract import SCHEMA_VERSION, BulkResult, Store
+from graph.workflow import ReferralWorkflow
 from referrals import clock
 from referrals.access import Role, StoredResponse, Token
 from referrals.config import DEFAULT_DEPTH, HARD_MAX_DEPTH, resolve_depth
@@ -41,7 +42,6 @@ from referrals.model import (
     DealInput,
     DealPatch,
     DealQuery,
-    DeletePolicy,
     Page,
     Referral,
     ReferralInput,
@@ -56,7 +56,7 @@ from referrals.model import (
     name_key,
 )
 from referrals.money import Money
-from referrals.rules import Edge, ReferralGraph, cycle_conflict, refuse_self_referral
+from referrals.rules import Edge, ReferralGraph
 
 T = TypeVar("T")
 
@@ -262,7 +262,7 @@ def _page(items: list[Any], limit: int) -> Page[Any]:
     return Page(tuple(items), None)
 
 
-class Neo4jStore(Store):
+class Neo4jStore(ReferralWorkflow, Store):
     """Store backed by a Neo4j 5 server (or cluster, or Aura) through the official driver."""
 
     kind = "neo4j"
@@ -287,7 +287,7 @@ class Neo4jStore(Store):
             notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
         )
         self._sent = 0
-        self._lock = threading.Lock()
+        self._mutex = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Neo4jStore({self.uri!r})"  # never the credentials
@@ -299,7 +299,7 @@ class Neo4jStore(Store):
         return self._sent
 
     def _run(self, tx: neo4j.ManagedTransaction, query: LiteralString, **params: Any) -> list[neo4j.Record]:
-        with self._lock:
+        with self._mutex:
             self._sent += 1
         return list(tx.run(query, params))
 
@@ -324,7 +324,7 @@ class Neo4jStore(Store):
 
     def _probe(self, query: LiteralString) -> list[neo4j.Record]:
         """One auto-commit read with no retries: health checks must answer fast when Neo4j is down."""
-        with self._lock:
+        with self._mutex:
             self._sent += 1
         try:
             with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
@@ -346,7 +346,8 @@ class Neo4jStore(Store):
                 return Conflict(field, reason)
         return Conflict("id", "the change breaks a uniqueness rule")
 
-    def _lock_workspace(self, tx: neo4j.ManagedTransaction, ws: str) -> None:
+    def _lock(self, tx: neo4j.ManagedTransaction, ws: str) -> None:
+        # Setting a property takes the workspace node's write lock until commit: referral writes queue here.
         if not self._run(tx, _LOCK, ws=ws):
             raise NotFound("workspace", ws, field="workspace")
 
@@ -370,7 +371,7 @@ class Neo4jStore(Store):
         try:
             for version in sorted(v for v in _MIGRATIONS if v > current):
                 for statement in _MIGRATIONS[version]:
-                    with self._lock:
+                    with self._mutex:
                         self._sent += 1
                     self._driver.execute_query(statement, database_=self.database)
                 self._write(
@@ -480,54 +481,6 @@ class Neo4jStore(Store):
 
         return self._write(work)
 
-    def delete_client(self, ws: str, client_id: str, policy: DeletePolicy = DeletePolicy.REFUSE) -> None:
-        """Delete a client, handling its downline by `policy`."""
-
-        def work(tx: neo4j.ManagedTransaction) -> None:
-            self._lock_workspace(tx, ws)
-            self._get_client(tx, ws, client_id)
-            deals = self._run(
-                tx, "MATCH (d:Deal {workspace: $ws, client_id: $id}) RETURN count(d) AS n", ws=ws, id=client_id
-            )[0]["n"]
-            if deals:
-                raise Conflict("id", f"the client has {deals} deal(s); delete or move them first")
-            children = [
-                _referral(r)
-                for r in self._run(
-                    tx,
-                    "MATCH (s:Client {workspace: $ws, id: $id})-[r:REFERRED {primary: true}]->(c:Client)"
-                    + _REFERRAL_RETURN
-                    + " ORDER BY id",
-                    ws=ws,
-                    id=client_id,
-                )
-            ]
-            if children and policy is DeletePolicy.REFUSE:
-                raise Conflict(
-                    "policy",
-                    f"the client brought in {len(children)} client(s); choose relink or detach for them",
-                )
-            parent = self._primary(tx, ws, client_id)
-            now = clock.now()
-            reason = f"source {client_id} deleted ({policy.value})"
-            for child in children:
-                self._run(tx, "MATCH ()-[r:REFERRED {workspace: $ws, id: $id}]->() DELETE r", ws=ws, id=child.id)
-                new: Referral | None = None
-                if policy is DeletePolicy.RELINK and parent is not None:
-                    new = self._attach_primary(
-                        tx, ws, ReferralInput(parent.source, child.client_id, child.referred_on, child.note), now
-                    )
-                self._log_change(tx, ws, child.client_id, child, new, reason, now)
-            self._run(
-                tx,
-                "MATCH (c:Client {workspace: $ws, id: $id}) OPTIONAL MATCH (h:SourceChange {workspace: $ws,"
-                " client_id: $id}) DETACH DELETE c, h",
-                ws=ws,
-                id=client_id,
-            )
-
-        self._write(work)
-
     def list_clients(self, ws: str, query: ClientQuery) -> Page[Client]:
         """Filtered clients in creation order."""
         rows = self._read(
@@ -625,7 +578,7 @@ class Neo4jStore(Store):
         """Delete a channel that recommended no one."""
 
         def work(tx: neo4j.ManagedTransaction) -> None:
-            self._lock_workspace(tx, ws)
+            self._lock(tx, ws)
             self._get_channel(tx, ws, channel_id)
             used = self._run(
                 tx,
@@ -773,27 +726,6 @@ class Neo4jStore(Store):
         )
         return _referral(rows[0]) if rows else None
 
-    def _check_new(self, tx: neo4j.ManagedTransaction, ws: str, data: ReferralInput) -> None:
-        """Lock the workspace, then check both ends exist and that no cycle would close."""
-        refuse_self_referral(data)
-        self._lock_workspace(tx, ws)
-        self._get_client(tx, ws, data.client_id, field="client_id")
-        if data.source.kind is SourceKind.CHANNEL:
-            self._get_channel(tx, ws, data.source.id, field="source_id")
-            return
-        self._get_client(tx, ws, data.source.id, field="source_id")
-        # Bidirectional breadth-first search: cost bounded by the nodes visited, not by paths.
-        cyclic = self._run(
-            tx,
-            "MATCH (c:Client {workspace: $ws, id: $client}), (s:Client {workspace: $ws, id: $source})"
-            " OPTIONAL MATCH p = shortestPath((c)-[:REFERRED*]->(s)) RETURN p IS NOT NULL AS cyclic",
-            ws=ws,
-            client=data.client_id,
-            source=data.source.id,
-        )[0]["cyclic"]
-        if cyclic:
-            raise cycle_conflict(data.source.id, data.client_id)
-
     _CREATE_FROM: dict[SourceKind, LiteralString] = {
         SourceKind.CLIENT: (
             "UNWIND $rows AS row MATCH (s:Client {workspace: $ws, id: row.source_id})"
@@ -836,23 +768,6 @@ class Neo4jStore(Store):
             primary=primary,
         )
 
-    def _attach_primary(self, tx: neo4j.ManagedTransaction, ws: str, data: ReferralInput, now: datetime) -> Referral:
-        existing = self._pair(tx, ws, data.source, data.client_id)
-        if existing is None:
-            ref = Referral(new_id("referral"), data.source, data.client_id, data.referred_on, data.note, True, now)
-            self._insert_referrals(tx, ws, [ref])
-            return ref
-        self._set_primary(tx, ws, existing.id, True)
-        return Referral(
-            existing.id,
-            existing.source,
-            existing.client_id,
-            existing.referred_on,
-            existing.note,
-            True,
-            existing.created_at,
-        )
-
     def _log_change(
         self,
         tx: neo4j.ManagedTransaction,
@@ -882,40 +797,7 @@ class Neo4jStore(Store):
             at=now,
         )
 
-    def record_referral(self, ws: str, data: ReferralInput) -> Referral:
-        """Record a recommendation; primary when the client has no source yet."""
-
-        def work(tx: neo4j.ManagedTransaction) -> Referral:
-            self._check_new(tx, ws, data)
-            if self._pair(tx, ws, data.source, data.client_id):
-                raise Conflict("source_id", "this source already recommended this client")
-            primary = self._primary(tx, ws, data.client_id) is None
-            ref = Referral(
-                new_id("referral"), data.source, data.client_id, data.referred_on, data.note, primary, clock.now()
-            )
-            self._insert_referrals(tx, ws, [ref])
-            return ref
-
-        return self._write(work)
-
-    def reattribute(self, ws: str, data: ReferralInput, reason: str | None = None) -> Referral:
-        """Replace the client's primary source and log the change."""
-
-        def work(tx: neo4j.ManagedTransaction) -> Referral:
-            self._check_new(tx, ws, data)
-            previous = self._primary(tx, ws, data.client_id)
-            if previous is not None and previous.source == data.source:
-                return previous
-            if previous is not None:
-                self._set_primary(tx, ws, previous.id, False)
-            now = clock.now()
-            current = self._attach_primary(tx, ws, data, now)
-            self._log_change(tx, ws, data.client_id, previous, current, reason, now)
-            return current
-
-        return self._write(work)
-
-    def _get_referral(self, tx: neo4j.ManagedTransaction, ws: str, referral_id: str) -> Referral:
+    def _get_referral_in(self, tx: neo4j.ManagedTransaction, ws: str, referral_id: str) -> Referral:
         rows = self._run(
             tx, "MATCH (s)-[r:REFERRED {workspace: $ws, id: $id}]->(c)" + _REFERRAL_RETURN, ws=ws, id=referral_id
         )
@@ -925,7 +807,7 @@ class Neo4jStore(Store):
 
     def get_referral(self, ws: str, referral_id: str) -> Referral:
         """One referral or NotFound."""
-        return self._read(lambda tx: self._get_referral(tx, ws, referral_id))
+        return self._read(lambda tx: self._get_referral_in(tx, ws, referral_id))
 
     def list_referrals(
         self,
@@ -954,18 +836,6 @@ class Neo4jStore(Store):
             )
         )
         return [_referral(r) for r in rows]
-
-    def delete_referral(self, ws: str, referral_id: str) -> None:
-        """Delete one recommendation; a primary one is logged in the client's history."""
-
-        def work(tx: neo4j.ManagedTransaction) -> None:
-            self._lock_workspace(tx, ws)
-            ref = self._get_referral(tx, ws, referral_id)
-            self._run(tx, "MATCH ()-[r:REFERRED {workspace: $ws, id: $id}]->() DELETE r", ws=ws, id=referral_id)
-            if ref.primary:
-                self._log_change(tx, ws, ref.client_id, ref, None, "primary recommendation deleted", clock.now())
-
-        self._write(work)
 
     def source_history(self, ws: str, client_id: str) -> list[SourceChange]:
         """Logged changes of the client's primary source, oldest first."""
@@ -998,7 +868,7 @@ class Neo4jStore(Store):
         """Check every row against the whole graph under the workspace lock, then UNWIND them."""
 
         def work(tx: neo4j.ManagedTransaction) -> BulkResult:
-            self._lock_workspace(tx, ws)
+            self._lock(tx, ws)
             edges = [
                 Edge(SourceRef(SourceKind(r["sk"]), r["sid"]), r["cid"], r["primary"])
                 for r in self._run(
@@ -1037,6 +907,53 @@ class Neo4jStore(Store):
             return BulkResult(len(created), 0, len(rows) - len(created), tuple(r.id if r else "" for r in refs))
 
         return self._write(work)
+
+    # -- primitives of the referral workflow (graph/workflow.py) ---------------------------
+    def _in_write(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        return self._write(work)
+
+    def _would_cycle(self, tx: neo4j.ManagedTransaction, ws: str, source: SourceRef, client_id: str) -> bool:
+        if source.kind is not SourceKind.CLIENT:
+            return False
+        # Bidirectional breadth-first search: cost bounded by the nodes visited, not by paths.
+        rows = self._run(
+            tx,
+            "MATCH (c:Client {workspace: $ws, id: $client}), (s:Client {workspace: $ws, id: $source})"
+            " OPTIONAL MATCH p = shortestPath((c)-[:REFERRED*]->(s)) RETURN p IS NOT NULL AS cyclic",
+            ws=ws,
+            client=client_id,
+            source=source.id,
+        )
+        return bool(rows and rows[0]["cyclic"])
+
+    def _remove_referral(self, tx: neo4j.ManagedTransaction, ws: str, referral_id: str) -> None:
+        self._run(tx, "MATCH ()-[r:REFERRED {workspace: $ws, id: $id}]->() DELETE r", ws=ws, id=referral_id)
+
+    def _deal_count(self, tx: neo4j.ManagedTransaction, ws: str, client_id: str) -> int:
+        rows = self._run(
+            tx, "MATCH (d:Deal {workspace: $ws, client_id: $id}) RETURN count(d) AS n", ws=ws, id=client_id
+        )
+        return int(rows[0]["n"])
+
+    def _children(self, tx: neo4j.ManagedTransaction, ws: str, client_id: str) -> list[Referral]:
+        rows = self._run(
+            tx,
+            "MATCH (s:Client {workspace: $ws, id: $id})-[r:REFERRED {primary: true}]->(c:Client)"
+            + _REFERRAL_RETURN
+            + " ORDER BY id",
+            ws=ws,
+            id=client_id,
+        )
+        return [_referral(r) for r in rows]
+
+    def _remove_client(self, tx: neo4j.ManagedTransaction, ws: str, client_id: str) -> None:
+        self._run(
+            tx,
+            "MATCH (c:Client {workspace: $ws, id: $id}) OPTIONAL MATCH (h:SourceChange {workspace: $ws,"
+            " client_id: $id}) DETACH DELETE c, h",
+            ws=ws,
+            id=client_id,
+        )
 
     # -- traversals ----------------------------------------------------------------------
     def chain(self, ws: str, client_id: str, depth: int | None = None) -> Chain:

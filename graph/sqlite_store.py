@@ -11,14 +11,15 @@ import itertools
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from graph.common import plan_client_upsert, plan_deal_upsert, require_external_ids
 from graph.contract import SCHEMA_VERSION, BulkResult, Store
+from graph.workflow import ReferralWorkflow
 from referrals import clock
 from referrals.access import Role, StoredResponse, Token
 from referrals.config import DEFAULT_DEPTH, resolve_depth
@@ -40,7 +41,6 @@ from referrals.model import (
     DealInput,
     DealPatch,
     DealQuery,
-    DeletePolicy,
     Page,
     Referral,
     ReferralInput,
@@ -55,7 +55,9 @@ from referrals.model import (
     name_key,
 )
 from referrals.money import Money
-from referrals.rules import Edge, ReferralGraph, cycle_conflict, refuse_self_referral
+from referrals.rules import Edge, ReferralGraph
+
+T = TypeVar("T")
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -241,7 +243,7 @@ def _page(items: list[Any], limit: int) -> Page[Any]:
     return Page(tuple(items), None)
 
 
-class SqliteStore(Store):
+class SqliteStore(ReferralWorkflow, Store):
     """Store backed by one SQLite database file."""
 
     kind = "sqlite"
@@ -251,7 +253,7 @@ class SqliteStore(Store):
         self.max_depth = max_depth
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._mutex = threading.Lock()
         self._counter = itertools.count()
         self._sent = 0
 
@@ -273,17 +275,17 @@ class SqliteStore(Store):
             except (sqlite3.Error, OSError) as e:
                 raise Unavailable(f"cannot open the database file {str(self.path)!r}: {e}") from e
             self._local.conn = conn
-            with self._lock:
+            with self._mutex:
                 self._connections.append(conn)
         return conn
 
     def _run(self, conn: sqlite3.Connection, sql: str, params: Any = ()) -> sqlite3.Cursor:
-        with self._lock:
+        with self._mutex:
             self._sent += 1
         return conn.execute(sql, params)
 
     def _many(self, conn: sqlite3.Connection, sql: str, rows: Sequence[Any]) -> None:
-        with self._lock:
+        with self._mutex:
             self._sent += 1
         conn.executemany(sql, rows)
 
@@ -328,7 +330,7 @@ class SqliteStore(Store):
 
     def close(self) -> None:
         """Close every connection this store opened."""
-        with self._lock:
+        with self._mutex:
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
@@ -442,49 +444,6 @@ class SqliteStore(Store):
                 _client_params(ws, client_id, updated, _ts(updated.created_at), _ts(updated.updated_at)),
             )
         return updated
-
-    def delete_client(self, ws: str, client_id: str, policy: DeletePolicy = DeletePolicy.REFUSE) -> None:
-        """Delete a client, handling its downline by `policy`."""
-        with self._write() as conn:
-            self._get_client(conn, ws, client_id)
-            deals = self._run(
-                conn, "SELECT count(*) FROM deals WHERE workspace_id = ? AND client_id = ?", (ws, client_id)
-            ).fetchone()[0]
-            if deals:
-                raise Conflict("id", f"the client has {deals} deal(s); delete or move them first")
-            children = [
-                _referral(r)
-                for r in self._run(
-                    conn,
-                    "SELECT * FROM referrals WHERE workspace_id = ? AND source_kind = 'client'"
-                    " AND source_id = ? AND is_primary = 1 ORDER BY id",
-                    (ws, client_id),
-                )
-            ]
-            if children and policy is DeletePolicy.REFUSE:
-                raise Conflict(
-                    "policy",
-                    f"the client brought in {len(children)} client(s); choose relink or detach for them",
-                )
-            parent = self._primary(conn, ws, client_id)
-            now = clock.now()
-            reason = f"source {client_id} deleted ({policy.value})"
-            for child in children:
-                self._run(conn, "DELETE FROM referrals WHERE workspace_id = ? AND id = ?", (ws, child.id))
-                new: Referral | None = None
-                if policy is DeletePolicy.RELINK and parent is not None:
-                    new = self._attach_primary(
-                        conn, ws, ReferralInput(parent.source, child.client_id, child.referred_on, child.note), now
-                    )
-                self._log_change(conn, ws, child.client_id, child, new, reason, now)
-            self._run(
-                conn,
-                "DELETE FROM referrals WHERE workspace_id = ? AND (client_id = ? OR"
-                " (source_kind = 'client' AND source_id = ?))",
-                (ws, client_id, client_id),
-            )
-            self._run(conn, "DELETE FROM source_changes WHERE workspace_id = ? AND client_id = ?", (ws, client_id))
-            self._run(conn, "DELETE FROM clients WHERE workspace_id = ? AND id = ?", (ws, client_id))
 
     def list_clients(self, ws: str, query: ClientQuery) -> Page[Client]:
         """Filtered clients in creation order."""
@@ -726,12 +685,6 @@ class SqliteStore(Store):
         return result
 
     # -- referrals -----------------------------------------------------------------------
-    def _require_source(self, conn: sqlite3.Connection, ws: str, source: SourceRef) -> None:
-        if source.kind is SourceKind.CLIENT:
-            self._get_client(conn, ws, source.id, field="source_id")
-        else:
-            self._get_channel(conn, ws, source.id, field="source_id")
-
     def _primary(self, conn: sqlite3.Connection, ws: str, client_id: str) -> Referral | None:
         row = self._run(
             conn,
@@ -763,52 +716,6 @@ class SqliteStore(Store):
         ).fetchone()
         return bool(row[0])
 
-    def _check_new(self, conn: sqlite3.Connection, ws: str, data: ReferralInput) -> None:
-        refuse_self_referral(data)
-        self._require_workspace(conn, ws)
-        self._get_client(conn, ws, data.client_id, field="client_id")
-        self._require_source(conn, ws, data.source)
-        if self._would_cycle(conn, ws, data.source, data.client_id):
-            raise cycle_conflict(data.source.id, data.client_id)
-
-    def _insert_referral(
-        self, conn: sqlite3.Connection, ws: str, data: ReferralInput, primary: bool, now: datetime
-    ) -> Referral:
-        ref = Referral(new_id("referral"), data.source, data.client_id, data.referred_on, data.note, primary, now)
-        self._run(
-            conn,
-            "INSERT INTO referrals(workspace_id, id, source_kind, source_id, client_id, referred_on, note,"
-            " is_primary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                ws,
-                ref.id,
-                ref.source.kind.value,
-                ref.source.id,
-                ref.client_id,
-                ref.referred_on.isoformat(),
-                ref.note,
-                int(primary),
-                _ts(now),
-            ),
-        )
-        return ref
-
-    def _attach_primary(self, conn: sqlite3.Connection, ws: str, data: ReferralInput, now: datetime) -> Referral:
-        """Make data.source the primary source of a client that has none right now."""
-        existing = self._pair(conn, ws, data.source, data.client_id)
-        if existing is None:
-            return self._insert_referral(conn, ws, data, True, now)
-        self._run(conn, "UPDATE referrals SET is_primary = 1 WHERE workspace_id = ? AND id = ?", (ws, existing.id))
-        return Referral(
-            existing.id,
-            existing.source,
-            existing.client_id,
-            existing.referred_on,
-            existing.note,
-            True,
-            existing.created_at,
-        )
-
     def _log_change(
         self,
         conn: sqlite3.Connection,
@@ -839,41 +746,15 @@ class SqliteStore(Store):
             },
         )
 
-    def record_referral(self, ws: str, data: ReferralInput) -> Referral:
-        """Record a recommendation; primary when the client has no source yet."""
-        with self._write() as conn:
-            self._check_new(conn, ws, data)
-            if self._pair(conn, ws, data.source, data.client_id):
-                raise Conflict("source_id", "this source already recommended this client")
-            primary = self._primary(conn, ws, data.client_id) is None
-            return self._insert_referral(conn, ws, data, primary, clock.now())
-
-    def reattribute(self, ws: str, data: ReferralInput, reason: str | None = None) -> Referral:
-        """Replace the client's primary source and log the change."""
-        with self._write() as conn:
-            self._check_new(conn, ws, data)
-            previous = self._primary(conn, ws, data.client_id)
-            if previous is not None and previous.source == data.source:
-                return previous
-            if previous is not None:
-                self._run(
-                    conn, "UPDATE referrals SET is_primary = 0 WHERE workspace_id = ? AND id = ?", (ws, previous.id)
-                )
-            now = clock.now()
-            current = self._attach_primary(conn, ws, data, now)
-            self._log_change(conn, ws, data.client_id, previous, current, reason, now)
-            return current
-
-    def get_referral(self, ws: str, referral_id: str) -> Referral:
-        """One referral or NotFound."""
-        row = self._run(
-            self._conn(),
-            "SELECT * FROM referrals WHERE workspace_id = ? AND id = ?",
-            (ws, referral_id),
-        ).fetchone()
+    def _get_referral_in(self, conn: sqlite3.Connection, ws: str, referral_id: str) -> Referral:
+        row = self._run(conn, "SELECT * FROM referrals WHERE workspace_id = ? AND id = ?", (ws, referral_id)).fetchone()
         if not row:
             raise NotFound("referral", referral_id)
         return _referral(row)
+
+    def get_referral(self, ws: str, referral_id: str) -> Referral:
+        """One referral or NotFound."""
+        return self._get_referral_in(self._conn(), ws, referral_id)
 
     def list_referrals(
         self,
@@ -900,21 +781,6 @@ class SqliteStore(Store):
             },
         ).fetchall()
         return [_referral(r) for r in rows]
-
-    def delete_referral(self, ws: str, referral_id: str) -> None:
-        """Delete one recommendation; a primary one is logged in the client's history."""
-        with self._write() as conn:
-            row = self._run(
-                conn,
-                "SELECT * FROM referrals WHERE workspace_id = ? AND id = ?",
-                (ws, referral_id),
-            ).fetchone()
-            if not row:
-                raise NotFound("referral", referral_id)
-            ref = _referral(row)
-            self._run(conn, "DELETE FROM referrals WHERE workspace_id = ? AND id = ?", (ws, referral_id))
-            if ref.primary:
-                self._log_change(conn, ws, ref.client_id, ref, None, "primary recommendation deleted", clock.now())
 
     def source_history(self, ws: str, client_id: str) -> list[SourceChange]:
         """Logged changes of the client's primary source, oldest first."""
@@ -1000,6 +866,74 @@ class SqliteStore(Store):
             )
         created = len(params)
         return BulkResult(created, 0, len(rows) - created, tuple(ids))
+
+    # -- primitives of the referral workflow (graph/workflow.py) ---------------------------
+    def _in_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        with self._write() as conn:
+            return work(conn)
+
+    def _lock(self, conn: sqlite3.Connection, ws: str) -> None:
+        # BEGIN IMMEDIATE already holds the database's write lock; only check the workspace.
+        self._require_workspace(conn, ws)
+
+    def _insert_referrals(self, conn: sqlite3.Connection, ws: str, refs: Sequence[Referral]) -> None:
+        self._many(
+            conn,
+            "INSERT INTO referrals(workspace_id, id, source_kind, source_id, client_id, referred_on, note,"
+            " is_primary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    ws,
+                    r.id,
+                    r.source.kind.value,
+                    r.source.id,
+                    r.client_id,
+                    r.referred_on.isoformat(),
+                    r.note,
+                    int(r.primary),
+                    _ts(r.created_at),
+                )
+                for r in refs
+            ],
+        )
+
+    def _set_primary(self, conn: sqlite3.Connection, ws: str, referral_id: str, primary: bool) -> None:
+        self._run(
+            conn,
+            "UPDATE referrals SET is_primary = ? WHERE workspace_id = ? AND id = ?",
+            (int(primary), ws, referral_id),
+        )
+
+    def _remove_referral(self, conn: sqlite3.Connection, ws: str, referral_id: str) -> None:
+        self._run(conn, "DELETE FROM referrals WHERE workspace_id = ? AND id = ?", (ws, referral_id))
+
+    def _deal_count(self, conn: sqlite3.Connection, ws: str, client_id: str) -> int:
+        return int(
+            self._run(
+                conn,
+                "SELECT count(*) FROM deals INDEXED BY deal_by_client WHERE workspace_id = ? AND client_id = ?",
+                (ws, client_id),
+            ).fetchone()[0]
+        )
+
+    def _children(self, conn: sqlite3.Connection, ws: str, client_id: str) -> list[Referral]:
+        rows = self._run(
+            conn,
+            "SELECT * FROM referrals INDEXED BY referral_by_source WHERE workspace_id = ? AND source_kind = 'client'"
+            " AND source_id = ? AND is_primary = 1 ORDER BY id",
+            (ws, client_id),
+        )
+        return [_referral(r) for r in rows]
+
+    def _remove_client(self, conn: sqlite3.Connection, ws: str, client_id: str) -> None:
+        self._run(
+            conn,
+            "DELETE FROM referrals WHERE workspace_id = ? AND (client_id = ? OR"
+            " (source_kind = 'client' AND source_id = ?))",
+            (ws, client_id, client_id),
+        )
+        self._run(conn, "DELETE FROM source_changes WHERE workspace_id = ? AND client_id = ?", (ws, client_id))
+        self._run(conn, "DELETE FROM clients WHERE workspace_id = ? AND id = ?", (ws, client_id))
 
     # -- traversals ----------------------------------------------------------------------
     def chain(self, ws: str, client_id: str, depth: int | None = None) -> Chain:

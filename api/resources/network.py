@@ -33,7 +33,10 @@ EXPORT_DOC = {
     "responses": {
         "200": {
             "description": "the graph as a file in the requested format",
-            "content": {media: {"schema": {"type": "string"}} for media in sorted(set(MEDIA_TYPES.values()))},
+            "content": {
+                media: {"schema": {"type": "object"} if media == "application/json" else {"type": "string"}}
+                for media in sorted(set(MEDIA_TYPES.values()))
+            },
         }
     }
 }
