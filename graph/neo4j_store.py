@@ -249,11 +249,33 @@ def _referral(r: Any) -> Referral:
     )
 
 
+_REFERRAL_FILTER: LiteralString = (
+    " WHERE ($client IS NULL OR c.id = $client) AND ($sid IS NULL OR (s.id = $sid AND"
+    " CASE WHEN s:Client THEN 'client' ELSE 'channel' END = $sk)) AND r.id > $after"
+)
 _REFERRAL_RETURN: LiteralString = (
     " RETURN r.id AS id, CASE WHEN s:Client THEN 'client' ELSE 'channel' END AS source_kind,"
     " s.id AS source_id, c.id AS client_id, r.referred_on AS referred_on, r.note AS note,"
     " r.primary AS primary, r.created_at AS created_at"
 )
+
+
+_PAGE_ORDER: LiteralString = " ORDER BY id LIMIT $limit"
+_LIST_REFERRALS: dict[str, LiteralString] = {
+    "to_client": "MATCH (c:Client {workspace: $ws, id: $client})<-[r:REFERRED]-(s)"
+    + _REFERRAL_FILTER
+    + _REFERRAL_RETURN
+    + _PAGE_ORDER,
+    "from_client": "MATCH (s:Client {workspace: $ws, id: $sid})-[r:REFERRED]->(c:Client)"
+    + _REFERRAL_FILTER
+    + _REFERRAL_RETURN
+    + _PAGE_ORDER,
+    "from_channel": "MATCH (s:Channel {workspace: $ws, id: $sid})-[r:REFERRED]->(c:Client)"
+    + _REFERRAL_FILTER
+    + _REFERRAL_RETURN
+    + _PAGE_ORDER,
+    "all": "MATCH (c:Client {workspace: $ws})<-[r:REFERRED]-(s)" + _REFERRAL_FILTER + _REFERRAL_RETURN + _PAGE_ORDER,
+}
 
 
 def _page(items: list[Any], limit: int) -> Page[Any]:
@@ -729,13 +751,15 @@ class Neo4jStore(ReferralWorkflow, Store):
     _CREATE_FROM: dict[SourceKind, LiteralString] = {
         SourceKind.CLIENT: (
             "UNWIND $rows AS row MATCH (s:Client {workspace: $ws, id: row.source_id})"
-            " MATCH (c:Client {workspace: $ws, id: row.client_id})"
+            " USING INDEX s:Client(workspace, id)"
+            " MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX c:Client(workspace, id)"
             " CREATE (s)-[r:REFERRED {workspace: $ws, id: row.id, referred_on: row.referred_on, note: row.note,"
             " primary: row.primary, created_at: row.created_at}]->(c)"
         ),
         SourceKind.CHANNEL: (
             "UNWIND $rows AS row MATCH (s:Channel {workspace: $ws, id: row.source_id})"
-            " MATCH (c:Client {workspace: $ws, id: row.client_id})"
+            " USING INDEX s:Channel(workspace, id)"
+            " MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX c:Client(workspace, id)"
             " CREATE (s)-[r:REFERRED {workspace: $ws, id: row.id, referred_on: row.referred_on, note: row.note,"
             " primary: row.primary, created_at: row.created_at}]->(c)"
         ),
@@ -818,15 +842,17 @@ class Neo4jStore(ReferralWorkflow, Store):
         after: str | None = None,
     ) -> list[Referral]:
         """Referrals filtered by client and/or source, oldest first."""
+        # One constant query per shape, so each can start from its index instead of scanning.
+        if client_id is not None:
+            query = _LIST_REFERRALS["to_client"]
+        elif source is not None:
+            query = _LIST_REFERRALS[f"from_{source.kind.value}"]
+        else:
+            query = _LIST_REFERRALS["all"]
         rows = self._read(
             lambda tx: self._run(
                 tx,
-                "MATCH (s)-[r:REFERRED]->(c:Client) WHERE c.workspace = $ws"
-                " AND ($client IS NULL OR c.id = $client)"
-                " AND ($sid IS NULL OR (s.id = $sid AND"
-                " CASE WHEN s:Client THEN 'client' ELSE 'channel' END = $sk)) AND r.id > $after"
-                + _REFERRAL_RETURN
-                + " ORDER BY id LIMIT $limit",
+                query,
                 ws=ws,
                 after=after or "",
                 limit=2**62 if limit is None else limit,
@@ -885,8 +911,10 @@ class Neo4jStore(ReferralWorkflow, Store):
             wanted_channels = sorted({r.source.id for r in rows if r.source.kind is SourceKind.CHANNEL})
             found = self._run(
                 tx,
-                "CALL () { UNWIND $clients AS id MATCH (c:Client {workspace: $ws, id: id}) RETURN collect(c.id) AS cl }"
+                "CALL () { UNWIND $clients AS id MATCH (c:Client {workspace: $ws, id: id})"
+                " USING INDEX c:Client(workspace, id) RETURN collect(c.id) AS cl }"
                 " CALL () { UNWIND $channels AS id MATCH (c:Channel {workspace: $ws, id: id})"
+                " USING INDEX c:Channel(workspace, id)"
                 " RETURN collect(c.id) AS ch } RETURN cl, ch",
                 ws=ws,
                 clients=wanted_clients,
@@ -918,7 +946,8 @@ class Neo4jStore(ReferralWorkflow, Store):
         # Bidirectional breadth-first search: cost bounded by the nodes visited, not by paths.
         rows = self._run(
             tx,
-            "MATCH (c:Client {workspace: $ws, id: $client}), (s:Client {workspace: $ws, id: $source})"
+            "MATCH (c:Client {workspace: $ws, id: $client}) USING INDEX c:Client(workspace, id)"
+            " MATCH (s:Client {workspace: $ws, id: $source}) USING INDEX s:Client(workspace, id)"
             " OPTIONAL MATCH p = shortestPath((c)-[:REFERRED*]->(s)) RETURN p IS NOT NULL AS cyclic",
             ws=ws,
             client=client_id,

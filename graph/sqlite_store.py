@@ -706,12 +706,13 @@ class SqliteStore(ReferralWorkflow, Store):
         """True when client_id is source itself or one of its ancestors (over every recommendation)."""
         if source.kind is not SourceKind.CLIENT:
             return False
+        # Walk down from the client: a newly recommended client has nobody below it, so this ends at once.
         row = self._run(
             conn,
-            "WITH RECURSIVE up(id) AS (SELECT :source UNION SELECT r.source_id"
-            " FROM referrals r INDEXED BY referral_by_client JOIN up"
-            " ON r.workspace_id = :ws AND r.client_id = up.id AND r.source_kind = 'client')"
-            " SELECT EXISTS (SELECT 1 FROM up WHERE id = :client)",
+            "WITH RECURSIVE down(id) AS (SELECT :client UNION SELECT r.client_id"
+            " FROM referrals r INDEXED BY referral_by_source JOIN down"
+            " ON r.workspace_id = :ws AND r.source_kind = 'client' AND r.source_id = down.id)"
+            " SELECT EXISTS (SELECT 1 FROM down WHERE id = :source)",
             {"ws": ws, "source": source.id, "client": client_id},
         ).fetchone()
         return bool(row[0])
@@ -764,23 +765,29 @@ class SqliteStore(ReferralWorkflow, Store):
         limit: int | None = None,
         after: str | None = None,
     ) -> list[Referral]:
-        """Referrals filtered by client and/or source, oldest first."""
-        rows = self._run(
-            self._conn(),
-            "SELECT * FROM referrals WHERE workspace_id = :ws"
-            " AND (:client IS NULL OR client_id = :client)"
-            " AND (:sk IS NULL OR (source_kind = :sk AND source_id = :sid)) AND id > :after"
-            " ORDER BY id LIMIT :limit",
-            {
-                "ws": ws,
-                "after": after or "",
-                "limit": -1 if limit is None else limit,
-                "client": client_id,
-                "sk": source.kind.value if source else None,
-                "sid": source.id if source else None,
-            },
-        ).fetchall()
-        return [_referral(r) for r in rows]
+        """Referrals filtered by client and/or source, oldest first; each filter starts from its index."""
+        params = {
+            "ws": ws,
+            "after": after or "",
+            "limit": -1 if limit is None else limit,
+            "client": client_id,
+            "sk": source.kind.value if source else None,
+            "sid": source.id if source else None,
+        }
+        if client_id is not None:
+            sql = (
+                "SELECT * FROM referrals INDEXED BY referral_by_client WHERE workspace_id = :ws AND client_id = :client"
+                " AND (:sk IS NULL OR (source_kind = :sk AND source_id = :sid)) AND id > :after"
+                " ORDER BY id LIMIT :limit"
+            )
+        elif source is not None:
+            sql = (
+                "SELECT * FROM referrals INDEXED BY referral_by_source WHERE workspace_id = :ws AND source_kind = :sk"
+                " AND source_id = :sid AND id > :after ORDER BY id LIMIT :limit"
+            )
+        else:
+            sql = "SELECT * FROM referrals WHERE workspace_id = :ws AND id > :after ORDER BY id LIMIT :limit"
+        return [_referral(r) for r in self._run(self._conn(), sql, params).fetchall()]
 
     def source_history(self, ws: str, client_id: str) -> list[SourceChange]:
         """Logged changes of the client's primary source, oldest first."""

@@ -40,7 +40,7 @@ class ReferralGraph:
     """An in-memory view of a workspace's recommendations, for checking a batch of new ones."""
 
     def __init__(self, edges: Iterable[Edge]) -> None:
-        self._parents: dict[str, set[str]] = defaultdict(set)  # client -> client sources
+        self._children: dict[str, set[str]] = defaultdict(set)  # client source -> clients
         self._pairs: set[tuple[SourceRef, str]] = set()
         self._has_primary: set[str] = set()
         for e in edges:
@@ -49,22 +49,26 @@ class ReferralGraph:
     def _add(self, e: Edge) -> None:
         self._pairs.add((e.source, e.client_id))
         if e.source.kind is SourceKind.CLIENT:
-            self._parents[e.client_id].add(e.source.id)
+            self._children[e.source.id].add(e.client_id)
         if e.primary:
             self._has_primary.add(e.client_id)
 
     def is_ancestor(self, candidate: str, of: str) -> bool:
-        """True when `candidate` recommended `of`, directly or through others."""
+        """True when `candidate` recommended `of`, directly or through others.
+
+        Walks down from `candidate`: in imports the client being recommended is usually new, with
+        nobody below it yet, so the walk ends at once however deep the chain above it is.
+        """
         seen: set[str] = set()
-        stack = [of]
+        stack = [candidate]
         while stack:
             node = stack.pop()
-            for parent in self._parents.get(node, ()):
-                if parent == candidate:
+            for child in self._children.get(node, ()):
+                if child == of:
                     return True
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
         return False
 
     def plan(
