@@ -454,6 +454,33 @@ class Neo4jStore(ReferralWorkflow, Store):
             raise NotFound("client", client_id, field=field)
         return _client(rows[0]["c"])
 
+    def _create_in_workspace(self, ws: str, query: LiteralString, props: dict[str, Any]) -> None:
+        """Run a CREATE that starts by matching the workspace; NotFound when it does not exist."""
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            if not self._run(tx, query, ws=ws, props=props):
+                raise NotFound("workspace", ws, field="workspace")
+
+        self._write(work)
+
+    def _patch_node(
+        self,
+        read: Callable[[neo4j.ManagedTransaction], T],
+        change: Callable[[T], T],
+        query: LiteralString,
+        record_id: str,
+        props: Callable[[T], dict[str, Any]],
+        ws: str,
+    ) -> T:
+        """Read a record, apply a patch and write all its properties back, in one write transaction."""
+
+        def work(tx: neo4j.ManagedTransaction) -> T:
+            updated = change(read(tx))
+            self._run(tx, query, ws=ws, id=record_id, props=props(updated))
+            return updated
+
+        return self._write(work)
+
     def create_client(self, ws: str, data: ClientInput) -> Client:
         """Create a client node in an existing workspace."""
         now = clock.now()
@@ -469,18 +496,11 @@ class Neo4jStore(ReferralWorkflow, Store):
             now,
             now,
         )
-
-        def work(tx: neo4j.ManagedTransaction) -> None:
-            rows = self._run(
-                tx,
-                "MATCH (w:Workspace {id: $ws}) CREATE (c:Client) SET c = $props, c.workspace = $ws RETURN c.id AS id",
-                ws=ws,
-                props=_client_props(client),
-            )
-            if not rows:
-                raise NotFound("workspace", ws, field="workspace")
-
-        self._write(work)
+        self._create_in_workspace(
+            ws,
+            "MATCH (w:Workspace {id: $ws}) CREATE (c:Client) SET c = $props, c.workspace = $ws RETURN c.id AS id",
+            _client_props(client),
+        )
         return client
 
     def get_client(self, ws: str, client_id: str) -> Client:
@@ -489,19 +509,14 @@ class Neo4jStore(ReferralWorkflow, Store):
 
     def update_client(self, ws: str, client_id: str, patch: ClientPatch) -> Client:
         """Read, patch and write back in one write transaction."""
-
-        def work(tx: neo4j.ManagedTransaction) -> Client:
-            updated = patch.apply(self._get_client(tx, ws, client_id), clock.now())
-            self._run(
-                tx,
-                "MATCH (c:Client {workspace: $ws, id: $id}) SET c = $props, c.workspace = $ws",
-                ws=ws,
-                id=client_id,
-                props=_client_props(updated),
-            )
-            return updated
-
-        return self._write(work)
+        return self._patch_node(
+            lambda tx: self._get_client(tx, ws, client_id),
+            lambda c: patch.apply(c, clock.now()),
+            "MATCH (c:Client {workspace: $ws, id: $id}) SET c = $props, c.workspace = $ws",
+            client_id,
+            _client_props,
+            ws,
+        )
 
     def list_clients(self, ws: str, query: ClientQuery) -> Page[Client]:
         """Filtered clients in creation order."""
@@ -562,18 +577,11 @@ class Neo4jStore(ReferralWorkflow, Store):
         """Create a channel node."""
         now = clock.now()
         ch = Channel(new_id("channel"), data.name, data.kind, data.url, data.external_id, data.notes, now, now)
-
-        def work(tx: neo4j.ManagedTransaction) -> None:
-            rows = self._run(
-                tx,
-                "MATCH (w:Workspace {id: $ws}) CREATE (c:Channel) SET c = $props, c.workspace = $ws RETURN c.id AS id",
-                ws=ws,
-                props=_channel_props(ch),
-            )
-            if not rows:
-                raise NotFound("workspace", ws, field="workspace")
-
-        self._write(work)
+        self._create_in_workspace(
+            ws,
+            "MATCH (w:Workspace {id: $ws}) CREATE (c:Channel) SET c = $props, c.workspace = $ws RETURN c.id AS id",
+            _channel_props(ch),
+        )
         return ch
 
     def get_channel(self, ws: str, channel_id: str) -> Channel:
@@ -582,19 +590,14 @@ class Neo4jStore(ReferralWorkflow, Store):
 
     def update_channel(self, ws: str, channel_id: str, patch: ChannelPatch) -> Channel:
         """Read, patch and write back."""
-
-        def work(tx: neo4j.ManagedTransaction) -> Channel:
-            ch = patch.apply(self._get_channel(tx, ws, channel_id), clock.now())
-            self._run(
-                tx,
-                "MATCH (c:Channel {workspace: $ws, id: $id}) SET c = $props, c.workspace = $ws",
-                ws=ws,
-                id=channel_id,
-                props=_channel_props(ch),
-            )
-            return ch
-
-        return self._write(work)
+        return self._patch_node(
+            lambda tx: self._get_channel(tx, ws, channel_id),
+            lambda c: patch.apply(c, clock.now()),
+            "MATCH (c:Channel {workspace: $ws, id: $id}) SET c = $props, c.workspace = $ws",
+            channel_id,
+            _channel_props,
+            ws,
+        )
 
     def delete_channel(self, ws: str, channel_id: str) -> None:
         """Delete a channel that recommended no one."""

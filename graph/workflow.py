@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from referrals import clock
-from referrals.errors import Conflict, NotFound
+from referrals.errors import Conflict
 from referrals.ids import new_id
 from referrals.model import Channel, Client, DeletePolicy, Referral, ReferralInput, SourceKind, SourceRef
 from referrals.rules import cycle_conflict, refuse_self_referral
@@ -199,6 +199,3 @@ class ReferralWorkflow(abc.ABC):
             self._remove_client(h, ws, client_id)
 
         self._in_write(work)
-
-
-__all__ = ["NotFound", "ReferralWorkflow"]
