@@ -1,0 +1,204 @@
+"""Attribution models and commission plans: hand-checked examples and properties."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from referrals.attribution import (
+    DIRECT,
+    HOUSE,
+    DealFacts,
+    Model,
+    Params,
+    Step,
+    credit,
+    split,
+)
+from referrals.errors import Invalid
+from referrals.model import SourceKind, SourceRef
+
+D = date(2024, 6, 15)
+ATTRIBUTION = [m for m in Model if not m.is_commission]
+
+
+def person(i: int, on: date = date(2024, 1, 1), active: bool = True) -> Step:
+    return Step(SourceRef(SourceKind.CLIENT, f"cl_{i}"), f"R{i}", on, active)
+
+
+def channel(on: date = date(2023, 1, 1)) -> Step:
+    return Step(SourceRef(SourceKind.CHANNEL, "ch_blog"), "Blog", on)
+
+
+def deal(amount: int, on: date = D) -> DealFacts:
+    return DealFacts("dl_1", "cl_payer", amount, "EUR", on)
+
+
+def amounts(lines) -> list[int]:
+    return [line.amount for line in lines]
+
+
+def test_position_based_99999_over_five_touches() -> None:
+    lines = credit(deal(99_999), [person(i) for i in range(1, 6)], Model.POSITION_BASED)
+    assert amounts(lines) == [40000, 6667, 6667, 6666, 39999]  # nearest .. top
+
+
+def test_one_cent_over_five_touches() -> None:
+    assert amounts(credit(deal(1), [person(i) for i in range(1, 6)], Model.LINEAR)) == [1, 0, 0, 0, 0]
+    assert amounts(credit(deal(1), [person(i) for i in range(1, 6)], Model.POSITION_BASED)) == [1, 0, 0, 0, 0]
+
+
+def test_a_nine_level_chain_is_cut_at_seven_but_keeps_its_root_channel() -> None:
+    upline = [person(i) for i in range(1, 10)] + [channel()]
+    lines = credit(deal(800), upline, Model.LINEAR)
+    assert [line.name for line in lines] == ["R1", "R2", "R3", "R4", "R5", "R6", "R7", "Blog"]
+    assert [line.level for line in lines] == [1, 2, 3, 4, 5, 6, 7, 10]
+    assert amounts(lines) == [100] * 8
+    assert [line.name for line in credit(deal(800), upline, Model.FIRST_TOUCH)] == ["Blog"]
+
+
+def test_refund_reverses_its_sale() -> None:
+    upline = [person(i) for i in range(1, 6)]
+    sale = credit(deal(99_999), upline, Model.POSITION_BASED)
+    refund = credit(deal(-99_999), upline, Model.POSITION_BASED)
+    assert amounts(refund) == [-a for a in amounts(sale)]
+
+
+def test_a_referral_dated_after_the_deal_is_ignored() -> None:
+    late = [person(1, on=D + timedelta(days=1)), person(2)]
+    assert [(line.source, line.amount) for line in credit(deal(500), late, Model.LINEAR)] == [(DIRECT, 500)]
+    partly = [person(1), person(2, on=D + timedelta(days=1)), channel()]  # R1 had no source yet on D
+    assert [line.name for line in credit(deal(500), partly, Model.LINEAR)] == ["R1"]
+    assert [line.name for line in credit(deal(500, on=date(2024, 1, 1)), [person(1)], Model.LINEAR)] == ["R1"]
+
+
+def test_no_source_credits_direct() -> None:
+    for model in ATTRIBUTION:
+        assert [(line.source, line.amount) for line in credit(deal(700), [], model)] == [(DIRECT, 700)]
+
+
+def test_first_and_last_touch() -> None:
+    upline = [person(1), person(2), channel()]
+    assert [(line.name, line.amount) for line in credit(deal(300), upline, Model.FIRST_TOUCH)] == [("Blog", 300)]
+    assert [(line.name, line.amount) for line in credit(deal(300), upline, Model.LAST_TOUCH)] == [("R1", 300)]
+
+
+def test_time_decay_halves_every_half_life() -> None:
+    upline = [person(1, on=D), person(2, on=D - timedelta(days=30))]  # ages 0 and 30: weights 1 and 1/2
+    assert amounts(credit(deal(300), upline, Model.TIME_DECAY)) == [200, 100]
+    slow = Params.parse(half_life_days=60)
+    assert amounts(
+        credit(deal(300), [person(1, on=D), person(2, on=D - timedelta(days=60))], Model.TIME_DECAY, slow)
+    ) == [200, 100]
+    future = [person(1, on=D), person(2, on=D)]  # an age is never negative
+    assert amounts(credit(deal(2), future, Model.TIME_DECAY)) == [1, 1]
+
+
+def test_geometric_weights_by_distance() -> None:
+    upline = [person(1), person(2), person(3)]  # r = 1/2: 1/2, 1/4, 1/8 -> 4/7, 2/7, 1/7
+    assert amounts(credit(deal(700), upline, Model.GEOMETRIC)) == [400, 200, 100]
+    thirds = Params.parse(ratio="1")
+    assert amounts(credit(deal(700), upline, Model.GEOMETRIC, thirds)) == [234, 233, 233]
+
+
+def test_unilevel_pays_rates_and_forfeits_inactive_shares() -> None:
+    upline = [person(1), person(2, active=False), person(3), channel()]
+    lines = credit(deal(10_000), upline, Model.UNILEVEL)
+    assert [(line.name, line.level, line.amount) for line in lines] == [
+        ("R1", 1, 1000),
+        ("R3", 3, 300),
+        ("(house)", None, 8700),
+    ]
+    assert sum(amounts(lines)) == 10_000
+
+
+def test_unilevel_compressed_skips_inactive_clients() -> None:
+    upline = [person(1), person(2, active=False), person(3), channel()]
+    lines = credit(deal(10_000), upline, Model.UNILEVEL_COMPRESSED)
+    assert [(line.name, line.level, line.amount) for line in lines] == [
+        ("R1", 1, 1000),
+        ("R3", 3, 500),
+        ("(house)", None, 8500),
+    ]
+    deep = [person(i, active=i % 2 == 0) for i in range(1, 20)]  # actives: R2, R4, ... R18
+    paid = [line.name for line in credit(deal(10_000), deep, Model.UNILEVEL_COMPRESSED) if line.source != HOUSE]
+    assert paid == ["R2", "R4", "R6", "R8", "R10", "R12", "R14"]
+
+
+def test_commission_rounds_half_away_from_zero() -> None:
+    lines = credit(deal(5), [person(1)], Model.UNILEVEL)  # 10% of 5 = 0.5 -> 1
+    assert amounts(lines) == [1, 4]
+    refund = credit(deal(-5), [person(1)], Model.UNILEVEL)
+    assert amounts(refund) == [-1, -4]
+
+
+def test_params_refuse_nonsense() -> None:
+    for kwargs, field in (
+        ({"half_life_days": 0}, "half_life_days"),
+        ({"ratio": "1.5"}, "ratio"),
+        ({"rates": ["10", "abc"]}, "rates[1]"),
+        ({"depth": 0}, "depth"),
+    ):
+        with pytest.raises(Invalid) as e:
+            Params.parse(**kwargs)
+        assert e.value.field == field
+
+
+uplines = st.lists(st.tuples(st.integers(0, 400), st.booleans()), min_size=0, max_size=12).map(
+    lambda xs: [person(i, on=D - timedelta(days=age), active=act) for i, (age, act) in enumerate(xs, 1)]
+)
+with_channel = st.tuples(uplines, st.booleans()).map(lambda t: t[0] + ([channel()] if t[1] else []))
+
+
+@given(
+    upline=with_channel,
+    amount=st.integers(-(10**12), 10**12),
+    model=st.sampled_from(ATTRIBUTION),
+    depth=st.integers(1, 9),
+)
+def test_credits_sum_exactly_to_the_amount(upline: list[Step], amount: int, model: Model, depth: int) -> None:
+    lines = credit(deal(amount), upline, model, Params.parse(depth=depth))
+    assert sum(amounts(lines)) == amount
+    assert all(line.level is None or line.level <= depth or line.source.kind is SourceKind.CHANNEL for line in lines)
+
+
+@given(upline=with_channel, amount=st.integers(1, 10**12), model=st.sampled_from(list(Model)))
+def test_a_refund_negates_its_sale(upline: list[Step], amount: int, model: Model) -> None:
+    sale = credit(deal(amount), upline, model)
+    refund = credit(deal(-amount), upline, model)
+    assert [(line.source, line.amount) for line in refund] == [(line.source, -line.amount) for line in sale]
+
+
+@given(
+    deals=st.lists(st.tuples(st.integers(-(10**6), 10**6), with_channel), min_size=1, max_size=8),
+    model=st.sampled_from(list(Model)),
+    seed=st.randoms(),
+)
+def test_totals_do_not_depend_on_order(deals, model: Model, seed) -> None:
+    def totals(items) -> Counter:
+        out: Counter = Counter()
+        for amount, upline in items:
+            for line in credit(deal(amount), upline, model):
+                out[line.source] += line.amount
+        return out
+
+    shuffled = list(deals)
+    seed.shuffle(shuffled)
+    assert totals(deals) == totals(shuffled)
+
+
+@given(
+    st.integers(-(10**9), 10**9),
+    st.lists(st.fractions(min_value=Fraction(1, 1000), max_value=10), min_size=1, max_size=10),
+)
+def test_split_is_exact_and_each_share_within_one_unit(amount: int, ws: list[Fraction]) -> None:
+    shares = split(amount, ws)
+    assert sum(shares) == amount
+    total = sum(ws)
+    for share, w in zip(shares, ws, strict=True):
+        assert abs(share - amount * w / total) < 1
