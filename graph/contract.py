@@ -18,8 +18,10 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from referrals.access import Role, StoredResponse, Token
+from referrals.attribution import DealFacts, Step
 from referrals.model import (
     Chain,
     Channel,
@@ -219,6 +221,15 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def tree(self, ws: str, root: SourceRef, depth: int | None = None) -> Tree:
         """Everything `root` brought in through primary sources, by level, with revenue (one query)."""
+
+    @abc.abstractmethod
+    def deals_with_uplines(self, ws: str, start: date, end: date) -> list[tuple[DealFacts, list[Step]]]:
+        """Every deal closed from `start` to `end` (inclusive) with its payer's whole primary upline.
+
+        Uplines are nearest first and uncapped, each step with its recommendation date and whether
+        the recommender is an active client; one query for the whole period, never one per deal.
+        Deals come in id order.
+        """
 
     @abc.abstractmethod
     def snapshot(self, ws: str) -> Snapshot:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, LiteralString, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
@@ -23,6 +23,7 @@ from graph.contract import SCHEMA_VERSION, BulkResult, Store
 from graph.workflow import ReferralWorkflow
 from referrals import clock
 from referrals.access import Role, StoredResponse, Token
+from referrals.attribution import DealFacts, Step
 from referrals.config import DEFAULT_DEPTH, HARD_MAX_DEPTH, resolve_depth
 from referrals.errors import Conflict, DomainError, NotFound, Unavailable
 from referrals.ids import new_id
@@ -1031,6 +1032,45 @@ class Neo4jStore(ReferralWorkflow, Store):
             if r["level"] is not None
         )
         return Tree(root, top["root_name"], dict(top["root_revenue"]), top["root_referred"], depth, nodes)
+
+    def deals_with_uplines(self, ws: str, start: date, end: date) -> list[tuple[DealFacts, list[Step]]]:
+        """One query: the period's deals grouped by payer, each payer's whole primary path to its top."""
+        rows = self._read(
+            lambda tx: self._run(
+                tx,
+                "MATCH (d:Deal) WHERE d.workspace = $ws AND d.closed_on >= $start AND d.closed_on <= $end"
+                " WITH d.client_id AS payer, collect(d {.id, .amount_minor, .currency, .closed_on}) AS deals"
+                " MATCH (c:Client {workspace: $ws, id: payer})"
+                " OPTIONAL MATCH p = (top)-[:REFERRED*1.. {primary: true}]->(c)"
+                " WHERE NOT EXISTS { ()-[:REFERRED {primary: true}]->(top) }"
+                " RETURN payer, deals,"
+                " CASE WHEN p IS NULL THEN [] ELSE [n IN nodes(p) | {kind: CASE WHEN n:Client THEN 'client'"
+                " ELSE 'channel' END, id: n.id, name: n.name, status: n.status}] END AS nodes,"
+                " CASE WHEN p IS NULL THEN [] ELSE [r IN relationships(p) | r.referred_on] END AS dates",
+                ws=ws,
+                start=start,
+                end=end,
+            )
+        )
+        out: list[tuple[DealFacts, list[Step]]] = []
+        for r in rows:
+            nodes, dates = r["nodes"], r["dates"]
+            # nodes run top .. payer; step i (nearest first) is the i-th node above the payer
+            upline = [
+                Step(
+                    SourceRef(SourceKind(n["kind"]), n["id"]),
+                    n["name"],
+                    _native(dates[len(dates) - level]),
+                    n["status"] == ClientStatus.ACTIVE.value,
+                )
+                for level, n in ((lvl, nodes[len(nodes) - 1 - lvl]) for lvl in range(1, len(nodes)))
+            ]
+            for d in r["deals"]:
+                out.append(
+                    (DealFacts(d["id"], r["payer"], d["amount_minor"], d["currency"], _native(d["closed_on"])), upline)
+                )
+        out.sort(key=lambda pair: pair[0].id)
+        return out
 
     def snapshot(self, ws: str) -> Snapshot:
         """Four scans in one read transaction, so the parts agree with each other."""

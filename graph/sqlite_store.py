@@ -22,6 +22,7 @@ from graph.contract import SCHEMA_VERSION, BulkResult, Store
 from graph.workflow import ReferralWorkflow
 from referrals import clock
 from referrals.access import Role, StoredResponse, Token
+from referrals.attribution import DealFacts, Step
 from referrals.config import DEFAULT_DEPTH, resolve_depth
 from referrals.errors import Conflict, NotFound, Unavailable
 from referrals.ids import new_id
@@ -1029,6 +1030,45 @@ class SqliteStore(ReferralWorkflow, Store):
             for r in rows[1:]
         )
         return Tree(root, top["name"], json.loads(top["revenue"]), top["referred"], depth, nodes)
+
+    def deals_with_uplines(self, ws: str, start: date, end: date) -> list[tuple[DealFacts, list[Step]]]:
+        """One recursive CTE: the period's deals, then each distinct payer's upline, in one result."""
+        rows = self._run(
+            self._conn(),
+            "WITH RECURSIVE period AS ("
+            " SELECT id, client_id, amount_minor, currency, closed_on FROM deals INDEXED BY deal_by_date"
+            " WHERE workspace_id = :ws AND closed_on >= :start AND closed_on <= :end),"
+            " up(payer, level, kind, id, referred_on) AS ("
+            " SELECT DISTINCT client_id, 0, 'client', client_id, NULL FROM period"
+            " UNION ALL"
+            " SELECT up.payer, up.level + 1, r.source_kind, r.source_id, r.referred_on FROM up"
+            " JOIN referrals r INDEXED BY referral_one_primary"
+            " ON r.workspace_id = :ws AND r.client_id = up.id AND r.is_primary = 1 WHERE up.kind = 'client')"
+            " SELECT 'deal' AS row, id AS a, client_id AS b, amount_minor AS level, currency AS kind,"
+            " closed_on AS on_, NULL AS name, NULL AS status FROM period"
+            " UNION ALL"
+            " SELECT 'step', up.payer, up.id, up.level, up.kind, up.referred_on, coalesce(c.name, ch.name), c.status"
+            " FROM up LEFT JOIN clients c ON up.kind = 'client' AND c.workspace_id = :ws AND c.id = up.id"
+            " LEFT JOIN channels ch ON up.kind = 'channel' AND ch.workspace_id = :ws AND ch.id = up.id"
+            " WHERE up.level > 0"
+            " ORDER BY 1, 2, 4",
+            {"ws": ws, "start": start.isoformat(), "end": end.isoformat()},
+        ).fetchall()
+        uplines: dict[str, list[Step]] = {}
+        deals: list[DealFacts] = []
+        for r in rows:
+            if r["row"] == "deal":
+                deals.append(DealFacts(r["a"], r["b"], r["level"], r["kind"], date.fromisoformat(r["on_"])))
+            else:
+                uplines.setdefault(r["a"], []).append(
+                    Step(
+                        SourceRef(SourceKind(r["kind"]), r["b"]),
+                        r["name"],
+                        date.fromisoformat(r["on_"]),
+                        r["status"] == ClientStatus.ACTIVE.value,
+                    )
+                )
+        return [(d, uplines.get(d.client_id, [])) for d in deals]
 
     def snapshot(self, ws: str) -> Snapshot:
         """Four scans in one read transaction, so the parts agree with each other."""

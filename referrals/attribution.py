@@ -244,3 +244,48 @@ def _commission(deal: DealFacts, steps: Sequence[Step], model: Model, params: Pa
     lines = [line for line in lines if line.amount != 0]
     house = deal.amount - sum(line.amount for line in lines)
     return [*lines, Credit(deal.id, HOUSE, "(house)", None, house, deal.currency)]
+
+
+@dataclass
+class StatementRow:
+    """What one source earned in one currency over a period."""
+
+    source: SourceRef
+    name: str
+    currency: str
+    amount: int = 0
+    deals: int = 0
+    by_level: dict[int, int] | None = None
+
+    @property
+    def source_type(self) -> str:
+        """client, channel, direct or house."""
+        if self.source == DIRECT:
+            return "direct"
+        if self.source == HOUSE:
+            return "house"
+        return self.source.kind.value
+
+
+def statement(
+    deals: Sequence[tuple[DealFacts, Sequence[Step]]], model: Model, params: Params = Params()
+) -> list[StatementRow]:
+    """Credit every deal and total the lines per source and currency (sums of per-deal integer credits).
+
+    Rows are ordered by currency, then by amount (largest first), then by source id, so the same data
+    always gives the same statement.
+    """
+    rows: dict[tuple[SourceRef, str], StatementRow] = {}
+    for deal, upline in deals:
+        touched: set[tuple[SourceRef, str]] = set()
+        for line in credit(deal, upline, model, params):
+            key = (line.source, line.currency)
+            row = rows.setdefault(key, StatementRow(line.source, line.name, line.currency, by_level={}))
+            row.amount += line.amount
+            if line.level is not None:
+                assert row.by_level is not None
+                row.by_level[line.level] = row.by_level.get(line.level, 0) + line.amount
+            if key not in touched:
+                row.deals += 1
+                touched.add(key)
+    return sorted(rows.values(), key=lambda r: (r.currency, -r.amount, r.source.id))

@@ -602,3 +602,32 @@ def test_snapshot_holds_the_whole_workspace(store: Store, ws: Workspace) -> None
     assert snap.revenue == {b.id: {"USD": 300}}
     other = store.create_workspace("other")
     assert store.snapshot(other.id).clients == ()
+
+
+# -- attribution input ------------------------------------------------------------------
+
+
+def test_deals_with_uplines_for_a_period(store: Store, ws: Workspace) -> None:
+    blog = store.create_channel(ws.id, ChannelInput(name="Blog"))
+    people = [client(store, ws, f"p{i}", status="inactive" if i == 1 else "active") for i in range(10)]
+    refer(store, ws, SourceRef(SourceKind.CHANNEL, blog.id), people[0], date(2020, 1, 1))
+    for i in range(9):
+        refer(store, ws, people[i], people[i + 1], date(2021, 1, i + 1))
+    loner = client(store, ws, "loner")
+    d_in = [
+        store.create_deal(ws.id, DealInput(people[9].id, Money(500, "EUR"), date(2024, 3, 1))),
+        store.create_deal(ws.id, DealInput(people[9].id, Money(-100, "EUR"), date(2024, 3, 31))),
+        store.create_deal(ws.id, DealInput(loner.id, Money(7, "JPY"), date(2024, 3, 15))),
+    ]
+    store.create_deal(ws.id, DealInput(people[9].id, Money(1, "EUR"), date(2024, 4, 1)))  # outside
+    before = store.query_count
+    got = store.deals_with_uplines(ws.id, date(2024, 3, 1), date(2024, 3, 31))
+    assert store.query_count - before == 1
+    assert [d.id for d, _ in got] == sorted(d.id for d in d_in)
+    by_id = {d.id: (d, up) for d, up in got}
+    deal, upline = by_id[d_in[0].id]
+    assert (deal.amount, deal.currency, deal.closed_on, deal.client_id) == (500, "EUR", date(2024, 3, 1), people[9].id)
+    assert [s.name for s in upline] == [f"p{i}" for i in range(8, -1, -1)] + ["Blog"]  # uncapped, nearest first
+    assert upline[0].referred_on == date(2021, 1, 9) and upline[-1].referred_on == date(2020, 1, 1)
+    assert [s.active for s in upline if s.name == "p1"] == [False]
+    assert by_id[d_in[2].id][1] == []

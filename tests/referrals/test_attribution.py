@@ -202,3 +202,28 @@ def test_split_is_exact_and_each_share_within_one_unit(amount: int, ws: list[Fra
     total = sum(ws)
     for share, w in zip(shares, ws, strict=True):
         assert abs(share - amount * w / total) < 1
+
+
+def test_statement_totals_per_source_and_currency() -> None:
+    from referrals.attribution import statement
+
+    up = [person(1), person(2), channel()]
+    deals = [
+        (DealFacts("d1", "x", 900, "EUR", D), up),
+        (DealFacts("d2", "x", -300, "EUR", D), up),
+        (DealFacts("d3", "y", 1000, "JPY", D), [person(1)]),
+        (DealFacts("d4", "z", 50, "EUR", D), []),
+    ]
+    rows = statement(deals, Model.LINEAR)
+    got = [(r.source_type, r.source.id, r.currency, r.amount, r.deals, r.by_level) for r in rows]
+    assert got == [
+        ("channel", "ch_blog", "EUR", 200, 2, {3: 200}),
+        ("client", "cl_1", "EUR", 200, 2, {1: 200}),
+        ("client", "cl_2", "EUR", 200, 2, {2: 200}),
+        ("direct", "(direct)", "EUR", 50, 1, {}),
+        ("client", "cl_1", "JPY", 1000, 1, {1: 1000}),
+    ]
+    by_currency: Counter = Counter()
+    for r in rows:
+        by_currency[r.currency] += r.amount
+    assert by_currency == {"EUR": 650, "JPY": 1000}
