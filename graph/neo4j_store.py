@@ -107,17 +107,18 @@ _TREE_TEMPLATE = (
     "MATCH (root:§ {workspace: $ws, id: $id})"
     " CALL (root) { OPTIONAL MATCH (root)-[:PAID]->(d:Deal) WITH d.currency AS cur, sum(d.amount_minor) AS total"
     " WHERE cur IS NOT NULL RETURN collect([cur, total]) AS root_revenue }"
+    " WITH root, root_revenue, COUNT { (root)-[:REFERRED {primary: true}]->(:Client) } AS root_referred"
     " OPTIONAL MATCH p = (root)-[:REFERRED*1..@ {primary: true}]->(c:Client)"
-    " WITH root, root_revenue, p, c, last(relationships(p)) AS r, nodes(p)[-2] AS parent"
-    " CALL (c) { OPTIONAL MATCH (c)-[:PAID]->(d:Deal) WITH d.currency AS cur, sum(d.amount_minor) AS total"
-    " WHERE cur IS NOT NULL RETURN collect([cur, total]) AS revenue }"
-    " RETURN root.name AS root_name, root_revenue,"
-    " COUNT { (root)-[:REFERRED {primary: true}]->(:Client) } AS root_referred,"
-    " length(p) AS level, c.id AS id, c.name AS name, c.status AS status,"
-    " CASE WHEN parent:Client THEN 'client' ELSE 'channel' END AS parent_kind, parent.id AS parent_id,"
-    " r.id AS referral_id, r.referred_on AS referred_on, revenue,"
-    " CASE WHEN c IS NULL THEN 0 ELSE COUNT { (c)-[:REFERRED {primary: true}]->(:Client) } END AS referred"
-    " ORDER BY level, referred_on, id"
+    " WITH root, root_revenue, root_referred, length(p) AS level, c, last(relationships(p)) AS r,"
+    " nodes(p)[-2] AS parent"
+    " OPTIONAL MATCH (c)-[:PAID]->(d:Deal)"
+    " WITH root, root_revenue, root_referred, level, c, r, parent, d.currency AS cur, sum(d.amount_minor) AS total"
+    " WITH root, root_revenue, root_referred, level, c, r, parent,"
+    " collect(CASE WHEN cur IS NULL THEN null ELSE [cur, total] END) AS revenue"
+    " WITH root, root_revenue, root_referred, collect(CASE WHEN c IS NULL THEN null ELSE"
+    " [level, c.id, c.name, c.status, parent.id, r.id, r.referred_on, revenue,"
+    " COUNT { (c)-[:REFERRED {primary: true}]->(:Client) }] END) AS nodes"
+    " RETURN root.name AS root_name, root_revenue, root_referred, nodes"
 )
 _CHAIN_QUERIES = {d: _CHAIN_TEMPLATE.replace("@", str(d + 1)) for d in range(1, HARD_MAX_DEPTH + 1)}
 _TREE_QUERIES = {
@@ -1009,29 +1010,31 @@ class Neo4jStore(ReferralWorkflow, Store):
         return Chain(client_id, tuple(s for s in steps if s.level <= depth), truncated=len(steps) > depth)
 
     def tree(self, ws: str, root: SourceRef, depth: int | None = None) -> Tree:
-        """One query: every primary path from the root, at most `depth` long, with revenue and fan-out."""
+        """One query, one record: the root, then every primary path from it at most `depth` long."""
         depth = resolve_depth(depth, self.max_depth)
         query: Any = _TREE_QUERIES[(root.kind, depth)]
         rows = self._read(lambda tx: self._run(tx, query, ws=ws, id=root.id))
         if not rows:
             raise NotFound(root.kind.value, root.id)
         top = rows[0]
-        nodes = tuple(
-            TreeNode(
-                r["level"],
-                r["id"],
-                r["name"],
-                ClientStatus(r["status"]),
-                SourceRef(SourceKind(r["parent_kind"]), r["parent_id"]),
-                r["referral_id"],
-                _native(r["referred_on"]),
-                dict(r["revenue"]),
-                r["referred"],
-            )
-            for r in rows
-            if r["level"] is not None
+        nodes = sorted(
+            (
+                TreeNode(
+                    level,
+                    cid,
+                    name,
+                    ClientStatus(status),
+                    root if level == 1 else SourceRef(SourceKind.CLIENT, parent),
+                    rid,
+                    _native(on),
+                    dict(revenue),
+                    referred,
+                )
+                for level, cid, name, status, parent, rid, on, revenue, referred in top["nodes"]
+            ),
+            key=lambda n: (n.level, n.referred_on, n.client_id),
         )
-        return Tree(root, top["root_name"], dict(top["root_revenue"]), top["root_referred"], depth, nodes)
+        return Tree(root, top["root_name"], dict(top["root_revenue"]), top["root_referred"], depth, tuple(nodes))
 
     def deals_with_uplines(self, ws: str, start: date, end: date) -> list[tuple[DealFacts, list[Step]]]:
         """One query: the period's deals grouped by payer, each payer's whole primary path to its top."""
