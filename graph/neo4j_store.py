@@ -117,7 +117,7 @@ _TREE_TEMPLATE = (
     " collect(CASE WHEN cur IS NULL THEN null ELSE [cur, total] END) AS revenue"
     " WITH root, root_revenue, root_referred, collect(CASE WHEN c IS NULL THEN null ELSE"
     " [level, c.id, c.name, c.status, parent.id, r.id, r.referred_on, revenue,"
-    " COUNT { (c)-[:REFERRED {primary: true}]->(:Client) }] END) AS nodes"
+    " CASE WHEN level < @ THEN -1 ELSE COUNT { (c)-[:REFERRED {primary: true}]->(:Client) } END] END) AS nodes"
     " RETURN root.name AS root_name, root_revenue, root_referred, nodes"
 )
 _CHAIN_QUERIES = {d: _CHAIN_TEMPLATE.replace("@", str(d + 1)) for d in range(1, HARD_MAX_DEPTH + 1)}
@@ -1017,6 +1017,11 @@ class Neo4jStore(ReferralWorkflow, Store):
         if not rows:
             raise NotFound(root.kind.value, root.id)
         top = rows[0]
+        # Above the last level every child is in the tree, so only last-level fan-out is counted in Cypher.
+        children: dict[str, int] = {}
+        for row in top["nodes"]:
+            if row[0] > 1:
+                children[row[4]] = children.get(row[4], 0) + 1
         nodes = sorted(
             (
                 TreeNode(
@@ -1028,7 +1033,7 @@ class Neo4jStore(ReferralWorkflow, Store):
                     rid,
                     _native(on),
                     dict(revenue),
-                    referred,
+                    children.get(cid, 0) if referred < 0 else referred,
                 )
                 for level, cid, name, status, parent, rid, on, revenue, referred in top["nodes"]
             ),
