@@ -280,12 +280,6 @@ _LIST_REFERRALS: dict[str, LiteralString] = {
 }
 
 
-def _page(items: list[Any], limit: int) -> Page[Any]:
-    if len(items) > limit:
-        return Page(tuple(items[:limit]), items[limit - 1].id)
-    return Page(tuple(items), None)
-
-
 class Neo4jStore(ReferralWorkflow, Store):
     """Store backed by a Neo4j 5 server (or cluster, or Aura) through the official driver."""
 
@@ -539,7 +533,7 @@ class Neo4jStore(ReferralWorkflow, Store):
                 limit=query.limit + 1,
             )
         )
-        return _page([_client(r["c"]) for r in rows], query.limit)
+        return Page.from_overfetch([_client(r["c"]) for r in rows], query.limit)
 
     def upsert_clients(self, ws: str, rows: Sequence[ClientInput]) -> BulkResult:
         """Create or replace clients by external id with one UNWIND, in one transaction."""
@@ -631,7 +625,7 @@ class Neo4jStore(ReferralWorkflow, Store):
                 limit=limit + 1,
             )
         )
-        return _page([_channel(r["c"]) for r in rows], limit)
+        return Page.from_overfetch([_channel(r["c"]) for r in rows], limit)
 
     # -- deals ---------------------------------------------------------------------------
     def _get_deal(self, tx: neo4j.ManagedTransaction, ws: str, deal_id: str) -> Deal:
@@ -699,7 +693,7 @@ class Neo4jStore(ReferralWorkflow, Store):
                 limit=query.limit + 1,
             )
         )
-        return _page([_deal(r["d"]) for r in rows], query.limit)
+        return Page.from_overfetch([_deal(r["d"]) for r in rows], query.limit)
 
     def upsert_deals(self, ws: str, rows: Sequence[DealInput]) -> BulkResult:
         """Create or replace deals by external id with one UNWIND, in one transaction."""

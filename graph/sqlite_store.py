@@ -238,12 +238,6 @@ def _client_params(ws: str, cid: str, c: ClientInput | Client, created: str, upd
     }
 
 
-def _page(items: list[Any], limit: int) -> Page[Any]:
-    if len(items) > limit:
-        return Page(tuple(items[:limit]), items[limit - 1].id)
-    return Page(tuple(items), None)
-
-
 class SqliteStore(ReferralWorkflow, Store):
     """Store backed by one SQLite database file."""
 
@@ -468,7 +462,7 @@ class SqliteStore(ReferralWorkflow, Store):
                 "limit": query.limit + 1,
             },
         ).fetchall()
-        return _page([_client(r) for r in rows], query.limit)
+        return Page.from_overfetch([_client(r) for r in rows], query.limit)
 
     def upsert_clients(self, ws: str, rows: Sequence[ClientInput]) -> BulkResult:
         """Insert or replace by external id, all in one transaction."""
@@ -572,7 +566,7 @@ class SqliteStore(ReferralWorkflow, Store):
             "SELECT * FROM channels WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT ?",
             (ws, after or "", limit + 1),
         ).fetchall()
-        return _page([_channel(r) for r in rows], limit)
+        return Page.from_overfetch([_channel(r) for r in rows], limit)
 
     # -- deals ---------------------------------------------------------------------------
     def _get_deal(self, conn: sqlite3.Connection, ws: str, deal_id: str) -> Deal:
@@ -652,7 +646,7 @@ class SqliteStore(ReferralWorkflow, Store):
                 "limit": query.limit + 1,
             },
         ).fetchall()
-        return _page([_deal(r) for r in rows], query.limit)
+        return Page.from_overfetch([_deal(r) for r in rows], query.limit)
 
     def upsert_deals(self, ws: str, rows: Sequence[DealInput]) -> BulkResult:
         """Insert or replace deals by external id, all in one transaction."""

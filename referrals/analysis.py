@@ -13,7 +13,7 @@ Words used below:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -303,7 +303,7 @@ def summarize(snap: Snapshot, depth: int = DEFAULT_DEPTH, prolific: int = 10) ->
         from_referral=origin["client"],
         from_channel=origin["channel"],
         direct=origin["direct"],
-        dead_ends=sum(1 for cid in names if forest.out_degree(cid) == 0),
+        dead_ends=len(dead_ends(snap)),
         longest_chain=longest[1],
         longest_chain_client=longest[0] if longest[1] else None,
         clients_by_level=[by_level.get(k, 0) for k in range(max(by_level, default=0) + 1)],
@@ -319,8 +319,3 @@ def dead_ends(snap: Snapshot) -> list[str]:
         if r.primary:
             brought[r.source.id] += 1
     return [c.id for c in snap.clients if not brought[c.id]]
-
-
-def sorted_amounts(amounts: Mapping[str, int]) -> Iterable[tuple[str, int]]:
-    """Amounts in currency order, for stable output."""
-    return sorted(amounts.items())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Final, Generic, TypeVar
@@ -220,6 +220,13 @@ class Page(Generic[T]):
 
     items: tuple[T, ...]
     next_after: str | None
+
+    @classmethod
+    def from_overfetch(cls, items: Sequence[Any], limit: int) -> Page[Any]:
+        """A page from `limit + 1` fetched items: the extra one only says that more follow."""
+        if len(items) > limit:
+            return cls(tuple(items[:limit]), items[limit - 1].id)
+        return cls(tuple(items), None)
 
 
 # --- validated inputs -------------------------------------------------------------------

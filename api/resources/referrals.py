@@ -12,7 +12,6 @@ from api.idempotency import HEADER_DOC
 from api.resources import blueprint
 from api.resources.clients import created
 from api.schemas import (
-    PageArgs,
     ReferralCreateSchema,
     ReferralListArgs,
     ReferralPageSchema,
@@ -46,7 +45,7 @@ class Referrals(MethodView):
         items = current_store().list_referrals(
             workspace_id(), client_id=args.get("client_id"), source=source, limit=limit + 1, after=args["after"]
         )
-        return _page(items, limit)
+        return Page.from_overfetch(items, limit)
 
     @blp.arguments(ReferralCreateSchema)
     @blp.response(201, ReferralSchema)
@@ -98,12 +97,3 @@ class ClientSource(MethodView):
         """Set or change the client's primary source (a client or a channel); the change is kept in history."""
         row = ReferralInput.parse({"client_id": client_id, **{k: data[k] for k in _REFERRAL_FIELDS if k in data}})
         return current_store().reattribute(workspace_id(), row, reason=data.get("reason"))
-
-
-def _page(items: list[Any], limit: int) -> Page[Any]:
-    if len(items) > limit:
-        return Page(tuple(items[:limit]), items[limit - 1].id)
-    return Page(tuple(items), None)
-
-
-__all__ = ["PageArgs", "blp"]
