@@ -566,3 +566,94 @@ class ExportArgs(ma.Schema):
         load_default="graphml", validate=validate.OneOf(["graphml", "gexf", "dot", "mermaid", "json"])
     )
     depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, 50))
+
+
+# -- attribution -------------------------------------------------------------------------
+
+
+class AttributionArgs(ma.Schema):
+    """Which model, with which parameters."""
+
+    model = ma.fields.String(
+        load_default="linear",
+        validate=validate.OneOf(
+            [
+                "first_touch",
+                "last_touch",
+                "linear",
+                "position_based",
+                "time_decay",
+                "geometric",
+                "unilevel",
+                "unilevel_compressed",
+            ]
+        ),
+    )
+    depth = ma.fields.Integer(load_default=7, validate=validate.Range(1, 50))
+    half_life_days = ma.fields.String(load_default="30", validate=validate.Length(1, 20))
+    ratio = ma.fields.String(load_default="0.5", validate=validate.Length(1, 20))
+    rates = ma.fields.String(
+        load_default="10,5,3,2,1,1,0.5",
+        validate=validate.Length(1, 200),
+        metadata={"description": "commission percent per level, comma separated"},
+    )
+
+
+class MonthArgs(AttributionArgs):
+    """A calendar month and a model."""
+
+    month = ma.fields.String(required=True, validate=validate.Length(7, 7), metadata={"example": "2024-05"})
+
+
+class PeriodArgs(AttributionArgs):
+    """A closed date range and a model."""
+
+    from_ = ma.fields.Date(required=True, data_key="from")
+    to = ma.fields.Date(required=True)
+
+
+class StatementRowSchema(ma.Schema):
+    """What one source earned in one currency."""
+
+    source_type = ma.fields.String(required=True)
+    source_id = ma.fields.String(required=True)
+    source_name = ma.fields.String(required=True)
+    currency = ma.fields.String(required=True)
+    amount = ma.fields.String(required=True)
+    amount_minor = ma.fields.Integer(required=True)
+    deals = ma.fields.Integer(required=True)
+    level_1 = ma.fields.String(required=True)
+    level_2 = ma.fields.String(required=True)
+    level_3 = ma.fields.String(required=True)
+    level_4 = ma.fields.String(required=True)
+    level_5 = ma.fields.String(required=True)
+    level_6 = ma.fields.String(required=True)
+    level_7 = ma.fields.String(required=True)
+    above_level_7 = ma.fields.String(required=True)
+
+
+class StatementSchema(ma.Schema):
+    """A month's credits per source and currency."""
+
+    month = ma.fields.String(required=True)
+    model = ma.fields.String(required=True)
+    rows = ma.fields.List(ma.fields.Nested(StatementRowSchema), required=True)
+
+
+class CreditLineSchema(ma.Schema):
+    """One credit a client earned from one deal."""
+
+    deal_id = ma.fields.String(required=True)
+    level = ma.fields.Integer(required=True, allow_none=True)
+    currency = ma.fields.String(required=True)
+    amount = ma.fields.String(required=True)
+    amount_minor = ma.fields.Integer(required=True)
+
+
+class ClientCreditsSchema(ma.Schema):
+    """What a client earned as a source over a period."""
+
+    client_id = ma.fields.String(required=True)
+    model = ma.fields.String(required=True)
+    totals = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+    lines = ma.fields.List(ma.fields.Nested(CreditLineSchema), required=True)

@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from typing import Any
 
 from referrals.config import DEFAULT_DEPTH
 from referrals.errors import Invalid
 from referrals.model import SourceKind, SourceRef
+from referrals.money import format_amount
 
 
 class Model(enum.StrEnum):
@@ -289,3 +291,47 @@ def statement(
                 row.deals += 1
                 touched.add(key)
     return sorted(rows.values(), key=lambda r: (r.currency, -r.amount, r.source.id))
+
+
+LEVELS = 7
+COLUMNS = [
+    "source_type",
+    "source_id",
+    "source_name",
+    "currency",
+    "amount",
+    "amount_minor",
+    "deals",
+    *[f"level_{i}" for i in range(1, LEVELS + 1)],
+    "above_level_7",
+]
+
+
+def month_range(text: str) -> tuple[date, date]:
+    """YYYY-MM to its first and last day."""
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        start = date(year, month, 1)
+    except ValueError:
+        raise Invalid.one("month", f"{text!r} is not a month like 2024-05") from None
+    end = date(year + (month == 12), month % 12 + 1, 1)
+    return start, date.fromordinal(end.toordinal() - 1)
+
+
+def row_values(row: StatementRow) -> dict[str, Any]:
+    """One statement row as export columns (amounts as exact decimal strings)."""
+    levels = row.by_level or {}
+    cur = row.currency
+    out: dict[str, Any] = {
+        "source_type": row.source_type,
+        "source_id": row.source.id,
+        "source_name": row.name,
+        "currency": cur,
+        "amount": format_amount(row.amount, cur),
+        "amount_minor": row.amount,
+        "deals": row.deals,
+    }
+    for i in range(1, LEVELS + 1):
+        out[f"level_{i}"] = format_amount(levels.get(i, 0), cur)
+    out["above_level_7"] = format_amount(sum(v for k, v in levels.items() if k > LEVELS), cur)
+    return out

@@ -1,0 +1,76 @@
+"""/attribution and /clients/{id}/credits: who brought in how much new business."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+
+from api.auth import workspace_id
+from api.resources import blueprint
+from api.schemas import ClientCreditsSchema, MonthArgs, PeriodArgs, StatementSchema, amounts
+from api.store import current_store
+from referrals.attribution import Model, Params, credit, month_range, row_values, statement
+from referrals.errors import Invalid
+from referrals.money import format_amount
+
+blp = blueprint("attribution", "Credits per source of new business")
+
+
+def _params(args: dict[str, Any]) -> Params:
+    return Params.parse(
+        depth=args["depth"], half_life_days=args["half_life_days"], ratio=args["ratio"], rates=args["rates"].split(",")
+    )
+
+
+@blp.route("/attribution")
+class Attribution(MethodView):
+    """A month's statement."""
+
+    @blp.arguments(MonthArgs, location="query")
+    @blp.response(200, StatementSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Credits per source and currency for the deals of one calendar month (same numbers as the CLI export)."""
+        start, end = month_range(args["month"])
+        deals = current_store().deals_with_uplines(workspace_id(), start, end)
+        rows = statement(deals, Model(args["model"]), _params(args))
+        return {"month": args["month"], "model": args["model"], "rows": [row_values(r) for r in rows]}
+
+
+@blp.route("/clients/<client_id>/credits")
+class ClientCredits(MethodView):
+    """A client's credits as a source."""
+
+    @blp.arguments(PeriodArgs, location="query")
+    @blp.response(200, ClientCreditsSchema)
+    def get(self, args: dict[str, Any], client_id: str) -> dict[str, Any]:
+        """Every credit the client earned from deals closed from `from` to `to`, with totals per currency."""
+        if args["from_"] > args["to"]:
+            raise Invalid.one("to", "must not be before from")
+        store, ws = current_store(), workspace_id()
+        store.get_client(ws, client_id)  # NotFound for an unknown client
+        model, params = Model(args["model"]), _params(args)
+        lines = [
+            line
+            for deal, upline in store.deals_with_uplines(ws, args["from_"], args["to"])
+            for line in credit(deal, upline, model, params)
+            if line.source.id == client_id
+        ]
+        totals: dict[str, int] = {}
+        for line in lines:
+            totals[line.currency] = totals.get(line.currency, 0) + line.amount
+        return {
+            "client_id": client_id,
+            "model": model.value,
+            "totals": amounts(totals),
+            "lines": [
+                {
+                    "deal_id": line.deal_id,
+                    "level": line.level,
+                    "currency": line.currency,
+                    "amount": format_amount(line.amount, line.currency),
+                    "amount_minor": line.amount,
+                }
+                for line in lines
+            ],
+        }

@@ -1,0 +1,46 @@
+"""GET /attribution and /clients/{id}/credits on both stores."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Api
+
+
+def seed(api: Api) -> dict[str, str]:
+    blog = api.ok(api.post("/channels", {"name": "Blog"}), 201)["id"]
+    ana, bruno = api.client_id("Ana"), api.client_id("Bruno")
+    api.ok(
+        api.post(
+            "/referrals", {"source_kind": "channel", "source_id": blog, "client_id": ana, "referred_on": "2024-01-01"}
+        ),
+        201,
+    )
+    api.ok(api.post("/referrals", {"source_id": ana, "client_id": bruno, "referred_on": "2024-02-01"}), 201)
+    api.ok(
+        api.post("/deals", {"client_id": bruno, "amount": "100.01", "currency": "EUR", "closed_on": "2024-05-02"}), 201
+    )
+    api.ok(api.post("/deals", {"client_id": bruno, "amount": "40", "currency": "EUR", "closed_on": "2024-06-02"}), 201)
+    return {"blog": blog, "ana": ana, "bruno": bruno}
+
+
+def test_month_statement(api: Api) -> None:
+    ids = seed(api)
+    body = api.ok(api.get("/attribution?month=2024-05&model=linear"))
+    assert body["month"] == "2024-05" and body["model"] == "linear"
+    assert [(r["source_id"], r["amount"], r["level_1"], r["level_2"]) for r in body["rows"]] == [
+        (ids["ana"], "50.01", "50.01", "0.00"),
+        (ids["blog"], "50.00", "0.00", "50.00"),
+    ]
+    assert api.get("/attribution?month=2024-13").status_code == 422
+    assert api.get("/attribution?month=2024-05&model=magic").status_code == 422
+    unilevel = api.ok(api.get("/attribution?month=2024-05&model=unilevel"))["rows"]
+    assert {r["source_type"]: r["amount"] for r in unilevel} == {"house": "90.01", "client": "10.00"}
+
+
+def test_client_credits(api: Api) -> None:
+    ids = seed(api)
+    body = api.ok(api.get(f"/clients/{ids['ana']}/credits?from=2024-01-01&to=2024-12-31&model=last_touch"))
+    assert body["totals"] == [{"currency": "EUR", "amount": "140.01", "amount_minor": 14001}]
+    assert [line["level"] for line in body["lines"]] == [1, 1]
+    assert api.get(f"/clients/{ids['ana']}/credits?from=2024-12-31&to=2024-01-01").status_code == 422
+    assert api.get("/clients/cl_ghost/credits?from=2024-01-01&to=2024-12-31").status_code == 404
+    assert api.get(f"/clients/{ids['ana']}/credits?from=2024-01-01&to=2024-12-31", token="other").status_code == 404
