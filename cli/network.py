@@ -242,8 +242,7 @@ def export_graph(
         t = app.store.tree(ws, ref, resolve_depth(depth, app.store.max_depth))
         channel = ""
         if ref.kind is SourceKind.CLIENT:
-            steps = app.store.chain(ws, ref.id, app.store.max_depth).steps
-            channel = steps[-1].name if steps and steps[-1].source.kind is SourceKind.CHANNEL else ""
+            channel = analysis.top_channel(app.store.chain(ws, ref.id, app.store.max_depth))
         graph = analysis.tree_graph(t, channel)
     else:
         graph = analysis.network_graph(app.store.snapshot(ws))

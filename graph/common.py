@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 from graph.contract import BulkResult
 from referrals.errors import FieldError, Invalid
@@ -26,43 +27,52 @@ def require_external_ids(rows: Sequence[ClientInput] | Sequence[DealInput]) -> N
         raise Invalid(errors)
 
 
-def plan_client_upsert(
-    existing: dict[str, Client], rows: Sequence[ClientInput], now: datetime
-) -> tuple[list[Client], BulkResult]:
-    """Decide which rows create or replace a client; return the records to write and counts."""
+R = TypeVar("R", Client, Deal)
+
+
+def _plan(
+    existing: dict[str, R],
+    rows: Sequence[ClientInput] | Sequence[DealInput],
+    build: Callable[[Any, str, datetime], R],
+    fields: Callable[[R], tuple[object, ...]],
+    kind: str,
+    now: datetime,
+) -> tuple[list[R], BulkResult]:
+    """Keyed by external id: a new record for an unknown key, a replacement when any field changed."""
     require_external_ids(rows)
-    writes: list[Client] = []
+    writes: list[R] = []
     ids: list[str] = []
     created = updated = 0
     for row in rows:
         old = existing.get(row.external_id or "")
-        client = Client(
-            old.id if old else new_id("client"),
-            row.name,
-            row.email,
-            row.status,
-            row.tags,
-            row.external_id,
-            row.notes,
-            row.acquired_on,
-            old.created_at if old else now,
-            now,
-        )
-        ids.append(client.id)
+        record = build(row, old.id if old else new_id(kind), old.created_at if old else now)
+        ids.append(record.id)
         if old is None:
             created += 1
-            writes.append(client)
-        elif _client_fields(old) != _client_fields(client):
+            writes.append(record)
+        elif fields(old) != fields(record):
             updated += 1
-            writes.append(client)
+            writes.append(record)
     return writes, BulkResult(created, updated, len(rows) - created - updated, tuple(ids))
+
+
+def plan_client_upsert(
+    existing: dict[str, Client], rows: Sequence[ClientInput], now: datetime
+) -> tuple[list[Client], BulkResult]:
+    """Decide which rows create or replace a client; return the records to write and counts."""
+
+    def build(row: ClientInput, cid: str, created: datetime) -> Client:
+        return Client(
+            cid, row.name, row.email, row.status, row.tags, row.external_id, row.notes, row.acquired_on, created, now
+        )
+
+    return _plan(existing, rows, build, _client_fields, "client", now)
 
 
 def plan_deal_upsert(
     existing: dict[str, Deal], rows: Sequence[DealInput], known_clients: set[str], now: datetime
 ) -> tuple[list[Deal], BulkResult]:
     """Decide which rows create or replace a deal; every deal's client must exist."""
-    require_external_ids(rows)
     missing = [
         FieldError(f"rows[{i}].client_id", f"no client with id {r.client_id!r}")
         for i, r in enumerate(rows)
@@ -70,29 +80,11 @@ def plan_deal_upsert(
     ]
     if missing:
         raise Invalid(missing)
-    writes: list[Deal] = []
-    ids: list[str] = []
-    created = updated = 0
-    for row in rows:
-        old = existing.get(row.external_id or "")
-        deal = Deal(
-            old.id if old else new_id("deal"),
-            row.client_id,
-            row.amount,
-            row.closed_on,
-            row.title,
-            row.external_id,
-            old.created_at if old else now,
-            now,
-        )
-        ids.append(deal.id)
-        if old is None:
-            created += 1
-            writes.append(deal)
-        elif _deal_fields(old) != _deal_fields(deal):
-            updated += 1
-            writes.append(deal)
-    return writes, BulkResult(created, updated, len(rows) - created - updated, tuple(ids))
+
+    def build(row: DealInput, did: str, created: datetime) -> Deal:
+        return Deal(did, row.client_id, row.amount, row.closed_on, row.title, row.external_id, created, now)
+
+    return _plan(existing, rows, build, _deal_fields, "deal", now)
 
 
 def _client_fields(c: Client) -> tuple[object, ...]:

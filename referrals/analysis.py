@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from referrals.config import DEFAULT_DEPTH
-from referrals.model import Snapshot, SourceKind, Tree, TreeNode
+from referrals.model import Chain, Snapshot, SourceKind, Tree, TreeNode
 
 Amounts = dict[str, int]
 
@@ -78,6 +78,12 @@ def tree_revenue(tree: Tree) -> Amounts:
     for n in tree.nodes:
         add_amounts(total, n.revenue)
     return total
+
+
+def top_channel(chain: Chain) -> str:
+    """The name of the channel a chain started at, or "" when it tops at a client (or is cut by its cap)."""
+    steps = chain.steps
+    return steps[-1].name if steps and steps[-1].source.kind is SourceKind.CHANNEL else ""
 
 
 def tree_graph(tree: Tree, root_channel: str = "") -> nx.DiGraph:

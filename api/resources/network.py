@@ -117,9 +117,7 @@ def tree_export(root: SourceRef, args: dict[str, Any]) -> Response:
     tree = store.tree(ws, root, _depth(args))
     top_channel = ""
     if root.kind is SourceKind.CLIENT:
-        steps = store.chain(ws, root.id, store.max_depth).steps
-        if steps and steps[-1].source.kind is SourceKind.CHANNEL:
-            top_channel = steps[-1].name
+        top_channel = analysis.top_channel(store.chain(ws, root.id, store.max_depth))
     return export_response(analysis.tree_graph(tree, top_channel), GraphFormat(args["format"]), f"tree-{root.id}")
 
 
