@@ -618,10 +618,19 @@ class StatementRowSchema(ma.Schema):
     source_type = ma.fields.String(required=True)
     source_id = ma.fields.String(required=True)
     source_name = ma.fields.String(required=True)
-    currency = ma.fields.String(required=True)
+    currency = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "null on a row that only counts new clients"}
+    )
     amount = ma.fields.String(required=True)
     amount_minor = ma.fields.Integer(required=True)
-    deals = ma.fields.Integer(required=True)
+    deals = ma.fields.Integer(required=True, metadata={"description": "deals that credited the source"})
+    new_clients_level_1 = ma.fields.Integer(
+        required=True, metadata={"description": "clients who came in this month recommended by the source directly"}
+    )
+    new_clients = ma.fields.Integer(
+        required=True,
+        metadata={"description": "clients who came in this month with the source on their chain (levels 1..7)"},
+    )
     level_1 = ma.fields.String(required=True)
     level_2 = ma.fields.String(required=True)
     level_3 = ma.fields.String(required=True)
@@ -637,6 +646,10 @@ class StatementSchema(ma.Schema):
 
     month = ma.fields.String(required=True)
     model = ma.fields.String(required=True)
+    closed = ma.fields.Boolean(required=True, metadata={"description": "true when the month's facts are frozen"})
+    checksum = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "sha256 of a closed month's frozen facts"}
+    )
     rows = ma.fields.List(ma.fields.Nested(StatementRowSchema), required=True)
 
 

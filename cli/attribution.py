@@ -1,37 +1,35 @@
-"""`referrals attribution export`: a month's credits per source, for a spreadsheet or an accountant."""
+"""`referrals attribution`: a month's credits per source for a spreadsheet or an accountant; closing months."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from cli.main import CONTEXT, AppContext, cli
 from cli.resolve import resolve_workspace, workspace_option
-from referrals.attribution import COLUMNS, LEVELS, Model, Params, month_range, row_values, statement
-
-
-def render(rows: list[dict[str, Any]], fmt: str) -> bytes:
-    """CSV (comma, header, \\n line ends) or JSON (sorted keys, one array); identical for identical data."""
-    if fmt == "json":
-        return (json.dumps(rows, indent=2, ensure_ascii=False) + "\n").encode()
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue().encode()
+from referrals.attribution import LEVELS, Model, Params, statement
+from referrals.reports import FORMATS, render, side_by_side, statement_rows
 
 
 @cli.group(context_settings=CONTEXT)
 def attribution() -> None:
-    """Credit every source of new business with its share of the month's deals."""
+    """Credit every source of new business with its share of the month's deals; close finished months."""
+
+
+def _format(fmt: str | None, output: Path | None) -> str | None:
+    """The file format: --format, else the output file's suffix, else csv for a file; None for a table."""
+    if fmt:
+        return fmt
+    if output is None:
+        return None
+    suffix = output.suffix.lower().lstrip(".")
+    return suffix if suffix in FORMATS else "csv"
 
 
 @attribution.command("export", context_settings=CONTEXT)
@@ -43,7 +41,13 @@ def attribution() -> None:
     show_default=True,
     help="Attribution model or commission plan.",
 )
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), help="File format (default: a table).")
+@click.option("--all-models", is_flag=True, help="Every model side by side: one amount column per model.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="File format (default: from the --output suffix, else a table on the terminal).",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
 @click.option("--depth", default=7, show_default=True, type=click.IntRange(1, 50), help="Depth cap of the chain.")
 @click.option("--half-life", default="30", show_default=True, help="time_decay half-life in days.")
@@ -55,6 +59,7 @@ def export(
     app: AppContext,
     month: str,
     model: str,
+    all_models: bool,
     fmt: str | None,
     output: Path | None,
     depth: int,
@@ -63,28 +68,116 @@ def export(
     rates: str,
     workspace: str | None,
 ) -> None:
-    """One row per source and currency: credited amount, deals touched and credit per level."""
-    start, end = month_range(month)
+    """One row per source and currency: credited amount, deals touched, new clients brought that month
+    (directly and within seven levels) and credit per level.
+
+    A closed month is exported from its frozen facts, so it never changes; an open month follows the
+    current graph. The same data always gives the same bytes.
+    """
     params = Params.parse(depth=depth, half_life_days=half_life, ratio=ratio, rates=rates.split(","))
     ws = resolve_workspace(app.store, workspace)
-    rows = [row_values(r) for r in statement(app.store.deals_with_uplines(ws, start, end), Model(model), params)]
-    if fmt is None and output is None:
-        table = Table(title=f"{model} credits for {month}")
-        for col in ("source", "type", "amount", "deals", *[f"L{i}" for i in range(1, LEVELS + 1)]):
-            table.add_column(col, justify="left" if col in ("source", "type") else "right")
-        for r in rows:
-            table.add_row(
-                r["source_name"],
-                r["source_type"],
-                f"{r['amount']} {r['currency']}",
-                str(r["deals"]),
-                *[r[f"level_{i}"] for i in range(1, LEVELS + 1)],
-            )
-        Console().print(table)
+    facts, closed = app.store.month_facts(ws, month)
+    if all_models:
+        columns, rows = side_by_side({m: statement(facts, m, params) for m in Model})
+        title = f"all models {month}"
+    else:
+        columns, rows = statement_rows(statement(facts, Model(model), params))
+        title = f"{model} {month}"
+    chosen = _format(fmt, output)
+    if chosen is None:
+        note = f" (closed {closed.closed_at:%Y-%m-%d}, {closed.checksum[:19]}…)" if closed else ""
+        console = Console()
+        table = _table(columns, rows, f"{title}{note}", all_models)
+        # never squeeze amounts into ellipses: a wide table is printed at its natural width
+        needed = Measurement.get(console, console.options.update_width(10_000), table).maximum
+        Console(width=max(console.width, needed)).print(table)
         return
-    data = render(rows, fmt or (output.suffix.lstrip(".") if output and output.suffix in (".csv", ".json") else "csv"))
+    data = render(columns, rows, chosen, title)
     if output is None:
         sys.stdout.buffer.write(data)
     else:
         output.write_bytes(data)
         click.echo(f"wrote {len(rows)} rows to {output}", err=True)
+
+
+_SHORT = {"first_touch": "first", "last_touch": "last", "position_based": "position", "time_decay": "decay"}
+_SHORT["unilevel_compressed"] = "compressed"
+
+
+def _table(columns: list[str], rows: list[dict[str, Any]], title: str, all_models: bool) -> Table:
+    """A terminal table: the source column never wraps; credit per level shares one column."""
+    table = Table(title=title)
+    table.add_column("source", no_wrap=True)
+    table.add_column("type")
+    if all_models:
+        table.add_column("cur")
+        table.add_column("new", justify="right")
+        for model in columns[6:]:
+            table.add_column(_SHORT.get(model, model), justify="right", no_wrap=True)
+        for r in rows:
+            table.add_row(
+                r["source_name"],
+                r["source_type"],
+                r["currency"] or "",
+                str(r["new_clients"]),
+                *[r[m] for m in columns[6:]],
+            )
+        return table
+    table.add_column("amount", justify="right", no_wrap=True)
+    for head in ("deals", "new L1", "new L1-7"):
+        table.add_column(head, justify="right")
+    table.add_column("by level")
+    for r in rows:
+        levels = [f"L{i} {r[f'level_{i}']}" for i in range(1, LEVELS + 1) if r[f"level_{i}"].strip("0.-")]
+        if r["above_level_7"].strip("0.-"):
+            levels.append(f">L7 {r['above_level_7']}")
+        table.add_row(
+            r["source_name"],
+            r["source_type"],
+            f"{r['amount']} {r['currency']}" if r["currency"] else "-",
+            str(r["deals"]),
+            str(r["new_clients_level_1"]),
+            str(r["new_clients"]),
+            ", ".join(levels),
+        )
+    return table
+
+
+@attribution.command("close", context_settings=CONTEXT)
+@click.option("--month", required=True, help="The calendar month to close, YYYY-MM.")
+@workspace_option
+@click.pass_obj
+def close(app: AppContext, month: str, workspace: str | None) -> None:
+    """Freeze a month: its deals and the chains that credit them are stored with a checksum.
+
+    Later changes to the graph no longer change the month's statement, and its deals can no longer be
+    created, changed or deleted until it is reopened.
+    """
+    ws = resolve_workspace(app.store, workspace)
+    closed = app.store.close_month(ws, month)
+    click.echo(f"closed {closed.month}: {closed.deals} deal(s), {closed.new_clients} new client(s), {closed.checksum}")
+
+
+@attribution.command("reopen", context_settings=CONTEXT)
+@click.option("--month", required=True, help="The calendar month to reopen, YYYY-MM.")
+@workspace_option
+@click.pass_obj
+def reopen(app: AppContext, month: str, workspace: str | None) -> None:
+    """Drop a closed month's frozen facts: its statement follows the current graph again."""
+    ws = resolve_workspace(app.store, workspace)
+    app.store.reopen_month(ws, month)
+    click.echo(f"reopened {month}")
+
+
+@attribution.command("months", context_settings=CONTEXT)
+@workspace_option
+@click.pass_obj
+def months(app: AppContext, workspace: str | None) -> None:
+    """List the closed months with their counts and checksums."""
+    ws = resolve_workspace(app.store, workspace)
+    table = Table(title="closed months")
+    for head in ("month", "closed at", "deals", "new clients", "checksum"):
+        table.add_column(head)
+    for m in app.store.list_closed_months(ws):
+        table.add_row(m.month, m.closed_at.isoformat(timespec="seconds"), str(m.deals), str(m.new_clients), m.checksum)
+    Console().print(table)

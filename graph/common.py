@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from graph.contract import BulkResult
-from referrals.errors import FieldError, Invalid
+from referrals.attribution import PeriodFacts, checksum, freeze
+from referrals.errors import Conflict, FieldError, Invalid
 from referrals.ids import new_id
-from referrals.model import Client, ClientInput, Deal, DealInput
+from referrals.model import Client, ClientInput, ClosedMonth, Deal, DealInput
 
 
 def require_external_ids(rows: Sequence[ClientInput] | Sequence[DealInput]) -> None:
@@ -93,3 +94,37 @@ def _client_fields(c: Client) -> tuple[object, ...]:
 
 def _deal_fields(d: Deal) -> tuple[object, ...]:
     return (d.client_id, d.amount, d.closed_on, d.title)
+
+
+# -- closed months ------------------------------------------------------------------------
+
+CHUNK_LINES = 1_000  # frozen lines stored per record
+
+
+def month_of(day: date) -> str:
+    """YYYY-MM of a date."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def refuse_closed(closed: Iterable[str], field: str = "closed_on") -> None:
+    """Conflict naming the first closed month among `closed`, if any: its deals are frozen."""
+    months = sorted(set(closed))
+    if months:
+        m = months[0]
+        raise Conflict(
+            field,
+            f"{m} is closed for attribution; reopen it (referrals attribution reopen --month {m}) to change its deals",
+        )
+
+
+def freeze_month(month: str, facts: PeriodFacts, now: datetime) -> tuple[ClosedMonth, list[str]]:
+    """The record of a month being closed and its frozen lines, in chunks of CHUNK_LINES lines."""
+    lines = freeze(facts)
+    closed = ClosedMonth(month, now, len(facts.deals), len(facts.arrivals), checksum(lines))
+    chunks = ["\n".join(lines[i : i + CHUNK_LINES]) for i in range(0, len(lines), CHUNK_LINES)]
+    return closed, chunks
+
+
+def unchunk(chunks: Iterable[str]) -> list[str]:
+    """The frozen lines of stored chunks."""
+    return [line for chunk in chunks if chunk for line in chunk.split("\n")]

@@ -10,7 +10,9 @@ stores enforce inside that transaction, whatever the entry point:
   its primary one, later ones are secondary; replacing the primary source is an explicit
   re-attribution that is kept in the client's source history;
 * emails and external ids are unique per workspace; channel names are unique per workspace
-  (case-insensitively).
+  (case-insensitively);
+* no deal dated in a closed month is created, changed or deleted (closing and deal writes are
+  serialized per workspace, so a deal never slips into a month while it is being closed).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from referrals.access import Role, StoredResponse, Token
-from referrals.attribution import DealFacts, Step
+from referrals.attribution import PeriodFacts, checksum, month_range, thaw
+from referrals.errors import Conflict
 from referrals.model import (
     Chain,
     Channel,
@@ -31,6 +34,7 @@ from referrals.model import (
     ClientInput,
     ClientPatch,
     ClientQuery,
+    ClosedMonth,
     Deal,
     DealInput,
     DealPatch,
@@ -46,7 +50,7 @@ from referrals.model import (
     Workspace,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,13 +227,43 @@ class Store(abc.ABC):
         """Everything `root` brought in through primary sources, by level, with revenue (one query)."""
 
     @abc.abstractmethod
-    def deals_with_uplines(self, ws: str, start: date, end: date) -> list[tuple[DealFacts, list[Step]]]:
-        """Every deal closed from `start` to `end` (inclusive) with its payer's whole primary upline.
-
-        Uplines are nearest first and uncapped, each step with its recommendation date and whether
-        the recommender is an active client; one query for the whole period, never one per deal.
-        Deals come in id order.
+    def period(self, ws: str, start: date, end: date) -> PeriodFacts:
+        """The deals closed from `start` to `end` (inclusive) and the clients who came in then, each
+        with its whole primary upline (nearest first, uncapped, each step with its recommendation
+        date and whether the recommender is an active client). One query for the whole period,
+        never one per deal. A client came in on its `acquired_on` date, or, without one, on the date
+        of its primary recommendation. Deals come in id order, arrivals in client id order.
         """
+
+    # -- closed months -------------------------------------------------------------------
+    @abc.abstractmethod
+    def close_month(self, ws: str, month: str) -> ClosedMonth:
+        """Freeze the month's facts (see `period`) with their checksum, in one transaction that
+        also locks out deal writes; Conflict when it is already closed."""
+
+    @abc.abstractmethod
+    def reopen_month(self, ws: str, month: str) -> None:
+        """Drop a month's frozen facts, so its statement follows the graph again; NotFound when open."""
+
+    @abc.abstractmethod
+    def list_closed_months(self, ws: str) -> list[ClosedMonth]:
+        """Closed months, oldest first."""
+
+    @abc.abstractmethod
+    def _frozen(self, ws: str, month: str) -> tuple[ClosedMonth, list[str]] | None:
+        """A closed month and its frozen lines in order, or None when the month is open."""
+
+    def month_facts(self, ws: str, month: str) -> tuple[PeriodFacts, ClosedMonth | None]:
+        """A month's facts: frozen ones for a closed month (checksum verified), else the current graph."""
+        start, end = month_range(month)
+        frozen = self._frozen(ws, month)
+        if frozen is None:
+            self.get_workspace(ws)
+            return self.period(ws, start, end), None
+        closed, lines = frozen
+        if checksum(lines) != closed.checksum:
+            raise Conflict("month", f"the frozen facts of {month} do not match their checksum; restore from a backup")
+        return thaw(start, end, lines), closed
 
     @abc.abstractmethod
     def snapshot(self, ws: str) -> Snapshot:

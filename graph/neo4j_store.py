@@ -18,12 +18,20 @@ from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 import neo4j
 from neo4j.exceptions import ConstraintError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
-from graph.common import plan_client_upsert, plan_deal_upsert, require_external_ids
+from graph.common import (
+    freeze_month,
+    month_of,
+    plan_client_upsert,
+    plan_deal_upsert,
+    refuse_closed,
+    require_external_ids,
+    unchunk,
+)
 from graph.contract import SCHEMA_VERSION, BulkResult, Store
 from graph.workflow import ReferralWorkflow
 from referrals import clock
 from referrals.access import Role, StoredResponse, Token
-from referrals.attribution import DealFacts, Step
+from referrals.attribution import Arrival, DealFacts, PeriodFacts, Step, month_range
 from referrals.config import DEFAULT_DEPTH, HARD_MAX_DEPTH, resolve_depth
 from referrals.errors import Conflict, DomainError, NotFound, Unavailable
 from referrals.ids import new_id
@@ -39,6 +47,7 @@ from referrals.model import (
     ClientPatch,
     ClientQuery,
     ClientStatus,
+    ClosedMonth,
     Deal,
     DealInput,
     DealPatch,
@@ -90,7 +99,35 @@ _MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
         "CREATE INDEX deal_workspace IF NOT EXISTS FOR (d:Deal) ON (d.workspace)",
         "CREATE CONSTRAINT idempotency_key IF NOT EXISTS FOR (k:IdempotencyKey) REQUIRE (k.workspace, k.key) IS UNIQUE",
     ),
+    3: (
+        "CREATE INDEX client_acquired IF NOT EXISTS FOR (c:Client) ON (c.workspace, c.acquired_on)",
+        "CREATE INDEX referral_date IF NOT EXISTS FOR ()-[r:REFERRED]-() ON (r.workspace, r.referred_on)",
+        "CREATE CONSTRAINT closed_month IF NOT EXISTS FOR (m:ClosedMonth) REQUIRE (m.workspace, m.month) IS UNIQUE",
+    ),
 }
+
+# A period's deals and arrivals grouped by client, with each client's whole primary path to its top.
+_PERIOD: LiteralString = (
+    "CALL () {"
+    " MATCH (d:Deal) WHERE d.workspace = $ws AND d.closed_on >= $start AND d.closed_on <= $end"
+    " RETURN d.client_id AS cid, d {.id, .amount_minor, .currency, .closed_on} AS deal, null AS arrived"
+    " UNION ALL"
+    " MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on >= $start AND c.acquired_on <= $end"
+    " RETURN c.id AS cid, null AS deal, c.acquired_on AS arrived"
+    " UNION ALL"
+    " MATCH ()-[r:REFERRED]->(c:Client) WHERE r.workspace = $ws AND r.referred_on >= $start"
+    " AND r.referred_on <= $end AND r.primary AND c.acquired_on IS NULL"
+    " RETURN c.id AS cid, null AS deal, r.referred_on AS arrived"
+    "}"
+    " WITH cid, collect(deal) AS deals, collect(arrived) AS arrived"
+    " MATCH (c:Client {workspace: $ws, id: cid})"
+    " OPTIONAL MATCH p = (top)-[:REFERRED*1.. {primary: true}]->(c)"
+    " WHERE NOT EXISTS { ()-[:REFERRED {primary: true}]->(top) }"
+    " RETURN cid, deals, arrived,"
+    " CASE WHEN p IS NULL THEN [] ELSE [n IN nodes(p) | {kind: CASE WHEN n:Client THEN 'client'"
+    " ELSE 'channel' END, id: n.id, name: n.name, status: n.status}] END AS nodes,"
+    " CASE WHEN p IS NULL THEN [] ELSE [r IN relationships(p) | r.referred_on] END AS dates"
+)
 
 # Variable-length bounds cannot be parameters in Cypher 5, so one query per depth is prepared
 # here from our own integer constants; a caller's depth only selects one of them.
@@ -148,6 +185,10 @@ def parse_neo4j_url(url: str) -> tuple[str, tuple[str, str] | None, str | None]:
         netloc += f":{parts.port}"
     database = parse_qs(parts.query).get("database", [None])[0]
     return urlunsplit((parts.scheme, netloc, "", "", "")), auth, database
+
+
+def _closed(n: Any) -> ClosedMonth:
+    return ClosedMonth(n["month"], _native(n["closed_at"]), n["deals"], n["new_clients"], n["checksum"])
 
 
 def _native(value: Any) -> Any:
@@ -647,8 +688,9 @@ class Neo4jStore(ReferralWorkflow, Store):
         deal = Deal(new_id("deal"), data.client_id, data.amount, data.closed_on, data.title, data.external_id, now, now)
 
         def work(tx: neo4j.ManagedTransaction) -> None:
-            self._require_workspace(tx, ws)
+            self._lock(tx, ws)  # closing a month takes it too
             self._get_client(tx, ws, data.client_id, field="client_id")
+            self._refuse_closed(tx, ws, [deal.closed_on])
             self._run(tx, self._DEAL_MERGE, ws=ws, rows=[_deal_props(deal)])
 
         self._write(work)
@@ -662,7 +704,10 @@ class Neo4jStore(ReferralWorkflow, Store):
         """Read, patch and write back."""
 
         def work(tx: neo4j.ManagedTransaction) -> Deal:
-            deal = patch.apply(self._get_deal(tx, ws, deal_id), clock.now())
+            self._lock(tx, ws)
+            before = self._get_deal(tx, ws, deal_id)
+            deal = patch.apply(before, clock.now())
+            self._refuse_closed(tx, ws, [before.closed_on, deal.closed_on])
             self._run(tx, self._DEAL_MERGE, ws=ws, rows=[_deal_props(deal)])
             return deal
 
@@ -672,7 +717,8 @@ class Neo4jStore(ReferralWorkflow, Store):
         """Delete a deal."""
 
         def work(tx: neo4j.ManagedTransaction) -> None:
-            self._get_deal(tx, ws, deal_id)
+            self._lock(tx, ws)
+            self._refuse_closed(tx, ws, [self._get_deal(tx, ws, deal_id).closed_on])
             self._run(tx, "MATCH (d:Deal {workspace: $ws, id: $id}) DETACH DELETE d", ws=ws, id=deal_id)
 
         self._write(work)
@@ -700,7 +746,7 @@ class Neo4jStore(ReferralWorkflow, Store):
         require_external_ids(rows)
 
         def work(tx: neo4j.ManagedTransaction) -> BulkResult:
-            self._require_workspace(tx, ws)
+            self._lock(tx, ws)
             known = {
                 r["id"]
                 for r in self._run(
@@ -720,6 +766,10 @@ class Neo4jStore(ReferralWorkflow, Store):
                 )
             }
             writes, result = plan_deal_upsert(existing, rows, known, clock.now())
+            changed = {d.id for d in writes}
+            self._refuse_closed(
+                tx, ws, [d.closed_on for d in writes] + [d.closed_on for d in existing.values() if d.id in changed]
+            )
             for start in range(0, len(writes), 10_000):
                 self._run(tx, self._DEAL_MERGE, ws=ws, rows=[_deal_props(d) for d in writes[start : start + 10_000]])
             return result
@@ -1035,30 +1085,18 @@ class Neo4jStore(ReferralWorkflow, Store):
         )
         return Tree(root, top["root_name"], dict(top["root_revenue"]), top["root_referred"], depth, tuple(nodes))
 
-    def deals_with_uplines(self, ws: str, start: date, end: date) -> list[tuple[DealFacts, list[Step]]]:
-        """One query: the period's deals grouped by payer, each payer's whole primary path to its top."""
-        rows = self._read(
-            lambda tx: self._run(
-                tx,
-                "MATCH (d:Deal) WHERE d.workspace = $ws AND d.closed_on >= $start AND d.closed_on <= $end"
-                " WITH d.client_id AS payer, collect(d {.id, .amount_minor, .currency, .closed_on}) AS deals"
-                " MATCH (c:Client {workspace: $ws, id: payer})"
-                " OPTIONAL MATCH p = (top)-[:REFERRED*1.. {primary: true}]->(c)"
-                " WHERE NOT EXISTS { ()-[:REFERRED {primary: true}]->(top) }"
-                " RETURN payer, deals,"
-                " CASE WHEN p IS NULL THEN [] ELSE [n IN nodes(p) | {kind: CASE WHEN n:Client THEN 'client'"
-                " ELSE 'channel' END, id: n.id, name: n.name, status: n.status}] END AS nodes,"
-                " CASE WHEN p IS NULL THEN [] ELSE [r IN relationships(p) | r.referred_on] END AS dates",
-                ws=ws,
-                start=start,
-                end=end,
-            )
-        )
-        out: list[tuple[DealFacts, list[Step]]] = []
+    def period(self, ws: str, start: date, end: date) -> PeriodFacts:
+        """One query: the period's deals and arrivals grouped by client, each client's primary path to its top."""
+        return self._read(lambda tx: self._period(tx, ws, start, end))
+
+    def _period(self, tx: neo4j.ManagedTransaction, ws: str, start: date, end: date) -> PeriodFacts:
+        rows = self._run(tx, _PERIOD, ws=ws, start=start, end=end)
+        deals: list[tuple[DealFacts, tuple[Step, ...]]] = []
+        arrivals: list[Arrival] = []
         for r in rows:
             nodes, dates = r["nodes"], r["dates"]
-            # nodes run top .. payer; step i (nearest first) is the i-th node above the payer
-            upline = [
+            # nodes run top .. client; step i (nearest first) is the i-th node above the client
+            upline = tuple(
                 Step(
                     SourceRef(SourceKind(n["kind"]), n["id"]),
                     n["name"],
@@ -1066,13 +1104,96 @@ class Neo4jStore(ReferralWorkflow, Store):
                     n["status"] == ClientStatus.ACTIVE.value,
                 )
                 for level, n in ((lvl, nodes[len(nodes) - 1 - lvl]) for lvl in range(1, len(nodes)))
-            ]
+            )
             for d in r["deals"]:
-                out.append(
-                    (DealFacts(d["id"], r["payer"], d["amount_minor"], d["currency"], _native(d["closed_on"])), upline)
+                deals.append(
+                    (DealFacts(d["id"], r["cid"], d["amount_minor"], d["currency"], _native(d["closed_on"])), upline)
                 )
-        out.sort(key=lambda pair: pair[0].id)
-        return out
+            arrivals.extend(Arrival(r["cid"], _native(on), upline) for on in r["arrived"])
+        deals.sort(key=lambda pair: pair[0].id)
+        arrivals.sort(key=lambda a: a.client_id)
+        return PeriodFacts(start, end, tuple(deals), tuple(arrivals))
+
+    # -- closed months -------------------------------------------------------------------
+    def _refuse_closed(self, tx: neo4j.ManagedTransaction, ws: str, days: Sequence[date]) -> None:
+        months = sorted({month_of(d) for d in days})
+        if months:
+            refuse_closed(
+                r["month"]
+                for r in self._run(
+                    tx,
+                    "UNWIND $months AS m MATCH (x:ClosedMonth {workspace: $ws, month: m}) RETURN x.month AS month",
+                    ws=ws,
+                    months=months,
+                )
+            )
+
+    def close_month(self, ws: str, month: str) -> ClosedMonth:
+        """Under the workspace lock that deal writes also take: read, freeze and record the month."""
+        start, end = month_range(month)
+
+        def work(tx: neo4j.ManagedTransaction) -> ClosedMonth:
+            self._lock(tx, ws)
+            if self._run(tx, "MATCH (m:ClosedMonth {workspace: $ws, month: $month}) RETURN 1", ws=ws, month=month):
+                raise Conflict("month", f"{month} is already closed")
+            closed, chunks = freeze_month(month, self._period(tx, ws, start, end), clock.now())
+            self._run(
+                tx,
+                "CREATE (m:ClosedMonth {workspace: $ws, month: $month, closed_at: $closed_at, deals: $deals,"
+                " new_clients: $new_clients, checksum: $checksum})"
+                " WITH m UNWIND range(0, size($chunks) - 1) AS i"
+                " CREATE (m)-[:FROZEN]->(:ClosedChunk {workspace: $ws, month: $month, chunk: i, body: $chunks[i]})",
+                ws=ws,
+                month=month,
+                closed_at=closed.closed_at,
+                deals=closed.deals,
+                new_clients=closed.new_clients,
+                checksum=closed.checksum,
+                chunks=chunks,
+            )
+            return closed
+
+        return self._write(work)
+
+    def reopen_month(self, ws: str, month: str) -> None:
+        """Delete the closing record and its frozen chunks."""
+        month_range(month)
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            self._lock(tx, ws)
+            deleted = self._run(
+                tx,
+                "MATCH (m:ClosedMonth {workspace: $ws, month: $month}) OPTIONAL MATCH (m)-[:FROZEN]->(k:ClosedChunk)"
+                " WITH m, collect(k) AS chunks FOREACH (k IN chunks | DETACH DELETE k)"
+                " DETACH DELETE m RETURN count(*) AS n",
+                ws=ws,
+                month=month,
+            )
+            if not deleted or not deleted[0]["n"]:
+                raise NotFound("closed month", month, field="month")
+
+        self._write(work)
+
+    def list_closed_months(self, ws: str) -> list[ClosedMonth]:
+        """Closed months, oldest first."""
+        rows = self._read(
+            lambda tx: self._run(tx, "MATCH (m:ClosedMonth) WHERE m.workspace = $ws RETURN m ORDER BY m.month", ws=ws)
+        )
+        return [_closed(r["m"]) for r in rows]
+
+    def _frozen(self, ws: str, month: str) -> tuple[ClosedMonth, list[str]] | None:
+        rows = self._read(
+            lambda tx: self._run(
+                tx,
+                "MATCH (m:ClosedMonth {workspace: $ws, month: $month}) OPTIONAL MATCH (m)-[:FROZEN]->(k:ClosedChunk)"
+                " WITH m, k ORDER BY k.chunk RETURN m, collect(k.body) AS chunks",
+                ws=ws,
+                month=month,
+            )
+        )
+        if not rows:
+            return None
+        return _closed(rows[0]["m"]), unchunk(rows[0]["chunks"])
 
     def snapshot(self, ws: str) -> Snapshot:
         """Four scans in one read transaction, so the parts agree with each other."""

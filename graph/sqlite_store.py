@@ -11,18 +11,26 @@ import itertools
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from graph.common import plan_client_upsert, plan_deal_upsert, require_external_ids
+from graph.common import (
+    freeze_month,
+    month_of,
+    plan_client_upsert,
+    plan_deal_upsert,
+    refuse_closed,
+    require_external_ids,
+    unchunk,
+)
 from graph.contract import SCHEMA_VERSION, BulkResult, Store
 from graph.workflow import ReferralWorkflow
 from referrals import clock
 from referrals.access import Role, StoredResponse, Token
-from referrals.attribution import DealFacts, Step
+from referrals.attribution import Arrival, DealFacts, PeriodFacts, Step, month_range
 from referrals.config import DEFAULT_DEPTH, resolve_depth
 from referrals.errors import Conflict, NotFound, Unavailable
 from referrals.ids import new_id
@@ -38,6 +46,7 @@ from referrals.model import (
     ClientPatch,
     ClientQuery,
     ClientStatus,
+    ClosedMonth,
     Deal,
     DealInput,
     DealPatch,
@@ -143,6 +152,27 @@ _MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (workspace_id, key)
     ) WITHOUT ROWID;
     """,
+    3: """
+    CREATE INDEX client_by_acquired ON clients(workspace_id, acquired_on) WHERE acquired_on IS NOT NULL;
+    CREATE INDEX referral_primary_by_date ON referrals(workspace_id, referred_on) WHERE is_primary = 1;
+    CREATE TABLE closed_months (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+        month TEXT NOT NULL,
+        closed_at TEXT NOT NULL,
+        deals INTEGER NOT NULL,
+        new_clients INTEGER NOT NULL,
+        checksum TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, month)
+    ) WITHOUT ROWID;
+    CREATE TABLE closed_month_lines (
+        workspace_id TEXT NOT NULL,
+        month TEXT NOT NULL,
+        chunk INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, month, chunk),
+        FOREIGN KEY (workspace_id, month) REFERENCES closed_months(workspace_id, month) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    """,
 }
 
 # Which field a failed UNIQUE constraint speaks of, by the columns SQLite names.
@@ -158,6 +188,12 @@ _UNIQUE_FIELDS = {
         "this source already recommended this client",
     ),
 }
+
+
+def _closed(row: sqlite3.Row) -> ClosedMonth:
+    return ClosedMonth(
+        row["month"], datetime.fromisoformat(row["closed_at"]), row["deals"], row["new_clients"], row["checksum"]
+    )
 
 
 def _ts(value: datetime) -> str:
@@ -603,6 +639,7 @@ class SqliteStore(ReferralWorkflow, Store):
         with self._write() as conn:
             self._require_workspace(conn, ws)
             self._get_client(conn, ws, data.client_id, field="client_id")
+            self._refuse_closed(conn, ws, [deal.closed_on])
             self._run(conn, self._DEAL_INSERT, self._deal_params(ws, deal))
         return deal
 
@@ -613,7 +650,9 @@ class SqliteStore(ReferralWorkflow, Store):
     def update_deal(self, ws: str, deal_id: str, patch: DealPatch) -> Deal:
         """Read, patch and write back."""
         with self._write() as conn:
-            deal = patch.apply(self._get_deal(conn, ws, deal_id), clock.now())
+            before = self._get_deal(conn, ws, deal_id)
+            deal = patch.apply(before, clock.now())
+            self._refuse_closed(conn, ws, [before.closed_on, deal.closed_on])
             self._run(
                 conn,
                 "UPDATE deals SET amount_minor = :amount_minor, currency = :currency, closed_on = :closed_on,"
@@ -626,7 +665,7 @@ class SqliteStore(ReferralWorkflow, Store):
     def delete_deal(self, ws: str, deal_id: str) -> None:
         """Delete a deal."""
         with self._write() as conn:
-            self._get_deal(conn, ws, deal_id)
+            self._refuse_closed(conn, ws, [self._get_deal(conn, ws, deal_id).closed_on])
             self._run(conn, "DELETE FROM deals WHERE workspace_id = ? AND id = ?", (ws, deal_id))
 
     def list_deals(self, ws: str, query: DealQuery) -> Page[Deal]:
@@ -670,6 +709,12 @@ class SqliteStore(ReferralWorkflow, Store):
                 )
             }
             writes, result = plan_deal_upsert(existing, rows, known, clock.now())
+            changed = {d.id for d in writes}
+            self._refuse_closed(
+                conn,
+                ws,
+                [d.closed_on for d in writes] + [d.closed_on for d in existing.values() if d.id in changed],
+            )
             self._many(
                 conn,
                 self._DEAL_INSERT + " ON CONFLICT(workspace_id, id) DO UPDATE SET client_id = excluded.client_id,"
@@ -1025,21 +1070,35 @@ class SqliteStore(ReferralWorkflow, Store):
         )
         return Tree(root, top["name"], json.loads(top["revenue"]), top["referred"], depth, nodes)
 
-    def deals_with_uplines(self, ws: str, start: date, end: date) -> list[tuple[DealFacts, list[Step]]]:
-        """One recursive CTE: the period's deals, then each distinct payer's upline, in one result."""
+    def period(self, ws: str, start: date, end: date) -> PeriodFacts:
+        """One recursive CTE: the period's deals and arrivals, then each distinct client's upline."""
+        return self._period(self._conn(), ws, start, end)
+
+    def _period(self, conn: sqlite3.Connection, ws: str, start: date, end: date) -> PeriodFacts:
         rows = self._run(
-            self._conn(),
+            conn,
             "WITH RECURSIVE period AS ("
             " SELECT id, client_id, amount_minor, currency, closed_on FROM deals INDEXED BY deal_by_date"
             " WHERE workspace_id = :ws AND closed_on >= :start AND closed_on <= :end),"
+            " arrivals(client_id, on_) AS ("
+            " SELECT id, acquired_on FROM clients INDEXED BY client_by_acquired"
+            " WHERE workspace_id = :ws AND acquired_on >= :start AND acquired_on <= :end"
+            " UNION ALL"
+            " SELECT r.client_id, r.referred_on FROM referrals r INDEXED BY referral_primary_by_date"
+            " JOIN clients c ON c.workspace_id = :ws AND c.id = r.client_id"
+            " WHERE r.workspace_id = :ws AND r.is_primary = 1 AND r.referred_on >= :start AND r.referred_on <= :end"
+            " AND c.acquired_on IS NULL),"
             " up(payer, level, kind, id, referred_on) AS ("
-            " SELECT DISTINCT client_id, 0, 'client', client_id, NULL FROM period"
+            " SELECT client_id, 0, 'client', client_id, NULL FROM"
+            " (SELECT client_id FROM period UNION SELECT client_id FROM arrivals)"
             " UNION ALL"
             " SELECT up.payer, up.level + 1, r.source_kind, r.source_id, r.referred_on FROM up"
             " JOIN referrals r INDEXED BY referral_one_primary"
             " ON r.workspace_id = :ws AND r.client_id = up.id AND r.is_primary = 1 WHERE up.kind = 'client')"
             " SELECT 'deal' AS row, id AS a, client_id AS b, amount_minor AS level, currency AS kind,"
             " closed_on AS on_, NULL AS name, NULL AS status FROM period"
+            " UNION ALL"
+            " SELECT 'arrival', client_id, NULL, NULL, NULL, on_, NULL, NULL FROM arrivals"
             " UNION ALL"
             " SELECT 'step', up.payer, up.id, up.level, up.kind, up.referred_on, coalesce(c.name, ch.name), c.status"
             " FROM up LEFT JOIN clients c ON up.kind = 'client' AND c.workspace_id = :ws AND c.id = up.id"
@@ -1050,9 +1109,12 @@ class SqliteStore(ReferralWorkflow, Store):
         ).fetchall()
         uplines: dict[str, list[Step]] = {}
         deals: list[DealFacts] = []
+        arrived: list[tuple[str, date]] = []
         for r in rows:
             if r["row"] == "deal":
                 deals.append(DealFacts(r["a"], r["b"], r["level"], r["kind"], date.fromisoformat(r["on_"])))
+            elif r["row"] == "arrival":
+                arrived.append((r["a"], date.fromisoformat(r["on_"])))
             else:
                 uplines.setdefault(r["a"], []).append(
                     Step(
@@ -1062,7 +1124,80 @@ class SqliteStore(ReferralWorkflow, Store):
                         r["status"] == ClientStatus.ACTIVE.value,
                     )
                 )
-        return [(d, uplines.get(d.client_id, [])) for d in deals]
+        return PeriodFacts(
+            start,
+            end,
+            tuple((d, tuple(uplines.get(d.client_id, ()))) for d in deals),
+            tuple(Arrival(c, on, tuple(uplines.get(c, ()))) for c, on in arrived),
+        )
+
+    # -- closed months -------------------------------------------------------------------
+    def _refuse_closed(self, conn: sqlite3.Connection, ws: str, days: Iterable[date]) -> None:
+        months = sorted({month_of(d) for d in days})
+        if months:
+            refuse_closed(
+                r["month"]
+                for r in self._run(
+                    conn,
+                    "SELECT month FROM closed_months WHERE workspace_id = ?"
+                    " AND month IN (SELECT value FROM json_each(?))",
+                    (ws, json.dumps(months)),
+                )
+            )
+
+    def close_month(self, ws: str, month: str) -> ClosedMonth:
+        """Read and freeze the month inside the write transaction that records it."""
+        start, end = month_range(month)
+        with self._write() as conn:
+            self._require_workspace(conn, ws)
+            if self._run(
+                conn, "SELECT 1 FROM closed_months WHERE workspace_id = ? AND month = ?", (ws, month)
+            ).fetchone():
+                raise Conflict("month", f"{month} is already closed")
+            closed, chunks = freeze_month(month, self._period(conn, ws, start, end), clock.now())
+            self._run(
+                conn,
+                "INSERT INTO closed_months(workspace_id, month, closed_at, deals, new_clients, checksum)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (ws, month, _ts(closed.closed_at), closed.deals, closed.new_clients, closed.checksum),
+            )
+            self._many(
+                conn,
+                "INSERT INTO closed_month_lines(workspace_id, month, chunk, body) VALUES (?, ?, ?, ?)",
+                [(ws, month, i, body) for i, body in enumerate(chunks)],
+            )
+        return closed
+
+    def reopen_month(self, ws: str, month: str) -> None:
+        """Delete the frozen lines and the closing record."""
+        month_range(month)
+        with self._write() as conn:
+            self._require_workspace(conn, ws)
+            if not self._run(
+                conn, "DELETE FROM closed_months WHERE workspace_id = ? AND month = ? RETURNING month", (ws, month)
+            ).fetchall():
+                raise NotFound("closed month", month, field="month")
+
+    def list_closed_months(self, ws: str) -> list[ClosedMonth]:
+        """Closed months, oldest first."""
+        rows = self._run(
+            self._conn(), "SELECT * FROM closed_months WHERE workspace_id = ? ORDER BY month", (ws,)
+        ).fetchall()
+        return [_closed(r) for r in rows]
+
+    def _frozen(self, ws: str, month: str) -> tuple[ClosedMonth, list[str]] | None:
+        with self._tx() as conn:
+            row = self._run(
+                conn, "SELECT * FROM closed_months WHERE workspace_id = ? AND month = ?", (ws, month)
+            ).fetchone()
+            if row is None:
+                return None
+            chunks = self._run(
+                conn,
+                "SELECT body FROM closed_month_lines WHERE workspace_id = ? AND month = ? ORDER BY chunk",
+                (ws, month),
+            )
+            return _closed(row), unchunk(r["body"] for r in chunks)
 
     def snapshot(self, ws: str) -> Snapshot:
         """Four scans in one read transaction, so the parts agree with each other."""

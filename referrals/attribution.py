@@ -16,8 +16,12 @@ Rules (see README, "Attribution"):
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
-from dataclasses import dataclass
+import functools
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -74,6 +78,29 @@ class DealFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class Arrival:
+    """A client who came in during a period: on which day, and the upline that brought them."""
+
+    client_id: str
+    arrived_on: date
+    upline: tuple[Step, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodFacts:
+    """Everything a statement needs for a period: its deals and its new clients, each with an upline.
+
+    Uplines are the payer's (or the new client's) whole primary upline, nearest first and uncapped;
+    the engine applies dates and the depth cap. Deals come in id order, arrivals in client id order.
+    """
+
+    start: date
+    end: date
+    deals: tuple[tuple[DealFacts, tuple[Step, ...]], ...]
+    arrivals: tuple[Arrival, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Touch:
     """A source on the chain that a model may credit; level counts steps up from the payer."""
 
@@ -103,6 +130,14 @@ class Params:
     half_life_days: Fraction = Fraction(30)
     ratio: Fraction = Fraction(1, 2)
     rates: tuple[Fraction, ...] = tuple(Fraction(r) / 100 for r in DEFAULT_RATES)
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        # hashed once: the weight caches look parameters up for every deal
+        object.__setattr__(self, "_hash", hash((self.depth, self.half_life_days, self.ratio, self.rates)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @classmethod
     def parse(
@@ -162,6 +197,7 @@ def touches(steps: Sequence[Step], depth: int) -> list[Touch]:
     return result
 
 
+@functools.lru_cache(maxsize=4096)
 def _decay(age_days: int, half_life: Fraction) -> Fraction:
     """2^(-age/H), computed in decimal arithmetic (the same digits on every machine), as a fraction."""
     with localcontext() as ctx:
@@ -170,49 +206,87 @@ def _decay(age_days: int, half_life: Fraction) -> Fraction:
         return Fraction(Decimal(2) ** exponent)
 
 
-def weights(model: Model, ts: Sequence[Touch], deal_date: date, params: Params) -> list[Fraction]:
-    """Each touch's weight under an attribution model (nearest first)."""
-    n = len(ts)
+def _shape(model: Model, ts: Sequence[Touch], deal_date: date) -> tuple[int, ...] | int:
+    """What a model's weights depend on: the touch count, their levels, or their ages in days."""
+    if model is Model.TIME_DECAY:
+        return tuple(max(0, (deal_date - t.referred_on).days) for t in ts)
+    if model is Model.GEOMETRIC:
+        return tuple(t.level for t in ts)
+    return len(ts)
+
+
+@functools.lru_cache(maxsize=65536)
+def _weights(model: Model, shape: tuple[int, ...] | int, params: Params) -> tuple[Fraction, ...]:
+    if model is Model.TIME_DECAY:
+        assert isinstance(shape, tuple)
+        return tuple(_decay(age, params.half_life_days) for age in shape)
+    if model is Model.GEOMETRIC:
+        assert isinstance(shape, tuple)
+        return tuple(params.ratio**level for level in shape)
+    assert isinstance(shape, int)
+    n = shape
     if model is Model.FIRST_TOUCH:
-        return [Fraction(int(i == n - 1)) for i in range(n)]
+        return tuple(Fraction(int(i == n - 1)) for i in range(n))
     if model is Model.LAST_TOUCH:
-        return [Fraction(int(i == 0)) for i in range(n)]
+        return tuple(Fraction(int(i == 0)) for i in range(n))
     if model is Model.LINEAR:
-        return [Fraction(1)] * n
+        return (Fraction(1),) * n
     if model is Model.POSITION_BASED:
         if n <= 2:
-            return [Fraction(1)] * n
+            return (Fraction(1),) * n
         middle = Fraction(1, 5) / (n - 2)
-        return [Fraction(2, 5) if i in (0, n - 1) else middle for i in range(n)]
-    if model is Model.TIME_DECAY:
-        return [_decay(max(0, (deal_date - t.referred_on).days), params.half_life_days) for t in ts]
-    if model is Model.GEOMETRIC:
-        return [params.ratio**t.level for t in ts]
+        return tuple(Fraction(2, 5) if i in (0, n - 1) else middle for i in range(n))
     raise ValueError(f"{model} is a commission plan, not an attribution model")
+
+
+@functools.lru_cache(maxsize=65536)
+def _integer_weights(model: Model, shape: tuple[int, ...] | int, params: Params) -> tuple[int, ...]:
+    """The same weights scaled by their common denominator: equal proportions, integer arithmetic."""
+    return _integers(_weights(model, shape, params))
+
+
+def _integers(ws: Sequence[Fraction]) -> tuple[int, ...]:
+    common = math.lcm(*(w.denominator for w in ws)) if ws else 1
+    return tuple(w.numerator * (common // w.denominator) for w in ws)
+
+
+def weights(model: Model, ts: Sequence[Touch], deal_date: date, params: Params) -> list[Fraction]:
+    """Each touch's weight under an attribution model (nearest first)."""
+    return list(_weights(model, _shape(model, ts, deal_date), params))
 
 
 def split(amount: int, ws: Sequence[Fraction]) -> list[int]:
     """Split `amount` in proportion to `ws` exactly: floor each share, then hand the leftover units one
     by one to the largest fractional parts, ties to the earlier (nearer) entry. Refunds mirror sales."""
+    return _split(amount, _integers(ws))
+
+
+def _split(amount: int, ws: Sequence[int]) -> list[int]:
+    """`split` over integer weights: share i is |amount|·w_i / Σw, whose fractional part is r_i / Σw."""
     total = sum(ws)
     if not ws or total == 0:
         raise ValueError("nothing to split across")
     magnitude = abs(amount)
-    exact = [magnitude * w / total for w in ws]
-    floors = [int(e) for e in exact]  # exact shares are non-negative: int() floors
+    floors: list[int] = []
+    remainders: list[int] = []
+    for w in ws:
+        q, r = divmod(magnitude * w, total)
+        floors.append(q)
+        remainders.append(r)
     leftover = magnitude - sum(floors)
-    order = sorted(range(len(ws)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[:leftover]:
-        floors[i] += 1
+    if leftover:
+        order = sorted(range(len(ws)), key=lambda i: (-remainders[i], i))
+        for i in order[:leftover]:
+            floors[i] += 1
     return [-f for f in floors] if amount < 0 else floors
 
 
-def _round_half_away(value: Fraction) -> int:
-    magnitude = abs(value)
-    whole = int(magnitude)
-    if magnitude - whole >= Fraction(1, 2):
+def _round_half_away(amount: int, rate: Fraction) -> int:
+    """amount × rate rounded half away from zero, in integer arithmetic."""
+    whole, rest = divmod(abs(amount) * rate.numerator, rate.denominator)
+    if 2 * rest >= rate.denominator:
         whole += 1
-    return whole if value >= 0 else -whole
+    return whole if amount >= 0 else -whole
 
 
 def credit(deal: DealFacts, upline: Sequence[Step], model: Model, params: Params = Params()) -> list[Credit]:
@@ -223,7 +297,7 @@ def credit(deal: DealFacts, upline: Sequence[Step], model: Model, params: Params
     ts = touches(steps, params.depth)
     if not ts:
         return [Credit(deal.id, DIRECT, "(direct)", None, deal.amount, deal.currency)]
-    shares = split(deal.amount, weights(model, ts, deal.closed_on, params))
+    shares = _split(deal.amount, _integer_weights(model, _shape(model, ts, deal.closed_on), params))
     return [
         Credit(deal.id, t.source, t.name, t.level, share, deal.currency)
         for t, share in zip(ts, shares, strict=True)
@@ -240,7 +314,7 @@ def _commission(deal: DealFacts, steps: Sequence[Step], model: Model, params: Pa
         active = [(level, s) for level, s in clients if s.active][: len(params.rates)]
         paid = [(level, s, params.rates[i]) for i, (level, s) in enumerate(active)]
     lines = [
-        Credit(deal.id, s.source, s.name, level, _round_half_away(deal.amount * rate), deal.currency)
+        Credit(deal.id, s.source, s.name, level, _round_half_away(deal.amount, rate), deal.currency)
         for level, s, rate in paid
     ]
     lines = [line for line in lines if line.amount != 0]
@@ -250,14 +324,16 @@ def _commission(deal: DealFacts, steps: Sequence[Step], model: Model, params: Pa
 
 @dataclass
 class StatementRow:
-    """What one source earned in one currency over a period."""
+    """What one source earned in one currency over a period, and how many new clients it brought."""
 
     source: SourceRef
     name: str
-    currency: str
+    currency: str | None  # None on a row that only counts new clients (no deal credited the source)
     amount: int = 0
     deals: int = 0
-    by_level: dict[int, int] | None = None
+    by_level: dict[int, int] = field(default_factory=dict)
+    new_clients_level_1: int = 0
+    new_clients: int = 0
 
     @property
     def source_type(self) -> str:
@@ -269,28 +345,112 @@ class StatementRow:
         return self.source.kind.value
 
 
-def statement(
-    deals: Sequence[tuple[DealFacts, Sequence[Step]]], model: Model, params: Params = Params()
-) -> list[StatementRow]:
-    """Credit every deal and total the lines per source and currency (sums of per-deal integer credits).
+def new_client_sources(arrival: Arrival, as_of: date, depth: int) -> list[Touch]:
+    """Who brought a new client in: its upline as it stood on `as_of`, capped like the credits are
+    (levels 1..depth, plus the root channel that started the chain); nobody means (direct)."""
+    ts = touches(upline_as_of(arrival.upline, as_of), depth)
+    return ts or [Touch(DIRECT, "(direct)", 1, arrival.arrived_on)]
 
-    Rows are ordered by currency, then by amount (largest first), then by source id, so the same data
-    always gives the same statement.
+
+def statement(facts: PeriodFacts, model: Model, params: Params = Params()) -> list[StatementRow]:
+    """Credit every deal, total the lines per source and currency, and count each source's new clients.
+
+    Amounts are sums of per-deal integer credits. New clients are counted once per source, on the
+    source's rows in every currency it was credited in (on one row without a currency when it was
+    credited nothing). Rows are ordered by currency (count-only rows last), then by amount and new
+    clients (largest first), then by source id, so the same data always gives the same statement.
     """
-    rows: dict[tuple[SourceRef, str], StatementRow] = {}
-    for deal, upline in deals:
-        touched: set[tuple[SourceRef, str]] = set()
+    rows: dict[tuple[str, str | None], StatementRow] = {}  # (source id, currency): ids never repeat across kinds
+    for deal, upline in facts.deals:
+        touched: set[tuple[str, str]] = set()
         for line in credit(deal, upline, model, params):
-            key = (line.source, line.currency)
-            row = rows.setdefault(key, StatementRow(line.source, line.name, line.currency, by_level={}))
+            key = (line.source.id, line.currency)
+            row = rows.setdefault(key, StatementRow(line.source, line.name, line.currency))
             row.amount += line.amount
             if line.level is not None:
-                assert row.by_level is not None
                 row.by_level[line.level] = row.by_level.get(line.level, 0) + line.amount
             if key not in touched:
                 row.deals += 1
                 touched.add(key)
-    return sorted(rows.values(), key=lambda r: (r.currency, -r.amount, r.source.id))
+    level_1: dict[SourceRef, int] = {}
+    total: dict[SourceRef, int] = {}
+    names: dict[SourceRef, str] = {}
+    for arrival in facts.arrivals:
+        for t in new_client_sources(arrival, facts.end, params.depth):
+            names[t.source] = t.name
+            total[t.source] = total.get(t.source, 0) + 1
+            if t.level == 1:
+                level_1[t.source] = level_1.get(t.source, 0) + 1
+    by_source: dict[SourceRef, list[StatementRow]] = {}
+    for row in rows.values():
+        by_source.setdefault(row.source, []).append(row)
+    for source, count in total.items():
+        bare = by_source.get(source) or [rows.setdefault((source.id, None), StatementRow(source, names[source], None))]
+        for row in bare:
+            row.new_clients, row.new_clients_level_1 = count, level_1.get(source, 0)
+    return sorted(
+        rows.values(), key=lambda r: (r.currency is None, r.currency or "", -r.amount, -r.new_clients, r.source.id)
+    )
+
+
+# -- closed months: a period's facts frozen as canonical JSON lines ---------------------------
+
+
+def _step_json(s: Step) -> list[Any]:
+    return [s.source.kind.value, s.source.id, s.name, s.referred_on.isoformat(), s.active]
+
+
+def _step(v: list[Any]) -> Step:
+    return Step(SourceRef(SourceKind(v[0]), v[1]), v[2], date.fromisoformat(v[3]), bool(v[4]))
+
+
+def freeze(facts: PeriodFacts) -> list[str]:
+    """One canonical JSON line per deal and per new client, with its upline exactly as read."""
+    lines = [
+        json.dumps(
+            {
+                "deal": [d.id, d.client_id, d.amount, d.currency, d.closed_on.isoformat()],
+                "upline": [_step_json(s) for s in upline],
+            },
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        for d, upline in facts.deals
+    ]
+    lines += [
+        json.dumps(
+            {"arrival": [a.client_id, a.arrived_on.isoformat()], "upline": [_step_json(s) for s in a.upline]},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        for a in facts.arrivals
+    ]
+    return lines
+
+
+def thaw(start: date, end: date, lines: Iterable[str]) -> PeriodFacts:
+    """The facts that `freeze` wrote."""
+    deals: list[tuple[DealFacts, tuple[Step, ...]]] = []
+    arrivals: list[Arrival] = []
+    for line in lines:
+        item = json.loads(line)
+        upline = tuple(_step(v) for v in item["upline"])
+        if "deal" in item:
+            i, client, amount, cur, on = item["deal"]
+            deals.append((DealFacts(i, client, amount, cur, date.fromisoformat(on)), upline))
+        else:
+            client, on = item["arrival"]
+            arrivals.append(Arrival(client, date.fromisoformat(on), upline))
+    return PeriodFacts(start, end, tuple(deals), tuple(arrivals))
+
+
+def checksum(lines: Iterable[str]) -> str:
+    """sha256 over the frozen lines, each followed by a newline."""
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode())
+        digest.update(b"\n")
+    return f"sha256:{digest.hexdigest()}"
 
 
 LEVELS = 7
@@ -302,6 +462,8 @@ COLUMNS = [
     "amount",
     "amount_minor",
     "deals",
+    "new_clients_level_1",
+    "new_clients",
     *[f"level_{i}" for i in range(1, LEVELS + 1)],
     "above_level_7",
 ]
@@ -320,18 +482,23 @@ def month_range(text: str) -> tuple[date, date]:
 
 def row_values(row: StatementRow) -> dict[str, Any]:
     """One statement row as export columns (amounts as exact decimal strings)."""
-    levels = row.by_level or {}
-    cur = row.currency
+    levels, cur = row.by_level, row.currency
+
+    def money(minor: int) -> str:
+        return format_amount(minor, cur) if cur else "0"
+
     out: dict[str, Any] = {
         "source_type": row.source_type,
         "source_id": row.source.id,
         "source_name": row.name,
         "currency": cur,
-        "amount": format_amount(row.amount, cur),
+        "amount": money(row.amount),
         "amount_minor": row.amount,
         "deals": row.deals,
+        "new_clients_level_1": row.new_clients_level_1,
+        "new_clients": row.new_clients,
     }
     for i in range(1, LEVELS + 1):
-        out[f"level_{i}"] = format_amount(levels.get(i, 0), cur)
-    out["above_level_7"] = format_amount(sum(v for k, v in levels.items() if k > LEVELS), cur)
+        out[f"level_{i}"] = money(levels.get(i, 0))
+    out["above_level_7"] = money(sum(v for k, v in levels.items() if k > LEVELS))
     return out

@@ -154,6 +154,17 @@ class Deal:
 
 
 @dataclass(frozen=True, slots=True)
+class ClosedMonth:
+    """A calendar month whose attribution facts are frozen: its statement no longer follows the graph."""
+
+    month: str  # YYYY-MM
+    closed_at: datetime
+    deals: int
+    new_clients: int
+    checksum: str  # sha256 of the frozen lines
+
+
+@dataclass(frozen=True, slots=True)
 class ChainStep:
     """One level of a client's upstream chain: who recommended the level below, and when."""
 

@@ -10,7 +10,7 @@ from api.auth import workspace_id
 from api.resources import blueprint
 from api.schemas import ClientCreditsSchema, MonthArgs, PeriodArgs, StatementSchema, amounts
 from api.store import current_store
-from referrals.attribution import Model, Params, credit, month_range, row_values, statement
+from referrals.attribution import Model, Params, credit, row_values, statement
 from referrals.errors import Invalid
 from referrals.money import format_amount
 
@@ -31,10 +31,15 @@ class Attribution(MethodView):
     @blp.response(200, StatementSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Credits per source and currency for the deals of one calendar month (same numbers as the CLI export)."""
-        start, end = month_range(args["month"])
-        deals = current_store().deals_with_uplines(workspace_id(), start, end)
-        rows = statement(deals, Model(args["model"]), _params(args))
-        return {"month": args["month"], "model": args["model"], "rows": [row_values(r) for r in rows]}
+        facts, closed = current_store().month_facts(workspace_id(), args["month"])
+        rows = statement(facts, Model(args["model"]), _params(args))
+        return {
+            "month": args["month"],
+            "model": args["model"],
+            "closed": closed is not None,
+            "checksum": closed.checksum if closed else None,
+            "rows": [row_values(r) for r in rows],
+        }
 
 
 @blp.route("/clients/<client_id>/credits")
@@ -52,7 +57,7 @@ class ClientCredits(MethodView):
         model, params = Model(args["model"]), _params(args)
         lines = [
             line
-            for deal, upline in store.deals_with_uplines(ws, args["from_"], args["to"])
+            for deal, upline in store.period(ws, args["from_"], args["to"]).deals
             for line in credit(deal, upline, model, params)
             if line.source.id == client_id
         ]

@@ -44,3 +44,23 @@ def test_client_credits(api: Api) -> None:
     assert api.get(f"/clients/{ids['ana']}/credits?from=2024-12-31&to=2024-01-01").status_code == 422
     assert api.get("/clients/cl_ghost/credits?from=2024-01-01&to=2024-12-31").status_code == 404
     assert api.get(f"/clients/{ids['ana']}/credits?from=2024-01-01&to=2024-12-31", token="other").status_code == 404
+
+
+def test_closed_month_is_frozen_and_its_deals_refused(api: Api) -> None:
+    ids = seed(api)
+    before = api.ok(api.get("/attribution?month=2024-05&model=linear"))
+    assert before["closed"] is False and before["checksum"] is None
+    closed = api.store.close_month(api.ws, "2024-05")
+    carla = api.client_id("Carla")
+    api.ok(api.put(f"/clients/{ids['ana']}/source", {"source_id": carla, "referred_on": "2023-01-01"}))
+    after = api.ok(api.get("/attribution?month=2024-05&model=linear"))
+    assert after["closed"] is True and after["checksum"] == closed.checksum
+    assert after["rows"] == before["rows"]
+    refused = api.post(
+        "/deals", {"client_id": ids["bruno"], "amount": "1", "currency": "EUR", "closed_on": "2024-05-09"}
+    )
+    assert refused.status_code == 409
+    assert refused.get_json()["errors"][0]["field"] == "closed_on"
+    assert "2024-05 is closed" in refused.get_json()["errors"][0]["reason"]
+    june = api.ok(api.get("/attribution?month=2024-06&model=linear"))  # open: follows the graph
+    assert {r["source_name"] for r in june["rows"]} == {"Ana", "Carla"}

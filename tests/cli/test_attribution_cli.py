@@ -14,7 +14,8 @@ from cli import cli
 from graph.contract import Store
 from graph.neo4j_store import Neo4jStore
 from graph.sqlite_store import SqliteStore
-from referrals.model import ChannelInput, ClientInput, DealInput, ReferralInput, SourceKind, SourceRef
+from referrals.errors import Conflict
+from referrals.model import ChannelInput, ClientInput, ClientQuery, DealInput, ReferralInput, SourceKind, SourceRef
 from referrals.money import Money
 
 
@@ -66,11 +67,23 @@ def test_linear_month_export(export) -> None:
     assert rows["Ana"]["amount"] == "450.00" and rows["Ana"]["level_2"] == "300.00"
     assert rows["Blog"]["amount"] == "500.00" and rows["Blog"]["deals"] == "4"
     assert sum(int(r["amount_minor"]) for r in rows.values()) == 125000
+    # Carla came in on 2024-05-20 (recommended by Bruno, below Ana, below Blog)
+    counts = {name: (r["new_clients_level_1"], r["new_clients"]) for name, r in rows.items()}
+    assert counts == {"Bruno": ("1", "1"), "Ana": ("0", "1"), "Blog": ("0", "1")}
+    june = {
+        r["source_name"]: r for r in csv.DictReader(io.StringIO(export("--month", "2024-06", "--format", "csv").stdout))
+    }
+    assert {name: r["new_clients"] for name, r in june.items()} == {"Bruno": "0", "Ana": "0", "Blog": "0"}
 
 
 def test_first_and_last_touch(export) -> None:
     rows = json.loads(export("--month", "2024-05", "--model", "first_touch", "--format", "json").stdout)
-    assert {r["source_name"]: r["amount"] for r in rows} == {"Blog": "1250.00"}
+    assert {r["source_name"]: r["amount"] for r in rows if r["currency"]} == {"Blog": "1250.00"}
+    # Ana and Bruno earned nothing under first_touch but brought Carla in: rows that only count
+    assert [(r["source_name"], r["currency"], r["amount"]) for r in rows if not r["currency"]] == [
+        ("Ana", None, "0"),  # ties in new clients go by source id: Ana was recorded first
+        ("Bruno", None, "0"),
+    ]
     june = json.loads(export("--month", "2024-06", "--model", "last_touch", "--format", "json").stdout)
     assert [(r["source_name"], r["amount"]) for r in june] == [("Bruno", "1000.00")]
 
@@ -79,7 +92,7 @@ def test_commission_plan_keeps_the_house_line(export) -> None:
     rows = json.loads(export("--month", "2024-05", "--model", "unilevel", "--format", "json").stdout)
     assert sum(r["amount_minor"] for r in rows) == 125000
     assert any(r["source_type"] == "house" for r in rows)
-    assert all(r["source_type"] != "channel" for r in rows)
+    assert all(r["amount_minor"] == 0 and r["currency"] is None for r in rows if r["source_type"] == "channel")
 
 
 def test_export_is_byte_identical_across_runs(export, tmp_path) -> None:
@@ -93,4 +106,77 @@ def test_bad_month_and_parameters(export) -> None:
     assert export("--month", "May").exit_code == 1
     assert export("--month", "2024-05", "--ratio", "2").exit_code == 1
     table = export("--month", "2024-05")
-    assert table.exit_code == 0 and "linear credits for 2024-05" in table.output
+    assert table.exit_code == 0 and "linear 2024-05" in table.output and "Bruno" in table.output
+    assert export("--month", "2024-05", "--format", "pdf").exit_code == 2
+
+
+def test_xlsx_has_numeric_cells_and_identical_bytes(export, tmp_path) -> None:
+    import time
+
+    from openpyxl import load_workbook
+
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    assert export("--month", "2024-05", "--output", str(first)).exit_code == 0
+    time.sleep(2.1)  # zip entries keep time to two seconds: a clock in the file would show here
+    assert export("--month", "2024-05", "--format", "xlsx", "--output", str(second)).exit_code == 0
+    assert first.read_bytes() == second.read_bytes()
+    sheet = load_workbook(first).active
+    header = [c.value for c in sheet[1]]
+    rows = {
+        r[header.index("source_name")]: dict(zip(header, r, strict=True)) for r in sheet.iter_rows(2, values_only=True)
+    }
+    assert rows["Ana"]["amount"] == 450 and rows["Ana"]["amount_minor"] == 45000
+    assert rows["Blog"]["deals"] == 4 and rows["Bruno"]["new_clients_level_1"] == 1
+    assert sheet.cell(2, header.index("amount") + 1).number_format == "#,##0.00"
+
+
+def test_all_models_side_by_side(export) -> None:
+    out = export("--month", "2024-05", "--all-models", "--format", "csv")
+    assert out.exit_code == 0, out.output
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert list(rows[0])[6:] == [
+        "first_touch",
+        "last_touch",
+        "linear",
+        "position_based",
+        "time_decay",
+        "geometric",
+        "unilevel",
+        "unilevel_compressed",
+    ]
+    by_name = {r["source_name"]: r for r in rows}
+    linear = {
+        r["source_name"]: r["amount"]
+        for r in csv.DictReader(io.StringIO(export("--month", "2024-05", "--format", "csv").stdout))
+    }
+    assert {name: r["linear"] for name, r in by_name.items() if name != "(house)"} == linear
+    assert by_name["Blog"]["first_touch"] == "1250.00" and by_name["Blog"]["unilevel"] == "0.00"
+    assert by_name["(house)"]["linear"] == "0.00" and by_name["(house)"]["unilevel"] != "0.00"
+    for model in ("first_touch", "linear", "position_based", "time_decay", "geometric"):
+        assert sum(float(r[model]) for r in rows) == pytest.approx(1250.00)
+    table = export("--month", "2024-05", "--all-models")
+    assert table.exit_code == 0 and "compressed" in table.output and "1250.00" in table.output
+
+
+def test_closed_month_export_never_changes(export, store: Store, tmp_path) -> None:
+    ws = store.list_workspaces()[-1].id
+    before = export("--month", "2024-05", "--format", "json").stdout
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, ["--database-url", url_of(store), "attribution", *args, "--workspace", ws])
+
+    closed = run("close", "--month", "2024-05")
+    assert closed.exit_code == 0, closed.output
+    assert "closed 2024-05: 4 deal(s), 1 new client(s), sha256:" in closed.output
+    assert run("close", "--month", "2024-05").exit_code == 4  # already closed
+    people = {c.name: c for c in store.list_clients(ws, ClientQuery()).items}
+    dora = store.create_client(ws, ClientInput(name="Dora"))
+    store.reattribute(ws, ReferralInput(SourceRef(SourceKind.CLIENT, dora.id), people["Ana"].id, date(2023, 1, 1)))
+    assert export("--month", "2024-05", "--format", "json").stdout == before
+    with pytest.raises(Conflict):
+        store.create_deal(ws, DealInput(people["Carla"].id, Money(5, "EUR"), date(2024, 5, 5)))
+    listing = run("months")
+    assert listing.exit_code == 0 and "2024-05" in listing.output
+    assert run("reopen", "--month", "2024-05").exit_code == 0
+    assert export("--month", "2024-05", "--format", "json").stdout != before  # Dora now tops the chain
+    assert run("reopen", "--month", "2024-05").exit_code == 3

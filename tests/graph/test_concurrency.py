@@ -1,4 +1,4 @@
-"""Concurrent writers can never close a ring of recommendations, on either store."""
+"""Concurrent writers can never close a ring of recommendations nor slip a deal into a month being closed."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import pytest
 
 from graph.contract import Store
 from referrals.errors import Conflict
-from referrals.model import ClientInput, ReferralInput, SourceKind, SourceRef
+from referrals.model import ClientInput, DealInput, DealQuery, ReferralInput, SourceKind, SourceRef
+from referrals.money import Money
 
 ROUNDS = 12
 
@@ -81,3 +82,19 @@ def test_concurrent_first_recommendations_make_one_primary(store: Store) -> None
         assert outcomes == ["ok"] * 3
         refs = store.list_referrals(ws, client_id=target)
         assert len(refs) == 3 and sum(r.primary for r in refs) == 1
+
+
+def test_no_deal_slips_into_a_month_while_it_is_being_closed(store: Store) -> None:
+    ws = store.create_workspace("closing").id
+    payer = new_clients(store, ws, "payer", 1)[0]
+    for round_no in range(ROUNDS):
+        month = f"2023-{round_no + 1:02d}"
+        day = date(2023, round_no + 1, 15)
+        writers: list[Callable[[], object]] = [
+            (lambda d=day: store.create_deal(ws, DealInput(payer, Money(100, "EUR"), d))) for _ in range(4)
+        ]
+        race([*writers, lambda m=month: store.close_month(ws, m)])
+        in_store = {d.id for d in store.list_deals(ws, DealQuery(closed_from=day, closed_to=day, limit=100)).items}
+        frozen, closed = store.month_facts(ws, month)
+        assert closed is not None
+        assert {d.id for d, _ in frozen.deals} == in_store, f"{month}: a deal was written but not frozen"

@@ -607,7 +607,7 @@ def test_snapshot_holds_the_whole_workspace(store: Store, ws: Workspace) -> None
 # -- attribution input ------------------------------------------------------------------
 
 
-def test_deals_with_uplines_for_a_period(store: Store, ws: Workspace) -> None:
+def test_period_deals_with_uplines(store: Store, ws: Workspace) -> None:
     blog = store.create_channel(ws.id, ChannelInput(name="Blog"))
     people = [client(store, ws, f"p{i}", status="inactive" if i == 1 else "active") for i in range(10)]
     refer(store, ws, SourceRef(SourceKind.CHANNEL, blog.id), people[0], date(2020, 1, 1))
@@ -621,7 +621,7 @@ def test_deals_with_uplines_for_a_period(store: Store, ws: Workspace) -> None:
     ]
     store.create_deal(ws.id, DealInput(people[9].id, Money(1, "EUR"), date(2024, 4, 1)))  # outside
     before = store.query_count
-    got = store.deals_with_uplines(ws.id, date(2024, 3, 1), date(2024, 3, 31))
+    got = store.period(ws.id, date(2024, 3, 1), date(2024, 3, 31)).deals
     assert store.query_count - before == 1
     assert [d.id for d, _ in got] == sorted(d.id for d in d_in)
     by_id = {d.id: (d, up) for d, up in got}
@@ -630,4 +630,92 @@ def test_deals_with_uplines_for_a_period(store: Store, ws: Workspace) -> None:
     assert [s.name for s in upline] == [f"p{i}" for i in range(8, -1, -1)] + ["Blog"]  # uncapped, nearest first
     assert upline[0].referred_on == date(2021, 1, 9) and upline[-1].referred_on == date(2020, 1, 1)
     assert [s.active for s in upline if s.name == "p1"] == [False]
-    assert by_id[d_in[2].id][1] == []
+    assert by_id[d_in[2].id][1] == ()
+
+
+def test_period_arrivals_by_acquired_on_or_recommendation_date(store: Store, ws: Workspace) -> None:
+    blog = SourceRef(SourceKind.CHANNEL, store.create_channel(ws.id, ChannelInput(name="Blog")).id)
+    a = client(store, ws, "a")
+    b = client(store, ws, "b")  # recommended in March, no acquired_on: arrives in March
+    c = client(store, ws, "c", acquired_on="2024-03-20")  # acquired_on wins over its April recommendation
+    d = client(store, ws, "d", acquired_on="2024-02-10")  # recommended in March but acquired earlier: not new
+    e = client(store, ws, "e", acquired_on="2024-03-31")  # no source at all
+    client(store, ws, "f")  # neither date: never counted
+    refer(store, ws, blog, a, date(2024, 1, 5))
+    refer(store, ws, a, b, date(2024, 3, 1))
+    refer(store, ws, b, c, date(2024, 4, 2))
+    refer(store, ws, a, d, date(2024, 3, 9))
+    store.record_referral(ws.id, ReferralInput(by(d), b.id, date(2024, 3, 15)))  # secondary: not an arrival
+    before = store.query_count
+    facts = store.period(ws.id, date(2024, 3, 1), date(2024, 3, 31))
+    assert store.query_count - before == 1
+    assert [(x.client_id, x.arrived_on) for x in facts.arrivals] == sorted(
+        [(b.id, date(2024, 3, 1)), (c.id, date(2024, 3, 20)), (e.id, date(2024, 3, 31))]
+    )
+    uplines = {x.client_id: [s.name for s in x.upline] for x in facts.arrivals}
+    assert uplines == {b.id: ["a", "Blog"], c.id: ["b", "a", "Blog"], e.id: []}
+    assert facts.deals == ()
+
+
+# -- closed months ------------------------------------------------------------------------
+
+
+def test_a_closed_month_keeps_its_statement_and_refuses_deal_edits(store: Store, ws: Workspace) -> None:
+    from referrals.attribution import Model, row_values, statement
+
+    a, b, c = client(store, ws, "a"), client(store, ws, "b"), client(store, ws, "c")
+    refer(store, ws, a, b, date(2024, 1, 5))
+    sale = store.create_deal(ws.id, DealInput(b.id, Money(1000, "EUR"), date(2024, 3, 10)))
+    later = store.create_deal(ws.id, DealInput(b.id, Money(500, "EUR"), date(2024, 4, 10)))
+
+    def export(month: str) -> list[dict[str, object]]:
+        facts, _ = store.month_facts(ws.id, month)
+        return [row_values(r) for r in statement(facts, Model.LINEAR)]
+
+    march = export("2024-03")
+    closed = store.close_month(ws.id, "2024-03")
+    assert (closed.month, closed.deals, closed.new_clients) == ("2024-03", 1, 0)
+    assert closed.checksum.startswith("sha256:") and len(closed.checksum) == 71
+    assert [m.month for m in store.list_closed_months(ws.id)] == ["2024-03"]
+    with pytest.raises(Conflict) as err:
+        store.close_month(ws.id, "2024-03")
+    assert err.value.errors[0].field == "month"
+
+    # the graph changes: a new top for b's chain, a re-attribution, a renamed source
+    refer(store, ws, c, a, date(2024, 1, 1))
+    store.update_client(ws.id, a.id, ClientPatch.parse({"name": "a renamed"}))
+    assert export("2024-03") == march  # frozen
+    assert export("2024-04") != []  # open months follow the graph
+    assert {r["source_name"] for r in export("2024-04")} == {"a renamed", "c"}
+
+    for attempt in (
+        lambda: store.create_deal(ws.id, DealInput(b.id, Money(1, "EUR"), date(2024, 3, 31))),
+        lambda: store.update_deal(ws.id, sale.id, DealPatch.parse({"amount": "11.00", "currency": "EUR"})),
+        lambda: store.update_deal(ws.id, later.id, DealPatch.parse({"closed_on": "2024-03-02"})),
+        lambda: store.delete_deal(ws.id, sale.id),
+        lambda: store.upsert_deals(ws.id, [DealInput(b.id, Money(7, "EUR"), date(2024, 3, 3), external_id="inv-1")]),
+    ):
+        with pytest.raises(Conflict) as err:
+            attempt()
+        assert err.value.errors[0].field == "closed_on"
+        assert "2024-03 is closed" in err.value.errors[0].reason
+    assert [d.id for d in store.list_deals(ws.id, DealQuery()).items] == [sale.id, later.id]
+    assert store.get_deal(ws.id, sale.id).amount == Money(1000, "EUR")
+    store.update_deal(ws.id, later.id, DealPatch.parse({"amount": "6.00", "currency": "EUR"}))  # April is open
+
+    store.reopen_month(ws.id, "2024-03")
+    assert store.list_closed_months(ws.id) == []
+    assert export("2024-03") != march  # follows the graph again
+    store.delete_deal(ws.id, sale.id)
+    with pytest.raises(NotFound):
+        store.reopen_month(ws.id, "2024-03")
+
+
+def test_closed_months_are_per_workspace(store: Store, ws: Workspace) -> None:
+    other = store.create_workspace("other")
+    store.close_month(ws.id, "2024-05")
+    b = store.create_client(other.id, ClientInput(name="b"))
+    store.create_deal(other.id, DealInput(b.id, Money(5, "USD"), date(2024, 5, 5)))  # not closed there
+    assert store.list_closed_months(other.id) == []
+    facts, closed = store.month_facts(other.id, "2024-05")
+    assert closed is None and len(facts.deals) == 1

@@ -13,12 +13,19 @@ from hypothesis import strategies as st
 from referrals.attribution import (
     DIRECT,
     HOUSE,
+    Arrival,
     DealFacts,
     Model,
     Params,
+    PeriodFacts,
     Step,
+    checksum,
     credit,
+    freeze,
+    row_values,
     split,
+    statement,
+    thaw,
 )
 from referrals.errors import Invalid
 from referrals.model import SourceKind, SourceRef
@@ -205,8 +212,6 @@ def test_split_is_exact_and_each_share_within_one_unit(amount: int, ws: list[Fra
 
 
 def test_statement_totals_per_source_and_currency() -> None:
-    from referrals.attribution import statement
-
     up = [person(1), person(2), channel()]
     deals = [
         (DealFacts("d1", "x", 900, "EUR", D), up),
@@ -214,7 +219,7 @@ def test_statement_totals_per_source_and_currency() -> None:
         (DealFacts("d3", "y", 1000, "JPY", D), [person(1)]),
         (DealFacts("d4", "z", 50, "EUR", D), []),
     ]
-    rows = statement(deals, Model.LINEAR)
+    rows = statement(PeriodFacts(date(2024, 6, 1), date(2024, 6, 30), tuple(deals)), Model.LINEAR)
     got = [(r.source_type, r.source.id, r.currency, r.amount, r.deals, r.by_level) for r in rows]
     assert got == [
         ("channel", "ch_blog", "EUR", 200, 2, {3: 200}),
@@ -227,3 +232,44 @@ def test_statement_totals_per_source_and_currency() -> None:
     for r in rows:
         by_currency[r.currency] += r.amount
     assert by_currency == {"EUR": 650, "JPY": 1000}
+
+
+JUNE = (date(2024, 6, 1), date(2024, 6, 30))
+
+
+def test_new_clients_per_source_directly_and_within_seven_levels() -> None:
+    long = tuple(person(i) for i in range(1, 10)) + (channel(),)
+    arrivals = (
+        Arrival("n1", date(2024, 6, 3), (person(1), person(2), channel())),
+        Arrival("n2", date(2024, 6, 4), (person(1),)),
+        Arrival("n3", date(2024, 6, 5), ()),
+        Arrival("n4", date(2024, 6, 6), long),
+        Arrival("n5", date(2024, 6, 7), (person(3, on=date(2024, 7, 5)),)),  # recommended after the month: direct
+    )
+    deals = ((DealFacts("d1", "x", 900, "EUR", D), (person(1),)),)
+    rows = statement(PeriodFacts(*JUNE, deals, arrivals), Model.LINEAR)
+    counts = {(r.source.id, r.currency): (r.new_clients_level_1, r.new_clients) for r in rows}
+    assert counts == {
+        ("cl_1", "EUR"): (3, 3),  # credited rows carry the counts
+        ("cl_2", None): (0, 2),
+        **{(f"cl_{i}", None): (0, 1) for i in range(3, 8)},  # the long chain, cut at seven
+        ("ch_blog", None): (0, 2),  # the root channel counts past the cap, as it is credited
+        ("(direct)", None): (2, 2),
+    }
+    bare = next(r for r in rows if r.source.id == "cl_2")
+    values = row_values(bare)
+    assert (values["currency"], values["amount"], values["deals"], values["level_1"]) == (None, "0", 0, "0")
+    assert rows[0].source.id == "cl_1"  # rows with a currency sort before count-only rows
+
+
+def test_frozen_facts_come_back_exactly_and_checksum_covers_every_line() -> None:
+    facts = PeriodFacts(
+        *JUNE,
+        ((DealFacts("d1", "x", -300, "EUR", D), (person(1, active=False), channel())),),
+        (Arrival("n1", date(2024, 6, 3), (person(1),)), Arrival("n2", date(2024, 6, 4), ())),
+    )
+    lines = freeze(facts)
+    assert thaw(*JUNE, lines) == facts
+    assert checksum(lines) == checksum(freeze(thaw(*JUNE, lines)))
+    changed = [lines[0].replace("-300", "-301"), *lines[1:]]
+    assert checksum(changed) != checksum(lines)

@@ -1,0 +1,141 @@
+"""Statement files: CSV, JSON and XLSX, byte-identical for identical data.
+
+Rows are dicts of export columns (see `attribution.row_values`); amounts are exact decimal strings
+in the rows and become numeric cells in XLSX. Nothing here reads a clock: XLSX metadata and zip
+entries carry fixed timestamps, so the same statement always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from referrals.attribution import COLUMNS, Model, StatementRow, row_values
+from referrals.money import MINOR_UNITS, format_amount
+
+FORMATS = ("csv", "json", "xlsx")
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# Columns holding money (decimal strings in the row dicts); the rest are text or whole numbers.
+_EPOCH = datetime(2000, 1, 1)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def side_by_side(statements: Mapping[Model, list[StatementRow]]) -> tuple[list[str], list[dict[str, Any]]]:
+    """One row per source and currency with each model's credited amount in its own column."""
+    columns = ["source_type", "source_id", "source_name", "currency", "new_clients_level_1", "new_clients"]
+    columns += [m.value for m in statements]
+    merged: dict[tuple[str, str | None], dict[str, Any]] = {}
+    totals: dict[tuple[str, str | None], int] = {}
+    for model, rows in statements.items():
+        for r in rows:
+            key = (r.source.id, r.currency)
+            out = merged.setdefault(
+                key,
+                {
+                    "source_type": r.source_type,
+                    "source_id": r.source.id,
+                    "source_name": r.name,
+                    "currency": r.currency,
+                    "new_clients_level_1": r.new_clients_level_1,
+                    "new_clients": r.new_clients,
+                },
+            )
+            out[model.value] = format_amount(r.amount, r.currency) if r.currency else "0"
+            if not model.is_commission:
+                totals[key] = totals.get(key, 0) + r.amount
+    # a source credited in some model needs no count-only row from another model
+    credited = {sid for sid, cur in merged if cur is not None}
+    merged = {k: v for k, v in merged.items() if k[1] is not None or k[0] not in credited}
+    for (_, cur), out in merged.items():
+        for m in statements:
+            out.setdefault(m.value, format_amount(0, cur) if cur else "0")
+    order = sorted(merged, key=lambda k: (k[1] is None, k[1] or "", -totals.get(k, 0), k[0]))
+    return columns, [merged[k] for k in order]
+
+
+def statement_rows(rows: Sequence[StatementRow]) -> tuple[list[str], list[dict[str, Any]]]:
+    """The export columns and rows of one model's statement."""
+    return COLUMNS, [row_values(r) for r in rows]
+
+
+def render(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], fmt: str, title: str = "credits") -> bytes:
+    """The rows as a file of format `fmt` (csv, json or xlsx)."""
+    if fmt == "json":
+        return (json.dumps(list(rows), indent=2, ensure_ascii=False) + "\n").encode()
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return buf.getvalue().encode()
+    if fmt == "xlsx":
+        return _xlsx(columns, rows, title)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip writer that stamps every entry with the same date, so equal content gives equal bytes."""
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=_ZIP_TIME)
+            zinfo_or_arcname.compress_type = zipfile.ZIP_DEFLATED
+        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+
+    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
+        with open(filename, "rb") as f:
+            self.writestr(arcname or str(filename), f.read())
+
+
+def _amount_format(currency: str | None) -> str:
+    digits = MINOR_UNITS[currency] if currency else 0
+    return "#,##0" + ("." + "0" * digits if digits else "")
+
+
+def _xlsx(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], title: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.writer.excel import ExcelWriter
+
+    wb = Workbook()
+    sheet = wb.active
+    assert sheet is not None
+    sheet.title = title[:31]
+    sheet.append(list(columns))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    text = {"source_type", "source_id", "source_name", "currency"}
+    for r in rows:
+        values: list[Any] = []
+        for col in columns:
+            v = r.get(col)
+            if col in text or v is None or isinstance(v, int):
+                values.append(v)
+            else:
+                values.append(Decimal(str(v)))
+        sheet.append(values)
+        for col_index in range(1, len(columns) + 1):
+            cell = sheet.cell(row=sheet.max_row, column=col_index)
+            if isinstance(cell.value, Decimal):
+                cell.number_format = _amount_format(r.get("currency"))
+    for col_index, col in enumerate(columns, 1):
+        width = max([len(col)] + [len(str(r.get(col) or "")) for r in rows])
+        sheet.column_dimensions[sheet.cell(row=1, column=col_index).column_letter].width = min(width + 2, 60)
+    wb.properties.creator = "referrals"
+    wb.properties.created = _EPOCH
+    wb.properties.modified = _EPOCH
+    buf = io.BytesIO()
+    with _FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()
+    return buf.getvalue()
