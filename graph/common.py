@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 from graph.contract import BulkResult
-from referrals.attribution import PeriodFacts, checksum, freeze
+from referrals.attribution import Arrival, DealFacts, PeriodFacts, Step, checksum, freeze
 from referrals.errors import Conflict, FieldError, Invalid
 from referrals.ids import new_id
-from referrals.model import Client, ClientInput, ClosedMonth, Deal, DealInput
+from referrals.model import Client, ClientInput, ClosedMonth, Deal, DealInput, SourceKind, SourceRef
 
 
 def require_external_ids(rows: Sequence[ClientInput] | Sequence[DealInput]) -> None:
@@ -128,3 +128,52 @@ def freeze_month(month: str, facts: PeriodFacts, now: datetime) -> tuple[ClosedM
 def unchunk(chunks: Iterable[str]) -> list[str]:
     """The frozen lines of stored chunks."""
     return [line for chunk in chunks if chunk for line in chunk.split("\n")]
+
+
+# -- a period's uplines from the distinct ancestors of its clients ----------------------------
+
+Parent = tuple[SourceRef, str, date, bool]  # who recommended a client (primary), their name, when, active
+
+
+def period_facts(
+    start: date,
+    end: date,
+    deals: Iterable[DealFacts],
+    arrivals: Iterable[tuple[str, date]],
+    parents: Mapping[str, Parent],
+) -> PeriodFacts:
+    """Assemble a period's facts from its deals, its arrivals and the primary source of every client on
+    their chains (each ancestor read once, however many chains share it). Uplines are built by walking
+    parent links; steps are shared objects, and a client's upline is built once."""
+    steps: dict[str, Step] = {}
+    uplines: dict[str, tuple[Step, ...]] = {}
+
+    def upline(client_id: str) -> tuple[Step, ...]:
+        found = uplines.get(client_id)
+        if found is not None:
+            return found
+        walk: list[str] = []
+        node: str | None = client_id
+        while node is not None and node not in uplines:
+            walk.append(node)
+            parent = parents.get(node)
+            node = parent[0].id if parent and parent[0].kind is SourceKind.CLIENT else None
+        above = uplines[node] if node is not None else ()
+        for c in reversed(walk):
+            parent = parents.get(c)
+            if parent is None:
+                above = ()
+            else:
+                step = steps.get(c)
+                if step is None:
+                    step = steps[c] = Step(*parent)
+                above = (step, *above) if parent[0].kind is SourceKind.CLIENT else (step,)
+            uplines[c] = above
+        return uplines[client_id]
+
+    return PeriodFacts(
+        start,
+        end,
+        tuple((d, upline(d.client_id)) for d in sorted(deals, key=lambda d: d.id)),
+        tuple(Arrival(c, on, upline(c)) for c, on in sorted(arrivals)),
+    )

@@ -19,8 +19,10 @@ import neo4j
 from neo4j.exceptions import ConstraintError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from graph.common import (
+    Parent,
     freeze_month,
     month_of,
+    period_facts,
     plan_client_upsert,
     plan_deal_upsert,
     refuse_closed,
@@ -31,7 +33,7 @@ from graph.contract import SCHEMA_VERSION, BulkResult, Store
 from graph.workflow import ReferralWorkflow
 from referrals import clock
 from referrals.access import Role, StoredResponse, Token
-from referrals.attribution import Arrival, DealFacts, PeriodFacts, Step, month_range
+from referrals.attribution import DealFacts, PeriodFacts, month_range
 from referrals.config import DEFAULT_DEPTH, HARD_MAX_DEPTH, resolve_depth
 from referrals.errors import Conflict, DomainError, NotFound, Unavailable
 from referrals.ids import new_id
@@ -106,11 +108,12 @@ _MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
     ),
 }
 
-# A period's deals and arrivals grouped by client, with each client's whole primary path to its top.
+# A period's deals and arrivals, and the primary source of every client on their chains, each
+# ancestor once however many chains share it: one row holding three lists.
 _PERIOD: LiteralString = (
     "CALL () {"
     " MATCH (d:Deal) WHERE d.workspace = $ws AND d.closed_on >= $start AND d.closed_on <= $end"
-    " RETURN d.client_id AS cid, d {.id, .amount_minor, .currency, .closed_on} AS deal, null AS arrived"
+    " RETURN d.client_id AS cid, [d.id, d.amount_minor, d.currency, d.closed_on] AS deal, null AS arrived"
     " UNION ALL"
     " MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on >= $start AND c.acquired_on <= $end"
     " RETURN c.id AS cid, null AS deal, c.acquired_on AS arrived"
@@ -119,14 +122,16 @@ _PERIOD: LiteralString = (
     " AND r.referred_on <= $end AND r.primary AND c.acquired_on IS NULL"
     " RETURN c.id AS cid, null AS deal, r.referred_on AS arrived"
     "}"
-    " WITH cid, collect(deal) AS deals, collect(arrived) AS arrived"
-    " MATCH (c:Client {workspace: $ws, id: cid})"
-    " OPTIONAL MATCH p = (top)-[:REFERRED*1.. {primary: true}]->(c)"
-    " WHERE NOT EXISTS { ()-[:REFERRED {primary: true}]->(top) }"
-    " RETURN cid, deals, arrived,"
-    " CASE WHEN p IS NULL THEN [] ELSE [n IN nodes(p) | {kind: CASE WHEN n:Client THEN 'client'"
-    " ELSE 'channel' END, id: n.id, name: n.name, status: n.status}] END AS nodes,"
-    " CASE WHEN p IS NULL THEN [] ELSE [r IN relationships(p) | r.referred_on] END AS dates"
+    " WITH collect(CASE WHEN deal IS NULL THEN null ELSE [cid] + deal END) AS deals,"
+    " collect(CASE WHEN arrived IS NULL THEN null ELSE [cid, arrived] END) AS arrivals, collect(DISTINCT cid) AS cids"
+    " CALL (cids) {"
+    " UNWIND cids AS cid MATCH (c:Client {workspace: $ws, id: cid})"
+    " MATCH (c)<-[:REFERRED*0.. {primary: true}]-(a:Client)"
+    " WITH DISTINCT a MATCH (a)<-[r:REFERRED {primary: true}]-(p)"
+    " RETURN collect([a.id, CASE WHEN p:Client THEN 'client' ELSE 'channel' END, p.id, r.referred_on, p.name,"
+    " p.status]) AS parents"
+    "}"
+    " RETURN deals, arrivals, parents"
 )
 
 # Variable-length bounds cannot be parameters in Cypher 5, so one query per depth is prepared
@@ -1090,29 +1095,20 @@ class Neo4jStore(ReferralWorkflow, Store):
         return self._read(lambda tx: self._period(tx, ws, start, end))
 
     def _period(self, tx: neo4j.ManagedTransaction, ws: str, start: date, end: date) -> PeriodFacts:
-        rows = self._run(tx, _PERIOD, ws=ws, start=start, end=end)
-        deals: list[tuple[DealFacts, tuple[Step, ...]]] = []
-        arrivals: list[Arrival] = []
-        for r in rows:
-            nodes, dates = r["nodes"], r["dates"]
-            # nodes run top .. client; step i (nearest first) is the i-th node above the client
-            upline = tuple(
-                Step(
-                    SourceRef(SourceKind(n["kind"]), n["id"]),
-                    n["name"],
-                    _native(dates[len(dates) - level]),
-                    n["status"] == ClientStatus.ACTIVE.value,
-                )
-                for level, n in ((lvl, nodes[len(nodes) - 1 - lvl]) for lvl in range(1, len(nodes)))
-            )
-            for d in r["deals"]:
-                deals.append(
-                    (DealFacts(d["id"], r["cid"], d["amount_minor"], d["currency"], _native(d["closed_on"])), upline)
-                )
-            arrivals.extend(Arrival(r["cid"], _native(on), upline) for on in r["arrived"])
-        deals.sort(key=lambda pair: pair[0].id)
-        arrivals.sort(key=lambda a: a.client_id)
-        return PeriodFacts(start, end, tuple(deals), tuple(arrivals))
+        (row,) = self._run(tx, _PERIOD, ws=ws, start=start, end=end)
+        kinds = {k.value: k for k in SourceKind}
+        active = ClientStatus.ACTIVE.value
+        parents: dict[str, Parent] = {
+            a: (SourceRef(kinds[kind], p), name, _native(on), status == active)
+            for a, kind, p, on, name, status in row["parents"]
+        }
+        return period_facts(
+            start,
+            end,
+            (DealFacts(d, c, n, cur, _native(on)) for c, d, n, cur, on in row["deals"]),
+            ((c, _native(on)) for c, on in row["arrivals"]),
+            parents,
+        )
 
     # -- closed months -------------------------------------------------------------------
     def _refuse_closed(self, tx: neo4j.ManagedTransaction, ws: str, days: Sequence[date]) -> None:

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from graph.common import (
+    Parent,
     freeze_month,
     month_of,
+    period_facts,
     plan_client_upsert,
     plan_deal_upsert,
     refuse_closed,
@@ -30,7 +32,7 @@ from graph.contract import SCHEMA_VERSION, BulkResult, Store
 from graph.workflow import ReferralWorkflow
 from referrals import clock
 from referrals.access import Role, StoredResponse, Token
-from referrals.attribution import Arrival, DealFacts, PeriodFacts, Step, month_range
+from referrals.attribution import DealFacts, PeriodFacts, month_range
 from referrals.config import DEFAULT_DEPTH, resolve_depth
 from referrals.errors import Conflict, NotFound, Unavailable
 from referrals.ids import new_id
@@ -1088,48 +1090,38 @@ class SqliteStore(ReferralWorkflow, Store):
             " JOIN clients c ON c.workspace_id = :ws AND c.id = r.client_id"
             " WHERE r.workspace_id = :ws AND r.is_primary = 1 AND r.referred_on >= :start AND r.referred_on <= :end"
             " AND c.acquired_on IS NULL),"
-            " up(payer, level, kind, id, referred_on) AS ("
-            " SELECT client_id, 0, 'client', client_id, NULL FROM"
-            " (SELECT client_id FROM period UNION SELECT client_id FROM arrivals)"
-            " UNION ALL"
-            " SELECT up.payer, up.level + 1, r.source_kind, r.source_id, r.referred_on FROM up"
-            " JOIN referrals r INDEXED BY referral_one_primary"
-            " ON r.workspace_id = :ws AND r.client_id = up.id AND r.is_primary = 1 WHERE up.kind = 'client')"
-            " SELECT 'deal' AS row, id AS a, client_id AS b, amount_minor AS level, currency AS kind,"
+            # every client on the chains, once: UNION drops the ancestors that chains share
+            " anc(id) AS ("
+            " SELECT client_id FROM period UNION SELECT client_id FROM arrivals"
+            " UNION"
+            " SELECT r.source_id FROM anc JOIN referrals r INDEXED BY referral_one_primary"
+            " ON r.workspace_id = :ws AND r.client_id = anc.id AND r.is_primary = 1 WHERE r.source_kind = 'client')"
+            " SELECT 'deal' AS row, id AS a, client_id AS b, amount_minor AS n, currency AS kind,"
             " closed_on AS on_, NULL AS name, NULL AS status FROM period"
             " UNION ALL"
             " SELECT 'arrival', client_id, NULL, NULL, NULL, on_, NULL, NULL FROM arrivals"
             " UNION ALL"
-            " SELECT 'step', up.payer, up.id, up.level, up.kind, up.referred_on, coalesce(c.name, ch.name), c.status"
-            " FROM up LEFT JOIN clients c ON up.kind = 'client' AND c.workspace_id = :ws AND c.id = up.id"
-            " LEFT JOIN channels ch ON up.kind = 'channel' AND ch.workspace_id = :ws AND ch.id = up.id"
-            " WHERE up.level > 0"
-            " ORDER BY 1, 2, 4",
+            " SELECT 'parent', anc.id, r.source_id, NULL, r.source_kind, r.referred_on, coalesce(sc.name, ch.name),"
+            " sc.status FROM anc JOIN referrals r INDEXED BY referral_one_primary"
+            " ON r.workspace_id = :ws AND r.client_id = anc.id AND r.is_primary = 1"
+            " LEFT JOIN clients sc ON r.source_kind = 'client' AND sc.workspace_id = :ws AND sc.id = r.source_id"
+            " LEFT JOIN channels ch ON r.source_kind = 'channel' AND ch.workspace_id = :ws AND ch.id = r.source_id",
             {"ws": ws, "start": start.isoformat(), "end": end.isoformat()},
-        ).fetchall()
-        uplines: dict[str, list[Step]] = {}
+        )
         deals: list[DealFacts] = []
         arrived: list[tuple[str, date]] = []
-        for r in rows:
-            if r["row"] == "deal":
-                deals.append(DealFacts(r["a"], r["b"], r["level"], r["kind"], date.fromisoformat(r["on_"])))
-            elif r["row"] == "arrival":
-                arrived.append((r["a"], date.fromisoformat(r["on_"])))
+        parents: dict[str, Parent] = {}
+        kinds = {k.value: k for k in SourceKind}
+        active = ClientStatus.ACTIVE.value
+        fromiso = date.fromisoformat
+        for row, a, b, n, kind, on, name, status in rows:
+            if row == "parent":
+                parents[a] = (SourceRef(kinds[kind], b), name, fromiso(on), status == active)
+            elif row == "deal":
+                deals.append(DealFacts(a, b, n, kind, fromiso(on)))
             else:
-                uplines.setdefault(r["a"], []).append(
-                    Step(
-                        SourceRef(SourceKind(r["kind"]), r["b"]),
-                        r["name"],
-                        date.fromisoformat(r["on_"]),
-                        r["status"] == ClientStatus.ACTIVE.value,
-                    )
-                )
-        return PeriodFacts(
-            start,
-            end,
-            tuple((d, tuple(uplines.get(d.client_id, ()))) for d in deals),
-            tuple(Arrival(c, on, tuple(uplines.get(c, ()))) for c, on in arrived),
-        )
+                arrived.append((a, fromiso(on)))
+        return period_facts(start, end, deals, arrived, parents)
 
     # -- closed months -------------------------------------------------------------------
     def _refuse_closed(self, conn: sqlite3.Connection, ws: str, days: Iterable[date]) -> None:
