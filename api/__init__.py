@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from api import errors, health
-from api.resources import attribution, channels, clients, deals, network, referrals, workspace
+from api.resources import attribution, channels, clients, deals, imports, network, referrals, workspace
 from api.spec import ReferralsApi, init_security
 from api.store import EXTENSION
 from graph import Store, open_store
@@ -63,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         deals.blp,
         network.blp,
         attribution.blp,
+        imports.blp,
     )
     for blp in blueprints:
         api.register_blueprint(blp)

@@ -670,3 +670,55 @@ class ClientCreditsSchema(ma.Schema):
     model = ma.fields.String(required=True)
     totals = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
     lines = ma.fields.List(ma.fields.Nested(CreditLineSchema), required=True)
+
+
+class ImportFileSchema(ma.Schema):
+    """One file to import."""
+
+    name = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=200),
+        metadata={"description": "file name, used in the report; a .json name reads the content as JSON"},
+    )
+    content = ma.fields.String(required=True, metadata={"description": "the file's text (CSV or JSON)"})
+
+
+class ImportRequestSchema(ma.Schema):
+    """Files to import in one go."""
+
+    files = ma.fields.List(
+        ma.fields.Nested(ImportFileSchema), required=True, validate=ma.validate.Length(min=1, max=20)
+    )
+    dry_run = ma.fields.Boolean(load_default=False, metadata={"description": "check only; write nothing"})
+    kind = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.OneOf(["channels", "clients", "referrals", "deals"]),
+        metadata={"description": "what the CSV files hold (default: told from their columns)"},
+    )
+
+
+class ImportCountsSchema(ma.Schema):
+    """What an import did to one kind of record."""
+
+    created = ma.fields.Integer(required=True)
+    updated = ma.fields.Integer(required=True)
+    unchanged = ma.fields.Integer(required=True)
+    rejected = ma.fields.Integer(required=True)
+
+
+class ImportSummarySchema(ma.Schema):
+    """Counts per kind of record."""
+
+    channels = ma.fields.Nested(ImportCountsSchema, required=True)
+    clients = ma.fields.Nested(ImportCountsSchema, required=True)
+    referrals = ma.fields.Nested(ImportCountsSchema, required=True)
+    deals = ma.fields.Nested(ImportCountsSchema, required=True)
+
+
+class ImportReportSchema(ma.Schema):
+    """The outcome of an import."""
+
+    dry_run = ma.fields.Boolean(required=True)
+    written = ma.fields.Integer(required=True, metadata={"description": "records written (0 for a dry run)"})
+    summary = ma.fields.Nested(ImportSummarySchema, required=True)

@@ -18,13 +18,15 @@ stores enforce inside that transaction, whatever the entry point:
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from graph.backup import Record
 from referrals.access import Role, StoredResponse, Token
 from referrals.attribution import PeriodFacts, checksum, month_range, thaw
 from referrals.errors import Conflict
+from referrals.importing import Changes, View
 from referrals.model import (
     Chain,
     Channel,
@@ -233,6 +235,27 @@ class Store(abc.ABC):
         date and whether the recommender is an active client). One query for the whole period,
         never one per deal. A client came in on its `acquired_on` date, or, without one, on the date
         of its primary recommendation. Deals come in id order, arrivals in client id order.
+        """
+
+    # -- imports -----------------------------------------------------------------------
+    @abc.abstractmethod
+    def run_import(self, ws: str, build: Callable[[View], Changes], dry_run: bool = False) -> Changes:
+        """Read the workspace, let `build` plan the changes, and write them, all in one transaction
+        (under the workspace lock, so the plan still holds when it is written). Nothing is written for
+        a dry run, or when the plan has any problem."""
+
+    # -- backup and restore --------------------------------------------------------------
+    @abc.abstractmethod
+    def dump(self, ws: str) -> Iterator[Record]:
+        """Every record of a workspace in backup order (see graph/backup.py), read in one transaction
+        and streamed: memory stays flat however big the workspace. Consume it to the end."""
+
+    @abc.abstractmethod
+    def restore(self, workspace: Workspace, records: Iterable[Record]) -> None:
+        """Write a workspace and its records exactly as they are (ids, times, history, token hashes).
+
+        All or nothing: when a record is refused, or `records` raises (a damaged file), nothing of the
+        workspace remains. Conflict when the workspace id already exists in this store.
         """
 
     # -- closed months -------------------------------------------------------------------

@@ -10,7 +10,7 @@ serialized per workspace: two transactions can never close a ring together.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, LiteralString, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 import neo4j
 from neo4j.exceptions import ConstraintError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
+from graph.backup import Chunk, HistoryEntry, Record, StoredToken
 from graph.common import (
     Parent,
     freeze_month,
@@ -35,8 +36,9 @@ from referrals import clock
 from referrals.access import Role, StoredResponse, Token
 from referrals.attribution import DealFacts, PeriodFacts, month_range
 from referrals.config import DEFAULT_DEPTH, HARD_MAX_DEPTH, resolve_depth
-from referrals.errors import Conflict, DomainError, NotFound, Unavailable
+from referrals.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
 from referrals.ids import new_id
+from referrals.importing import Changes, View
 from referrals.model import (
     Chain,
     ChainStep,
@@ -107,6 +109,25 @@ _MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
         "CREATE CONSTRAINT closed_month IF NOT EXISTS FOR (m:ClosedMonth) REQUIRE (m.workspace, m.month) IS UNIQUE",
     ),
 }
+
+_IMPORT_WRITES: dict[str, LiteralString] = {
+    "new channel": "UNWIND $rows AS row CREATE (c:Channel) SET c = row, c.workspace = $ws",
+    "channel": "UNWIND $rows AS row MATCH (c:Channel {workspace: $ws, id: row.id}) SET c = row, c.workspace = $ws",
+    "new client": "UNWIND $rows AS row CREATE (c:Client) SET c = row, c.workspace = $ws",
+    "client": "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.id}) SET c = row, c.workspace = $ws",
+}
+
+# Every node of a workspace, label by label, 10,000 at a time.
+_PURGE: tuple[LiteralString, ...] = (
+    "MATCH (n:Client) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:Channel) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:Deal) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:SourceChange) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:Token) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:ClosedChunk) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:ClosedMonth) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:IdempotencyKey) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+)
 
 # A period's deals and arrivals, and the primary source of every client on their chains, each
 # ancestor once however many chains share it: one row holding three lists.
@@ -591,7 +612,8 @@ class Neo4jStore(ReferralWorkflow, Store):
                 r["c"]["external_id"]: _client(r["c"])
                 for r in self._run(
                     tx,
-                    "UNWIND $exts AS ext MATCH (c:Client {workspace: $ws, external_id: ext}) RETURN c",
+                    "UNWIND $exts AS ext MATCH (c:Client {workspace: $ws, external_id: ext})"
+                    " USING INDEX c:Client(workspace, external_id) RETURN c",
                     ws=ws,
                     exts=[r.external_id for r in rows],
                 )
@@ -765,7 +787,8 @@ class Neo4jStore(ReferralWorkflow, Store):
                 r["d"]["external_id"]: _deal(r["d"])
                 for r in self._run(
                     tx,
-                    "UNWIND $exts AS ext MATCH (d:Deal {workspace: $ws, external_id: ext}) RETURN d",
+                    "UNWIND $exts AS ext MATCH (d:Deal {workspace: $ws, external_id: ext})"
+                    " USING INDEX d:Deal(workspace, external_id) RETURN d",
                     ws=ws,
                     exts=[r.external_id for r in rows],
                 )
@@ -808,18 +831,23 @@ class Neo4jStore(ReferralWorkflow, Store):
             " USING INDEX s:Client(workspace, id)"
             " MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX c:Client(workspace, id)"
             " CREATE (s)-[r:REFERRED {workspace: $ws, id: row.id, referred_on: row.referred_on, note: row.note,"
-            " primary: row.primary, created_at: row.created_at}]->(c)"
+            " primary: row.primary, created_at: row.created_at}]->(c) RETURN count(*) AS n"
         ),
         SourceKind.CHANNEL: (
             "UNWIND $rows AS row MATCH (s:Channel {workspace: $ws, id: row.source_id})"
             " USING INDEX s:Channel(workspace, id)"
             " MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX c:Client(workspace, id)"
             " CREATE (s)-[r:REFERRED {workspace: $ws, id: row.id, referred_on: row.referred_on, note: row.note,"
-            " primary: row.primary, created_at: row.created_at}]->(c)"
+            " primary: row.primary, created_at: row.created_at}]->(c) RETURN count(*) AS n"
         ),
     }
 
     def _insert_referrals(self, tx: neo4j.ManagedTransaction, ws: str, refs: Sequence[Referral]) -> None:
+        self._create_referrals(tx, ws, refs)
+
+    def _create_referrals(self, tx: neo4j.ManagedTransaction, ws: str, refs: Sequence[Referral]) -> int:
+        """Create the relationships; returns how many were created (a row whose ends are missing creates none)."""
+        made = 0
         for kind in SourceKind:
             batch = [
                 {
@@ -835,7 +863,8 @@ class Neo4jStore(ReferralWorkflow, Store):
                 if r.source.kind is kind
             ]
             for start in range(0, len(batch), 10_000):
-                self._run(tx, self._CREATE_FROM[kind], ws=ws, rows=batch[start : start + 10_000])
+                made += self._run(tx, self._CREATE_FROM[kind], ws=ws, rows=batch[start : start + 10_000])[0]["n"]
+        return made
 
     def _set_primary(self, tx: neo4j.ManagedTransaction, ws: str, referral_id: str, primary: bool) -> None:
         self._run(
@@ -1109,6 +1138,231 @@ class Neo4jStore(ReferralWorkflow, Store):
             ((c, _native(on)) for c, on in row["arrivals"]),
             parents,
         )
+
+    # -- imports -----------------------------------------------------------------------
+    def run_import(self, ws: str, build: Callable[[View], Changes], dry_run: bool = False) -> Changes:
+        """Read, plan and write in one transaction under the workspace lock (a read one for a dry run)."""
+
+        def work(tx: neo4j.ManagedTransaction) -> Changes:
+            if dry_run:
+                self._require_workspace(tx, ws)
+            else:
+                self._lock(tx, ws)
+
+            view = View(
+                clients=[
+                    _client(r["n"])
+                    for r in self._run(tx, "MATCH (n:Client) WHERE n.workspace = $ws RETURN n ORDER BY n.id", ws=ws)
+                ],
+                channels=[
+                    _channel(r["n"])
+                    for r in self._run(tx, "MATCH (n:Channel) WHERE n.workspace = $ws RETURN n ORDER BY n.id", ws=ws)
+                ],
+                referrals=[
+                    _referral(r)
+                    for r in self._run(
+                        tx, "MATCH (s)-[r:REFERRED]->(c:Client) WHERE r.workspace = $ws" + _REFERRAL_RETURN, ws=ws
+                    )
+                ],
+                deals=[
+                    _deal(r["n"])
+                    for r in self._run(tx, "MATCH (n:Deal) WHERE n.workspace = $ws RETURN n ORDER BY n.id", ws=ws)
+                ],
+                closed_months=frozenset(
+                    r["month"]
+                    for r in self._run(
+                        tx, "MATCH (n:ClosedMonth) WHERE n.workspace = $ws RETURN n.month AS month", ws=ws
+                    )
+                ),
+            )
+            changes = build(view)
+            if dry_run or changes.problems or not changes.writes:
+                return changes
+            for kind, rows in (
+                ("new channel", [_channel_props(c) for c in changes.new_channels]),
+                ("channel", [_channel_props(c) for c in changes.updated_channels]),
+                ("new client", [_client_props(c) for c in changes.new_clients]),
+                ("client", [_client_props(c) for c in changes.updated_clients]),
+            ):
+                for start in range(0, len(rows), 10_000):
+                    self._run(tx, _IMPORT_WRITES[kind], ws=ws, rows=rows[start : start + 10_000])
+            self._create_referrals(tx, ws, changes.new_referrals)
+            deals = [_deal_props(d) for d in changes.new_deals + changes.updated_deals]
+            for start in range(0, len(deals), 10_000):
+                self._run(tx, self._DEAL_MERGE, ws=ws, rows=deals[start : start + 10_000])
+            return changes
+
+        return self._read(work) if dry_run else self._write(work)
+
+    # -- backup and restore --------------------------------------------------------------
+    def _stream(self, tx: neo4j.Transaction, query: LiteralString, ws: str) -> Iterator[neo4j.Record]:
+        """Records as the server sends them (no list in between): for streams that must stay flat."""
+        with self._mutex:
+            self._sent += 1
+        yield from tx.run(query, ws=ws)
+
+    def dump(self, ws: str) -> Iterator[Record]:
+        """Every record in backup order from one read transaction, streamed as the server sends it."""
+        try:
+            with (
+                self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session,
+                session.begin_transaction() as tx,
+            ):
+                if not list(self._stream(tx, "MATCH (w:Workspace {id: $ws}) RETURN w.id AS id", ws)):
+                    raise NotFound("workspace", ws, field="workspace")
+                for r in self._stream(tx, "MATCH (c:Channel) WHERE c.workspace = $ws RETURN c ORDER BY c.id", ws):
+                    yield _channel(r["c"])
+                for r in self._stream(tx, "MATCH (c:Client) WHERE c.workspace = $ws RETURN c ORDER BY c.id", ws):
+                    yield _client(r["c"])
+                for r in self._stream(
+                    tx,
+                    "MATCH (s)-[r:REFERRED]->(c:Client) WHERE r.workspace = $ws WITH s, r, c ORDER BY r.id"
+                    + _REFERRAL_RETURN,
+                    ws,
+                ):
+                    yield _referral(r)
+                for r in self._stream(
+                    tx, "MATCH (h:SourceChange) WHERE h.workspace = $ws RETURN h ORDER BY h.client_id, h.seq", ws
+                ):
+                    h = r["h"]
+                    yield HistoryEntry(
+                        h["seq"],
+                        SourceChange(
+                            h["client_id"],
+                            SourceRef(SourceKind(h["previous_kind"]), h["previous_id"])
+                            if h.get("previous_kind")
+                            else None,
+                            h.get("previous_referral_id"),
+                            SourceRef(SourceKind(h["current_kind"]), h["current_id"])
+                            if h.get("current_kind")
+                            else None,
+                            h.get("referral_id"),
+                            h.get("reason"),
+                            _native(h["changed_at"]),
+                        ),
+                    )
+                for r in self._stream(tx, "MATCH (d:Deal) WHERE d.workspace = $ws RETURN d ORDER BY d.id", ws):
+                    yield _deal(r["d"])
+                for r in self._stream(
+                    tx, "MATCH (m:ClosedMonth) WHERE m.workspace = $ws RETURN m ORDER BY m.month", ws
+                ):
+                    yield _closed(r["m"])
+                for r in self._stream(
+                    tx,
+                    "MATCH (m:ClosedMonth)-[:FROZEN]->(k:ClosedChunk) WHERE m.workspace = $ws"
+                    " RETURN k.month AS month, k.chunk AS chunk, k.body AS body ORDER BY month, chunk",
+                    ws,
+                ):
+                    yield Chunk(r["month"], r["chunk"], r["body"])
+                for r in self._stream(tx, "MATCH (t:Token) WHERE t.workspace = $ws RETURN t ORDER BY t.id", ws):
+                    yield StoredToken(self._token(r["t"]), r["t"]["hash"])
+        except (ServiceUnavailable, SessionExpired, DriverError) as e:
+            raise Unavailable(f"Neo4j is unavailable: {e}") from e
+
+    _RESTORE: dict[type, LiteralString] = {
+        Channel: "UNWIND $rows AS row CREATE (c:Channel) SET c = row, c.workspace = $ws RETURN count(*) AS n",
+        Client: "UNWIND $rows AS row CREATE (c:Client) SET c = row, c.workspace = $ws RETURN count(*) AS n",
+        HistoryEntry: "UNWIND $rows AS row CREATE (h:SourceChange) SET h = row, h.workspace = $ws RETURN count(*) AS n",
+        ClosedMonth: "UNWIND $rows AS row CREATE (m:ClosedMonth) SET m = row, m.workspace = $ws RETURN count(*) AS n",
+        Chunk: "UNWIND $rows AS row MATCH (m:ClosedMonth {workspace: $ws, month: row.month})"
+        " CREATE (m)-[:FROZEN]->(:ClosedChunk {workspace: $ws, month: row.month, chunk: row.chunk, body: row.body})"
+        " RETURN count(*) AS n",
+        StoredToken: "UNWIND $rows AS row CREATE (t:Token) SET t = row, t.workspace = $ws RETURN count(*) AS n",
+    }
+
+    @staticmethod
+    def _restore_props(r: Record) -> dict[str, Any]:
+        if isinstance(r, Channel):
+            return _channel_props(r)
+        if isinstance(r, Client):
+            return _client_props(r)
+        if isinstance(r, Deal):
+            return _deal_props(r)
+        if isinstance(r, HistoryEntry):
+            c = r.change
+            return {
+                "client_id": c.client_id,
+                "seq": r.seq,
+                "previous_kind": c.previous.kind.value if c.previous else None,
+                "previous_id": c.previous.id if c.previous else None,
+                "previous_referral_id": c.previous_referral_id,
+                "current_kind": c.current.kind.value if c.current else None,
+                "current_id": c.current.id if c.current else None,
+                "referral_id": c.referral_id,
+                "reason": c.reason,
+                "changed_at": c.changed_at,
+            }
+        if isinstance(r, ClosedMonth):
+            return {
+                "month": r.month,
+                "closed_at": r.closed_at,
+                "deals": r.deals,
+                "new_clients": r.new_clients,
+                "checksum": r.checksum,
+            }
+        if isinstance(r, Chunk):
+            return {"month": r.month, "chunk": r.chunk, "body": r.body}
+        if isinstance(r, StoredToken):
+            t = r.token
+            return {"id": t.id, "role": t.role.value, "name": t.name, "hash": r.hash, "created_at": t.created_at}
+        raise TypeError(f"not a backup record: {r!r}")
+
+    def _restore_batch(self, ws: str, kind: type, batch: list[Record]) -> None:
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            if kind is Referral:
+                made = self._create_referrals(tx, ws, [r for r in batch if isinstance(r, Referral)])
+            elif kind is Deal:
+                rows = self._run(
+                    tx, self._DEAL_MERGE + " RETURN count(*) AS n", ws=ws, rows=[self._restore_props(r) for r in batch]
+                )
+                made = rows[0]["n"] if rows else 0
+            else:
+                rows = self._run(tx, self._RESTORE[kind], ws=ws, rows=[self._restore_props(r) for r in batch])
+                made = rows[0]["n"] if rows else 0
+            if made != len(batch):
+                raise Invalid.one(
+                    kind.__name__.lower(),
+                    f"{len(batch) - made} record(s) name a client, channel or month not in the backup",
+                )
+
+        self._write(work)
+
+    def _purge(self, ws: str) -> None:
+        """Delete every node of a workspace id, in batches: what an interrupted restore may leave."""
+        for i in range(len(_PURGE)):
+            while self._write(lambda tx, i=i: self._run(tx, _PURGE[i], ws=ws))[0]["n"]:
+                pass
+        self._write(lambda tx: self._run(tx, "MATCH (w:Workspace {id: $ws}) DETACH DELETE w", ws=ws))
+
+    def restore(self, workspace: Workspace, records: Iterable[Record]) -> None:
+        """Batches of 5,000 records, each its own transaction, with the workspace node written last, so the
+        workspace exists only once every record is in; any failure deletes what was written."""
+        if self._read(lambda tx: self._run(tx, "MATCH (w:Workspace {id: $ws}) RETURN 1 AS x", ws=workspace.id)):
+            raise Conflict("workspace", f"workspace {workspace.id} already exists in this store")
+        self._purge(workspace.id)
+        try:
+            batch: list[Record] = []
+            kind: type | None = None
+            for record in records:
+                if type(record) is not kind or len(batch) >= 5_000:
+                    if batch and kind is not None:
+                        self._restore_batch(workspace.id, kind, batch)
+                    batch, kind = [], type(record)
+                batch.append(record)
+            if batch and kind is not None:
+                self._restore_batch(workspace.id, kind, batch)
+            self._write(
+                lambda tx: self._run(
+                    tx,
+                    "CREATE (:Workspace {id: $id, name: $name, created_at: $at})",
+                    id=workspace.id,
+                    name=workspace.name,
+                    at=workspace.created_at,
+                )
+            )
+        except BaseException:
+            self._purge(workspace.id)
+            raise
 
     # -- closed months -------------------------------------------------------------------
     def _refuse_closed(self, tx: neo4j.ManagedTransaction, ws: str, days: Sequence[date]) -> None:

@@ -291,17 +291,48 @@ def _round_half_away(amount: int, rate: Fraction) -> int:
 
 def credit(deal: DealFacts, upline: Sequence[Step], model: Model, params: Params = Params()) -> list[Credit]:
     """The credit lines of one deal under `model`, given the payer's upline (nearest first, uncapped)."""
-    steps = upline_as_of(upline, deal.closed_on)
     if model.is_commission:
-        return _commission(deal, steps, model, params)
-    ts = touches(steps, params.depth)
-    if not ts:
-        return [Credit(deal.id, DIRECT, "(direct)", None, deal.amount, deal.currency)]
-    shares = _split(deal.amount, _integer_weights(model, _shape(model, ts, deal.closed_on), params))
+        return _commission(deal, upline_as_of(upline, deal.closed_on), model, params)
     return [
-        Credit(deal.id, t.source, t.name, t.level, share, deal.currency)
-        for t, share in zip(ts, shares, strict=True)
-        if share != 0 or model in (Model.LINEAR, Model.POSITION_BASED)
+        Credit(deal.id, step.source, step.name, level, amount, deal.currency)
+        for step, level, amount in _shares(deal, upline, model, params)
+    ]
+
+
+_DIRECT_STEP = Step(DIRECT, "(direct)", date.min)
+
+
+def _shares(
+    deal: DealFacts, upline: Sequence[Step], model: Model, params: Params
+) -> list[tuple[Step, int | None, int]]:
+    """(step, level, amount) per credited touch of an attribution model: the hot path of a statement,
+    so it works on the upline in place instead of building touch objects."""
+    when = deal.closed_on
+    cut = len(upline)
+    for i, step in enumerate(upline):
+        if step.referred_on > when:
+            cut = i
+            break
+    chosen = [
+        (step, level)
+        for level, step in enumerate(upline[: min(cut, params.depth)], 1)
+        if step.source.kind is SourceKind.CLIENT
+    ]
+    if cut and upline[cut - 1].source.kind is SourceKind.CHANNEL:
+        chosen.append((upline[cut - 1], cut))
+    if not chosen:
+        return [(_DIRECT_STEP, None, deal.amount)]
+    shape: tuple[int, ...] | int
+    if model is Model.TIME_DECAY:
+        shape = tuple(max(0, (when - step.referred_on).days) for step, _ in chosen)
+    elif model is Model.GEOMETRIC:
+        shape = tuple(level for _, level in chosen)
+    else:
+        shape = len(chosen)
+    amounts = _split(deal.amount, _integer_weights(model, shape, params))
+    keep_zero = model in (Model.LINEAR, Model.POSITION_BASED)
+    return [
+        (step, level, amount) for (step, level), amount in zip(chosen, amounts, strict=True) if amount != 0 or keep_zero
     ]
 
 
@@ -362,16 +393,23 @@ def statement(facts: PeriodFacts, model: Model, params: Params = Params()) -> li
     """
     rows: dict[tuple[str, str | None], StatementRow] = {}  # (source id, currency): ids never repeat across kinds
     for deal, upline in facts.deals:
-        touched: set[tuple[str, str]] = set()
-        for line in credit(deal, upline, model, params):
-            key = (line.source.id, line.currency)
-            row = rows.setdefault(key, StatementRow(line.source, line.name, line.currency))
-            row.amount += line.amount
-            if line.level is not None:
-                row.by_level[line.level] = row.by_level.get(line.level, 0) + line.amount
-            if key not in touched:
+        cur = deal.currency
+        if model.is_commission:
+            lines = [(c.source, c.name, c.level, c.amount) for c in credit(deal, upline, model, params)]
+        else:
+            lines = [(st.source, st.name, level, amount) for st, level, amount in _shares(deal, upline, model, params)]
+        seen: set[str] = set()
+        for source, name, level, amount in lines:
+            key = (source.id, cur)
+            row = rows.get(key)
+            if row is None:
+                row = rows[key] = StatementRow(source, name, cur)
+            row.amount += amount
+            if level is not None:
+                row.by_level[level] = row.by_level.get(level, 0) + amount
+            if source.id not in seen:
                 row.deals += 1
-                touched.add(key)
+                seen.add(source.id)
     level_1: dict[SourceRef, int] = {}
     total: dict[SourceRef, int] = {}
     names: dict[SourceRef, str] = {}

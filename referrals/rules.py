@@ -53,6 +53,18 @@ class ReferralGraph:
         if e.primary:
             self._has_primary.add(e.client_id)
 
+    def add(self, edge: Edge) -> None:
+        """Record a planned recommendation so later checks see it."""
+        self._add(edge)
+
+    def has_pair(self, source: SourceRef, client_id: str) -> bool:
+        """True when `source` already recommended `client_id`."""
+        return (source, client_id) in self._pairs
+
+    def has_primary(self, client_id: str) -> bool:
+        """True when the client already has a primary source."""
+        return client_id in self._has_primary
+
     def is_ancestor(self, candidate: str, of: str) -> bool:
         """True when `candidate` recommended `of`, directly or through others.
 

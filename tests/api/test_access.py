@@ -18,6 +18,7 @@ WRITE_METHODS = {"post", "put", "patch", "delete"}
 # A body each write needs to get past validation, so the status shows the access decision.
 BODIES: dict[tuple[str, str], Any] = {
     ("post", "/clients"): {"name": "X"},
+    ("post", "/imports"): {"files": [{"name": "c.csv", "content": "name\nX\n"}], "dry_run": True},
     ("patch", "/clients/{client_id}"): {"name": "X"},
     ("post", "/channels"): {"name": "Y"},
     ("patch", "/channels/{channel_id}"): {"name": "Y"},

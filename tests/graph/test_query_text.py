@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 GRAPH = Path(__file__).resolve().parents[2] / "graph"
-FUNNELS = {"_run", "_many", "_probe", "_create_in_workspace", "_patch_node"}
+FUNNELS = {"_run", "_many", "_probe", "_stream", "_create_in_workspace", "_patch_node"}
 SENDERS = {
     "_run": 1,
     "_many": 1,
     "_probe": 0,
+    "_stream": 1,
     "_create_in_workspace": 1,
     "_patch_node": 2,
     "execute": 0,

@@ -1,0 +1,126 @@
+"""Import benchmark: 100k recommendations from a CSV file, against one transaction per row, same run.
+
+For each store: 100k clients are loaded first (bulk upsert, not timed as part of the import), then
+* **import**: `referrals import` of a referrals CSV of 100k rows (who recommended whom, with dates) —
+  read, checked against the workspace (cycles, duplicates, unknown names) and written in one
+  transaction — timed end to end through the same code path as the command;
+* **baseline**: the same rows recorded one by one with `store.record_referral`, one transaction each
+  (every rule checked per row), over the first `--baseline-rows` rows in a second workspace holding the
+  same clients; its rows/s is the rate of that sample.
+
+Results go to bench/results-imports.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from graph.contract import Store
+from referrals.importing import Parsed, plan_files, read_file
+from referrals.model import ClientInput, ReferralInput, SourceKind, SourceRef
+
+
+def forest_csv(n: int, seed: int) -> tuple[str, list[tuple[int, int, date]]]:
+    """A referrals CSV: client i recommended by a random earlier client (by external id)."""
+    rng = random.Random(seed)
+    rows = []
+    lines = ["client,referred by,referred on"]
+    for i in range(1, n):
+        parent = rng.randrange(max(0, i - 50), i) if rng.random() < 0.3 else rng.randrange(i)
+        on = date(2020, 1, 1) + timedelta(days=i * 1500 // n)
+        rows.append((parent, i, on))
+        lines.append(f"e{i},e{parent},{on.isoformat()}")
+    return "\n".join(lines) + "\n", rows
+
+
+def load_clients(store: Store, ws: str, n: int) -> list[str]:
+    ids: list[str] = []
+    for start in range(0, n, 10_000):
+        batch = [ClientInput(name=f"client {i}", external_id=f"e{i}") for i in range(start, min(n, start + 10_000))]
+        ids += store.upsert_clients(ws, batch).ids
+    return ids
+
+
+def measure(store: Store, n: int, baseline_rows: int) -> dict[str, Any]:
+    text, rows = forest_csv(n, seed=n)
+    ws = store.create_workspace("import bench").id
+    load_clients(store, ws, n)
+    t = time.perf_counter()
+    parsed: Parsed = read_file("referrals.csv", text.encode())
+    changes = store.run_import(ws, lambda view: plan_files(parsed, view))
+    import_s = time.perf_counter() - t
+    assert not changes.problems, changes.problems[:3]
+    assert changes.summary["referrals"]["created"] == n - 1
+    other = store.create_workspace("baseline").id
+    ids = load_clients(store, other, n)
+    t = time.perf_counter()
+    for parent, child, on in rows[:baseline_rows]:
+        store.record_referral(other, ReferralInput(SourceRef(SourceKind.CLIENT, ids[parent]), ids[child], on))
+    baseline_s = time.perf_counter() - t
+    import_rate = (n - 1) / import_s
+    baseline_rate = baseline_rows / baseline_s
+    return {
+        "rows": n - 1,
+        "import_s": round(import_s, 2),
+        "import_rows_per_s": round(import_rate),
+        "baseline_rows": baseline_rows,
+        "baseline_s": round(baseline_s, 2),
+        "baseline_rows_per_s": round(baseline_rate, 1),
+        "speedup": round(import_rate / baseline_rate, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print JSON results (also written to --out)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--baseline-rows", type=int, default=2_000)
+    parser.add_argument("--stores", nargs="+", default=["neo4j", "sqlite"], choices=["sqlite", "neo4j"])
+    parser.add_argument("--neo4j-url", help="use this server instead of starting one")
+    parser.add_argument("--heap", default="4g", help="heap of the Neo4j this script starts")
+    parser.add_argument("--out", type=Path, default=Path("bench/results-imports.json"))
+    args = parser.parse_args(argv)
+    results: dict[str, Any] = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "runs": [],
+    }
+    server = None
+    try:
+        for kind in args.stores:
+            if kind == "sqlite":
+                from graph.sqlite_store import SqliteStore
+
+                store: Store = SqliteStore(Path(tempfile.mkdtemp(prefix="referrals-bench-")) / "bench.db")
+            else:
+                from graph.neo4j_store import Neo4jStore
+
+                if args.neo4j_url is None and server is None:
+                    from tools.neo4j_server import Neo4jServer
+
+                    server = Neo4jServer(heap=args.heap).start()
+                store = Neo4jStore(args.neo4j_url or server.url)  # type: ignore[union-attr]
+            store.init_schema()
+            res = {"store": kind, **measure(store, args.rows, args.baseline_rows)}
+            results["runs"].append(res)
+            print(json.dumps(res), file=sys.stderr, flush=True)
+            store.close()
+    finally:
+        if server is not None:
+            server.stop()
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

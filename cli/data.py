@@ -1,0 +1,148 @@
+"""`referrals backup`, `restore` and `migrate`: every workspace object out and back in, losslessly."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+from rich.table import Table
+
+from cli.main import CONTEXT, AppContext, cli
+from cli.resolve import resolve_workspace, workspace_option
+from graph import open_store
+from graph.backup import backup as write_backup
+from graph.backup import migrate as copy_workspace
+from graph.backup import restore as read_backup
+from referrals.errors import Invalid
+from referrals.importing import KINDS, Parsed, plan_files, read_file
+
+
+def _summary(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {kind.replace('_', ' ')}(s)" for kind, n in counts.items() if n)
+
+
+@cli.command("backup", context_settings=CONTEXT)
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="File to write, - for stdout.",
+)
+@workspace_option
+@click.pass_obj
+def backup(app: AppContext, output: str, workspace: str | None) -> None:
+    """Write a workspace to a backup file (JSON Lines, see README): clients, channels, every recommendation
+    with its history, deals, closed months and token hashes. Streams: memory stays flat.
+
+    The file is written next to OUTPUT and renamed into place at the end, so a failed backup never
+    leaves a partial file behind.
+    """
+    ws = resolve_workspace(app.store, workspace)
+    if output == "-":
+        counts = write_backup(app.store, ws, sys.stdout.buffer)
+    else:
+        path = Path(output)
+        partial = path.with_name(path.name + ".partial")
+        try:
+            with partial.open("wb") as out:
+                counts = write_backup(app.store, ws, out)
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
+    click.echo(f"backed up {ws}: {_summary(counts)}", err=True)
+
+
+@cli.command("restore", context_settings=CONTEXT)
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, exists=True))
+@click.pass_obj
+def restore(app: AppContext, file: str) -> None:
+    """Restore a backup FILE (- for stdin) into this store: the workspace comes back with the same ids,
+    times, history and tokens. All or nothing: a damaged or altered file writes nothing. The workspace
+    must not exist in this store yet."""
+    app.store.init_schema()
+    if file == "-":
+        ws, counts = read_backup(app.store, sys.stdin.buffer)
+    else:
+        with open(file, "rb") as lines:
+            ws, counts = read_backup(app.store, lines)
+    click.echo(f"restored {ws.id} ({ws.name}): {_summary(counts)}")
+
+
+@cli.command("migrate", context_settings=CONTEXT)
+@click.option("--from", "source_url", required=True, help="Store to copy from, e.g. sqlite:///referrals.db.")
+@click.option("--to", "target_url", required=True, help="Store to copy into, e.g. neo4j://user:pass@host:7687.")
+@workspace_option
+def migrate(source_url: str, target_url: str, workspace: str | None) -> None:
+    """Copy a workspace from one store to another (the embedded store to Neo4j, or back), streamed, then
+    verify the copy: both stores must give the same counts and the same content checksum."""
+    source, target = open_store(source_url), open_store(target_url)
+    try:
+        target.init_schema()
+        ws = resolve_workspace(source, workspace)
+        digest, counts = copy_workspace(source, target, ws)
+    finally:
+        source.close()
+        target.close()
+    click.echo(f"migrated {ws}: {_summary(counts)}; verified, sha256 {digest}")
+
+
+@cli.command("import", context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check everything and print the report; write nothing.")
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    help="What the CSV files hold (default: told from their columns).",
+)
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of CSV files (e.g. cp1252).")
+@workspace_option
+@click.pass_obj
+def import_files(
+    app: AppContext, files: tuple[Path, ...], dry_run: bool, kind: str | None, encoding: str, workspace: str | None
+) -> None:
+    """Import clients, channels, recommendations and deals from CSV or JSON FILES (columns in the README).
+
+    All or nothing: when any row has a problem, the report names each one (file, row, column, value,
+    reason) and nothing is written. Running the same import again changes nothing.
+    """
+    ws = resolve_workspace(app.store, workspace)
+    parsed = Parsed()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("reading", total=sum(f.stat().st_size for f in files))
+        for f in files:
+            one = read_file(f.name, f.read_bytes(), kind, encoding)
+            parsed.rows += one.rows
+            parsed.problems += one.problems
+            progress.advance(task, f.stat().st_size)
+        progress.update(task, description="checking" if dry_run else "checking and writing", total=None)
+        changes = app.store.run_import(ws, lambda view: plan_files(parsed, view), dry_run=dry_run)
+    problems = changes.problems
+    table = Table(title=("dry run: " if dry_run else "") + f"import into {ws}")
+    for head in ("", "created", "updated", "unchanged", "rejected"):
+        table.add_column(head, justify="left" if not head else "right")
+    for k, counts in changes.summary.items():
+        table.add_row(k, *(str(counts[c]) for c in ("created", "updated", "unchanged", "rejected")))
+    console = Console()
+    console.print(table)
+    if problems:
+        report = Table(title=f"{len(problems)} problem(s): nothing was written")
+        for head in ("file", "row", "column", "value", "reason"):
+            report.add_column(head, overflow="fold")
+        for p in problems:
+            report.add_row(p.file, str(p.row or ""), p.column, p.value, p.reason)
+        Console(stderr=True).print(report)
+        raise Invalid.one("files", f"{len(problems)} problem(s) in the files; fix them and run again")
+    if dry_run:
+        click.echo(f"dry run: {changes.writes} record(s) would be written; nothing was")
+    else:
+        click.echo(f"imported: {changes.writes} record(s) written")

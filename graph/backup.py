@@ -1,0 +1,401 @@
+"""Lossless backups of one workspace: a versioned JSON Lines format, streamed both ways.
+
+Format (`referrals-backup`, version 1), UTF-8, one JSON object per line, keys in a fixed order:
+
+* line 1, the header: `{"format": "referrals-backup", "version": 1, "workspace": {"id", "name", "created_at"}}`;
+* then one line per record, `{"type": KIND, ...fields}`, kinds in this order, each sorted by id (source
+  changes by client and sequence, closed-month chunks by month and chunk): `channel`, `client`, `referral`
+  (primary and secondary, with their dates and notes), `source_change` (the history of re-attributions),
+  `deal`, `closed_month`, `closed_chunk` (a closed month's frozen lines, verbatim), `token` (only the
+  SHA-256 hash of each token, never a secret);
+* the last line, the trailer: `{"type": "end", "counts": {KIND: n, ...}, "sha256": HEX}` where HEX is the
+  SHA-256 of every byte before the trailer.
+
+Times are ISO 8601 with microseconds and offset, dates ISO 8601, money integer minor units plus an ISO
+4217 code. Idempotency keys are not kept (they expire with the requests they answer). The same workspace
+gives the same bytes from either store, so a backup's checksum also identifies its content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import IO, TYPE_CHECKING, Any
+
+from referrals.access import Role, Token
+from referrals.errors import Conflict, Invalid
+from referrals.model import (
+    Channel,
+    ChannelKind,
+    Client,
+    ClientStatus,
+    ClosedMonth,
+    Deal,
+    Referral,
+    SourceChange,
+    SourceKind,
+    SourceRef,
+    Workspace,
+)
+from referrals.money import Money
+
+if TYPE_CHECKING:
+    from graph.contract import Store
+
+FORMAT = "referrals-backup"
+VERSION = 1
+KINDS = ("channel", "client", "referral", "source_change", "deal", "closed_month", "closed_chunk", "token")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One source change with its position in the client's history."""
+
+    seq: int
+    change: SourceChange
+
+
+@dataclass(frozen=True, slots=True)
+class StoredToken:
+    """A token as stored: its record and the hash of its secret."""
+
+    token: Token
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """One stored chunk of a closed month's frozen lines."""
+
+    month: str
+    chunk: int
+    body: str
+
+
+Record = Channel | Client | Referral | HistoryEntry | Deal | ClosedMonth | Chunk | StoredToken
+
+
+def _ts(value: datetime) -> str:
+    return value.isoformat(timespec="microseconds")
+
+
+def _d(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _ref(ref: SourceRef | None) -> tuple[str | None, str | None]:
+    return (ref.kind.value, ref.id) if ref else (None, None)
+
+
+def encode(record: Record) -> dict[str, Any]:
+    """A record as the JSON object of its backup line."""
+    if isinstance(record, Channel):
+        return {
+            "type": "channel",
+            "id": record.id,
+            "name": record.name,
+            "kind": record.kind.value,
+            "url": record.url,
+            "external_id": record.external_id,
+            "notes": record.notes,
+            "created_at": _ts(record.created_at),
+            "updated_at": _ts(record.updated_at),
+        }
+    if isinstance(record, Client):
+        return {
+            "type": "client",
+            "id": record.id,
+            "name": record.name,
+            "email": record.email,
+            "status": record.status.value,
+            "tags": list(record.tags),
+            "external_id": record.external_id,
+            "notes": record.notes,
+            "acquired_on": _d(record.acquired_on),
+            "created_at": _ts(record.created_at),
+            "updated_at": _ts(record.updated_at),
+        }
+    if isinstance(record, Referral):
+        return {
+            "type": "referral",
+            "id": record.id,
+            "source_kind": record.source.kind.value,
+            "source_id": record.source.id,
+            "client_id": record.client_id,
+            "referred_on": _d(record.referred_on),
+            "note": record.note,
+            "primary": record.primary,
+            "created_at": _ts(record.created_at),
+        }
+    if isinstance(record, HistoryEntry):
+        c = record.change
+        pk, pid = _ref(c.previous)
+        ck, cid = _ref(c.current)
+        return {
+            "type": "source_change",
+            "client_id": c.client_id,
+            "seq": record.seq,
+            "previous_kind": pk,
+            "previous_id": pid,
+            "previous_referral_id": c.previous_referral_id,
+            "current_kind": ck,
+            "current_id": cid,
+            "referral_id": c.referral_id,
+            "reason": c.reason,
+            "changed_at": _ts(c.changed_at),
+        }
+    if isinstance(record, Deal):
+        return {
+            "type": "deal",
+            "id": record.id,
+            "client_id": record.client_id,
+            "amount_minor": record.amount.minor,
+            "currency": record.amount.currency,
+            "closed_on": _d(record.closed_on),
+            "title": record.title,
+            "external_id": record.external_id,
+            "created_at": _ts(record.created_at),
+            "updated_at": _ts(record.updated_at),
+        }
+    if isinstance(record, ClosedMonth):
+        return {
+            "type": "closed_month",
+            "month": record.month,
+            "closed_at": _ts(record.closed_at),
+            "deals": record.deals,
+            "new_clients": record.new_clients,
+            "checksum": record.checksum,
+        }
+    if isinstance(record, Chunk):
+        return {"type": "closed_chunk", "month": record.month, "chunk": record.chunk, "body": record.body}
+    if isinstance(record, StoredToken):
+        t = record.token
+        return {
+            "type": "token",
+            "id": t.id,
+            "role": t.role.value,
+            "name": t.name,
+            "token_hash": record.hash,
+            "created_at": _ts(t.created_at),
+        }
+    raise TypeError(f"not a backup record: {record!r}")
+
+
+def _ref_of(kind: str | None, id_: str | None) -> SourceRef | None:
+    return SourceRef(SourceKind(kind), id_) if kind and id_ else None
+
+
+def _opt_date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def decode(obj: dict[str, Any], ws: str) -> Record:
+    """The record of one backup line (KeyError/ValueError on a malformed line)."""
+    kind = obj["type"]
+    at = datetime.fromisoformat
+    if kind == "channel":
+        return Channel(
+            obj["id"],
+            obj["name"],
+            ChannelKind(obj["kind"]),
+            obj["url"],
+            obj["external_id"],
+            obj["notes"],
+            at(obj["created_at"]),
+            at(obj["updated_at"]),
+        )
+    if kind == "client":
+        return Client(
+            obj["id"],
+            obj["name"],
+            obj["email"],
+            ClientStatus(obj["status"]),
+            tuple(obj["tags"]),
+            obj["external_id"],
+            obj["notes"],
+            _opt_date(obj["acquired_on"]),
+            at(obj["created_at"]),
+            at(obj["updated_at"]),
+        )
+    if kind == "referral":
+        return Referral(
+            obj["id"],
+            SourceRef(SourceKind(obj["source_kind"]), obj["source_id"]),
+            obj["client_id"],
+            date.fromisoformat(obj["referred_on"]),
+            obj["note"],
+            bool(obj["primary"]),
+            at(obj["created_at"]),
+        )
+    if kind == "source_change":
+        return HistoryEntry(
+            int(obj["seq"]),
+            SourceChange(
+                obj["client_id"],
+                _ref_of(obj["previous_kind"], obj["previous_id"]),
+                obj["previous_referral_id"],
+                _ref_of(obj["current_kind"], obj["current_id"]),
+                obj["referral_id"],
+                obj["reason"],
+                at(obj["changed_at"]),
+            ),
+        )
+    if kind == "deal":
+        return Deal(
+            obj["id"],
+            obj["client_id"],
+            Money(int(obj["amount_minor"]), obj["currency"]),
+            date.fromisoformat(obj["closed_on"]),
+            obj["title"],
+            obj["external_id"],
+            at(obj["created_at"]),
+            at(obj["updated_at"]),
+        )
+    if kind == "closed_month":
+        return ClosedMonth(
+            obj["month"], at(obj["closed_at"]), int(obj["deals"]), int(obj["new_clients"]), obj["checksum"]
+        )
+    if kind == "closed_chunk":
+        return Chunk(obj["month"], int(obj["chunk"]), obj["body"])
+    if kind == "token":
+        return StoredToken(
+            Token(obj["id"], ws, Role(obj["role"]), obj["name"], at(obj["created_at"])), obj["token_hash"]
+        )
+    raise ValueError(f"unknown record type {kind!r}")
+
+
+def _line(obj: dict[str, Any]) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def write(workspace: Workspace, records: Iterable[Record], out: IO[bytes]) -> dict[str, int]:
+    """Stream a backup of `workspace` to `out`; returns the count of each kind."""
+    digest = hashlib.sha256()
+    counts = dict.fromkeys(KINDS, 0)
+
+    def emit(obj: dict[str, Any]) -> None:
+        data = _line(obj)
+        digest.update(data)
+        out.write(data)
+
+    emit(
+        {
+            "format": FORMAT,
+            "version": VERSION,
+            "workspace": {"id": workspace.id, "name": workspace.name, "created_at": _ts(workspace.created_at)},
+        }
+    )
+    for record in records:
+        obj = encode(record)
+        counts[obj["type"]] += 1
+        emit(obj)
+    out.write(_line({"type": "end", "counts": counts, "sha256": digest.hexdigest()}))
+    return counts
+
+
+class Reader:
+    """Reads a backup: the header at once, then the records as a stream; the trailer is checked at the end.
+
+    Iterating raises Invalid naming the line when the file is malformed, truncated or altered, so a
+    restore that consumes the records inside one transaction (or cleans up after) writes nothing.
+    """
+
+    def __init__(self, lines: Iterable[bytes]) -> None:
+        self._lines = iter(lines)
+        self._digest = hashlib.sha256()
+        first = next(self._lines, b"")
+        self._digest.update(first)
+        try:
+            head = json.loads(first)
+            if head.get("format") != FORMAT:
+                raise ValueError("not a referrals backup")
+            if head.get("version") != VERSION:
+                raise Invalid.one(
+                    "version", f"backup version {head.get('version')!r} is not supported (want {VERSION})"
+                )
+            w = head["workspace"]
+            self.workspace = Workspace(w["id"], w["name"], datetime.fromisoformat(w["created_at"]))
+        except Invalid:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise Invalid.one("line 1", f"not a referrals backup header ({e})") from None
+        self.counts: dict[str, int] = dict.fromkeys(KINDS, 0)
+
+    def __iter__(self) -> Iterator[Record]:
+        order = {k: i for i, k in enumerate(KINDS)}
+        last = 0
+        number = 1
+        for raw in self._lines:
+            number += 1
+            try:
+                obj = json.loads(raw)
+            except ValueError as e:
+                raise Invalid.one(f"line {number}", f"not JSON ({e})") from None
+            if obj.get("type") == "end":
+                if next(self._lines, None) is not None:
+                    raise Invalid.one(f"line {number + 1}", "data after the end line")
+                if obj.get("sha256") != self._digest.hexdigest():
+                    raise Invalid.one("sha256", "the file does not match its checksum: it was altered or damaged")
+                if obj.get("counts") != self.counts:
+                    raise Invalid.one(
+                        "counts", f"the end line counts {obj.get('counts')} but the file holds {self.counts}"
+                    )
+                return
+            self._digest.update(raw)
+            kind = obj.get("type")
+            if kind not in order:
+                raise Invalid.one(f"line {number}", f"unknown record type {kind!r}")
+            if order[kind] < last:
+                raise Invalid.one(f"line {number}", f"{kind} records must come before {KINDS[last]} records")
+            last = order[kind]
+            try:
+                record = decode(obj, self.workspace.id)
+            except (KeyError, ValueError, TypeError) as e:
+                raise Invalid.one(f"line {number}", f"malformed {kind} record ({e})") from None
+            self.counts[kind] += 1
+            yield record
+        raise Invalid.one(f"line {number + 1}", "the file ends before its end line: it is truncated")
+
+
+class _HashSink:
+    """A write-only file that only hashes what it is given."""
+
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return len(data)
+
+
+def backup(store: Store, ws: str, out: IO[bytes]) -> dict[str, int]:
+    """Stream a backup of workspace `ws` of `store` to `out`."""
+    return write(store.get_workspace(ws), store.dump(ws), out)
+
+
+def restore(store: Store, lines: Iterable[bytes]) -> tuple[Workspace, dict[str, int]]:
+    """Restore the backup read from `lines` into `store` (all or nothing); the workspace and its counts."""
+    reader = Reader(lines)
+    store.restore(reader.workspace, iter(reader))
+    return reader.workspace, reader.counts
+
+
+def fingerprint(store: Store, ws: str) -> tuple[str, dict[str, int]]:
+    """The SHA-256 of the workspace's backup bytes and its counts, without writing a file."""
+    sink = _HashSink()
+    counts = backup(store, ws, sink)  # type: ignore[arg-type]
+    return sink.digest.hexdigest(), counts
+
+
+def migrate(source: Store, target: Store, ws: str) -> tuple[str, dict[str, int]]:
+    """Copy workspace `ws` from `source` into `target`, streamed, then prove the copy: both stores must
+    give the same counts and the same content checksum. Returns that checksum and the counts."""
+    target.restore(source.get_workspace(ws), source.dump(ws))
+    want = fingerprint(source, ws)
+    got = fingerprint(target, ws)
+    if got != want:
+        raise Conflict("checksum", f"the copy differs from the original (source {want[0][:12]}, target {got[0][:12]})")
+    return want

@@ -1,0 +1,110 @@
+"""`referrals import` on both stores: all or nothing at 10,000 rows, idempotent, and safe to kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cli import cli
+from graph.contract import Store
+from graph.neo4j_store import Neo4jStore
+from graph.sqlite_store import SqliteStore
+from referrals.model import ClientQuery
+from tests.cli.test_attribution_cli import url_of
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def clients_csv(n: int, bad: int | None = None) -> str:
+    """A binary tree of n clients, each recommended by client i // 2, as a freelancer's sheet might be."""
+    lines = ["Name,E-mail,External ID,Referred by,Referred on"]
+    for i in range(n):
+        email = "not-an-email" if i == bad else f"c{i}@example.org"
+        lines.append(f"Client {i},{email},e{i},{'' if i == 0 else f'e{i // 2}'},2024-01-01")
+    return "\n".join(lines) + "\n"
+
+
+def test_one_bad_row_among_10000_writes_nothing(store: Store, tmp_path: Path) -> None:
+    ws = store.create_workspace("import").id
+    path = tmp_path / "clients.csv"
+    path.write_text(clients_csv(10_000, bad=5_000))
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, ["--database-url", url_of(store), "import", "--workspace", ws, *args])
+
+    out = run(str(path))
+    assert out.exit_code == 1
+    assert "5002" in out.stderr and "not-an-email" in out.stderr  # the header is line 1
+    assert "1 problem(s)" in out.stderr
+    assert store.list_clients(ws, ClientQuery(limit=5)).items == ()
+    path.write_text(clients_csv(10_000))
+    dry = run(str(path), "--dry-run")
+    assert dry.exit_code == 0 and "would be written" in dry.stdout
+    assert store.list_clients(ws, ClientQuery(limit=5)).items == ()
+    done = run(str(path))
+    assert done.exit_code == 0, done.output
+    assert "imported: 19999 record(s) written" in done.stdout
+    chain = store.chain(ws, store.list_clients(ws, ClientQuery(text="Client 9999", limit=1)).items[0].id)
+    assert [s.name for s in chain.steps][:3] == ["Client 4999", "Client 2499", "Client 1249"]
+    again = run(str(path))
+    assert again.exit_code == 0 and "imported: 0 record(s) written" in again.stdout
+
+
+def _sqlite_busy(path: Path) -> bool:
+    probe = sqlite3.connect(path, timeout=0)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.rollback()
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        probe.close()
+
+
+def _neo4j_importing(store: Neo4jStore) -> bool:
+    with store._driver.session() as s:
+        rows = s.run("SHOW TRANSACTIONS YIELD currentQuery RETURN currentQuery").data()
+    return any("UNWIND $rows" in (r["currentQuery"] or "") for r in rows)
+
+
+def test_killing_an_import_midway_leaves_the_store_as_it_was(store: Store, tmp_path: Path) -> None:
+    ws = store.create_workspace("killed").id
+    path = tmp_path / "big.csv"
+    path.write_text(clients_csv(60_000))
+    env = {**os.environ, "REFERRALS_DATABASE_URL": url_of(store)}
+    log = tmp_path / "import.log"
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "referrals"), "import", "--workspace", ws, str(path)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    busy = (lambda: _sqlite_busy(store.path)) if isinstance(store, SqliteStore) else (lambda: _neo4j_importing(store))
+    deadline = time.monotonic() + 120
+    while not busy():
+        assert proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, "the import never started writing"
+        time.sleep(0.02)
+    if isinstance(store, SqliteStore):
+        time.sleep(2.0)  # well into the transaction: the 60,000 rows are planned and being written
+    assert proc.poll() is None, "the import ended before it could be killed"  # still inside its transaction
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    assert proc.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while isinstance(store, Neo4jStore) and _neo4j_importing(store) and time.monotonic() < deadline:
+        time.sleep(0.1)  # the server rolls back when it sees the connection close
+    assert store.list_clients(ws, ClientQuery(limit=5)).items == ()
+    assert store.list_referrals(ws) == []
+    if isinstance(store, SqliteStore):
+        assert not _sqlite_busy(store.path)

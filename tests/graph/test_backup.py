@@ -1,0 +1,207 @@
+"""Backups: lossless round trips on both stores, byte-identical exports across stores, damaged files."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import random
+import tracemalloc
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from graph.backup import Reader, backup, fingerprint, migrate, restore
+from graph.contract import Store
+from graph.neo4j_store import Neo4jStore
+from graph.sqlite_store import SqliteStore
+from referrals.access import Role, hash_secret
+from referrals.attribution import Model, Params, statement
+from referrals.errors import Conflict, Invalid, NotFound
+from referrals.model import (
+    ChannelInput,
+    ChannelKind,
+    ClientInput,
+    ClientPatch,
+    ClientQuery,
+    DealInput,
+    ReferralInput,
+    SourceKind,
+    SourceRef,
+)
+from referrals.money import Money
+from referrals.reports import render, side_by_side, statement_rows
+from tests.conftest import make_sqlite_store
+
+NAMES = ["Ana", "Bruno", 'Zoë "Z" Ñúñez', "李雷", "O'Brien, Pat", "Émile\nNewline", "🙂 Smiley", "Plain"]
+
+
+def build(store: Store, seed: int) -> str:
+    """A random workspace using every kind of record: secondary recommendations, re-attributions,
+    deleted recommendations, refunds in three currencies, a closed month and tokens."""
+    rng = random.Random(seed)
+    ws = store.create_workspace(f"random {seed}").id
+    channels = [
+        store.create_channel(ws, ChannelInput(name=f"Channel {i}", kind=rng.choice(list(ChannelKind)), url=u))
+        for i, u in enumerate([None, "https://example.org/a?b=1", None])
+    ]
+    clients = []
+    for i in range(40):
+        data = {
+            "name": f"{rng.choice(NAMES)} {i}",
+            "email": f"c{i}@example.org" if rng.random() < 0.6 else None,
+            "status": "inactive" if rng.random() < 0.15 else "active",
+            "tags": rng.sample(["vip", "b2b", "dormant", "ünï"], rng.randrange(3)),
+            "external_id": f"crm-{i}" if rng.random() < 0.5 else None,
+            "notes": "line one\nline two" if rng.random() < 0.2 else None,
+            "acquired_on": (date(2024, 1, 1) + timedelta(days=rng.randrange(180))).isoformat()
+            if rng.random() < 0.5
+            else None,
+        }
+        clients.append(store.create_client(ws, ClientInput.parse({k: v for k, v in data.items() if v is not None})))
+    start = date(2023, 6, 1)
+    for i, c in enumerate(clients[1:], 1):
+        if rng.random() < 0.2:
+            source = SourceRef(SourceKind.CHANNEL, rng.choice(channels).id)
+        else:
+            source = SourceRef(SourceKind.CLIENT, clients[rng.randrange(i)].id)
+        store.record_referral(
+            ws, ReferralInput(source, c.id, start + timedelta(days=3 * i), note=rng.choice([None, "met at a fair"]))
+        )
+    for _ in range(12):  # secondary recommendations (from earlier clients: never a cycle)
+        i = rng.randrange(2, 40)
+        j = rng.randrange(i)
+        with contextlib.suppress(Conflict):  # the pair may exist already
+            store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CLIENT, clients[j].id), clients[i].id, start))
+    for i in rng.sample(range(5, 40), 4):  # re-attributions: logged in the source history
+        store.reattribute(
+            ws, ReferralInput(SourceRef(SourceKind.CLIENT, clients[rng.randrange(i)].id), clients[i].id, start), "fixed"
+        )
+    store.update_client(ws, clients[3].id, ClientPatch.parse({"name": "Renamed Three"}))
+    for _ in range(60):
+        cur = rng.choice(["EUR", "JPY", "KWD"])
+        amount = rng.randrange(1, 500_000) * (-1 if rng.random() < 0.1 else 1)
+        on = date(2024, rng.randrange(3, 8), rng.randrange(1, 29))
+        store.create_deal(
+            ws, DealInput(rng.choice(clients).id, Money(amount, cur), on, title=rng.choice([None, "Café"]))
+        )
+    store.close_month(ws, "2024-04")
+    store.create_token(ws, Role.OWNER, "laptop", hash_secret(f"secret-{seed}-1"))
+    store.create_token(ws, Role.VIEWER, "accountant", hash_secret(f"secret-{seed}-2"))
+    return ws
+
+
+def backup_bytes(store: Store, ws: str) -> bytes:
+    out = io.BytesIO()
+    backup(store, ws, out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def empty(store: Store, tmp_path: Path) -> Iterator[Callable[[str], Store]]:
+    """Makes an empty store of the same kind as `store` for a workspace id."""
+    made: list[Store] = []
+
+    def make(ws: str) -> Store:
+        if isinstance(store, SqliteStore):
+            fresh = make_sqlite_store(tmp_path / f"empty-{len(made)}.db")
+            made.append(fresh)
+            return fresh
+        assert isinstance(store, Neo4jStore)
+        store._purge(ws)  # the shared server holds other tests' workspaces: remove only this one
+        return store
+
+    yield make
+    for s in made:
+        s.close()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_round_trip_gives_identical_bytes(store: Store, empty, seed: int) -> None:
+    ws = build(store, seed)
+    first = backup_bytes(store, ws)
+    history = {c.id: store.source_history(ws, c.id) for c in store.list_clients(ws, ClientQuery(limit=100)).items}
+    target = empty(ws)
+    with pytest.raises(NotFound):
+        target.get_workspace(ws)
+    workspace, counts = restore(target, io.BytesIO(first))
+    assert workspace.id == ws and counts["client"] == 40 and counts["token"] == 2 and counts["closed_chunk"] >= 1
+    assert counts["source_change"] >= 4 and counts["referral"] > 39
+    assert backup_bytes(target, ws) == first
+    # the restored workspace works: tokens by their hash, history, frozen month, rules still enforced
+    token = target.find_token(hash_secret(f"secret-{seed}-1"))
+    assert token is not None and token.workspace_id == ws and token.role is Role.OWNER
+    assert {c: target.source_history(ws, c) for c in history} == history
+    assert [m.month for m in target.list_closed_months(ws)] == ["2024-04"]
+    assert target.month_facts(ws, "2024-04")[1] is not None
+    with pytest.raises(Conflict):
+        restore(target, io.BytesIO(first))  # the workspace exists now
+
+
+def test_damaged_or_truncated_files_write_nothing(store: Store, empty) -> None:
+    ws = build(store, 3)
+    good = backup_bytes(store, ws)
+    lines = good.splitlines(keepends=True)
+    altered = b"".join(lines[:5] + [lines[5].replace(b'"name":"', b'"name":"X', 1)] + lines[6:])
+    truncated = b"".join(lines[:-4])
+    target = empty(ws)
+    for bad, field in ((altered, "sha256"), (truncated, f"line {len(lines) - 3}")):
+        with pytest.raises(Invalid) as err:
+            restore(target, io.BytesIO(bad))
+        assert err.value.errors[0].field == field
+        with pytest.raises(NotFound):
+            target.get_workspace(ws)
+        assert target.list_clients(ws, ClientQuery()).items == ()
+        assert target.find_token(hash_secret("secret-3-1")) is None
+    with pytest.raises(Invalid) as err:
+        Reader([b'{"format": "something else"}\n'])
+    assert err.value.errors[0].field == "line 1"
+    with pytest.raises(Invalid) as err:
+        Reader([good.splitlines(keepends=True)[0].replace(b'"version":1', b'"version":9')])
+    assert err.value.errors[0].field == "version"
+
+
+def test_backup_streams_in_flat_memory(tmp_path: Path) -> None:
+    store = make_sqlite_store(tmp_path / "big.db")
+    ws = store.create_workspace("big").id
+    for start in range(0, 40_000, 10_000):
+        rows = [ClientInput(name=f"client {i} " + "x" * 60, external_id=str(i)) for i in range(start, start + 10_000)]
+        store.upsert_clients(ws, rows)
+    out = tmp_path / "big.jsonl"
+    tracemalloc.start()
+    with out.open("wb") as f:
+        backup(store, ws, f)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    size = out.stat().st_size
+    assert size > 10_000_000
+    assert peak < size / 10, f"peak {peak} bytes for a {size}-byte backup: not streamed"
+    store.close()
+
+
+def exports(store: Store, ws: str, month: str) -> list[bytes]:
+    facts, _ = store.month_facts(ws, month)
+    out = []
+    for model in Model:
+        columns, rows = statement_rows(statement(facts, model, Params()))
+        out += [render(columns, rows, fmt) for fmt in ("csv", "json", "xlsx")]
+    columns, rows = side_by_side({m: statement(facts, m, Params()) for m in Model})
+    out.append(render(columns, rows, "csv"))
+    return out
+
+
+def test_same_data_gives_byte_identical_exports_on_both_stores(neo4j_store: Neo4jStore, tmp_path: Path) -> None:
+    lite = make_sqlite_store(tmp_path / "source.db")
+    ws = build(lite, 4)
+    neo4j_store._purge(ws)
+    digest, counts = migrate(lite, neo4j_store, ws)
+    assert counts["client"] == 40
+    assert fingerprint(neo4j_store, ws)[0] == digest == fingerprint(lite, ws)[0]
+    for month in ("2024-03", "2024-04", "2024-05", "2024-06"):  # 2024-04 is closed: frozen facts
+        here, there = exports(lite, ws, month), exports(neo4j_store, ws, month)
+        assert len(here) == 25 and here == there, month
+    back = make_sqlite_store(tmp_path / "back.db")
+    assert migrate(neo4j_store, back, ws)[0] == digest  # and back again
+    for s in (lite, back):
+        s.close()
