@@ -110,6 +110,11 @@ _MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
     ),
 }
 
+_DEAL_CREATE: LiteralString = (
+    "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX c:Client(workspace, id)"
+    " CREATE (c)-[:PAID]->(d:Deal) SET d = row, d.workspace = $ws RETURN count(*) AS n"
+)
+
 _IMPORT_WRITES: dict[str, LiteralString] = {
     "new channel": "UNWIND $rows AS row CREATE (c:Channel) SET c = row, c.workspace = $ws",
     "channel": "UNWIND $rows AS row MATCH (c:Channel {workspace: $ws, id: row.id}) SET c = row, c.workspace = $ws",
@@ -619,13 +624,15 @@ class Neo4jStore(ReferralWorkflow, Store):
                 )
             }
             writes, result = plan_client_upsert(existing, rows, clock.now())
-            for start in range(0, len(writes), 10_000):
-                self._run(
-                    tx,
-                    "UNWIND $rows AS row MERGE (c:Client {workspace: $ws, id: row.id}) SET c = row, c.workspace = $ws",
-                    ws=ws,
-                    rows=[_client_props(c) for c in writes[start : start + 10_000]],
-                )
+            known = {c.id for c in existing.values()}
+            # CREATE for new clients: a MERGE would look each one up in the transaction's own growing
+            # state as well, which makes big batches slow down row by row
+            for kind, batch in (
+                ("new client", [_client_props(c) for c in writes if c.id not in known]),
+                ("client", [_client_props(c) for c in writes if c.id in known]),
+            ):
+                for start in range(0, len(batch), 10_000):
+                    self._run(tx, _IMPORT_WRITES[kind], ws=ws, rows=batch[start : start + 10_000])
             return result
 
         return self._write(work)
@@ -798,8 +805,13 @@ class Neo4jStore(ReferralWorkflow, Store):
             self._refuse_closed(
                 tx, ws, [d.closed_on for d in writes] + [d.closed_on for d in existing.values() if d.id in changed]
             )
-            for start in range(0, len(writes), 10_000):
-                self._run(tx, self._DEAL_MERGE, ws=ws, rows=[_deal_props(d) for d in writes[start : start + 10_000]])
+            known = {d.id for d in existing.values()}
+            fresh = [_deal_props(d) for d in writes if d.id not in known]
+            for start in range(0, len(fresh), 10_000):
+                self._run(tx, _DEAL_CREATE, ws=ws, rows=fresh[start : start + 10_000])
+            replaced = [_deal_props(d) for d in writes if d.id in known]
+            for start in range(0, len(replaced), 10_000):
+                self._run(tx, self._DEAL_MERGE, ws=ws, rows=replaced[start : start + 10_000])
             return result
 
         return self._write(work)
@@ -1187,9 +1199,12 @@ class Neo4jStore(ReferralWorkflow, Store):
                 for start in range(0, len(rows), 10_000):
                     self._run(tx, _IMPORT_WRITES[kind], ws=ws, rows=rows[start : start + 10_000])
             self._create_referrals(tx, ws, changes.new_referrals)
-            deals = [_deal_props(d) for d in changes.new_deals + changes.updated_deals]
-            for start in range(0, len(deals), 10_000):
-                self._run(tx, self._DEAL_MERGE, ws=ws, rows=deals[start : start + 10_000])
+            fresh = [_deal_props(d) for d in changes.new_deals]
+            for start in range(0, len(fresh), 10_000):
+                self._run(tx, _DEAL_CREATE, ws=ws, rows=fresh[start : start + 10_000])
+            replaced = [_deal_props(d) for d in changes.updated_deals]
+            for start in range(0, len(replaced), 10_000):
+                self._run(tx, self._DEAL_MERGE, ws=ws, rows=replaced[start : start + 10_000])
             return changes
 
         return self._read(work) if dry_run else self._write(work)
@@ -1312,9 +1327,7 @@ class Neo4jStore(ReferralWorkflow, Store):
             if kind is Referral:
                 made = self._create_referrals(tx, ws, [r for r in batch if isinstance(r, Referral)])
             elif kind is Deal:
-                rows = self._run(
-                    tx, self._DEAL_MERGE + " RETURN count(*) AS n", ws=ws, rows=[self._restore_props(r) for r in batch]
-                )
+                rows = self._run(tx, _DEAL_CREATE, ws=ws, rows=[self._restore_props(r) for r in batch])
                 made = rows[0]["n"] if rows else 0
             else:
                 rows = self._run(tx, self._RESTORE[kind], ws=ws, rows=[self._restore_props(r) for r in batch])

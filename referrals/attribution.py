@@ -467,12 +467,21 @@ def freeze(facts: PeriodFacts) -> list[str]:
 
 
 def thaw(start: date, end: date, lines: Iterable[str]) -> PeriodFacts:
-    """The facts that `freeze` wrote."""
+    """The facts that `freeze` wrote. Steps shared by many chains become one object again."""
     deals: list[tuple[DealFacts, tuple[Step, ...]]] = []
     arrivals: list[Arrival] = []
+    steps: dict[tuple[Any, ...], Step] = {}
+
+    def step(v: list[Any]) -> Step:
+        key = tuple(v)
+        found = steps.get(key)
+        if found is None:
+            found = steps[key] = _step(v)
+        return found
+
     for line in lines:
         item = json.loads(line)
-        upline = tuple(_step(v) for v in item["upline"])
+        upline = tuple(step(v) for v in item["upline"])
         if "deal" in item:
             i, client, amount, cur, on = item["deal"]
             deals.append((DealFacts(i, client, amount, cur, date.fromisoformat(on)), upline))

@@ -201,6 +201,9 @@ def read_json(name: str, data: bytes) -> Parsed:
     except ValueError as e:
         out.problems.append(Problem(name, 0, "(file)", "", f"not JSON ({e})"))
         return out
+    except RecursionError:
+        out.problems.append(Problem(name, 0, "(file)", "", "JSON nested too deeply"))
+        return out
     lists: list[tuple[str | None, Any]] = []
     if isinstance(doc, dict):
         for key in doc:

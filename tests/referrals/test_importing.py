@@ -127,3 +127,11 @@ def test_rerunning_an_import_plans_nothing() -> None:
 )
 def test_plain_amounts(text: str, minor: int) -> None:
     assert cell_amount(text, "EUR") == minor
+
+
+def test_hostile_json_is_reported_not_crashed_on() -> None:
+    parsed, _ = run(("deep.json", b"[" * 100_000 + b"]" * 100_000))
+    assert parsed.problems[0].reason == "JSON nested too deeply"
+    parsed, changes = run(("odd.json", b'[{"name": 5, "tags": [1, 2]}, 7, {"amount": {"x": 1}}]'))
+    assert [p.reason for p in parsed.problems] == ["expected an object"]
+    assert changes.problems  # the deal row has no client and an unreadable amount
