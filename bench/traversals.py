@@ -52,14 +52,14 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def load(store: Store, forest: Forest) -> tuple[str, list[str], list[str], float]:
+def load(store: Store, forest: Forest, chunk: int = CHUNK) -> tuple[str, list[str], list[str], float]:
     """Write the forest through the bulk paths, in chunks; returns ws, client ids, channel ids, seconds."""
     t = time.perf_counter()
     ws = store.create_workspace(f"bench-{forest.n}").id
     channels = [store.create_channel(ws, ChannelInput(name=f"channel {j}")).id for j in range(20)]
     ids: list[str] = []
-    for start in range(0, forest.n, CHUNK):
-        rows = [ClientInput(name=f"client {i}", external_id=str(i)) for i in range(start, min(forest.n, start + CHUNK))]
+    for start in range(0, forest.n, chunk):
+        rows = [ClientInput(name=f"client {i}", external_id=str(i)) for i in range(start, min(forest.n, start + chunk))]
         ids += store.upsert_clients(ws, rows).ids
     refs = []
     for i, p in enumerate(forest.parent):
@@ -71,15 +71,15 @@ def load(store: Store, forest: Forest) -> tuple[str, list[str], list[str], float
             else SourceRef(SourceKind.CHANNEL, channels[p[1]])
         )
         refs.append(ReferralInput(src, ids[i], forest.referred_on[i]))
-    for start in range(0, len(refs), CHUNK * 4):
-        store.add_referrals(ws, refs[start : start + CHUNK * 4])
+    for start in range(0, len(refs), chunk * 4):
+        store.add_referrals(ws, refs[start : start + chunk * 4])
     deals = [
         DealInput(ids[i], Money(m, "EUR"), forest.referred_on[i], external_id=f"d{i}")
         for i, m in enumerate(forest.revenue)
         if m
     ]
-    for start in range(0, len(deals), CHUNK):
-        store.upsert_deals(ws, deals[start : start + CHUNK])
+    for start in range(0, len(deals), chunk):
+        store.upsert_deals(ws, deals[start : start + chunk])
     return ws, ids, channels, time.perf_counter() - t
 
 

@@ -117,9 +117,11 @@ _DEAL_CREATE: LiteralString = (
 
 _IMPORT_WRITES: dict[str, LiteralString] = {
     "new channel": "UNWIND $rows AS row CREATE (c:Channel) SET c = row, c.workspace = $ws",
-    "channel": "UNWIND $rows AS row MATCH (c:Channel {workspace: $ws, id: row.id}) SET c = row, c.workspace = $ws",
+    "channel": "UNWIND $rows AS row MATCH (c:Channel {workspace: $ws, id: row.id}) USING INDEX c:Channel(workspace, id)"
+    " SET c = row, c.workspace = $ws",
     "new client": "UNWIND $rows AS row CREATE (c:Client) SET c = row, c.workspace = $ws",
-    "client": "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.id}) SET c = row, c.workspace = $ws",
+    "client": "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.id}) USING INDEX c:Client(workspace, id)"
+    " SET c = row, c.workspace = $ws",
 }
 
 # Every node of a workspace, label by label, 10,000 at a time.
@@ -710,7 +712,7 @@ class Neo4jStore(ReferralWorkflow, Store):
         return _deal(rows[0]["d"])
 
     _DEAL_MERGE: LiteralString = (
-        "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.client_id})"
+        "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX c:Client(workspace, id)"
         " MERGE (d:Deal {workspace: $ws, id: row.id}) SET d = row, d.workspace = $ws"
         " WITH c, d OPTIONAL MATCH (d)<-[old:PAID]-(other) WHERE other <> c DELETE old"
         " MERGE (c)-[:PAID]->(d)"
@@ -785,7 +787,8 @@ class Neo4jStore(ReferralWorkflow, Store):
                 r["id"]
                 for r in self._run(
                     tx,
-                    "UNWIND $ids AS id MATCH (c:Client {workspace: $ws, id: id}) RETURN c.id AS id",
+                    "UNWIND $ids AS id MATCH (c:Client {workspace: $ws, id: id}) USING INDEX c:Client(workspace, id)"
+                    " RETURN c.id AS id",
                     ws=ws,
                     ids=sorted({r.client_id for r in rows}),
                 )
@@ -1385,7 +1388,8 @@ class Neo4jStore(ReferralWorkflow, Store):
                 r["month"]
                 for r in self._run(
                     tx,
-                    "UNWIND $months AS m MATCH (x:ClosedMonth {workspace: $ws, month: m}) RETURN x.month AS month",
+                    "UNWIND $months AS m MATCH (x:ClosedMonth {workspace: $ws, month: m})"
+                    " USING INDEX x:ClosedMonth(workspace, month) RETURN x.month AS month",
                     ws=ws,
                     months=months,
                 )
