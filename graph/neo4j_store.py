@@ -619,8 +619,8 @@ class Neo4jStore(ReferralWorkflow, Store):
                 r["c"]["external_id"]: _client(r["c"])
                 for r in self._run(
                     tx,
-                    "UNWIND $exts AS ext MATCH (c:Client {workspace: $ws, external_id: ext})"
-                    " USING INDEX c:Client(workspace, external_id) RETURN c",
+                    "MATCH (c:Client) USING INDEX c:Client(workspace, external_id)"
+                    " WHERE c.workspace = $ws AND c.external_id IN $exts RETURN c",
                     ws=ws,
                     exts=[r.external_id for r in rows],
                 )
@@ -787,7 +787,7 @@ class Neo4jStore(ReferralWorkflow, Store):
                 r["id"]
                 for r in self._run(
                     tx,
-                    "UNWIND $ids AS id MATCH (c:Client {workspace: $ws, id: id}) USING INDEX c:Client(workspace, id)"
+                    "MATCH (c:Client) USING INDEX c:Client(workspace, id) WHERE c.workspace = $ws AND c.id IN $ids"
                     " RETURN c.id AS id",
                     ws=ws,
                     ids=sorted({r.client_id for r in rows}),
@@ -797,8 +797,8 @@ class Neo4jStore(ReferralWorkflow, Store):
                 r["d"]["external_id"]: _deal(r["d"])
                 for r in self._run(
                     tx,
-                    "UNWIND $exts AS ext MATCH (d:Deal {workspace: $ws, external_id: ext})"
-                    " USING INDEX d:Deal(workspace, external_id) RETURN d",
+                    "MATCH (d:Deal) USING INDEX d:Deal(workspace, external_id)"
+                    " WHERE d.workspace = $ws AND d.external_id IN $exts RETURN d",
                     ws=ws,
                     exts=[r.external_id for r in rows],
                 )
@@ -1009,11 +1009,11 @@ class Neo4jStore(ReferralWorkflow, Store):
             wanted_channels = sorted({r.source.id for r in rows if r.source.kind is SourceKind.CHANNEL})
             found = self._run(
                 tx,
-                "CALL () { UNWIND $clients AS id MATCH (c:Client {workspace: $ws, id: id})"
-                " USING INDEX c:Client(workspace, id) RETURN collect(c.id) AS cl }"
-                " CALL () { UNWIND $channels AS id MATCH (c:Channel {workspace: $ws, id: id})"
-                " USING INDEX c:Channel(workspace, id)"
-                " RETURN collect(c.id) AS ch } RETURN cl, ch",
+                # IN lists seek the index once per value; an UNWIND + MATCH per row was planned badly
+                "CALL () { MATCH (c:Client) USING INDEX c:Client(workspace, id)"
+                " WHERE c.workspace = $ws AND c.id IN $clients RETURN collect(c.id) AS cl }"
+                " CALL () { MATCH (c:Channel) USING INDEX c:Channel(workspace, id)"
+                " WHERE c.workspace = $ws AND c.id IN $channels RETURN collect(c.id) AS ch } RETURN cl, ch",
                 ws=ws,
                 clients=wanted_clients,
                 channels=wanted_channels,
