@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                     server = Neo4jServer(heap=args.heap).start()
                 store = Neo4jStore(args.neo4j_url or server.url, HARD_MAX_DEPTH)  # type: ignore[union-attr]
             store.init_schema()
-            chunk = 10_000 if kind == "neo4j" else 50_000  # smaller write transactions for the server
+            chunk = 50_000
             res = {"store": kind, **measure(store, args.clients, args.deals, args.repeat, chunk)}
             results["runs"].append(res)
             print(json.dumps(res), file=sys.stderr, flush=True)

@@ -136,19 +136,20 @@ _PURGE: tuple[LiteralString, ...] = (
     "MATCH (n:IdempotencyKey) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
 )
 
+# Dates travel as ISO text: decoding 100k+ Bolt Date structures costs more than the walk that finds them.
 # A period's deals and arrivals, and the primary source of every client on their chains, each
 # ancestor once however many chains share it: one row holding three lists.
 _PERIOD: LiteralString = (
     "CALL () {"
     " MATCH (d:Deal) WHERE d.workspace = $ws AND d.closed_on >= $start AND d.closed_on <= $end"
-    " RETURN d.client_id AS cid, [d.id, d.amount_minor, d.currency, d.closed_on] AS deal, null AS arrived"
+    " RETURN d.client_id AS cid, [d.id, d.amount_minor, d.currency, toString(d.closed_on)] AS deal, null AS arrived"
     " UNION ALL"
     " MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on >= $start AND c.acquired_on <= $end"
-    " RETURN c.id AS cid, null AS deal, c.acquired_on AS arrived"
+    " RETURN c.id AS cid, null AS deal, toString(c.acquired_on) AS arrived"
     " UNION ALL"
     " MATCH ()-[r:REFERRED]->(c:Client) WHERE r.workspace = $ws AND r.referred_on >= $start"
     " AND r.referred_on <= $end AND r.primary AND c.acquired_on IS NULL"
-    " RETURN c.id AS cid, null AS deal, r.referred_on AS arrived"
+    " RETURN c.id AS cid, null AS deal, toString(r.referred_on) AS arrived"
     "}"
     " WITH collect(CASE WHEN deal IS NULL THEN null ELSE [cid] + deal END) AS deals,"
     " collect(CASE WHEN arrived IS NULL THEN null ELSE [cid, arrived] END) AS arrivals, collect(DISTINCT cid) AS cids"
@@ -156,8 +157,8 @@ _PERIOD: LiteralString = (
     " UNWIND cids AS cid MATCH (c:Client {workspace: $ws, id: cid})"
     " MATCH (c)<-[:REFERRED*0.. {primary: true}]-(a:Client)"
     " WITH DISTINCT a MATCH (a)<-[r:REFERRED {primary: true}]-(p)"
-    " RETURN collect([a.id, CASE WHEN p:Client THEN 'client' ELSE 'channel' END, p.id, r.referred_on, p.name,"
-    " p.status]) AS parents"
+    " RETURN collect([a.id, CASE WHEN p:Client THEN 'client' ELSE 'channel' END, p.id, toString(r.referred_on),"
+    " p.name, p.status]) AS parents"
     "}"
     " RETURN deals, arrivals, parents"
 )
@@ -1142,15 +1143,16 @@ class Neo4jStore(ReferralWorkflow, Store):
         (row,) = self._run(tx, _PERIOD, ws=ws, start=start, end=end)
         kinds = {k.value: k for k in SourceKind}
         active = ClientStatus.ACTIVE.value
+        iso = date.fromisoformat
         parents: dict[str, Parent] = {
-            a: (SourceRef(kinds[kind], p), name, _native(on), status == active)
+            a: (SourceRef(kinds[kind], p), name, iso(on), status == active)
             for a, kind, p, on, name, status in row["parents"]
         }
         return period_facts(
             start,
             end,
-            (DealFacts(d, c, n, cur, _native(on)) for c, d, n, cur, on in row["deals"]),
-            ((c, _native(on)) for c, on in row["arrivals"]),
+            (DealFacts(d, c, n, cur, iso(on)) for c, d, n, cur, on in row["deals"]),
+            ((c, iso(on)) for c, on in row["arrivals"]),
             parents,
         )
 
