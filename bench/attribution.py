@@ -20,13 +20,13 @@ import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from bench.forest import generate
+from bench.stores import BenchStores
 from bench.traversals import load
 from graph.contract import Store
 from referrals.attribution import DealFacts, Model, PeriodFacts, Step, month_range, statement
@@ -162,33 +162,16 @@ def main(argv: list[str] | None = None) -> int:
         "model": "linear",
         "runs": [],
     }
-    server = None
+    stores = BenchStores(args.neo4j_url, args.heap)
     try:
         for kind in args.stores:
-            if kind == "sqlite":
-                from graph.sqlite_store import SqliteStore
-
-                store: Store = SqliteStore(
-                    Path(tempfile.mkdtemp(prefix="referrals-bench-")) / "bench.db", HARD_MAX_DEPTH
-                )
-            else:
-                from graph.neo4j_store import Neo4jStore
-
-                if args.neo4j_url is None and server is None:
-                    from tools.neo4j_server import Neo4jServer
-
-                    os.environ.setdefault("REFERRALS_NEO4J_PAGECACHE", "4g")
-                    server = Neo4jServer(heap=args.heap).start()
-                store = Neo4jStore(args.neo4j_url or server.url, HARD_MAX_DEPTH)  # type: ignore[union-attr]
-            store.init_schema()
-            chunk = 50_000
-            res = {"store": kind, **measure(store, args.clients, args.deals, args.repeat, chunk)}
+            store = stores.open(kind, HARD_MAX_DEPTH)
+            res = {"store": kind, **measure(store, args.clients, args.deals, args.repeat)}
             results["runs"].append(res)
             print(json.dumps(res), file=sys.stderr, flush=True)
             store.close()
     finally:
-        if server is not None:
-            server.stop()
+        stores.close()
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
     return 0

@@ -19,12 +19,12 @@ import os
 import platform
 import random
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.stores import BenchStores
 from graph.contract import Store
 from referrals.importing import Parsed, plan_files, read_file
 from referrals.model import ClientInput, ReferralInput, SourceKind, SourceRef
@@ -94,29 +94,16 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "runs": [],
     }
-    server = None
+    stores = BenchStores(args.neo4j_url, args.heap)
     try:
         for kind in args.stores:
-            if kind == "sqlite":
-                from graph.sqlite_store import SqliteStore
-
-                store: Store = SqliteStore(Path(tempfile.mkdtemp(prefix="referrals-bench-")) / "bench.db")
-            else:
-                from graph.neo4j_store import Neo4jStore
-
-                if args.neo4j_url is None and server is None:
-                    from tools.neo4j_server import Neo4jServer
-
-                    server = Neo4jServer(heap=args.heap).start()
-                store = Neo4jStore(args.neo4j_url or server.url)  # type: ignore[union-attr]
-            store.init_schema()
+            store = stores.open(kind)
             res = {"store": kind, **measure(store, args.rows, args.baseline_rows)}
             results["runs"].append(res)
             print(json.dumps(res), file=sys.stderr, flush=True)
             store.close()
     finally:
-        if server is not None:
-            server.stop()
+        stores.close()
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
     return 0

@@ -221,6 +221,21 @@ def parse_neo4j_url(url: str) -> tuple[str, tuple[str, str] | None, str | None]:
     return urlunsplit((parts.scheme, netloc, "", "", "")), auth, database
 
 
+def _source_change(h: Any) -> SourceChange:
+    def ref(kind: str | None, id_: str | None) -> SourceRef | None:
+        return SourceRef(SourceKind(kind), id_) if kind and id_ else None
+
+    return SourceChange(
+        client_id=h["client_id"],
+        previous=ref(h.get("previous_kind"), h.get("previous_id")),
+        previous_referral_id=h.get("previous_referral_id"),
+        current=ref(h.get("current_kind"), h.get("current_id")),
+        referral_id=h.get("referral_id"),
+        reason=h.get("reason"),
+        changed_at=_native(h["changed_at"]),
+    )
+
+
 def _closed(n: Any) -> ClosedMonth:
     return ClosedMonth(n["month"], _native(n["closed_at"]), n["deals"], n["new_clients"], n["checksum"])
 
@@ -974,20 +989,7 @@ class Neo4jStore(ReferralWorkflow, Store):
                 id=client_id,
             )
 
-        return [
-            SourceChange(
-                client_id=h["client_id"],
-                previous=SourceRef(SourceKind(h["previous_kind"]), h["previous_id"])
-                if h.get("previous_kind")
-                else None,
-                previous_referral_id=h.get("previous_referral_id"),
-                current=SourceRef(SourceKind(h["current_kind"]), h["current_id"]) if h.get("current_kind") else None,
-                referral_id=h.get("referral_id"),
-                reason=h.get("reason"),
-                changed_at=_native(h["changed_at"]),
-            )
-            for h in (r["h"] for r in self._read(work))
-        ]
+        return [_source_change(r["h"]) for r in self._read(work)]
 
     def add_referrals(self, ws: str, rows: Sequence[ReferralInput]) -> BulkResult:
         """Check every row against the whole graph under the workspace lock, then UNWIND them."""
@@ -1244,23 +1246,7 @@ class Neo4jStore(ReferralWorkflow, Store):
                 for r in self._stream(
                     tx, "MATCH (h:SourceChange) WHERE h.workspace = $ws RETURN h ORDER BY h.client_id, h.seq", ws
                 ):
-                    h = r["h"]
-                    yield HistoryEntry(
-                        h["seq"],
-                        SourceChange(
-                            h["client_id"],
-                            SourceRef(SourceKind(h["previous_kind"]), h["previous_id"])
-                            if h.get("previous_kind")
-                            else None,
-                            h.get("previous_referral_id"),
-                            SourceRef(SourceKind(h["current_kind"]), h["current_id"])
-                            if h.get("current_kind")
-                            else None,
-                            h.get("referral_id"),
-                            h.get("reason"),
-                            _native(h["changed_at"]),
-                        ),
-                    )
+                    yield HistoryEntry(r["h"]["seq"], _source_change(r["h"]))
                 for r in self._stream(tx, "MATCH (d:Deal) WHERE d.workspace = $ws RETURN d ORDER BY d.id", ws):
                     yield _deal(r["d"])
                 for r in self._stream(

@@ -194,6 +194,21 @@ _UNIQUE_FIELDS = {
 }
 
 
+def _source_change(row: sqlite3.Row) -> SourceChange:
+    def ref(kind: str | None, id_: str | None) -> SourceRef | None:
+        return SourceRef(SourceKind(kind), id_) if kind and id_ else None
+
+    return SourceChange(
+        client_id=row["client_id"],
+        previous=ref(row["previous_kind"], row["previous_id"]),
+        previous_referral_id=row["previous_referral_id"],
+        current=ref(row["current_kind"], row["current_id"]),
+        referral_id=row["referral_id"],
+        reason=row["reason"],
+        changed_at=datetime.fromisoformat(row["changed_at"]),
+    )
+
+
 def _closed(row: sqlite3.Row) -> ClosedMonth:
     return ClosedMonth(
         row["month"], datetime.fromisoformat(row["closed_at"]), row["deals"], row["new_clients"], row["checksum"]
@@ -846,18 +861,7 @@ class SqliteStore(ReferralWorkflow, Store):
             "SELECT * FROM source_changes WHERE workspace_id = ? AND client_id = ? ORDER BY seq",
             (ws, client_id),
         ).fetchall()
-        return [
-            SourceChange(
-                client_id=r["client_id"],
-                previous=SourceRef(SourceKind(r["previous_kind"]), r["previous_id"]) if r["previous_kind"] else None,
-                previous_referral_id=r["previous_referral_id"],
-                current=SourceRef(SourceKind(r["current_kind"]), r["current_id"]) if r["current_kind"] else None,
-                referral_id=r["referral_id"],
-                reason=r["reason"],
-                changed_at=datetime.fromisoformat(r["changed_at"]),
-            )
-            for r in rows
-        ]
+        return [_source_change(r) for r in rows]
 
     def add_referrals(self, ws: str, rows: Sequence[ReferralInput]) -> BulkResult:
         """Check every row against the whole graph, then insert them with one executemany."""
@@ -932,25 +936,7 @@ class SqliteStore(ReferralWorkflow, Store):
         self._require_workspace(conn, ws)
 
     def _insert_referrals(self, conn: sqlite3.Connection, ws: str, refs: Sequence[Referral]) -> None:
-        self._many(
-            conn,
-            "INSERT INTO referrals(workspace_id, id, source_kind, source_id, client_id, referred_on, note,"
-            " is_primary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    ws,
-                    r.id,
-                    r.source.kind.value,
-                    r.source.id,
-                    r.client_id,
-                    r.referred_on.isoformat(),
-                    r.note,
-                    int(r.primary),
-                    _ts(r.created_at),
-                )
-                for r in refs
-            ],
-        )
+        self._many(conn, self._RESTORE[Referral], [self._restore_row(ws, r) for r in refs])
 
     def _set_primary(self, conn: sqlite3.Connection, ws: str, referral_id: str, primary: bool) -> None:
         self._run(
@@ -1209,18 +1195,7 @@ class SqliteStore(ReferralWorkflow, Store):
             for r in self._run(
                 conn, "SELECT * FROM source_changes WHERE workspace_id = ? ORDER BY client_id, seq", (ws,)
             ):
-                yield HistoryEntry(
-                    r["seq"],
-                    SourceChange(
-                        r["client_id"],
-                        SourceRef(SourceKind(r["previous_kind"]), r["previous_id"]) if r["previous_kind"] else None,
-                        r["previous_referral_id"],
-                        SourceRef(SourceKind(r["current_kind"]), r["current_id"]) if r["current_kind"] else None,
-                        r["referral_id"],
-                        r["reason"],
-                        datetime.fromisoformat(r["changed_at"]),
-                    ),
-                )
+                yield HistoryEntry(r["seq"], _source_change(r))
             yield from (
                 _deal(r) for r in self._run(conn, "SELECT * FROM deals WHERE workspace_id = ? ORDER BY id", (ws,))
             )
