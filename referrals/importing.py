@@ -38,10 +38,8 @@ from referrals.ids import new_id
 from referrals.model import (
     Channel,
     ChannelInput,
-    ChannelKind,
     Client,
     ClientInput,
-    ClientStatus,
     Deal,
     Referral,
     SourceKind,
@@ -289,30 +287,9 @@ def cell_currency(text: str) -> str:
     return code
 
 
-def cell_status(text: str) -> ClientStatus:
-    """active or inactive."""
-    try:
-        return ClientStatus(text.strip().lower())
-    except ValueError:
-        raise CellError(f"use one of {', '.join(s.value for s in ClientStatus)}") from None
-
-
-def cell_kind(text: str) -> ChannelKind:
-    """A channel kind."""
-    try:
-        return ChannelKind(text.strip().lower())
-    except ValueError:
-        raise CellError(f"use one of {', '.join(k.value for k in ChannelKind)}") from None
-
-
 def cell_tags(text: str) -> tuple[str, ...]:
     """Tags separated by ; or |."""
     return tuple(sorted({t.strip() for t in re.split(r"[;|]", text) if t.strip()}))
-
-
-def lookup_keys(text: str) -> tuple[str, str]:
-    """How a reference cell is looked up: (lowercased email-or-id, name key)."""
-    return text.strip().lower(), name_key(text)
 
 
 __all__ = [
@@ -328,10 +305,7 @@ __all__ = [
     "cell_amount",
     "cell_currency",
     "cell_date",
-    "cell_kind",
-    "cell_status",
     "cell_tags",
-    "lookup_keys",
     "read_csv",
     "read_file",
     "read_json",

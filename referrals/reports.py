@@ -20,11 +20,6 @@ from referrals.attribution import COLUMNS, Model, StatementRow, row_values
 from referrals.money import MINOR_UNITS, format_amount
 
 FORMATS = ("csv", "json", "xlsx")
-MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "json": "application/json",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 # Columns holding money (decimal strings in the row dicts); the rest are text or whole numbers.
 _EPOCH = datetime(2000, 1, 1)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
