@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from api import errors, health
+from api import errors, health, web
 from api.resources import attribution, channels, clients, deals, imports, network, referrals, workspace
 from api.spec import ReferralsApi, init_security
 from api.store import EXTENSION
@@ -67,5 +67,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     for blp in blueprints:
         api.register_blueprint(blp)
+    app.register_blueprint(web.blp)
     errors.init_app(app)
     return app

@@ -192,7 +192,7 @@ SERVE_TOKEN_NAME = "local (referrals serve)"
 )
 @click.pass_obj
 def serve(app: AppContext, host: str, port: int, workspace: str | None) -> None:
-    """Run the API with Flask's development server and print a ready-to-use owner token."""
+    """Run the API and the network page with Flask's development server; print a signed-in link."""
     from api import create_app
 
     store = app.store
@@ -208,9 +208,12 @@ def serve(app: AppContext, host: str, port: int, workspace: str | None) -> None:
     secret = new_secret()
     store.create_token(ws.id, Role.OWNER, SERVE_TOKEN_NAME, hash_secret(secret))
     flask_app = create_app({"STORE": store, "SETTINGS": app.settings})
-    base = f"http://{host}:{port}/api/v1"
+    site = f"http://{host}:{port}"
+    base = f"{site}/api/v1"
     click.echo(f"referrals API on {base} ({store.kind} store, workspace {ws.name!r} {ws.id})")
     click.echo(f"local owner token: {secret}")
+    # The token rides in the fragment: the browser never sends it to the server, the page keeps it in the tab.
+    click.echo(f"network page, signed in: {site}/#token={secret}")
     click.echo(f'try: curl -H "Authorization: Bearer {secret}" {base}/workspace')
     flask_app.run(host=host, port=port, debug=False, use_reloader=False)
 

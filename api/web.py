@@ -1,0 +1,41 @@
+"""The network page: one HTML file and its scripts, served by the API's own app.
+
+The page talks only to this server: every script, style and library is local (see
+`api/static/vendor/README.md`), and the Content-Security-Policy below keeps it that way — the browser
+refuses any request, script or font from another origin. The token lives in the tab's sessionStorage,
+never in a cookie, so the page adds no cookie-based way in beside the API's bearer tokens.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app
+
+blp = Blueprint("web", __name__)
+
+# Styles set by the graph library at run time need 'unsafe-inline' for style attributes only; scripts
+# are strictly same-origin. Images may be data:/blob: URLs (the PNG and SVG exports).
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+
+@blp.get("/")
+def page() -> Response:
+    """The interactive referral-tree page."""
+    resp = current_app.send_static_file("app/index.html")
+    resp.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
