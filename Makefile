@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make serve   - install, create the embedded database, run the API on http://127.0.0.1:8000
-#   make test    - install, fetch Neo4j 5.26 from Maven Central (cached), lint, run every test
+#   make test    - install, fetch Neo4j 5.26 from Maven Central (cached) and Debian's Chromium (once),
+#                  lint, run every test
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -24,6 +25,7 @@ dev: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m tools.neo4j_server fetch
+	$(BIN)/python -m tools.chromium ensure
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)

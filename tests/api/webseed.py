@@ -54,7 +54,9 @@ def seed(store: Store, ws: str, big: int = 5000) -> Seeded:
     ids = dict(zip(names, store.upsert_clients(ws, rows).ids, strict=True))
     refs = [ReferralInput(SourceRef(SourceKind.CHANNEL, newsletter), ids[CHAIN[0]], START)]
     for i, (up, down) in enumerate(zip(CHAIN, CHAIN[1:], strict=False)):
-        refs.append(ReferralInput(SourceRef(SourceKind.CLIENT, ids[up]), ids[down], START + timedelta(days=7 * (i + 1))))
+        refs.append(
+            ReferralInput(SourceRef(SourceKind.CLIENT, ids[up]), ids[down], START + timedelta(days=7 * (i + 1)))
+        )
     for up, downs in SIDE.items():
         for j, down in enumerate(downs):
             refs.append(ReferralInput(SourceRef(SourceKind.CLIENT, ids[up]), ids[down], START + timedelta(days=3 + j)))

@@ -6,8 +6,9 @@
   const TOKEN_KEY = "referrals.token";
   const MAX_DEPTH = 7;
   const WHOLE_NETWORK_LIMIT = 20000; // nodes; past this, pick one client or channel instead
-  const LEVEL_COLOURS = ["#1d2433", "#2f5fd0", "#1a9e77", "#e6a100", "#d9534f", "#7b4fd0", "#1b8aa8", "#9c6b30"];
-  const CHANNEL_COLOURS = ["#2f5fd0", "#d9534f", "#1a9e77", "#e6a100", "#7b4fd0", "#1b8aa8", "#c2185b", "#6d8f00"];
+  // Red is kept for dead ends: neither palette uses it.
+  const LEVEL_COLOURS = ["#1d2433", "#2f5fd0", "#1a9e77", "#e6a100", "#7b4fd0", "#1b8aa8", "#c26b00", "#6d8f00"];
+  const CHANNEL_COLOURS = ["#2f5fd0", "#1a9e77", "#e6a100", "#7b4fd0", "#1b8aa8", "#6d8f00", "#c26b00", "#8c564b"];
   const NO_CHANNEL_COLOUR = "#8a93a3";
 
   const $ = (sel, root = document) => root.querySelector(sel);
@@ -38,11 +39,12 @@
     for (const [k, v] of Object.entries(attrs)) {
       if (v === null || v === undefined || v === false) continue;
       if (k === "class") el.className = v;
+      else if (k === "style") el.style.cssText = v; // through the CSSOM: allowed by the page's strict CSP
       else if (k === "dataset") Object.assign(el.dataset, v);
       else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
       else el.setAttribute(k, v === true ? "" : String(v));
     }
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
       if (c === null || c === undefined || c === false) continue;
       el.append(c instanceof Node ? c : document.createTextNode(String(c)));
     }
@@ -206,7 +208,10 @@
     for (const s of $$("main .view")) s.hidden = s.dataset.view !== view;
     if (view === "key") loadKeyClients();
     if (view === "summary") loadSummary();
-    if (view === "chain" && state.selected && state.selected.kind === "client") loadChain(state.selected.id);
+    if (view === "chain") {
+      const target = [state.selected, state.root].find((x) => x && x.kind === "client");
+      if (target) loadChain(target.id);
+    }
   }
 
   // -- search list -------------------------------------------------------------------------
@@ -274,6 +279,16 @@
     fillOptions();
   }
 
+  // A pick in the list shows that client's chain while the chain view is open, else its tree.
+  function pick(item) {
+    if (state.view === "chain" && item.kind === "client") {
+      state.selected = item;
+      loadChain(item.id);
+    } else {
+      openTree(item);
+    }
+  }
+
   function resultItem(kind, item, extra) {
     const current = state.root && state.root.id === item.id;
     return h(
@@ -285,7 +300,7 @@
           type: "button",
           dataset: { kind, id: item.id },
           "aria-current": current ? "true" : null,
-          onclick: () => openTree({ kind, id: item.id, name: item.name }),
+          onclick: () => pick({ kind, id: item.id, name: item.name }),
         },
         h("span", { class: `badge ${kind}` }, kind),
         h("span", {}, item.name),
@@ -327,17 +342,20 @@
     }
     if (seq !== state.loadSeq) return; // a newer request won
     state.timings = { fetch: Math.round(performance.now() - started) };
-    $("#details").hidden = !state.selected;
     state.tree = tree;
     fillCurrencies(tree.currencies);
     draw(started);
+    const kept = state.selected && tree.nodes.get(state.selected.id);
+    if (kept) renderDetails(kept);
+    else state.selected = null;
+    $("#details").hidden = !kept;
   }
 
   async function fetchTree(root) {
     const path = treePath(root);
     const [body, chain] = await Promise.all([
       call(`${path}/tree?depth=${state.depth}`),
-      root.kind === "client" ? call(`${path}/chain?depth=50`).catch(() => null) : Promise.resolve(null),
+      root.kind === "client" ? call(`${path}/chain`).catch(() => null) : Promise.resolve(null),
     ]);
     let topChannel = null;
     if (root.kind === "channel") topChannel = { id: root.id, name: body.root.name };
@@ -744,7 +762,9 @@
         if (ch && !seen.has(ch.id)) seen.set(ch.id, ch.name);
       }
       for (const [id, name] of seen) legend.append(h("span", {}, h("i", { style: `background:${channelColour(id)}` }), name));
-      legend.append(h("span", {}, h("i", { style: `background:${NO_CHANNEL_COLOUR}` }), "no channel"));
+      if ([...tree.nodes.values()].some((n) => n.kind === "client" && !n.channel)) {
+        legend.append(h("span", {}, h("i", { style: `background:${NO_CHANNEL_COLOUR}` }), "no channel within reach"));
+      }
     }
     legend.append(h("span", { class: "muted" }, "dashed red ring: dead end"));
   }
@@ -784,7 +804,7 @@
         { class: "actions" },
         h("button", { type: "button", id: "details-recentre", onclick: () => recentre(node.id) }, "Open its tree"),
         node.kind === "client"
-          ? h("button", { type: "button", onclick: () => { show("chain"); loadChain(node.id); } }, "Upstream chain")
+          ? h("button", { type: "button", onclick: () => show("chain") }, "Upstream chain")
           : null,
         h("button", { type: "button", onclick: () => prefillReferral(node) }, "Record someone it brought"),
         node.kind === "client" ? h("button", { type: "button", onclick: () => prefillDeal(node) }, "Add a deal") : null,
@@ -812,7 +832,10 @@
 
   // -- chain, key clients, summary ---------------------------------------------------------
 
+  let chainSeq = 0;
+
   async function loadChain(clientId) {
+    const seq = ++chainSeq;
     const list = $("#chain-list");
     list.replaceChildren();
     let body;
@@ -826,6 +849,7 @@
       status(err.message, true);
       return;
     }
+    if (seq !== chainSeq) return; // a later pick won
     $("#chain-title").textContent = `Upstream chain of ${client.name}`;
     list.append(
       h("li", {}, h("span", { class: "level" }, "client"), h("strong", {}, client.name)),

@@ -1,0 +1,486 @@
+"""The network page driven in Debian's Chromium (headless, via Playwright), against a live app.
+
+The browser reaches nothing but the loopback test server: its resolver maps every other host to
+nothing, and every request is checked on its way out. One screenshot per view goes to
+test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import networkx as nx
+import pytest
+from werkzeug.serving import make_server
+
+from api import create_app
+from graph.sqlite_store import SqliteStore
+from referrals import analysis
+from referrals.access import Role, hash_secret, new_secret
+from referrals.model import ClientQuery
+from tests.api.webseed import CHAIN, Seeded, seed
+from tools import chromium
+
+playwright_api = pytest.importorskip("playwright.sync_api")  # a dev requirement: present whenever the suite is
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+
+
+@dataclass
+class Site:
+    """A live app on a loopback port with a seeded workspace."""
+
+    url: str
+    store: SqliteStore
+    seeded: Seeded
+    token: str
+    outside: list[str] = field(default_factory=list)  # requests that tried to leave the machine
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    store = SqliteStore(str(tmp_path_factory.mktemp("web") / "web.db"))
+    store.init_schema()
+    ws = store.create_workspace("Demo studio").id
+    seeded = seed(store, ws, big=5000)
+    token = new_secret()
+    store.create_token(ws, Role.EDITOR, "browser tests", hash_secret(token))
+    app = create_app({"STORE": store, "TESTING": True})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Site(f"http://127.0.0.1:{server.server_port}", store, seeded, token)
+    finally:
+        server.shutdown()
+        thread.join(10)
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    path = chromium.find()
+    assert path, "Chromium is missing: `make test` installs Debian's package (python -m tools.chromium ensure)"
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=list(chromium.FLAGS), headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser, site: Site, tmp_path: Path):  # type: ignore[no-untyped-def]
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 860}, accept_downloads=True, service_workers="block"
+    )
+    errors: list[str] = []
+
+    def guard(route) -> None:  # type: ignore[no-untyped-def]
+        host = urlsplit(route.request.url)
+        if host.scheme in ("data", "blob") or host.hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            site.outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    pg = context.new_page()
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    # Refusals the page handles (a wrong token, a rejected form) show up as resource errors: not faults.
+    handled = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and not handled.match(m.text) else None)
+    pg.set_default_timeout(15_000)
+    pg.errors = errors  # type: ignore[attr-defined]  # a test that provokes an error clears it
+    yield pg
+    context.close()
+    assert site.outside == [], f"requests tried to leave the machine: {site.outside}"
+    assert errors == [], f"the page logged errors: {errors}"
+
+
+def shot(pg, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def sign_in(pg, site: Site) -> None:  # type: ignore[no-untyped-def]
+    pg.goto(site.url + "/")
+    pg.fill("#token-input", site.token)
+    pg.click("#sign-in-form button[type=submit]")
+    pg.wait_for_selector("#results button")
+
+
+def open_tree(pg, label: str) -> None:  # type: ignore[no-untyped-def]
+    """Pick a client or channel in the list and wait until its tree is drawn."""
+    before = pg.get_attribute("#graph", "data-render-ms")
+    pg.fill("#search", label)
+    pg.click(f"#results button:has-text('{label}')")
+    wait_drawn(pg, before)
+
+
+def wait_drawn(pg, before: str | None) -> None:  # type: ignore[no-untyped-def]
+    pg.wait_for_function(
+        "([before]) => { const g = document.querySelector('#graph');"
+        " return g.dataset.renderMs && g.dataset.renderMs !== before; }",
+        arg=[before],
+    )
+
+
+def node_names(pg) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Name -> level of every node drawn."""
+    return pg.eval_on_selector_all(
+        "#graph g.node",
+        "els => Object.fromEntries(els.map(e => [e.querySelector('title').textContent.split(' · ')[0],"
+        " Number(e.dataset.level)]))",
+    )
+
+
+def click_node(pg, name: str) -> None:  # type: ignore[no-untyped-def]
+    node = pg.locator("#graph g.node", has=pg.locator("title", has_text=re.compile(f"^{re.escape(name)} ·")))
+    node.locator(".shape").click(force=True)
+
+
+# -- the page itself ------------------------------------------------------------------------
+
+
+def test_sign_in_tree_depth_details_and_recording(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    pg.goto(site.url + "/")
+    assert pg.is_visible("#sign-in") and not pg.is_visible("#app")
+    shot(pg, "sign-in")
+    pg.fill("#token-input", "not-a-token")
+    pg.click("#sign-in-form button[type=submit]")
+    pg.wait_for_selector("#sign-in-error:has-text('unknown or was revoked')")
+    assert not pg.is_visible("#app")
+
+    sign_in(pg, site)
+    assert pg.inner_text("#workspace-name") == "Demo studio · editor"
+
+    # Ana's tree goes down seven levels: Bruno at 1 ... Hugo at 7, with the side branches.
+    open_tree(pg, "Ana Lima")
+    names = node_names(pg)
+    assert {n: names[n] for n in CHAIN} == {n: i for i, n in enumerate(CHAIN)}
+    assert names["Iris Nunes"] == 1 and names["Luis Moura"] == 3
+    assert pg.get_attribute("#graph", "data-nodes") == "12"
+    dead = pg.eval_on_selector_all("#graph g.node[data-dead-end] title", "els => els.map(e => e.textContent)")
+    assert sorted(t.split(" · ")[0] for t in dead) == [
+        "Hugo Vaz",
+        "Iris Nunes",
+        "Joana Pires",
+        "Kiko Alves",
+        "Luis Moura",
+    ]
+    assert "11 brought in within 7 levels" in pg.inner_text("#tree-facts")
+    shot(pg, "tree")
+
+    # The depth slider cuts the tree at level 3.
+    before = pg.get_attribute("#graph", "data-render-ms")
+    pg.fill("#depth", "3")
+    wait_drawn(pg, before)
+    names = node_names(pg)
+    assert max(names.values()) == 3
+    assert sorted(names) == sorted(
+        [
+            "Ana Lima",
+            "Bruno Costa",
+            "Iris Nunes",
+            "Carla Dias",
+            "Joana Pires",
+            "Kiko Alves",
+            "Duarte Reis",
+            "Luis Moura",
+        ]
+    )
+    assert pg.inner_text("#depth-value") == "3"
+
+    # Rings and colour by root channel redraw the same nodes.
+    before = pg.get_attribute("#graph", "data-render-ms")
+    pg.select_option("#layout", "rings")
+    wait_drawn(pg, before)
+    before = pg.get_attribute("#graph", "data-render-ms")
+    pg.select_option("#colour", "channel")
+    wait_drawn(pg, before)
+    assert sorted(node_names(pg)) == sorted(names)
+    assert "Spring newsletter" in pg.inner_text("#legend")
+    shot(pg, "tree-rings")
+
+    # Clicking a node shows its details and centres the view on it.
+    click_node(pg, "Carla Dias")
+    pg.wait_for_selector("#details:has-text('Carla Dias')")
+    details = pg.inner_text("#details")
+    assert "level\n2" in details and "300.00 EUR" in details
+    pg.wait_for_selector("#details-chain:has-text('Bruno Costa ← Ana Lima ← Spring newsletter')")
+    assert pg.get_attribute("#graph g.node.selected", "data-id") == site.seeded.clients["Carla Dias"]
+    pg.wait_for_timeout(400)  # the centring transition
+    centre = pg.evaluate(
+        "() => { const s = document.querySelector('#graph').getBoundingClientRect();"
+        " const n = document.querySelector('#graph g.node.selected .shape').getBoundingClientRect();"
+        " return [n.x + n.width / 2 - (s.x + s.width / 2), n.y + n.height / 2 - (s.y + s.height / 2)]; }"
+    )
+    assert abs(centre[0]) < 3 and abs(centre[1]) < 3, centre
+    shot(pg, "details")
+
+    # Record from the page: a new client, recommended by Carla (prefilled from her details).
+    pg.click("button[data-view=record]")
+    pg.fill("#form-client [name=name]", "Nora Pinto")
+    pg.fill("#form-client [name=email]", "nora@example.com")
+    pg.click("#form-client button[type=submit]")
+    pg.wait_for_selector("#form-client .form-ok:has-text('Added Nora Pinto')")
+    pg.click("button[data-view=tree]")
+    click_node(pg, "Carla Dias")
+    pg.click("#details button:has-text('Record someone it brought')")
+    assert pg.input_value("#form-referral [name=source_id]").startswith("Carla Dias (")
+    pg.fill("#form-referral [name=client_id]", "Nora Pinto")
+    pg.fill("#form-referral [name=referred_on]", "2025-03-01")
+    pg.click("#form-referral button[type=submit]")
+    pg.wait_for_selector("#form-referral .form-ok:has-text('Recorded (primary source)')")
+    chain = site.store.chain(site.seeded.ws, _client_id(site, "Nora Pinto"), 7)
+    assert [s.name for s in chain.steps][:3] == ["Carla Dias", "Bruno Costa", "Ana Lima"]
+    pg.click("button[data-view=tree]")
+    pg.wait_for_function(
+        "() => [...document.querySelectorAll('#graph g.node title')]"
+        ".some(t => t.textContent.startsWith('Nora Pinto ·'))"
+    )
+    assert node_names(pg)["Nora Pinto"] == 3
+    shot(pg, "record")
+
+
+def _client_id(site: Site, name: str) -> str:
+    page = site.store.list_clients(site.seeded.ws, ClientQuery(text=name))
+    (client,) = [c for c in page.items if c.name == name]
+    return client.id
+
+
+def test_form_errors_show_next_to_their_fields_and_write_nothing(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    sign_in(pg, site)
+    pg.click("button[data-view=record]")
+    before = site.store.snapshot(site.seeded.ws)
+
+    pg.click("#form-client button[type=submit]")  # no name
+    pg.wait_for_selector("#form-client [data-error-for=name]:not(:empty)")
+    assert "Missing data" in pg.inner_text("#form-client [data-error-for=name]")
+    assert pg.get_attribute("#form-client [name=name]", "aria-invalid") == "true"
+
+    pg.fill("#form-deal [name=client_id]", "Ana Lima")
+    pg.fill("#form-deal [name=amount]", "1,234.50")
+    pg.fill("#form-deal [name=currency]", "EURO")
+    pg.click("#form-deal button[type=submit]")
+    pg.wait_for_selector("#form-deal [data-error-for=currency]:not(:empty)")
+    assert pg.inner_text("#form-deal [data-error-for=currency]")
+    pg.fill("#form-deal [name=currency]", "EUR")
+    pg.click("#form-deal button[type=submit]")
+    pg.wait_for_selector("#form-deal [data-error-for=amount]:not(:empty)")
+    assert "amount" in pg.inner_text("#form-deal [data-error-for=amount]") or pg.inner_text(
+        "#form-deal [data-error-for=amount]"
+    )
+    assert pg.inner_text("#form-deal [data-error-for=currency]") == ""  # cleared on the next try
+
+    pg.fill("#form-referral [name=client_id]", "Hugo Vaz")
+    pg.select_option("#form-referral [name=source_kind]", "client")
+    pg.fill("#form-referral [name=source_id]", "Hugo Vaz")
+    pg.click("#form-referral button[type=submit]")
+    pg.wait_for_selector("#form-referral .field-error:not(:empty), #form-referral .form-error:not(:empty)")
+    shot(pg, "record-errors")
+
+    after = site.store.snapshot(site.seeded.ws)
+    assert after.clients == before.clients and after.referrals == before.referrals
+    assert after.revenue == before.revenue  # no deal written
+
+
+def test_chain_key_clients_and_summary_views(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    sign_in(pg, site)
+    open_tree(pg, "Hugo Vaz")
+    click_node(pg, "Hugo Vaz")
+    pg.click("#details button:has-text('Upstream chain')")
+    pg.wait_for_selector("#chain-list li:has-text('level 7')")
+    steps = pg.eval_on_selector_all("#chain-list li", "els => els.map(e => e.innerText.replace(/\\s+/g, ' '))")
+    assert steps[0].endswith("Hugo Vaz")
+    assert [s.split(" client ")[-1].split(" recommended")[0] for s in steps[1:8]] == CHAIN[-2::-1]
+    assert "goes on above level 7" in steps[-1]  # the newsletter sits at level 8
+    assert pg.inner_text("#chain-title") == "Upstream chain of Hugo Vaz"
+    shot(pg, "chain")
+    pg.click("#chain-list button:has-text('Bruno Costa')")  # a step opens its tree
+    pg.wait_for_function("() => document.querySelector('#tree-title').textContent === 'Bruno Costa'")
+
+    pg.click("button[data-view=key]")
+    pg.wait_for_selector("#key-table tbody tr td button")
+    rows = pg.eval_on_selector_all("#key-table tbody tr", "els => els.map(e => e.cells[1].innerText)")
+    api_ranked = _key_clients(site)
+    assert rows == api_ranked[: len(rows)] and len(rows) == 25
+    shot(pg, "key-clients")
+
+    pg.click("button[data-view=summary]")
+    pg.wait_for_selector("#summary .card")
+    text = pg.inner_text("#summary")
+    clients = len(site.store.snapshot(site.seeded.ws).clients)
+    assert f"{clients:,}" in text and "Most prolific referrers" in text
+    shot(pg, "summary")
+
+
+def _key_clients(site: Site) -> list[str]:
+    """The API's own ranking, asked directly."""
+    req = urllib.request.Request(
+        f"{site.url}/api/v1/network/key-clients?limit=25", headers={"Authorization": f"Bearer {site.token}"}
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return [k["name"] for k in json.load(resp)["items"]]
+
+
+def test_a_5000_client_tree_renders_within_2_seconds_and_stays_responsive(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    sign_in(pg, site)
+    open_tree(pg, "Podcast")
+    assert pg.get_attribute("#graph", "data-nodes") == str(site.seeded.big_size + 1)
+    render_ms = int(pg.get_attribute("#graph", "data-render-ms"))
+    print(f"first render of {site.seeded.big_size + 1} nodes: {render_ms} ms")
+    assert render_ms < 2000, render_ms  # from the click to a painted tree, API call included
+    assert pg.locator("#graph g.node").count() == site.seeded.big_size + 1
+    shot(pg, "large-tree")
+
+    # Responsive: a zoom step and a click on a node each come back within a frame budget.
+    box = pg.locator("#graph").bounding_box()
+    t = time.perf_counter()
+    pg.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    pg.mouse.wheel(0, -400)
+    pg.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    zoom_ms = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    click_node(pg, "Listener 0003")
+    pg.wait_for_selector("#details:has-text('Listener 0003')")
+    click_ms = (time.perf_counter() - t) * 1000
+    print(f"zoom step {zoom_ms:.0f} ms, node click to details {click_ms:.0f} ms")
+    assert zoom_ms < 1000 and click_ms < 1000
+
+
+def test_exports_of_the_drawn_tree(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    sign_in(pg, site)
+    open_tree(pg, "Ana Lima")
+    drawn = int(pg.get_attribute("#graph", "data-nodes"))
+
+    with pg.expect_download() as d:
+        pg.click("#export-svg")
+    svg = ET.parse(d.value.path()).getroot()
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    nodes = svg.findall(".//s:g[@class='node']", ns)
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg" and len(nodes) == drawn
+    assert d.value.suggested_filename == "ana-lima.svg"
+    labels = {t.text for t in svg.iterfind(".//s:text", ns)}
+    assert "Hugo Vaz" in labels
+
+    with pg.expect_download() as d:
+        pg.click("#export-png")
+    png = Path(d.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width > 200 and height > 200
+
+    with pg.expect_download() as d:
+        pg.click("#download-graphml")
+    g = nx.read_graphml(io.BytesIO(Path(d.value.path()).read_bytes()))
+    assert g.number_of_nodes() == drawn and d.value.suggested_filename.endswith(".graphml")
+    with pg.expect_download() as d:
+        pg.click("#download-gexf")
+    g = nx.read_gexf(io.BytesIO(Path(d.value.path()).read_bytes()))
+    assert g.number_of_nodes() == drawn
+
+
+def test_whole_network_view_colours_by_root_channel(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    sign_in(pg, site)
+    before = pg.get_attribute("#graph", "data-render-ms")
+    pg.select_option("#colour", "channel")
+    pg.click("#whole-network")
+    wait_drawn(pg, before)
+    levels = nx.get_node_attributes(analysis.network_graph(site.store.snapshot(site.seeded.ws)), "level")
+    within = sum(1 for level in levels.values() if level <= 7)
+    assert within < len(levels)  # Hugo sits at level 8 under the newsletter: cut at the default depth
+    assert int(pg.get_attribute("#graph", "data-nodes")) == within + 1  # and the workspace's own root
+    legend = pg.inner_text("#legend")
+    assert "Spring newsletter" in legend and "Podcast" in legend
+    fills = pg.eval_on_selector_all(
+        "#graph g.node[data-kind=client]",
+        "els => new Set(els.map(e => e.querySelector('.shape').getAttribute('fill'))).size",
+    )
+    assert fills >= 2  # the newsletter's clients and the podcast's differ
+    shot(pg, "whole-network")
+
+
+def test_the_token_stays_in_the_tab_until_sign_out(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    sign_in(pg, site)
+    pg.reload()
+    pg.wait_for_selector("#results button")  # still signed in after a reload
+    assert pg.evaluate("() => document.cookie") == ""
+    pg.click("#sign-out")
+    assert pg.is_visible("#sign-in")
+    assert pg.evaluate("() => sessionStorage.length") == 0
+    pg.reload()
+    assert pg.is_visible("#sign-in") and not pg.is_visible("#app")
+
+
+def test_serve_prints_a_link_that_opens_the_page_signed_in(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tools.neo4j_server import free_port
+
+    port = free_port()
+    env = {"REFERRALS_DATABASE_URL": f"sqlite:///{tmp_path}/serve.db", "PATH": "/usr/bin:/bin"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from cli import main; main()", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(4)]
+        link = next(line.split()[-1] for line in lines if line.startswith("network page"))
+        assert link.startswith(f"http://127.0.0.1:{port}/#token=")
+        for _ in range(100):
+            try:
+                page.goto(link)
+                break
+            except playwright_api.Error:
+                time.sleep(0.1)
+        page.wait_for_selector("#results")
+        assert page.inner_text("#workspace-name") == "local · owner"
+        assert "token" not in page.url  # taken out of the address bar and history
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def test_nothing_leaves_the_machine(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    """The guard sees a request to another host; the page's own policy stops one before it is sent."""
+    pg = page
+    sign_in(pg, site)
+    blocked = pg.evaluate("() => fetch('http://cdn.example.org/lib.js').then(() => 'sent', e => 'refused: ' + e.name)")
+    assert blocked.startswith("refused")  # connect-src 'self'
+    assert site.outside == []
+    assert any("Content Security Policy" in e for e in pg.errors)
+    pg.errors.clear()
+
+    other = pg.context.new_page()
+    other.set_content('<img src="http://cdn.example.org/pixel.png">')  # a page with no such policy
+    other.wait_for_timeout(300)
+    assert site.outside == ["http://cdn.example.org/pixel.png"]  # the guard caught (and aborted) it
+    site.outside.clear()
+    other.close()
