@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import networkx as nx
+import playwright.sync_api as playwright_api
 import pytest
 from werkzeug.serving import make_server
 
@@ -33,7 +34,7 @@ from referrals.model import ClientQuery
 from tests.api.webseed import CHAIN, Seeded, seed
 from tools import chromium
 
-playwright_api = pytest.importorskip("playwright.sync_api")  # a dev requirement: present whenever the suite is
+pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -299,6 +300,14 @@ def test_form_errors_show_next_to_their_fields_and_write_nothing(page, site: Sit
     after = site.store.snapshot(site.seeded.ws)
     assert after.clients == before.clients and after.referrals == before.referrals
     assert after.revenue == before.revenue  # no deal written
+
+    # Corrected, the deal goes in and the errors go away.
+    pg.fill("#form-deal [name=amount]", "1234.50")
+    pg.click("#form-deal button[type=submit]")
+    pg.wait_for_selector("#form-deal .form-ok:has-text('Added 1234.50 EUR')")
+    assert pg.inner_text("#form-deal [data-error-for=amount]") == ""
+    ana = site.seeded.clients["Ana Lima"]
+    assert site.store.snapshot(site.seeded.ws).revenue[ana]["EUR"] == before.revenue[ana]["EUR"] + 123450
 
 
 def test_chain_key_clients_and_summary_views(page, site: Site) -> None:  # type: ignore[no-untyped-def]
