@@ -353,10 +353,20 @@
 
   async function fetchTree(root) {
     const path = treePath(root);
+    // At the slider's top the server's own default is asked for: it is 7, or a lower cap the server
+    // was configured with (REFERRALS_MAX_DEPTH), which then becomes the slider's top.
+    const slider = $("#depth");
+    const atTop = state.depth === Number(slider.max);
     const [body, chain] = await Promise.all([
-      call(`${path}/tree?depth=${state.depth}`),
+      call(`${path}/tree${atTop ? "" : `?depth=${state.depth}`}`),
       root.kind === "client" ? call(`${path}/chain`).catch(() => null) : Promise.resolve(null),
     ]);
+    if (atTop && body.depth < state.depth) {
+      slider.max = String(body.depth);
+      slider.value = String(body.depth);
+      state.depth = body.depth;
+      $("#depth-value").textContent = String(body.depth);
+    }
     let topChannel = null;
     if (root.kind === "channel") topChannel = { id: root.id, name: body.root.name };
     else if (chain && chain.steps.length) {
