@@ -56,6 +56,8 @@ def ensure() -> str:
     path = find()
     if path:
         return path
+    if os.environ.get("REFERRALS_CHROMIUM"):
+        raise SystemExit(f"REFERRALS_CHROMIUM names no such browser: {os.environ['REFERRALS_CHROMIUM']}")
     apt = shutil.which("apt-get")
     if apt is None or os.geteuid() != 0:
         raise SystemExit(
@@ -85,6 +87,9 @@ def main(argv: list[str] | None = None) -> None:
     elif command == "path":
         path = find()
         if path is None:
+            override = os.environ.get("REFERRALS_CHROMIUM")
+            if override:
+                raise SystemExit(f"REFERRALS_CHROMIUM names no such browser: {override}")
             raise SystemExit("Chromium is not installed (python -m tools.chromium ensure)")
         print(path)
     else:
