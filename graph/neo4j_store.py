@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any, LiteralString, TypeVar
+from typing import Any, LiteralString, TypeVar, cast
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 import neo4j
@@ -20,8 +20,10 @@ from neo4j.exceptions import ConstraintError, DriverError, Neo4jError, ServiceUn
 
 from graph.backup import Chunk, HistoryEntry, Record, StoredToken
 from graph.common import (
-    Parent,
+    Link,
     freeze_month,
+    gc_paused,
+    link,
     month_of,
     period_facts,
     plan_client_upsert,
@@ -139,28 +141,47 @@ _PURGE: tuple[LiteralString, ...] = (
 # Dates travel as ISO text: decoding 100k+ Bolt Date structures costs more than the walk that finds them.
 # A period's deals and arrivals, and the primary source of every client on their chains, each
 # ancestor once however many chains share it: one row holding three lists.
-_PERIOD: LiteralString = (
+#
+# The walk up the chains goes level by level, keeping each level's distinct clients only: chains that
+# share their upper part (most do) walk it once per level instead of once per payer, as a
+# variable-length pattern from every payer would. Past _PERIOD_LEVELS levels the few clients left
+# finish with a variable-length walk. Each level is a subquery so an empty level still yields its row.
+_PERIOD_LEVELS = 12
+_PERIOD_FACTS: LiteralString = (
     "CALL () {"
     " MATCH (d:Deal) WHERE d.workspace = $ws AND d.closed_on >= $start AND d.closed_on <= $end"
-    " RETURN d.client_id AS cid, [d.id, d.amount_minor, d.currency, toString(d.closed_on)] AS deal, null AS arrived"
+    " MATCH (c:Client)-[:PAID]->(d)"
+    " RETURN c, [c.id, d.id, d.amount_minor, d.currency, toString(d.closed_on)] AS deal, null AS arrived"
     " UNION ALL"
     " MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on >= $start AND c.acquired_on <= $end"
-    " RETURN c.id AS cid, null AS deal, toString(c.acquired_on) AS arrived"
+    " RETURN c, null AS deal, [c.id, toString(c.acquired_on)] AS arrived"
     " UNION ALL"
     " MATCH ()-[r:REFERRED]->(c:Client) WHERE r.workspace = $ws AND r.referred_on >= $start"
     " AND r.referred_on <= $end AND r.primary AND c.acquired_on IS NULL"
-    " RETURN c.id AS cid, null AS deal, toString(r.referred_on) AS arrived"
+    " RETURN c, null AS deal, [c.id, toString(r.referred_on)] AS arrived"
     "}"
-    " WITH collect(CASE WHEN deal IS NULL THEN null ELSE [cid] + deal END) AS deals,"
-    " collect(CASE WHEN arrived IS NULL THEN null ELSE [cid, arrived] END) AS arrivals, collect(DISTINCT cid) AS cids"
-    " CALL (cids) {"
-    " UNWIND cids AS cid MATCH (c:Client {workspace: $ws, id: cid})"
-    " MATCH (c)<-[:REFERRED*0.. {primary: true}]-(a:Client)"
-    " WITH DISTINCT a MATCH (a)<-[r:REFERRED {primary: true}]-(p)"
+    # collect() leaves the nulls out; the payers' nodes come with their deals (no lookup by id)
+    " WITH collect(deal) AS deals, collect(arrived) AS arrivals, collect(DISTINCT c) AS level0"
+)
+_PERIOD_LEVEL: LiteralString = (
+    " CALL (level@) { UNWIND level@ AS x MATCH (x)<-[:REFERRED {primary: true}]-(p:Client)"
+    " RETURN collect(DISTINCT p) AS level§ }"
+)
+_PERIOD_REST: LiteralString = (
+    " CALL (level§) { UNWIND level§ AS x MATCH (x)<-[:REFERRED*1.. {primary: true}]-(a:Client)"
+    " RETURN collect(DISTINCT a) AS rest }"
+    " CALL (¤, rest) { UNWIND ° + rest AS a WITH DISTINCT a MATCH (a)<-[r:REFERRED {primary: true}]-(p)"
     " RETURN collect([a.id, CASE WHEN p:Client THEN 'client' ELSE 'channel' END, p.id, toString(r.referred_on),"
-    " p.name, p.status]) AS parents"
-    "}"
+    " p.name, p.status]) AS parents }"
     " RETURN deals, arrivals, parents"
+)
+_PERIOD: LiteralString = cast(
+    LiteralString,
+    _PERIOD_FACTS
+    + "".join(_PERIOD_LEVEL.replace("§", str(k + 1)).replace("@", str(k)) for k in range(_PERIOD_LEVELS))
+    + _PERIOD_REST.replace("§", str(_PERIOD_LEVELS))
+    .replace("¤", ", ".join(f"level{k}" for k in range(_PERIOD_LEVELS + 1)))
+    .replace("°", " + ".join(f"level{k}" for k in range(_PERIOD_LEVELS + 1))),
 )
 
 # Variable-length bounds cannot be parameters in Cypher 5, so one query per depth is prepared
@@ -1139,16 +1160,16 @@ class Neo4jStore(ReferralWorkflow, Store):
 
     def period(self, ws: str, start: date, end: date) -> PeriodFacts:
         """One query: the period's deals and arrivals grouped by client, each client's primary path to its top."""
-        return self._read(lambda tx: self._period(tx, ws, start, end))
+        with gc_paused():
+            return self._read(lambda tx: self._period(tx, ws, start, end))
 
     def _period(self, tx: neo4j.ManagedTransaction, ws: str, start: date, end: date) -> PeriodFacts:
         (row,) = self._run(tx, _PERIOD, ws=ws, start=start, end=end)
         kinds = {k.value: k for k in SourceKind}
         active = ClientStatus.ACTIVE.value
         iso = date.fromisoformat
-        parents: dict[str, Parent] = {
-            a: (SourceRef(kinds[kind], p), name, iso(on), status == active)
-            for a, kind, p, on, name, status in row["parents"]
+        parents: dict[str, Link] = {
+            a: link(kinds[kind], p, name, iso(on), status == active) for a, kind, p, on, name, status in row["parents"]
         }
         return period_facts(
             start,

@@ -19,8 +19,10 @@ from typing import Any, TypeVar
 
 from graph.backup import Chunk, HistoryEntry, Record, StoredToken
 from graph.common import (
-    Parent,
+    Link,
     freeze_month,
+    gc_paused,
+    link,
     month_of,
     period_facts,
     plan_client_upsert,
@@ -1066,7 +1068,8 @@ class SqliteStore(ReferralWorkflow, Store):
 
     def period(self, ws: str, start: date, end: date) -> PeriodFacts:
         """One recursive CTE: the period's deals and arrivals, then each distinct client's upline."""
-        return self._period(self._conn(), ws, start, end)
+        with gc_paused():
+            return self._period(self._conn(), ws, start, end)
 
     def _period(self, conn: sqlite3.Connection, ws: str, start: date, end: date) -> PeriodFacts:
         rows = self._run(
@@ -1102,13 +1105,13 @@ class SqliteStore(ReferralWorkflow, Store):
         )
         deals: list[DealFacts] = []
         arrived: list[tuple[str, date]] = []
-        parents: dict[str, Parent] = {}
+        parents: dict[str, Link] = {}
         kinds = {k.value: k for k in SourceKind}
         active = ClientStatus.ACTIVE.value
         fromiso = date.fromisoformat
         for row, a, b, n, kind, on, name, status in rows:
             if row == "parent":
-                parents[a] = (SourceRef(kinds[kind], b), name, fromiso(on), status == active)
+                parents[a] = link(kinds[kind], b, name, fromiso(on), status == active)
             elif row == "deal":
                 deals.append(DealFacts(a, b, n, kind, fromiso(on)))
             else:

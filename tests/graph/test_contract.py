@@ -633,6 +633,28 @@ def test_period_deals_with_uplines(store: Store, ws: Workspace) -> None:
     assert by_id[d_in[2].id][1] == ()
 
 
+def test_period_walks_long_and_shared_chains_to_their_top(store: Store, ws: Workspace) -> None:
+    """Chains past the month query's unrolled levels, sharing their upper part, end at their channel."""
+    fair = store.create_channel(ws.id, ChannelInput(name="Fair"))
+    spine = line(store, ws, 31)  # p0 at the top ... p30 thirty levels down
+    refer(store, ws, SourceRef(SourceKind.CHANNEL, fair.id), spine[0], date(2020, 1, 1))
+    twig = client(store, ws, "twig")  # hangs off p17: shares p0..p17 with the spine
+    refer(store, ws, spine[17], twig)
+    payers = [spine[0], spine[5], spine[12], spine[13], spine[30], twig]
+    deals = {
+        c.id: store.create_deal(ws.id, DealInput(c.id, Money(100, "EUR"), date(2024, 3, 2))).id for c in payers
+    }
+    got = dict(store.period(ws.id, date(2024, 3, 1), date(2024, 3, 31)).deals)
+    uplines = {d.client_id: [s.name for s in up] for d, up in got.items()}
+    for c in payers:
+        if c is twig:
+            continue
+        level = int(c.name[1:])
+        assert uplines[c.id] == [f"p{i}" for i in range(level - 1, -1, -1)] + ["Fair"], c.name
+    assert uplines[twig.id] == [f"p{i}" for i in range(17, -1, -1)] + ["Fair"]
+    assert sorted(d.id for d in got) == sorted(deals.values())
+
+
 def test_period_arrivals_by_acquired_on_or_recommendation_date(store: Store, ws: Workspace) -> None:
     blog = SourceRef(SourceKind.CHANNEL, store.create_channel(ws.id, ChannelInput(name="Blog")).id)
     a = client(store, ws, "a")
