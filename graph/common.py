@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -142,22 +140,6 @@ Link = tuple[Step, str | None]
 def link(kind: SourceKind, source_id: str, name: str, on: date, active: bool) -> Link:
     """The link from a client to its primary source."""
     return Step(SourceRef(kind, source_id), name, on, active), source_id if kind is SourceKind.CLIENT else None
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a period's facts are built.
-
-    They are a million-odd small acyclic objects (tuples, steps, dates): reference counting frees them,
-    but each full collection triggered by so many allocations walks every live object of the process,
-    which made assembling a big month 30-50 % slower when other large data was alive."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def period_facts(

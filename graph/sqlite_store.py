@@ -21,7 +21,6 @@ from graph.backup import Chunk, HistoryEntry, Record, StoredToken
 from graph.common import (
     Link,
     freeze_month,
-    gc_paused,
     link,
     month_of,
     period_facts,
@@ -35,7 +34,7 @@ from graph.contract import SCHEMA_VERSION, BulkResult, Store
 from graph.workflow import ReferralWorkflow
 from referrals import clock
 from referrals.access import Role, StoredResponse, Token
-from referrals.attribution import DealFacts, PeriodFacts, month_range
+from referrals.attribution import DealFacts, PeriodFacts, gc_paused, month_range
 from referrals.config import DEFAULT_DEPTH, resolve_depth
 from referrals.errors import Conflict, Invalid, NotFound, Unavailable
 from referrals.ids import new_id

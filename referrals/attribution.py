@@ -15,12 +15,14 @@ Rules (see README, "Attribution"):
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
+import gc
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
@@ -31,6 +33,24 @@ from referrals.config import DEFAULT_DEPTH
 from referrals.errors import Invalid
 from referrals.model import SourceKind, SourceRef
 from referrals.money import format_amount
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector around work that builds many small acyclic objects.
+
+    A month's facts, statement and rendered rows are hundreds of thousands of tuples, steps and dicts
+    with no reference cycles: reference counting frees them. But so many allocations trigger full
+    collections, each of which walks every live object of the process — about a fifth of a big
+    export's time. Usable as `with gc_paused():` or as a decorator `@gc_paused()`; nested uses are fine.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Model(enum.StrEnum):
@@ -383,6 +403,7 @@ def new_client_sources(arrival: Arrival, as_of: date, depth: int) -> list[Touch]
     return ts or [Touch(DIRECT, "(direct)", 1, arrival.arrived_on)]
 
 
+@gc_paused()
 def statement(facts: PeriodFacts, model: Model, params: Params = Params()) -> list[StatementRow]:
     """Credit every deal, total the lines per source and currency, and count each source's new clients.
 
@@ -466,6 +487,7 @@ def freeze(facts: PeriodFacts) -> list[str]:
     return lines
 
 
+@gc_paused()
 def thaw(start: date, end: date, lines: Iterable[str]) -> PeriodFacts:
     """The facts that `freeze` wrote. Steps shared by many chains become one object again."""
     deals: list[tuple[DealFacts, tuple[Step, ...]]] = []

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from referrals.attribution import COLUMNS, Model, StatementRow, row_values
+from referrals.attribution import COLUMNS, Model, StatementRow, gc_paused, row_values
 from referrals.money import MINOR_UNITS, format_amount
 
 FORMATS = ("csv", "json", "xlsx")
@@ -25,6 +25,7 @@ _EPOCH = datetime(2000, 1, 1)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
+@gc_paused()
 def side_by_side(statements: Mapping[Model, list[StatementRow]]) -> tuple[list[str], list[dict[str, Any]]]:
     """One row per source and currency with each model's credited amount in its own column."""
     columns = ["source_type", "source_id", "source_name", "currency", "new_clients_level_1", "new_clients"]
@@ -58,11 +59,13 @@ def side_by_side(statements: Mapping[Model, list[StatementRow]]) -> tuple[list[s
     return columns, [merged[k] for k in order]
 
 
+@gc_paused()
 def statement_rows(rows: Sequence[StatementRow]) -> tuple[list[str], list[dict[str, Any]]]:
     """The export columns and rows of one model's statement."""
     return COLUMNS, [row_values(r) for r in rows]
 
 
+@gc_paused()
 def render(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], fmt: str, title: str = "credits") -> bytes:
     """The rows as a file of format `fmt` (csv, json or xlsx)."""
     if fmt == "json":

@@ -641,9 +641,7 @@ def test_period_walks_long_and_shared_chains_to_their_top(store: Store, ws: Work
     twig = client(store, ws, "twig")  # hangs off p17: shares p0..p17 with the spine
     refer(store, ws, spine[17], twig)
     payers = [spine[0], spine[5], spine[12], spine[13], spine[30], twig]
-    deals = {
-        c.id: store.create_deal(ws.id, DealInput(c.id, Money(100, "EUR"), date(2024, 3, 2))).id for c in payers
-    }
+    deals = {c.id: store.create_deal(ws.id, DealInput(c.id, Money(100, "EUR"), date(2024, 3, 2))).id for c in payers}
     got = dict(store.period(ws.id, date(2024, 3, 1), date(2024, 3, 31)).deals)
     uplines = {d.client_id: [s.name for s in up] for d, up in got.items()}
     for c in payers:
