@@ -179,8 +179,8 @@ _PERIOD: LiteralString = cast(
     _PERIOD_FACTS
     + "".join(_PERIOD_LEVEL.replace("§", str(k + 1)).replace("@", str(k)) for k in range(_PERIOD_LEVELS))
     + _PERIOD_REST.replace("§", str(_PERIOD_LEVELS))
-    .replace("¤", ", ".join(f"level{k}" for k in range(_PERIOD_LEVELS + 1)))
-    .replace("°", " + ".join(f"level{k}" for k in range(_PERIOD_LEVELS + 1))),
+    .replace("¤", ", ".join("level" + str(k) for k in range(_PERIOD_LEVELS + 1)))
+    .replace("°", " + ".join("level" + str(k) for k in range(_PERIOD_LEVELS + 1))),
 )
 
 # Variable-length bounds cannot be parameters in Cypher 5, so one query per depth is prepared

@@ -39,14 +39,61 @@ def _constants(tree: ast.Module) -> dict[str, ast.AST]:
     return out
 
 
-def _safe(node: ast.AST, consts: dict[str, ast.AST], local: dict[str, ast.AST], depth: int = 0) -> bool:
-    """True when `node` can only evaluate to text written in this file."""
+def _int(node: ast.AST, consts: dict[str, ast.AST], ints: frozenset[str]) -> bool:
+    """True when `node` is an integer we wrote: a literal, an integer constant, a range() loop variable,
+    or sums and products of those."""
+    match node:
+        case ast.Constant(value=int()):
+            return True
+        case ast.Name(id=name) if name in ints:
+            return True
+        case ast.Name(id=name) if name in consts:
+            return _int(consts[name], consts, ints)
+        case ast.BinOp(op=ast.Add() | ast.Sub() | ast.Mult(), left=left, right=right):
+            return _int(left, consts, ints) and _int(right, consts, ints)
+    return False
+
+
+def _range_names(generators: list[ast.comprehension], consts: dict[str, ast.AST]) -> frozenset[str] | None:
+    """The loop variables of comprehensions over range(<our integers>), or None for any other loop."""
+    names = set()
+    for gen in generators:
+        match gen:
+            case ast.comprehension(
+                target=ast.Name(id=name), iter=ast.Call(func=ast.Name(id="range"), args=args), ifs=[]
+            ) if all(_int(a, consts, frozenset()) for a in args):
+                names.add(name)
+            case _:
+                return None
+    return frozenset(names)
+
+
+def _safe(
+    node: ast.AST,
+    consts: dict[str, ast.AST],
+    local: dict[str, ast.AST],
+    depth: int = 0,
+    ints: frozenset[str] = frozenset(),
+) -> bool:
+    """True when `node` can only evaluate to text written in this file (with our own integers in it)."""
     if depth > 20:
         return False
-    rec = lambda n: _safe(n, consts, local, depth + 1)  # noqa: E731
+    rec = lambda n: _safe(n, consts, local, depth + 1, ints)  # noqa: E731
     match node:
         case ast.Constant(value=str()):
             return True
+        case ast.Call(func=ast.Name(id="str"), args=[arg]):
+            return _int(arg, consts, ints)
+        case ast.Call(func=ast.Name(id="cast"), args=[_, inner]):
+            return rec(inner)
+        case ast.Call(func=ast.Attribute(attr="replace", value=value), args=[old, new]):
+            return rec(value) and rec(old) and rec(new)
+        case ast.Call(
+            func=ast.Attribute(value=ast.Constant(value=str()), attr="join"),
+            args=[ast.GeneratorExp(elt=elt, generators=generators)],
+        ):
+            names = _range_names(generators, consts)
+            return names is not None and _safe(elt, consts, local, depth + 1, ints | names)
         case ast.BinOp(op=ast.Add(), left=left, right=right):
             return rec(left) and rec(right)
         case ast.Name(id=name) if name in local:
@@ -128,6 +175,19 @@ def test_the_check_catches_spliced_text(tmp_path: Path) -> None:
         "def ok(tx):\n    tx.run(Q + ' LIMIT 1')\n"
         "def bad(tx, name):\n    tx.run('MATCH (c {name: \"' + name + '\"}) RETURN c')\n"
         "def worse(conn, col):\n    conn.execute(f'SELECT {col} FROM t')\n"
+    )
+    assert [ok for _, ok in _query_calls(sample)] == [True, False, False]
+
+
+def test_the_check_allows_only_our_own_integers_in_unrolled_text(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "N = 3\n"
+        "STEP = ' MATCH (x@)'\n"
+        "Q = 'RETURN 1' + ''.join(STEP.replace('@', str(k + 1)) for k in range(N))\n"
+        "def ok(tx):\n    tx.run(Q)\n"
+        "def bad(tx, names):\n    tx.run(''.join(STEP.replace('@', n) for n in names))\n"
+        "def worse(tx, k):\n    tx.run(STEP.replace('@', str(k)))\n"
     )
     assert [ok for _, ok in _query_calls(sample)] == [True, False, False]
 
