@@ -10,8 +10,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -32,6 +30,7 @@ from referrals import analysis
 from referrals.access import Role, hash_secret, new_secret
 from referrals.model import ClientQuery
 from tests.api.webseed import CHAIN, Seeded, seed
+from tests.serving import serve
 from tools import chromium
 
 pytestmark = pytest.mark.browser
@@ -368,10 +367,17 @@ def test_a_5000_client_tree_renders_within_2_seconds_and_stays_responsive(page, 
     pg.mouse.wheel(0, -400)
     pg.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     zoom_ms = (time.perf_counter() - t) * 1000
-    t = time.perf_counter()
-    click_node(pg, "Listener 0003")
-    pg.wait_for_selector("#details:has-text('Listener 0003')")
-    click_ms = (time.perf_counter() - t) * 1000
+    # Measured in the page, from the click to the next painted frame with the details shown (the test
+    # driver's own search for the node among 5,000 would otherwise dominate the figure).
+    click_ms, shown = pg.evaluate(
+        "async (id) => { const t = performance.now();"
+        " document.querySelector(`#graph g.node[data-id='${id}'] .shape`)"
+        ".dispatchEvent(new MouseEvent('click', {bubbles: true}));"
+        " await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));"
+        " return [performance.now() - t, !document.querySelector('#details').hidden]; }",
+        _client_id(site, "Listener 0003"),
+    )
+    assert shown and "Listener 0003" in pg.inner_text("#details h3")
     print(f"zoom step {zoom_ms:.0f} ms, node click to details {click_ms:.0f} ms")
     assert zoom_ms < 1000 and click_ms < 1000
 
@@ -444,22 +450,8 @@ def test_the_token_stays_in_the_tab_until_sign_out(page, site: Site) -> None:  #
 
 
 def test_serve_prints_a_link_that_opens_the_page_signed_in(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from tools.neo4j_server import free_port
-
-    port = free_port()
-    env = {"REFERRALS_DATABASE_URL": f"sqlite:///{tmp_path}/serve.db", "PATH": "/usr/bin:/bin"}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from cli import main; main()", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
-    try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(4)]
-        link = next(line.split()[-1] for line in lines if line.startswith("network page"))
+    with serve(tmp_path / "serve.db") as (port, banner):
+        link = banner["network page, signed in"]
         assert link.startswith(f"http://127.0.0.1:{port}/#token=")
         for _ in range(100):
             try:
@@ -470,11 +462,6 @@ def test_serve_prints_a_link_that_opens_the_page_signed_in(page, tmp_path: Path)
         page.wait_for_selector("#results")
         assert page.inner_text("#workspace-name") == "local · owner"
         assert "token" not in page.url  # taken out of the address bar and history
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        if proc.stdout:
-            proc.stdout.close()
 
 
 def test_nothing_leaves_the_machine(page, site: Site) -> None:  # type: ignore[no-untyped-def]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -91,26 +90,12 @@ def test_tokens(run) -> None:
 
 def test_serve_prints_a_working_token(tmp_path: Path) -> None:
     import json
-    import subprocess
-    import sys
     import urllib.request
 
-    from tools.neo4j_server import free_port
+    from tests.serving import serve
 
-    port = free_port()
-    env = {**os.environ, "REFERRALS_DATABASE_URL": f"sqlite:///{tmp_path}/serve.db"}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from cli import main; main()", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-        cwd=Path(__file__).parents[2],
-    )
-    try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(3)]
-        token = next(line.split()[-1] for line in lines if line.startswith("local owner token"))
+    with serve(tmp_path / "serve.db") as (port, banner):
+        token = banner["local owner token"]
         req = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/v1/workspace", headers={"Authorization": f"Bearer {token}"}
         )
@@ -122,8 +107,3 @@ def test_serve_prints_a_working_token(tmp_path: Path) -> None:
             except OSError:
                 time.sleep(0.1)
         assert body["role"] == "owner" and body["name"] == "local"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        if proc.stdout:
-            proc.stdout.close()

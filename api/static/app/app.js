@@ -154,6 +154,16 @@
     return resp.json();
   }
 
+  // A read for a view: its body, or null after saying what went wrong in the status line.
+  async function fetchOrSay(path) {
+    try {
+      return await call(path);
+    } catch (err) {
+      status(err.message, true);
+      return null;
+    }
+  }
+
   async function download(path, fallbackName) {
     const resp = await call(path, { raw: true });
     const disposition = resp.headers.get("Content-Disposition") || "";
@@ -341,7 +351,6 @@
       return;
     }
     if (seq !== state.loadSeq) return; // a newer request won
-    state.timings = { fetch: Math.round(performance.now() - started) };
     state.tree = tree;
     fillCurrencies(tree.currencies);
     draw(started);
@@ -615,7 +624,6 @@
   function draw(started = performance.now()) {
     const tree = state.tree;
     const svg = $("#graph");
-    const t0 = performance.now();
     const pos = positions(tree);
     const large = tree.nodes.size > LARGE;
     const max = state.currency
@@ -658,14 +666,12 @@
     }
     viewport.append(layer);
     svg.replaceChildren(viewport);
-    const t1 = performance.now();
     state.positions = pos;
     setUpZoom(svg, viewport, pos);
     if (state.selected && tree.nodes.has(state.selected.id)) markSelected(state.selected.id);
     requestAnimationFrame(() =>
       setTimeout(() => {
         const ms = Math.round(performance.now() - started);
-        Object.assign(state.timings || (state.timings = {}), { layout: Math.round(t1 - t0), total: ms });
         svg.dataset.nodes = String(tree.nodes.size);
         svg.dataset.renderMs = String(ms);
         svg.dataset.depth = String(state.depth);
@@ -884,13 +890,8 @@
 
   async function loadKeyClients() {
     const tbody = $("#key-table tbody");
-    let body;
-    try {
-      body = await call("/network/key-clients?limit=25");
-    } catch (err) {
-      status(err.message, true);
-      return;
-    }
+    const body = await fetchOrSay("/network/key-clients?limit=25");
+    if (!body) return;
     tbody.replaceChildren(
       ...body.items.map((k, i) =>
         h(
@@ -903,8 +904,8 @@
             h("button", { type: "button", class: "link", onclick: () => openTree({ kind: "client", id: k.client_id, name: k.name }) }, k.name),
           ),
           h("td", { class: "num" }, k.score.toFixed(3)),
-          h("td", { class: "num" }, k.own_revenue ? `${k.own_revenue.amount} ${k.own_revenue.currency}` : "—"),
-          h("td", { class: "num" }, k.downline_revenue ? `${k.downline_revenue.amount} ${k.downline_revenue.currency}` : "—"),
+          h("td", { class: "num" }, money(k.own_revenue ? [k.own_revenue] : [])),
+          h("td", { class: "num" }, money(k.downline_revenue ? [k.downline_revenue] : [])),
           h("td", { class: "num" }, k.reach),
           h("td", { class: "num" }, k.referred),
         ),
@@ -914,13 +915,8 @@
   }
 
   async function loadSummary() {
-    let s;
-    try {
-      s = await call("/network/summary");
-    } catch (err) {
-      status(err.message, true);
-      return;
-    }
+    const s = await fetchOrSay("/network/summary");
+    if (!s) return;
     const pct = (x) => `${(x * 100).toFixed(1)} %`;
     const card = (title, big, rows) =>
       h("div", { class: "card" }, h("h3", {}, title), big !== null ? h("div", { class: "big" }, big) : null,
@@ -1234,6 +1230,5 @@
     }
   }
 
-  window.referralsPage = { state, svgOfView }; // for the browser tests and the console
   start();
 })();
