@@ -218,7 +218,12 @@ _TREE_QUERIES = {
     for d in range(1, HARD_MAX_DEPTH + 1)
 }
 
-_LOCK: LiteralString = "MATCH (w:Workspace {id: $ws}) SET w._lock = true RETURN w.id AS id"
+# Every data write starts here: it takes the workspace node's write lock until commit (writes of one
+# workspace queue here, so a read-check-write sequence never interleaves with another) and counts the
+# workspace's revision, which tells caches of heavy reads when the workspace changed.
+_LOCK: LiteralString = (
+    "MATCH (w:Workspace {id: $ws}) SET w._lock = true, w.revision = coalesce(w.revision, 0) + 1 RETURN w.id AS id"
+)
 
 _CONSTRAINT_FIELDS = (
     ("`email`", "email", "another client already has this email"),
@@ -475,7 +480,7 @@ class Neo4jStore(ReferralWorkflow, Store):
         return Conflict("id", "the change breaks a uniqueness rule")
 
     def _lock(self, tx: neo4j.ManagedTransaction, ws: str) -> None:
-        # Setting a property takes the workspace node's write lock until commit: referral writes queue here.
+        # Setting a property takes the workspace node's write lock until commit: the workspace's writes queue here.
         if not self._run(tx, _LOCK, ws=ws):
             raise NotFound("workspace", ws, field="workspace")
 
@@ -561,11 +566,11 @@ class Neo4jStore(ReferralWorkflow, Store):
         return _client(rows[0]["c"])
 
     def _create_in_workspace(self, ws: str, query: LiteralString, props: dict[str, Any]) -> None:
-        """Run a CREATE that starts by matching the workspace; NotFound when it does not exist."""
+        """Run a CREATE under the workspace lock; NotFound when the workspace does not exist."""
 
         def work(tx: neo4j.ManagedTransaction) -> None:
-            if not self._run(tx, query, ws=ws, props=props):
-                raise NotFound("workspace", ws, field="workspace")
+            self._lock(tx, ws)
+            self._run(tx, query, ws=ws, props=props)
 
         self._write(work)
 
@@ -578,9 +583,14 @@ class Neo4jStore(ReferralWorkflow, Store):
         props: Callable[[T], dict[str, Any]],
         ws: str,
     ) -> T:
-        """Read a record, apply a patch and write all its properties back, in one write transaction."""
+        """Under the workspace lock, read a record, apply a patch and write its properties back.
+
+        Without the lock two patches of different fields could both read the old record and the
+        later write would put back the field the earlier one changed.
+        """
 
         def work(tx: neo4j.ManagedTransaction) -> T:
+            self._lock(tx, ws)
             updated = change(read(tx))
             self._run(tx, query, ws=ws, id=record_id, props=props(updated))
             return updated
@@ -604,7 +614,7 @@ class Neo4jStore(ReferralWorkflow, Store):
         )
         self._create_in_workspace(
             ws,
-            "MATCH (w:Workspace {id: $ws}) CREATE (c:Client) SET c = $props, c.workspace = $ws RETURN c.id AS id",
+            "CREATE (c:Client) SET c = $props, c.workspace = $ws",
             _client_props(client),
         )
         return client
@@ -650,7 +660,7 @@ class Neo4jStore(ReferralWorkflow, Store):
         require_external_ids(rows)
 
         def work(tx: neo4j.ManagedTransaction) -> BulkResult:
-            self._require_workspace(tx, ws)
+            self._lock(tx, ws)  # two upserts of one new external id: the second sees the first's client
             existing = {
                 r["c"]["external_id"]: _client(r["c"])
                 for r in self._run(
@@ -688,7 +698,7 @@ class Neo4jStore(ReferralWorkflow, Store):
         ch = Channel(new_id("channel"), data.name, data.kind, data.url, data.external_id, data.notes, now, now)
         self._create_in_workspace(
             ws,
-            "MATCH (w:Workspace {id: $ws}) CREATE (c:Channel) SET c = $props, c.workspace = $ws RETURN c.id AS id",
+            "CREATE (c:Channel) SET c = $props, c.workspace = $ws",
             _channel_props(ch),
         )
         return ch
