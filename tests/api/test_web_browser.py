@@ -125,7 +125,7 @@ def sign_in(pg, site: Site) -> None:  # type: ignore[no-untyped-def]
 
 def open_tree(pg, label: str) -> None:  # type: ignore[no-untyped-def]
     """Pick a client or channel in the list and wait until its tree is drawn."""
-    before = pg.get_attribute("#graph", "data-render-ms")
+    before = pg.get_attribute("#graph", "data-renders")
     pg.fill("#search", label)
     pg.click(f"#results button:has-text('{label}')")
     wait_drawn(pg, before)
@@ -134,7 +134,7 @@ def open_tree(pg, label: str) -> None:  # type: ignore[no-untyped-def]
 def wait_drawn(pg, before: str | None) -> None:  # type: ignore[no-untyped-def]
     pg.wait_for_function(
         "([before]) => { const g = document.querySelector('#graph');"
-        " return g.dataset.renderMs && g.dataset.renderMs !== before; }",
+        " return g.dataset.renders && g.dataset.renders !== before; }",
         arg=[before],
     )
 
@@ -187,7 +187,7 @@ def test_sign_in_tree_depth_details_and_recording(page, site: Site) -> None:  # 
     shot(pg, "tree")
 
     # The depth slider cuts the tree at level 3.
-    before = pg.get_attribute("#graph", "data-render-ms")
+    before = pg.get_attribute("#graph", "data-renders")
     pg.fill("#depth", "3")
     wait_drawn(pg, before)
     names = node_names(pg)
@@ -207,10 +207,10 @@ def test_sign_in_tree_depth_details_and_recording(page, site: Site) -> None:  # 
     assert pg.inner_text("#depth-value") == "3"
 
     # Rings and colour by root channel redraw the same nodes.
-    before = pg.get_attribute("#graph", "data-render-ms")
+    before = pg.get_attribute("#graph", "data-renders")
     pg.select_option("#layout", "rings")
     wait_drawn(pg, before)
-    before = pg.get_attribute("#graph", "data-render-ms")
+    before = pg.get_attribute("#graph", "data-renders")
     pg.select_option("#colour", "channel")
     wait_drawn(pg, before)
     assert sorted(node_names(pg)) == sorted(names)
@@ -418,7 +418,7 @@ def test_exports_of_the_drawn_tree(page, site: Site) -> None:  # type: ignore[no
 def test_whole_network_view_colours_by_root_channel(page, site: Site) -> None:  # type: ignore[no-untyped-def]
     pg = page
     sign_in(pg, site)
-    before = pg.get_attribute("#graph", "data-render-ms")
+    before = pg.get_attribute("#graph", "data-renders")
     pg.select_option("#colour", "channel")
     pg.click("#whole-network")
     wait_drawn(pg, before)

@@ -674,6 +674,8 @@
         const ms = Math.round(performance.now() - started);
         svg.dataset.nodes = String(tree.nodes.size);
         svg.dataset.renderMs = String(ms);
+        // a count, so a watcher can tell two draws apart even when they took the same time
+        svg.dataset.renders = String(Number(svg.dataset.renders || 0) + 1);
         svg.dataset.depth = String(state.depth);
         svg.dataset.root = tree.root.id;
         status(`${tree.nodes.size.toLocaleString()} nodes drawn in ${ms} ms.`);
