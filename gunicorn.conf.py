@@ -9,8 +9,18 @@ threads = int(os.environ.get("REFERRALS_THREADS", 2))
 timeout = int(os.environ.get("REFERRALS_TIMEOUT", 60))
 graceful_timeout = 30
 keepalive = 5
+# The app refuses URLs over 4 KiB itself (414 problem+json); gunicorn's own cap sits above that.
+limit_request_line = 8190
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("REFERRALS_LOG_LEVEL", "info")
-# Never log request headers: they carry bearer tokens.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# Never log request headers (they carry bearer tokens) nor query strings (searches carry names and
+# emails): the path alone (%(U)s), the method, the status, the size and the time.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+
+
+def post_worker_init(worker: object) -> None:
+    """Errors gunicorn answers itself (a URL over its cap, a malformed request) are problem+json too."""
+    from api import serving
+
+    serving.install()

@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import Flask
 
-from api import errors, health, web
+from api import errors, guards, health, web
 from api.resources import attribution, channels, clients, deals, imports, network, referrals, workspace
 from api.spec import ReferralsApi, init_security
-from api.store import EXTENSION
+from api.store import EXTENSION, SETTINGS
 from graph import Store, open_store
 from referrals import __version__
 from referrals.config import Settings
@@ -50,6 +50,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         except Unavailable:
             app.logger.warning("the database is not reachable yet; health answers 503 until it is")
     app.extensions[EXTENSION] = store
+    app.extensions[SETTINGS] = settings
+    guards.init_app(app, settings)
 
     api = ReferralsApi(app)
     init_security(api)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response, current_app, json
 from werkzeug.exceptions import HTTPException
 
-from referrals.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
+from referrals.errors import Conflict, DomainError, Invalid, NotFound, TooLarge, Unavailable
 
 PROBLEM = "application/problem+json"
 RETRY_AFTER_SECONDS = 5
@@ -30,6 +30,7 @@ def api_problem(error: ApiError) -> Response:
 
 
 _STATUS: list[tuple[type[DomainError], int, str]] = [
+    (TooLarge, 413, "content too large"),
     (Invalid, 422, "invalid input"),
     (NotFound, 404, "not found"),
     (Conflict, 409, "conflict"),
@@ -62,7 +63,9 @@ def domain_problem(error: DomainError) -> Response:
         if isinstance(error, kind):
             headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
             errors = [{"field": e.field, "reason": e.reason} for e in error.errors]
-            detail = "the database is unavailable; retry later" if status == 503 else error.message
+            detail = error.message
+            if isinstance(error, Unavailable):
+                detail = f"{error.public or 'the database is unavailable'}; retry later"
             return problem(status, title, detail, errors, headers)
     return problem(400, "bad request", error.message)
 
@@ -78,7 +81,18 @@ def http_problem(error: HTTPException) -> Response:
             errors.append({"field": field, "reason": reasons, "in": str(location)})
     if status == 422 and errors:
         return problem(422, "invalid input", "; ".join(f"{e['field']}: {e['reason']}" for e in errors), errors)
-    return problem(status, error.name.lower(), error.description if status < 500 else None, errors or None)
+    detail = error.description if status < 500 else None
+    if status == 400 and errors:
+        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+    if status == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        detail = (
+            f"the request body is larger than {limit} bytes (REFERRALS_MAX_BODY_BYTES); "
+            "split it, or import big files with `referrals import` on the command line"
+        )
+    # keep what the exception says of itself: Allow on a 405, WWW-Authenticate on a 401
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    return problem(status, error.name.lower(), detail, errors or None, headers)
 
 
 def _flatten(fields: Any, prefix: str = "") -> list[tuple[str, str]]:

@@ -49,6 +49,18 @@ class PageArgs(ma.Schema):
     after = ma.fields.String(load_default=None, validate=validate.Length(max=100))
 
 
+class PatchSchema(ma.Schema):
+    """A change: at least one field (an empty PATCH would only touch `updated_at`)."""
+
+    MIN_PROPERTIES = 1  # also written into the OpenAPI document (api/spec.py)
+
+    @ma.validates_schema
+    def not_empty(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Refuse a PATCH that names no field."""
+        if not data:
+            raise ma.ValidationError("name at least one field to change", field_name="body")
+
+
 # -- workspace ---------------------------------------------------------------------------
 
 
@@ -97,7 +109,7 @@ class ClientWriteSchema(ma.Schema):
     acquired_on = ma.fields.Date(allow_none=True)
 
 
-class ClientPatchSchema(ClientWriteSchema):
+class ClientPatchSchema(ClientWriteSchema, PatchSchema):
     """Any subset of a client's fields; null clears an optional one."""
 
     name = ma.fields.String(validate=validate.Length(1, NAME_MAX))
@@ -154,12 +166,16 @@ class ChannelWriteSchema(ma.Schema):
 
     name = ma.fields.String(required=True, validate=validate.Length(1, NAME_MAX))
     kind = ma.fields.String(validate=_choices(ChannelKind), metadata={"description": "default other"})
-    url = _text(2000, allow_none=True)
+    url = ma.fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=2000), validate.URL(schemes={"http", "https"}, require_tld=False)],
+        metadata={"description": "an http:// or https:// address"},
+    )
     external_id = ma.fields.String(allow_none=True, validate=validate.Length(1, EXTERNAL_ID_MAX))
     notes = _text(NOTE_MAX, allow_none=True)
 
 
-class ChannelPatchSchema(ChannelWriteSchema):
+class ChannelPatchSchema(ChannelWriteSchema, PatchSchema):
     """Any subset of a channel's fields."""
 
     name = ma.fields.String(validate=validate.Length(1, NAME_MAX))
@@ -334,7 +350,7 @@ class DealWriteSchema(ma.Schema):
     )
 
 
-class DealPatchSchema(ma.Schema):
+class DealPatchSchema(PatchSchema):
     """Any subset of a deal's fields (its client cannot change); an amount alone keeps the currency."""
 
     amount = ma.fields.String(validate=validate.Length(1, 40), metadata={"example": "99.90"})

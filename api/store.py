@@ -5,10 +5,17 @@ from __future__ import annotations
 from flask import current_app
 
 from graph.contract import Store
+from referrals.config import Settings
 
 EXTENSION = "referrals.store"
+SETTINGS = "referrals.settings"
 
 
 def current_store() -> Store:
     """The store of the running app."""
     return current_app.extensions[EXTENSION]
+
+
+def current_settings() -> Settings:
+    """The settings the running app was built with."""
+    return current_app.extensions[SETTINGS]

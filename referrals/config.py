@@ -13,12 +13,27 @@ DEFAULT_DEPTH = 7
 HARD_MAX_DEPTH = 50  # the stores prepare one traversal per depth up to this bound
 
 
+# Limits of one HTTP request (README "Limits and guarantees"); each can be changed by its variable.
+MAX_BODY_BYTES = 10 * 1024 * 1024  # REFERRALS_MAX_BODY_BYTES: larger bodies answer 413
+MAX_IMPORT_ROWS = 20_000  # REFERRALS_MAX_IMPORT_ROWS: rows of one POST /imports; the CLI has no such cap
+IDEMPOTENCY_TTL_HOURS = 24  # REFERRALS_IDEMPOTENCY_TTL_HOURS: how long a stored answer is replayed
+IDEMPOTENCY_LEASE_SECONDS = 120  # REFERRALS_IDEMPOTENCY_LEASE_SECONDS: a claim whose request died frees then
+HEAVY_CONCURRENCY = 2  # REFERRALS_HEAVY_CONCURRENCY: heavy reads of one workspace computed at once, per process
+HEAVY_WAIT_SECONDS = 20  # REFERRALS_HEAVY_WAIT_SECONDS: how long a heavy read waits for a turn before 429
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """What the service and the CLI need to know about their surroundings."""
 
     database_url: str = DEFAULT_DATABASE_URL
     max_depth: int = DEFAULT_DEPTH
+    max_body_bytes: int = MAX_BODY_BYTES
+    max_import_rows: int = MAX_IMPORT_ROWS
+    idempotency_ttl_hours: int = IDEMPOTENCY_TTL_HOURS
+    idempotency_lease_seconds: int = IDEMPOTENCY_LEASE_SECONDS
+    heavy_concurrency: int = HEAVY_CONCURRENCY
+    heavy_wait_seconds: int = HEAVY_WAIT_SECONDS
 
     @property
     def default_depth(self) -> int:
@@ -33,7 +48,26 @@ class Settings:
         raw_depth = env.get("REFERRALS_MAX_DEPTH", "").strip() or str(DEFAULT_DEPTH)
         if not raw_depth.isdigit() or not 1 <= int(raw_depth) <= HARD_MAX_DEPTH:
             raise Invalid.one("REFERRALS_MAX_DEPTH", f"must be a whole number from 1 to {HARD_MAX_DEPTH}")
-        return cls(database_url=url, max_depth=int(raw_depth))
+        return cls(
+            database_url=url,
+            max_depth=int(raw_depth),
+            max_body_bytes=_whole(env, "REFERRALS_MAX_BODY_BYTES", MAX_BODY_BYTES, 1024),
+            max_import_rows=_whole(env, "REFERRALS_MAX_IMPORT_ROWS", MAX_IMPORT_ROWS, 1),
+            idempotency_ttl_hours=_whole(env, "REFERRALS_IDEMPOTENCY_TTL_HOURS", IDEMPOTENCY_TTL_HOURS, 1),
+            idempotency_lease_seconds=_whole(env, "REFERRALS_IDEMPOTENCY_LEASE_SECONDS", IDEMPOTENCY_LEASE_SECONDS, 1),
+            heavy_concurrency=_whole(env, "REFERRALS_HEAVY_CONCURRENCY", HEAVY_CONCURRENCY, 1),
+            heavy_wait_seconds=_whole(env, "REFERRALS_HEAVY_WAIT_SECONDS", HEAVY_WAIT_SECONDS, 0),
+        )
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    """A whole-number variable, or its default when unset; refused with its name when malformed."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < minimum:
+        raise Invalid.one(name, f"must be a whole number of at least {minimum}")
+    return int(raw)
 
 
 def resolve_depth(depth: int | None, max_depth: int) -> int:

@@ -48,6 +48,13 @@ class Invalid(DomainError):
         return cls(FieldError(field, reason))
 
 
+class TooLarge(Invalid):
+    """Input too big to take in one go (a body, an import, a transaction); the reason says what to do instead."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(FieldError(field, reason))
+
+
 class NotFound(DomainError):
     """A referenced record does not exist in this workspace."""
 
@@ -65,7 +72,12 @@ class Conflict(DomainError):
 
 
 class Unavailable(DomainError):
-    """The store cannot be reached right now; the caller may retry later."""
+    """The store cannot be reached or written right now; the caller may retry later.
 
-    def __init__(self, message: str = "the database is unavailable") -> None:
+    `message` may carry driver details for logs; `public` is what a caller is told (never a secret
+    or a path), e.g. that the disk is full, so an operator knows what to fix.
+    """
+
+    def __init__(self, message: str = "the database is unavailable", public: str | None = None) -> None:
         super().__init__(message)
+        self.public = public

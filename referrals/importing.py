@@ -23,6 +23,7 @@ channels when it has a channel (or kind) column, and as referrals otherwise.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -33,7 +34,7 @@ from datetime import date, datetime
 from typing import Any
 
 from referrals import clock
-from referrals.errors import Invalid
+from referrals.errors import Invalid, TooLarge
 from referrals.ids import new_id
 from referrals.model import (
     Channel,
@@ -143,23 +144,55 @@ def _decode(name: str, data: bytes, encoding: str, problems: list[Problem]) -> s
         return None
 
 
-def read_csv(name: str, data: bytes, kind: str | None = None, encoding: str = "utf-8") -> Parsed:
-    """Rows of one CSV file: BOM dropped, delimiter (, ; tab |) sniffed from the header, headers matched."""
+def _codec(encoding: str) -> str:
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def too_many_rows(max_rows: int) -> TooLarge:
+    """The refusal of an import over the row cap of one request."""
+    return TooLarge(
+        "files",
+        f"more than {max_rows} rows in one request: split the files, or import them with `referrals import` "
+        "on the command line, which has no row cap",
+    )
+
+
+def read_csv(
+    name: str, data: bytes, kind: str | None = None, encoding: str = "utf-8", max_rows: int | None = None
+) -> Parsed:
+    """Rows of one CSV file: BOM dropped, delimiter (, ; tab |) sniffed from the header, headers matched.
+
+    The text is decoded as it is read (no second copy of the file in memory); TooLarge past `max_rows`.
+    """
     out = Parsed()
-    text = _decode(name, data, encoding, out.problems)
-    if text is None:
+    try:
+        codecs.lookup(_codec(encoding))
+    except LookupError:
+        out.problems.append(Problem(name, 0, "(file)", "", f"unknown encoding {encoding!r}"))
         return out
-    first = text.split("\n", 1)[0]
+    try:
+        first = data.split(b"\n", 1)[0].decode(_codec(encoding))
+    except UnicodeDecodeError:
+        _decode(name, data, encoding, out.problems)  # names the byte at fault
+        return out
     delimiter = max(",;\t|", key=first.count) if first else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=_codec(encoding), newline="")
+    try:
+        _read_rows(name, csv.reader(stream, delimiter=delimiter), kind, out, max_rows)
+    except UnicodeDecodeError:
+        _decode(name, data, encoding, out.problems)  # only on this error path: decode all to find the byte
+    return out
+
+
+def _read_rows(name: str, reader: Any, kind: str | None, out: Parsed, max_rows: int | None) -> None:
     try:
         header = next(reader)
     except StopIteration:
         out.problems.append(Problem(name, 0, "(file)", "", "the file is empty"))
-        return out
+        return
     except csv.Error as e:
         out.problems.append(Problem(name, 1, "(header)", "", f"unreadable CSV ({e})"))
-        return out
+        return
     columns: list[str | None] = []
     for h in header:
         column = _BY_ALIAS.get(_canon(h))
@@ -181,13 +214,14 @@ def read_csv(name: str, data: bytes, kind: str | None = None, encoding: str = "u
                 )
                 continue
             values = {c: v.strip() for c, v in zip(columns, cells, strict=False) if c and v.strip()}
+            if max_rows is not None and len(out.rows) >= max_rows:
+                raise too_many_rows(max_rows)
             out.rows.append(Row(the_kind, name, number, values))
     except csv.Error as e:
         out.problems.append(Problem(name, reader.line_num, "(row)", "", f"unreadable CSV ({e})"))
-    return out
 
 
-def read_json(name: str, data: bytes) -> Parsed:
+def read_json(name: str, data: bytes, max_rows: int | None = None) -> Parsed:
     """Rows of a JSON file: {"channels": [...], "clients": [...], "referrals": [...], "deals": [...]}, or
     one list of objects read like a CSV of that shape. Row numbers count objects from 1 within a list."""
     out = Parsed()
@@ -231,16 +265,20 @@ def read_json(name: str, data: bytes) -> Parsed:
                 if isinstance(value, list):
                     value = ";".join(str(v) for v in value)
                 values[column] = str(value).strip()
+            if max_rows is not None and len(out.rows) >= max_rows:
+                raise too_many_rows(max_rows)
             out.rows.append(Row(_kind_of(set(values), kind), name, number, values))
     return out
 
 
-def read_file(name: str, data: bytes, kind: str | None = None, encoding: str = "utf-8") -> Parsed:
-    """A CSV or JSON file, told apart by its name (.json) or by its first character."""
-    stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+def read_file(
+    name: str, data: bytes, kind: str | None = None, encoding: str = "utf-8", max_rows: int | None = None
+) -> Parsed:
+    """A CSV or JSON file, told apart by its name (.json) or by its first character; at most `max_rows` rows."""
+    stripped = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if name.lower().endswith(".json") or stripped[:1] in (b"{", b"["):
-        return read_json(name, data)
-    return read_csv(name, data, kind, encoding)
+        return read_json(name, data, max_rows)
+    return read_csv(name, data, kind, encoding, max_rows)
 
 
 # -- cell values ------------------------------------------------------------------------------

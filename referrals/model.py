@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Final, Generic, TypeVar
+from urllib.parse import urlsplit
 
 from referrals.errors import FieldError, Invalid
 from referrals.money import Money
@@ -281,6 +282,24 @@ def clean_email(value: object, errors: list[FieldError]) -> str | None:
     return text
 
 
+URL_MAX: Final = 2000
+
+
+def clean_url(value: object, errors: list[FieldError]) -> str | None:
+    """A channel's web address: http or https with a host; any other scheme (javascript:, data:) is refused."""
+    text = clean_text(value, "url", required=False, max_len=URL_MAX, errors=errors)
+    if text is None:
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        errors.append(FieldError("url", f"{text!r} is not an http:// or https:// address"))
+        return None
+    return text
+
+
 def clean_tags(value: object, errors: list[FieldError]) -> tuple[str, ...]:
     """Tags are trimmed, lower-cased, de-duplicated and sorted."""
     if value is None:
@@ -444,7 +463,7 @@ class ChannelInput:
         _reject_unknown(data, _CHANNEL_FIELDS, errors)
         name = clean_text(data.get("name"), "name", required=True, max_len=NAME_MAX, errors=errors)
         kind = clean_enum(data.get("kind", "other"), "kind", ChannelKind, errors)
-        url = clean_text(data.get("url"), "url", required=False, max_len=2000, errors=errors)
+        url = clean_url(data.get("url"), errors)
         ext = clean_text(data.get("external_id"), "external_id", required=False, max_len=EXTERNAL_ID_MAX, errors=errors)
         notes = clean_text(data.get("notes"), "notes", required=False, max_len=NOTE_MAX, errors=errors)
         _raise_if(errors)
@@ -472,7 +491,9 @@ class ChannelPatch:
             out["name"] = clean_text(data["name"], "name", required=True, max_len=NAME_MAX, errors=errors)
         if "kind" in data:
             out["kind"] = clean_enum(data["kind"], "kind", ChannelKind, errors)
-        for key, max_len in (("url", 2000), ("external_id", EXTERNAL_ID_MAX), ("notes", NOTE_MAX)):
+        if "url" in data:
+            out["url"] = clean_url(data["url"], errors)
+        for key, max_len in (("external_id", EXTERNAL_ID_MAX), ("notes", NOTE_MAX)):
             if key in data:
                 out[key] = clean_text(data[key], key, required=False, max_len=max_len, errors=errors)
         _raise_if(errors)

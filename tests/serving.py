@@ -42,3 +42,44 @@ def serve(db: Path) -> Iterator[tuple[int, dict[str, str]]]:
         proc.wait(10)
         if proc.stdout:
             proc.stdout.close()
+
+
+@contextlib.contextmanager
+def gunicorn(url: str, log: Path, workers: int = 2, **env_vars: str) -> Iterator[int]:
+    """Run the production server (gunicorn.conf.py, wsgi:app) on `url`'s store; yield its port once it answers.
+
+    Its access and error logs go to `log`. Extra REFERRALS_* settings come as keyword arguments.
+    """
+    import time
+    import urllib.request
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "REFERRALS_DATABASE_URL": url,
+        "REFERRALS_BIND": f"127.0.0.1:{port}",
+        "REFERRALS_WORKERS": str(workers),
+        **env_vars,
+    }
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2):
+                        break
+                except OSError:
+                    assert proc.poll() is None, log.read_text()
+                    assert time.monotonic() < deadline, "gunicorn did not answer within 60 s"
+                    time.sleep(0.2)
+            yield port
+        finally:
+            proc.terminate()
+            proc.wait(30)

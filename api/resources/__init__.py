@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import flask
 import marshmallow as ma
 from flask_smorest import Blueprint
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, abort
 
 from api import auth, idempotency
 from referrals.access import Role
@@ -16,6 +19,13 @@ class StrictParser(FlaskParser):
     """Unknown query parameters are refused, so a typo (?stauts=lead) is not silently ignored."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": ma.RAISE}
+
+    def _raw_load_json(self, req: flask.Request) -> Any:
+        """The JSON body; one nested deeper than the parser's stack allows is a 400, not a crash."""
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            abort(400, messages={"json": ["the JSON body is nested too deeply"]})
 
 
 class ApiBlueprint(Blueprint):

@@ -36,8 +36,6 @@ CHANNEL_PATCHES: list[Callable[[int], ChannelPatch]] = [
 ]
 
 
-
-
 def _worker(url: str, ws: str, job: str, index: int, ids: list[str], barrier: Any) -> list[str]:
     """Run one worker's share of every round; return the errors it met (as text)."""
     store = open_store(url)

@@ -1,0 +1,38 @@
+"""Limits every request meets before a view runs, and the headers every API answer carries.
+
+* A body over REFERRALS_MAX_BODY_BYTES answers 413 as soon as it is read (Werkzeug stops reading at
+  the limit, chunked bodies included), so no request can make a worker hold an unbounded body.
+* A URL over MAX_URL_BYTES answers 414 problem+json from the app (gunicorn's own limit is set above it,
+  see gunicorn.conf.py, so the caller gets our envelope rather than gunicorn's HTML page).
+* API answers are never cached by a browser or proxy (they carry a workspace's data) and are never
+  content-sniffed into something executable.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+from api.errors import ApiError
+from referrals.config import Settings
+
+MAX_URL_BYTES = 4096
+
+
+def _check_url() -> None:
+    size = len(request.environ.get("RAW_URI") or request.full_path)
+    if size > MAX_URL_BYTES:
+        raise ApiError(414, "uri too long", f"the URL is {size} bytes long; at most {MAX_URL_BYTES} are accepted")
+
+
+def _api_headers(response: Response) -> Response:
+    if request.path.startswith("/api/"):
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Set the body limit and register the checks and headers."""
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.before_request(_check_url)
+    app.after_request(_api_headers)

@@ -1,0 +1,53 @@
+"""Hostile or careless requests get a clear 4xx naming the reason, and change nothing."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Api
+
+
+def test_deeply_nested_json_is_a_400_not_a_crash(api: Api) -> None:
+    resp = api.post("/clients", data="[" * 5000 + "]" * 5000, headers={"Content-Type": "application/json"})
+    assert resp.status_code == 400, resp.get_data(as_text=True)
+    assert resp.mimetype == "application/problem+json"
+    assert "nested too deeply" in resp.json["detail"]
+
+
+def test_405_names_the_allowed_methods(api: Api) -> None:
+    resp = api.call("PUT", "/clients")
+    assert resp.status_code == 405
+    assert set(resp.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+def test_a_patch_naming_no_field_is_refused_and_touches_nothing(api: Api) -> None:
+    cid = api.client_id("Ana")
+    before = api.ok(api.get(f"/clients/{cid}"))
+    for resp in (api.patch(f"/clients/{cid}", json={}), api.call("PATCH", f"/clients/{cid}")):
+        assert resp.status_code == 422, resp.get_data(as_text=True)
+        assert resp.json["errors"][0]["field"] == "body"
+    assert api.ok(api.get(f"/clients/{cid}")) == before
+    channel = api.ok(api.post("/channels", {"name": "Blog"}), 201)["id"]
+    assert api.patch(f"/channels/{channel}", json={}).status_code == 422
+
+
+def test_channel_urls_are_web_addresses_only(api: Api) -> None:
+    for bad in ("javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "ftp://example.com/x", "//x"):
+        resp = api.post("/channels", {"name": "Blog", "url": bad})
+        assert resp.status_code == 422, (bad, resp.get_data(as_text=True))
+        assert resp.json["errors"][0]["field"] == "url"
+    assert api.ok(api.get("/channels"))["items"] == []
+    made = api.ok(api.post("/channels", {"name": "Blog", "url": "https://example.com/post"}), 201)
+    resp = api.patch(f"/channels/{made['id']}", json={"url": "javascript:alert(1)"})
+    assert resp.status_code == 422
+    assert api.ok(api.get(f"/channels/{made['id']}"))["url"] == "https://example.com/post"
+
+
+def test_an_import_over_the_row_cap_is_refused_with_413_and_writes_nothing(api: Api) -> None:
+    api.app.extensions["referrals.settings"] = api.app.extensions["referrals.settings"].__class__(max_import_rows=100)
+    rows = "\n".join(f"client {i}" for i in range(60))
+    files = [{"name": "a.csv", "content": "name\n" + rows}, {"name": "b.csv", "content": "name\n" + rows}]
+    resp = api.post("/imports", {"files": files})
+    assert resp.status_code == 413, resp.get_data(as_text=True)
+    assert resp.json["errors"][0]["field"] == "files"
+    assert "more than 100 rows" in resp.json["detail"] and "referrals import" in resp.json["detail"]
+    assert api.ok(api.get("/clients"))["items"] == []
+    assert api.ok(api.post("/imports", {"files": files[:1]}))["written"] == 60

@@ -1,0 +1,101 @@
+"""The production server as users run it: gunicorn with several workers, over real sockets.
+
+What only shows there: gunicorn's own refusals (a request line over its cap) carry the API's
+problem+json envelope, the access log keeps no query string, and the body limit holds on a socket.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.sqlite_store import SqliteStore
+from referrals.access import Role, hash_secret, new_secret
+from tests.serving import gunicorn
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, str, Path]]:
+    """gunicorn on an embedded store with a 64 KiB body limit; its port, an editor token and its log."""
+    tmp = tmp_path_factory.mktemp("gunicorn")
+    store = SqliteStore(tmp / "referrals.db")
+    store.init_schema()
+    ws = store.create_workspace("served").id
+    secret = new_secret()
+    store.create_token(ws, Role.EDITOR, "test", hash_secret(secret))
+    store.close()
+    log = tmp / "gunicorn.log"
+    with gunicorn(f"sqlite:///{tmp / 'referrals.db'}", log, REFERRALS_MAX_BODY_BYTES="65536") as port:
+        yield port, secret, log
+
+
+def _call(
+    port: int, method: str, path: str, token: str | None = None, body: bytes | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    conn.request(method, path, body=body, headers=headers)
+    resp = conn.getresponse()
+    out = resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    conn.close()
+    return out
+
+
+def _raw(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(request)
+        chunks = []
+        while chunk := s.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_a_url_over_gunicorns_cap_gets_problem_json(server: tuple[int, str, Path]) -> None:
+    port, _, _ = server
+    answer = _raw(port, b"GET /api/v1/clients?q=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 414"), head
+    assert b"Content-Type: application/problem+json" in head
+    assert json.loads(body)["status"] == 414
+
+
+def test_a_url_over_the_apps_cap_gets_problem_json(server: tuple[int, str, Path]) -> None:
+    port, token, _ = server
+    status, headers, body = _call(port, "GET", "/api/v1/clients?q=" + "a" * 5000, token)
+    assert status == 414 and headers["content-type"] == "application/problem+json"
+    assert "4096" in json.loads(body)["detail"]
+
+
+def test_a_body_over_the_limit_is_refused_with_413(server: tuple[int, str, Path]) -> None:
+    port, token, _ = server
+    content = "name\n" + "x" * 70_000
+    body = json.dumps({"files": [{"name": "big.csv", "content": content}], "dry_run": True}).encode()
+    status, headers, answer = _call(port, "POST", "/api/v1/imports", token, body)
+    assert status == 413 and headers["content-type"] == "application/problem+json"
+    assert "65536" in json.loads(answer)["detail"]
+
+
+def test_api_answers_are_not_cached_nor_sniffed(server: tuple[int, str, Path]) -> None:
+    port, token, _ = server
+    status, headers, _ = _call(port, "GET", "/api/v1/clients", token)
+    assert status == 200
+    assert headers["x-content-type-options"] == "nosniff" and headers["cache-control"] == "no-store"
+
+
+def test_the_access_log_keeps_no_query_string(server: tuple[int, str, Path]) -> None:
+    port, token, log = server
+    status, _, _ = _call(port, "GET", "/api/v1/clients?q=secret.person%40example.com", token)
+    assert status == 200
+    deadline = time.monotonic() + 10
+    while '"GET /api/v1/clients HTTP/1.1" 200' not in (text := log.read_text()):
+        assert time.monotonic() < deadline, text
+        time.sleep(0.1)
+    assert "secret.person" not in text and "example.com" not in text
