@@ -1,16 +1,25 @@
-"""Idempotency-Key on POST: the first response is stored and replayed for every repeat."""
+"""Idempotency-Key on POST: the first response is stored and replayed for every repeat.
+
+Each request claims its key with a claim id of its own; a claim whose request died (a killed
+worker) frees itself after REFERRALS_IDEMPOTENCY_LEASE_SECONDS, and a stored answer is replayed for
+REFERRALS_IDEMPOTENCY_TTL_HOURS, then swept. A view may name fields of its answer that must never
+be stored (a token's secret): the stored answer, and so every replay, lacks them.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
+from datetime import timedelta
 
 from flask import Response, g, request
 
 from api.auth import workspace_id
 from api.errors import PROBLEM, ApiError
-from api.store import current_store
+from api.store import current_settings, current_store
+from referrals.ids import new_id
 from referrals.errors import Unavailable
 
 HEADER = "Idempotency-Key"
@@ -42,9 +51,18 @@ def before() -> Response | None:
     if not 1 <= len(key) <= MAX_KEY or not key.isascii() or not key.isprintable():
         raise ApiError(400, "bad request", f"{HEADER} must be 1-{MAX_KEY} printable ASCII characters", field=HEADER)
     fingerprint = _fingerprint()
-    stored = current_store().claim_idempotency_key(workspace_id(), key, fingerprint)
+    settings = current_settings()
+    claim = new_id("token")
+    stored = current_store().claim_idempotency_key(
+        workspace_id(),
+        key,
+        fingerprint,
+        claim=claim,
+        lease=timedelta(seconds=settings.idempotency_lease_seconds),
+        ttl=timedelta(hours=settings.idempotency_ttl_hours),
+    )
     if stored is None:
-        g.idempotency_key = key
+        g.idempotency_key = (key, claim)
         return None
     if stored.fingerprint != fingerprint:
         raise ApiError(422, "invalid input", f"this {HEADER} was used for a different request", field=HEADER)
@@ -63,18 +81,35 @@ def before() -> Response | None:
     return resp
 
 
+def never_store(*fields: str) -> None:
+    """Keep these fields of this request's answer out of its idempotency record (and so out of replays)."""
+    g.idempotency_secret_fields = fields
+
+
+def _storable(response: Response) -> str:
+    body = response.get_data(as_text=True)
+    secret = g.pop("idempotency_secret_fields", ())
+    if not secret or response.status_code >= 400:
+        return body
+    doc = json.loads(body)
+    for name in secret:
+        doc.pop(name, None)
+    return json.dumps(doc)
+
+
 def after(response: Response) -> Response:
     """Store the response of a claimed request; release the claim after a server-side failure."""
-    key = g.pop("idempotency_key", None)
-    if key is None:
+    claimed = g.pop("idempotency_key", None)
+    if claimed is None:
         return response
+    key, claim = claimed
     store, ws = current_store(), workspace_id()
     try:
         if response.status_code >= 500:
-            store.release_idempotency_key(ws, key)
+            store.release_idempotency_key(ws, key, claim)
         else:
             store.save_idempotent_response(
-                ws, key, response.status_code, response.get_data(as_text=True), response.headers.get("Location")
+                ws, key, response.status_code, _storable(response), response.headers.get("Location"), claim
             )
     except Unavailable:
         logging.getLogger(__name__).warning("could not record the response for an Idempotency-Key")
@@ -83,7 +118,7 @@ def after(response: Response) -> Response:
 
 def teardown(exc: BaseException | None) -> None:
     """A request that died before `after` ran must not keep its key claimed."""
-    key = g.pop("idempotency_key", None)
-    if key is not None:
+    claimed = g.pop("idempotency_key", None)
+    if claimed is not None:
         with contextlib.suppress(Unavailable):
-            current_store().release_idempotency_key(workspace_id(), key)
+            current_store().release_idempotency_key(workspace_id(), *claimed)

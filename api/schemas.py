@@ -390,7 +390,12 @@ class TokenSchema(ma.Schema):
 class TokenCreatedSchema(TokenSchema):
     """A new token, with its secret: shown this once."""
 
-    token = ma.fields.String(required=True, metadata={"description": "use as `Authorization: Bearer <token>`"})
+    token = ma.fields.String(
+        metadata={
+            "description": "use as `Authorization: Bearer <token>`; absent from a replay of the same "
+            "Idempotency-Key, since the secret is never stored"
+        }
+    )
 
 
 class TokenCreateSchema(ma.Schema):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from graph.backup import Record
 from referrals.access import Role, StoredResponse, Token
@@ -52,7 +52,11 @@ from referrals.model import (
     Workspace,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+
+# Defaults of the idempotency record's lifetimes (the API passes its configured ones).
+IDEMPOTENCY_LEASE = timedelta(seconds=120)  # a claim whose request died frees after this
+IDEMPOTENCY_TTL = timedelta(hours=24)  # a stored answer is replayed this long, then swept
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,16 +315,32 @@ class Store(abc.ABC):
 
     # -- idempotent requests -------------------------------------------------------------
     @abc.abstractmethod
-    def claim_idempotency_key(self, ws: str, key: str, fingerprint: str) -> StoredResponse | None:
-        """Reserve `key` for a new request and return None, or return what is stored under it.
+    def claim_idempotency_key(
+        self,
+        ws: str,
+        key: str,
+        fingerprint: str,
+        claim: str | None = None,
+        lease: timedelta = IDEMPOTENCY_LEASE,
+        ttl: timedelta = IDEMPOTENCY_TTL,
+    ) -> StoredResponse | None:
+        """Reserve `key` for a new request (as `claim`) and return None, or return what is stored under it.
 
-        A stored entry whose status is None belongs to a request still being handled.
+        A stored entry whose status is None belongs to a request still being handled; one pending for
+        longer than `lease` belonged to a request that died (killed worker, crash) and is taken over.
+        Records older than `ttl` are swept (a few hundred a call) and never answered.
         """
 
     @abc.abstractmethod
-    def save_idempotent_response(self, ws: str, key: str, status: int, body: str, location: str | None) -> None:
-        """Record the response of the request that claimed `key`."""
+    def save_idempotent_response(
+        self, ws: str, key: str, status: int, body: str, location: str | None, claim: str | None = None
+    ) -> None:
+        """Record the response of the request that claimed `key` (a claim taken over since is left alone)."""
 
     @abc.abstractmethod
-    def release_idempotency_key(self, ws: str, key: str) -> None:
+    def release_idempotency_key(self, ws: str, key: str, claim: str | None = None) -> None:
         """Forget a claim whose request failed, so that a retry runs again."""
+
+    @abc.abstractmethod
+    def revision(self, ws: str) -> int:
+        """A number that grows with every change to the workspace's data (caches compare it)."""

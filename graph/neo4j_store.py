@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, LiteralString, TypeVar, cast
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
@@ -31,7 +31,7 @@ from graph.common import (
     require_external_ids,
     unchunk,
 )
-from graph.contract import SCHEMA_VERSION, BulkResult, Store
+from graph.contract import IDEMPOTENCY_LEASE, IDEMPOTENCY_TTL, SCHEMA_VERSION, BulkResult, Store
 from graph.workflow import ReferralWorkflow
 from referrals import clock
 from referrals.access import Role, StoredResponse, Token
@@ -108,6 +108,14 @@ _MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
         "CREATE INDEX client_acquired IF NOT EXISTS FOR (c:Client) ON (c.workspace, c.acquired_on)",
         "CREATE INDEX referral_date IF NOT EXISTS FOR ()-[r:REFERRED]-() ON (r.workspace, r.referred_on)",
         "CREATE CONSTRAINT closed_month IF NOT EXISTS FOR (m:ClosedMonth) REQUIRE (m.workspace, m.month) IS UNIQUE",
+    ),
+    4: (
+        # Idempotency records of earlier versions may hold a token's secret: drop them (they only answer
+        # retries); every record now expires, swept by its age.
+        "MATCH (k:IdempotencyKey) DETACH DELETE k",
+        "CREATE INDEX idempotency_age IF NOT EXISTS FOR (k:IdempotencyKey) ON (k.workspace, k.created_at)",
+        # A restore in progress: its records exist only under this marker until the workspace node is made.
+        "CREATE CONSTRAINT restore_marker IF NOT EXISTS FOR (r:RestoreInProgress) REQUIRE r.workspace IS UNIQUE",
     ),
 }
 
@@ -1568,22 +1576,43 @@ class Neo4jStore(ReferralWorkflow, Store):
         self._write(work)
 
     # -- idempotent requests -----------------------------------------------------------
-    def claim_idempotency_key(self, ws: str, key: str, fingerprint: str) -> StoredResponse | None:
-        """MERGE a claim under the (workspace, key) constraint; only the creator sees its own claim id."""
-        claim = new_id("token")
+    def claim_idempotency_key(
+        self,
+        ws: str,
+        key: str,
+        fingerprint: str,
+        claim: str | None = None,
+        lease: timedelta = IDEMPOTENCY_LEASE,
+        ttl: timedelta = IDEMPOTENCY_TTL,
+    ) -> StoredResponse | None:
+        """Sweep expired records, then MERGE a claim under the (workspace, key) constraint (taking over one
+        whose request died); only the claimer sees its own claim id come back."""
+        claim = claim or new_id("token")
+        now = clock.now()
 
         def work(tx: neo4j.ManagedTransaction) -> StoredResponse | None:
+            self._run(
+                tx,
+                "MATCH (k:IdempotencyKey) WHERE k.workspace = $ws AND k.created_at < $cutoff WITH k LIMIT 500 DELETE k",
+                ws=ws,
+                cutoff=now - ttl,
+            )
             rows = self._run(
                 tx,
                 "MATCH (w:Workspace {id: $ws}) MERGE (k:IdempotencyKey {workspace: $ws, key: $key})"
                 " ON CREATE SET k.claim = $claim, k.fingerprint = $fp, k.created_at = $at"
+                " WITH k, k.status IS NULL AND k.created_at < $stale AS stale"
+                " SET k.claim = CASE WHEN stale THEN $claim ELSE k.claim END,"
+                " k.fingerprint = CASE WHEN stale THEN $fp ELSE k.fingerprint END,"
+                " k.created_at = CASE WHEN stale THEN $at ELSE k.created_at END"
                 " RETURN k.claim = $claim AS fresh, k.fingerprint AS fp, k.status AS status, k.body AS body,"
                 " k.location AS location",
                 ws=ws,
                 key=key,
                 claim=claim,
                 fp=fingerprint,
-                at=clock.now(),
+                at=now,
+                stale=now - lease,
             )
             if not rows:
                 raise NotFound("workspace", ws, field="workspace")
@@ -1592,23 +1621,42 @@ class Neo4jStore(ReferralWorkflow, Store):
 
         return self._write(work)
 
-    def save_idempotent_response(self, ws: str, key: str, status: int, body: str, location: str | None) -> None:
-        """Complete a claim with its response."""
+    def save_idempotent_response(
+        self, ws: str, key: str, status: int, body: str, location: str | None, claim: str | None = None
+    ) -> None:
+        """Complete a claim with its response (only the claim named, when one is)."""
         self._write(
             lambda tx: self._run(
                 tx,
-                "MATCH (k:IdempotencyKey {workspace: $ws, key: $key})"
+                "MATCH (k:IdempotencyKey {workspace: $ws, key: $key}) WHERE $claim IS NULL OR k.claim = $claim"
                 " SET k.status = $status, k.body = $body, k.location = $location",
                 ws=ws,
                 key=key,
                 status=status,
                 body=body,
                 location=location,
+                claim=claim,
             )
         )
 
-    def release_idempotency_key(self, ws: str, key: str) -> None:
-        """Drop a claim."""
+    def release_idempotency_key(self, ws: str, key: str, claim: str | None = None) -> None:
+        """Drop a claim (only the claim named, when one is)."""
         self._write(
-            lambda tx: self._run(tx, "MATCH (k:IdempotencyKey {workspace: $ws, key: $key}) DELETE k", ws=ws, key=key)
+            lambda tx: self._run(
+                tx,
+                "MATCH (k:IdempotencyKey {workspace: $ws, key: $key}) WHERE $claim IS NULL OR k.claim = $claim"
+                " DELETE k",
+                ws=ws,
+                key=key,
+                claim=claim,
+            )
         )
+
+    def revision(self, ws: str) -> int:
+        """The count the workspace lock keeps: every data write takes the lock, so every change counts."""
+        rows = self._read(
+            lambda tx: self._run(tx, "MATCH (w:Workspace {id: $ws}) RETURN coalesce(w.revision, 0) AS r", ws=ws)
+        )
+        if not rows:
+            raise NotFound("workspace", ws, field="workspace")
+        return int(rows[0]["r"])

@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,7 +30,7 @@ from graph.common import (
     require_external_ids,
     unchunk,
 )
-from graph.contract import SCHEMA_VERSION, BulkResult, Store
+from graph.contract import IDEMPOTENCY_LEASE, IDEMPOTENCY_TTL, SCHEMA_VERSION, BulkResult, Store
 from graph.workflow import ReferralWorkflow
 from referrals import clock
 from referrals.access import Role, StoredResponse, Token
@@ -74,7 +74,7 @@ from referrals.rules import Edge, ReferralGraph
 
 T = TypeVar("T")
 
-_MIGRATIONS: dict[int, str] = {
+_MIGRATIONS: dict[int, str | tuple[str, ...]] = {
     1: """
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE workspaces (
@@ -178,6 +178,45 @@ _MIGRATIONS: dict[int, str] = {
         FOREIGN KEY (workspace_id, month) REFERENCES closed_months(workspace_id, month) ON DELETE CASCADE
     ) WITHOUT ROWID;
     """,
+    # One statement an item: trigger bodies hold semicolons of their own.
+    4: (
+        # Idempotency records of earlier versions may hold a token's secret in their body: drop them all
+        # (they only answer retries); claims now carry their own id and every record expires.
+        "DELETE FROM idempotency_keys",
+        "ALTER TABLE idempotency_keys ADD COLUMN claim TEXT",
+        "CREATE INDEX idempotency_by_age ON idempotency_keys(workspace_id, created_at)",
+        # A workspace's revision counts every change to its data, whatever the write path (triggers),
+        # so caches of heavy reads know when to recompute.
+        "ALTER TABLE workspaces ADD COLUMN revision INTEGER NOT NULL DEFAULT 0",
+        "CREATE TRIGGER clients_ins AFTER INSERT ON clients"
+        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
+        "CREATE TRIGGER clients_upd AFTER UPDATE ON clients"
+        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
+        "CREATE TRIGGER clients_del AFTER DELETE ON clients"
+        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = OLD.workspace_id; END",
+        "CREATE TRIGGER channels_ins AFTER INSERT ON channels"
+        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
+        "CREATE TRIGGER channels_upd AFTER UPDATE ON channels"
+        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
+        "CREATE TRIGGER channels_del AFTER DELETE ON channels"
+        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = OLD.workspace_id; END",
+        "CREATE TRIGGER referrals_ins AFTER INSERT ON referrals"
+        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
+        "CREATE TRIGGER referrals_upd AFTER UPDATE ON referrals"
+        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
+        "CREATE TRIGGER referrals_del AFTER DELETE ON referrals"
+        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = OLD.workspace_id; END",
+        "CREATE TRIGGER deals_ins AFTER INSERT ON deals"
+        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
+        "CREATE TRIGGER deals_upd AFTER UPDATE ON deals"
+        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
+        "CREATE TRIGGER deals_del AFTER DELETE ON deals"
+        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = OLD.workspace_id; END",
+        "CREATE TRIGGER closed_months_ins AFTER INSERT ON closed_months"
+        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
+        "CREATE TRIGGER closed_months_del AFTER DELETE ON closed_months"
+        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = OLD.workspace_id; END",
+    ),
 }
 
 # Which field a failed UNIQUE constraint speaks of, by the columns SQLite names.
@@ -406,7 +445,8 @@ class SqliteStore(ReferralWorkflow, Store):
         with self._write() as conn:
             current = self.schema_version() or 0
             for version in sorted(v for v in _MIGRATIONS if v > current):
-                for statement in _MIGRATIONS[version].split(";"):
+                steps = _MIGRATIONS[version]
+                for statement in steps.split(";") if isinstance(steps, str) else steps:
                     if statement.strip():
                         self._run(conn, statement)
                 self._run(
@@ -1472,31 +1512,63 @@ class SqliteStore(ReferralWorkflow, Store):
                 raise NotFound("token", token_id)
 
     # -- idempotent requests -----------------------------------------------------------
-    def claim_idempotency_key(self, ws: str, key: str, fingerprint: str) -> StoredResponse | None:
-        """Insert a pending claim, or return the stored entry."""
+    def claim_idempotency_key(
+        self,
+        ws: str,
+        key: str,
+        fingerprint: str,
+        claim: str | None = None,
+        lease: timedelta = IDEMPOTENCY_LEASE,
+        ttl: timedelta = IDEMPOTENCY_TTL,
+    ) -> StoredResponse | None:
+        """Sweep expired records, then insert a pending claim (or take over a stale one), or return the entry."""
+        now = clock.now()
         with self._write() as conn:
+            self._run(
+                conn,
+                "DELETE FROM idempotency_keys WHERE workspace_id = :ws AND key IN (SELECT key FROM idempotency_keys"
+                " WHERE workspace_id = :ws AND created_at < :cutoff LIMIT 500)",
+                {"ws": ws, "cutoff": _ts(now - ttl)},
+            )
             row = self._run(
                 conn, "SELECT * FROM idempotency_keys WHERE workspace_id = ? AND key = ?", (ws, key)
             ).fetchone()
-            if row:
+            stale = row is not None and row["status"] is None and row["created_at"] < _ts(now - lease)
+            if row and not stale:
                 return StoredResponse(row["fingerprint"], row["status"], row["body"], row["location"])
             self._run(
                 conn,
-                "INSERT INTO idempotency_keys(workspace_id, key, fingerprint, created_at) VALUES (?, ?, ?, ?)",
-                (ws, key, fingerprint, _ts(clock.now())),
+                "INSERT INTO idempotency_keys(workspace_id, key, fingerprint, claim, created_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(workspace_id, key) DO UPDATE SET fingerprint = excluded.fingerprint,"
+                " claim = excluded.claim, created_at = excluded.created_at",
+                (ws, key, fingerprint, claim, _ts(now)),
             )
         return None
 
-    def save_idempotent_response(self, ws: str, key: str, status: int, body: str, location: str | None) -> None:
-        """Complete a claim with its response."""
+    def save_idempotent_response(
+        self, ws: str, key: str, status: int, body: str, location: str | None, claim: str | None = None
+    ) -> None:
+        """Complete a claim with its response (only the claim named, when one is)."""
         with self._write() as conn:
             self._run(
                 conn,
-                "UPDATE idempotency_keys SET status = ?, body = ?, location = ? WHERE workspace_id = ? AND key = ?",
-                (status, body, location, ws, key),
+                "UPDATE idempotency_keys SET status = :status, body = :body, location = :location"
+                " WHERE workspace_id = :ws AND key = :key AND (:claim IS NULL OR claim = :claim)",
+                {"status": status, "body": body, "location": location, "ws": ws, "key": key, "claim": claim},
             )
 
-    def release_idempotency_key(self, ws: str, key: str) -> None:
-        """Drop a claim."""
+    def release_idempotency_key(self, ws: str, key: str, claim: str | None = None) -> None:
+        """Drop a claim (only the claim named, when one is)."""
         with self._write() as conn:
-            self._run(conn, "DELETE FROM idempotency_keys WHERE workspace_id = ? AND key = ?", (ws, key))
+            self._run(
+                conn,
+                "DELETE FROM idempotency_keys WHERE workspace_id = :ws AND key = :key AND (:claim IS NULL OR claim = :claim)",
+                {"ws": ws, "key": key, "claim": claim},
+            )
+
+    def revision(self, ws: str) -> int:
+        """How many changes the workspace's data has seen (counted by triggers)."""
+        row = self._run(self._conn(), "SELECT revision FROM workspaces WHERE id = ?", (ws,)).fetchone()
+        if row is None:
+            raise NotFound("workspace", ws, field="workspace")
+        return int(row["revision"])

@@ -8,7 +8,7 @@ from flask import Response
 from flask.views import MethodView
 
 from api.auth import caller, workspace_id
-from api.idempotency import HEADER_DOC
+from api.idempotency import HEADER_DOC, never_store
 from api.resources import blueprint
 from api.schemas import TokenCreatedSchema, TokenCreateSchema, TokenListSchema, WorkspaceSchema
 from api.store import current_store
@@ -42,7 +42,12 @@ class Tokens(MethodView):
     @tokens.response(201, TokenCreatedSchema)
     @tokens.doc(parameters=[HEADER_DOC])
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Create a token; its secret is in this answer only."""
+        """Create a token; its secret is in this answer only.
+
+        A repeat with the same Idempotency-Key answers the same token without `token`: the secret is
+        never stored, so it cannot be shown twice (revoke that token and create another if it was lost).
+        """
+        never_store("token")
         secret = new_secret()
         token = current_store().create_token(workspace_id(), Role(data["role"]), data["name"], hash_secret(secret))
         return {

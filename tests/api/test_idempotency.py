@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.idempotency import _fingerprint
 from tests.api.conftest import Api
 
 
@@ -49,4 +50,52 @@ def test_malformed_keys_are_refused(api: Api) -> None:
 def test_without_a_key_posts_are_not_deduplicated(api: Api) -> None:
     api.ok(api.post("/clients", {"name": "Ana"}), 201)
     api.ok(api.post("/clients", {"name": "Ana"}), 201)
+    assert len(api.ok(api.get("/clients"))["items"]) == 2
+
+
+def test_a_token_secret_is_never_stored_nor_replayed(api: Api) -> None:
+    headers = {"Idempotency-Key": "new-token-1"}
+    first = api.ok(api.post("/tokens", {"role": "viewer", "name": "laptop"}, token="owner", headers=headers), 201)
+    again = api.post("/tokens", {"role": "viewer", "name": "laptop"}, token="owner", headers=headers)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json["id"] == first["id"] and "token" not in again.json
+    assert first["token"] not in again.get_data(as_text=True)
+    # what the store keeps under the key holds no secret (the stored entry answers any claim of the key)
+    stored = api.store.claim_idempotency_key(api.ws, "new-token-1", "another request")
+    assert stored is not None and stored.body is not None and stored.status == 201
+    assert first["id"] in stored.body and first["token"] not in stored.body
+    assert len([t for t in api.ok(api.get("/tokens", token="owner"))["items"] if t["name"] == "laptop"]) == 1
+
+
+def test_a_claim_left_by_a_dead_request_frees_after_the_lease(api: Api) -> None:
+    import time
+    from dataclasses import replace
+
+    from api.store import SETTINGS
+
+    api.app.extensions[SETTINGS] = replace(api.app.extensions[SETTINGS], idempotency_lease_seconds=1)
+    # a request that claimed the key and died (its worker was killed) never saved nor released it
+    with api.app.test_request_context("/api/v1/clients", method="POST", json={"name": "Ana"}):
+        fingerprint = _fingerprint()
+    api.store.claim_idempotency_key(api.ws, "crashed-1", fingerprint, claim="tk_dead")
+    stuck = api.post("/clients", {"name": "Ana"}, headers={"Idempotency-Key": "crashed-1"})
+    assert stuck.status_code == 409 and stuck.headers["Retry-After"]
+    time.sleep(1.2)
+    retried = api.post("/clients", {"name": "Ana"}, headers={"Idempotency-Key": "crashed-1"})
+    assert retried.status_code == 201, retried.get_data(as_text=True)
+    assert api.post("/clients", {"name": "Ana"}, headers={"Idempotency-Key": "crashed-1"}).json == retried.json
+    # the dead request, were it to wake up, cannot overwrite the answer of the one that took over
+    api.store.save_idempotent_response(api.ws, "crashed-1", 500, "{}", None, claim="tk_dead")
+    assert api.post("/clients", {"name": "Ana"}, headers={"Idempotency-Key": "crashed-1"}).json == retried.json
+    assert len(api.ok(api.get("/clients"))["items"]) == 1
+
+
+def test_stored_answers_expire_after_the_ttl_and_are_swept(api: Api) -> None:
+    from datetime import timedelta
+
+    api.ok(api.post("/clients", {"name": "Ana"}, headers={"Idempotency-Key": "old-1"}), 201)
+    # a claim made with a TTL of zero sweeps every record older than now, "old-1" included
+    assert api.store.claim_idempotency_key(api.ws, "sweeper", "fp", ttl=timedelta(0)) is None
+    again = api.post("/clients", {"name": "Ana"}, headers={"Idempotency-Key": "old-1"})
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
     assert len(api.ok(api.get("/clients"))["items"]) == 2
