@@ -19,8 +19,8 @@ from flask import Response, g, request
 from api.auth import workspace_id
 from api.errors import PROBLEM, ApiError
 from api.store import current_settings, current_store
-from referrals.ids import new_id
 from referrals.errors import Unavailable
+from referrals.ids import new_id
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 200

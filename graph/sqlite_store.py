@@ -1562,7 +1562,8 @@ class SqliteStore(ReferralWorkflow, Store):
         with self._write() as conn:
             self._run(
                 conn,
-                "DELETE FROM idempotency_keys WHERE workspace_id = :ws AND key = :key AND (:claim IS NULL OR claim = :claim)",
+                "DELETE FROM idempotency_keys WHERE workspace_id = :ws AND key = :key"
+                " AND (:claim IS NULL OR claim = :claim)",
                 {"ws": ws, "key": key, "claim": claim},
             )
 
