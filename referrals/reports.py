@@ -20,7 +20,10 @@ from referrals.attribution import COLUMNS, Model, StatementRow, gc_paused, row_v
 from referrals.money import MINOR_UNITS, format_amount
 
 FORMATS = ("csv", "json", "xlsx")
-# Columns holding money (decimal strings in the row dicts); the rest are text or whole numbers.
+# Columns of free text (a name is whatever the user typed); the rest are money or whole numbers.
+TEXT_COLUMNS = frozenset({"source_type", "source_id", "source_name", "currency"})
+# A cell starting with one of these is read as a formula by spreadsheets (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _EPOCH = datetime(2000, 1, 1)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -74,11 +77,28 @@ def render(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], fmt: str, 
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(_inert(r) for r in rows)
         return buf.getvalue().encode()
     if fmt == "xlsx":
         return _xlsx(columns, rows, title)
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet would run as a formula, made inert by a leading apostrophe (OWASP advice)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_text(text: str) -> str:
+    # csv quotes a field holding "\n" but not one holding a lone "\r", which readers take for a row end
+    return neutralise(text).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _inert(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A CSV row whose text cells cannot become formulas; amounts (a refund's "-12.50") stay numbers."""
+    if not any(isinstance(v, str) and (v.startswith(FORMULA_STARTS) or "\r" in v) for v in row.values()):
+        return row
+    return {k: _csv_text(v) if k in TEXT_COLUMNS and isinstance(v, str) else v for k, v in row.items()}
 
 
 class _FixedTimeZip(zipfile.ZipFile):
@@ -113,20 +133,23 @@ def _xlsx(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], title: str)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
-    text = {"source_type", "source_id", "source_name", "currency"}
     for r in rows:
         values: list[Any] = []
         for col in columns:
             v = r.get(col)
-            if col in text or v is None or isinstance(v, int):
+            if col in TEXT_COLUMNS or v is None or isinstance(v, int):
                 values.append(v)
             else:
                 values.append(Decimal(str(v)))
         sheet.append(values)
-        for col_index in range(1, len(columns) + 1):
+        for col_index, col in enumerate(columns, 1):
             cell = sheet.cell(row=sheet.max_row, column=col_index)
             if isinstance(cell.value, Decimal):
                 cell.number_format = _amount_format(r.get("currency"))
+            elif col in TEXT_COLUMNS and isinstance(cell.value, str):
+                # a string cell, never a formula (openpyxl reads a leading "=" as one): the name stays
+                # exactly as typed and the spreadsheet shows it as text
+                cell.data_type = "s"
     for col_index, col in enumerate(columns, 1):
         width = max([len(col)] + [len(str(r.get(col) or "")) for r in rows])
         sheet.column_dimensions[sheet.cell(row=1, column=col_index).column_letter].width = min(width + 2, 60)
