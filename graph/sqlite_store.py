@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -219,6 +221,18 @@ _MIGRATIONS: dict[int, str | tuple[str, ...]] = {
     ),
 }
 
+_DISK_FULL = "the database's disk is full: free some space"
+_READ_ONLY = "the database file cannot be written (read-only file or file system)"
+# Storage faults by SQLite's error name (prefixes): what the caller and health are told.
+_FAULTS = (
+    ("SQLITE_FULL", _DISK_FULL),
+    ("SQLITE_READONLY", _READ_ONLY),
+    ("SQLITE_IOERR", "the database file could not be read or written (I/O error)"),
+    ("SQLITE_CANTOPEN", "the database file cannot be opened"),
+    ("SQLITE_BUSY", "the database is busy"),
+)
+_MIN_FREE_BYTES = 1 << 20  # below this, health says the disk is full before a write fails on it
+
 # Which field a failed UNIQUE constraint speaks of, by the columns SQLite names.
 _UNIQUE_FIELDS = {
     "clients.workspace_id, clients.email": ("email", "another client already has this email"),
@@ -346,6 +360,7 @@ class SqliteStore(ReferralWorkflow, Store):
         self._mutex = threading.Lock()
         self._counter = itertools.count()
         self._sent = 0
+        self._write_fault: str | None = None
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
@@ -367,7 +382,10 @@ class SqliteStore(ReferralWorkflow, Store):
                 conn.execute("PRAGMA cache_size = -65536")
                 conn.execute("PRAGMA mmap_size = 1073741824")
             except (sqlite3.Error, OSError) as e:
-                raise Unavailable(f"cannot open the database file {str(self.path)!r}: {e}") from e
+                folder = self.path.parent
+                read_only = folder.exists() and bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+                public = _READ_ONLY if read_only else "the database file cannot be opened"
+                raise Unavailable(f"cannot open the database file {str(self.path)!r}: {e}", public=public) from e
             self._local.conn = conn
             with self._mutex:
                 self._connections.append(conn)
@@ -394,9 +412,12 @@ class SqliteStore(ReferralWorkflow, Store):
         try:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         except sqlite3.OperationalError as e:
-            raise Unavailable(f"the database is busy or unreadable: {e}") from e
+            raise self._fault(e) from e
         try:
             yield conn
+        except sqlite3.OperationalError as e:
+            conn.rollback()
+            raise self._fault(e) from e
         except BaseException:
             conn.rollback()
             raise
@@ -405,6 +426,22 @@ class SqliteStore(ReferralWorkflow, Store):
         except sqlite3.IntegrityError as e:
             conn.rollback()
             raise self._conflict(e) from e
+        except sqlite3.OperationalError as e:
+            conn.rollback()
+            raise self._fault(e) from e
+        if write:
+            self._write_fault = None
+
+    def _fault(self, e: sqlite3.OperationalError) -> Exception:
+        """A storage fault (disk full, read-only file, I/O error, busy) as Unavailable with what to fix;
+        any other OperationalError is a bug in a statement and stays what it is."""
+        name = getattr(e, "sqlite_errorname", "") or ""
+        for prefix, public in _FAULTS:
+            if name.startswith(prefix):
+                if prefix != "SQLITE_BUSY":
+                    self._write_fault = public  # health reports it until a write succeeds again
+                return Unavailable(f"SQLite: {name}: {e}", public=public)
+        return e
 
     @staticmethod
     def _conflict(e: sqlite3.IntegrityError) -> Exception:
@@ -458,11 +495,19 @@ class SqliteStore(ReferralWorkflow, Store):
         return SCHEMA_VERSION
 
     def ping(self) -> None:
-        """Run a trivial query."""
+        """Run a trivial query, and say the store cannot be written when that is known: its last write
+        failed on a storage fault, its disk has no room left, or its file or connection is read-only."""
         try:
-            self._run(self._conn(), "SELECT 1").fetchone()
+            conn = self._conn()
+            read_only = self._run(conn, "PRAGMA query_only").fetchone()[0]
         except sqlite3.Error as e:
             raise Unavailable(str(e)) from e
+        if read_only or not os.access(self.path, os.W_OK) or os.statvfs(self.path).f_flag & os.ST_RDONLY:
+            raise Unavailable("SQLite: read-only", public=_READ_ONLY)
+        if shutil.disk_usage(self.path.parent).free < _MIN_FREE_BYTES:
+            raise Unavailable("SQLite: disk full", public=_DISK_FULL)
+        if self._write_fault:
+            raise Unavailable(f"SQLite: last write failed: {self._write_fault}", public=self._write_fault)
 
     # -- workspaces ----------------------------------------------------------------------
     def create_workspace(self, name: str) -> Workspace:
