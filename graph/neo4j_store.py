@@ -10,6 +10,7 @@ serialized per workspace: two transactions can never close a ring together.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, LiteralString, TypeVar, cast
@@ -414,8 +415,14 @@ class Neo4jStore(ReferralWorkflow, Store):
         max_depth: int = DEFAULT_DEPTH,
         auth: tuple[str, str] | None = None,
         retry_seconds: float = 5.0,
+        down_seconds: float = 2.0,
     ) -> None:
-        """Connect lazily; transient failures are retried for up to `retry_seconds` before Unavailable."""
+        """Connect lazily; transient failures are retried for up to `retry_seconds` before Unavailable.
+
+        Once Neo4j is found unreachable, calls fail at once for `down_seconds`; then one quick probe (no
+        retries) decides whether they go through again, so an outage never holds request threads for
+        the driver's whole retry loop call after call.
+        """
         uri, url_auth, database = parse_neo4j_url(url)
         self.uri = uri
         self.database = database
@@ -424,14 +431,28 @@ class Neo4jStore(ReferralWorkflow, Store):
             uri,
             auth=auth or url_auth,
             connection_acquisition_timeout=10,
+            connection_timeout=5,
             max_transaction_retry_time=retry_seconds,
             notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
         )
         self._sent = 0
         self._mutex = threading.Lock()
+        self._down_seconds = down_seconds
+        self._down_until = 0.0  # monotonic time until which Neo4j is taken as down
 
     def __repr__(self) -> str:
         return f"Neo4jStore({self.uri!r})"  # never the credentials
+
+    def _mark_down(self) -> None:
+        self._down_until = time.monotonic() + self._down_seconds
+
+    def _check_up(self) -> None:
+        """Fail fast while Neo4j is known down; past the pause, one probe without retries decides."""
+        if not self._down_until:
+            return
+        if time.monotonic() < self._down_until:
+            raise Unavailable("Neo4j is unavailable (known down; not retried)")
+        self._probe("RETURN 1 AS ok")  # marks it down again when it fails, clears the mark when not
 
     # -- plumbing -----------------------------------------------------------------------
     @property
@@ -445,6 +466,7 @@ class Neo4jStore(ReferralWorkflow, Store):
         return list(tx.run(query, params))
 
     def _call(self, write: bool, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        self._check_up()
         try:
             with self._driver.session(database=self.database) as session:
                 if write:
@@ -455,12 +477,14 @@ class Neo4jStore(ReferralWorkflow, Store):
         except ConstraintError as e:
             raise self._conflict(e) from e
         except (ServiceUnavailable, SessionExpired) as e:
+            self._mark_down()
             raise Unavailable(f"Neo4j is unavailable: {e}") from e
         except Neo4jError as e:
             if e.code and e.code.startswith("Neo.TransientError"):
                 raise Unavailable(f"Neo4j is busy: {e.code}") from e
             raise
         except DriverError as e:
+            self._mark_down()
             raise Unavailable(f"Neo4j is unavailable: {e}") from e
 
     def _probe(self, query: LiteralString) -> list[neo4j.Record]:
@@ -469,9 +493,12 @@ class Neo4jStore(ReferralWorkflow, Store):
             self._sent += 1
         try:
             with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
-                return list(session.run(query))
+                rows = list(session.run(query))
         except (ServiceUnavailable, SessionExpired, DriverError) as e:
+            self._mark_down()
             raise Unavailable(f"Neo4j is unavailable: {e}") from e
+        self._down_until = 0.0
+        return rows
 
     def _read(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
         return self._call(False, work)
