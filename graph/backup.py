@@ -328,6 +328,8 @@ class Reader:
         order = {k: i for i, k in enumerate(KINDS)}
         last = 0
         number = 1
+        # each closed month's frozen lines must match the checksum it was closed with
+        months: dict[str, tuple[ClosedMonth, Any]] = {}
         for raw in self._lines:
             number += 1
             try:
@@ -343,6 +345,11 @@ class Reader:
                     raise Invalid.one(
                         "counts", f"the end line counts {obj.get('counts')} but the file holds {self.counts}"
                     )
+                for month, (closed, digest) in months.items():
+                    if f"sha256:{digest.hexdigest()}" != closed.checksum:
+                        raise Invalid.one(
+                            f"closed_month {month}", "its frozen lines do not match the checksum it was closed with"
+                        )
                 return
             self._digest.update(raw)
             kind = obj.get("type")
@@ -355,6 +362,13 @@ class Reader:
                 record = decode(obj, self.workspace.id)
             except (KeyError, ValueError, TypeError) as e:
                 raise Invalid.one(f"line {number}", f"malformed {kind} record ({e})") from None
+            if isinstance(record, ClosedMonth):
+                months[record.month] = (record, hashlib.sha256())
+            elif isinstance(record, Chunk):
+                if record.month not in months:
+                    raise Invalid.one(f"line {number}", f"frozen lines of {record.month}, which is not closed here")
+                for line in record.body.split("\n") if record.body else ():  # as graph.common.unchunk reads it
+                    months[record.month][1].update(line.encode() + b"\n")
             self.counts[kind] += 1
             yield record
         raise Invalid.one(f"line {number + 1}", "the file ends before its end line: it is truncated")

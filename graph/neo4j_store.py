@@ -38,7 +38,7 @@ from referrals import clock
 from referrals.access import Role, StoredResponse, Token
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused, month_range
 from referrals.config import DEFAULT_DEPTH, HARD_MAX_DEPTH, resolve_depth
-from referrals.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
+from referrals.errors import Conflict, DomainError, Invalid, NotFound, TooLarge, Unavailable
 from referrals.ids import new_id
 from referrals.importing import Changes, View
 from referrals.model import (
@@ -119,6 +119,10 @@ _MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
         "CREATE CONSTRAINT restore_marker IF NOT EXISTS FOR (r:RestoreInProgress) REQUIRE r.workspace IS UNIQUE",
     ),
 }
+
+# Rows per UNWIND statement of a bulk write: each statement's parameters and working memory are held
+# by the server's transaction memory pool, so smaller statements leave more of it to the change itself.
+_ROWS = 2_000
 
 _DEAL_CREATE: LiteralString = (
     "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX c:Client(workspace, id)"
@@ -239,6 +243,25 @@ _CONSTRAINT_FIELDS = (
     ("`name_key`", "name", "another channel already has this name"),
     ("`external_id`", "external_id", "another record of this kind has this external id"),
 )
+
+
+# Transaction memory exhausted (the server's pool, or db.memory.transaction.max): retrying cannot help.
+_OUT_OF_MEMORY = frozenset(
+    {
+        "Neo.TransientError.General.MemoryPoolOutOfMemoryError",
+        "Neo.TransientError.General.TransactionMemoryLimit",
+        "Neo.TransientError.General.TransactionOutOfMemoryError",
+    }
+)
+
+
+def _too_large(e: Neo4jError) -> TooLarge:
+    return TooLarge(
+        "transaction",
+        f"the change is too large for one transaction in this Neo4j server's memory ({e.code}); nothing was "
+        "written. Split the file into smaller ones (each is all or nothing), or give the server more heap "
+        "(server.memory.heap.max_size; REFERRALS_NEO4J_HEAP for the project's own server)",
+    )
 
 
 def parse_neo4j_url(url: str) -> tuple[str, tuple[str, str] | None, str | None]:
@@ -463,7 +486,14 @@ class Neo4jStore(ReferralWorkflow, Store):
     def _run(self, tx: neo4j.ManagedTransaction, query: LiteralString, **params: Any) -> list[neo4j.Record]:
         with self._mutex:
             self._sent += 1
-        return list(tx.run(query, params))
+        try:
+            return list(tx.run(query, params))
+        except Neo4jError as e:
+            # Raised inside the transaction function, a domain error is not retried by the driver:
+            # running out of transaction memory again and again cannot succeed.
+            if e.code in _OUT_OF_MEMORY:
+                raise _too_large(e) from e
+            raise
 
     def _call(self, write: bool, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
         self._check_up()
@@ -480,6 +510,8 @@ class Neo4jStore(ReferralWorkflow, Store):
             self._mark_down()
             raise Unavailable(f"Neo4j is unavailable: {e}") from e
         except Neo4jError as e:
+            if e.code in _OUT_OF_MEMORY:
+                raise _too_large(e) from e
             if e.code and e.code.startswith("Neo.TransientError"):
                 raise Unavailable(f"Neo4j is busy: {e.code}") from e
             raise
@@ -714,8 +746,8 @@ class Neo4jStore(ReferralWorkflow, Store):
                 ("new client", [_client_props(c) for c in writes if c.id not in known]),
                 ("client", [_client_props(c) for c in writes if c.id in known]),
             ):
-                for start in range(0, len(batch), 10_000):
-                    self._run(tx, _IMPORT_WRITES[kind], ws=ws, rows=batch[start : start + 10_000])
+                for start in range(0, len(batch), _ROWS):
+                    self._run(tx, _IMPORT_WRITES[kind], ws=ws, rows=batch[start : start + _ROWS])
             return result
 
         return self._write(work)
@@ -891,11 +923,11 @@ class Neo4jStore(ReferralWorkflow, Store):
             )
             known = {d.id for d in existing.values()}
             fresh = [_deal_props(d) for d in writes if d.id not in known]
-            for start in range(0, len(fresh), 10_000):
-                self._run(tx, _DEAL_CREATE, ws=ws, rows=fresh[start : start + 10_000])
+            for start in range(0, len(fresh), _ROWS):
+                self._run(tx, _DEAL_CREATE, ws=ws, rows=fresh[start : start + _ROWS])
             replaced = [_deal_props(d) for d in writes if d.id in known]
-            for start in range(0, len(replaced), 10_000):
-                self._run(tx, self._DEAL_MERGE, ws=ws, rows=replaced[start : start + 10_000])
+            for start in range(0, len(replaced), _ROWS):
+                self._run(tx, self._DEAL_MERGE, ws=ws, rows=replaced[start : start + _ROWS])
             return result
 
         return self._write(work)
@@ -958,8 +990,8 @@ class Neo4jStore(ReferralWorkflow, Store):
                 for r in refs
                 if r.source.kind is kind
             ]
-            for start in range(0, len(batch), 10_000):
-                made += self._run(tx, self._CREATE_FROM[kind], ws=ws, rows=batch[start : start + 10_000])[0]["n"]
+            for start in range(0, len(batch), _ROWS):
+                made += self._run(tx, self._CREATE_FROM[kind], ws=ws, rows=batch[start : start + _ROWS])[0]["n"]
         return made
 
     def _set_primary(self, tx: neo4j.ManagedTransaction, ws: str, referral_id: str, primary: bool) -> None:
@@ -1268,15 +1300,15 @@ class Neo4jStore(ReferralWorkflow, Store):
                 ("new client", [_client_props(c) for c in changes.new_clients]),
                 ("client", [_client_props(c) for c in changes.updated_clients]),
             ):
-                for start in range(0, len(rows), 10_000):
-                    self._run(tx, _IMPORT_WRITES[kind], ws=ws, rows=rows[start : start + 10_000])
+                for start in range(0, len(rows), _ROWS):
+                    self._run(tx, _IMPORT_WRITES[kind], ws=ws, rows=rows[start : start + _ROWS])
             self._create_referrals(tx, ws, changes.new_referrals)
             fresh = [_deal_props(d) for d in changes.new_deals]
-            for start in range(0, len(fresh), 10_000):
-                self._run(tx, _DEAL_CREATE, ws=ws, rows=fresh[start : start + 10_000])
+            for start in range(0, len(fresh), _ROWS):
+                self._run(tx, _DEAL_CREATE, ws=ws, rows=fresh[start : start + _ROWS])
             replaced = [_deal_props(d) for d in changes.updated_deals]
-            for start in range(0, len(replaced), 10_000):
-                self._run(tx, self._DEAL_MERGE, ws=ws, rows=replaced[start : start + 10_000])
+            for start in range(0, len(replaced), _ROWS):
+                self._run(tx, self._DEAL_MERGE, ws=ws, rows=replaced[start : start + _ROWS])
             return changes
 
         return self._read(work) if dry_run else self._write(work)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import json
 import random
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -160,6 +162,27 @@ def test_damaged_or_truncated_files_write_nothing(store: Store, empty) -> None:
     with pytest.raises(Invalid) as err:
         Reader([good.splitlines(keepends=True)[0].replace(b'"version":1', b'"version":9')])
     assert err.value.errors[0].field == "version"
+
+
+def test_a_closed_month_whose_lines_do_not_match_its_checksum_is_refused(store: Store, empty) -> None:
+    ws = build(store, 5)
+    lines = backup_bytes(store, ws).splitlines(keepends=True)
+    # change one frozen line and re-seal the file, as a tool rewriting the file would: only the month's
+    # own checksum can tell
+    at = next(i for i, line in enumerate(lines) if json.loads(line).get("type") == "closed_chunk")
+    chunk = json.loads(lines[at])
+    chunk["body"] = chunk["body"].replace("2024-04", "2024-03", 1)
+    lines[at] = json.dumps(chunk, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+    end = json.loads(lines[-1])
+    end["sha256"] = hashlib.sha256(b"".join(lines[:-1])).hexdigest()
+    lines[-1] = json.dumps(end, separators=(",", ":")).encode() + b"\n"
+    target = empty(ws)
+    with pytest.raises(Invalid) as err:
+        restore(target, io.BytesIO(b"".join(lines)))
+    assert err.value.errors[0].field == "closed_month 2024-04"
+    with pytest.raises(NotFound):
+        target.get_workspace(ws)
+    assert target.list_clients(ws, ClientQuery()).items == ()
 
 
 def test_backup_streams_in_flat_memory(tmp_path: Path) -> None:
