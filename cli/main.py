@@ -90,8 +90,11 @@ def db() -> None:
 @db.command("init", context_settings=CONTEXT)
 @click.pass_obj
 def db_init(app: AppContext) -> None:
-    """Create or migrate tables, constraints and indexes (safe to run again)."""
+    """Create or migrate tables, constraints and indexes, and remove what an interrupted restore left
+    (safe to run again)."""
     version = app.store.init_schema()
+    for ws in app.store.sweep_unfinished():
+        click.echo(f"removed what an interrupted restore of {ws} left behind")
     click.echo(f"{app.store.kind} store ready, schema version {version}")
 
 

@@ -57,6 +57,7 @@ SCHEMA_VERSION = 4
 # Defaults of the idempotency record's lifetimes (the API passes its configured ones).
 IDEMPOTENCY_LEASE = timedelta(seconds=120)  # a claim whose request died frees after this
 IDEMPOTENCY_TTL = timedelta(hours=24)  # a stored answer is replayed this long, then swept
+RESTORE_GRACE = timedelta(minutes=10)  # a restore that made no progress this long is taken as dead
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +262,11 @@ class Store(abc.ABC):
         All or nothing: when a record is refused, or `records` raises (a damaged file), nothing of the
         workspace remains. Conflict when the workspace id already exists in this store.
         """
+
+    def sweep_unfinished(self, grace: timedelta = RESTORE_GRACE) -> list[str]:
+        """Delete what interrupted restores left (a store that restores in one transaction has nothing to
+        sweep); the workspace ids swept."""
+        return []
 
     # -- closed months -------------------------------------------------------------------
     @abc.abstractmethod

@@ -9,6 +9,8 @@ serialized per workspace: two transactions can never close a ring together.
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -32,7 +34,7 @@ from graph.common import (
     require_external_ids,
     unchunk,
 )
-from graph.contract import IDEMPOTENCY_LEASE, IDEMPOTENCY_TTL, SCHEMA_VERSION, BulkResult, Store
+from graph.contract import IDEMPOTENCY_LEASE, IDEMPOTENCY_TTL, RESTORE_GRACE, SCHEMA_VERSION, BulkResult, Store
 from graph.workflow import ReferralWorkflow
 from referrals import clock
 from referrals.access import Role, StoredResponse, Token
@@ -148,6 +150,7 @@ _PURGE: tuple[LiteralString, ...] = (
     "MATCH (n:ClosedChunk) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
     "MATCH (n:ClosedMonth) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
     "MATCH (n:IdempotencyKey) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:RestoreInProgress) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
 )
 
 # Dates travel as ISO text: decoding 100k+ Bolt Date structures costs more than the walk that finds them.
@@ -262,6 +265,19 @@ def _too_large(e: Neo4jError) -> TooLarge:
         "written. Split the file into smaller ones (each is all or nothing), or give the server more heap "
         "(server.memory.heap.max_size; REFERRALS_NEO4J_HEAP for the project's own server)",
     )
+
+
+def _process_alive(pid: int | None) -> bool:
+    """Whether a process of this host still runs (a restore's, to tell a crash from slow progress)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def parse_neo4j_url(url: str) -> tuple[str, tuple[str, str] | None, str | None]:
@@ -1412,6 +1428,8 @@ class Neo4jStore(ReferralWorkflow, Store):
 
     def _restore_batch(self, ws: str, kind: type, batch: list[Record]) -> None:
         def work(tx: neo4j.ManagedTransaction) -> None:
+            # the marker shows the restore is alive (sweep_unfinished leaves it alone while it is touched)
+            self._run(tx, "MATCH (m:RestoreInProgress {workspace: $ws}) SET m.touched_at = $at", ws=ws, at=clock.now())
             if kind is Referral:
                 made = self._create_referrals(tx, ws, [r for r in batch if isinstance(r, Referral)])
             elif kind is Deal:
@@ -1436,34 +1454,84 @@ class Neo4jStore(ReferralWorkflow, Store):
         self._write(lambda tx: self._run(tx, "MATCH (w:Workspace {id: $ws}) DETACH DELETE w", ws=ws))
 
     def restore(self, workspace: Workspace, records: Iterable[Record]) -> None:
-        """Batches of 5,000 records, each its own transaction, with the workspace node written last, so the
-        workspace exists only once every record is in; any failure deletes what was written."""
-        if self._read(lambda tx: self._run(tx, "MATCH (w:Workspace {id: $ws}) RETURN 1 AS x", ws=workspace.id)):
-            raise Conflict("workspace", f"workspace {workspace.id} already exists in this store")
-        self._purge(workspace.id)
+        """Batches of 5,000 records, each its own transaction (memory stays bounded however big the backup),
+        under a RestoreInProgress marker; one last transaction creates the workspace node and its tokens
+        and removes the marker, so the workspace and any way into it appear at once, complete.
+
+        A failure deletes what was written; a crash (kill -9) leaves the marker, and `sweep_unfinished`
+        (run by `referrals db init` and by every restore) deletes such leftovers.
+        """
+        ws = workspace.id
+        if self._read(lambda tx: self._run(tx, "MATCH (w:Workspace {id: $ws}) RETURN 1 AS x", ws=ws)):
+            raise Conflict("workspace", f"workspace {ws} already exists in this store")
+        self.sweep_unfinished()
+        self._purge(ws)
         try:
-            batch: list[Record] = []
-            kind: type | None = None
-            for record in records:
-                if type(record) is not kind or len(batch) >= 5_000:
-                    if batch and kind is not None:
-                        self._restore_batch(workspace.id, kind, batch)
-                    batch, kind = [], type(record)
-                batch.append(record)
-            if batch and kind is not None:
-                self._restore_batch(workspace.id, kind, batch)
             self._write(
                 lambda tx: self._run(
                     tx,
-                    "CREATE (:Workspace {id: $id, name: $name, created_at: $at})",
-                    id=workspace.id,
+                    "CREATE (:RestoreInProgress {workspace: $ws, host: $host, pid: $pid, started_at: $at,"
+                    " touched_at: $at})",
+                    ws=ws,
+                    host=socket.gethostname(),
+                    pid=os.getpid(),
+                    at=clock.now(),
+                )
+            )
+        except Conflict:
+            raise Conflict("workspace", f"workspace {ws} is being restored by another process right now") from None
+        try:
+            batch: list[Record] = []
+            kind: type | None = None
+            tokens: list[Record] = []
+            for record in records:
+                if isinstance(record, StoredToken):
+                    tokens.append(record)  # written with the workspace node, never before it
+                    continue
+                if type(record) is not kind or len(batch) >= 5_000:
+                    if batch and kind is not None:
+                        self._restore_batch(ws, kind, batch)
+                    batch, kind = [], type(record)
+                batch.append(record)
+            if batch and kind is not None:
+                self._restore_batch(ws, kind, batch)
+
+            def finish(tx: neo4j.ManagedTransaction) -> None:
+                self._run(
+                    tx,
+                    "MATCH (m:RestoreInProgress {workspace: $id}) DELETE m"
+                    " CREATE (:Workspace {id: $id, name: $name, created_at: $at})",
+                    id=ws,
                     name=workspace.name,
                     at=workspace.created_at,
                 )
-            )
+                if tokens:
+                    self._run(tx, self._RESTORE[StoredToken], ws=ws, rows=[self._restore_props(t) for t in tokens])
+
+            self._write(finish)
         except BaseException:
-            self._purge(workspace.id)
+            self._purge(ws)
             raise
+
+    def sweep_unfinished(self, grace: timedelta = RESTORE_GRACE) -> list[str]:
+        """Delete what restores that never finished left behind: those whose marker was not touched for
+        `grace`, or whose process on this host is gone. Returns the workspace ids swept."""
+        now, host = clock.now(), socket.gethostname()
+        rows = self._read(
+            lambda tx: self._run(
+                tx,
+                "MATCH (m:RestoreInProgress) OPTIONAL MATCH (w:Workspace {id: m.workspace})"
+                " RETURN m.workspace AS ws, m.host AS host, m.pid AS pid, m.touched_at AS touched,"
+                " w IS NOT NULL AS live",
+            )
+        )
+        swept = []
+        for r in rows:
+            gone = r["host"] == host and not _process_alive(r["pid"])
+            if not r["live"] and (gone or _native(r["touched"]) < now - grace):
+                self._purge(r["ws"])
+                swept.append(r["ws"])
+        return swept
 
     # -- closed months -------------------------------------------------------------------
     def _refuse_closed(self, tx: neo4j.ManagedTransaction, ws: str, days: Sequence[date]) -> None:

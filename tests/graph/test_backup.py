@@ -6,7 +6,12 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 import random
+import signal
+import subprocess
+import sys
+import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -34,6 +39,8 @@ from referrals.model import (
 )
 from referrals.money import Money
 from referrals.reports import render, side_by_side, statement_rows
+from tests.cli.test_attribution_cli import url_of
+from tests.cli.test_import_cli import _sqlite_busy
 from tests.conftest import make_sqlite_store
 
 NAMES = ["Ana", "Bruno", 'Zoë "Z" Ñúñez', "李雷", "O'Brien, Pat", "Émile\nNewline", "🙂 Smiley", "Plain"]
@@ -228,3 +235,56 @@ def test_same_data_gives_byte_identical_exports_on_both_stores(neo4j_store: Neo4
     assert migrate(neo4j_store, back, ws)[0] == digest  # and back again
     for s in (lite, back):
         s.close()
+
+
+def _nodes_of(store: Neo4jStore, ws: str) -> int:
+    """Every node carrying the workspace id, whatever its label (what an interrupted restore may leave)."""
+    rows = store._read(  # a test-only look beneath the contract
+        lambda tx: store._run(tx, "MATCH (n) WHERE n.workspace = $ws RETURN count(n) AS n", ws=ws)
+    )
+    return int(rows[0]["n"])
+
+
+def test_a_restore_killed_midway_leaves_nothing_once_swept(store: Store, tmp_path: Path) -> None:
+    source = SqliteStore(tmp_path / "source.db")
+    source.init_schema()
+    ws = source.create_workspace("big").id
+    source.upsert_clients(ws, [ClientInput(name=f"client {i}", external_id=f"e{i}") for i in range(40_000)])
+    source.create_token(ws, Role.OWNER, "laptop", hash_secret("secret-killed"))
+    path = tmp_path / "big.jsonl"
+    with path.open("wb") as out:
+        backup(source, ws, out)
+    source.close()
+    env = {**os.environ, "REFERRALS_DATABASE_URL": url_of(store)}
+    referrals = str(Path(sys.executable).parent / "referrals")
+    proc = subprocess.Popen([referrals, "restore", str(path)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    if isinstance(store, Neo4jStore):
+        while _nodes_of(store, ws) < 5_000:  # batches are being committed
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the restore never started writing"
+            time.sleep(0.05)
+    else:
+        while not _sqlite_busy(store.path):  # inside its one write transaction
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the restore never started writing"
+            time.sleep(0.01)
+    assert proc.poll() is None, "the restore ended before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    with pytest.raises(NotFound):
+        store.get_workspace(ws)
+    assert store.find_token(hash_secret("secret-killed")) is None  # no way in to a half-restored workspace
+    if isinstance(store, Neo4jStore):
+        assert _nodes_of(store, ws) >= 5_000  # the committed batches are there, unreachable
+    swept = subprocess.run([referrals, "db", "init"], env=env, capture_output=True, text=True, timeout=120)
+    assert swept.returncode == 0, swept.stderr
+    if isinstance(store, Neo4jStore):
+        assert f"interrupted restore of {ws}" in swept.stdout
+        assert _nodes_of(store, ws) == 0
+    assert store.list_clients(ws, ClientQuery(limit=5)).items == ()
+    # and the same file restores whole afterwards
+    done = subprocess.run([referrals, "restore", str(path)], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert store.find_token(hash_secret("secret-killed")) is not None
+    assert len(store.list_clients(ws, ClientQuery(limit=500)).items) == 500
