@@ -108,3 +108,39 @@ def test_killing_an_import_midway_leaves_the_store_as_it_was(store: Store, tmp_p
     assert store.list_referrals(ws) == []
     if isinstance(store, SqliteStore):
         assert not _sqlite_busy(store.path)
+
+
+def test_a_50000_client_import_fits_the_project_servers_defaults(neo4j_store: Neo4jStore, tmp_path: Path) -> None:
+    """The suite's Neo4j runs with tools/neo4j_server.py's defaults: 50,000 clients with their
+    recommendations go in as one transaction (512 MiB of heap failed from 25,000)."""
+    ws = neo4j_store.create_workspace("fifty thousand").id
+    path = tmp_path / "clients.csv"
+    path.write_text(clients_csv(50_000))
+    result = CliRunner().invoke(cli, ["--database-url", neo4j_store.uri, "import", "--workspace", ws, str(path)])
+    assert result.exit_code == 0, result.output
+    assert "imported: 99999 record(s) written" in result.stdout
+    chain = neo4j_store.chain(ws, neo4j_store.list_clients(ws, ClientQuery(text="Client 49999", limit=1)).items[0].id)
+    assert [s.name for s in chain.steps][:2] == ["Client 24999", "Client 12499"]
+
+
+def test_an_import_too_big_for_the_servers_memory_is_refused_as_such(tmp_path: Path) -> None:
+    """On a server with little heap the import fails at once with what to do, not "busy, retry"."""
+    from tools.neo4j_server import Neo4jServer
+
+    server = Neo4jServer(heap="256m").start()
+    store = Neo4jStore(server.url)
+    try:
+        store.init_schema()
+        ws = store.create_workspace("too big").id
+        path = tmp_path / "clients.csv"
+        path.write_text(clients_csv(40_000))
+        started = time.monotonic()
+        result = CliRunner().invoke(cli, ["--database-url", server.url, "import", "--workspace", ws, str(path)])
+        assert result.exit_code == 1, result.output  # invalid input, not 5 (database unavailable)
+        assert "too large for one transaction" in result.stderr and "Split the file" in result.stderr
+        assert "busy" not in result.stderr
+        assert time.monotonic() - started < 60
+        assert store.list_clients(ws, ClientQuery(limit=5)).items == ()
+    finally:
+        store.close()
+        server.stop()
