@@ -8,6 +8,7 @@ from flask import Response
 from flask.views import MethodView
 
 from api.auth import workspace_id
+from api.heavy import heavy
 from api.resources import blueprint
 from api.schemas import (
     ChainSchema,
@@ -214,35 +215,43 @@ class NetworkSummary(MethodView):
     @blp.arguments(DepthArgs, location="query")
     @blp.response(200, SummarySchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Counts, where clients came from, the longest chain, dead ends and the most prolific referrers."""
-        s = analysis.summarize(current_store().snapshot(workspace_id()), depth=_depth(args))
-        total = s.clients or 1
-        return {
-            **{
-                k: getattr(s, k)
-                for k in (
-                    "clients",
-                    "channels",
-                    "primary_referrals",
-                    "secondary_referrals",
-                    "from_referral",
-                    "from_channel",
-                    "direct",
-                    "dead_ends",
-                    "longest_chain",
-                    "longest_chain_client",
-                    "clients_by_level",
-                )
-            },
-            "share_from_referral": round(s.from_referral / total, 4),
-            "share_from_channel": round(s.from_channel / total, 4),
-            "share_direct": round(s.direct / total, 4),
-            "revenue": amounts(s.revenue),
-            "prolific_referrers": [
-                {"client_id": cid, "name": name, "referred": referred, "reach": reach}
-                for cid, name, referred, reach in s.prolific
-            ],
-        }
+        """Counts, where clients came from, the longest chain, dead ends and the most prolific referrers.
+
+        Computed once per change of the workspace (cached), at most a few at once per workspace (429).
+        """
+        ws, depth = workspace_id(), _depth(args)
+        return heavy(ws, ("summary", depth), lambda: _summary(ws, depth))
+
+
+def _summary(ws: str, depth: int) -> dict[str, Any]:
+    s = analysis.summarize(current_store().snapshot(ws), depth=depth)
+    total = s.clients or 1
+    return {
+        **{
+            k: getattr(s, k)
+            for k in (
+                "clients",
+                "channels",
+                "primary_referrals",
+                "secondary_referrals",
+                "from_referral",
+                "from_channel",
+                "direct",
+                "dead_ends",
+                "longest_chain",
+                "longest_chain_client",
+                "clients_by_level",
+            )
+        },
+        "share_from_referral": round(s.from_referral / total, 4),
+        "share_from_channel": round(s.from_channel / total, 4),
+        "share_direct": round(s.direct / total, 4),
+        "revenue": amounts(s.revenue),
+        "prolific_referrers": [
+            {"client_id": cid, "name": name, "referred": referred, "reach": reach}
+            for cid, name, referred, reach in s.prolific
+        ],
+    }
 
 
 @blp.route("/network/key-clients")
@@ -252,38 +261,45 @@ class KeyClients(MethodView):
     @blp.arguments(KeyClientArgs, location="query")
     @blp.response(200, KeyClientsSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Clients ranked by own revenue, the revenue they brought in, and reach (weights tunable)."""
+        """Clients ranked by own revenue, the revenue they brought in, and reach (weights tunable).
+
+        Computed once per change of the workspace (cached), at most a few at once per workspace (429).
+        """
         from referrals.money import parse_currency
 
         depth = _depth(args)
         currency = parse_currency(args["currency"]) if args.get("currency") else None
         weights = analysis.Weights(args["w_own"], args["w_downline"], args["w_reach"])
-        currency, ranked = analysis.key_clients(
-            current_store().snapshot(workspace_id()), currency, weights, depth, args["limit"]
-        )
+        ws = workspace_id()
+        request = ("key-clients", depth, currency, weights, args["limit"])
+        return heavy(ws, request, lambda: _key_clients(ws, currency, weights, depth, args["limit"]))
 
-        def money(minor: int) -> dict[str, Any] | None:
-            if currency is None:
-                return None
-            return {"currency": currency, "amount": format_amount(minor, currency), "amount_minor": minor}
 
-        return {
-            "currency": currency,
-            "depth": depth,
-            "weights": {"own": weights.own, "downline": weights.downline, "reach": weights.reach},
-            "items": [
-                {
-                    "client_id": k.client_id,
-                    "name": k.name,
-                    "score": k.score,
-                    "own_revenue": money(k.own_revenue),
-                    "downline_revenue": money(k.downline_revenue),
-                    "reach": k.reach,
-                    "referred": k.referred,
-                }
-                for k in ranked
-            ],
-        }
+def _key_clients(ws: str, currency: str | None, weights: analysis.Weights, depth: int, limit: int) -> dict[str, Any]:
+    currency, ranked = analysis.key_clients(current_store().snapshot(ws), currency, weights, depth, limit)
+
+    def money(minor: int) -> dict[str, Any] | None:
+        if currency is None:
+            return None
+        return {"currency": currency, "amount": format_amount(minor, currency), "amount_minor": minor}
+
+    return {
+        "currency": currency,
+        "depth": depth,
+        "weights": {"own": weights.own, "downline": weights.downline, "reach": weights.reach},
+        "items": [
+            {
+                "client_id": k.client_id,
+                "name": k.name,
+                "score": k.score,
+                "own_revenue": money(k.own_revenue),
+                "downline_revenue": money(k.downline_revenue),
+                "reach": k.reach,
+                "referred": k.referred,
+            }
+            for k in ranked
+        ],
+    }
 
 
 @blp.route("/network/export")
@@ -294,6 +310,8 @@ class NetworkExport(MethodView):
     @blp.doc(**EXPORT_DOC)
     def get(self, args: dict[str, Any]) -> Response:
         """GraphML, GEXF, DOT, Mermaid or JSON of every client, channel and recommendation."""
-        ws = workspace_id()
-        graph = analysis.network_graph(current_store().snapshot(ws))
-        return export_response(graph, GraphFormat(args["format"]), f"referrals-{ws}")
+        ws, fmt = workspace_id(), GraphFormat(args["format"])
+        body = heavy(ws, ("export", fmt), lambda: export(analysis.network_graph(current_store().snapshot(ws)), fmt))
+        resp = Response(body, mimetype=MEDIA_TYPES[fmt])
+        resp.headers["Content-Disposition"] = f'attachment; filename="referrals-{ws}.{EXTENSIONS[fmt]}"'
+        return resp

@@ -1,0 +1,101 @@
+"""Heavy reads are computed once per change of the workspace, shared by twins, and bounded."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from api.errors import ApiError
+from api.heavy import HeavyReads
+from tests.api.conftest import Api
+
+HEAVY = ["/network/summary", "/network/key-clients", "/network/export?format=graphml"]
+
+
+def _seed(api: Api) -> None:
+    ana = api.client_id("Ana")
+    for name in ("Bruno", "Carla"):
+        cid = api.client_id(name)
+        api.ok(api.post("/referrals", {"source_id": ana, "client_id": cid, "referred_on": "2024-01-02"}), 201)
+        api.ok(
+            api.post("/deals", {"client_id": cid, "amount": "10.00", "currency": "EUR", "closed_on": "2024-02-01"}), 201
+        )
+
+
+@pytest.mark.parametrize("path", HEAVY)
+def test_a_repeat_is_served_from_cache_until_the_workspace_changes(api: Api, path: str) -> None:
+    _seed(api)
+    sent = api.store.query_count
+    first = api.get(path)
+    cold = api.store.query_count - sent
+    sent = api.store.query_count
+    again = api.get(path)
+    assert api.store.query_count - sent == 2  # the token lookup and the revision: no snapshot
+    assert again.get_data() == first.get_data()
+    api.client_id("Dora")
+    changed = api.get(path)
+    assert changed.status_code == 200 and changed.get_data() != first.get_data()
+    assert cold > 1
+
+
+def test_every_kind_of_write_invalidates(api: Api) -> None:
+    _seed(api)
+    summary = lambda: api.ok(api.get("/network/summary"))  # noqa: E731
+    before = summary()
+    ana = next(c for c in api.ok(api.get("/clients"))["items"] if c["name"] == "Ana")
+    api.ok(api.patch(f"/clients/{ana['id']}", json={"status": "inactive"}))
+    dora = api.client_id("Dora")
+    assert summary()["clients"] == before["clients"] + 1
+    api.ok(api.post("/referrals", {"source_id": ana["id"], "client_id": dora, "referred_on": "2024-03-01"}), 201)
+    assert summary()["primary_referrals"] == before["primary_referrals"] + 1
+    api.ok(api.post("/deals", {"client_id": dora, "amount": "5.00", "currency": "EUR", "closed_on": "2024-03-02"}), 201)
+    assert summary()["revenue"] != before["revenue"]
+
+
+def test_ten_identical_requests_at_once_compute_once(api: Api) -> None:
+    _seed(api)
+    sent = api.store.query_count
+    api.get("/network/key-clients?limit=5")
+    cold = api.store.query_count - sent
+    api.client_id("Eva")  # a new revision: the next ten are cold again
+    barrier, answers = threading.Barrier(10), []
+
+    def call() -> None:
+        client = api.app.test_client()
+        barrier.wait()
+        resp = client.get(
+            "/api/v1/network/key-clients?limit=5", headers={"Authorization": f"Bearer {api.tokens['viewer']}"}
+        )
+        answers.append(resp.status_code)
+
+    sent = api.store.query_count
+    threads = [threading.Thread(target=call) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert answers == [200] * 10
+    # ten revision reads, and the snapshot read once; each auth looks its token up once
+    assert api.store.query_count - sent <= cold + 9 * 2
+
+
+def test_a_workspace_gets_at_most_its_share_of_heavy_computations() -> None:
+    reads = HeavyReads(concurrency=1, wait_seconds=0.2)
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(10)
+        return "slow"
+
+    worker = threading.Thread(target=lambda: reads.get("ws_a", 1, "summary", slow))
+    worker.start()
+    assert started.wait(10)
+    with pytest.raises(ApiError) as busy:
+        reads.get("ws_a", 1, "key-clients", lambda: "other")
+    assert busy.value.status == 429 and busy.value.headers == {"Retry-After": "2"}
+    assert reads.get("ws_b", 1, "summary", lambda: "another workspace") == "another workspace"
+    release.set()
+    worker.join(10)
+    assert reads.get("ws_a", 1, "summary", lambda: "recomputed") == "slow"  # cached
