@@ -51,3 +51,14 @@ def test_an_import_over_the_row_cap_is_refused_with_413_and_writes_nothing(api: 
     assert "more than 100 rows" in resp.json["detail"] and "referrals import" in resp.json["detail"]
     assert api.ok(api.get("/clients"))["items"] == []
     assert api.ok(api.post("/imports", {"files": files[:1]}))["written"] == 60
+
+
+def test_the_documented_depth_is_the_depth_the_server_accepts(api: Api) -> None:
+    doc = api.client.get("/api/v1/openapi.json").json
+    cid = api.client_id("Ana")
+    path = "/api/v1/clients/{client_id}/chain"
+    (depth,) = [p for p in doc["paths"][path]["get"]["parameters"] if p["name"] == "depth"]
+    cap = depth["schema"]["maximum"]
+    assert cap == api.store.max_depth == 7
+    assert api.get(f"/clients/{cid}/chain?depth={cap}").status_code == 200
+    assert api.get(f"/clients/{cid}/chain?depth={cap + 1}").status_code == 422

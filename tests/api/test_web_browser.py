@@ -480,3 +480,17 @@ def test_nothing_leaves_the_machine(page, site: Site) -> None:  # type: ignore[n
     assert site.outside == ["http://cdn.example.org/pixel.png"]  # the guard caught (and aborted) it
     site.outside.clear()
     other.close()
+
+
+def test_the_api_docs_render_under_their_content_security_policy(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    violations: list[str] = []
+    pg.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    resp = pg.goto(site.url + "/api/v1/docs")
+    assert resp is not None and "script-src 'self' 'sha256-" in resp.headers["content-security-policy"]
+    assert "unsafe-inline" not in resp.headers["content-security-policy"]
+    pg.wait_for_selector(".swagger-ui .info .title")
+    assert "referrals" in pg.inner_text(".swagger-ui .info .title")
+    pg.wait_for_selector(".opblock-tag")  # the operations, read from /api/v1/openapi.json
+    shot(pg, "api-docs")
+    assert violations == []
