@@ -10,7 +10,7 @@ from flask import Flask
 
 from api import errors, guards, health, web
 from api.resources import attribution, channels, clients, deals, imports, network, referrals, workspace
-from api.spec import ReferralsApi, cap_view_depth, init_security
+from api.spec import ReferralsApi, cap_view_depth, init_security, require_a_field_in_patches
 from api.store import EXTENSION, SETTINGS
 from graph import Store, open_store
 from referrals import __version__
@@ -70,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blp in blueprints:
         api.register_blueprint(blp)
     cap_view_depth(api, store.max_depth)
+    require_a_field_in_patches(api)
     app.register_blueprint(web.blp)
     errors.init_app(app)
     return app

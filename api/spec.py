@@ -72,3 +72,20 @@ def cap_view_depth(api: Api, max_depth: int) -> None:
                         f"levels to follow: 1 to {max_depth} (this server's REFERRALS_MAX_DEPTH), "
                         f"default {min(DEFAULT_DEPTH, max_depth)}"
                     )
+
+
+def require_a_field_in_patches(api: Api) -> None:
+    """PATCH bodies must name at least one field (api.schemas.PatchSchema): say so in the document."""
+    from api.schemas import PatchSchema
+
+    names = {cls.__name__.removesuffix("Schema") for cls in _subclasses(PatchSchema)}
+    for name, schema in api.spec.components.schemas.items():
+        if name in names:
+            schema["minProperties"] = PatchSchema.MIN_PROPERTIES
+
+
+def _subclasses(cls: type) -> set[type]:
+    out = set()
+    for sub in cls.__subclasses__():
+        out |= {sub} | _subclasses(sub)
+    return out

@@ -27,6 +27,8 @@ def test_a_patch_naming_no_field_is_refused_and_touches_nothing(api: Api) -> Non
     assert api.ok(api.get(f"/clients/{cid}")) == before
     channel = api.ok(api.post("/channels", {"name": "Blog"}), 201)["id"]
     assert api.patch(f"/channels/{channel}", json={}).status_code == 422
+    schemas = api.client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    assert {schemas[n]["minProperties"] for n in ("ClientPatch", "ChannelPatch", "DealPatch")} == {1}
 
 
 def test_channel_urls_are_web_addresses_only(api: Api) -> None:
