@@ -16,6 +16,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 CASE = r"""
@@ -24,22 +25,12 @@ from api import create_app
 from graph.sqlite_store import SqliteStore
 from referrals.access import Role, hash_secret, new_secret
 
-rows, body_bytes = int(sys.argv[1]), int(sys.argv[2])
+body = open(sys.argv[1], "rb").read()  # made by the parent: building it here would raise the peak first
 store = SqliteStore(tempfile.mkdtemp() + "/bench.db")
 store.init_schema()
 ws = store.create_workspace("bench").id
 secret = new_secret()
 store.create_token(ws, Role.EDITOR, "bench", hash_secret(secret))
-lines = ["name,email,notes"]
-size = 0
-for i in range(rows):
-    line = f"Client {i},c{i}@example.com,n"
-    lines.append(line)
-    size += len(line) + 1
-    if body_bytes and size >= body_bytes:
-        break
-body = json.dumps({"files": [{"name": "clients.csv", "content": "\n".join(lines)}], "dry_run": True}).encode()
-del lines
 app = create_app({"STORE": store, "TESTING": True})
 client = app.test_client()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -50,10 +41,23 @@ print(json.dumps({"status": resp.status_code, "body_bytes": len(body), "peak_gro
 """
 
 
-def run_case(repo: Path, rows: int, body_bytes: int) -> dict[str, object]:
+def make_body(path: Path, rows: int, body_bytes: int) -> None:
+    """An import request of `rows` client rows, or of rows up to `body_bytes` of CSV."""
+    lines, size = ["name,email,notes"], 0
+    for i in range(rows):
+        line = f"Client {i},c{i}@example.com,n"
+        lines.append(line)
+        size += len(line) + 1
+        if body_bytes and size >= body_bytes:
+            break
+    doc = {"files": [{"name": "clients.csv", "content": "\n".join(lines)}], "dry_run": True}
+    path.write_bytes(json.dumps(doc).encode())
+
+
+def run_case(repo: Path, body: Path) -> dict[str, object]:
     """One case in a fresh process of `repo`."""
     out = subprocess.run(
-        [sys.executable, "-c", CASE, str(rows), str(body_bytes)],
+        [sys.executable, "-c", CASE, str(body)],
         cwd=repo,
         env={"PYTHONPATH": str(repo), "REFERRALS_MAX_BODY_BYTES": str(64 * 1024 * 1024)},
         capture_output=True,
@@ -72,11 +76,15 @@ def main() -> None:
     args = parser.parse_args()
     here = Path(__file__).resolve().parents[1]
     cases = {"rows cap": (10**9, args.body_mib * 1024 * 1024), "at the cap": (args.cap, 0)}
-    for label, repo in (("current", here), ("baseline", args.repo)):
-        if repo is None:
-            continue
-        for name, (rows, body) in cases.items():
-            print(label, name, run_case(repo, rows, body), flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        bodies = {name: Path(tmp) / f"{i}.json" for i, name in enumerate(cases)}
+        for name, (rows, size) in cases.items():
+            make_body(bodies[name], rows, size)
+        for label, repo in (("current", here), ("baseline", args.repo)):
+            if repo is None:
+                continue
+            for name in cases:
+                print(label, name, run_case(repo, bodies[name]), flush=True)
 
 
 if __name__ == "__main__":
