@@ -180,44 +180,13 @@ _MIGRATIONS: dict[int, str | tuple[str, ...]] = {
         FOREIGN KEY (workspace_id, month) REFERENCES closed_months(workspace_id, month) ON DELETE CASCADE
     ) WITHOUT ROWID;
     """,
-    # One statement an item: trigger bodies hold semicolons of their own.
+    # One statement an item (a tuple needs no splitting on semicolons).
     4: (
         # Idempotency records of earlier versions may hold a token's secret in their body: drop them all
         # (they only answer retries); claims now carry their own id and every record expires.
         "DELETE FROM idempotency_keys",
         "ALTER TABLE idempotency_keys ADD COLUMN claim TEXT",
         "CREATE INDEX idempotency_by_age ON idempotency_keys(workspace_id, created_at)",
-        # A workspace's revision counts every change to its data, whatever the write path (triggers),
-        # so caches of heavy reads know when to recompute.
-        "ALTER TABLE workspaces ADD COLUMN revision INTEGER NOT NULL DEFAULT 0",
-        "CREATE TRIGGER clients_ins AFTER INSERT ON clients"
-        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
-        "CREATE TRIGGER clients_upd AFTER UPDATE ON clients"
-        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
-        "CREATE TRIGGER clients_del AFTER DELETE ON clients"
-        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = OLD.workspace_id; END",
-        "CREATE TRIGGER channels_ins AFTER INSERT ON channels"
-        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
-        "CREATE TRIGGER channels_upd AFTER UPDATE ON channels"
-        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
-        "CREATE TRIGGER channels_del AFTER DELETE ON channels"
-        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = OLD.workspace_id; END",
-        "CREATE TRIGGER referrals_ins AFTER INSERT ON referrals"
-        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
-        "CREATE TRIGGER referrals_upd AFTER UPDATE ON referrals"
-        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
-        "CREATE TRIGGER referrals_del AFTER DELETE ON referrals"
-        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = OLD.workspace_id; END",
-        "CREATE TRIGGER deals_ins AFTER INSERT ON deals"
-        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
-        "CREATE TRIGGER deals_upd AFTER UPDATE ON deals"
-        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
-        "CREATE TRIGGER deals_del AFTER DELETE ON deals"
-        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = OLD.workspace_id; END",
-        "CREATE TRIGGER closed_months_ins AFTER INSERT ON closed_months"
-        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = NEW.workspace_id; END",
-        "CREATE TRIGGER closed_months_del AFTER DELETE ON closed_months"
-        " BEGIN UPDATE workspaces SET revision = revision + 1 WHERE id = OLD.workspace_id; END",
     ),
 }
 
@@ -422,6 +391,13 @@ class SqliteStore(ReferralWorkflow, Store):
             conn.rollback()
             raise
         try:
+            if write:
+                # the file's revision: one count per committed write transaction, whatever it changed
+                # (caches of heavy reads compare it); one row, so bulk writes pay nothing per row
+                conn.execute(
+                    "INSERT INTO meta(key, value) VALUES ('revision', '1')"
+                    " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
             conn.commit()
         except sqlite3.IntegrityError as e:
             conn.rollback()
@@ -1613,8 +1589,13 @@ class SqliteStore(ReferralWorkflow, Store):
             )
 
     def revision(self, ws: str) -> int:
-        """How many changes the workspace's data has seen (counted by triggers)."""
-        row = self._run(self._conn(), "SELECT revision FROM workspaces WHERE id = ?", (ws,)).fetchone()
+        """The database file's count of committed write transactions: it grows with every change to any
+        workspace of the file (an embedded store serves one business), so it grows with every change here."""
+        row = self._run(
+            self._conn(),
+            "SELECT (SELECT value FROM meta WHERE key = 'revision') AS revision FROM workspaces WHERE id = ?",
+            (ws,),
+        ).fetchone()
         if row is None:
             raise NotFound("workspace", ws, field="workspace")
-        return int(row["revision"])
+        return int(row["revision"] or 0)
