@@ -12,6 +12,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from referrals.access import Role
+from referrals.attribution import Model
 from referrals.model import (
     EMAIL_MAX,
     EXTERNAL_ID_MAX,
@@ -595,21 +596,7 @@ class ExportArgs(ma.Schema):
 class AttributionArgs(ma.Schema):
     """Which model, with which parameters."""
 
-    model = ma.fields.String(
-        load_default="linear",
-        validate=validate.OneOf(
-            [
-                "first_touch",
-                "last_touch",
-                "linear",
-                "position_based",
-                "time_decay",
-                "geometric",
-                "unilevel",
-                "unilevel_compressed",
-            ]
-        ),
-    )
+    model = ma.fields.String(load_default=Model.LINEAR.value, validate=_choices(Model))
     depth = ma.fields.Integer(load_default=7, validate=validate.Range(1, 50))
     half_life_days = ma.fields.String(load_default="30", validate=validate.Length(1, 20))
     ratio = ma.fields.String(load_default="0.5", validate=validate.Length(1, 20))

@@ -22,7 +22,7 @@ import gc
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
@@ -226,41 +226,81 @@ def _decay(age_days: int, half_life: Fraction) -> Fraction:
         return Fraction(Decimal(2) ** exponent)
 
 
-def _shape(model: Model, ts: Sequence[Touch], deal_date: date) -> tuple[int, ...] | int:
-    """What a model's weights depend on: the touch count, their levels, or their ages in days."""
-    if model is Model.TIME_DECAY:
-        return tuple(max(0, (deal_date - t.referred_on).days) for t in ts)
-    if model is Model.GEOMETRIC:
-        return tuple(t.level for t in ts)
-    return len(ts)
+Shape = tuple[int, ...] | int  # what a model's weights depend on: the touch count, or a number per touch
 
 
-@functools.lru_cache(maxsize=65536)
-def _weights(model: Model, shape: tuple[int, ...] | int, params: Params) -> tuple[Fraction, ...]:
-    if model is Model.TIME_DECAY:
-        assert isinstance(shape, tuple)
-        return tuple(_decay(age, params.half_life_days) for age in shape)
-    if model is Model.GEOMETRIC:
-        assert isinstance(shape, tuple)
-        return tuple(params.ratio**level for level in shape)
-    assert isinstance(shape, int)
-    n = shape
-    if model is Model.FIRST_TOUCH:
-        return tuple(Fraction(int(i == n - 1)) for i in range(n))
-    if model is Model.LAST_TOUCH:
-        return tuple(Fraction(int(i == 0)) for i in range(n))
-    if model is Model.LINEAR:
+def _first(n: int, params: Params) -> tuple[Fraction, ...]:
+    return tuple(Fraction(int(i == n - 1)) for i in range(n))
+
+
+def _last(n: int, params: Params) -> tuple[Fraction, ...]:
+    return tuple(Fraction(int(i == 0)) for i in range(n))
+
+
+def _linear(n: int, params: Params) -> tuple[Fraction, ...]:
+    return (Fraction(1),) * n
+
+
+def _position(n: int, params: Params) -> tuple[Fraction, ...]:
+    if n <= 2:
         return (Fraction(1),) * n
-    if model is Model.POSITION_BASED:
-        if n <= 2:
-            return (Fraction(1),) * n
-        middle = Fraction(1, 5) / (n - 2)
-        return tuple(Fraction(2, 5) if i in (0, n - 1) else middle for i in range(n))
-    raise ValueError(f"{model} is a commission plan, not an attribution model")
+    middle = Fraction(1, 5) / (n - 2)
+    return tuple(Fraction(2, 5) if i in (0, n - 1) else middle for i in range(n))
+
+
+def _time_decay(ages: tuple[int, ...], params: Params) -> tuple[Fraction, ...]:
+    return tuple(_decay(age, params.half_life_days) for age in ages)
+
+
+def _geometric(levels: tuple[int, ...], params: Params) -> tuple[Fraction, ...]:
+    return tuple(params.ratio**level for level in levels)
+
+
+@dataclass(frozen=True, slots=True)
+class Weighting:
+    """How an attribution model weighs the touches of one deal.
+
+    `by` names what the weights depend on: "count" (how many touches), "age" (whole days from each
+    touch's recommendation to the deal) or "level" (each touch's level). `keep_zero` keeps credits that
+    rounded to zero in the statement (models that promise every touch a line).
+    """
+
+    weights: Callable[[Any, Params], tuple[Fraction, ...]]
+    by: str = "count"
+    keep_zero: bool = False
+
+
+# One entry a model: adding an attribution model is a member of Model and a line here.
+WEIGHTINGS: dict[Model, Weighting] = {
+    Model.FIRST_TOUCH: Weighting(_first),
+    Model.LAST_TOUCH: Weighting(_last),
+    Model.LINEAR: Weighting(_linear, keep_zero=True),
+    Model.POSITION_BASED: Weighting(_position, keep_zero=True),
+    Model.TIME_DECAY: Weighting(_time_decay, by="age"),
+    Model.GEOMETRIC: Weighting(_geometric, by="level"),
+}
+
+
+def _shape(model: Model, ages: Sequence[int], levels: Sequence[int]) -> Shape:
+    """What the model's weights depend on, from each touch's age in days and level (nearest first)."""
+    by = WEIGHTINGS[model].by
+    if by == "age":
+        return tuple(max(0, age) for age in ages)
+    if by == "level":
+        return tuple(levels)
+    return len(levels)
 
 
 @functools.lru_cache(maxsize=65536)
-def _integer_weights(model: Model, shape: tuple[int, ...] | int, params: Params) -> tuple[int, ...]:
+def _weights(model: Model, shape: Shape, params: Params) -> tuple[Fraction, ...]:
+    weighting = WEIGHTINGS.get(model)
+    if weighting is None:
+        raise ValueError(f"{model} is a commission plan, not an attribution model")
+    return weighting.weights(shape, params)
+
+
+@functools.lru_cache(maxsize=65536)
+def _integer_weights(model: Model, shape: Shape, params: Params) -> tuple[int, ...]:
     """The same weights scaled by their common denominator: equal proportions, integer arithmetic."""
     return _integers(_weights(model, shape, params))
 
@@ -272,7 +312,8 @@ def _integers(ws: Sequence[Fraction]) -> tuple[int, ...]:
 
 def weights(model: Model, ts: Sequence[Touch], deal_date: date, params: Params) -> list[Fraction]:
     """Each touch's weight under an attribution model (nearest first)."""
-    return list(_weights(model, _shape(model, ts, deal_date), params))
+    shape = _shape(model, [(deal_date - t.referred_on).days for t in ts], [t.level for t in ts])
+    return list(_weights(model, shape, params))
 
 
 def split(amount: int, ws: Sequence[Fraction]) -> list[int]:
@@ -342,15 +383,10 @@ def _shares(
         chosen.append((upline[cut - 1], cut))
     if not chosen:
         return [(_DIRECT_STEP, None, deal.amount)]
-    shape: tuple[int, ...] | int
-    if model is Model.TIME_DECAY:
-        shape = tuple(max(0, (when - step.referred_on).days) for step, _ in chosen)
-    elif model is Model.GEOMETRIC:
-        shape = tuple(level for _, level in chosen)
-    else:
-        shape = len(chosen)
+    ages = [(when - step.referred_on).days for step, _ in chosen] if WEIGHTINGS[model].by == "age" else []
+    shape = _shape(model, ages, [level for _, level in chosen])
     amounts = _split(deal.amount, _integer_weights(model, shape, params))
-    keep_zero = model in (Model.LINEAR, Model.POSITION_BASED)
+    keep_zero = WEIGHTINGS[model].keep_zero
     return [
         (step, level, amount) for (step, level), amount in zip(chosen, amounts, strict=True) if amount != 0 or keep_zero
     ]
