@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -23,21 +24,32 @@ def sqlite_path(url: str) -> Path:
     return Path(path[1:])
 
 
+def _sqlite(url: str, max_depth: int) -> Store:
+    from graph.sqlite_store import SqliteStore
+
+    return SqliteStore(sqlite_path(url), max_depth=max_depth)
+
+
+def _neo4j(url: str, max_depth: int) -> Store:
+    from graph.neo4j_store import Neo4jStore
+
+    return Neo4jStore(url, max_depth=max_depth)
+
+
+# URL scheme -> the store that serves it (imported only when used). A third store is one entry here.
+STORES: dict[str, Callable[[str, int], Store]] = {"sqlite": _sqlite, **dict.fromkeys(NEO4J_SCHEMES, _neo4j)}
+
+
 def open_store(url: str, max_depth: int = DEFAULT_DEPTH) -> Store:
     """Open the store a URL names: sqlite:///file.db (embedded) or neo4j://host:7687 (server)."""
     scheme = urlsplit(url).scheme.lower()
-    if scheme == "sqlite":
-        from graph.sqlite_store import SqliteStore
-
-        return SqliteStore(sqlite_path(url), max_depth=max_depth)
-    if scheme in NEO4J_SCHEMES:
-        from graph.neo4j_store import Neo4jStore
-
-        return Neo4jStore(url, max_depth=max_depth)
-    raise Invalid.one(
-        "REFERRALS_DATABASE_URL",
-        f"unknown scheme {scheme!r}: use sqlite:///file.db or neo4j://host:7687 (also bolt://, neo4j+s://)",
-    )
+    opener = STORES.get(scheme)
+    if opener is None:
+        raise Invalid.one(
+            "REFERRALS_DATABASE_URL",
+            f"unknown scheme {scheme!r}: use sqlite:///file.db or neo4j://host:7687 (also bolt://, neo4j+s://)",
+        )
+    return opener(url, max_depth)
 
 
 __all__ = ["SCHEMA_VERSION", "BulkResult", "Store", "open_store", "sqlite_path"]
