@@ -13,6 +13,7 @@ from marshmallow import validate
 
 from referrals.access import Role
 from referrals.attribution import Model
+from referrals.config import DEFAULT_DEPTH, HARD_MAX_DEPTH
 from referrals.model import (
     EMAIL_MAX,
     EXTERNAL_ID_MAX,
@@ -72,6 +73,10 @@ class WorkspaceSchema(ma.Schema):
     name = ma.fields.String(required=True)
     created_at = ma.fields.DateTime(required=True)
     role = ma.fields.String(required=True, validate=_choices(Role))
+    max_depth = ma.fields.Integer(
+        required=True, metadata={"description": "the deepest chain or tree this server follows (REFERRALS_MAX_DEPTH)"}
+    )
+    default_depth = ma.fields.Integer(required=True, metadata={"description": "the depth followed when none is asked"})
 
 
 # -- clients -----------------------------------------------------------------------------
@@ -436,7 +441,7 @@ def amounts(values: Any) -> list[dict[str, Any]]:
 class DepthArgs(ma.Schema):
     """How deep to go (default 7, capped by REFERRALS_MAX_DEPTH)."""
 
-    depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, 50))
+    depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, HARD_MAX_DEPTH))
 
 
 class ChainStepSchema(ma.Schema):
@@ -554,7 +559,7 @@ class KeyClientArgs(ma.Schema):
 
     limit = ma.fields.Integer(load_default=20, validate=validate.Range(1, MAX_PAGE))
     currency = ma.fields.String(validate=validate.Length(3, 3))
-    depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, 50))
+    depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, HARD_MAX_DEPTH))
     w_own = ma.fields.Float(load_default=1.0, validate=validate.Range(0, 1000))
     w_downline = ma.fields.Float(load_default=1.0, validate=validate.Range(0, 1000))
     w_reach = ma.fields.Float(load_default=0.5, validate=validate.Range(0, 1000))
@@ -587,7 +592,7 @@ class ExportArgs(ma.Schema):
     format = ma.fields.String(
         load_default="graphml", validate=validate.OneOf(["graphml", "gexf", "dot", "mermaid", "json"])
     )
-    depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, 50))
+    depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, HARD_MAX_DEPTH))
 
 
 # -- attribution -------------------------------------------------------------------------
@@ -597,7 +602,7 @@ class AttributionArgs(ma.Schema):
     """Which model, with which parameters."""
 
     model = ma.fields.String(load_default=Model.LINEAR.value, validate=_choices(Model))
-    depth = ma.fields.Integer(load_default=7, validate=validate.Range(1, 50))
+    depth = ma.fields.Integer(load_default=DEFAULT_DEPTH, validate=validate.Range(1, HARD_MAX_DEPTH))
     half_life_days = ma.fields.String(load_default="30", validate=validate.Length(1, 20))
     ratio = ma.fields.String(load_default="0.5", validate=validate.Length(1, 20))
     rates = ma.fields.String(

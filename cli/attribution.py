@@ -14,6 +14,7 @@ from rich.table import Table
 from cli.main import CONTEXT, AppContext, cli
 from cli.resolve import resolve_workspace, workspace_option
 from referrals.attribution import LEVELS, Model, Params, statement
+from referrals.config import DEFAULT_DEPTH, HARD_MAX_DEPTH
 from referrals.reports import FORMATS, render, side_by_side, statement_rows
 
 
@@ -49,7 +50,13 @@ def _format(fmt: str | None, output: Path | None) -> str | None:
     help="File format (default: from the --output suffix, else a table on the terminal).",
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
-@click.option("--depth", default=7, show_default=True, type=click.IntRange(1, 50), help="Depth cap of the chain.")
+@click.option(
+    "--depth",
+    default=DEFAULT_DEPTH,
+    show_default=True,
+    type=click.IntRange(1, HARD_MAX_DEPTH),
+    help="Credit depth: how many levels of a chain share a deal's credit.",
+)
 @click.option("--half-life", default="30", show_default=True, help="time_decay half-life in days.")
 @click.option("--ratio", default="0.5", show_default=True, help="geometric ratio r.")
 @click.option("--rates", default="10,5,3,2,1,1,0.5", show_default=True, help="Commission percent per level.")

@@ -14,7 +14,7 @@ from rich.tree import Tree as RichTree
 from cli.main import CONTEXT, AppContext, cli
 from cli.resolve import resolve_client, resolve_root, resolve_workspace, workspace_option
 from referrals import analysis
-from referrals.config import resolve_depth
+from referrals.config import DEFAULT_DEPTH, resolve_depth
 from referrals.exports import GraphFormat, export
 from referrals.model import SourceKind, SourceRef
 from referrals.money import format_amount
@@ -27,7 +27,13 @@ def money(amounts: dict[str, int]) -> str:
 
 def depth_option(f: Any) -> Any:
     """--depth, checked against REFERRALS_MAX_DEPTH."""
-    return click.option("--depth", "-d", type=int, default=None, help="Levels to follow (default 7).")(f)
+    return click.option(
+        "--depth",
+        "-d",
+        type=int,
+        default=None,
+        help=f"Levels to follow (default {DEFAULT_DEPTH}, at most REFERRALS_MAX_DEPTH).",
+    )(f)
 
 
 @cli.command(context_settings=CONTEXT)

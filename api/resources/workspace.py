@@ -13,6 +13,7 @@ from api.resources import blueprint
 from api.schemas import TokenCreatedSchema, TokenCreateSchema, TokenListSchema, WorkspaceSchema
 from api.store import current_store
 from referrals.access import Role, hash_secret, new_secret
+from referrals.config import resolve_depth
 
 blp = blueprint("workspace", "The caller's workspace")
 tokens = blueprint("tokens", "Workspace tokens (owner tokens only)", minimum=Role.OWNER)
@@ -24,9 +25,17 @@ class CurrentWorkspace(MethodView):
 
     @blp.response(200, WorkspaceSchema)
     def get(self) -> dict[str, Any]:
-        """The caller's workspace and role."""
-        ws = current_store().get_workspace(workspace_id())
-        return {"id": ws.id, "name": ws.name, "created_at": ws.created_at, "role": caller().role.value}
+        """The caller's workspace and role, and the depth cap this server follows chains and trees to."""
+        store = current_store()
+        ws = store.get_workspace(workspace_id())
+        return {
+            "id": ws.id,
+            "name": ws.name,
+            "created_at": ws.created_at,
+            "role": caller().role.value,
+            "max_depth": store.max_depth,
+            "default_depth": resolve_depth(None, store.max_depth),
+        }
 
 
 @tokens.route("/tokens")

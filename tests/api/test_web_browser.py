@@ -494,3 +494,30 @@ def test_the_api_docs_render_under_their_content_security_policy(page, site: Sit
     pg.wait_for_selector(".opblock-tag")  # the operations, read from /api/v1/openapi.json
     shot(pg, "api-docs")
     assert violations == []
+
+
+@pytest.mark.parametrize("cap", [4, 12])
+def test_the_depth_slider_follows_the_servers_cap(browser, tmp_path: Path, cap: int) -> None:  # type: ignore[no-untyped-def]
+    store = SqliteStore(tmp_path / "cap.db", max_depth=cap)
+    store.init_schema()
+    ws = store.create_workspace("Capped").id
+    seed(store, ws, big=0)
+    token = new_secret()
+    store.create_token(ws, Role.VIEWER, "cap", hash_secret(token))
+    server = make_server("127.0.0.1", 0, create_app({"STORE": store, "TESTING": True}), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    context = browser.new_context()
+    try:
+        pg = context.new_page()
+        pg.goto(f"http://127.0.0.1:{server.server_port}/")
+        pg.fill("#token-input", token)
+        pg.click("#sign-in-form button[type=submit]")
+        pg.wait_for_selector("#app:not([hidden])")
+        assert pg.get_attribute("#depth", "max") == str(cap)
+        assert pg.input_value("#depth") == pg.inner_text("#depth-value") == str(min(7, cap))
+    finally:
+        context.close()
+        server.shutdown()
+        thread.join(10)
+        store.close()

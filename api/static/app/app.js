@@ -4,7 +4,6 @@
 (() => {
   const API = "/api/v1";
   const TOKEN_KEY = "referrals.token";
-  const MAX_DEPTH = 7;
   const WHOLE_NETWORK_LIMIT = 20000; // nodes; past this, pick one client or channel instead
   // Red is kept for dead ends: neither palette uses it.
   const LEVEL_COLOURS = ["#1d2433", "#2f5fd0", "#1a9e77", "#e6a100", "#7b4fd0", "#1b8aa8", "#c26b00", "#6d8f00"];
@@ -19,7 +18,7 @@
     workspace: null,
     view: "tree",
     root: null, // {kind: "client"|"channel"|"network", id, name}
-    depth: MAX_DEPTH,
+    depth: 1, // set from the server at sign-in
     layout: "auto",
     colour: "level",
     currency: "",
@@ -190,6 +189,12 @@
     $("#tabs").hidden = false;
     $("#sign-out").hidden = false;
     $("#workspace-name").textContent = `${ws.name} · ${ws.role || ""}`.replace(/ · $/, "");
+    // The view depth runs up to the server's own cap (REFERRALS_MAX_DEPTH) and starts at its default.
+    const slider = $("#depth");
+    slider.max = String(ws.max_depth);
+    slider.value = String(ws.default_depth);
+    state.depth = ws.default_depth;
+    $("#depth-value").textContent = String(ws.default_depth);
     status(`Signed in to ${ws.name}.`);
     await loadChannels();
     search("");
@@ -362,20 +367,10 @@
 
   async function fetchTree(root) {
     const path = treePath(root);
-    // At the slider's top the server's own default is asked for: it is 7, or a lower cap the server
-    // was configured with (REFERRALS_MAX_DEPTH), which then becomes the slider's top.
-    const slider = $("#depth");
-    const atTop = state.depth === Number(slider.max);
     const [body, chain] = await Promise.all([
-      call(`${path}/tree${atTop ? "" : `?depth=${state.depth}`}`),
+      call(`${path}/tree?depth=${state.depth}`),
       root.kind === "client" ? call(`${path}/chain`).catch(() => null) : Promise.resolve(null),
     ]);
-    if (atTop && body.depth < state.depth) {
-      slider.max = String(body.depth);
-      slider.value = String(body.depth);
-      state.depth = body.depth;
-      $("#depth-value").textContent = String(body.depth);
-    }
     let topChannel = null;
     if (root.kind === "channel") topChannel = { id: root.id, name: body.root.name };
     else if (chain && chain.steps.length) {
