@@ -198,71 +198,82 @@ def decode(obj: dict[str, Any], ws: str) -> Record:
     at = datetime.fromisoformat
     if kind == "channel":
         return Channel(
-            obj["id"],
-            obj["name"],
-            ChannelKind(obj["kind"]),
-            obj["url"],
-            obj["external_id"],
-            obj["notes"],
-            at(obj["created_at"]),
-            at(obj["updated_at"]),
+            id=obj["id"],
+            name=obj["name"],
+            kind=ChannelKind(obj["kind"]),
+            url=obj["url"],
+            external_id=obj["external_id"],
+            notes=obj["notes"],
+            created_at=at(obj["created_at"]),
+            updated_at=at(obj["updated_at"]),
         )
     if kind == "client":
         return Client(
-            obj["id"],
-            obj["name"],
-            obj["email"],
-            ClientStatus(obj["status"]),
-            tuple(obj["tags"]),
-            obj["external_id"],
-            obj["notes"],
-            _opt_date(obj["acquired_on"]),
-            at(obj["created_at"]),
-            at(obj["updated_at"]),
+            id=obj["id"],
+            name=obj["name"],
+            email=obj["email"],
+            status=ClientStatus(obj["status"]),
+            tags=tuple(obj["tags"]),
+            external_id=obj["external_id"],
+            notes=obj["notes"],
+            acquired_on=_opt_date(obj["acquired_on"]),
+            created_at=at(obj["created_at"]),
+            updated_at=at(obj["updated_at"]),
         )
     if kind == "referral":
         return Referral(
-            obj["id"],
-            SourceRef(SourceKind(obj["source_kind"]), obj["source_id"]),
-            obj["client_id"],
-            date.fromisoformat(obj["referred_on"]),
-            obj["note"],
-            bool(obj["primary"]),
-            at(obj["created_at"]),
+            id=obj["id"],
+            source=SourceRef(SourceKind(obj["source_kind"]), obj["source_id"]),
+            client_id=obj["client_id"],
+            referred_on=date.fromisoformat(obj["referred_on"]),
+            note=obj["note"],
+            primary=bool(obj["primary"]),
+            created_at=at(obj["created_at"]),
         )
     if kind == "source_change":
         return HistoryEntry(
             int(obj["seq"]),
             SourceChange(
-                obj["client_id"],
-                _ref_of(obj["previous_kind"], obj["previous_id"]),
-                obj["previous_referral_id"],
-                _ref_of(obj["current_kind"], obj["current_id"]),
-                obj["referral_id"],
-                obj["reason"],
-                at(obj["changed_at"]),
+                client_id=obj["client_id"],
+                previous=_ref_of(obj["previous_kind"], obj["previous_id"]),
+                previous_referral_id=obj["previous_referral_id"],
+                current=_ref_of(obj["current_kind"], obj["current_id"]),
+                referral_id=obj["referral_id"],
+                reason=obj["reason"],
+                changed_at=at(obj["changed_at"]),
             ),
         )
     if kind == "deal":
         return Deal(
-            obj["id"],
-            obj["client_id"],
-            Money(int(obj["amount_minor"]), obj["currency"]),
-            date.fromisoformat(obj["closed_on"]),
-            obj["title"],
-            obj["external_id"],
-            at(obj["created_at"]),
-            at(obj["updated_at"]),
+            id=obj["id"],
+            client_id=obj["client_id"],
+            amount=Money(int(obj["amount_minor"]), obj["currency"]),
+            closed_on=date.fromisoformat(obj["closed_on"]),
+            title=obj["title"],
+            external_id=obj["external_id"],
+            created_at=at(obj["created_at"]),
+            updated_at=at(obj["updated_at"]),
         )
     if kind == "closed_month":
         return ClosedMonth(
-            obj["month"], at(obj["closed_at"]), int(obj["deals"]), int(obj["new_clients"]), obj["checksum"]
+            month=obj["month"],
+            closed_at=at(obj["closed_at"]),
+            deals=int(obj["deals"]),
+            new_clients=int(obj["new_clients"]),
+            checksum=obj["checksum"],
         )
     if kind == "closed_chunk":
         return Chunk(obj["month"], int(obj["chunk"]), obj["body"])
     if kind == "token":
         return StoredToken(
-            Token(obj["id"], ws, Role(obj["role"]), obj["name"], at(obj["created_at"])), obj["token_hash"]
+            Token(
+                id=obj["id"],
+                workspace_id=ws,
+                role=Role(obj["role"]),
+                name=obj["name"],
+                created_at=at(obj["created_at"]),
+            ),
+            obj["token_hash"],
         )
     raise ValueError(f"unknown record type {kind!r}")
 
@@ -317,7 +328,7 @@ class Reader:
                     "version", f"backup version {head.get('version')!r} is not supported (want {VERSION})"
                 )
             w = head["workspace"]
-            self.workspace = Workspace(w["id"], w["name"], datetime.fromisoformat(w["created_at"]))
+            self.workspace = Workspace(id=w["id"], name=w["name"], created_at=datetime.fromisoformat(w["created_at"]))
         except Invalid:
             raise
         except (ValueError, KeyError, TypeError, AttributeError) as e:

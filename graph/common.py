@@ -64,7 +64,16 @@ def plan_client_upsert(
 
     def build(row: ClientInput, cid: str, created: datetime) -> Client:
         return Client(
-            cid, row.name, row.email, row.status, row.tags, row.external_id, row.notes, row.acquired_on, created, now
+            id=cid,
+            name=row.name,
+            email=row.email,
+            status=row.status,
+            tags=row.tags,
+            external_id=row.external_id,
+            notes=row.notes,
+            acquired_on=row.acquired_on,
+            created_at=created,
+            updated_at=now,
         )
 
     return _plan(existing, rows, build, _client_fields, "client", now)
@@ -83,7 +92,16 @@ def plan_deal_upsert(
         raise Invalid(missing)
 
     def build(row: DealInput, did: str, created: datetime) -> Deal:
-        return Deal(did, row.client_id, row.amount, row.closed_on, row.title, row.external_id, created, now)
+        return Deal(
+            id=did,
+            client_id=row.client_id,
+            amount=row.amount,
+            closed_on=row.closed_on,
+            title=row.title,
+            external_id=row.external_id,
+            created_at=created,
+            updated_at=now,
+        )
 
     return _plan(existing, rows, build, _deal_fields, "deal", now)
 
@@ -120,7 +138,9 @@ def refuse_closed(closed: Iterable[str], field: str = "closed_on") -> None:
 def freeze_month(month: str, facts: PeriodFacts, now: datetime) -> tuple[ClosedMonth, list[str]]:
     """The record of a month being closed and its frozen lines, in chunks of CHUNK_LINES lines."""
     lines = freeze(facts)
-    closed = ClosedMonth(month, now, len(facts.deals), len(facts.arrivals), checksum(lines))
+    closed = ClosedMonth(
+        month=month, closed_at=now, deals=len(facts.deals), new_clients=len(facts.arrivals), checksum=checksum(lines)
+    )
     chunks = ["\n".join(lines[i : i + CHUNK_LINES]) for i in range(0, len(lines), CHUNK_LINES)]
     return closed, chunks
 

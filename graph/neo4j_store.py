@@ -310,7 +310,13 @@ def _source_change(h: Any) -> SourceChange:
 
 
 def _closed(n: Any) -> ClosedMonth:
-    return ClosedMonth(n["month"], _native(n["closed_at"]), n["deals"], n["new_clients"], n["checksum"])
+    return ClosedMonth(
+        month=n["month"],
+        closed_at=_native(n["closed_at"]),
+        deals=n["deals"],
+        new_clients=n["new_clients"],
+        checksum=n["checksum"],
+    )
 
 
 def _native(value: Any) -> Any:
@@ -607,7 +613,7 @@ class Neo4jStore(ReferralWorkflow, Store):
     # -- workspaces ----------------------------------------------------------------------
     def create_workspace(self, name: str) -> Workspace:
         """Create an empty workspace."""
-        ws = Workspace(new_id("workspace"), name, clock.now())
+        ws = Workspace(id=new_id("workspace"), name=name, created_at=clock.now())
         self._write(
             lambda tx: self._run(
                 tx,
@@ -630,7 +636,7 @@ class Neo4jStore(ReferralWorkflow, Store):
         )
         if not rows:
             raise NotFound("workspace", workspace_id)
-        return Workspace(rows[0]["id"], rows[0]["name"], _native(rows[0]["at"]))
+        return Workspace(id=rows[0]["id"], name=rows[0]["name"], created_at=_native(rows[0]["at"]))
 
     def list_workspaces(self) -> list[Workspace]:
         """All workspaces, oldest first."""
@@ -639,7 +645,7 @@ class Neo4jStore(ReferralWorkflow, Store):
                 tx, "MATCH (w:Workspace) RETURN w.id AS id, w.name AS name, w.created_at AS at ORDER BY id"
             )
         )
-        return [Workspace(r["id"], r["name"], _native(r["at"])) for r in rows]
+        return [Workspace(id=r["id"], name=r["name"], created_at=_native(r["at"])) for r in rows]
 
     # -- clients -------------------------------------------------------------------------
     def _get_client(self, tx: neo4j.ManagedTransaction, ws: str, client_id: str, field: str = "id") -> Client:
@@ -684,16 +690,16 @@ class Neo4jStore(ReferralWorkflow, Store):
         """Create a client node in an existing workspace."""
         now = clock.now()
         client = Client(
-            new_id("client"),
-            data.name,
-            data.email,
-            data.status,
-            data.tags,
-            data.external_id,
-            data.notes,
-            data.acquired_on,
-            now,
-            now,
+            id=new_id("client"),
+            name=data.name,
+            email=data.email,
+            status=data.status,
+            tags=data.tags,
+            external_id=data.external_id,
+            notes=data.notes,
+            acquired_on=data.acquired_on,
+            created_at=now,
+            updated_at=now,
         )
         self._create_in_workspace(
             ws,
@@ -778,7 +784,16 @@ class Neo4jStore(ReferralWorkflow, Store):
     def create_channel(self, ws: str, data: ChannelInput) -> Channel:
         """Create a channel node."""
         now = clock.now()
-        ch = Channel(new_id("channel"), data.name, data.kind, data.url, data.external_id, data.notes, now, now)
+        ch = Channel(
+            id=new_id("channel"),
+            name=data.name,
+            kind=data.kind,
+            url=data.url,
+            external_id=data.external_id,
+            notes=data.notes,
+            created_at=now,
+            updated_at=now,
+        )
         self._create_in_workspace(
             ws,
             "CREATE (c:Channel) SET c = $props, c.workspace = $ws",
@@ -850,7 +865,16 @@ class Neo4jStore(ReferralWorkflow, Store):
     def create_deal(self, ws: str, data: DealInput) -> Deal:
         """Create a deal node linked to its client."""
         now = clock.now()
-        deal = Deal(new_id("deal"), data.client_id, data.amount, data.closed_on, data.title, data.external_id, now, now)
+        deal = Deal(
+            id=new_id("deal"),
+            client_id=data.client_id,
+            amount=data.amount,
+            closed_on=data.closed_on,
+            title=data.title,
+            external_id=data.external_id,
+            created_at=now,
+            updated_at=now,
+        )
 
         def work(tx: neo4j.ManagedTransaction) -> None:
             self._lock(tx, ws)  # closing a month takes it too
@@ -1138,7 +1162,13 @@ class Neo4jStore(ReferralWorkflow, Store):
             now = clock.now()
             refs = [
                 Referral(
-                    new_id("referral"), p.row.source, p.row.client_id, p.row.referred_on, p.row.note, p.primary, now
+                    id=new_id("referral"),
+                    source=p.row.source,
+                    client_id=p.row.client_id,
+                    referred_on=p.row.referred_on,
+                    note=p.row.note,
+                    primary=p.primary,
+                    created_at=now,
                 )
                 if not p.exists
                 else None
@@ -1213,10 +1243,16 @@ class Neo4jStore(ReferralWorkflow, Store):
             node, rel = nodes[len(nodes) - 1 - level], rels[len(rels) - level]
             steps.append(
                 ChainStep(
-                    level, SourceRef(SourceKind(node["kind"]), node["id"]), node["name"], rel["id"], _native(rel["on"])
+                    level=level,
+                    source=SourceRef(SourceKind(node["kind"]), node["id"]),
+                    name=node["name"],
+                    referral_id=rel["id"],
+                    referred_on=_native(rel["on"]),
                 )
             )
-        return Chain(client_id, tuple(s for s in steps if s.level <= depth), truncated=len(steps) > depth)
+        return Chain(
+            client_id=client_id, steps=tuple(s for s in steps if s.level <= depth), truncated=len(steps) > depth
+        )
 
     def tree(self, ws: str, root: SourceRef, depth: int | None = None) -> Tree:
         """One query, one record: the root, then every primary path from it at most `depth` long."""
@@ -1234,21 +1270,28 @@ class Neo4jStore(ReferralWorkflow, Store):
         nodes = sorted(
             (
                 TreeNode(
-                    level,
-                    cid,
-                    name,
-                    ClientStatus(status),
-                    root if level == 1 else SourceRef(SourceKind.CLIENT, parent),
-                    rid,
-                    _native(on),
-                    dict(revenue),
-                    children.get(cid, 0) if referred < 0 else referred,
+                    level=level,
+                    client_id=cid,
+                    name=name,
+                    status=ClientStatus(status),
+                    parent=root if level == 1 else SourceRef(SourceKind.CLIENT, parent),
+                    referral_id=rid,
+                    referred_on=_native(on),
+                    revenue=dict(revenue),
+                    referred=children.get(cid, 0) if referred < 0 else referred,
                 )
                 for level, cid, name, status, parent, rid, on, revenue, referred in top["nodes"]
             ),
             key=lambda n: (n.level, n.referred_on, n.client_id),
         )
-        return Tree(root, top["root_name"], dict(top["root_revenue"]), top["root_referred"], depth, tuple(nodes))
+        return Tree(
+            root=root,
+            name=top["root_name"],
+            revenue=dict(top["root_revenue"]),
+            referred=top["root_referred"],
+            depth=depth,
+            nodes=tuple(nodes),
+        )
 
     def period(self, ws: str, start: date, end: date) -> PeriodFacts:
         """One query: the period's deals and arrivals grouped by client, each client's primary path to its top."""
@@ -1651,11 +1694,17 @@ class Neo4jStore(ReferralWorkflow, Store):
     # -- access tokens -----------------------------------------------------------------
     @staticmethod
     def _token(t: Any) -> Token:
-        return Token(t["id"], t["workspace"], Role(t["role"]), t["name"], _native(t["created_at"]))
+        return Token(
+            id=t["id"],
+            workspace_id=t["workspace"],
+            role=Role(t["role"]),
+            name=t["name"],
+            created_at=_native(t["created_at"]),
+        )
 
     def create_token(self, ws: str, role: Role, name: str, token_hash: str) -> Token:
         """Store a token hash."""
-        token = Token(new_id("token"), ws, role, name, clock.now())
+        token = Token(id=new_id("token"), workspace_id=ws, role=role, name=name, created_at=clock.now())
 
         def work(tx: neo4j.ManagedTransaction) -> None:
             rows = self._run(

@@ -234,7 +234,11 @@ def _source_change(row: sqlite3.Row) -> SourceChange:
 
 def _closed(row: sqlite3.Row) -> ClosedMonth:
     return ClosedMonth(
-        row["month"], datetime.fromisoformat(row["closed_at"]), row["deals"], row["new_clients"], row["checksum"]
+        month=row["month"],
+        closed_at=datetime.fromisoformat(row["closed_at"]),
+        deals=row["deals"],
+        new_clients=row["new_clients"],
+        checksum=row["checksum"],
     )
 
 
@@ -488,7 +492,7 @@ class SqliteStore(ReferralWorkflow, Store):
     # -- workspaces ----------------------------------------------------------------------
     def create_workspace(self, name: str) -> Workspace:
         """Create an empty workspace."""
-        ws = Workspace(new_id("workspace"), name, clock.now())
+        ws = Workspace(id=new_id("workspace"), name=name, created_at=clock.now())
         with self._write() as conn:
             self._run(
                 conn,
@@ -504,12 +508,12 @@ class SqliteStore(ReferralWorkflow, Store):
         ).fetchone()
         if not row:
             raise NotFound("workspace", workspace_id)
-        return Workspace(row["id"], row["name"], datetime.fromisoformat(row["created_at"]))
+        return Workspace(id=row["id"], name=row["name"], created_at=datetime.fromisoformat(row["created_at"]))
 
     def list_workspaces(self) -> list[Workspace]:
         """All workspaces, oldest first."""
         rows = self._run(self._conn(), "SELECT id, name, created_at FROM workspaces ORDER BY id").fetchall()
-        return [Workspace(r["id"], r["name"], datetime.fromisoformat(r["created_at"])) for r in rows]
+        return [Workspace(id=r["id"], name=r["name"], created_at=datetime.fromisoformat(r["created_at"])) for r in rows]
 
     def _require_workspace(self, conn: sqlite3.Connection, ws: str) -> None:
         if not self._run(conn, "SELECT 1 FROM workspaces WHERE id = ?", (ws,)).fetchone():
@@ -530,7 +534,16 @@ class SqliteStore(ReferralWorkflow, Store):
             self._require_workspace(conn, ws)
             self._insert_client(conn, ws, cid, data, _ts(now), _ts(now))
         return Client(
-            cid, data.name, data.email, data.status, data.tags, data.external_id, data.notes, data.acquired_on, now, now
+            id=cid,
+            name=data.name,
+            email=data.email,
+            status=data.status,
+            tags=data.tags,
+            external_id=data.external_id,
+            notes=data.notes,
+            acquired_on=data.acquired_on,
+            created_at=now,
+            updated_at=now,
         )
 
     def _insert_client(
@@ -649,7 +662,16 @@ class SqliteStore(ReferralWorkflow, Store):
     def create_channel(self, ws: str, data: ChannelInput) -> Channel:
         """Insert a channel."""
         now = clock.now()
-        ch = Channel(new_id("channel"), data.name, data.kind, data.url, data.external_id, data.notes, now, now)
+        ch = Channel(
+            id=new_id("channel"),
+            name=data.name,
+            kind=data.kind,
+            url=data.url,
+            external_id=data.external_id,
+            notes=data.notes,
+            created_at=now,
+            updated_at=now,
+        )
         with self._write() as conn:
             self._require_workspace(conn, ws)
             self._write_channel(conn, ws, ch, insert=True)
@@ -720,7 +742,16 @@ class SqliteStore(ReferralWorkflow, Store):
     def create_deal(self, ws: str, data: DealInput) -> Deal:
         """Insert a deal of an existing client."""
         now = clock.now()
-        deal = Deal(new_id("deal"), data.client_id, data.amount, data.closed_on, data.title, data.external_id, now, now)
+        deal = Deal(
+            id=new_id("deal"),
+            client_id=data.client_id,
+            amount=data.amount,
+            closed_on=data.closed_on,
+            title=data.title,
+            external_id=data.external_id,
+            created_at=now,
+            updated_at=now,
+        )
         with self._write() as conn:
             self._require_workspace(conn, ws)
             self._get_client(conn, ws, data.client_id, field="client_id")
@@ -1062,16 +1093,16 @@ class SqliteStore(ReferralWorkflow, Store):
             raise NotFound("client", client_id)
         steps = tuple(
             ChainStep(
-                r["level"],
-                SourceRef(SourceKind(r["kind"]), r["id"]),
-                r["name"],
-                r["referral_id"],
-                date.fromisoformat(r["referred_on"]),
+                level=r["level"],
+                source=SourceRef(SourceKind(r["kind"]), r["id"]),
+                name=r["name"],
+                referral_id=r["referral_id"],
+                referred_on=date.fromisoformat(r["referred_on"]),
             )
             for r in rows[1:]
             if r["level"] <= depth
         )
-        return Chain(client_id, steps, truncated=len(rows) - 1 > depth)
+        return Chain(client_id=client_id, steps=steps, truncated=len(rows) - 1 > depth)
 
     def tree(self, ws: str, root: SourceRef, depth: int | None = None) -> Tree:
         """One recursive CTE down the primary recommendations, with each node's revenue and fan-out.
@@ -1112,19 +1143,26 @@ class SqliteStore(ReferralWorkflow, Store):
         top = rows[0]
         nodes = tuple(
             TreeNode(
-                r["level"],
-                r["id"],
-                r["name"],
-                ClientStatus(r["status"]),
-                SourceRef(SourceKind(r["parent_kind"]), r["parent_id"]),
-                r["referral_id"],
-                date.fromisoformat(r["referred_on"]),
-                json.loads(r["revenue"]),
-                r["referred"],
+                level=r["level"],
+                client_id=r["id"],
+                name=r["name"],
+                status=ClientStatus(r["status"]),
+                parent=SourceRef(SourceKind(r["parent_kind"]), r["parent_id"]),
+                referral_id=r["referral_id"],
+                referred_on=date.fromisoformat(r["referred_on"]),
+                revenue=json.loads(r["revenue"]),
+                referred=r["referred"],
             )
             for r in rows[1:]
         )
-        return Tree(root, top["name"], json.loads(top["revenue"]), top["referred"], depth, nodes)
+        return Tree(
+            root=root,
+            name=top["name"],
+            revenue=json.loads(top["revenue"]),
+            referred=top["referred"],
+            depth=depth,
+            nodes=nodes,
+        )
 
     def period(self, ws: str, start: date, end: date) -> PeriodFacts:
         """One recursive CTE: the period's deals and arrivals, then each distinct client's upline."""
@@ -1499,12 +1537,16 @@ class SqliteStore(ReferralWorkflow, Store):
     @staticmethod
     def _token(row: sqlite3.Row) -> Token:
         return Token(
-            row["id"], row["workspace_id"], Role(row["role"]), row["name"], datetime.fromisoformat(row["created_at"])
+            id=row["id"],
+            workspace_id=row["workspace_id"],
+            role=Role(row["role"]),
+            name=row["name"],
+            created_at=datetime.fromisoformat(row["created_at"]),
         )
 
     def create_token(self, ws: str, role: Role, name: str, token_hash: str) -> Token:
         """Store a token hash."""
-        token = Token(new_id("token"), ws, role, name, clock.now())
+        token = Token(id=new_id("token"), workspace_id=ws, role=role, name=name, created_at=clock.now())
         with self._write() as conn:
             self._require_workspace(conn, ws)
             self._run(

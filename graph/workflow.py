@@ -109,7 +109,15 @@ class ReferralWorkflow(abc.ABC):
             raise cycle_conflict(data.source.id, data.client_id)
 
     def _new_referral(self, data: ReferralInput, primary: bool, now: datetime) -> Referral:
-        return Referral(new_id("referral"), data.source, data.client_id, data.referred_on, data.note, primary, now)
+        return Referral(
+            id=new_id("referral"),
+            source=data.source,
+            client_id=data.client_id,
+            referred_on=data.referred_on,
+            note=data.note,
+            primary=primary,
+            created_at=now,
+        )
 
     def _attach_primary(self, h: H, ws: str, data: ReferralInput, now: datetime) -> Referral:
         """Make data.source the primary source of a client that has none right now."""
@@ -120,13 +128,13 @@ class ReferralWorkflow(abc.ABC):
             return ref
         self._set_primary(h, ws, existing.id, True)
         return Referral(
-            existing.id,
-            existing.source,
-            existing.client_id,
-            existing.referred_on,
-            existing.note,
-            True,
-            existing.created_at,
+            id=existing.id,
+            source=existing.source,
+            client_id=existing.client_id,
+            referred_on=existing.referred_on,
+            note=existing.note,
+            primary=True,
+            created_at=existing.created_at,
         )
 
     def record_referral(self, ws: str, data: ReferralInput) -> Referral:

@@ -24,7 +24,7 @@ class Role(enum.StrEnum):
         return order.index(self) >= order.index(needed)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Token:
     """A stored token: never the secret itself."""
 

@@ -450,14 +450,14 @@ class _Planner:
         old = self.channels.get(key)
         if old is None:
             ch = Channel(
-                new_id("channel"),
-                parsed.name,
-                parsed.kind,
-                parsed.url,
-                parsed.external_id,
-                parsed.notes,
-                self.now,
-                self.now,
+                id=new_id("channel"),
+                name=parsed.name,
+                kind=parsed.kind,
+                url=parsed.url,
+                external_id=parsed.external_id,
+                notes=parsed.notes,
+                created_at=self.now,
+                updated_at=self.now,
             )
             self.channels[key] = ch
             self.out.new_channels.append(ch)
@@ -511,16 +511,16 @@ class _Planner:
             return
         if existing is None:
             c = Client(
-                new_id("client"),
-                parsed.name,
-                parsed.email,
-                parsed.status,
-                parsed.tags,
-                parsed.external_id,
-                parsed.notes,
-                parsed.acquired_on,
-                self.now,
-                self.now,
+                id=new_id("client"),
+                name=parsed.name,
+                email=parsed.email,
+                status=parsed.status,
+                tags=parsed.tags,
+                external_id=parsed.external_id,
+                notes=parsed.notes,
+                acquired_on=parsed.acquired_on,
+                created_at=self.now,
+                updated_at=self.now,
             )
             self.out.new_clients.append(c)
             self.out.summary["clients"]["created"] += 1
@@ -639,7 +639,17 @@ class _Planner:
             return
         primary = not self.graph.has_primary(client)
         self.graph.add(Edge(source, client, primary))
-        self.out.new_referrals.append(Referral(new_id("referral"), source, client, on, note, primary, self.now))
+        self.out.new_referrals.append(
+            Referral(
+                id=new_id("referral"),
+                source=source,
+                client_id=client,
+                referred_on=on,
+                note=note,
+                primary=primary,
+                created_at=self.now,
+            )
+        )
         self.out.summary["referrals"]["created"] += 1
 
     # deals ---------------------------------------------------------------------
@@ -675,7 +685,16 @@ class _Planner:
             self.out.summary["deals"]["rejected"] += 1
             return
         title, ext = v.get("title"), v.get("external_id")
-        new = Deal(new_id("deal"), got.id, Money(amount, currency), closed_on, title, ext, self.now, self.now)
+        new = Deal(
+            id=new_id("deal"),
+            client_id=got.id,
+            amount=Money(amount, currency),
+            closed_on=closed_on,
+            title=title,
+            external_id=ext,
+            created_at=self.now,
+            updated_at=self.now,
+        )
         key = ext or "|".join(str(x) for x in _deal_key(new))
         if not self.once(row, "deal", key, "external_id" if ext else "amount"):
             self.out.summary["deals"]["rejected"] += 1

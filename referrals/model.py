@@ -75,7 +75,7 @@ class SourceRef:
     id: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Workspace:
     """One business's private data space."""
 
@@ -84,7 +84,7 @@ class Workspace:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Client:
     """A person or company the business works with (or a lead)."""
 
@@ -100,7 +100,7 @@ class Client:
     updated_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Channel:
     """A non-person source of business: a post, a profile, an ad, an event, "direct"."""
 
@@ -114,7 +114,7 @@ class Channel:
     updated_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Referral:
     """ "source recommended client": the primary one defines the client's chain."""
 
@@ -127,7 +127,7 @@ class Referral:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SourceChange:
     """One explicit re-attribution of a client's primary source, kept as history."""
 
@@ -140,7 +140,7 @@ class SourceChange:
     changed_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Deal:
     """Money a client paid: an order, an invoice, a project."""
 
@@ -154,7 +154,7 @@ class Deal:
     updated_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ClosedMonth:
     """A calendar month whose attribution facts are frozen: its statement no longer follows the graph."""
 
@@ -165,7 +165,7 @@ class ClosedMonth:
     checksum: str  # sha256 of the frozen lines
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChainStep:
     """One level of a client's upstream chain: who recommended the level below, and when."""
 
@@ -176,7 +176,7 @@ class ChainStep:
     referred_on: date
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Chain:
     """A client's primary sources, nearest first; `truncated` when the depth cap cut it."""
 
@@ -185,7 +185,7 @@ class Chain:
     truncated: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TreeNode:
     """One client in a downline, with the source that brought it in.
 
@@ -204,7 +204,7 @@ class TreeNode:
     referred: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Tree:
     """A client's or channel's downline to a depth, fetched in one query; nodes by level."""
 

@@ -28,12 +28,31 @@ D = date(2024, 1, 1)
 
 
 def client(cid: str) -> Client:
-    return Client(cid, cid.upper(), None, ClientStatus.ACTIVE, (), None, None, None, T0, T0)
+    return Client(
+        id=cid,
+        name=cid.upper(),
+        email=None,
+        status=ClientStatus.ACTIVE,
+        tags=(),
+        external_id=None,
+        notes=None,
+        acquired_on=None,
+        created_at=T0,
+        updated_at=T0,
+    )
 
 
 def ref(src: str, dst: str, primary: bool = True) -> Referral:
     kind = SourceKind.CHANNEL if src.startswith("ch") else SourceKind.CLIENT
-    return Referral(f"rf-{src}-{dst}", SourceRef(kind, src), dst, D, None, primary, T0)
+    return Referral(
+        id=f"rf-{src}-{dst}",
+        source=SourceRef(kind, src),
+        client_id=dst,
+        referred_on=D,
+        note=None,
+        primary=primary,
+        created_at=T0,
+    )
 
 
 def snapshot(
@@ -45,7 +64,19 @@ def snapshot(
     chans = sorted({x for e in edges for x in e if x.startswith("ch")})
     return Snapshot(
         tuple(client(i) for i in ids),
-        tuple(Channel(c, c.upper(), ChannelKind.BLOG, None, None, None, T0, T0) for c in chans),
+        tuple(
+            Channel(
+                id=c,
+                name=c.upper(),
+                kind=ChannelKind.BLOG,
+                url=None,
+                external_id=None,
+                notes=None,
+                created_at=T0,
+                updated_at=T0,
+            )
+            for c in chans
+        ),
         tuple([ref(a, b) for a, b in edges] + [ref(a, b, False) for a, b in secondary]),
         revenue or {},
     )
@@ -53,26 +84,26 @@ def snapshot(
 
 def node(cid: str, level: int, parent: str, revenue: dict[str, int] | None = None, referred: int = 0) -> TreeNode:
     return TreeNode(
-        level,
-        cid,
-        cid,
-        ClientStatus.ACTIVE,
-        SourceRef(SourceKind.CLIENT, parent),
-        f"r{cid}",
-        D,
-        revenue or {},
-        referred,
+        level=level,
+        client_id=cid,
+        name=cid,
+        status=ClientStatus.ACTIVE,
+        parent=SourceRef(SourceKind.CLIENT, parent),
+        referral_id=f"r{cid}",
+        referred_on=D,
+        revenue=revenue or {},
+        referred=referred,
     )
 
 
 def test_nest_computes_branch_totals_bottom_up() -> None:
     tree = Tree(
-        SourceRef(SourceKind.CLIENT, "a"),
-        "A",
-        {"EUR": 5},
-        2,
-        3,
-        (
+        root=SourceRef(SourceKind.CLIENT, "a"),
+        name="A",
+        revenue={"EUR": 5},
+        referred=2,
+        depth=3,
+        nodes=(
             node("b", 1, "a", {"EUR": 100}, 1),
             node("c", 1, "a", {"USD": 7}, 0),
             node("d", 2, "b", {"EUR": 10, "USD": 1}, 1),

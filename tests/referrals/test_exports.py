@@ -18,15 +18,67 @@ T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 def sample() -> nx.DiGraph:
     clients = [
-        Client(f"cl_{i}", n, None, ClientStatus.ACTIVE, (), None, None, None, T0, T0)
+        Client(
+            id=f"cl_{i}",
+            name=n,
+            email=None,
+            status=ClientStatus.ACTIVE,
+            tags=(),
+            external_id=None,
+            notes=None,
+            acquired_on=None,
+            created_at=T0,
+            updated_at=T0,
+        )
         for i, n in enumerate(['Ana "the boss" <Lima>', "Zoë & Co", "Bo\nNewline", "D"])
     ]
-    blog = Channel("ch_0", "Blog: {pricing}", ChannelKind.BLOG, None, None, None, T0, T0)
+    blog = Channel(
+        id="ch_0",
+        name="Blog: {pricing}",
+        kind=ChannelKind.BLOG,
+        url=None,
+        external_id=None,
+        notes=None,
+        created_at=T0,
+        updated_at=T0,
+    )
     refs = [
-        Referral("r0", SourceRef(SourceKind.CHANNEL, "ch_0"), "cl_0", date(2023, 5, 1), None, True, T0),
-        Referral("r1", SourceRef(SourceKind.CLIENT, "cl_0"), "cl_1", date(2024, 1, 2), None, True, T0),
-        Referral("r2", SourceRef(SourceKind.CLIENT, "cl_1"), "cl_2", date(2024, 2, 3), None, True, T0),
-        Referral("r3", SourceRef(SourceKind.CLIENT, "cl_0"), "cl_2", date(2024, 2, 4), None, False, T0),
+        Referral(
+            id="r0",
+            source=SourceRef(SourceKind.CHANNEL, "ch_0"),
+            client_id="cl_0",
+            referred_on=date(2023, 5, 1),
+            note=None,
+            primary=True,
+            created_at=T0,
+        ),
+        Referral(
+            id="r1",
+            source=SourceRef(SourceKind.CLIENT, "cl_0"),
+            client_id="cl_1",
+            referred_on=date(2024, 1, 2),
+            note=None,
+            primary=True,
+            created_at=T0,
+        ),
+        Referral(
+            id="r2",
+            source=SourceRef(SourceKind.CLIENT, "cl_1"),
+            client_id="cl_2",
+            referred_on=date(2024, 2, 3),
+            note=None,
+            primary=True,
+            created_at=T0,
+        ),
+        Referral(
+            id="r3",
+            source=SourceRef(SourceKind.CLIENT, "cl_0"),
+            client_id="cl_2",
+            referred_on=date(2024, 2, 4),
+            note=None,
+            primary=False,
+            created_at=T0,
+        ),
     ]
     revenue = {"cl_1": {"EUR": 125000, "JPY": 300}, "cl_2": {"EUR": -500}}
     return analysis.network_graph(Snapshot(tuple(clients), (blog,), tuple(refs), revenue))
