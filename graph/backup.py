@@ -14,6 +14,9 @@ Format (`referrals-backup`, version 1), UTF-8, one JSON object per line, keys in
 Times are ISO 8601 with microseconds and offset, dates ISO 8601, money integer minor units plus an ISO
 4217 code. Idempotency keys are not kept (they expire with the requests they answer). The same workspace
 gives the same bytes from either store, so a backup's checksum also identifies its content.
+
+This module is the format alone (records, codec, reader, writer) and knows no store; copying a
+workspace out of and into a store is `graph/transfer.py`.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from referrals.access import Role, Token
-from referrals.errors import Conflict, Invalid
+from referrals.errors import Invalid
 from referrals.model import (
     Channel,
     ChannelKind,
@@ -41,9 +44,6 @@ from referrals.model import (
     Workspace,
 )
 from referrals.money import Money
-
-if TYPE_CHECKING:
-    from graph.contract import Store
 
 FORMAT = "referrals-backup"
 VERSION = 1
@@ -383,44 +383,3 @@ class Reader:
             self.counts[kind] += 1
             yield record
         raise Invalid.one(f"line {number + 1}", "the file ends before its end line: it is truncated")
-
-
-class _HashSink:
-    """A write-only file that only hashes what it is given."""
-
-    def __init__(self) -> None:
-        self.digest = hashlib.sha256()
-
-    def write(self, data: bytes) -> int:
-        self.digest.update(data)
-        return len(data)
-
-
-def backup(store: Store, ws: str, out: IO[bytes]) -> dict[str, int]:
-    """Stream a backup of workspace `ws` of `store` to `out`."""
-    return write(store.get_workspace(ws), store.dump(ws), out)
-
-
-def restore(store: Store, lines: Iterable[bytes]) -> tuple[Workspace, dict[str, int]]:
-    """Restore the backup read from `lines` into `store` (all or nothing); the workspace and its counts."""
-    reader = Reader(lines)
-    store.restore(reader.workspace, iter(reader))
-    return reader.workspace, reader.counts
-
-
-def fingerprint(store: Store, ws: str) -> tuple[str, dict[str, int]]:
-    """The SHA-256 of the workspace's backup bytes and its counts, without writing a file."""
-    sink = _HashSink()
-    counts = backup(store, ws, sink)  # type: ignore[arg-type]
-    return sink.digest.hexdigest(), counts
-
-
-def migrate(source: Store, target: Store, ws: str) -> tuple[str, dict[str, int]]:
-    """Copy workspace `ws` from `source` into `target`, streamed, then prove the copy: both stores must
-    give the same counts and the same content checksum. Returns that checksum and the counts."""
-    target.restore(source.get_workspace(ws), source.dump(ws))
-    want = fingerprint(source, ws)
-    got = fingerprint(target, ws)
-    if got != want:
-        raise Conflict("checksum", f"the copy differs from the original (source {want[0][:12]}, target {got[0][:12]})")
-    return want

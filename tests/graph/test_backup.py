@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from graph.backup import Reader, backup, fingerprint, migrate, restore
+from graph.backup import Reader
 from graph.contract import Store
 from graph.neo4j_store import Neo4jStore
 from graph.sqlite_store import SqliteStore
+from graph.transfer import backup, fingerprint, migrate, restore
 from referrals.access import Role, hash_secret
 from referrals.attribution import Model, Params, statement
 from referrals.errors import Conflict, Invalid, NotFound
