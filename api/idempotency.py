@@ -52,7 +52,7 @@ def before() -> Response | None:
         raise ApiError(400, "bad request", f"{HEADER} must be 1-{MAX_KEY} printable ASCII characters", field=HEADER)
     fingerprint = _fingerprint()
     settings = current_settings()
-    claim = new_id("token")
+    claim = new_id("claim")
     stored = current_store().claim_idempotency_key(
         workspace_id(),
         key,

@@ -22,6 +22,7 @@ from referrals.model import (
     NOTE_MAX,
     TAG_MAX,
     TAGS_MAX,
+    URL_MAX,
     ChannelKind,
     ClientStatus,
     DeletePolicy,
@@ -172,11 +173,7 @@ class ChannelWriteSchema(ma.Schema):
 
     name = ma.fields.String(required=True, validate=validate.Length(1, NAME_MAX))
     kind = ma.fields.String(validate=_choices(ChannelKind), metadata={"description": "default other"})
-    url = ma.fields.String(
-        allow_none=True,
-        validate=[validate.Length(max=2000), validate.URL(schemes={"http", "https"}, require_tld=False)],
-        metadata={"description": "an http:// or https:// address"},
-    )
+    url = _text(URL_MAX, allow_none=True, metadata={"description": "an http:// or https:// address"})
     external_id = ma.fields.String(allow_none=True, validate=validate.Length(1, EXTERNAL_ID_MAX))
     notes = _text(NOTE_MAX, allow_none=True)
 

@@ -1763,7 +1763,7 @@ class Neo4jStore(ReferralWorkflow, Store):
     ) -> StoredResponse | None:
         """Sweep expired records, then MERGE a claim under the (workspace, key) constraint (taking over one
         whose request died); only the claimer sees its own claim id come back."""
-        claim = claim or new_id("token")
+        claim = claim or new_id("claim")
         now = clock.now()
 
         def work(tx: neo4j.ManagedTransaction) -> StoredResponse | None:

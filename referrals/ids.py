@@ -8,7 +8,15 @@ import threading
 import time
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
-PREFIXES = {"workspace": "ws", "client": "cl", "channel": "ch", "referral": "rf", "deal": "dl", "token": "tk"}
+PREFIXES = {
+    "workspace": "ws",
+    "client": "cl",
+    "channel": "ch",
+    "referral": "rf",
+    "deal": "dl",
+    "token": "tk",
+    "claim": "ik",
+}
 _ID = re.compile(r"^[a-z]{2}_[0-9a-hjkmnp-tv-z]{26}$")
 
 

@@ -124,9 +124,13 @@ def _kind_of(columns: set[str], given: str | None) -> str:
     return "referrals"
 
 
+def _codec(encoding: str) -> str:
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
 def _decode(name: str, data: bytes, encoding: str, problems: list[Problem]) -> str | None:
     try:
-        return data.decode("utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding)
+        return data.decode(_codec(encoding))
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         problems.append(
@@ -142,10 +146,6 @@ def _decode(name: str, data: bytes, encoding: str, problems: list[Problem]) -> s
     except LookupError:
         problems.append(Problem(name, 0, "(file)", "", f"unknown encoding {encoding!r}"))
         return None
-
-
-def _codec(encoding: str) -> str:
-    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
 
 
 def too_many_rows(max_rows: int) -> TooLarge:

@@ -96,7 +96,7 @@ def _csv_text(text: str) -> str:
 
 def _inert(row: Mapping[str, Any]) -> Mapping[str, Any]:
     """A CSV row whose text cells cannot become formulas; amounts (a refund's "-12.50") stay numbers."""
-    if not any(isinstance(v, str) and (v.startswith(FORMULA_STARTS) or "\r" in v) for v in row.values()):
+    if not any(isinstance(v := row.get(c), str) and (v.startswith(FORMULA_STARTS) or "\r" in v) for c in TEXT_COLUMNS):
         return row
     return {k: _csv_text(v) if k in TEXT_COLUMNS and isinstance(v, str) else v for k, v in row.items()}
 

@@ -105,9 +105,9 @@ def tree_body(tree: Tree) -> dict[str, Any]:
     }
 
 
-def export_response(graph: Any, fmt: GraphFormat, name: str) -> Response:
-    """A graph file as a download."""
-    resp = Response(export(graph, fmt), mimetype=MEDIA_TYPES[fmt])
+def export_response(body: str | bytes, fmt: GraphFormat, name: str) -> Response:
+    """A graph file (the text `export` made) as a download."""
+    resp = Response(body, mimetype=MEDIA_TYPES[fmt])
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}.{EXTENSIONS[fmt]}"'
     return resp
 
@@ -119,7 +119,8 @@ def tree_export(root: SourceRef, args: dict[str, Any]) -> Response:
     top_channel = ""
     if root.kind is SourceKind.CLIENT:
         top_channel = analysis.top_channel(store.chain(ws, root.id, store.max_depth))
-    return export_response(analysis.tree_graph(tree, top_channel), GraphFormat(args["format"]), f"tree-{root.id}")
+    fmt = GraphFormat(args["format"])
+    return export_response(export(analysis.tree_graph(tree, top_channel), fmt), fmt, f"tree-{root.id}")
 
 
 @blp.route("/clients/<client_id>/chain")
@@ -312,6 +313,4 @@ class NetworkExport(MethodView):
         """GraphML, GEXF, DOT, Mermaid or JSON of every client, channel and recommendation."""
         ws, fmt = workspace_id(), GraphFormat(args["format"])
         body = heavy(ws, ("export", fmt), lambda: export(analysis.network_graph(current_store().snapshot(ws)), fmt))
-        resp = Response(body, mimetype=MEDIA_TYPES[fmt])
-        resp.headers["Content-Disposition"] = f'attachment; filename="referrals-{ws}.{EXTENSIONS[fmt]}"'
-        return resp
+        return export_response(body, fmt, f"referrals-{ws}")
