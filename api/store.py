@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from graph.contract import Store
 from referrals.config import Settings
+from referrals.store import Store
 
 EXTENSION = "referrals.store"
 SETTINGS = "referrals.settings"

@@ -28,12 +28,12 @@ from typing import Any
 from bench.forest import generate
 from bench.stores import BenchStores
 from bench.traversals import load
-from graph.contract import Store
 from referrals.attribution import DealFacts, Model, PeriodFacts, Step, month_range, statement
 from referrals.config import HARD_MAX_DEPTH
 from referrals.model import DealInput, DealQuery
 from referrals.money import Money
 from referrals.reports import render, statement_rows
+from referrals.store import Store
 
 MONTH = "2024-06"
 CHUNK = 10_000

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from bench.forest import generate
 from bench.traversals import load
-from graph.sqlite_store import SqliteStore
+from graph.sqlite import SqliteStore
 from referrals.access import Role, hash_secret, new_secret
 from tools.neo4j_server import free_port
 

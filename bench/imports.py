@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.stores import BenchStores
-from graph.contract import Store
 from referrals.importing import Parsed, plan_files, read_file
 from referrals.model import ClientInput, ReferralInput, SourceKind, SourceRef
+from referrals.store import Store
 
 
 def forest_csv(n: int, seed: int) -> tuple[str, list[tuple[int, int, date]]]:

@@ -22,7 +22,7 @@ from pathlib import Path
 CASE = r"""
 import json, resource, sys, tempfile
 from api import create_app
-from graph.sqlite_store import SqliteStore
+from graph.sqlite import SqliteStore
 from referrals.access import Role, hash_secret, new_secret
 
 body = open(sys.argv[1], "rb").read()  # made by the parent: building it here would raise the peak first

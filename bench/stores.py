@@ -6,8 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from graph.contract import Store
 from referrals.config import DEFAULT_DEPTH
+from referrals.store import Store
 
 
 class BenchStores:
@@ -21,11 +21,11 @@ class BenchStores:
         """A store of `kind` (sqlite or neo4j) with its schema in place."""
         store: Store
         if kind == "sqlite":
-            from graph.sqlite_store import SqliteStore
+            from graph.sqlite import SqliteStore
 
             store = SqliteStore(Path(tempfile.mkdtemp(prefix="referrals-bench-")) / "bench.db", max_depth)
         else:
-            from graph.neo4j_store import Neo4jStore
+            from graph.neo4j import Neo4jStore
 
             url = self.neo4j_url
             if url is None:

@@ -29,9 +29,9 @@ from typing import Any
 import networkx as nx
 
 from bench.forest import Forest, branch_near, generate
-from graph.contract import Store
 from referrals.model import ChannelInput, ClientInput, DealInput, ReferralInput, SourceKind, SourceRef
 from referrals.money import Money
+from referrals.store import Store
 
 CHUNK = 50_000
 
@@ -85,8 +85,8 @@ def load(store: Store, forest: Forest, chunk: int = CHUNK) -> tuple[str, list[st
 
 def trivial_read(store: Store) -> Callable[[], Any]:
     """A trivial query through the same read path the traversals use."""
-    from graph.neo4j_store import Neo4jStore
-    from graph.sqlite_store import SqliteStore
+    from graph.neo4j import Neo4jStore
+    from graph.sqlite import SqliteStore
 
     if isinstance(store, Neo4jStore):
         return lambda: store._read(lambda tx: store._run(tx, "RETURN 1 AS one"))
@@ -183,12 +183,12 @@ def main(argv: list[str] | None = None) -> int:
                 rng = random.Random(n)
                 forest = generate(n)
                 if store_kind == "sqlite":
-                    from graph.sqlite_store import SqliteStore
+                    from graph.sqlite import SqliteStore
 
                     tmp = tempfile.mkdtemp(prefix="referrals-bench-")
                     store: Store = SqliteStore(Path(tmp) / "bench.db")
                 else:
-                    from graph.neo4j_store import Neo4jStore
+                    from graph.neo4j import Neo4jStore
 
                     if args.neo4j_url is None and server is None:
                         from tools.neo4j_server import Neo4jServer

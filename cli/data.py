@@ -13,11 +13,11 @@ from rich.table import Table
 from cli.main import CONTEXT, AppContext, cli
 from cli.resolve import resolve_workspace, workspace_option
 from graph import open_store
-from graph.transfer import backup as write_backup
-from graph.transfer import migrate as copy_workspace
-from graph.transfer import restore as read_backup
 from referrals.errors import Invalid
 from referrals.importing import KINDS, Parsed, plan_files, read_file
+from referrals.usecases.transfer import backup as write_backup
+from referrals.usecases.transfer import migrate as copy_workspace
+from referrals.usecases.transfer import restore as read_backup
 
 
 def _summary(counts: dict[str, int]) -> str:

@@ -6,10 +6,10 @@ from typing import Any
 
 import click
 
-from graph.contract import Store
 from referrals.errors import Conflict, Invalid, NotFound
 from referrals.ids import looks_like_id
 from referrals.model import Client, ClientQuery, SourceKind, SourceRef, name_key
+from referrals.store import Store
 
 
 def workspace_option(f: Any) -> Any:

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from graph.contract import SCHEMA_VERSION, BulkResult, Store
+from graph.schema import SCHEMA_VERSION
 from referrals.config import DEFAULT_DEPTH
 from referrals.errors import Invalid
+from referrals.store import BulkResult, Store
 
 NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 
@@ -25,13 +26,13 @@ def sqlite_path(url: str) -> Path:
 
 
 def _sqlite(url: str, max_depth: int) -> Store:
-    from graph.sqlite_store import SqliteStore
+    from graph.sqlite import SqliteStore
 
     return SqliteStore(sqlite_path(url), max_depth=max_depth)
 
 
 def _neo4j(url: str, max_depth: int) -> Store:
-    from graph.neo4j_store import Neo4jStore
+    from graph.neo4j import Neo4jStore
 
     return Neo4jStore(url, max_depth=max_depth)
 

@@ -409,6 +409,17 @@ def _commission(deal: DealFacts, steps: Sequence[Step], model: Model, params: Pa
     return [*lines, Credit(deal.id, HOUSE, "(house)", None, house, deal.currency)]
 
 
+def credits_of(
+    facts: PeriodFacts, source_id: str, model: Model, params: Params = Params()
+) -> tuple[list[Credit], dict[str, int]]:
+    """Every credit one source earned from the period's deals, in deal order, and its totals per currency."""
+    lines = [c for deal, upline in facts.deals for c in credit(deal, upline, model, params) if c.source.id == source_id]
+    totals: dict[str, int] = {}
+    for c in lines:
+        totals[c.currency] = totals.get(c.currency, 0) + c.amount
+    return lines, totals
+
+
 @dataclass
 class StatementRow:
     """What one source earned in one currency over a period, and how many new clients it brought."""

@@ -49,6 +49,7 @@ from referrals.model import (
 )
 from referrals.money import MINOR_UNITS, Money, parse_amount
 from referrals.rules import Edge, ReferralGraph
+from referrals.usecases.deals import closed_message, first_closed
 
 KINDS = ("channels", "clients", "referrals", "deals")
 
@@ -708,10 +709,9 @@ class _Planner:
             if replace(new, updated_at=old.updated_at) == old:
                 self.out.summary["deals"]["unchanged"] += 1
                 return
-        months = {f"{d:%Y-%m}" for d in ([closed_on] + ([old.closed_on] if old else []))} & self.view.closed_months
-        if months:
-            m = min(months)
-            self.problem(row, "closed_on", f"{m} is closed for attribution; reopen it to change its deals")
+        closed = first_closed([closed_on] + ([old.closed_on] if old else []), self.view.closed_months)
+        if closed:
+            self.problem(row, "closed_on", closed_message(closed))
             self.out.summary["deals"]["rejected"] += 1
             return
         (self.out.updated_deals if old else self.out.new_deals).append(new)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from graph.contract import Store
-from graph.neo4j_store import Neo4jStore
-from graph.sqlite_store import SqliteStore
+from graph.neo4j import Neo4jStore
+from graph.sqlite import SqliteStore
 from referrals.model import Workspace
+from referrals.store import Store
 
 STORES = ["sqlite", "neo4j"]
 

@@ -10,7 +10,7 @@ from api.auth import workspace_id
 from api.resources import blueprint
 from api.schemas import ClientCreditsSchema, MonthArgs, PeriodArgs, StatementSchema, amounts
 from api.store import current_store
-from referrals.attribution import Model, Params, credit, row_values, statement
+from referrals.attribution import Model, Params, credits_of, row_values, statement
 from referrals.errors import Invalid
 from referrals.money import format_amount
 
@@ -55,15 +55,7 @@ class ClientCredits(MethodView):
         store, ws = current_store(), workspace_id()
         store.get_client(ws, client_id)  # NotFound for an unknown client
         model, params = Model(args["model"]), _params(args)
-        lines = [
-            line
-            for deal, upline in store.period(ws, args["from_"], args["to"]).deals
-            for line in credit(deal, upline, model, params)
-            if line.source.id == client_id
-        ]
-        totals: dict[str, int] = {}
-        for line in lines:
-            totals[line.currency] = totals.get(line.currency, 0) + line.amount
+        lines, totals = credits_of(store.period(ws, args["from_"], args["to"]), client_id, model, params)
         return {
             "client_id": client_id,
             "model": model.value,

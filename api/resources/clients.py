@@ -57,9 +57,8 @@ class Clients(MethodView):
         row = ClientInput.parse(data)
         store, ws = current_store(), workspace_id()
         if row.external_id:
-            result = store.upsert_clients(ws, [row])
-            client = store.get_client(ws, result.ids[0])
-            status = 201 if result.created else 200
+            client, new = store.put_client(ws, row)
+            status = 201 if new else 200
         else:
             client, status = store.create_client(ws, row), 201
         return created(client, status, url_for("clients.ClientItem", client_id=client.id))

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from api import create_app
-from graph.contract import Store
 from referrals.access import Role, hash_secret, new_secret
+from referrals.store import Store
 
 
 @dataclass

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.sqlite_store import SqliteStore
+from graph.sqlite import SqliteStore
 from referrals.access import Role, hash_secret, new_secret
 from tests.serving import gunicorn
 

@@ -7,9 +7,10 @@ from pathlib import Path
 from flask.testing import FlaskClient
 
 from api import create_app
-from graph.contract import SCHEMA_VERSION, Store
-from graph.neo4j_store import Neo4jStore
+from graph.neo4j import Neo4jStore
+from graph.schema import SCHEMA_VERSION
 from referrals.config import Settings
+from referrals.store import Store
 from tools.neo4j_server import free_port
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from graph.neo4j_store import Neo4jStore
+from graph.neo4j import Neo4jStore
 from tests.api.conftest import make_api
 from tools.neo4j_server import Neo4jServer, free_port
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, note, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
-from graph.contract import Store
+from referrals.store import Store
 from tests.api.conftest import Api, make_api
 
 EXAMPLES = {"sqlite": 30, "neo4j": 15}

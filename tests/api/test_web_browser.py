@@ -25,7 +25,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from api import create_app
-from graph.sqlite_store import SqliteStore
+from graph.sqlite import SqliteStore
 from referrals import analysis
 from referrals.access import Role, hash_secret, new_secret
 from referrals.model import ClientQuery

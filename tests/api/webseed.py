@@ -6,7 +6,6 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from graph.contract import Store
 from referrals.model import (
     ChannelInput,
     ClientInput,
@@ -17,6 +16,7 @@ from referrals.model import (
     SourceRef,
 )
 from referrals.money import Money
+from referrals.store import Store
 
 # The story tree: the newsletter brought Ana, who started a chain eight people long.
 CHAIN = ["Ana Lima", "Bruno Costa", "Carla Dias", "Duarte Reis", "Eva Matos", "Filipe Rocha", "Gina Sousa", "Hugo Vaz"]

@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from graph.contract import Store
-from graph.neo4j_store import Neo4jStore
-from graph.sqlite_store import SqliteStore
+from graph.neo4j import Neo4jStore
+from graph.sqlite import SqliteStore
 from referrals.errors import Conflict
 from referrals.model import ChannelInput, ClientInput, ClientQuery, DealInput, ReferralInput, SourceKind, SourceRef
 from referrals.money import Money
+from referrals.store import Store
 
 
 def url_of(store: Store) -> str:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from graph.contract import SCHEMA_VERSION
+from graph.schema import SCHEMA_VERSION
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import cli
-from graph.neo4j_store import Neo4jStore
+from graph.neo4j import Neo4jStore
 from tests.conftest import make_sqlite_store
 from tests.graph.test_backup import build
 

@@ -13,10 +13,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import cli
-from graph.contract import Store
-from graph.neo4j_store import Neo4jStore
-from graph.sqlite_store import SqliteStore
+from graph.neo4j import Neo4jStore
+from graph.sqlite import SqliteStore
 from referrals.model import ClientQuery
+from referrals.store import Store
 from tests.cli.test_attribution_cli import url_of
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from graph.sqlite_store import SqliteStore
+from graph.sqlite import SqliteStore
 from referrals.model import ChannelInput, ClientInput, DealInput, ReferralInput, SourceKind, SourceRef
 from referrals.money import Money
 

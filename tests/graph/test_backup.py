@@ -19,13 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from graph.backup import Reader
-from graph.contract import Store
-from graph.neo4j_store import Neo4jStore
-from graph.sqlite_store import SqliteStore
-from graph.transfer import backup, fingerprint, migrate, restore
+from graph.neo4j import Neo4jStore
+from graph.sqlite import SqliteStore
 from referrals.access import Role, hash_secret
 from referrals.attribution import Model, Params, statement
+from referrals.backup import Reader
 from referrals.errors import Conflict, Invalid, NotFound
 from referrals.model import (
     ChannelInput,
@@ -40,6 +38,8 @@ from referrals.model import (
 )
 from referrals.money import Money
 from referrals.reports import render, side_by_side, statement_rows
+from referrals.store import Store
+from referrals.usecases.transfer import backup, fingerprint, migrate, restore
 from tests.cli.test_attribution_cli import url_of
 from tests.cli.test_import_cli import _sqlite_busy
 from tests.conftest import make_sqlite_store
@@ -240,9 +240,8 @@ def test_same_data_gives_byte_identical_exports_on_both_stores(neo4j_store: Neo4
 
 def _nodes_of(store: Neo4jStore, ws: str) -> int:
     """Every node carrying the workspace id, whatever its label (what an interrupted restore may leave)."""
-    rows = store._read(  # a test-only look beneath the contract
-        lambda tx: store._run(tx, "MATCH (n) WHERE n.workspace = $ws RETURN count(n) AS n", ws=ws)
-    )
+    with store._driver.session() as s:  # a test-only look beneath the contract
+        rows = s.run("MATCH (n) WHERE n.workspace = $ws RETURN count(n) AS n", ws=ws).data()
     return int(rows[0]["n"])
 
 

@@ -10,10 +10,10 @@ from datetime import date
 import networkx as nx
 import pytest
 
-from graph.contract import Store
 from referrals.errors import Conflict
 from referrals.model import ClientInput, DealInput, DealQuery, ReferralInput, SourceKind, SourceRef
 from referrals.money import Money
+from referrals.store import Store
 
 ROUNDS = 12
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from graph.contract import SCHEMA_VERSION, Store
+from graph.schema import SCHEMA_VERSION
 from referrals.errors import Conflict, Invalid, NotFound
 from referrals.model import (
     ChannelInput,
@@ -26,6 +26,7 @@ from referrals.model import (
     Workspace,
 )
 from referrals.money import Money
+from referrals.store import Store
 
 D = date(2024, 1, 15)
 

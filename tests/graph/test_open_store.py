@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from graph import open_store, sqlite_path
-from graph.neo4j_store import Neo4jStore, parse_neo4j_url
-from graph.sqlite_store import SqliteStore
+from graph.neo4j import Neo4jStore, parse_neo4j_url
+from graph.sqlite import SqliteStore
 from referrals.errors import Invalid
 
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph.contract import Store
 from referrals.analysis import reach_per_level
 from referrals.model import ChannelInput, ClientInput, ReferralInput, SourceKind, SourceRef
+from referrals.store import Store
 
 EXAMPLES = {"sqlite": 60, "neo4j": 25}
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from graph import open_store
-from graph.contract import Store
 from referrals.model import ChannelInput, ChannelKind, ChannelPatch, ClientInput, ClientPatch, ClientQuery
+from referrals.store import Store
 
 ROUNDS = 20
 WORKERS = 4

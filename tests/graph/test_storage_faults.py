@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.sqlite_store import SqliteStore
+from graph.sqlite import SqliteStore
 from tests.api.conftest import Api, make_api
 
 

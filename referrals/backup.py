@@ -16,7 +16,7 @@ Times are ISO 8601 with microseconds and offset, dates ISO 8601, money integer m
 gives the same bytes from either store, so a backup's checksum also identifies its content.
 
 This module is the format alone (records, codec, reader, writer) and knows no store; copying a
-workspace out of and into a store is `graph/transfer.py`.
+workspace out of and into a store is `referrals/usecases/transfer.py`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
 
@@ -44,35 +43,11 @@ from referrals.model import (
     Workspace,
 )
 from referrals.money import Money
+from referrals.ports import Chunk, HistoryEntry, StoredToken
 
 FORMAT = "referrals-backup"
 VERSION = 1
 KINDS = ("channel", "client", "referral", "source_change", "deal", "closed_month", "closed_chunk", "token")
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    """One source change with its position in the client's history."""
-
-    seq: int
-    change: SourceChange
-
-
-@dataclass(frozen=True, slots=True)
-class StoredToken:
-    """A token as stored: its record and the hash of its secret."""
-
-    token: Token
-    hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class Chunk:
-    """One stored chunk of a closed month's frozen lines."""
-
-    month: str
-    chunk: int
-    body: str
 
 
 Record = Channel | Client | Referral | HistoryEntry | Deal | ClosedMonth | Chunk | StoredToken

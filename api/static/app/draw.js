@@ -1,0 +1,272 @@
+/* Drawing the tree: colours, layout, SVG nodes and links, zoom, the selection, facts and legend. */
+
+import { h, minorIn, money, status } from "./dom.js";
+import { $, $$, CHANNEL_COLOURS, LEVEL_COLOURS, NO_CHANNEL_COLOUR, state } from "./state.js";
+
+export function fillCurrencies(currencies) {
+  const select = $("#currency");
+  const previous = state.currency;
+  select.replaceChildren(h("option", { value: "" }, "(equal sizes)"));
+  for (const c of currencies) select.append(h("option", { value: c }, c));
+  state.currency = currencies.includes(previous) ? previous : currencies[0] || "";
+  select.value = state.currency;
+}
+
+export function colourOf(node) {
+  if (state.colour === "channel") {
+    if (node.kind === "channel") return channelColour(node.id);
+    return node.channel ? channelColour(node.channel.id) : NO_CHANNEL_COLOUR;
+  }
+  return LEVEL_COLOURS[Math.min(node.level, LEVEL_COLOURS.length - 1)];
+}
+
+export const channelPalette = new Map();
+export function channelColour(id) {
+  if (!channelPalette.has(id)) channelPalette.set(id, CHANNEL_COLOURS[channelPalette.size % CHANNEL_COLOURS.length]);
+  return channelPalette.get(id);
+}
+
+export function positions(tree) {
+  const hierarchy = d3.hierarchy(tree.root, (n) => n.children);
+  const out = new Map();
+  const layout = state.layout === "auto" ? (tree.nodes.size > 400 ? "rings" : "rows") : state.layout;
+  state.drawnLayout = layout;
+  if (layout === "rings") {
+    const height = Math.max(1, hierarchy.height);
+    const leaves = hierarchy.leaves().length;
+    const radius = Math.max(160 * height, (leaves * 26) / (2 * Math.PI));
+    d3
+      .tree()
+      .size([2 * Math.PI, radius])
+      .separation((a, b) => (a.parent === b.parent ? 1 : 2) / Math.max(1, a.depth))(hierarchy);
+    hierarchy.each((d) => {
+      const angle = d.x - Math.PI / 2;
+      out.set(d.data.id, { x: d.y * Math.cos(angle), y: d.y * Math.sin(angle), angle: d.x, radius: d.y });
+    });
+  } else {
+    // Siblings side by side; the rows are spread so a wide tree still fills the view's height.
+    const large = tree.nodes.size > LARGE;
+    d3.tree().nodeSize([large ? 24 : 96, 1])(hierarchy);
+    let x1 = 0;
+    let x2 = 0;
+    hierarchy.each((d) => {
+      x1 = Math.min(x1, d.x);
+      x2 = Math.max(x2, d.x);
+    });
+    const svg = $("#graph");
+    const aspect = (svg.clientHeight || 600) / (svg.clientWidth || 800);
+    const row = Math.max(110, ((x2 - x1) * aspect) / Math.max(1, hierarchy.height));
+    hierarchy.each((d) => out.set(d.data.id, { x: d.x, y: d.depth * row }));
+  }
+  return out;
+}
+
+// Big trees draw lighter: names only near the root and on the selected node (every node keeps a
+// tooltip), because thousands of text labels are what make a 5,000-node tree slow to paint.
+export const LARGE = 1500;
+export const SVG_NS = "http://www.w3.org/2000/svg";
+
+export function svgEl(tag, attrs) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  return el;
+}
+
+// Outlines keep their width on screen at any zoom (so a zoomed-out tree of thousands still shows a
+// dot per client); in a large tree the outline takes the node's colour for that reason.
+export function nodeShape(n, r, colour, large) {
+  const common = {
+    fill: colour,
+    stroke: large ? colour : "#ffffff",
+    "stroke-width": large ? 3 : 1.5,
+    "vector-effect": "non-scaling-stroke",
+  };
+  if (n.dead_end) Object.assign(common, { stroke: "#b42318", "stroke-width": 2.5, "stroke-dasharray": "3 2" });
+  if (n.status === "inactive") common["fill-opacity"] = 0.45;
+  if (n.kind === "channel") {
+    return svgEl("rect", { x: -r, y: -r, width: 2 * r, height: 2 * r, rx: 4, class: "shape", ...common });
+  }
+  if (n.kind === "network") {
+    return svgEl("path", { d: `M0,${-r}L${r},0L0,${r}L${-r},0Z`, class: "shape", ...common });
+  }
+  return svgEl("circle", { r, class: "shape", ...common });
+}
+
+export function linkPath(pos, tree) {
+  const parts = [];
+  const radial = state.drawnLayout === "rings";
+  const link = radial
+    ? d3.linkRadial().angle((p) => p.angle).radius((p) => p.radius)
+    : d3.linkVertical().x((p) => p.x).y((p) => p.y);
+  for (const n of tree.nodes.values()) {
+    if (n.parent === null || n.parent === undefined) continue;
+    parts.push(link({ source: pos.get(n.parent), target: pos.get(n.id) }));
+  }
+  return parts.join("");
+}
+
+export function draw(started = performance.now()) {
+  const tree = state.tree;
+  const svg = $("#graph");
+  const pos = positions(tree);
+  const large = tree.nodes.size > LARGE;
+  const max = state.currency
+    ? Math.max(1, ...[...tree.nodes.values()].map((n) => minorIn(n.branch_revenue, state.currency)))
+    : 1;
+  const viewport = svgEl("g", { class: "viewport" });
+  viewport.append(
+    svgEl("path", {
+      class: "links",
+      d: linkPath(pos, tree),
+      fill: "none",
+      stroke: "#b8c0cc",
+      "stroke-width": 1.2,
+      "vector-effect": "non-scaling-stroke",
+    }),
+  );
+  const layer = svgEl("g", { class: "nodes", "font-size": 11, "text-anchor": "middle", fill: "#1d2433" });
+  for (const n of tree.nodes.values()) {
+    const p = pos.get(n.id);
+    const value = state.currency ? Math.max(0, minorIn(n.branch_revenue, state.currency)) : 0;
+    const r = state.currency ? 6 + 20 * Math.sqrt(value / max) : 10;
+    const g = svgEl("g", {
+      class: "node",
+      transform: `translate(${p.x.toFixed(1)},${p.y.toFixed(1)})`,
+      "data-id": n.id,
+      "data-level": n.level,
+      "data-kind": n.kind,
+    });
+    if (n.dead_end) g.setAttribute("data-dead-end", "true");
+    const title = svgEl("title", {});
+    title.textContent = `${n.name} · level ${n.level}${n.dead_end ? " · dead end" : ""}`;
+    g.append(title, nodeShape(n, r, colourOf(n), large));
+    if (!large || n.level <= 1) {
+      const label = svgEl("text", { y: r + 12, class: "label" });
+      label.textContent = n.name;
+      g.append(label);
+    }
+    n.r = r;
+    layer.append(g);
+  }
+  viewport.append(layer);
+  svg.replaceChildren(viewport);
+  state.positions = pos;
+  setUpZoom(svg, viewport, pos);
+  if (state.selected && tree.nodes.has(state.selected.id)) markSelected(state.selected.id);
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      const ms = Math.round(performance.now() - started);
+      svg.dataset.nodes = String(tree.nodes.size);
+      svg.dataset.renderMs = String(ms);
+      // a count, so a watcher can tell two draws apart even when they took the same time
+      svg.dataset.renders = String(Number(svg.dataset.renders || 0) + 1);
+      svg.dataset.depth = String(state.depth);
+      svg.dataset.root = tree.root.id;
+      status(`${tree.nodes.size.toLocaleString()} nodes drawn in ${ms} ms.`);
+    }, 0),
+  );
+  writeFacts(tree);
+  writeLegend(tree);
+  $("#tree-title").textContent =
+    state.root.kind === "network" ? `Whole network: ${tree.root.name}` : tree.root.name;
+  for (const id of ["#export-png", "#export-svg", "#download-graphml", "#download-gexf"]) $(id).disabled = false;
+}
+
+export function bounds(pos) {
+  let x1 = Infinity;
+  let y1 = Infinity;
+  let x2 = -Infinity;
+  let y2 = -Infinity;
+  for (const p of pos.values()) {
+    x1 = Math.min(x1, p.x);
+    y1 = Math.min(y1, p.y);
+    x2 = Math.max(x2, p.x);
+    y2 = Math.max(y2, p.y);
+  }
+  const pad = 40;
+  return { x1: x1 - pad, y1: y1 - pad, x2: x2 + pad, y2: y2 + pad + 16 };
+}
+
+export function setUpZoom(svg, viewport, pos) {
+  const box = bounds(pos);
+  const width = svg.clientWidth || 800;
+  const height = svg.clientHeight || 600;
+  const k = Math.min(2, width / (box.x2 - box.x1), height / (box.y2 - box.y1));
+  const zoom = d3
+    .zoom()
+    .scaleExtent([Math.min(0.02, k / 2), 6])
+    .on("zoom", (evt) => viewport.setAttribute("transform", evt.transform.toString()));
+  const sel = d3.select(svg);
+  sel.call(zoom).on("dblclick.zoom", null);
+  const fit = d3.zoomIdentity
+    .translate(width / 2, height / 2)
+    .scale(k)
+    .translate(-(box.x1 + box.x2) / 2, -(box.y1 + box.y2) / 2);
+  sel.call(zoom.transform, fit);
+  state.zoom = zoom;
+}
+
+export function markSelected(id) {
+  for (const el of $$("#graph g.node.selected")) {
+    el.classList.remove("selected");
+    const shape = el.querySelector(".shape");
+    shape.setAttribute("stroke-width", el.dataset.stroke.split(" ")[1]);
+    shape.setAttribute("stroke", el.dataset.stroke.split(" ")[0]);
+    if (el.dataset.tempLabel) {
+      el.querySelector("text.label").remove();
+      delete el.dataset.tempLabel;
+    }
+  }
+  const g = $(`#graph g.node[data-id="${CSS.escape(id)}"]`);
+  if (!g) return null;
+  g.classList.add("selected");
+  const shape = g.querySelector(".shape");
+  g.dataset.stroke = `${shape.getAttribute("stroke")} ${shape.getAttribute("stroke-width")}`;
+  shape.setAttribute("stroke", "#111111");
+  shape.setAttribute("stroke-width", 4);
+  if (!g.querySelector("text.label")) {
+    const node = state.tree.nodes.get(id);
+    const label = svgEl("text", { y: node.r + 12, class: "label", "font-weight": "bold" });
+    label.textContent = node.name;
+    g.append(label);
+    g.dataset.tempLabel = "true";
+  }
+  g.parentNode.append(g); // on top
+  return g;
+}
+
+export function writeFacts(tree) {
+  const f = tree.facts;
+  const parts = [
+    `${f.size.toLocaleString()} brought in within ${state.depth} level${state.depth === 1 ? "" : "s"}`,
+    `${f.dead_ends.toLocaleString()} dead ends`,
+  ];
+  if (f.reach) parts.push(`per level: ${f.reach.join(" · ")}`);
+  if (f.revenue && f.revenue.length) {
+    parts.push(`revenue: ${money(f.revenue)}`);
+  }
+  $("#tree-facts").textContent = parts.join(" — ");
+}
+
+export function writeLegend(tree) {
+  const legend = $("#legend");
+  legend.replaceChildren();
+  if (state.colour === "level") {
+    const maxLevel = Math.max(...[...tree.nodes.values()].map((n) => n.level));
+    for (let level = 0; level <= maxLevel; level += 1) {
+      const label = level === 0 ? "root" : `level ${level}`;
+      legend.append(h("span", {}, h("i", { style: `background:${LEVEL_COLOURS[Math.min(level, 7)]}` }), label));
+    }
+  } else {
+    const seen = new Map();
+    for (const n of tree.nodes.values()) {
+      const ch = n.kind === "channel" ? { id: n.id, name: n.name } : n.channel;
+      if (ch && !seen.has(ch.id)) seen.set(ch.id, ch.name);
+    }
+    for (const [id, name] of seen) legend.append(h("span", {}, h("i", { style: `background:${channelColour(id)}` }), name));
+    if ([...tree.nodes.values()].some((n) => n.kind === "client" && !n.channel)) {
+      legend.append(h("span", {}, h("i", { style: `background:${NO_CHANNEL_COLOUR}` }), "no channel within reach"));
+    }
+  }
+  legend.append(h("span", { class: "muted" }, "dashed red ring: dead end"));
+}

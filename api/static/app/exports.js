@@ -1,0 +1,70 @@
+/* Exports of what is on screen (SVG, PNG) and of the network (GraphML, GEXF). */
+
+import { download } from "./api.js";
+import { h, saveBlob, slug, status } from "./dom.js";
+import { SVG_NS, bounds, svgEl } from "./draw.js";
+import { $, state } from "./state.js";
+import { treePath } from "./tree.js";
+
+export function xml(text) {
+  return String(text).replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]);
+}
+
+// The drawn tree as a standalone SVG document: the whole tree at scale 1, whatever the zoom.
+export function svgOfView() {
+  const box = bounds(state.positions);
+  const w = Math.ceil(box.x2 - box.x1);
+  const hgt = Math.ceil(box.y2 - box.y1);
+  const viewport = $("#graph g.viewport").cloneNode(true);
+  viewport.removeAttribute("transform");
+  const doc = svgEl("svg", {
+    xmlns: SVG_NS,
+    width: w,
+    height: hgt,
+    viewBox: `${box.x1.toFixed(1)} ${box.y1.toFixed(1)} ${w} ${hgt}`,
+    "font-family": "DejaVu Sans, sans-serif",
+  });
+  const title = svgEl("title", {});
+  title.textContent = `${state.tree.root.name} (depth ${state.depth})`;
+  doc.append(
+    title,
+    svgEl("rect", { x: box.x1, y: box.y1, width: w, height: hgt, fill: "#ffffff" }),
+    viewport,
+  );
+  return { text: new XMLSerializer().serializeToString(doc), width: w, height: hgt };
+}
+
+export function exportSvg() {
+  const { text } = svgOfView();
+  saveBlob(new Blob([text], { type: "image/svg+xml" }), `${slug(state.tree.root.name)}.svg`);
+}
+
+// PNG: the same SVG drawn onto a canvas (at most 8,000 pixels a side).
+export function exportPng() {
+  const { text, width, height } = svgOfView();
+  const scale = Math.min(2, 8000 / width, 8000 / height);
+  const url = URL.createObjectURL(new Blob([text], { type: "image/svg+xml" }));
+  const img = new Image();
+  img.onload = () => {
+    const canvas = h("canvas", { width: Math.ceil(width * scale), height: Math.ceil(height * scale) });
+    const ctx = canvas.getContext("2d");
+    ctx.scale(scale, scale);
+    ctx.drawImage(img, 0, 0);
+    URL.revokeObjectURL(url);
+    canvas.toBlob((blob) => saveBlob(blob, `${slug(state.tree.root.name)}.png`), "image/png");
+  };
+  img.onerror = () => {
+    URL.revokeObjectURL(url);
+    status("the PNG could not be drawn", true);
+  };
+  img.src = url;
+}
+
+export function downloadGraph(format) {
+  const root = state.root;
+  const path =
+    root.kind === "network"
+      ? `/network/export?format=${format}`
+      : `${treePath(root)}/tree/export?format=${format}&depth=${state.depth}`;
+  download(path, `${slug(root.name)}.${format}`).catch((err) => status(err.message, true));
+}

@@ -1,0 +1,85 @@
+/* The network page: native ES modules, no build step. Wires the page up and signs in. */
+
+import { today } from "./dom.js";
+import { draw, markSelected } from "./draw.js";
+import { downloadGraph, exportPng, exportSvg } from "./exports.js";
+import { onClientSubmit, onDealSubmit, onPickInput, onReferralSubmit } from "./forms.js";
+import { selectNode } from "./panels.js";
+import { fillOptions, search, show, signIn, signOut, tokenFromLink } from "./session.js";
+import { $, $$, TOKEN_KEY, state } from "./state.js";
+import { loadTree, openTree } from "./tree.js";
+
+function wire() {
+  $("#sign-in-form").addEventListener("submit", (evt) => {
+    evt.preventDefault();
+    const token = $("#token-input").value.trim();
+    if (!token) {
+      $("#sign-in-error").textContent = "token: paste a workspace token";
+      return;
+    }
+    signIn(token).catch((err) => {
+      $("#sign-in-error").textContent = `token: ${err.message}`;
+    });
+  });
+  $("#sign-out").addEventListener("click", () => signOut(""));
+  for (const b of $$("#tabs button")) b.addEventListener("click", () => show(b.dataset.view));
+  $("#search").addEventListener("input", (evt) => search(evt.target.value));
+  $("#whole-network").addEventListener("click", () =>
+    openTree({ kind: "network", id: "(network)", name: "Whole network" }),
+  );
+  let depthTimer = null;
+  $("#depth").addEventListener("input", (evt) => {
+    state.depth = Number(evt.target.value);
+    $("#depth-value").textContent = String(state.depth);
+    clearTimeout(depthTimer);
+    depthTimer = setTimeout(loadTree, 120);
+  });
+  $("#layout").addEventListener("change", (evt) => {
+    state.layout = evt.target.value;
+    if (state.tree) draw();
+  });
+  $("#colour").addEventListener("change", (evt) => {
+    state.colour = evt.target.value;
+    if (state.tree) draw();
+  });
+  $("#currency").addEventListener("change", (evt) => {
+    state.currency = evt.target.value;
+    if (state.tree) draw();
+  });
+  $("#graph").addEventListener("click", (evt) => {
+    const g = evt.target.closest("g.node");
+    if (g) {
+      selectNode(g.dataset.id);
+    } else {
+      $("#details").hidden = true;
+      state.selected = null;
+      markSelected("");
+    }
+  });
+  $("#export-png").addEventListener("click", exportPng);
+  $("#export-svg").addEventListener("click", exportSvg);
+  $("#download-graphml").addEventListener("click", () => downloadGraph("graphml"));
+  $("#download-gexf").addEventListener("click", () => downloadGraph("gexf"));
+  $("#form-client").addEventListener("submit", onClientSubmit);
+  $("#form-referral").addEventListener("submit", onReferralSubmit);
+  $("#form-deal").addEventListener("submit", onDealSubmit);
+  $("#form-referral [name=source_kind]").addEventListener("change", fillOptions);
+  for (const input of $$("input[list]")) input.addEventListener("input", onPickInput);
+  for (const input of $$("#form-referral input[type=date], #form-deal input[type=date]")) input.value = today();
+}
+
+async function start() {
+  wire();
+  const token = tokenFromLink() || sessionStorage.getItem(TOKEN_KEY);
+  if (!token) {
+    signOut("");
+    return;
+  }
+  try {
+    await signIn(token);
+  } catch (err) {
+    signOut(`token: ${err.message}`);
+  }
+}
+
+start();

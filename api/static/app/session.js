@@ -1,0 +1,159 @@
+/* Signing in and out, switching views, and the search list. */
+
+import { call } from "./api.js";
+import { h, status } from "./dom.js";
+import { loadChain, loadKeyClients, loadSummary } from "./panels.js";
+import { $, $$, TOKEN_KEY, state } from "./state.js";
+import { openTree } from "./tree.js";
+
+export function tokenFromLink() {
+  const match = location.hash.match(/(?:^#|&)token=([^&]+)/);
+  if (!match) return null;
+  history.replaceState(null, "", location.pathname + location.search); // keep it out of history
+  return decodeURIComponent(match[1]);
+}
+
+export async function signIn(token) {
+  const ws = await call("/workspace", { token });
+  state.token = token;
+  state.workspace = ws;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  $("#sign-in").hidden = true;
+  $("#app").hidden = false;
+  $("#tabs").hidden = false;
+  $("#sign-out").hidden = false;
+  $("#workspace-name").textContent = `${ws.name} · ${ws.role || ""}`.replace(/ · $/, "");
+  // The view depth runs up to the server's own cap (REFERRALS_MAX_DEPTH) and starts at its default.
+  const slider = $("#depth");
+  slider.max = String(ws.max_depth);
+  slider.value = String(ws.default_depth);
+  state.depth = ws.default_depth;
+  $("#depth-value").textContent = String(ws.default_depth);
+  status(`Signed in to ${ws.name}.`);
+  await loadChannels();
+  search("");
+}
+
+export function signOut(message = "") {
+  sessionStorage.removeItem(TOKEN_KEY);
+  state.token = null;
+  $("#graph").replaceChildren();
+  state.tree = null;
+  $("#app").hidden = true;
+  $("#tabs").hidden = true;
+  $("#sign-out").hidden = true;
+  $("#workspace-name").textContent = "";
+  $("#sign-in").hidden = false;
+  $("#sign-in-error").textContent = message;
+  $("#token-input").value = "";
+  $("#token-input").focus();
+}
+
+// -- views -------------------------------------------------------------------------------
+
+export function show(view) {
+  state.view = view;
+  for (const b of $$("#tabs button")) b.setAttribute("aria-pressed", String(b.dataset.view === view));
+  for (const s of $$("main .view")) s.hidden = s.dataset.view !== view;
+  if (view === "key") loadKeyClients();
+  if (view === "summary") loadSummary();
+  if (view === "chain") {
+    const target = [state.selected, state.root].find((x) => x && x.kind === "client");
+    if (target) loadChain(target.id);
+  }
+}
+
+// -- search list -------------------------------------------------------------------------
+
+export async function loadChannels() {
+  const all = [];
+  let after = null;
+  do {
+    const page = await call(`/channels?limit=500${after ? `&after=${encodeURIComponent(after)}` : ""}`);
+    all.push(...page.items);
+    after = page.next_after;
+  } while (after);
+  state.channels = all;
+  for (const ch of all) remember("channel", ch);
+  fillOptions();
+}
+
+export function remember(kind, item) {
+  state.known.set(`${item.name} (${item.id})`, { kind, id: item.id, name: item.name });
+}
+
+export function fillOptions() {
+  const clients = $("#client-options");
+  const sources = $("#source-options");
+  clients.replaceChildren();
+  sources.replaceChildren();
+  const kind = $("#form-referral [name=source_kind]").value;
+  for (const [label, item] of state.known) {
+    if (item.kind === "client") clients.append(h("option", { value: label }));
+    if (item.kind === kind) sources.append(h("option", { value: label }));
+  }
+}
+
+export let searchTimer = null;
+export let searchSeq = 0;
+
+export function search(text) {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => runSearch(text.trim()), 150);
+}
+
+export async function runSearch(text) {
+  const seq = ++searchSeq;
+  const q = text ? `&q=${encodeURIComponent(text)}` : "";
+  let page;
+  try {
+    page = await call(`/clients?limit=50${q}`);
+  } catch (err) {
+    status(err.message, true);
+    return;
+  }
+  if (seq !== searchSeq) return;
+  const needle = text.toLowerCase();
+  const channels = state.channels.filter((c) => !needle || c.name.toLowerCase().includes(needle));
+  const list = $("#results");
+  list.replaceChildren();
+  for (const ch of channels) {
+    list.append(resultItem("channel", ch, ch.kind));
+  }
+  for (const cl of page.items) {
+    remember("client", cl);
+    list.append(resultItem("client", cl, cl.email || ""));
+  }
+  if (!list.children.length) list.append(h("li", { class: "muted" }, "Nothing matches."));
+  fillOptions();
+}
+
+// A pick in the list shows that client's chain while the chain view is open, else its tree.
+export function pick(item) {
+  if (state.view === "chain" && item.kind === "client") {
+    state.selected = item;
+    loadChain(item.id);
+  } else {
+    openTree(item);
+  }
+}
+
+export function resultItem(kind, item, extra) {
+  const current = state.root && state.root.id === item.id;
+  return h(
+    "li",
+    {},
+    h(
+      "button",
+      {
+        type: "button",
+        dataset: { kind, id: item.id },
+        "aria-current": current ? "true" : null,
+        onclick: () => pick({ kind, id: item.id, name: item.name }),
+      },
+      h("span", { class: `badge ${kind}` }, kind),
+      h("span", {}, item.name),
+      extra ? h("span", { class: "email" }, extra) : null,
+    ),
+  );
+}

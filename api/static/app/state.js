@@ -1,0 +1,30 @@
+/* The page's constants and its one state object. */
+
+export const API = "/api/v1";
+export const TOKEN_KEY = "referrals.token";
+export const WHOLE_NETWORK_LIMIT = 20000; // nodes; past this, pick one client or channel instead
+// Red is kept for dead ends: neither palette uses it.
+export const LEVEL_COLOURS = ["#1d2433", "#2f5fd0", "#1a9e77", "#e6a100", "#7b4fd0", "#1b8aa8", "#c26b00", "#6d8f00"];
+export const CHANNEL_COLOURS = ["#2f5fd0", "#1a9e77", "#e6a100", "#7b4fd0", "#1b8aa8", "#6d8f00", "#c26b00", "#8c564b"];
+export const NO_CHANNEL_COLOUR = "#8a93a3";
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+export const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+
+export const state = {
+  token: null,
+  workspace: null,
+  view: "tree",
+  root: null, // {kind: "client"|"channel"|"network", id, name}
+  depth: 1, // set from the server at sign-in
+  layout: "auto",
+  colour: "level",
+  currency: "",
+  tree: null, // {root, nodes: Map(id -> node), currencies: [...], topChannel}
+  selected: null,
+  positions: null,
+  zoom: null,
+  channels: [],
+  known: new Map(), // "Name (id)" -> {kind, id}
+  loadSeq: 0,
+};

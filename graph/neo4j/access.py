@@ -1,0 +1,149 @@
+"""Workspaces, tokens and idempotency keys in Neo4j."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any, LiteralString
+
+from graph.neo4j.db import Rows, native
+from referrals.access import Role, StoredResponse, Token
+from referrals.errors import NotFound
+from referrals.model import Workspace
+from referrals.ports import StoredToken
+
+# Every data write starts here: it takes the workspace node's write lock until commit (writes of one
+# workspace queue here, so a read-check-write sequence never interleaves with another) and counts the
+# workspace's revision, which tells caches of heavy reads when the workspace changed.
+_LOCK: LiteralString = (
+    "MATCH (w:Workspace {id: $ws}) SET w._lock = true, w.revision = coalesce(w.revision, 0) + 1 RETURN w.id AS id"
+)
+
+
+class Neo4jWorkspaces(Rows):
+    def lock(self, ws: str) -> None:
+        if not self._run(_LOCK, ws=ws):
+            raise NotFound("workspace", ws, field="workspace")
+
+    def require(self, ws: str) -> None:
+        if not self._run("MATCH (w:Workspace {id: $ws}) RETURN w.id AS id", ws=ws):
+            raise NotFound("workspace", ws, field="workspace")
+
+    def insert(self, workspace: Workspace) -> None:
+        self._run(
+            "CREATE (:Workspace {id: $id, name: $name, created_at: $at})",
+            id=workspace.id,
+            name=workspace.name,
+            at=workspace.created_at,
+        )
+
+    def get(self, ws: str) -> Workspace | None:
+        rows = self._run("MATCH (w:Workspace {id: $id}) RETURN w.id AS id, w.name AS name, w.created_at AS at", id=ws)
+        return Workspace(id=rows[0]["id"], name=rows[0]["name"], created_at=native(rows[0]["at"])) if rows else None
+
+    def all(self) -> list[Workspace]:
+        rows = self._run("MATCH (w:Workspace) RETURN w.id AS id, w.name AS name, w.created_at AS at ORDER BY id")
+        return [Workspace(id=r["id"], name=r["name"], created_at=native(r["at"])) for r in rows]
+
+    def revision(self, ws: str) -> int | None:
+        """The count the workspace lock keeps: every data write takes the lock, so every change counts."""
+        rows = self._run("MATCH (w:Workspace {id: $ws}) RETURN coalesce(w.revision, 0) AS r", ws=ws)
+        return int(rows[0]["r"]) if rows else None
+
+
+def _token(t: Any) -> Token:
+    return Token(
+        id=t["id"],
+        workspace_id=t["workspace"],
+        role=Role(t["role"]),
+        name=t["name"],
+        created_at=native(t["created_at"]),
+    )
+
+
+class Neo4jTokens(Rows):
+    def insert(self, ws: str, tokens: Sequence[StoredToken]) -> int:
+        return self._batches(
+            "UNWIND $rows AS row CREATE (t:Token) SET t = row, t.workspace = $ws RETURN count(*) AS n",
+            [
+                {
+                    "id": t.token.id,
+                    "role": t.token.role.value,
+                    "name": t.token.name,
+                    "hash": t.hash,
+                    "created_at": t.token.created_at,
+                }
+                for t in tokens
+            ],
+            ws,
+        )
+
+    def by_hash(self, token_hash: str) -> Token | None:
+        rows = self._run("MATCH (t:Token {hash: $hash}) RETURN t", hash=token_hash)
+        return _token(rows[0]["t"]) if rows else None
+
+    def each(self, ws: str) -> Iterator[StoredToken]:
+        for r in self._stream("MATCH (t:Token) WHERE t.workspace = $ws RETURN t ORDER BY t.id", ws=ws):
+            yield StoredToken(_token(r["t"]), r["t"]["hash"])
+
+    def remove(self, ws: str, token_id: str) -> bool:
+        rows = self._run(
+            "MATCH (t:Token {id: $id}) WHERE t.workspace = $ws WITH t, t.id AS id DELETE t RETURN id",
+            ws=ws,
+            id=token_id,
+        )
+        return bool(rows)
+
+
+class Neo4jKeys(Rows):
+    def sweep(self, ws: str, before: datetime) -> None:
+        self._run(
+            "MATCH (k:IdempotencyKey) WHERE k.workspace = $ws AND k.created_at < $cutoff WITH k LIMIT 500 DELETE k",
+            ws=ws,
+            cutoff=before,
+        )
+
+    def claim(
+        self, ws: str, key: str, fingerprint: str, claim: str, now: datetime, stale_before: datetime
+    ) -> StoredResponse | None:
+        """One MERGE under the (workspace, key) constraint; only the claimer sees its own claim id come back."""
+        rows = self._run(
+            "MATCH (w:Workspace {id: $ws}) MERGE (k:IdempotencyKey {workspace: $ws, key: $key})"
+            " ON CREATE SET k.claim = $claim, k.fingerprint = $fp, k.created_at = $at"
+            " WITH k, k.status IS NULL AND k.created_at < $stale AS stale"
+            " SET k.claim = CASE WHEN stale THEN $claim ELSE k.claim END,"
+            " k.fingerprint = CASE WHEN stale THEN $fp ELSE k.fingerprint END,"
+            " k.created_at = CASE WHEN stale THEN $at ELSE k.created_at END"
+            " RETURN k.claim = $claim AS fresh, k.fingerprint AS fp, k.status AS status, k.body AS body,"
+            " k.location AS location",
+            ws=ws,
+            key=key,
+            claim=claim,
+            fp=fingerprint,
+            at=now,
+            stale=stale_before,
+        )
+        if not rows:
+            raise NotFound("workspace", ws, field="workspace")
+        r = rows[0]
+        return None if r["fresh"] else StoredResponse(r["fp"], r["status"], r["body"], r["location"])
+
+    def complete(self, ws: str, key: str, status: int, body: str, location: str | None, claim: str | None) -> None:
+        self._run(
+            "MATCH (k:IdempotencyKey {workspace: $ws, key: $key}) WHERE $claim IS NULL OR k.claim = $claim"
+            " SET k.status = $status, k.body = $body, k.location = $location",
+            ws=ws,
+            key=key,
+            status=status,
+            body=body,
+            location=location,
+            claim=claim,
+        )
+
+    def release(self, ws: str, key: str, claim: str | None) -> None:
+        self._run(
+            "MATCH (k:IdempotencyKey {workspace: $ws, key: $key}) WHERE $claim IS NULL OR k.claim = $claim DELETE k",
+            ws=ws,
+            key=key,
+            claim=claim,
+        )

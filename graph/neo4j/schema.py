@@ -1,0 +1,65 @@
+"""The Neo4j schema: constraints and indexes by version, each applied once in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import LiteralString
+
+import neo4j
+
+# Schema migrations: each version's statements run once, in order, then the version is recorded.
+MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
+    1: (
+        "CREATE CONSTRAINT workspace_id IF NOT EXISTS FOR (w:Workspace) REQUIRE w.id IS UNIQUE",
+        "CREATE CONSTRAINT client_key IF NOT EXISTS FOR (c:Client) REQUIRE (c.workspace, c.id) IS UNIQUE",
+        "CREATE CONSTRAINT client_email IF NOT EXISTS FOR (c:Client) REQUIRE (c.workspace, c.email) IS UNIQUE",
+        "CREATE CONSTRAINT client_external_id IF NOT EXISTS FOR (c:Client)"
+        " REQUIRE (c.workspace, c.external_id) IS UNIQUE",
+        "CREATE CONSTRAINT channel_key IF NOT EXISTS FOR (c:Channel) REQUIRE (c.workspace, c.id) IS UNIQUE",
+        "CREATE CONSTRAINT channel_name IF NOT EXISTS FOR (c:Channel) REQUIRE (c.workspace, c.name_key) IS UNIQUE",
+        "CREATE CONSTRAINT channel_external_id IF NOT EXISTS FOR (c:Channel)"
+        " REQUIRE (c.workspace, c.external_id) IS UNIQUE",
+        "CREATE CONSTRAINT deal_key IF NOT EXISTS FOR (d:Deal) REQUIRE (d.workspace, d.id) IS UNIQUE",
+        "CREATE CONSTRAINT deal_external_id IF NOT EXISTS FOR (d:Deal) REQUIRE (d.workspace, d.external_id) IS UNIQUE",
+        "CREATE CONSTRAINT schema_name IF NOT EXISTS FOR (s:SchemaVersion) REQUIRE s.name IS UNIQUE",
+        "CREATE INDEX client_workspace IF NOT EXISTS FOR (c:Client) ON (c.workspace)",
+        "CREATE INDEX channel_workspace IF NOT EXISTS FOR (c:Channel) ON (c.workspace)",
+        "CREATE INDEX deal_closed_on IF NOT EXISTS FOR (d:Deal) ON (d.workspace, d.closed_on)",
+        "CREATE INDEX deal_client IF NOT EXISTS FOR (d:Deal) ON (d.workspace, d.client_id)",
+        "CREATE INDEX referral_key IF NOT EXISTS FOR ()-[r:REFERRED]-() ON (r.workspace, r.id)",
+        "CREATE INDEX source_change_client IF NOT EXISTS FOR (s:SourceChange) ON (s.workspace, s.client_id)",
+    ),
+    2: (
+        "CREATE CONSTRAINT token_id IF NOT EXISTS FOR (t:Token) REQUIRE t.id IS UNIQUE",
+        "CREATE CONSTRAINT token_hash IF NOT EXISTS FOR (t:Token) REQUIRE t.hash IS UNIQUE",
+        "CREATE INDEX token_workspace IF NOT EXISTS FOR (t:Token) ON (t.workspace)",
+        "CREATE INDEX deal_workspace IF NOT EXISTS FOR (d:Deal) ON (d.workspace)",
+        "CREATE CONSTRAINT idempotency_key IF NOT EXISTS FOR (k:IdempotencyKey) REQUIRE (k.workspace, k.key) IS UNIQUE",
+    ),
+    3: (
+        "CREATE INDEX client_acquired IF NOT EXISTS FOR (c:Client) ON (c.workspace, c.acquired_on)",
+        "CREATE INDEX referral_date IF NOT EXISTS FOR ()-[r:REFERRED]-() ON (r.workspace, r.referred_on)",
+        "CREATE CONSTRAINT closed_month IF NOT EXISTS FOR (m:ClosedMonth) REQUIRE (m.workspace, m.month) IS UNIQUE",
+    ),
+    4: (
+        # Idempotency records of earlier versions may hold a token's secret: drop them (they only answer
+        # retries); every record now expires, swept by its age.
+        "MATCH (k:IdempotencyKey) DETACH DELETE k",
+        "CREATE INDEX idempotency_age IF NOT EXISTS FOR (k:IdempotencyKey) ON (k.workspace, k.created_at)",
+        # A restore in progress: its records exist only under this marker until the workspace node is made.
+        "CREATE CONSTRAINT restore_marker IF NOT EXISTS FOR (r:RestoreInProgress) REQUIRE r.workspace IS UNIQUE",
+    ),
+}
+
+
+def migrate(driver: neo4j.Driver, database: str | None, current: int, count: Callable[[], None]) -> None:
+    """Apply every version above `current` (statements IF NOT EXISTS), record each, wait for the indexes."""
+    for version in sorted(v for v in MIGRATIONS if v > current):
+        for statement in MIGRATIONS[version]:
+            count()
+            driver.execute_query(statement, database_=database)
+        count()
+        driver.execute_query(
+            "MERGE (s:SchemaVersion {name: 'referrals'}) SET s.version = $v", v=version, database_=database
+        )
+    driver.execute_query("CALL db.awaitIndexes(60)", database_=database)

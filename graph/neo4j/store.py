@@ -1,0 +1,247 @@
+"""The Neo4j store: what production runs, through the official driver.
+
+A unit of work is one managed transaction (retried by the driver on transient errors); its row ports
+live one module per aggregate next to this one. Writes first take an exclusive lock on the workspace
+node (`WorkspaceRows.lock`), so the checks of a use-case and the writes they guard are serialized per
+workspace: two transactions can never close a ring together.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any, LiteralString, TypeVar
+
+import neo4j
+from neo4j.exceptions import DriverError, ServiceUnavailable, SessionExpired
+
+from graph.neo4j import schema
+from graph.neo4j.access import Neo4jKeys, Neo4jTokens, Neo4jWorkspaces
+from graph.neo4j.clients import Neo4jChannels, Neo4jClients
+from graph.neo4j.db import Db, native, parse_neo4j_url
+from graph.neo4j.deals import Neo4jDeals
+from graph.neo4j.months import Neo4jMonths
+from graph.neo4j.referrals import Neo4jReferrals
+from graph.neo4j.traversals import Neo4jTraversals
+from graph.schema import SCHEMA_VERSION
+from referrals import clock
+from referrals.config import DEFAULT_DEPTH
+from referrals.errors import Conflict, Unavailable
+from referrals.model import Workspace
+from referrals.ports import Unit
+from referrals.store import RESTORE_GRACE, Store
+
+T = TypeVar("T")
+
+__all__ = ["Neo4jStore", "parse_neo4j_url"]
+
+# Every node of a workspace, label by label, 10,000 at a time.
+_PURGE: tuple[LiteralString, ...] = (
+    "MATCH (n:Client) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:Channel) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:Deal) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:SourceChange) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:Token) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:ClosedChunk) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:ClosedMonth) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:IdempotencyKey) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:RestoreInProgress) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+)
+
+
+def _process_alive(pid: int | None) -> bool:
+    """Whether a process of this host still runs (a restore's, to tell a crash from slow progress)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Neo4jUnit:
+    """One transaction and the row ports that work inside it."""
+
+    def __init__(self, db: Db, tx: neo4j.ManagedTransaction | neo4j.Transaction) -> None:
+        self.workspaces = Neo4jWorkspaces(db, tx)
+        self.clients = Neo4jClients(db, tx)
+        self.channels = Neo4jChannels(db, tx)
+        self.referrals = Neo4jReferrals(db, tx)
+        self.deals = Neo4jDeals(db, tx)
+        self.months = Neo4jMonths(db, tx)
+        self.tokens = Neo4jTokens(db, tx)
+        self.keys = Neo4jKeys(db, tx)
+        self.graph = Neo4jTraversals(db, tx)
+
+
+class _Restoring:
+    """A restore in batches, each its own transaction, under the workspace's RestoreInProgress marker."""
+
+    def __init__(self, store: Neo4jStore, workspace: Workspace) -> None:
+        self.store = store
+        self.workspace = workspace
+
+    def write(self, work: Callable[[Unit], T]) -> T:
+        def batch(u: Unit) -> T:
+            # the marker shows the restore is alive (sweep_unfinished leaves it alone while it is touched)
+            u.workspaces._run(  # type: ignore[attr-defined]
+                "MATCH (m:RestoreInProgress {workspace: $ws}) SET m.touched_at = $at",
+                ws=self.workspace.id,
+                at=clock.now(),
+            )
+            return work(u)
+
+        return self.store.write(batch)
+
+    def finish(self, work: Callable[[Unit], None]) -> None:
+        """One last transaction removes the marker and creates the workspace node with what `work`
+        writes (its tokens), so the workspace and any way into it appear at once, complete."""
+
+        def last(u: Unit) -> None:
+            u.workspaces._run(  # type: ignore[attr-defined]
+                "MATCH (m:RestoreInProgress {workspace: $id}) DELETE m", id=self.workspace.id
+            )
+            u.workspaces.insert(self.workspace)
+            work(u)
+
+        self.store.write(last)
+
+
+class Neo4jStore(Store):
+    """Store backed by a Neo4j 5 server (or cluster, or Aura) through the official driver."""
+
+    kind = "neo4j"
+
+    def __init__(
+        self,
+        url: str,
+        max_depth: int = DEFAULT_DEPTH,
+        auth: tuple[str, str] | None = None,
+        retry_seconds: float = 5.0,
+        down_seconds: float = 2.0,
+    ) -> None:
+        """Connect lazily; transient failures are retried for up to `retry_seconds` before Unavailable.
+
+        Once Neo4j is found unreachable, calls fail at once for `down_seconds`; then one quick probe (no
+        retries) decides whether they go through again.
+        """
+        self._db = Db(url, auth, retry_seconds, down_seconds)
+        self._driver = self._db.driver
+        self.uri = self._db.uri
+        self.database = self._db.database
+        self.max_depth = max_depth
+
+    def __repr__(self) -> str:
+        return f"Neo4jStore({self.uri!r})"  # never the credentials
+
+    @property
+    def query_count(self) -> int:
+        """Statements sent so far."""
+        return self._db.sent
+
+    # -- units of work ---------------------------------------------------------------------
+    def read(self, work: Callable[[Unit], T]) -> T:
+        return self._db.call(False, lambda tx: work(Neo4jUnit(self._db, tx)))
+
+    def write(self, work: Callable[[Unit], T]) -> T:
+        return self._db.call(True, lambda tx: work(Neo4jUnit(self._db, tx)))
+
+    @contextmanager
+    def stream(self) -> Iterator[Unit]:
+        """An explicit read transaction: the records stream as the server sends them."""
+        self._db.check_up()
+        try:
+            with (
+                self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session,
+                session.begin_transaction() as tx,
+            ):
+                yield Neo4jUnit(self._db, tx)
+        except (ServiceUnavailable, SessionExpired, DriverError) as e:
+            self._db.mark_down()
+            raise Unavailable(f"Neo4j is unavailable: {e}") from e
+
+    def _admin(self, query: LiteralString, **params: Any) -> list[neo4j.Record]:
+        """A statement of the store's own housekeeping, in a write transaction of its own."""
+        return self.write(lambda u: u.workspaces._run(query, **params))  # type: ignore[attr-defined]
+
+    @contextmanager
+    def restoring(self, workspace: Workspace) -> Iterator[_Restoring]:
+        """Batches, each its own transaction (memory stays bounded however big the backup), under a
+        RestoreInProgress marker; the last creates the workspace node. A failure deletes what was
+        written; a crash (kill -9) leaves the marker, and `sweep_unfinished` (run by `referrals db init`
+        and by every restore) deletes such leftovers."""
+        ws = workspace.id
+        if self.read(lambda u: u.workspaces.get(ws)) is not None:
+            raise Conflict("workspace", f"workspace {ws} already exists in this store")
+        self.sweep_unfinished()
+        self._purge(ws)
+        try:
+            self._admin(
+                "CREATE (:RestoreInProgress {workspace: $ws, host: $host, pid: $pid, started_at: $at,"
+                " touched_at: $at})",
+                ws=ws,
+                host=socket.gethostname(),
+                pid=os.getpid(),
+                at=clock.now(),
+            )
+        except Conflict:
+            raise Conflict("workspace", f"workspace {ws} is being restored by another process right now") from None
+        try:
+            yield _Restoring(self, workspace)
+        except BaseException:
+            self._purge(ws)
+            raise
+
+    def _purge(self, ws: str) -> None:
+        """Delete every node of a workspace id, in batches: what an interrupted restore may leave."""
+        for i in range(len(_PURGE)):
+            while self._admin(_PURGE[i], ws=ws)[0]["n"]:
+                pass
+        self._admin("MATCH (w:Workspace {id: $ws}) DETACH DELETE w", ws=ws)
+
+    def sweep_unfinished(self, grace: timedelta = RESTORE_GRACE) -> list[str]:
+        """Delete what restores that never finished left behind: those whose marker was not touched for
+        `grace`, or whose process on this host is gone. Returns the workspace ids swept."""
+        now, host = clock.now(), socket.gethostname()
+        rows = self.read(
+            lambda u: u.workspaces._run(  # type: ignore[attr-defined]
+                "MATCH (m:RestoreInProgress) OPTIONAL MATCH (w:Workspace {id: m.workspace})"
+                " RETURN m.workspace AS ws, m.host AS host, m.pid AS pid, m.touched_at AS touched,"
+                " w IS NOT NULL AS live"
+            )
+        )
+        swept = []
+        for r in rows:
+            gone = r["host"] == host and not _process_alive(r["pid"])
+            if not r["live"] and (gone or native(r["touched"]) < now - grace):
+                self._purge(r["ws"])
+                swept.append(r["ws"])
+        return swept
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the driver and its connection pool."""
+        self._driver.close()
+
+    def schema_version(self) -> int | None:
+        """The version recorded by init_schema, or None."""
+        rows = self._db.probe("MATCH (s:SchemaVersion {name: 'referrals'}) RETURN s.version AS v")
+        return rows[0]["v"] if rows else None
+
+    def init_schema(self) -> int:
+        """Create constraints and indexes (IF NOT EXISTS) and record the schema version."""
+        try:
+            schema.migrate(self._driver, self.database, self.schema_version() or 0, self._db.count)
+        except (ServiceUnavailable, SessionExpired) as e:
+            raise Unavailable(f"Neo4j is unavailable: {e}") from e
+        return SCHEMA_VERSION
+
+    def ping(self) -> None:
+        """Run a trivial query, without retries."""
+        self._db.probe("RETURN 1 AS ok")

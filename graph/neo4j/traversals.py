@@ -1,0 +1,177 @@
+"""The graph reads in Neo4j: a chain, a tree and a period's facts are one query each."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, LiteralString, cast
+
+from graph.common import Link, link, period_facts
+from graph.neo4j.db import Rows, native
+from referrals.attribution import DealFacts, PeriodFacts, gc_paused
+from referrals.config import HARD_MAX_DEPTH
+from referrals.errors import NotFound
+from referrals.model import Chain, ChainStep, ClientStatus, SourceKind, SourceRef, Tree, TreeNode
+
+# Dates travel as ISO text: decoding 100k+ Bolt Date structures costs more than the walk that finds them.
+# A period's deals and arrivals, and the primary source of every client on their chains, each
+# ancestor once however many chains share it: one row holding three lists.
+#
+# The walk up the chains goes level by level, keeping each level's distinct clients only: chains that
+# share their upper part (most do) walk it once per level instead of once per payer, as a
+# variable-length pattern from every payer would. Past _PERIOD_LEVELS levels the few clients left
+# finish with a variable-length walk. Each level is a subquery so an empty level still yields its row.
+_PERIOD_LEVELS = 12
+_PERIOD_FACTS: LiteralString = (
+    "CALL () {"
+    " MATCH (d:Deal) WHERE d.workspace = $ws AND d.closed_on >= $start AND d.closed_on <= $end"
+    " MATCH (c:Client)-[:PAID]->(d)"
+    " RETURN c, [c.id, d.id, d.amount_minor, d.currency, toString(d.closed_on)] AS deal, null AS arrived"
+    " UNION ALL"
+    " MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on >= $start AND c.acquired_on <= $end"
+    " RETURN c, null AS deal, [c.id, toString(c.acquired_on)] AS arrived"
+    " UNION ALL"
+    " MATCH ()-[r:REFERRED]->(c:Client) WHERE r.workspace = $ws AND r.referred_on >= $start"
+    " AND r.referred_on <= $end AND r.primary AND c.acquired_on IS NULL"
+    " RETURN c, null AS deal, [c.id, toString(r.referred_on)] AS arrived"
+    "}"
+    # collect() leaves the nulls out; the payers' nodes come with their deals (no lookup by id)
+    " WITH collect(deal) AS deals, collect(arrived) AS arrivals, collect(DISTINCT c) AS level0"
+)
+_PERIOD_LEVEL: LiteralString = (
+    " CALL (level@) { UNWIND level@ AS x MATCH (x)<-[:REFERRED {primary: true}]-(p:Client)"
+    " RETURN collect(DISTINCT p) AS level§ }"
+)
+_PERIOD_REST: LiteralString = (
+    " CALL (level§) { UNWIND level§ AS x MATCH (x)<-[:REFERRED*1.. {primary: true}]-(a:Client)"
+    " RETURN collect(DISTINCT a) AS rest }"
+    " CALL (¤, rest) { UNWIND ° + rest AS a WITH DISTINCT a MATCH (a)<-[r:REFERRED {primary: true}]-(p)"
+    " RETURN collect([a.id, CASE WHEN p:Client THEN 'client' ELSE 'channel' END, p.id, toString(r.referred_on),"
+    " p.name, p.status]) AS parents }"
+    " RETURN deals, arrivals, parents"
+)
+_PERIOD: LiteralString = cast(
+    LiteralString,
+    _PERIOD_FACTS
+    + "".join(_PERIOD_LEVEL.replace("§", str(k + 1)).replace("@", str(k)) for k in range(_PERIOD_LEVELS))
+    + _PERIOD_REST.replace("§", str(_PERIOD_LEVELS))
+    .replace("¤", ", ".join("level" + str(k) for k in range(_PERIOD_LEVELS + 1)))
+    .replace("°", " + ".join("level" + str(k) for k in range(_PERIOD_LEVELS + 1))),
+)
+
+# Variable-length bounds cannot be parameters in Cypher 5, so one query per depth is prepared
+# here from our own integer constants; a caller's depth only selects one of them.
+_CHAIN_TEMPLATE = (
+    "MATCH (c:Client {workspace: $ws, id: $id})"
+    " OPTIONAL MATCH p = (top)-[:REFERRED*1..@ {primary: true}]->(c)"
+    " WITH c, p ORDER BY length(p) DESC LIMIT 1"
+    " RETURN c.id AS id,"
+    " CASE WHEN p IS NULL THEN [] ELSE [n IN nodes(p) | {kind: CASE WHEN n:Client THEN 'client'"
+    " ELSE 'channel' END, id: n.id, name: n.name}] END AS nodes,"
+    " CASE WHEN p IS NULL THEN [] ELSE [r IN relationships(p) | {id: r.id, on: r.referred_on}] END AS rels"
+)
+_TREE_TEMPLATE = (
+    "MATCH (root:§ {workspace: $ws, id: $id})"
+    " CALL (root) { OPTIONAL MATCH (root)-[:PAID]->(d:Deal) WITH d.currency AS cur, sum(d.amount_minor) AS total"
+    " WHERE cur IS NOT NULL RETURN collect([cur, total]) AS root_revenue }"
+    " WITH root, root_revenue, COUNT { (root)-[:REFERRED {primary: true}]->(:Client) } AS root_referred"
+    " OPTIONAL MATCH p = (root)-[:REFERRED*1..@ {primary: true}]->(c:Client)"
+    " WITH root, root_revenue, root_referred, length(p) AS level, c, last(relationships(p)) AS r,"
+    " nodes(p)[-2] AS parent"
+    " OPTIONAL MATCH (c)-[:PAID]->(d:Deal)"
+    " WITH root, root_revenue, root_referred, level, c, r, parent, d.currency AS cur, sum(d.amount_minor) AS total"
+    " WITH root, root_revenue, root_referred, level, c, r, parent,"
+    " collect(CASE WHEN cur IS NULL THEN null ELSE [cur, total] END) AS revenue"
+    " WITH root, root_revenue, root_referred, collect(CASE WHEN c IS NULL THEN null ELSE"
+    " [level, c.id, c.name, c.status, parent.id, r.id, r.referred_on, revenue,"
+    " CASE WHEN level < @ THEN -1 ELSE COUNT { (c)-[:REFERRED {primary: true}]->(:Client) } END] END) AS nodes"
+    " RETURN root.name AS root_name, root_revenue, root_referred, nodes"
+)
+_CHAIN_QUERIES = {d: _CHAIN_TEMPLATE.replace("@", str(d + 1)) for d in range(1, HARD_MAX_DEPTH + 1)}
+_TREE_QUERIES = {
+    (kind, d): _TREE_TEMPLATE.replace("§", label).replace("@", str(d))
+    for kind, label in ((SourceKind.CLIENT, "Client"), (SourceKind.CHANNEL, "Channel"))
+    for d in range(1, HARD_MAX_DEPTH + 1)
+}
+
+
+class Neo4jTraversals(Rows):
+    def chain(self, ws: str, client_id: str, depth: int) -> Chain:
+        """One query: the longest primary path ending at the client, at most depth + 1 long."""
+        query: Any = _CHAIN_QUERIES[depth]
+        rows = self._run(query, ws=ws, id=client_id)
+        if not rows:
+            raise NotFound("client", client_id)
+        nodes, rels = rows[0]["nodes"], rows[0]["rels"]
+        # nodes run top .. client; level i is the i-th node above the client.
+        steps = []
+        for level in range(1, len(rels) + 1):
+            node, rel = nodes[len(nodes) - 1 - level], rels[len(rels) - level]
+            steps.append(
+                ChainStep(
+                    level=level,
+                    source=SourceRef(SourceKind(node["kind"]), node["id"]),
+                    name=node["name"],
+                    referral_id=rel["id"],
+                    referred_on=native(rel["on"]),
+                )
+            )
+        return Chain(
+            client_id=client_id, steps=tuple(s for s in steps if s.level <= depth), truncated=len(steps) > depth
+        )
+
+    def tree(self, ws: str, root: SourceRef, depth: int) -> Tree:
+        """One query, one record: the root, then every primary path from it at most `depth` long."""
+        query: Any = _TREE_QUERIES[(root.kind, depth)]
+        rows = self._run(query, ws=ws, id=root.id)
+        if not rows:
+            raise NotFound(root.kind.value, root.id)
+        top = rows[0]
+        # Above the last level every child is in the tree, so only last-level fan-out is counted in Cypher.
+        children: dict[str, int] = {}
+        for row in top["nodes"]:
+            if row[0] > 1:
+                children[row[4]] = children.get(row[4], 0) + 1
+        nodes = sorted(
+            (
+                TreeNode(
+                    level=level,
+                    client_id=cid,
+                    name=name,
+                    status=ClientStatus(status),
+                    parent=root if level == 1 else SourceRef(SourceKind.CLIENT, parent),
+                    referral_id=rid,
+                    referred_on=native(on),
+                    revenue=dict(revenue),
+                    referred=children.get(cid, 0) if referred < 0 else referred,
+                )
+                for level, cid, name, status, parent, rid, on, revenue, referred in top["nodes"]
+            ),
+            key=lambda n: (n.level, n.referred_on, n.client_id),
+        )
+        return Tree(
+            root=root,
+            name=top["root_name"],
+            revenue=dict(top["root_revenue"]),
+            referred=top["root_referred"],
+            depth=depth,
+            nodes=tuple(nodes),
+        )
+
+    def period(self, ws: str, start: date, end: date) -> PeriodFacts:
+        """One query: the period's deals and arrivals grouped by client, each client's primary path to its top."""
+        with gc_paused():
+            (row,) = self._run(_PERIOD, ws=ws, start=start, end=end)
+            kinds = {k.value: k for k in SourceKind}
+            active = ClientStatus.ACTIVE.value
+            iso = date.fromisoformat
+            parents: dict[str, Link] = {
+                a: link(kinds[kind], p, name, iso(on), status == active)
+                for a, kind, p, on, name, status in row["parents"]
+            }
+            return period_facts(
+                start,
+                end,
+                (DealFacts(d, c, n, cur, iso(on)) for c, d, n, cur, on in row["deals"]),
+                ((c, iso(on)) for c, on in row["arrivals"]),
+                parents,
+            )

@@ -1,0 +1,155 @@
+"""The graph reads in SQLite: chains and trees are one recursive CTE each, a period's facts one more."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from graph.common import Link, link, period_facts
+from graph.sqlite.db import Rows
+from referrals.attribution import DealFacts, PeriodFacts, gc_paused
+from referrals.errors import NotFound
+from referrals.model import Chain, ChainStep, ClientStatus, SourceKind, SourceRef, Tree, TreeNode
+
+
+class SqliteTraversals(Rows):
+    def chain(self, ws: str, client_id: str, depth: int) -> Chain:
+        """One recursive CTE up the primary sources; level 0 is the client itself."""
+        rows = self._run(
+            "WITH RECURSIVE up(level, kind, id, referral_id, referred_on) AS ("
+            " SELECT 0, 'client', id, NULL, NULL FROM clients WHERE workspace_id = :ws AND id = :id"
+            " UNION ALL"
+            " SELECT up.level + 1, r.source_kind, r.source_id, r.id, r.referred_on FROM up"
+            " JOIN referrals r INDEXED BY referral_one_primary"
+            " ON r.workspace_id = :ws AND r.client_id = up.id AND r.is_primary = 1"
+            " WHERE up.kind = 'client' AND up.level <= :depth)"
+            " SELECT up.level, up.kind, up.id, up.referral_id, up.referred_on,"
+            " coalesce(c.name, ch.name) AS name FROM up"
+            " LEFT JOIN clients c ON up.kind = 'client' AND c.workspace_id = :ws AND c.id = up.id"
+            " LEFT JOIN channels ch ON up.kind = 'channel' AND ch.workspace_id = :ws AND ch.id = up.id"
+            " ORDER BY up.level",
+            {"ws": ws, "id": client_id, "depth": depth},
+        ).fetchall()
+        if not rows:
+            raise NotFound("client", client_id)
+        steps = tuple(
+            ChainStep(
+                level=r["level"],
+                source=SourceRef(SourceKind(r["kind"]), r["id"]),
+                name=r["name"],
+                referral_id=r["referral_id"],
+                referred_on=date.fromisoformat(r["referred_on"]),
+            )
+            for r in rows[1:]
+            if r["level"] <= depth
+        )
+        return Chain(client_id=client_id, steps=steps, truncated=len(rows) - 1 > depth)
+
+    def tree(self, ws: str, root: SourceRef, depth: int) -> Tree:
+        """One recursive CTE down the primary recommendations, with each node's revenue and fan-out.
+
+        Level 0 is the root itself; no level-0 row means the root does not exist.
+        """
+        rows = self._run(
+            "WITH RECURSIVE down(level, id, parent_kind, parent_id, referral_id, referred_on) AS ("
+            " SELECT 1, r.client_id, r.source_kind, r.source_id, r.id, r.referred_on"
+            " FROM referrals r INDEXED BY referral_by_source"
+            " WHERE r.workspace_id = :ws AND r.source_kind = :kind AND r.source_id = :id AND r.is_primary = 1"
+            " UNION ALL"
+            " SELECT down.level + 1, r.client_id, 'client', down.id, r.id, r.referred_on FROM down"
+            " JOIN referrals r INDEXED BY referral_by_source ON r.workspace_id = :ws AND r.source_kind = 'client'"
+            " AND r.source_id = down.id AND r.is_primary = 1 WHERE down.level < :depth),"
+            " nodes(level, id, parent_kind, parent_id, referral_id, referred_on, name, status) AS ("
+            " SELECT 0, id, NULL, NULL, NULL, NULL, name, status FROM clients"
+            " WHERE :kind = 'client' AND workspace_id = :ws AND id = :id"
+            " UNION ALL SELECT 0, id, NULL, NULL, NULL, NULL, name, NULL FROM channels"
+            " WHERE :kind = 'channel' AND workspace_id = :ws AND id = :id"
+            " UNION ALL SELECT down.*, c.name, c.status FROM down"
+            " JOIN clients c ON c.workspace_id = :ws AND c.id = down.id)"
+            " SELECT n.*,"
+            " (SELECT count(*) FROM referrals r INDEXED BY referral_by_source"
+            "  WHERE r.workspace_id = :ws AND r.is_primary = 1"
+            "  AND r.source_kind = CASE WHEN n.level = 0 THEN :kind ELSE 'client' END AND r.source_id = n.id)"
+            "  AS referred,"
+            " (SELECT json_group_object(currency, total) FROM (SELECT currency, sum(amount_minor) AS total"
+            "  FROM deals d INDEXED BY deal_by_client WHERE d.workspace_id = :ws AND d.client_id = n.id"
+            "  GROUP BY currency)) AS revenue"
+            " FROM nodes n ORDER BY n.level, n.referred_on, n.id",
+            {"ws": ws, "kind": root.kind.value, "id": root.id, "depth": depth},
+        ).fetchall()
+        if not rows or rows[0]["level"] != 0:
+            raise NotFound(root.kind.value, root.id)
+        top = rows[0]
+        nodes = tuple(
+            TreeNode(
+                level=r["level"],
+                client_id=r["id"],
+                name=r["name"],
+                status=ClientStatus(r["status"]),
+                parent=SourceRef(SourceKind(r["parent_kind"]), r["parent_id"]),
+                referral_id=r["referral_id"],
+                referred_on=date.fromisoformat(r["referred_on"]),
+                revenue=json.loads(r["revenue"]),
+                referred=r["referred"],
+            )
+            for r in rows[1:]
+        )
+        return Tree(
+            root=root,
+            name=top["name"],
+            revenue=json.loads(top["revenue"]),
+            referred=top["referred"],
+            depth=depth,
+            nodes=nodes,
+        )
+
+    def period(self, ws: str, start: date, end: date) -> PeriodFacts:
+        """One recursive CTE: the period's deals and arrivals, then each distinct client's upline."""
+        with gc_paused():
+            return self._period(ws, start, end)
+
+    def _period(self, ws: str, start: date, end: date) -> PeriodFacts:
+        rows = self._run(
+            "WITH RECURSIVE period AS ("
+            " SELECT id, client_id, amount_minor, currency, closed_on FROM deals INDEXED BY deal_by_date"
+            " WHERE workspace_id = :ws AND closed_on >= :start AND closed_on <= :end),"
+            " arrivals(client_id, on_) AS ("
+            " SELECT id, acquired_on FROM clients INDEXED BY client_by_acquired"
+            " WHERE workspace_id = :ws AND acquired_on >= :start AND acquired_on <= :end"
+            " UNION ALL"
+            " SELECT r.client_id, r.referred_on FROM referrals r INDEXED BY referral_primary_by_date"
+            " JOIN clients c ON c.workspace_id = :ws AND c.id = r.client_id"
+            " WHERE r.workspace_id = :ws AND r.is_primary = 1 AND r.referred_on >= :start AND r.referred_on <= :end"
+            " AND c.acquired_on IS NULL),"
+            # every client on the chains, once: UNION drops the ancestors that chains share
+            " anc(id) AS ("
+            " SELECT client_id FROM period UNION SELECT client_id FROM arrivals"
+            " UNION"
+            " SELECT r.source_id FROM anc JOIN referrals r INDEXED BY referral_one_primary"
+            " ON r.workspace_id = :ws AND r.client_id = anc.id AND r.is_primary = 1 WHERE r.source_kind = 'client')"
+            " SELECT 'deal' AS row, id AS a, client_id AS b, amount_minor AS n, currency AS kind,"
+            " closed_on AS on_, NULL AS name, NULL AS status FROM period"
+            " UNION ALL"
+            " SELECT 'arrival', client_id, NULL, NULL, NULL, on_, NULL, NULL FROM arrivals"
+            " UNION ALL"
+            " SELECT 'parent', anc.id, r.source_id, NULL, r.source_kind, r.referred_on, coalesce(sc.name, ch.name),"
+            " sc.status FROM anc JOIN referrals r INDEXED BY referral_one_primary"
+            " ON r.workspace_id = :ws AND r.client_id = anc.id AND r.is_primary = 1"
+            " LEFT JOIN clients sc ON r.source_kind = 'client' AND sc.workspace_id = :ws AND sc.id = r.source_id"
+            " LEFT JOIN channels ch ON r.source_kind = 'channel' AND ch.workspace_id = :ws AND ch.id = r.source_id",
+            {"ws": ws, "start": start.isoformat(), "end": end.isoformat()},
+        )
+        deals: list[DealFacts] = []
+        arrived: list[tuple[str, date]] = []
+        parents: dict[str, Link] = {}
+        kinds = {k.value: k for k in SourceKind}
+        active = ClientStatus.ACTIVE.value
+        fromiso = date.fromisoformat
+        for row, a, b, n, kind, on, name, status in rows:
+            if row == "parent":
+                parents[a] = link(kinds[kind], b, name, fromiso(on), status == active)
+            elif row == "deal":
+                deals.append(DealFacts(a, b, n, kind, fromiso(on)))
+            else:
+                arrived.append((a, fromiso(on)))
+        return period_facts(start, end, deals, arrived, parents)

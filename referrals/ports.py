@@ -1,0 +1,289 @@
+"""The ports: what the use-cases need from a store, one small protocol per aggregate.
+
+A store adapter (graph/sqlite/, graph/neo4j/) implements them; the use-cases (referrals/usecases/)
+are written once against them. Every method of a row port runs inside the unit of work it was
+handed (one store transaction), is scoped to one workspace, and is batch-shaped where a use-case
+writes many records (a list in, one statement or one UNWIND per few thousand rows out), so no
+use-case turns into a query per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol, TypeVar
+
+from referrals.access import StoredResponse, Token
+from referrals.attribution import PeriodFacts
+from referrals.model import (
+    Chain,
+    Channel,
+    Client,
+    ClientQuery,
+    ClosedMonth,
+    Deal,
+    DealQuery,
+    Page,
+    Referral,
+    SourceChange,
+    SourceRef,
+    Tree,
+    Workspace,
+)
+from referrals.rules import Edge
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One source change with its per-client sequence number, as stored."""
+
+    seq: int
+    change: SourceChange
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Part of a closed month's frozen lines, as stored."""
+
+    month: str
+    chunk: int
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredToken:
+    """A token with its hash, as stored (the secret itself is never stored)."""
+
+    token: Token
+    hash: str
+
+
+class WorkspaceRows(Protocol):
+    def lock(self, ws: str) -> None:
+        """Serialize this workspace's writes until the unit ends, and count a revision; NotFound when absent."""
+
+    def require(self, ws: str) -> None:
+        """NotFound (field `workspace`) unless the workspace exists."""
+
+    def insert(self, workspace: Workspace) -> None: ...
+
+    def get(self, ws: str) -> Workspace | None: ...
+
+    def all(self) -> list[Workspace]:
+        """Every workspace, by id."""
+
+    def revision(self, ws: str) -> int | None:
+        """The workspace's revision count, None when it does not exist."""
+
+
+class ClientRows(Protocol):
+    def get(self, ws: str, client_id: str, field: str = "id") -> Client:
+        """The client, or NotFound naming `field`."""
+
+    def insert(self, ws: str, clients: Sequence[Client]) -> int:
+        """Store new clients; how many were written."""
+
+    def replace(self, ws: str, clients: Sequence[Client]) -> None:
+        """Write every field of existing clients (by id)."""
+
+    def by_external_id(self, ws: str, external_ids: Sequence[str]) -> dict[str, Client]: ...
+
+    def known(self, ws: str, ids: Sequence[str]) -> set[str]:
+        """Which of `ids` are clients of the workspace."""
+
+    def page(self, ws: str, query: ClientQuery) -> Page[Client]: ...
+
+    def each(self, ws: str) -> Iterator[Client]:
+        """Every client, by id."""
+
+    def remove(self, ws: str, client_id: str) -> None:
+        """Delete the client, every recommendation to or from it, and its source history."""
+
+
+class ChannelRows(Protocol):
+    def get(self, ws: str, channel_id: str, field: str = "id") -> Channel: ...
+
+    def insert(self, ws: str, channels: Sequence[Channel]) -> int: ...
+
+    def replace(self, ws: str, channels: Sequence[Channel]) -> None: ...
+
+    def known(self, ws: str, ids: Sequence[str]) -> set[str]: ...
+
+    def page(self, ws: str, limit: int, after: str | None) -> Page[Channel]: ...
+
+    def each(self, ws: str) -> Iterator[Channel]: ...
+
+    def uses(self, ws: str, channel_id: str) -> int:
+        """How many recommendations the channel is the source of."""
+
+    def remove(self, ws: str, channel_id: str) -> None: ...
+
+
+class ReferralRows(Protocol):
+    def get(self, ws: str, referral_id: str) -> Referral: ...
+
+    def primary(self, ws: str, client_id: str) -> Referral | None: ...
+
+    def pair(self, ws: str, source: SourceRef, client_id: str) -> Referral | None:
+        """The recommendation of the client by the source, if recorded."""
+
+    def would_cycle(self, ws: str, source: SourceRef, client_id: str) -> bool:
+        """True when the client already brought in the source, directly or through others."""
+
+    def edges(self, ws: str) -> list[Edge]:
+        """Every recommendation of the workspace as a graph edge."""
+
+    def insert(self, ws: str, referrals: Sequence[Referral]) -> int:
+        """Store new recommendations; how many were written (a row whose ends are missing writes none)."""
+
+    def set_primary(self, ws: str, referral_id: str, primary: bool) -> None: ...
+
+    def remove(self, ws: str, referral_id: str) -> None: ...
+
+    def children(self, ws: str, client_id: str) -> list[Referral]:
+        """The primary recommendations the client made, by id."""
+
+    def find(
+        self, ws: str, client_id: str | None, source: SourceRef | None, limit: int | None, after: str | None
+    ) -> list[Referral]:
+        """Recommendations of one client and/or from one source (all when neither), by id."""
+
+    def each(self, ws: str) -> Iterator[Referral]: ...
+
+    def log(self, ws: str, change: SourceChange) -> None:
+        """Append a change of the client's primary source to its history."""
+
+    def history(self, ws: str, client_id: str) -> list[SourceChange]: ...
+
+    def each_history(self, ws: str) -> Iterator[HistoryEntry]:
+        """Every history entry, by client and sequence."""
+
+    def insert_history(self, ws: str, entries: Sequence[HistoryEntry]) -> int: ...
+
+
+class DealRows(Protocol):
+    def get(self, ws: str, deal_id: str) -> Deal: ...
+
+    def insert(self, ws: str, deals: Sequence[Deal]) -> int:
+        """Store new deals of existing clients; how many were written."""
+
+    def replace(self, ws: str, deals: Sequence[Deal]) -> None: ...
+
+    def remove(self, ws: str, deal_id: str) -> None: ...
+
+    def by_external_id(self, ws: str, external_ids: Sequence[str]) -> dict[str, Deal]: ...
+
+    def count_of(self, ws: str, client_id: str) -> int: ...
+
+    def page(self, ws: str, query: DealQuery) -> Page[Deal]: ...
+
+    def each(self, ws: str) -> Iterator[Deal]: ...
+
+    def revenue(self, ws: str) -> Iterator[tuple[str, str, int]]:
+        """(client id, currency, revenue in minor units) for every client with deals."""
+
+
+class MonthRows(Protocol):
+    def closed_among(self, ws: str, months: Sequence[str]) -> list[str]:
+        """Which of `months` are closed."""
+
+    def get(self, ws: str, month: str) -> ClosedMonth | None: ...
+
+    def frozen(self, ws: str, month: str) -> tuple[ClosedMonth, list[str]] | None:
+        """A closed month and its stored chunks in order, or None when it is open."""
+
+    def insert(self, ws: str, months: Sequence[ClosedMonth]) -> int: ...
+
+    def insert_chunks(self, ws: str, chunks: Sequence[Chunk]) -> int: ...
+
+    def remove(self, ws: str, month: str) -> bool:
+        """Delete a closed month and its chunks; False when it was not closed."""
+
+    def each(self, ws: str) -> Iterator[ClosedMonth]: ...
+
+    def each_chunk(self, ws: str) -> Iterator[Chunk]: ...
+
+
+class TokenRows(Protocol):
+    def insert(self, ws: str, tokens: Sequence[StoredToken]) -> int: ...
+
+    def by_hash(self, token_hash: str) -> Token | None: ...
+
+    def each(self, ws: str) -> Iterator[StoredToken]: ...
+
+    def remove(self, ws: str, token_id: str) -> bool: ...
+
+
+class KeyRows(Protocol):
+    """Idempotency records: one answer per (workspace, key), claimed by one request at a time."""
+
+    def sweep(self, ws: str, before: datetime) -> None:
+        """Delete a bounded batch of records created before `before`."""
+
+    def claim(
+        self, ws: str, key: str, fingerprint: str, claim: str, now: datetime, stale_before: datetime
+    ) -> StoredResponse | None:
+        """Take the key for `claim` (new, or pending since before `stale_before`) and return None, or
+        return what is stored under it."""
+
+    def complete(self, ws: str, key: str, status: int, body: str, location: str | None, claim: str | None) -> None: ...
+
+    def release(self, ws: str, key: str, claim: str | None) -> None: ...
+
+
+class Traversals(Protocol):
+    """The graph reads, one query each."""
+
+    def chain(self, ws: str, client_id: str, depth: int) -> Chain: ...
+
+    def tree(self, ws: str, root: SourceRef, depth: int) -> Tree: ...
+
+    def period(self, ws: str, start: date, end: date) -> PeriodFacts: ...
+
+
+class Unit(Protocol):
+    """One store transaction and the row ports that work inside it."""
+
+    workspaces: WorkspaceRows
+    clients: ClientRows
+    channels: ChannelRows
+    referrals: ReferralRows
+    deals: DealRows
+    months: MonthRows
+    tokens: TokenRows
+    keys: KeyRows
+    graph: Traversals
+
+
+class Restoring(Protocol):
+    """A restore in progress: what `Storage.restoring` yields."""
+
+    def write(self, work: Callable[[Unit], T]) -> T:
+        """Run `work` as part of the restore (a store may give each batch a transaction of its own)."""
+
+    def finish(self, work: Callable[[Unit], None]) -> None:
+        """Run the last part and make the workspace appear, complete."""
+
+
+class Storage(Protocol):
+    """What a store adapter provides: units of work and its own lifecycle."""
+
+    kind: str
+    max_depth: int
+
+    def read(self, work: Callable[[Unit], T]) -> T:
+        """Run `work` in one read transaction."""
+
+    def write(self, work: Callable[[Unit], T]) -> T:
+        """Run `work` in one write transaction, all or nothing (a store may retry it on transient errors)."""
+
+    def stream(self) -> AbstractContextManager[Unit]:
+        """One read transaction whose `each` iterators stream (memory stays flat however big the workspace)."""
+
+    def restoring(self, workspace: Workspace) -> AbstractContextManager[Restoring]:
+        """Write a workspace from scratch, all or nothing: Conflict when its id exists; on any error
+        (also from the records being read) nothing of it remains."""

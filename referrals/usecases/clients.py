@@ -1,0 +1,200 @@
+"""Clients and channels: create, patch, delete, bulk upsert by external id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, TypeVar
+
+from referrals import clock
+from referrals.errors import Conflict, FieldError, Invalid
+from referrals.ids import new_id
+from referrals.model import Channel, ChannelInput, ChannelPatch, Client, ClientInput, ClientPatch, Deal, DealInput
+from referrals.ports import Storage, Unit
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """What a bulk write did, row by row in input order."""
+
+    created: int
+    updated: int
+    unchanged: int
+    ids: tuple[str, ...]
+
+
+def new_client(data: ClientInput | Client, cid: str, created: datetime, now: datetime) -> Client:
+    """The client record of an input (every field of ClientInput is a field of Client)."""
+    return Client(
+        id=cid,
+        name=data.name,
+        email=data.email,
+        status=data.status,
+        tags=data.tags,
+        external_id=data.external_id,
+        notes=data.notes,
+        acquired_on=data.acquired_on,
+        created_at=created,
+        updated_at=now,
+    )
+
+
+def create(store: Storage, ws: str, data: ClientInput) -> Client:
+    now = clock.now()
+    client = new_client(data, new_id("client"), now, now)
+
+    def work(u: Unit) -> Client:
+        u.workspaces.lock(ws)
+        u.clients.insert(ws, [client])
+        return client
+
+    return store.write(work)
+
+
+def update(store: Storage, ws: str, client_id: str, patch: ClientPatch) -> Client:
+    """Read, patch and write back under the workspace lock (two patches never undo each other)."""
+
+    def work(u: Unit) -> Client:
+        u.workspaces.lock(ws)
+        client = patch.apply(u.clients.get(ws, client_id), clock.now())
+        u.clients.replace(ws, [client])
+        return client
+
+    return store.write(work)
+
+
+def require_external_ids(rows: Sequence[ClientInput] | Sequence[DealInput]) -> None:
+    """Bulk upserts are keyed by external id: every row needs one, and no key may repeat."""
+    errors: list[FieldError] = []
+    seen: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        if not r.external_id:
+            errors.append(FieldError(f"rows[{i}].external_id", "required for a bulk upsert"))
+        elif r.external_id in seen:
+            errors.append(FieldError(f"rows[{i}].external_id", f"repeats row {seen[r.external_id]}"))
+        else:
+            seen[r.external_id] = i
+    if errors:
+        raise Invalid(errors)
+
+
+R = TypeVar("R", Client, Deal)
+
+
+def plan_upsert(
+    existing: dict[str, R],
+    rows: Sequence[Any],
+    build: Callable[[Any, str, datetime], R],
+    kind: str,
+    now: datetime,
+) -> tuple[list[R], list[R], BulkResult]:
+    """Keyed by external id: a new record for an unknown key, a replacement when any field changed.
+    Returns the records to create, those to replace, and the counts."""
+    fresh: list[R] = []
+    changed: list[R] = []
+    ids: list[str] = []
+    for row in rows:
+        old = existing.get(row.external_id or "")
+        record = build(row, old.id if old else new_id(kind), old.created_at if old else now)
+        ids.append(record.id)
+        if old is None:
+            fresh.append(record)
+        elif _same(old, record):
+            continue
+        else:
+            changed.append(record)
+    result = BulkResult(len(fresh), len(changed), len(rows) - len(fresh) - len(changed), tuple(ids))
+    return fresh, changed, result
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal but for the update time: nothing to write."""
+    return bool(replace(new, updated_at=old.updated_at) == old)
+
+
+def upsert(store: Storage, ws: str, rows: Sequence[ClientInput]) -> BulkResult:
+    """Create or replace clients keyed by external id, in one transaction."""
+    require_external_ids(rows)
+
+    def work(u: Unit) -> BulkResult:
+        u.workspaces.lock(ws)  # two upserts of one new external id: the second sees the first's client
+        existing = u.clients.by_external_id(ws, [r.external_id or "" for r in rows])
+        now = clock.now()
+        fresh, changed, result = plan_upsert(
+            existing, rows, lambda row, cid, created: new_client(row, cid, created, now), "client", now
+        )
+        u.clients.insert(ws, fresh)
+        u.clients.replace(ws, changed)
+        return result
+
+    return store.write(work)
+
+
+def put(store: Storage, ws: str, row: ClientInput) -> tuple[Client, bool]:
+    """One client by external id, in one transaction: created (True) or updated/unchanged (False), as stored."""
+
+    def work(u: Unit) -> tuple[Client, bool]:
+        u.workspaces.lock(ws)
+        old = u.clients.by_external_id(ws, [row.external_id or ""]).get(row.external_id or "")
+        now = clock.now()
+        if old is None:
+            client = new_client(row, new_id("client"), now, now)
+            u.clients.insert(ws, [client])
+            return client, True
+        client = new_client(row, old.id, old.created_at, now)
+        if _same(old, client):
+            return old, False
+        u.clients.replace(ws, [client])
+        return client, False
+
+    require_external_ids([row])
+    return store.write(work)
+
+
+# -- channels -----------------------------------------------------------------------------
+
+
+def create_channel(store: Storage, ws: str, data: ChannelInput) -> Channel:
+    now = clock.now()
+    channel = Channel(
+        id=new_id("channel"),
+        name=data.name,
+        kind=data.kind,
+        url=data.url,
+        external_id=data.external_id,
+        notes=data.notes,
+        created_at=now,
+        updated_at=now,
+    )
+
+    def work(u: Unit) -> Channel:
+        u.workspaces.lock(ws)
+        u.channels.insert(ws, [channel])
+        return channel
+
+    return store.write(work)
+
+
+def update_channel(store: Storage, ws: str, channel_id: str, patch: ChannelPatch) -> Channel:
+    def work(u: Unit) -> Channel:
+        u.workspaces.lock(ws)
+        channel = patch.apply(u.channels.get(ws, channel_id), clock.now())
+        u.channels.replace(ws, [channel])
+        return channel
+
+    return store.write(work)
+
+
+def delete_channel(store: Storage, ws: str, channel_id: str) -> None:
+    """Delete a channel that recommended no one."""
+
+    def work(u: Unit) -> None:
+        u.workspaces.lock(ws)
+        u.channels.get(ws, channel_id)
+        used = u.channels.uses(ws, channel_id)
+        if used:
+            raise Conflict("id", f"the channel is the source of {used} referral(s); delete those first")
+        u.channels.remove(ws, channel_id)
+
+    store.write(work)
