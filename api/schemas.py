@@ -20,6 +20,7 @@ from referrals.model import (
     MAX_PAGE,
     NAME_MAX,
     NOTE_MAX,
+    PHONE_MAX,
     TAG_MAX,
     TAGS_MAX,
     URL_MAX,
@@ -89,6 +90,9 @@ class ClientSchema(ma.Schema):
     id = ma.fields.String(required=True, metadata={"example": "cl_01hx3v8k9q2m4n6p8r0s2t4v6w"})
     name = ma.fields.String(required=True, metadata={"example": "Ana Lima"})
     email = ma.fields.String(required=True, allow_none=True)
+    phone = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "E.164", "example": "+79161234567"}
+    )
     status = ma.fields.String(required=True, validate=_choices(ClientStatus))
     tags = ma.fields.List(ma.fields.String(), required=True)
     external_id = ma.fields.String(required=True, allow_none=True)
@@ -103,6 +107,15 @@ class ClientWriteSchema(ma.Schema):
 
     name = ma.fields.String(required=True, validate=validate.Length(1, NAME_MAX), metadata={"example": "Ana Lima"})
     email = _text(EMAIL_MAX, allow_none=True, metadata={"example": "ana@example.com"})
+    phone = _text(
+        PHONE_MAX,
+        allow_none=True,
+        metadata={
+            "description": "as written (+7 916 123-45-67, 8 916 123 45 67); stored in E.164. Without a country "
+            "code it is read in REFERRALS_PHONE_REGION (RU unless set)",
+            "example": "+7 916 123-45-67",
+        },
+    )
     status = ma.fields.String(validate=_choices(ClientStatus), metadata={"description": "default active"})
     tags = ma.fields.List(
         ma.fields.String(validate=validate.Length(1, TAG_MAX)), validate=validate.Length(max=TAGS_MAX)
@@ -125,7 +138,10 @@ class ClientPatchSchema(ClientWriteSchema, PatchSchema):
 class ClientListArgs(PageArgs):
     """Filters of the client listing."""
 
-    q = ma.fields.String(validate=validate.Length(1, NAME_MAX), metadata={"description": "part of name or email"})
+    q = ma.fields.String(
+        validate=validate.Length(1, NAME_MAX),
+        metadata={"description": "part of name or email, or a phone number as written"},
+    )
     tag = ma.fields.String(validate=validate.Length(1, TAG_MAX))
     status = ma.fields.String(validate=_choices(ClientStatus))
     acquired_from = ma.fields.Date()

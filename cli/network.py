@@ -42,7 +42,7 @@ def depth_option(f: Any) -> Any:
 @workspace_option
 @click.pass_obj
 def chain(app: AppContext, client: str, depth: int | None, workspace: str | None) -> None:
-    """Show who brought CLIENT in, level by level (CLIENT: id, email or exact name)."""
+    """Show who brought CLIENT in, level by level (CLIENT: id, email, phone or exact name)."""
     ws = resolve_workspace(app.store, workspace)
     c = resolve_client(app.store, ws, client)
     depth = resolve_depth(depth, app.store.max_depth)
@@ -231,7 +231,7 @@ def network_key_clients(
     show_default=True,
     help="graphml (yEd, Gephi), gexf (Gephi), dot (Graphviz), mermaid, json.",
 )
-@click.option("--root", help="Export only this client's or channel's tree (id, email or name).")
+@click.option("--root", help="Export only this client's or channel's tree (id, email, phone or name).")
 @depth_option
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout)."

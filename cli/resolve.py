@@ -37,11 +37,19 @@ def resolve_workspace(store: Store, given: str | None) -> str:
 
 
 def resolve_client(store: Store, ws: str, text: str) -> Client:
-    """A client by id, by email, or by exact (case-insensitive) name; ambiguity is refused."""
+    """A client by id, by email, by phone (as written: +7 916 123-45-67), or by exact (case-insensitive)
+    name; ambiguity is refused."""
     if looks_like_id(text) and text.startswith("cl_"):
         return store.get_client(ws, text)
-    page = store.list_clients(ws, ClientQuery(text=text, limit=50))
-    exact = [c for c in page.items if c.email == text.strip().lower() or name_key(c.name) == name_key(text.strip())]
+    query = ClientQuery(text=text, limit=50)
+    page = store.list_clients(ws, query)
+    exact = [
+        c
+        for c in page.items
+        if c.email == text.strip().lower()
+        or name_key(c.name) == name_key(text.strip())
+        or (query.phone is not None and c.phone == query.phone)
+    ]
     if len(exact) == 1:
         return exact[0]
     if not exact:
@@ -51,7 +59,7 @@ def resolve_client(store: Store, ws: str, text: str) -> Client:
 
 
 def resolve_root(store: Store, ws: str, text: str) -> tuple[SourceRef, str]:
-    """A tree root: a channel id or name, else a client (id, email or name)."""
+    """A tree root: a channel id or name, else a client (id, email, phone or name)."""
     if looks_like_id(text) and text.startswith("ch_"):
         return SourceRef(SourceKind.CHANNEL, text), store.get_channel(ws, text).name
     try:

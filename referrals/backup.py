@@ -1,8 +1,9 @@
 """Lossless backups of one workspace: a versioned JSON Lines format, streamed both ways.
 
-Format (`referrals-backup`, version 1), UTF-8, one JSON object per line, keys in a fixed order:
+Format (`referrals-backup`, version 2; version 1, without client phones, is still read), UTF-8, one
+JSON object per line, keys in a fixed order:
 
-* line 1, the header: `{"format": "referrals-backup", "version": 1, "workspace": {"id", "name", "created_at"}}`;
+* line 1, the header: `{"format": "referrals-backup", "version": 2, "workspace": {"id", "name", "created_at"}}`;
 * then one line per record, `{"type": KIND, ...fields}`, kinds in this order, each sorted by id (source
   changes by client and sequence, closed-month chunks by month and chunk): `channel`, `client`, `referral`
   (primary and secondary, with their dates and notes), `source_change` (the history of re-attributions),
@@ -46,7 +47,8 @@ from referrals.money import Money
 from referrals.ports import Chunk, HistoryEntry, StoredToken
 
 FORMAT = "referrals-backup"
-VERSION = 1
+VERSION = 2  # 2: clients carry a phone; version 1 files (no phone) are still read
+READABLE = (1, 2)
 KINDS = ("channel", "client", "referral", "source_change", "deal", "closed_month", "closed_chunk", "token")
 
 
@@ -85,6 +87,7 @@ def encode(record: Record) -> dict[str, Any]:
             "id": record.id,
             "name": record.name,
             "email": record.email,
+            "phone": record.phone,
             "status": record.status.value,
             "tags": list(record.tags),
             "external_id": record.external_id,
@@ -187,6 +190,7 @@ def decode(obj: dict[str, Any], ws: str) -> Record:
             id=obj["id"],
             name=obj["name"],
             email=obj["email"],
+            phone=obj.get("phone"),
             status=ClientStatus(obj["status"]),
             tags=tuple(obj["tags"]),
             external_id=obj["external_id"],
@@ -298,9 +302,9 @@ class Reader:
             head = json.loads(first)
             if head.get("format") != FORMAT:
                 raise ValueError("not a referrals backup")
-            if head.get("version") != VERSION:
+            if head.get("version") not in READABLE:
                 raise Invalid.one(
-                    "version", f"backup version {head.get('version')!r} is not supported (want {VERSION})"
+                    "version", f"backup version {head.get('version')!r} is not supported (this release reads 1 and 2)"
                 )
             w = head["workspace"]
             self.workspace = Workspace(id=w["id"], name=w["name"], created_at=datetime.fromisoformat(w["created_at"]))

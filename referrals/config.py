@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import phonenumbers
+
 from referrals.errors import Invalid
 
 DEFAULT_DATABASE_URL = "sqlite:///referrals.db"
@@ -68,6 +70,18 @@ def _whole(env: Mapping[str, str], name: str, default: int, minimum: int) -> int
     if not raw.isdigit() or int(raw) < minimum:
         raise Invalid.one(name, f"must be a whole number of at least {minimum}")
     return int(raw)
+
+
+DEFAULT_PHONE_REGION = "RU"  # REFERRALS_PHONE_REGION: the country of phone numbers written without a code
+
+
+def phone_region(env: Mapping[str, str] | None = None) -> str:
+    """The ISO 3166 region whose numbers may be written without a country code (8 916 ... in RU)."""
+    env = os.environ if env is None else env
+    region = env.get("REFERRALS_PHONE_REGION", "").strip().upper() or DEFAULT_PHONE_REGION
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise Invalid.one("REFERRALS_PHONE_REGION", f"{region!r} is not a region code such as RU, DE or US")
+    return region
 
 
 def resolve_depth(depth: int | None, max_depth: int) -> int:

@@ -7,6 +7,7 @@ the file, row, column, value and reason, and a plan with any problem is never ap
 Columns (header names are matched case-insensitively, ignoring spaces, dashes and underscores):
 
 * clients: `name` (also "client", "client name", "full name", "customer"), `email` ("e-mail", "mail"),
+  `phone` ("telephone", "tel", "mobile", "телефон"; stored in E.164, see REFERRALS_PHONE_REGION),
   `status`, `tags` (separated by ";" or "|"), `external_id` ("external id", "crm id", "client id", "id"),
   `notes` ("note", "comments"), `acquired_on` ("client since", "since", "acquired"), and, to record who
   recommended the client in the same file, `referred_by` ("referred by", "recommended by", "referrer",
@@ -49,6 +50,7 @@ from referrals.model import (
 )
 from referrals.money import MINOR_UNITS, Money, parse_amount
 from referrals.rules import Edge, ReferralGraph
+from referrals.usecases.clients import new_client
 from referrals.usecases.deals import closed_message, first_closed
 
 KINDS = ("channels", "clients", "referrals", "deals")
@@ -56,6 +58,7 @@ KINDS = ("channels", "clients", "referrals", "deals")
 _ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("name", "clientname", "fullname", "customer", "customername"),
     "email": ("email", "mail", "emailaddress"),
+    "phone": ("phone", "phonenumber", "telephone", "tel", "mobile", "cell", "телефон", "тел"),
     "status": ("status",),
     "tags": ("tags", "tag", "labels"),
     "external_id": ("externalid", "crmid", "clientid", "id", "invoice", "invoicenumber", "invoiceno"),
@@ -483,7 +486,7 @@ class _Planner:
     def client(self, row: Row) -> None:
         v = row.values
         data: dict[str, Any] = {
-            k: v[k] for k in ("name", "email", "status", "external_id", "notes", "acquired_on") if k in v
+            k: v[k] for k in ("name", "email", "phone", "status", "external_id", "notes", "acquired_on") if k in v
         }
         if "status" in data:
             data["status"] = data["status"].lower()
@@ -511,18 +514,7 @@ class _Planner:
             self.out.summary["clients"]["rejected"] += 1
             return
         if existing is None:
-            c = Client(
-                id=new_id("client"),
-                name=parsed.name,
-                email=parsed.email,
-                status=parsed.status,
-                tags=parsed.tags,
-                external_id=parsed.external_id,
-                notes=parsed.notes,
-                acquired_on=parsed.acquired_on,
-                created_at=self.now,
-                updated_at=self.now,
-            )
+            c = new_client(parsed, new_id("client"), self.now, self.now)
             self.out.new_clients.append(c)
             self.out.summary["clients"]["created"] += 1
         else:
@@ -530,6 +522,7 @@ class _Planner:
                 existing,
                 name=parsed.name,
                 email=parsed.email if "email" in data else existing.email,
+                phone=parsed.phone if "phone" in data else existing.phone,
                 status=parsed.status if "status" in data else existing.status,
                 tags=parsed.tags if "tags" in data else existing.tags,
                 external_id=parsed.external_id if "external_id" in data else existing.external_id,

@@ -11,6 +11,9 @@ from datetime import date, datetime
 from typing import Any, Final, Generic, TypeVar
 from urllib.parse import urlsplit
 
+import phonenumbers
+
+from referrals.config import phone_region
 from referrals.errors import FieldError, Invalid
 from referrals.money import Money
 
@@ -91,6 +94,7 @@ class Client:
     id: str
     name: str
     email: str | None
+    phone: str | None = None  # E.164, e.g. +79161234567
     status: ClientStatus
     tags: tuple[str, ...]
     external_id: str | None
@@ -282,6 +286,29 @@ def clean_email(value: object, errors: list[FieldError]) -> str | None:
     return text
 
 
+PHONE_MAX: Final = 40
+
+
+def clean_phone(value: object, errors: list[FieldError]) -> str | None:
+    """A phone number as written (+7 916 123-45-67, 8 (916) 123-45-67, 00 44 20 7946 0958) in E.164
+    (+79161234567); a number without its country code is read in the default region
+    (REFERRALS_PHONE_REGION, RU unless set). Refused, with the reason, when it is no possible number."""
+    text = clean_text(value, "phone", required=False, max_len=PHONE_MAX, errors=errors)
+    if text is None:
+        return None
+    try:
+        number = phonenumbers.parse(text, phone_region())
+    except phonenumbers.NumberParseException:
+        errors.append(FieldError("phone", f"{text!r} is not a phone number"))
+        return None
+    if not phonenumbers.is_possible_number(number):
+        errors.append(
+            FieldError("phone", f"{text!r} is not a possible phone number: check its digits and country code")
+        )
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 URL_MAX: Final = 2000
 
 
@@ -381,6 +408,7 @@ class ClientInput:
     external_id: str | None = None
     notes: str | None = None
     acquired_on: date | None = None
+    phone: str | None = None
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> ClientInput:
@@ -389,6 +417,7 @@ class ClientInput:
         _reject_unknown(data, _CLIENT_FIELDS, errors)
         name = clean_text(data.get("name"), "name", required=True, max_len=NAME_MAX, errors=errors)
         email = clean_email(data.get("email"), errors)
+        phone = clean_phone(data.get("phone"), errors)
         status = clean_enum(data.get("status", "active"), "status", ClientStatus, errors)
         tags = clean_tags(data.get("tags"), errors)
         ext = clean_text(data.get("external_id"), "external_id", required=False, max_len=EXTERNAL_ID_MAX, errors=errors)
@@ -396,7 +425,16 @@ class ClientInput:
         acquired = clean_date(data.get("acquired_on"), "acquired_on", errors, required=False)
         _raise_if(errors)
         assert name is not None and status is not None
-        return cls(name, email, status, tags, ext, notes, acquired)
+        return cls(
+            name=name,
+            email=email,
+            status=status,
+            tags=tags,
+            external_id=ext,
+            notes=notes,
+            acquired_on=acquired,
+            phone=phone,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,6 +448,7 @@ class ClientPatch:
     external_id: str | None | _Unset = UNSET
     notes: str | None | _Unset = UNSET
     acquired_on: date | None | _Unset = UNSET
+    phone: str | None | _Unset = UNSET
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> ClientPatch:
@@ -421,6 +460,8 @@ class ClientPatch:
             out["name"] = clean_text(data["name"], "name", required=True, max_len=NAME_MAX, errors=errors)
         if "email" in data:
             out["email"] = clean_email(data["email"], errors)
+        if "phone" in data:
+            out["phone"] = clean_phone(data["phone"], errors)
         if "status" in data:
             out["status"] = clean_enum(data["status"], "status", ClientStatus, errors)
         if "tags" in data:
@@ -440,7 +481,7 @@ class ClientPatch:
         """The client as it is after this patch."""
         changes = {
             k: getattr(self, k)
-            for k in ("name", "email", "status", "tags", "external_id", "notes", "acquired_on")
+            for k in ("name", "email", "phone", "status", "tags", "external_id", "notes", "acquired_on")
             if getattr(self, k) is not UNSET
         }
         return _replace(client, updated_at=now, **changes)
@@ -622,6 +663,15 @@ class ClientQuery:
     def __post_init__(self) -> None:
         check_limit(self.limit)
 
+    @property
+    def phone(self) -> str | None:
+        """The text as a phone number in E.164 when it reads as one (then it also matches phones)."""
+        if not self.text or not any(ch.isdigit() for ch in self.text):
+            return None
+        errors: list[FieldError] = []
+        number = clean_phone(self.text, errors)
+        return None if errors else number
+
 
 @dataclass(frozen=True, slots=True)
 class DealQuery:
@@ -645,7 +695,7 @@ def check_limit(limit: int) -> None:
         raise Invalid.one("limit", f"must be a whole number from 1 to {MAX_PAGE}")
 
 
-_CLIENT_FIELDS = frozenset({"name", "email", "status", "tags", "external_id", "notes", "acquired_on"})
+_CLIENT_FIELDS = frozenset({"name", "email", "phone", "status", "tags", "external_id", "notes", "acquired_on"})
 _CHANNEL_FIELDS = frozenset({"name", "kind", "url", "external_id", "notes"})
 _DEAL_FIELDS = frozenset({"client_id", "amount", "currency", "closed_on", "title", "external_id"})
 

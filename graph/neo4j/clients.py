@@ -17,6 +17,7 @@ def client_props(c: Client) -> dict[str, Any]:
         "name": c.name,
         "name_key": name_key(c.name),
         "email": c.email,
+        "phone": c.phone,
         "status": c.status.value,
         "tags": list(c.tags),
         "external_id": c.external_id,
@@ -32,6 +33,7 @@ def client(n: Any) -> Client:
         id=n["id"],
         name=n["name"],
         email=n.get("email"),
+        phone=n.get("phone"),
         status=ClientStatus(n["status"]),
         tags=tuple(n.get("tags") or ()),
         external_id=n.get("external_id"),
@@ -122,13 +124,15 @@ class Neo4jClients(Rows):
     def page(self, ws: str, query: ClientQuery) -> Page[Client]:
         rows = self._run(
             "MATCH (c:Client) WHERE c.workspace = $ws AND c.id > $after"
-            " AND ($text IS NULL OR c.name_key CONTAINS $text OR coalesce(c.email, '') CONTAINS $text)"
+            " AND ($text IS NULL OR c.name_key CONTAINS $text OR coalesce(c.email, '') CONTAINS $text"
+            " OR c.phone = $phone)"
             " AND ($tag IS NULL OR $tag IN c.tags) AND ($status IS NULL OR c.status = $status)"
             " AND ($from IS NULL OR c.acquired_on >= $from) AND ($to IS NULL OR c.acquired_on <= $to)"
             " RETURN c ORDER BY c.id LIMIT $limit",
             ws=ws,
             after=query.after or "",
             text=name_key(query.text) if query.text else None,
+            phone=query.phone,
             tag=query.tag.strip().lower() if query.tag else None,
             status=query.status.value if query.status else None,
             **{"from": query.acquired_from, "to": query.acquired_to},

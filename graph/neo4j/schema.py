@@ -49,6 +49,8 @@ MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
         # A restore in progress: its records exist only under this marker until the workspace node is made.
         "CREATE CONSTRAINT restore_marker IF NOT EXISTS FOR (r:RestoreInProgress) REQUIRE r.workspace IS UNIQUE",
     ),
+    # Clients get a phone number (E.164), looked up when contacts are matched.
+    5: ("CREATE INDEX client_phone IF NOT EXISTS FOR (c:Client) ON (c.workspace, c.phone)",),
 }
 
 

@@ -18,6 +18,7 @@ CLIENT_COLUMNS = (
     "name",
     "name_key",
     "email",
+    "phone",
     "status",
     "tags",
     "external_id",
@@ -35,6 +36,7 @@ def client_row(ws: str, c: Client) -> dict[str, Any]:
         "name": c.name,
         "name_key": name_key(c.name),
         "email": c.email,
+        "phone": c.phone,
         "status": c.status.value,
         "tags": json.dumps(list(c.tags)),
         "external_id": c.external_id,
@@ -50,6 +52,7 @@ def client(row: sqlite3.Row) -> Client:
         id=row["id"],
         name=row["name"],
         email=row["email"],
+        phone=row["phone"],
         status=ClientStatus(row["status"]),
         tags=tuple(json.loads(row["tags"])),
         external_id=row["external_id"],
@@ -102,7 +105,8 @@ class SqliteClients(Rows):
     def page(self, ws: str, query: ClientQuery) -> Page[Client]:
         rows = self._run(
             "SELECT * FROM clients c WHERE workspace_id = :ws AND id > :after"
-            " AND (:text IS NULL OR instr(name_key, :text) > 0 OR instr(coalesce(email, ''), :text) > 0)"
+            " AND (:text IS NULL OR instr(name_key, :text) > 0 OR instr(coalesce(email, ''), :text) > 0"
+            " OR phone = :phone)"
             " AND (:tag IS NULL OR EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = :tag))"
             " AND (:status IS NULL OR status = :status)"
             " AND (:acq_from IS NULL OR acquired_on >= :acq_from)"
@@ -112,6 +116,7 @@ class SqliteClients(Rows):
                 "ws": ws,
                 "after": query.after or "",
                 "text": name_key(query.text) if query.text else None,
+                "phone": query.phone,
                 "tag": query.tag.strip().lower() if query.tag else None,
                 "status": query.status.value if query.status else None,
                 "acq_from": day(query.acquired_from),

@@ -116,6 +116,11 @@ MIGRATIONS: dict[int, str | tuple[str, ...]] = {
         "ALTER TABLE idempotency_keys ADD COLUMN claim TEXT",
         "CREATE INDEX idempotency_by_age ON idempotency_keys(workspace_id, created_at)",
     ),
+    # Clients get a phone number (E.164), looked up when contacts are matched.
+    5: (
+        "ALTER TABLE clients ADD COLUMN phone TEXT",
+        "CREATE INDEX client_by_phone ON clients(workspace_id, phone) WHERE phone IS NOT NULL",
+    ),
 }
 
 

@@ -30,6 +30,7 @@ def new_client(data: ClientInput | Client, cid: str, created: datetime, now: dat
         id=cid,
         name=data.name,
         email=data.email,
+        phone=data.phone,
         status=data.status,
         tags=data.tags,
         external_id=data.external_id,

@@ -72,6 +72,19 @@ def test_client_upsert_by_external_id(api: Api) -> None:
     assert len(api.ok(api.get("/clients"))["items"]) == 1
 
 
+def test_client_phone_as_written_in_and_e164_out(api: Api) -> None:
+    ana = api.ok(api.post("/clients", {"name": "Ana", "phone": "8 (916) 123-45-67"}), 201)
+    assert ana["phone"] == "+79161234567"
+    assert api.ok(api.get("/clients?q=%2B7%20916%20123-45-67"))["items"] == [ana]
+    body = problem(api.post("/clients", {"name": "Bo", "phone": "not a number"}), 422, "phone")
+    assert "phone" in body["detail"] or any("phone" in e["reason"] or e["field"] == "phone" for e in body["errors"])
+    assert api.ok(api.patch(f"/clients/{ana['id']}", {"phone": None}))["phone"] is None
+    again = api.post("/clients", {"name": "Ana", "external_id": "crm-1", "phone": "+44 20 7946 0958"})
+    assert (again.status_code, again.json["phone"]) == (201, "+442079460958")
+    same = api.post("/clients", {"name": "Ana", "external_id": "crm-1", "phone": "+442079460958"})
+    assert (same.status_code, same.json) == (200, again.json)  # unchanged: the stored record as it is
+
+
 def test_deleting_a_client_with_a_branch(api: Api) -> None:
     top, mid, leaf = api.client_id("Top"), api.client_id("Mid"), api.client_id("Leaf")
     api.ok(api.post("/referrals", {"source_id": top, "client_id": mid, "referred_on": "2024-01-01"}), 201)

@@ -23,7 +23,11 @@ def run(tmp_path: Path):
     store.init_schema()
     ws = store.create_workspace("Studio").id
     ids = store.upsert_clients(
-        ws, [ClientInput(name=f"P{i}", email=f"p{i}@x.com", external_id=str(i)) for i in range(12)]
+        ws,
+        [
+            ClientInput(name=f"P{i}", email=f"p{i}@x.com", external_id=str(i), phone=f"+791600000{i:02d}")
+            for i in range(12)
+        ],
     ).ids
     blog = store.create_channel(ws, ChannelInput(name="Pricing post"))
     rows = [ReferralInput(SourceRef(SourceKind.CHANNEL, blog.id), ids[0], date(2023, 1, 1))]
@@ -45,6 +49,8 @@ def test_chain(run) -> None:
     assert "P8" in out.output and "P2" in out.output and "P1 " not in out.output
     assert "goes on above level 7" in out.output
     assert run("chain", "p1@x.com").exit_code == 0
+    by_phone = run("chain", "8 916 000-00-09")  # a phone as people write it finds its client
+    assert by_phone.exit_code == 0 and by_phone.output == out.output
     missing = run("chain", "Nobody")
     assert missing.exit_code == 3 and "not found" in missing.stderr
 

@@ -51,6 +51,7 @@ def build(store: Store, seed: int) -> str:
     """A random workspace using every kind of record: secondary recommendations, re-attributions,
     deleted recommendations, refunds in three currencies, a closed month and tokens."""
     rng = random.Random(seed)
+    dial = random.Random(-seed)  # phones from a stream of their own: the rest is drawn as before
     ws = store.create_workspace(f"random {seed}").id
     channels = [
         store.create_channel(ws, ChannelInput(name=f"Channel {i}", kind=rng.choice(list(ChannelKind)), url=u))
@@ -61,6 +62,7 @@ def build(store: Store, seed: int) -> str:
         data = {
             "name": f"{rng.choice(NAMES)} {i}",
             "email": f"c{i}@example.org" if rng.random() < 0.6 else None,
+            "phone": f"8 916 {dial.randrange(1_000_000, 10_000_000)}" if dial.random() < 0.4 else None,
             "status": "inactive" if rng.random() < 0.15 else "active",
             "tags": rng.sample(["vip", "b2b", "dormant", "ünï"], rng.randrange(3)),
             "external_id": f"crm-{i}" if rng.random() < 0.5 else None,
@@ -147,6 +149,28 @@ def test_round_trip_gives_identical_bytes(store: Store, empty, seed: int) -> Non
     assert target.month_facts(ws, "2024-04")[1] is not None
     with pytest.raises(Conflict):
         restore(target, io.BytesIO(first))  # the workspace exists now
+
+
+def test_a_version_1_backup_without_phones_is_still_restored(store: Store, empty) -> None:
+    ws = build(store, 3)
+    lines = backup_bytes(store, ws).splitlines(keepends=True)
+    assert json.loads(lines[0])["version"] == 2
+    assert any(json.loads(x).get("phone") for x in lines[1:-1])
+    old: list[bytes] = []
+    for raw in lines[:-1]:
+        obj = json.loads(raw)
+        if len(old) == 0:
+            obj["version"] = 1
+        obj.pop("phone", None)
+        old.append((json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode())
+    trailer = json.loads(lines[-1])
+    trailer["sha256"] = hashlib.sha256(b"".join(old)).hexdigest()
+    old.append((json.dumps(trailer, separators=(",", ":")) + "\n").encode())
+    target = empty(ws)
+    workspace, counts = restore(target, old)
+    assert counts == trailer["counts"]
+    clients = target.snapshot(ws).clients
+    assert len(clients) == 40 and all(c.phone is None for c in clients)
 
 
 def test_damaged_or_truncated_files_write_nothing(store: Store, empty) -> None:

@@ -740,3 +740,33 @@ def test_closed_months_are_per_workspace(store: Store, ws: Workspace) -> None:
     assert store.list_closed_months(other.id) == []
     facts, closed = store.month_facts(other.id, "2024-05")
     assert closed is None and len(facts.deals) == 1
+
+
+# -- a client's phone ---------------------------------------------------------------------
+
+
+def test_a_phone_is_stored_in_e164_found_as_written_patched_and_cleared(store: Store, ws: Workspace) -> None:
+    ana = client(store, ws, "Ana", phone="8 (916) 123-45-67")  # a Russian number without its code (the default)
+    assert ana.phone == "+79161234567" and store.get_client(ws.id, ana.id).phone == "+79161234567"
+    client(store, ws, "Bo", phone="+44 20 7946 0958")
+    found = store.list_clients(ws.id, ClientQuery(text="+7 916 123 45 67")).items
+    assert [c.id for c in found] == [ana.id]
+    moved = store.update_client(ws.id, ana.id, ClientPatch.parse({"phone": "+49 30 901820"}))
+    assert moved.phone == "+4930901820" == store.get_client(ws.id, ana.id).phone
+    assert store.update_client(ws.id, ana.id, ClientPatch.parse({"notes": "x"})).phone == "+4930901820"
+    assert store.update_client(ws.id, ana.id, ClientPatch.parse({"phone": None})).phone is None
+    assert store.get_client(ws.id, ana.id).phone is None
+    cy = ClientInput.parse({"name": "Cy", "external_id": "c1", "phone": "+1 212 555 0100"})
+    result = store.upsert_clients(ws.id, [cy])
+    assert store.get_client(ws.id, result.ids[0]).phone == "+12125550100"
+    snap = {c.name: c.phone for c in store.snapshot(ws.id).clients}
+    assert snap == {"Ana": None, "Bo": "+442079460958", "Cy": "+12125550100"}
+
+
+def test_a_phone_that_is_no_number_is_refused_and_changes_nothing(store: Store, ws: Workspace) -> None:
+    before = snapshot(store, ws)
+    for bad in ("call me", "+7 12", "12345678901234567890123"):
+        with pytest.raises(Invalid) as e:
+            client(store, ws, "Ana", phone=bad)
+        assert [err.field for err in e.value.errors] == ["phone"]
+    assert snapshot(store, ws) == before

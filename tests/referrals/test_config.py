@@ -38,3 +38,17 @@ def test_ids_are_opaque_prefixed_and_ordered() -> None:
     assert ids == sorted(ids) and len(set(ids)) == 1000
     assert all(i.startswith("cl_") and looks_like_id(i) for i in ids)
     assert new_id("deal").startswith("dl_")
+
+
+def test_the_phone_region_reads_national_numbers_and_refuses_unknown_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from referrals.config import phone_region
+    from referrals.model import ClientInput
+
+    assert phone_region({}) == "RU" and phone_region({"REFERRALS_PHONE_REGION": " de "}) == "DE"
+    assert ClientInput.parse({"name": "A", "phone": "8 916 123-45-67"}).phone == "+79161234567"
+    monkeypatch.setenv("REFERRALS_PHONE_REGION", "DE")
+    assert ClientInput.parse({"name": "A", "phone": "030 901820"}).phone == "+4930901820"
+    assert ClientInput.parse({"name": "A", "phone": "+7 916 123-45-67"}).phone == "+79161234567"  # a code wins
+    with pytest.raises(Invalid) as e:
+        phone_region({"REFERRALS_PHONE_REGION": "XX"})
+    assert e.value.field == "REFERRALS_PHONE_REGION"

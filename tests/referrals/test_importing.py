@@ -39,6 +39,13 @@ def test_a_spreadsheet_with_bom_semicolons_and_aliases() -> None:
     assert changes.summary["clients"]["created"] == 2 and changes.summary["referrals"]["created"] == 1
 
 
+def test_a_phone_column_in_russian_or_english_is_read_as_e164() -> None:
+    data = "Name,Телефон\nАнна,8 916 123-45-67\nБорис,+44 20 7946 0958\nВера,позвоните мне\n"
+    parsed, changes = run(("contacts.csv", data.encode()))
+    assert [(c.name, c.phone) for c in changes.new_clients] == [("Анна", "+79161234567"), ("Борис", "+442079460958")]
+    assert [(row, column) for _, row, column, _, _ in lines(parsed, changes)] == [(4, "phone")]
+
+
 def test_bad_files_each_get_a_clear_line() -> None:
     latin1 = "name,email\nJosé,jose@x.org\n".encode("latin-1")
     parsed, changes = run(("latin1.csv", latin1))

@@ -122,7 +122,7 @@ export async function runSearch(text) {
   }
   for (const cl of page.items) {
     remember("client", cl);
-    list.append(resultItem("client", cl, cl.email || ""));
+    list.append(resultItem("client", cl, cl.email || cl.phone || ""));
   }
   if (!list.children.length) list.append(h("li", { class: "muted" }, "Nothing matches."));
   fillOptions();

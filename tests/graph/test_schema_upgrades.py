@@ -1,0 +1,64 @@
+"""A store made by an earlier version is upgraded in place by `init_schema`, keeping its data."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from graph.neo4j import Neo4jStore
+from graph.schema import SCHEMA_VERSION
+from graph.sqlite import SqliteStore
+from graph.sqlite.schema import MIGRATIONS
+from referrals.model import ClientInput
+
+
+def test_a_version_4_sqlite_file_gains_client_phones(tmp_path: Path) -> None:
+    path = tmp_path / "v4.db"
+    conn = sqlite3.connect(path)
+    for version in (1, 2, 3, 4):  # the file as version 4 left it
+        steps = MIGRATIONS[version]
+        for statement in steps.split(";") if isinstance(steps, str) else steps:
+            if statement.strip():
+                conn.execute(statement)
+    at = datetime(2024, 1, 1, tzinfo=UTC).isoformat(timespec="microseconds")
+    conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '4')")
+    conn.execute("INSERT INTO workspaces(id, name, created_at) VALUES ('ws_old', 'old', ?)", (at,))
+    conn.execute(
+        "INSERT INTO clients(workspace_id, id, name, name_key, email, status, tags, created_at, updated_at)"
+        " VALUES ('ws_old', 'cl_old', 'Ana', 'ana', 'ana@example.org', 'active', '[]', ?, ?)",
+        (at, at),
+    )
+    conn.commit()
+    conn.close()
+    store = SqliteStore(path)
+    try:
+        assert store.schema_version() == 4
+        assert store.init_schema() == SCHEMA_VERSION == 5
+        assert store.schema_version() == 5
+        old = store.get_client("ws_old", "cl_old")
+        assert (old.name, old.email, old.phone) == ("Ana", "ana@example.org", None)
+        new = store.create_client("ws_old", ClientInput.parse({"name": "Bo", "phone": "+7 916 000-00-01"}))
+        assert store.get_client("ws_old", new.id).phone == "+79160000001"
+        plans = (
+            store._conn()
+            .execute(
+                "EXPLAIN QUERY PLAN SELECT id FROM clients WHERE workspace_id = 'ws_old' AND phone = '+79160000001'"
+            )
+            .fetchall()
+        )
+        assert any("client_by_phone" in str(tuple(p)) for p in plans)
+    finally:
+        store.close()
+
+
+def test_a_version_4_neo4j_database_gains_the_phone_index(neo4j_store: Neo4jStore) -> None:
+    with neo4j_store._driver.session() as s:  # the database as version 4 left it
+        s.run("DROP INDEX client_phone IF EXISTS").consume()
+        s.run("MERGE (v:SchemaVersion {name: 'referrals'}) SET v.version = 4").consume()
+    assert neo4j_store.schema_version() == 4
+    assert neo4j_store.init_schema() == SCHEMA_VERSION == 5
+    assert neo4j_store.schema_version() == 5
+    with neo4j_store._driver.session() as s:
+        names = [r["name"] for r in s.run("SHOW INDEXES YIELD name, state WHERE state = 'ONLINE' RETURN name")]
+    assert "client_phone" in names
