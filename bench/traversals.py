@@ -89,9 +89,9 @@ def trivial_read(store: Store) -> Callable[[], Any]:
     from graph.sqlite import SqliteStore
 
     if isinstance(store, Neo4jStore):
-        return lambda: store._read(lambda tx: store._run(tx, "RETURN 1 AS one"))
+        return lambda: store.read(lambda u: u.workspaces._run("RETURN 1 AS one"))  # type: ignore[attr-defined]
     assert isinstance(store, SqliteStore)
-    return lambda: store._run(store._conn(), "SELECT 1").fetchone()
+    return lambda: store.read(lambda u: u.workspaces._run("SELECT 1").fetchone())  # type: ignore[attr-defined]
 
 
 def measure(store: Store, forest: Forest, repeat: int, rng: random.Random) -> dict[str, Any]:

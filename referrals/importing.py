@@ -50,7 +50,7 @@ from referrals.model import (
 )
 from referrals.money import MINOR_UNITS, Money, parse_amount
 from referrals.rules import Edge, ReferralGraph
-from referrals.usecases.clients import new_client
+from referrals.usecases.clients import new_channel, new_client
 from referrals.usecases.deals import closed_message, first_closed
 
 KINDS = ("channels", "clients", "referrals", "deals")
@@ -453,16 +453,7 @@ class _Planner:
             return
         old = self.channels.get(key)
         if old is None:
-            ch = Channel(
-                id=new_id("channel"),
-                name=parsed.name,
-                kind=parsed.kind,
-                url=parsed.url,
-                external_id=parsed.external_id,
-                notes=parsed.notes,
-                created_at=self.now,
-                updated_at=self.now,
-            )
+            ch = new_channel(parsed, new_id("channel"), self.now)
             self.channels[key] = ch
             self.out.new_channels.append(ch)
             self.out.summary["channels"]["created"] += 1

@@ -41,28 +41,39 @@ def new_client(data: ClientInput | Client, cid: str, created: datetime, now: dat
     )
 
 
-def create(store: Storage, ws: str, data: ClientInput) -> Client:
-    now = clock.now()
-    client = new_client(data, new_id("client"), now, now)
+Record = TypeVar("Record", Client, Channel)
 
-    def work(u: Unit) -> Client:
+
+def _create(store: Storage, ws: str, rows: Callable[[Unit], Any], record: Record) -> Record:
+    """Store a new record under the workspace lock."""
+
+    def work(u: Unit) -> Record:
         u.workspaces.lock(ws)
-        u.clients.insert(ws, [client])
-        return client
+        rows(u).insert(ws, [record])
+        return record
 
     return store.write(work)
+
+
+def _patch(store: Storage, ws: str, rows: Callable[[Unit], Any], record_id: str, patch: Any) -> Any:
+    """Read, patch and write back under the workspace lock (two patches never undo each other)."""
+
+    def work(u: Unit) -> Any:
+        u.workspaces.lock(ws)
+        record = patch.apply(rows(u).get(ws, record_id), clock.now())
+        rows(u).replace(ws, [record])
+        return record
+
+    return store.write(work)
+
+
+def create(store: Storage, ws: str, data: ClientInput) -> Client:
+    now = clock.now()
+    return _create(store, ws, lambda u: u.clients, new_client(data, new_id("client"), now, now))
 
 
 def update(store: Storage, ws: str, client_id: str, patch: ClientPatch) -> Client:
-    """Read, patch and write back under the workspace lock (two patches never undo each other)."""
-
-    def work(u: Unit) -> Client:
-        u.workspaces.lock(ws)
-        client = patch.apply(u.clients.get(ws, client_id), clock.now())
-        u.clients.replace(ws, [client])
-        return client
-
-    return store.write(work)
+    return _patch(store, ws, lambda u: u.clients, client_id, patch)  # type: ignore[no-any-return]
 
 
 def require_external_ids(rows: Sequence[ClientInput] | Sequence[DealInput]) -> None:
@@ -156,10 +167,10 @@ def put(store: Storage, ws: str, row: ClientInput) -> tuple[Client, bool]:
 # -- channels -----------------------------------------------------------------------------
 
 
-def create_channel(store: Storage, ws: str, data: ChannelInput) -> Channel:
-    now = clock.now()
-    channel = Channel(
-        id=new_id("channel"),
+def new_channel(data: ChannelInput | Channel, cid: str, now: datetime) -> Channel:
+    """The channel record of an input."""
+    return Channel(
+        id=cid,
         name=data.name,
         kind=data.kind,
         url=data.url,
@@ -169,22 +180,13 @@ def create_channel(store: Storage, ws: str, data: ChannelInput) -> Channel:
         updated_at=now,
     )
 
-    def work(u: Unit) -> Channel:
-        u.workspaces.lock(ws)
-        u.channels.insert(ws, [channel])
-        return channel
 
-    return store.write(work)
+def create_channel(store: Storage, ws: str, data: ChannelInput) -> Channel:
+    return _create(store, ws, lambda u: u.channels, new_channel(data, new_id("channel"), clock.now()))
 
 
 def update_channel(store: Storage, ws: str, channel_id: str, patch: ChannelPatch) -> Channel:
-    def work(u: Unit) -> Channel:
-        u.workspaces.lock(ws)
-        channel = patch.apply(u.channels.get(ws, channel_id), clock.now())
-        u.channels.replace(ws, [channel])
-        return channel
-
-    return store.write(work)
+    return _patch(store, ws, lambda u: u.channels, channel_id, patch)  # type: ignore[no-any-return]
 
 
 def delete_channel(store: Storage, ws: str, channel_id: str) -> None:
