@@ -4,9 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any, ClassVar
 
 from referrals.attribution import Arrival, DealFacts, PeriodFacts, Step
 from referrals.model import SourceKind, SourceRef
+
+
+class LazyUnit:
+    """A unit of work whose row ports are made on first use (a one-query read makes one, not nine).
+
+    A store lists its port classes by name in PORTS (the names of `referrals.ports.Unit`); each is
+    built on the store's plumbing and the unit's transaction handle."""
+
+    PORTS: ClassVar[dict[str, type]] = {}
+
+    def __init__(self, db: Any, handle: Any) -> None:
+        self._db = db
+        self._handle = handle
+
+    def __getattr__(self, name: str) -> Any:
+        port_class = type(self).PORTS.get(name)
+        if port_class is None:
+            raise AttributeError(name)
+        port = port_class(self._db, self._handle)
+        setattr(self, name, port)
+        return port
+
 
 # -- a period's uplines from the distinct ancestors of its clients ----------------------------
 

@@ -13,11 +13,12 @@ import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any, LiteralString, TypeVar
+from typing import Any, ClassVar, LiteralString, TypeVar
 
 import neo4j
 from neo4j.exceptions import DriverError, ServiceUnavailable, SessionExpired
 
+from graph.common import LazyUnit
 from graph.neo4j import schema
 from graph.neo4j.access import Neo4jKeys, Neo4jTokens, Neo4jWorkspaces
 from graph.neo4j.clients import Neo4jChannels, Neo4jClients
@@ -65,19 +66,20 @@ def _process_alive(pid: int | None) -> bool:
     return True
 
 
-class Neo4jUnit:
+class Neo4jUnit(LazyUnit):
     """One transaction and the row ports that work inside it."""
 
-    def __init__(self, db: Db, tx: neo4j.ManagedTransaction | neo4j.Transaction) -> None:
-        self.workspaces = Neo4jWorkspaces(db, tx)
-        self.clients = Neo4jClients(db, tx)
-        self.channels = Neo4jChannels(db, tx)
-        self.referrals = Neo4jReferrals(db, tx)
-        self.deals = Neo4jDeals(db, tx)
-        self.months = Neo4jMonths(db, tx)
-        self.tokens = Neo4jTokens(db, tx)
-        self.keys = Neo4jKeys(db, tx)
-        self.graph = Neo4jTraversals(db, tx)
+    PORTS: ClassVar[dict[str, type]] = {
+        "workspaces": Neo4jWorkspaces,
+        "clients": Neo4jClients,
+        "channels": Neo4jChannels,
+        "referrals": Neo4jReferrals,
+        "deals": Neo4jDeals,
+        "months": Neo4jMonths,
+        "tokens": Neo4jTokens,
+        "keys": Neo4jKeys,
+        "graph": Neo4jTraversals,
+    }
 
 
 class _Restoring:

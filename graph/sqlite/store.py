@@ -13,8 +13,9 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
+from graph.common import LazyUnit
 from graph.schema import SCHEMA_VERSION
 from graph.sqlite import schema
 from graph.sqlite.access import SqliteKeys, SqliteTokens, SqliteWorkspaces
@@ -35,19 +36,20 @@ T = TypeVar("T")
 _MIN_FREE_BYTES = 1 << 20  # below this, health says the disk is full before a write fails on it
 
 
-class SqliteUnit:
+class SqliteUnit(LazyUnit):
     """One transaction on one connection, and the row ports that work inside it."""
 
-    def __init__(self, db: Db, conn: sqlite3.Connection) -> None:
-        self.workspaces = SqliteWorkspaces(db, conn)
-        self.clients = SqliteClients(db, conn)
-        self.channels = SqliteChannels(db, conn)
-        self.referrals = SqliteReferrals(db, conn)
-        self.deals = SqliteDeals(db, conn)
-        self.months = SqliteMonths(db, conn)
-        self.tokens = SqliteTokens(db, conn)
-        self.keys = SqliteKeys(db, conn)
-        self.graph = SqliteTraversals(db, conn)
+    PORTS: ClassVar[dict[str, type]] = {
+        "workspaces": SqliteWorkspaces,
+        "clients": SqliteClients,
+        "channels": SqliteChannels,
+        "referrals": SqliteReferrals,
+        "deals": SqliteDeals,
+        "months": SqliteMonths,
+        "tokens": SqliteTokens,
+        "keys": SqliteKeys,
+        "graph": SqliteTraversals,
+    }
 
 
 class _Restoring:
