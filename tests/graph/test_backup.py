@@ -152,7 +152,7 @@ def test_round_trip_gives_identical_bytes(store: Store, empty, seed: int) -> Non
 
 
 def test_a_version_1_backup_without_phones_is_still_restored(store: Store, empty) -> None:
-    ws = build(store, 3)
+    ws = build(store, 6)
     lines = backup_bytes(store, ws).splitlines(keepends=True)
     assert json.loads(lines[0])["version"] == 2
     assert any(json.loads(x).get("phone") for x in lines[1:-1])
@@ -192,7 +192,7 @@ def test_damaged_or_truncated_files_write_nothing(store: Store, empty) -> None:
         Reader([b'{"format": "something else"}\n'])
     assert err.value.errors[0].field == "line 1"
     with pytest.raises(Invalid) as err:
-        Reader([good.splitlines(keepends=True)[0].replace(b'"version":1', b'"version":9')])
+        Reader([good.splitlines(keepends=True)[0].replace(b'"version":2', b'"version":9')])
     assert err.value.errors[0].field == "version"
 
 
