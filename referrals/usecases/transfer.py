@@ -46,6 +46,16 @@ def dump(store: Storage, ws: str) -> Iterator[Record]:
         yield from u.tokens.each(ws)
 
 
+def _put(u: Unit, ws: str, kind: type, batch: list[Any]) -> None:
+    """Store one batch of records of one kind; Invalid when any of them names something not in the backup
+    (a store writes no relationship whose ends are missing)."""
+    made = _PUT[kind](u, ws, batch)
+    if made != len(batch):
+        raise Invalid.one(
+            kind.__name__.lower(), f"{len(batch) - made} record(s) name a client, channel or month not in the backup"
+        )
+
+
 def restore_records(store: Storage, workspace: Workspace, records: Iterable[Record]) -> None:
     """Write a workspace and its records exactly as they are (ids, times, history, token hashes), in
     batches of one kind. All or nothing: when a record is refused, or `records` raises (a damaged
@@ -53,12 +63,6 @@ def restore_records(store: Storage, workspace: Workspace, records: Iterable[Reco
     into a half-restored workspace ever exists."""
     ws = workspace.id
     with store.restoring(workspace) as sink:
-
-        def put(kind: type, batch: list[Any]) -> None:
-            made = sink.write(lambda u: _PUT[kind](u, ws, batch))
-            if made != len(batch):
-                raise _missing(kind, len(batch) - made)
-
         batch: list[Any] = []
         kind: type | None = None
         tokens: list[StoredToken] = []
@@ -68,21 +72,12 @@ def restore_records(store: Storage, workspace: Workspace, records: Iterable[Reco
                 continue
             if type(record) is not kind or len(batch) >= BATCH:
                 if batch and kind is not None:
-                    put(kind, batch)
+                    sink.write(lambda u, k=kind, b=batch: _put(u, ws, k, b))
                 batch, kind = [], type(record)
             batch.append(record)
         if batch and kind is not None:
-            put(kind, batch)
-        sink.finish(lambda u: None if not tokens else _check(u.tokens.insert(ws, tokens), len(tokens), StoredToken))
-
-
-def _missing(kind: type, n: int) -> Exception:
-    return Invalid.one(kind.__name__.lower(), f"{n} record(s) name a client, channel or month not in the backup")
-
-
-def _check(made: int, want: int, kind: type) -> None:
-    if made != want:
-        raise _missing(kind, want - made)
+            sink.write(lambda u, k=kind, b=batch: _put(u, ws, k, b))
+        sink.finish(lambda u: _put(u, ws, StoredToken, tokens) if tokens else None)
 
 
 class _HashSink:
