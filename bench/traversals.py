@@ -89,9 +89,9 @@ def trivial_read(store: Store) -> Callable[[], Any]:
     from graph.sqlite import SqliteStore
 
     if isinstance(store, Neo4jStore):
-        return lambda: store.read(lambda u: u.workspaces._run("RETURN 1 AS one"))  # type: ignore[attr-defined]
+        return lambda: store.query(lambda u: u.workspaces._run("RETURN 1 AS one"))  # type: ignore[attr-defined]
     assert isinstance(store, SqliteStore)
-    return lambda: store.read(lambda u: u.workspaces._run("SELECT 1").fetchone())  # type: ignore[attr-defined]
+    return lambda: store.query(lambda u: u.workspaces._run("SELECT 1").fetchone())  # type: ignore[attr-defined]
 
 
 def measure(store: Store, forest: Forest, repeat: int, rng: random.Random) -> dict[str, Any]:

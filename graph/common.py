@@ -20,13 +20,13 @@ class LazyUnit:
 
     def __init__(self, db: Any, handle: Any) -> None:
         self._db = db
-        self._handle = handle
+        self.handle = handle
 
     def __getattr__(self, name: str) -> Any:
         port_class = type(self).PORTS.get(name)
         if port_class is None:
             raise AttributeError(name)
-        port = port_class(self._db, self._handle)
+        port = port_class(self._db, self.handle)
         setattr(self, name, port)
         return port
 

@@ -278,6 +278,10 @@ class Storage(Protocol):
     def read(self, work: Callable[[Unit], T]) -> T:
         """Run `work` in one read transaction."""
 
+    def query(self, work: Callable[[Unit], T]) -> T:
+        """Run `work`, which sends exactly one statement, as a read (a store may run it outside a
+        transaction, since one statement sees one snapshot)."""
+
     def write(self, work: Callable[[Unit], T]) -> T:
         """Run `work` in one write transaction, all or nothing (a store may retry it on transient errors)."""
 

@@ -6,12 +6,10 @@ guard see the same data even with many threads or processes.
 
 from __future__ import annotations
 
-import itertools
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -71,7 +69,6 @@ class Db:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._mutex = threading.Lock()
-        self._counter = itertools.count()
         self.sent = 0
         self.write_fault: str | None = None
 
@@ -115,42 +112,10 @@ class Db:
                 return Unavailable(f"SQLite: {name}: {e}", public=public)
         return e
 
-    @contextmanager
-    def tx(self, write: bool = False) -> Iterator[sqlite3.Connection]:
-        """One transaction; a write one takes the write lock at once and counts the file's revision."""
-        conn = self.conn()
-        try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        except sqlite3.OperationalError as e:
-            raise self.fault(e) from e
-        try:
-            yield conn
-        except sqlite3.OperationalError as e:
-            conn.rollback()
-            raise self.fault(e) from e
-        except sqlite3.IntegrityError as e:
-            conn.rollback()
-            raise conflict(e) from e
-        except BaseException:
-            conn.rollback()
-            raise
-        try:
-            if write:
-                # the file's revision: one count per committed write transaction, whatever it changed
-                # (caches of heavy reads compare it); one row, so bulk writes pay nothing per row
-                conn.execute(
-                    "INSERT INTO meta(key, value) VALUES ('revision', '1')"
-                    " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-                )
-            conn.commit()
-        except sqlite3.IntegrityError as e:
-            conn.rollback()
-            raise conflict(e) from e
-        except sqlite3.OperationalError as e:
-            conn.rollback()
-            raise self.fault(e) from e
-        if write:
-            self.write_fault = None
+    def tx(self, write: bool = False) -> Transaction:
+        """One transaction on this thread's connection (`with db.tx() as conn:`); a write one takes the
+        write lock at once and counts the file's revision."""
+        return Transaction(self, self.conn(), write)
 
     def close(self) -> None:
         with self._mutex:
@@ -158,6 +123,55 @@ class Db:
                 conn.close()
             self._connections.clear()
         self._local = threading.local()
+
+
+class Transaction:
+    """One SQLite transaction as a context manager: BEGIN on entry, COMMIT when the block ends, ROLLBACK
+    when it raises, storage faults and broken UNIQUE rules told as Unavailable and Conflict.
+
+    A plain class rather than a generator context manager: every read is one of these, and the
+    generator machinery cost as much as the BEGIN and COMMIT themselves."""
+
+    __slots__ = ("db", "conn", "write")
+
+    def __init__(self, db: Db, conn: sqlite3.Connection, write: bool) -> None:
+        self.db = db
+        self.conn = conn
+        self.write = write
+
+    def __enter__(self) -> sqlite3.Connection:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE" if self.write else "BEGIN")
+        except sqlite3.OperationalError as e:
+            raise self.db.fault(e) from e
+        return self.conn
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: object) -> None:
+        conn = self.conn
+        if error is not None:
+            conn.rollback()
+            if isinstance(error, sqlite3.OperationalError):
+                raise self.db.fault(error) from error
+            if isinstance(error, sqlite3.IntegrityError):
+                raise conflict(error) from error
+            return  # the error goes on as it is
+        try:
+            if self.write:
+                # the file's revision: one count per committed write transaction, whatever it changed
+                # (caches of heavy reads compare it); one row, so bulk writes pay nothing per row
+                conn.execute(
+                    "INSERT INTO meta(key, value) VALUES ('revision', '1')"
+                    " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
+            conn.execute("COMMIT")
+        except sqlite3.IntegrityError as e:
+            conn.rollback()
+            raise conflict(e) from e
+        except sqlite3.OperationalError as e:
+            conn.rollback()
+            raise self.db.fault(e) from e
+        if self.write:
+            self.db.write_fault = None
 
 
 class Rows:

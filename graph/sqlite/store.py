@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,6 +85,7 @@ class SqliteStore(Store):
         self.path = Path(path)
         self.max_depth = max_depth
         self._db = Db(self.path)
+        self._units = threading.local()
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
@@ -98,24 +100,42 @@ class SqliteStore(Store):
         return self._db.sent
 
     # -- units of work ---------------------------------------------------------------------
+    def _unit(self, conn: sqlite3.Connection) -> SqliteUnit:
+        """The unit of work over this thread's connection: its ports hold nothing but the connection,
+        so one unit per connection serves every transaction on it (a read builds no objects)."""
+        unit: SqliteUnit | None = getattr(self._units, "unit", None)
+        if unit is None or unit.handle is not conn:
+            unit = self._units.unit = SqliteUnit(self._db, conn)
+        return unit
+
     def read(self, work: Callable[[Unit], T]) -> T:
         with self._db.tx() as conn:
-            return work(SqliteUnit(self._db, conn))
+            return work(self._unit(conn))
+
+    def query(self, work: Callable[[Unit], T]) -> T:
+        """One statement in autocommit mode: SQLite gives it one snapshot from its first row to its
+        last, which is all a transaction would add (and BEGIN…COMMIT costs as much as a short chain's
+        lookups)."""
+        conn = self._db.conn()
+        try:
+            return work(self._unit(conn))
+        except sqlite3.OperationalError as e:
+            raise self._db.fault(e) from e
 
     def write(self, work: Callable[[Unit], T]) -> T:
         with self._db.tx(write=True) as conn:
-            return work(SqliteUnit(self._db, conn))
+            return work(self._unit(conn))
 
     @contextmanager
     def stream(self) -> Iterator[Unit]:
         with self._db.tx() as conn:
-            yield SqliteUnit(self._db, conn)
+            yield self._unit(conn)
 
     @contextmanager
     def restoring(self, workspace: Workspace) -> Iterator[_Restoring]:
         """One write transaction: the workspace and every record as it is; any error rolls all of it back."""
         with self._db.tx(write=True) as conn:
-            unit = SqliteUnit(self._db, conn)
+            unit = self._unit(conn)
             if unit.workspaces.get(workspace.id) is not None:
                 raise Conflict("workspace", f"workspace {workspace.id} already exists in this store")
             unit.workspaces.insert(workspace)

@@ -11,6 +11,10 @@ from referrals.attribution import DealFacts, PeriodFacts, gc_paused
 from referrals.errors import NotFound
 from referrals.model import Chain, ChainStep, ClientStatus, SourceKind, SourceRef, Tree, TreeNode
 
+# Stored text to its enum member by a dict lookup (an Enum call costs ten times as much, per row).
+_KINDS = {k.value: k for k in SourceKind}
+_STATUSES = {s.value: s for s in ClientStatus}
+
 
 class SqliteTraversals(Rows):
     def chain(self, ws: str, client_id: str, depth: int) -> Chain:
@@ -32,16 +36,17 @@ class SqliteTraversals(Rows):
         ).fetchall()
         if not rows:
             raise NotFound("client", client_id)
+        kinds, fromiso = _KINDS, date.fromisoformat
         steps = tuple(
             ChainStep(
-                level=r["level"],
-                source=SourceRef(SourceKind(r["kind"]), r["id"]),
-                name=r["name"],
-                referral_id=r["referral_id"],
-                referred_on=date.fromisoformat(r["referred_on"]),
+                level=level,
+                source=SourceRef(kinds[kind], source_id),
+                name=name,
+                referral_id=referral_id,
+                referred_on=fromiso(on),
             )
-            for r in rows[1:]
-            if r["level"] <= depth
+            for level, kind, source_id, referral_id, on, name in rows[1:]
+            if level <= depth
         )
         return Chain(client_id=client_id, steps=steps, truncated=len(rows) - 1 > depth)
 
@@ -80,19 +85,20 @@ class SqliteTraversals(Rows):
         if not rows or rows[0]["level"] != 0:
             raise NotFound(root.kind.value, root.id)
         top = rows[0]
+        kinds, statuses, fromiso, revenue_of = _KINDS, _STATUSES, date.fromisoformat, json.loads
         nodes = tuple(
             TreeNode(
-                level=r["level"],
-                client_id=r["id"],
-                name=r["name"],
-                status=ClientStatus(r["status"]),
-                parent=SourceRef(SourceKind(r["parent_kind"]), r["parent_id"]),
-                referral_id=r["referral_id"],
-                referred_on=date.fromisoformat(r["referred_on"]),
-                revenue=json.loads(r["revenue"]),
-                referred=r["referred"],
+                level=level,
+                client_id=client_id,
+                name=name,
+                status=statuses[status],
+                parent=SourceRef(kinds[parent_kind], parent_id),
+                referral_id=referral_id,
+                referred_on=fromiso(on),
+                revenue=revenue_of(revenue),
+                referred=referred,
             )
-            for r in rows[1:]
+            for level, client_id, parent_kind, parent_id, referral_id, on, name, status, referred, revenue in rows[1:]
         )
         return Tree(
             root=root,
@@ -142,7 +148,7 @@ class SqliteTraversals(Rows):
         deals: list[DealFacts] = []
         arrived: list[tuple[str, date]] = []
         parents: dict[str, Link] = {}
-        kinds = {k.value: k for k in SourceKind}
+        kinds = _KINDS
         active = ClientStatus.ACTIVE.value
         fromiso = date.fromisoformat
         for row, a, b, n, kind, on, name, status in rows:

@@ -1,0 +1,67 @@
+"""Units of work on the embedded store: a read sees one snapshot across its statements, a one-statement
+query runs in autocommit, and each thread works through its own connection and unit."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.sqlite import SqliteStore
+from referrals.model import ClientInput, Workspace
+from referrals.ports import Unit
+from tests.conftest import make_sqlite_store
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[SqliteStore]:
+    store = make_sqlite_store(tmp_path / "referrals.db")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def ws(sqlite_store: SqliteStore) -> Workspace:
+    return sqlite_store.create_workspace("test")
+
+
+def _count(unit: Unit) -> int:
+    return unit.clients._run("SELECT count(*) FROM clients").fetchone()[0]  # type: ignore[attr-defined]
+
+
+def _in_thread(work: Callable[[], object]) -> object:
+    out: list[object] = []
+    t = threading.Thread(target=lambda: out.append(work()))
+    t.start()
+    t.join()
+    return out[0]
+
+
+def test_a_read_sees_one_snapshot_across_its_statements(sqlite_store: SqliteStore, ws: Workspace) -> None:
+    sqlite_store.create_client(ws.id, ClientInput(name="Ana"))
+
+    def work(unit: Unit) -> tuple[int, int]:
+        first = _count(unit)
+        _in_thread(lambda: sqlite_store.create_client(ws.id, ClientInput(name="Bo")))  # commits meanwhile
+        return first, _count(unit)
+
+    assert sqlite_store.read(work) == (1, 1)
+    assert sqlite_store.query(_count) == 2  # the write did land
+
+
+def test_a_one_statement_query_runs_outside_a_transaction(sqlite_store: SqliteStore) -> None:
+    assert sqlite_store.read(lambda u: u.handle.in_transaction) is True  # type: ignore[attr-defined]
+    assert sqlite_store.query(lambda u: u.handle.in_transaction) is False  # type: ignore[attr-defined]
+
+
+def test_a_thread_reuses_its_unit_and_never_shares_it(sqlite_store: SqliteStore) -> None:
+    mine = sqlite_store.read(lambda u: u)
+    assert sqlite_store.read(lambda u: u) is mine
+    assert sqlite_store.write(lambda u: u) is mine
+    theirs = _in_thread(lambda: sqlite_store.read(lambda u: u))
+    assert theirs is not mine
+    assert theirs.handle is not mine.handle  # type: ignore[attr-defined]
+    sqlite_store.close()  # a closed store opens a new connection, and a new unit over it
+    assert sqlite_store.read(lambda u: u) is not mine
