@@ -10,7 +10,7 @@ from flask import Flask
 
 from api import errors, guards, health, web
 from api.resources import attribution, channels, clients, deals, imports, network, referrals, workspace
-from api.spec import ReferralsApi, cap_view_depth, init_security, require_a_field_in_patches
+from api.spec import ReferralsApi, init_security, require_a_field_in_patches
 from api.store import EXTENSION, SETTINGS
 from graph import Store, open_store
 from referrals import __version__
@@ -41,7 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings: Settings = app.config.get("SETTINGS") or Settings.from_env()
     store: Store | None = app.config.get("STORE")
     if store is None:
-        store = open_store(settings.database_url, max_depth=settings.max_depth)
+        store = open_store(settings.database_url)
         atexit.register(store.close)
     if app.config.get("AUTO_INIT_SCHEMA", True):
         try:
@@ -69,7 +69,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     for blp in blueprints:
         api.register_blueprint(blp)
-    cap_view_depth(api, store.max_depth)
     require_a_field_in_patches(api)
     app.register_blueprint(web.blp)
     errors.init_app(app)

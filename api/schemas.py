@@ -13,7 +13,7 @@ from marshmallow import validate
 
 from referrals.access import Role
 from referrals.attribution import Model
-from referrals.config import DEFAULT_DEPTH, HARD_MAX_DEPTH
+from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 from referrals.model import (
     EMAIL_MAX,
     EXTERNAL_ID_MAX,
@@ -76,9 +76,12 @@ class WorkspaceSchema(ma.Schema):
     created_at = ma.fields.DateTime(required=True)
     role = ma.fields.String(required=True, validate=_choices(Role))
     max_depth = ma.fields.Integer(
-        required=True, metadata={"description": "the deepest chain or tree this server follows (REFERRALS_MAX_DEPTH)"}
+        required=True, metadata={"description": "the largest `depth` any request takes, of views or of credit"}
     )
-    default_depth = ma.fields.Integer(required=True, metadata={"description": "the depth followed when none is asked"})
+    credit_depth = ma.fields.Integer(
+        required=True,
+        metadata={"description": "levels of a chain sharing a deal's credit by default; views mark nodes past it"},
+    )
 
 
 # -- clients -----------------------------------------------------------------------------
@@ -451,10 +454,23 @@ def amounts(values: Any) -> list[dict[str, Any]]:
     ]
 
 
-class DepthArgs(ma.Schema):
-    """How deep to go (default 7, capped by REFERRALS_MAX_DEPTH)."""
+_VIEW_DEPTH = {
+    "description": f"levels to show, 1 to {MAX_DEPTH}; without it, all of them. A view cut at a depth says what"
+    " lies beyond it (`beyond`)."
+}
 
-    depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, HARD_MAX_DEPTH))
+
+class DepthArgs(ma.Schema):
+    """How many levels a view shows (default: all)."""
+
+    depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, MAX_DEPTH), metadata=_VIEW_DEPTH)
+
+
+class BeyondSchema(ma.Schema):
+    """What a view cut at a depth leaves out."""
+
+    clients = ma.fields.Integer(required=True, metadata={"description": "clients past the view's last level"})
+    revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
 
 
 class ChainStepSchema(ma.Schema):
@@ -469,16 +485,19 @@ class ChainStepSchema(ma.Schema):
 
 
 class ChainSchema(ma.Schema):
-    """A client's primary sources, nearest first; `truncated` when the depth cap cut the chain."""
+    """A client's primary sources, nearest first: all of them, or the `depth` asked for; `levels` and
+    `top` are the whole chain's either way, and `truncated` says the steps stop below the top."""
 
     client_id = ma.fields.String(required=True)
-    depth = ma.fields.Integer(required=True)
+    depth = ma.fields.Integer(required=True, allow_none=True, metadata={"description": "null: the whole chain"})
+    levels = ma.fields.Integer(required=True, metadata={"description": "steps from the client up to the top"})
     truncated = ma.fields.Boolean(required=True)
+    top = ma.fields.Nested(ChainStepSchema, required=True, allow_none=True)
     steps = ma.fields.List(ma.fields.Nested(ChainStepSchema), required=True)
 
 
 class TreeNodeSchema(ma.Schema):
-    """A client in a tree, with its branch (itself and everyone it brought in, within the depth)."""
+    """A client in a tree, with its branch (itself and everyone it brought in, also past the view's depth)."""
 
     id = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
@@ -490,7 +509,21 @@ class TreeNodeSchema(ma.Schema):
     dead_end = ma.fields.Boolean(required=True, metadata={"description": "brought no one in"})
     revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
     branch_revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
-    branch_size = ma.fields.Integer(required=True, metadata={"description": "clients below, within the depth"})
+    branch_size = ma.fields.Integer(
+        required=True, metadata={"description": "clients below, also those past the view's depth"}
+    )
+    past_credit_depth = ma.fields.Boolean(
+        required=True,
+        metadata={
+            "description": f"more than {CREDIT_DEPTH} levels below the root: the root gets no credit for its deals"
+        },
+    )
+    beyond = ma.fields.Nested(
+        BeyondSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "on the view's last level: what this branch holds past it (null: nothing)"},
+    )
     children = ma.fields.List(ma.fields.Nested(lambda: TreeNodeSchema()), required=True)
 
 
@@ -508,13 +541,17 @@ class TreeSchema(ma.Schema):
     """Everything a client or channel brought in, nested by level."""
 
     root = ma.fields.Nested(TreeRootSchema, required=True)
-    depth = ma.fields.Integer(required=True)
-    size = ma.fields.Integer(required=True, metadata={"description": "clients in the tree, root excluded"})
+    depth = ma.fields.Integer(required=True, allow_none=True, metadata={"description": "null: the whole downline"})
+    size = ma.fields.Integer(
+        required=True, metadata={"description": "clients below the root, also those past the view's depth"}
+    )
+    shown = ma.fields.Integer(required=True, metadata={"description": "clients in `children`"})
+    beyond = ma.fields.Nested(BeyondSchema, required=True, metadata={"description": "what lies past the depth"})
     reach_per_level = ma.fields.List(ma.fields.Integer(), required=True)
     revenue = ma.fields.List(
         ma.fields.Nested(AmountSchema),
         required=True,
-        metadata={"description": "the root's and the whole tree's revenue"},
+        metadata={"description": "the root's and its whole downline's revenue (also past the view's depth)"},
     )
     dead_ends = ma.fields.Integer(required=True)
     children = ma.fields.List(ma.fields.Nested(TreeNodeSchema), required=True)
@@ -526,15 +563,15 @@ class ClientStatsSchema(ma.Schema):
     client_id = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
     level = ma.fields.Integer(required=True, metadata={"description": "steps up to the top of its chain"})
-    level_truncated = ma.fields.Boolean(required=True)
     top_of_chain = ma.fields.Nested(ChainStepSchema, required=True, allow_none=True)
     referred = ma.fields.Integer(required=True)
-    reach = ma.fields.Integer(required=True)
+    reach = ma.fields.Integer(required=True, metadata={"description": "clients below, also past the depth"})
     reach_per_level = ma.fields.List(ma.fields.Integer(), required=True)
-    dead_ends_below = ma.fields.Integer(required=True)
+    dead_ends_below = ma.fields.Integer(required=True, metadata={"description": "within the levels shown"})
     own_revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
     branch_revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
-    depth = ma.fields.Integer(required=True)
+    depth = ma.fields.Integer(required=True, allow_none=True)
+    beyond = ma.fields.Nested(BeyondSchema, required=True)
 
 
 class ReferrerSchema(ma.Schema):
@@ -572,7 +609,7 @@ class KeyClientArgs(ma.Schema):
 
     limit = ma.fields.Integer(load_default=20, validate=validate.Range(1, MAX_PAGE))
     currency = ma.fields.String(validate=validate.Length(3, 3))
-    depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, HARD_MAX_DEPTH))
+    depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, MAX_DEPTH), metadata=_VIEW_DEPTH)
     w_own = ma.fields.Float(load_default=1.0, validate=validate.Range(0, 1000))
     w_downline = ma.fields.Float(load_default=1.0, validate=validate.Range(0, 1000))
     w_reach = ma.fields.Float(load_default=0.5, validate=validate.Range(0, 1000))
@@ -594,7 +631,7 @@ class KeyClientsSchema(ma.Schema):
     """The key-client ranking."""
 
     currency = ma.fields.String(required=True, allow_none=True)
-    depth = ma.fields.Integer(required=True)
+    depth = ma.fields.Integer(required=True, allow_none=True)
     weights = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float(), required=True)
     items = ma.fields.List(ma.fields.Nested(KeyClientSchema), required=True)
 
@@ -605,7 +642,7 @@ class ExportArgs(ma.Schema):
     format = ma.fields.String(
         load_default="graphml", validate=validate.OneOf(["graphml", "gexf", "dot", "mermaid", "json"])
     )
-    depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, HARD_MAX_DEPTH))
+    depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, MAX_DEPTH), metadata=_VIEW_DEPTH)
 
 
 # -- attribution -------------------------------------------------------------------------
@@ -615,7 +652,11 @@ class AttributionArgs(ma.Schema):
     """Which model, with which parameters."""
 
     model = ma.fields.String(load_default=Model.LINEAR.value, validate=_choices(Model))
-    depth = ma.fields.Integer(load_default=DEFAULT_DEPTH, validate=validate.Range(1, HARD_MAX_DEPTH))
+    depth = ma.fields.Integer(
+        load_default=CREDIT_DEPTH,
+        validate=validate.Range(1, MAX_DEPTH),
+        metadata={"description": f"credit depth: levels of a chain sharing a deal's credit (1 to {MAX_DEPTH})"},
+    )
     half_life_days = ma.fields.String(load_default="30", validate=validate.Length(1, 20))
     ratio = ma.fields.String(load_default="0.5", validate=validate.Length(1, 20))
     rates = ma.fields.String(

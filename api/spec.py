@@ -10,7 +10,6 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from api.errors import PROBLEM
-from referrals.config import DEFAULT_DEPTH
 
 
 class FieldErrorSchema(ma.Schema):
@@ -57,21 +56,6 @@ def init_security(api: Api) -> None:
         "bearerAuth",
         {"type": "http", "scheme": "bearer", "description": "a workspace token from `referrals token create`"},
     )
-
-
-def cap_view_depth(api: Api, max_depth: int) -> None:
-    """Document the depth cap this server enforces on chains, trees and analysis (REFERRALS_MAX_DEPTH),
-    not the hard bound of the schemas; attribution's credit depth is another parameter and keeps its own."""
-    for operations in api.spec._paths.values():  # apispec keeps the registered paths here
-        for operation in operations.values():
-            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else ():
-                schema = parameter.get("schema", {}) if isinstance(parameter, dict) else {}
-                if parameter.get("name") == "depth" and schema.get("default", 0) is None:
-                    schema["maximum"] = max_depth
-                    parameter["description"] = (
-                        f"levels to follow: 1 to {max_depth} (this server's REFERRALS_MAX_DEPTH), "
-                        f"default {min(DEFAULT_DEPTH, max_depth)}"
-                    )
 
 
 def require_a_field_in_patches(api: Api) -> None:

@@ -5,7 +5,7 @@ For each store, in the same run:
   month's deals, arrivals and uplines, then the statement and the CSV bytes;
 * **floor**: the same statement and CSV computed from the same facts already in memory (no store);
 * **peer**: a one-query-per-deal implementation: the month's deals listed page by page, then one chain
-  query per deal (`store.chain(ws, payer, 50)`) and the same statement;
+  query per deal (`store.chain(ws, payer)`, the whole chain) and the same statement;
 * **closed**: the export of the same month after `close_month` (frozen facts read back and verified).
 
 All three produce the same credits (checked). Results go to bench/results-attribution.json.
@@ -29,7 +29,6 @@ from bench.forest import generate
 from bench.stores import BenchStores
 from bench.traversals import load
 from referrals.attribution import DealFacts, Model, PeriodFacts, Step, month_range, statement
-from referrals.config import HARD_MAX_DEPTH
 from referrals.model import DealInput, DealQuery
 from referrals.money import Money
 from referrals.reports import render, statement_rows
@@ -74,7 +73,7 @@ def peer(store: Store, ws: str) -> bytes:
         after = page.next_after
     facts = []
     for d in deals:
-        chain = store.chain(ws, d.client_id, HARD_MAX_DEPTH)
+        chain = store.chain(ws, d.client_id)
         upline = tuple(Step(s.source, s.name, s.referred_on) for s in chain.steps)
         facts.append((DealFacts(d.id, d.client_id, d.amount.minor, d.amount.currency, d.closed_on), upline))
     return export_bytes(PeriodFacts(start, end, tuple(facts)))
@@ -165,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     stores = BenchStores(args.neo4j_url, args.heap)
     try:
         for kind in args.stores:
-            store = stores.open(kind, HARD_MAX_DEPTH)
+            store = stores.open(kind)
             res = {"store": kind, **measure(store, args.clients, args.deals, args.repeat)}
             results["runs"].append(res)
             print(json.dumps(res), file=sys.stderr, flush=True)

@@ -6,7 +6,6 @@ import os
 import tempfile
 from pathlib import Path
 
-from referrals.config import DEFAULT_DEPTH
 from referrals.store import Store
 
 
@@ -17,13 +16,13 @@ class BenchStores:
         self.neo4j_url, self.heap, self.pagecache = neo4j_url, heap, pagecache
         self._server = None
 
-    def open(self, kind: str, max_depth: int = DEFAULT_DEPTH) -> Store:
+    def open(self, kind: str) -> Store:
         """A store of `kind` (sqlite or neo4j) with its schema in place."""
         store: Store
         if kind == "sqlite":
             from graph.sqlite import SqliteStore
 
-            store = SqliteStore(Path(tempfile.mkdtemp(prefix="referrals-bench-")) / "bench.db", max_depth)
+            store = SqliteStore(Path(tempfile.mkdtemp(prefix="referrals-bench-")) / "bench.db")
         else:
             from graph.neo4j import Neo4jStore
 
@@ -35,7 +34,7 @@ class BenchStores:
                     os.environ.setdefault("REFERRALS_NEO4J_PAGECACHE", self.pagecache)
                     self._server = Neo4jServer(heap=self.heap).start()
                 url = self._server.url
-            store = Neo4jStore(url, max_depth)
+            store = Neo4jStore(url)
         store.init_schema()
         return store
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from cli.main import CONTEXT, AppContext, cli
 from cli.resolve import resolve_workspace, workspace_option
 from referrals.attribution import LEVELS, Model, Params, statement
-from referrals.config import DEFAULT_DEPTH, HARD_MAX_DEPTH
+from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 from referrals.reports import FORMATS, render, side_by_side, statement_rows
 
 
@@ -52,9 +52,9 @@ def _format(fmt: str | None, output: Path | None) -> str | None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
 @click.option(
     "--depth",
-    default=DEFAULT_DEPTH,
+    default=CREDIT_DEPTH,
     show_default=True,
-    type=click.IntRange(1, HARD_MAX_DEPTH),
+    type=click.IntRange(1, MAX_DEPTH),
     help="Credit depth: how many levels of a chain share a deal's credit.",
 )
 @click.option("--half-life", default="30", show_default=True, help="time_decay half-life in days.")

@@ -31,14 +31,14 @@ class AppContext:
     def settings(self) -> Settings:
         """Environment settings, with --database-url winning over REFERRALS_DATABASE_URL."""
         base = Settings.from_env()
-        return Settings(database_url=self._url or base.database_url, max_depth=base.max_depth)
+        return Settings(database_url=self._url or base.database_url)
 
     @property
     def store(self) -> Store:
         """The store, opened on first use."""
         if self._store is None:
             s = self.settings
-            self._store = open_store(s.database_url, max_depth=s.max_depth)
+            self._store = open_store(s.database_url)
         return self._store
 
     def close(self) -> None:

@@ -14,9 +14,9 @@ from rich.tree import Tree as RichTree
 from cli.main import CONTEXT, AppContext, cli
 from cli.resolve import resolve_client, resolve_root, resolve_workspace, workspace_option
 from referrals import analysis
-from referrals.config import DEFAULT_DEPTH, resolve_depth
+from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 from referrals.exports import GraphFormat, export
-from referrals.model import SourceKind, SourceRef
+from referrals.model import Beyond, SourceKind, SourceRef
 from referrals.money import format_amount
 
 
@@ -26,14 +26,19 @@ def money(amounts: dict[str, int]) -> str:
 
 
 def depth_option(f: Any) -> Any:
-    """--depth, checked against REFERRALS_MAX_DEPTH."""
+    """--depth of a view: how many levels to show (all by default); what lies beyond is summed up."""
     return click.option(
         "--depth",
         "-d",
-        type=int,
+        type=click.IntRange(1, MAX_DEPTH),
         default=None,
-        help=f"Levels to follow (default {DEFAULT_DEPTH}, at most REFERRALS_MAX_DEPTH).",
+        help=f"Show at most this many levels, 1 to {MAX_DEPTH} (default: all); what lies beyond is counted.",
     )(f)
+
+
+def beyond_text(beyond: Beyond, depth: int | None) -> str:
+    """ "past level 7: 3 clients, revenue 2000.50 EUR" """
+    return f"past level {depth}: {beyond.clients} clients, revenue {money(dict(beyond.revenue))}"
 
 
 @cli.command(context_settings=CONTEXT)
@@ -45,7 +50,6 @@ def chain(app: AppContext, client: str, depth: int | None, workspace: str | None
     """Show who brought CLIENT in, level by level (CLIENT: id, email, phone or exact name)."""
     ws = resolve_workspace(app.store, workspace)
     c = resolve_client(app.store, ws, client)
-    depth = resolve_depth(depth, app.store.max_depth)
     result = app.store.chain(ws, c.id, depth)
     console = Console()
     table = Table(title=f"Chain of {c.name} ({c.id})")
@@ -56,8 +60,11 @@ def chain(app: AppContext, client: str, depth: int | None, workspace: str | None
     console.print(table)
     if not result.steps:
         console.print("no recorded source: a direct client")
-    elif result.truncated:
-        console.print(f"the chain goes on above level {depth} (use --depth)")
+    elif result.truncated and result.top is not None:
+        console.print(
+            f"the chain goes on above level {depth}: {result.levels} levels in all, up to {result.top.name}"
+            f" ({result.top.source.kind.value}); drop --depth to see every level"
+        )
 
 
 @cli.command(context_settings=CONTEXT)
@@ -76,10 +83,9 @@ def tree(app: AppContext, root: str, depth: int | None, max_nodes: int, workspac
     """Draw everything ROOT brought in: names, level, revenue, branch size (ROOT: a client or a channel)."""
     ws = resolve_workspace(app.store, workspace)
     ref, name = resolve_root(app.store, ws, root)
-    depth = resolve_depth(depth, app.store.max_depth)
     result = app.store.tree(ws, ref, depth)
-    total = analysis.tree_revenue(result)
-    label = f"[bold]{name}[/] ({ref.kind.value}) — {len(result.nodes)} clients, revenue {money(total)}"
+    size = analysis.tree_size(result)
+    label = f"[bold]{name}[/] ({ref.kind.value}) — {size} clients, revenue {money(analysis.tree_revenue(result))}"
     top = RichTree(label)
     shown = 0
 
@@ -94,10 +100,16 @@ def tree(app: AppContext, root: str, depth: int | None, max_nodes: int, workspac
             shown += 1
             n = b.node
             mark = " [yellow]dead end[/]" if b.dead_end else ""
+            if b.past_credit_depth:
+                mark += f" [magenta]past level {CREDIT_DEPTH}: no credit to {name}[/]"
             node = parent.add(
                 f"{n.name} [dim]L{n.level} · {money(dict(n.revenue))} · branch {b.branch_size} / "
                 f"{money(b.branch_revenue)}[/]{mark}"
             )
+            if n.beyond:
+                node.add(
+                    f"[dim]… {n.beyond.clients} more clients below level {depth}, {money(dict(n.beyond.revenue))}[/]"
+                )
             add(node, b.children)
 
     add(top, analysis.nest(result))
@@ -106,6 +118,10 @@ def tree(app: AppContext, root: str, depth: int | None, max_nodes: int, workspac
     console.print(
         "reach per level: " + ", ".join(f"L{i}={n}" for i, n in enumerate(analysis.reach_per_level(result), 1))
     )
+    if result.beyond:
+        console.print(
+            f"{len(result.nodes)} clients shown; {beyond_text(result.beyond, depth)} (drop --depth to see them)"
+        )
 
 
 @cli.command(context_settings=CONTEXT)
@@ -117,20 +133,25 @@ def stats(app: AppContext, client: str, depth: int | None, workspace: str | None
     """A client's place in the network: level, reach per level, dead ends below, revenue."""
     ws = resolve_workspace(app.store, workspace)
     c = resolve_client(app.store, ws, client)
-    depth = resolve_depth(depth, app.store.max_depth)
-    up = app.store.chain(ws, c.id, app.store.max_depth)
+    up = app.store.chain(ws, c.id)
     t = app.store.tree(ws, SourceRef(SourceKind.CLIENT, c.id), depth)
+    top = up.top
     rows = [
         ("client", f"{c.name} ({c.id})"),
-        ("level in its chain", f"{len(up.steps)}{'+' if up.truncated else ''}"),
-        ("top of chain", up.steps[-1].name if up.steps else "(direct)"),
+        ("level in its chain", str(up.levels)),
+        ("top of chain", f"{top.name} ({top.source.kind.value})" if top else "(direct)"),
         ("brought in directly", str(t.referred)),
-        (f"reach within {depth} levels", str(len(t.nodes))),
+        ("reach", str(analysis.tree_size(t))),
         ("reach per level", ", ".join(str(n) for n in analysis.reach_per_level(t))),
-        ("dead ends below", str(sum(1 for n in t.nodes if n.referred == 0))),
+        (
+            "dead ends below" + (f" (within {depth} levels)" if t.beyond else ""),
+            str(sum(1 for n in t.nodes if n.referred == 0)),
+        ),
         ("own revenue", money(dict(t.revenue))),
         ("branch revenue", money(analysis.tree_revenue(t))),
     ]
+    if t.beyond:
+        rows.append(("not shown", beyond_text(t.beyond, depth)))
     table = Table(show_header=False)
     for k, v in rows:
         table.add_row(k, v)
@@ -149,7 +170,7 @@ def network() -> None:
 def network_summary(app: AppContext, depth: int | None, workspace: str | None) -> None:
     """Counts, where clients came from, the longest chain, dead ends, most prolific referrers."""
     ws = resolve_workspace(app.store, workspace)
-    s = analysis.summarize(app.store.snapshot(ws), depth=resolve_depth(depth, app.store.max_depth))
+    s = analysis.summarize(app.store.snapshot(ws), depth=depth)
     total = s.clients or 1
     table = Table(show_header=False, title="Workspace summary")
     for k, v in [
@@ -209,7 +230,7 @@ def network_key_clients(
         app.store.snapshot(ws),
         parse_currency(currency) if currency else None,
         analysis.Weights(w_own, w_downline, w_reach),
-        resolve_depth(depth, app.store.max_depth),
+        depth,
         limit,
     )
     table = Table(title=f"Key clients ({cur or 'no revenue yet'})")
@@ -245,10 +266,10 @@ def export_graph(
     ws = resolve_workspace(app.store, workspace)
     if root:
         ref, _ = resolve_root(app.store, ws, root)
-        t = app.store.tree(ws, ref, resolve_depth(depth, app.store.max_depth))
+        t = app.store.tree(ws, ref, depth)
         channel = ""
         if ref.kind is SourceKind.CLIENT:
-            channel = analysis.top_channel(app.store.chain(ws, ref.id, app.store.max_depth))
+            channel = analysis.top_channel(app.store.chain(ws, ref.id))
         graph = analysis.tree_graph(t, channel)
     else:
         graph = analysis.network_graph(app.store.snapshot(ws))

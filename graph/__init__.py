@@ -7,7 +7,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from graph.schema import SCHEMA_VERSION
-from referrals.config import DEFAULT_DEPTH
 from referrals.errors import Invalid
 from referrals.store import BulkResult, Store
 
@@ -25,23 +24,23 @@ def sqlite_path(url: str) -> Path:
     return Path(path[1:])
 
 
-def _sqlite(url: str, max_depth: int) -> Store:
+def _sqlite(url: str) -> Store:
     from graph.sqlite import SqliteStore
 
-    return SqliteStore(sqlite_path(url), max_depth=max_depth)
+    return SqliteStore(sqlite_path(url))
 
 
-def _neo4j(url: str, max_depth: int) -> Store:
+def _neo4j(url: str) -> Store:
     from graph.neo4j import Neo4jStore
 
-    return Neo4jStore(url, max_depth=max_depth)
+    return Neo4jStore(url)
 
 
 # URL scheme -> the store that serves it (imported only when used). A third store is one entry here.
-STORES: dict[str, Callable[[str, int], Store]] = {"sqlite": _sqlite, **dict.fromkeys(NEO4J_SCHEMES, _neo4j)}
+STORES: dict[str, Callable[[str], Store]] = {"sqlite": _sqlite, **dict.fromkeys(NEO4J_SCHEMES, _neo4j)}
 
 
-def open_store(url: str, max_depth: int = DEFAULT_DEPTH) -> Store:
+def open_store(url: str) -> Store:
     """Open the store a URL names: sqlite:///file.db (embedded) or neo4j://host:7687 (server)."""
     scheme = urlsplit(url).scheme.lower()
     opener = STORES.get(scheme)
@@ -50,7 +49,7 @@ def open_store(url: str, max_depth: int = DEFAULT_DEPTH) -> Store:
             "REFERRALS_DATABASE_URL",
             f"unknown scheme {scheme!r}: use sqlite:///file.db or neo4j://host:7687 (also bolt://, neo4j+s://)",
         )
-    return opener(url, max_depth)
+    return opener(url)
 
 
 __all__ = ["SCHEMA_VERSION", "BulkResult", "Store", "open_store", "sqlite_path"]

@@ -5,7 +5,7 @@ for graph work; nothing here reads or writes a database.
 
 Words used below:
 * a client's **downline** is every client it brought in through primary sources, level by level;
-* **reach** is the size of the downline within the depth cap (default seven levels);
+* **reach** is the size of the downline: the whole of it, or within the levels a caller asked for;
 * a **dead end** is a client who brought no one in (no primary recommendations from them);
 * **branch revenue** is a client's own revenue plus its downline's, per currency.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from referrals.config import DEFAULT_DEPTH
+from referrals.config import CREDIT_DEPTH
 from referrals.model import Chain, Snapshot, SourceKind, Tree, TreeNode
 
 Amounts = dict[str, int]
@@ -36,17 +36,29 @@ def add_amounts(into: Amounts, more: Mapping[str, int]) -> Amounts:
 
 @dataclass
 class Branch:
-    """A tree node with its children and the totals of its branch (itself and everything below)."""
+    """A tree node with its children and the totals of its branch (itself and everything below it,
+    also past the view's depth)."""
 
     node: TreeNode
     children: list[Branch] = field(default_factory=list)
     branch_revenue: Amounts = field(default_factory=dict)
-    branch_size: int = 0  # clients below this one, within the fetched depth
+    branch_size: int = 0  # clients below this one, also those past the view's depth
 
     @property
     def dead_end(self) -> bool:
-        """Brought no one in (counted in the whole graph, not only within the depth cap)."""
+        """Brought no one in (counted in the whole graph, not only within the view)."""
         return self.node.referred == 0
+
+    @property
+    def past_credit_depth(self) -> bool:
+        """Further below the view's root than a deal's credit reaches (by default): the root gets no
+        credit for this client's deals."""
+        return past_credit_depth(self.node.level)
+
+
+def past_credit_depth(level: int) -> bool:
+    """A client this many levels below a root earns that root no credit at the default credit depth."""
+    return level > CREDIT_DEPTH
 
 
 def nest(tree: Tree) -> list[Branch]:
@@ -59,6 +71,8 @@ def nest(tree: Tree) -> list[Branch]:
     for n in reversed(tree.nodes):
         b = branches[n.client_id]
         add_amounts(b.branch_revenue, n.revenue)
+        add_amounts(b.branch_revenue, n.beyond.revenue)
+        b.branch_size += n.beyond.clients
         parent = branches.get(n.parent.id) if n.level > 1 else None
         if parent is not None:
             add_amounts(parent.branch_revenue, b.branch_revenue)
@@ -67,28 +81,47 @@ def nest(tree: Tree) -> list[Branch]:
 
 
 def reach_per_level(tree: Tree) -> list[int]:
-    """How many clients sit at each level 1..depth below the root."""
+    """How many clients sit at each level below the root, from 1 to the deepest level shown."""
     counts = Counter(n.level for n in tree.nodes)
-    return [counts.get(level, 0) for level in range(1, tree.depth + 1)]
+    return [counts.get(level, 0) for level in range(1, max(counts, default=0) + 1)]
+
+
+def tree_size(tree: Tree) -> int:
+    """Every client below the root: those shown and those past the view's depth."""
+    return len(tree.nodes) + tree.beyond.clients
 
 
 def tree_revenue(tree: Tree) -> Amounts:
-    """The root's own revenue plus everything below it, per currency."""
+    """The root's own revenue plus its whole downline's (also past the view's depth), per currency."""
+    total = shown_revenue(tree)
+    add_amounts(total, tree.beyond.revenue)
+    return dict(sorted(total.items()))
+
+
+def shown_revenue(tree: Tree) -> Amounts:
+    """The revenue of the root and of the clients the view shows, per currency."""
     total: Amounts = dict(tree.revenue)
     for n in tree.nodes:
         add_amounts(total, n.revenue)
-    return total
+    return dict(sorted(total.items()))
 
 
 def top_channel(chain: Chain) -> str:
-    """The name of the channel a chain started at, or "" when it tops at a client (or is cut by its cap)."""
-    steps = chain.steps
-    return steps[-1].name if steps and steps[-1].source.kind is SourceKind.CHANNEL else ""
+    """The name of the channel a chain starts at, or "" when it starts at a client (also when the
+    chain was asked for fewer levels: its top is known all the same)."""
+    top = chain.top
+    return top.name if top is not None and top.source.kind is SourceKind.CHANNEL else ""
 
 
 def tree_graph(tree: Tree, root_channel: str = "") -> nx.DiGraph:
-    """A tree as a graph for exports: the root at level 0, primary edges only."""
+    """A tree as a graph for exports: the root at level 0, primary edges only. Clients past the default
+    credit depth carry `past_credit_depth`; a tree cut at a depth says what lies beyond it in the
+    graph's own attributes (`beyond_clients`, `beyond_revenue_<CURRENCY>`) and on each last-level node."""
     g = nx.DiGraph()
+    g.graph["depth"] = tree.depth if tree.depth is not None else "all"
+    g.graph["beyond_clients"] = tree.beyond.clients
+    for currency, minor in sorted(tree.beyond.revenue.items()):
+        g.graph[f"beyond_revenue_{currency}"] = minor
     root_attrs = {
         "kind": tree.root.kind.value,
         "name": tree.name,
@@ -105,7 +138,9 @@ def tree_graph(tree: Tree, root_channel: str = "") -> nx.DiGraph:
             level=n.level,
             status=n.status.value,
             channel=root_attrs["channel"],
+            past_credit_depth=past_credit_depth(n.level),
             **_revenue_attrs(n.revenue),
+            **_beyond_attrs(n),
         )
         g.add_edge(n.parent.id, n.client_id, date=n.referred_on.isoformat(), primary=True, kind="primary")
     return g
@@ -113,6 +148,14 @@ def tree_graph(tree: Tree, root_channel: str = "") -> nx.DiGraph:
 
 def _revenue_attrs(revenue: Mapping[str, int]) -> dict[str, int]:
     return {f"revenue_{currency}": minor for currency, minor in sorted(revenue.items())}
+
+
+def _beyond_attrs(node: TreeNode) -> dict[str, int]:
+    if not node.beyond:
+        return {}
+    out = {"beyond_clients": node.beyond.clients}
+    out.update({f"beyond_revenue_{c}": m for c, m in sorted(node.beyond.revenue.items())})
+    return out
 
 
 # -- a whole workspace ------------------------------------------------------------------
@@ -160,34 +203,38 @@ def primary_forest(g: nx.DiGraph) -> nx.DiGraph:
 
 @dataclass(frozen=True)
 class Downline:
-    """Per-client totals of the downline within a depth cap, computed for all clients at once."""
+    """Per-client totals of the downline (whole, or within a depth), computed for all clients at once."""
 
-    reach: dict[str, int]  # clients below, within depth
+    reach: dict[str, int]  # clients below
     revenue: dict[str, int]  # their revenue in one currency (not the client's own)
-    by_level: dict[str, list[int]]  # clients at each level 1..depth
 
 
-def downlines(forest: nx.DiGraph, revenue: Mapping[str, int], depth: int) -> Downline:
-    """Dynamic programming over the forest, leaves first: O(nodes x depth), not a walk per client.
+def downlines(forest: nx.DiGraph, revenue: Mapping[str, int], depth: int | None = None) -> Downline:
+    """Dynamic programming over the forest, leaves first: O(nodes) for whole downlines, O(nodes x depth)
+    within a depth; never a walk per client.
 
     `revenue` maps client ids to their own revenue in the one currency of interest.
     """
+    order = list(reversed(list(nx.topological_sort(forest))))
+    if depth is None:
+        size: dict[str, int] = {}
+        paid: dict[str, int] = {}
+        for node in order:
+            size[node] = sum(1 + size[c] for c in forest.successors(node))
+            paid[node] = sum(revenue.get(c, 0) + paid[c] for c in forest.successors(node))
+        return Downline(size, paid)
     at: dict[str, list[int]] = {}
     money: dict[str, list[int]] = {}
-    for node in reversed(list(nx.topological_sort(forest))):
+    for node in order:
         counts = [1] + [0] * depth  # counts[k]: clients at level k below node; counts[0] is itself
         amounts = [revenue.get(node, 0)] + [0] * depth
         for child in forest.successors(node):
-            below, paid = at[child], money[child]
+            below, paid_below = at[child], money[child]
             for k in range(1, depth + 1):
                 counts[k] += below[k - 1]
-                amounts[k] += paid[k - 1]
+                amounts[k] += paid_below[k - 1]
         at[node], money[node] = counts, amounts
-    return Downline(
-        {n: sum(c[1:]) for n, c in at.items()},
-        {n: sum(m[1:]) for n, m in money.items()},
-        {n: c[1:] for n, c in at.items()},
-    )
+    return Downline({n: sum(c[1:]) for n, c in at.items()}, {n: sum(m[1:]) for n, m in money.items()})
 
 
 @dataclass(frozen=True)
@@ -224,14 +271,14 @@ def key_clients(
     snap: Snapshot,
     currency: str | None = None,
     weights: Weights = Weights(),
-    depth: int = DEFAULT_DEPTH,
+    depth: int | None = None,
     limit: int = 20,
 ) -> tuple[str | None, list[KeyClient]]:
     """Rank clients by own revenue, the revenue of the business they brought in, and reach.
 
     score = own x w_own/max_own + downline x w_downline/max_downline + reach x w_reach/max_reach,
     revenues in one currency (default: the main one), negatives counted as 0, downline and reach
-    within `depth` levels. Ties go to the larger reach, then the name.
+    the whole downline's (or within `depth` levels). Ties go to the larger reach, then the name.
     """
     currency = currency or main_currency(snap)
     forest = primary_forest(network_graph(snap))
@@ -280,7 +327,7 @@ class Summary:
     prolific: list[tuple[str, str, int, int]] = field(default_factory=list)  # id, name, referred, reach
 
 
-def summarize(snap: Snapshot, depth: int = DEFAULT_DEPTH, prolific: int = 10) -> Summary:
+def summarize(snap: Snapshot, depth: int | None = None, prolific: int = 10) -> Summary:
     """Counts, origins, chain lengths, dead ends and the most prolific referrers of a workspace."""
     g = network_graph(snap)
     forest = primary_forest(g)

@@ -29,7 +29,7 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
-from referrals.config import DEFAULT_DEPTH
+from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 from referrals.errors import Invalid
 from referrals.model import SourceKind, SourceRef
 from referrals.money import format_amount
@@ -146,7 +146,7 @@ class Credit:
 class Params:
     """Model parameters: depth cap, time-decay half-life, geometric ratio, commission rates (percent)."""
 
-    depth: int = DEFAULT_DEPTH
+    depth: int = CREDIT_DEPTH
     half_life_days: Fraction = Fraction(30)
     ratio: Fraction = Fraction(1, 2)
     rates: tuple[Fraction, ...] = tuple(Fraction(r) / 100 for r in DEFAULT_RATES)
@@ -162,7 +162,7 @@ class Params:
     @classmethod
     def parse(
         cls,
-        depth: int = DEFAULT_DEPTH,
+        depth: int = CREDIT_DEPTH,
         half_life_days: str | int = 30,
         ratio: str = "0.5",
         rates: Sequence[str] = DEFAULT_RATES,
@@ -189,8 +189,8 @@ class Params:
             if not 0 <= value <= 1:
                 raise Invalid.one(f"rates[{i}]", "must be between 0 and 100 (percent)")
             parsed.append(value)
-        if not 1 <= depth <= 50:
-            raise Invalid.one("depth", "must be a whole number from 1 to 50")
+        if not 1 <= depth <= MAX_DEPTH:
+            raise Invalid.one("depth", f"must be a whole number from 1 to {MAX_DEPTH}")
         return cls(depth, half, r, tuple(parsed))
 
 

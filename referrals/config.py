@@ -11,8 +11,18 @@ import phonenumbers
 from referrals.errors import Invalid
 
 DEFAULT_DATABASE_URL = "sqlite:///referrals.db"
-DEFAULT_DEPTH = 7
-HARD_MAX_DEPTH = 50  # the stores prepare one traversal per depth up to this bound
+# The depth rule, written once (README "Depth: credit and views"):
+# * the credit depth decides who shares a deal's credit: the payer's nearest CREDIT_DEPTH sources by
+#   default (the seventh level), a parameter of attribution only;
+# * views (chain, tree, stats, analysis, the page, graph exports) show the whole network unless the
+#   caller asks for fewer levels, and then they say what lies beyond; nodes past CREDIT_DEPTH levels
+#   below a root are marked, since that root gets no credit for their deals;
+# * every depth a caller gives, of either kind, is a whole number from 1 to MAX_DEPTH.
+CREDIT_DEPTH = 7
+MAX_DEPTH = 50
+# How deep a traversal follows its links at most: a guard against a loop in damaged data (the rules
+# forbid cycles); real chains are far shorter.
+WALK_LIMIT = 10_000
 
 
 # Limits of one HTTP request (README "Limits and guarantees"); each can be changed by its variable.
@@ -29,7 +39,6 @@ class Settings:
     """What the service and the CLI need to know about their surroundings."""
 
     database_url: str = DEFAULT_DATABASE_URL
-    max_depth: int = DEFAULT_DEPTH
     max_body_bytes: int = MAX_BODY_BYTES
     max_import_rows: int = MAX_IMPORT_ROWS
     idempotency_ttl_hours: int = IDEMPOTENCY_TTL_HOURS
@@ -37,22 +46,13 @@ class Settings:
     heavy_concurrency: int = HEAVY_CONCURRENCY
     heavy_wait_seconds: int = HEAVY_WAIT_SECONDS
 
-    @property
-    def default_depth(self) -> int:
-        """Depth used when a caller asks for none: seven levels, or less if capped lower."""
-        return min(DEFAULT_DEPTH, self.max_depth)
-
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read REFERRALS_* variables; refuse malformed values with the variable's name."""
         env = os.environ if env is None else env
         url = env.get("REFERRALS_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
-        raw_depth = env.get("REFERRALS_MAX_DEPTH", "").strip() or str(DEFAULT_DEPTH)
-        if not raw_depth.isdigit() or not 1 <= int(raw_depth) <= HARD_MAX_DEPTH:
-            raise Invalid.one("REFERRALS_MAX_DEPTH", f"must be a whole number from 1 to {HARD_MAX_DEPTH}")
         return cls(
             database_url=url,
-            max_depth=int(raw_depth),
             max_body_bytes=_whole(env, "REFERRALS_MAX_BODY_BYTES", MAX_BODY_BYTES, 1024),
             max_import_rows=_whole(env, "REFERRALS_MAX_IMPORT_ROWS", MAX_IMPORT_ROWS, 1),
             idempotency_ttl_hours=_whole(env, "REFERRALS_IDEMPOTENCY_TTL_HOURS", IDEMPOTENCY_TTL_HOURS, 1),
@@ -84,10 +84,17 @@ def phone_region(env: Mapping[str, str] | None = None) -> str:
     return region
 
 
-def resolve_depth(depth: int | None, max_depth: int) -> int:
-    """The depth to traverse: the default when None, else checked against the configured cap."""
-    if depth is None:
-        return min(DEFAULT_DEPTH, max_depth)
-    if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= max_depth:
-        raise Invalid.one("depth", f"must be a whole number from 1 to {max_depth}")
+def _checked_depth(depth: object, field: str) -> int:
+    if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= MAX_DEPTH:
+        raise Invalid.one(field, f"must be a whole number from 1 to {MAX_DEPTH}")
     return depth
+
+
+def view_depth(depth: int | None, field: str = "depth") -> int | None:
+    """The levels a view shows: None (the default) for all of them, else 1..MAX_DEPTH."""
+    return None if depth is None else _checked_depth(depth, field)
+
+
+def credit_depth(depth: int | None, field: str = "depth") -> int:
+    """The levels of a chain sharing a deal's credit: CREDIT_DEPTH by default, else 1..MAX_DEPTH."""
+    return CREDIT_DEPTH if depth is None else _checked_depth(depth, field)

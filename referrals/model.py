@@ -182,11 +182,44 @@ class ChainStep:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Chain:
-    """A client's primary sources, nearest first; `truncated` when the depth cap cut it."""
+    """A client's primary sources, nearest first, as far as the view asked (`steps`), and the whole
+    chain's facts however far that was: `levels` steps up to `top`, the root client or channel it starts
+    at (None for a client nobody brought in). `truncated` when the steps stop below the top."""
 
     client_id: str
     steps: tuple[ChainStep, ...]
-    truncated: bool
+    levels: int = 0
+    top: ChainStep | None = None
+
+    @property
+    def truncated(self) -> bool:
+        """The chain goes on above its last step shown."""
+        return self.levels > len(self.steps)
+
+    @classmethod
+    def whole(cls, client_id: str, steps: tuple[ChainStep, ...]) -> Chain:
+        """The chain with every step up to its top."""
+        return cls(client_id=client_id, steps=steps, levels=len(steps), top=steps[-1] if steps else None)
+
+    def cut(self, depth: int | None) -> Chain:
+        """The same chain showing at most `depth` steps (None: all of them)."""
+        if depth is None or depth >= len(self.steps):
+            return self
+        return Chain(client_id=self.client_id, steps=self.steps[:depth], levels=self.levels, top=self.top)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Beyond:
+    """What a view cut at a depth leaves out: the clients past its last level, and their revenue."""
+
+    clients: int = 0
+    revenue: Mapping[str, int] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.clients > 0
+
+
+NOTHING_BEYOND = Beyond()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -194,7 +227,8 @@ class TreeNode:
     """One client in a downline, with the source that brought it in.
 
     `revenue` is the client's own deals summed per currency (minor units); `referred` counts the
-    clients it brought in directly, also those below the depth cap.
+    clients it brought in directly, also those past the view's depth. On the view's last level,
+    `beyond` is what this client's branch holds past the cut.
     """
 
     level: int
@@ -206,18 +240,23 @@ class TreeNode:
     referred_on: date
     revenue: Mapping[str, int] = field(default_factory=dict)
     referred: int = 0
+    beyond: Beyond = NOTHING_BEYOND
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Tree:
-    """A client's or channel's downline to a depth, fetched in one query; nodes by level."""
+    """A client's or channel's downline, fetched in one query; nodes by level.
+
+    `depth` is the deepest level shown, None for the whole downline; `beyond` sums what lies past it
+    (the `beyond` of every last-level node), so shown + beyond is always the whole downline."""
 
     root: SourceRef
     name: str
     revenue: Mapping[str, int]
     referred: int
-    depth: int
+    depth: int | None
     nodes: tuple[TreeNode, ...]
+    beyond: Beyond = NOTHING_BEYOND
 
 
 @dataclass(frozen=True, slots=True)

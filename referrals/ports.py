@@ -238,9 +238,11 @@ class KeyRows(Protocol):
 class Traversals(Protocol):
     """The graph reads, one query each."""
 
-    def chain(self, ws: str, client_id: str, depth: int) -> Chain: ...
+    def chain(self, ws: str, client_id: str) -> Chain:
+        """The whole chain, every step up to its top."""
 
-    def tree(self, ws: str, root: SourceRef, depth: int) -> Tree: ...
+    def tree(self, ws: str, root: SourceRef, depth: int | None) -> Tree:
+        """The downline to `depth` levels (None: all), with what lies beyond each last-level node."""
 
     def period(self, ws: str, start: date, end: date) -> PeriodFacts: ...
 
@@ -273,7 +275,6 @@ class Storage(Protocol):
     """What a store adapter provides: units of work and its own lifecycle."""
 
     kind: str
-    max_depth: int
 
     def read(self, work: Callable[[Unit], T]) -> T:
         """Run `work` in one read transaction."""

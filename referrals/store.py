@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from referrals.access import Role, StoredResponse, Token
 from referrals.attribution import PeriodFacts
-from referrals.config import resolve_depth
+from referrals.config import view_depth
 from referrals.model import (
     Chain,
     Channel,
@@ -77,7 +77,6 @@ class Store(abc.ABC):
     (abstract) and the use-cases every store shares (concrete)."""
 
     kind: str
-    max_depth: int
 
     # == the ports: what each store implements =============================================
     @abc.abstractmethod
@@ -278,13 +277,15 @@ class Store(abc.ABC):
 
     # -- traversals (one query each) ---------------------------------------------------------
     def chain(self, ws: str, client_id: str, depth: int | None = None) -> Chain:
-        """The client's primary sources, nearest first, at most `depth` levels (one query)."""
-        d = resolve_depth(depth, self.max_depth)
-        return self.query(lambda u: u.graph.chain(ws, client_id, d))
+        """The client's primary sources, nearest first: all of them, or the first `depth`, and in either
+        case how many levels the whole chain has and where it starts (one query)."""
+        d = view_depth(depth)
+        return self.query(lambda u: u.graph.chain(ws, client_id)).cut(d)
 
     def tree(self, ws: str, root: SourceRef, depth: int | None = None) -> Tree:
-        """Everything `root` brought in through primary sources, by level, with revenue (one query)."""
-        d = resolve_depth(depth, self.max_depth)
+        """Everything `root` brought in through primary sources, by level, with revenue: the whole
+        downline, or `depth` levels of it and what lies beyond them (one query)."""
+        d = view_depth(depth)
         return self.query(lambda u: u.graph.tree(ws, root, d))
 
     def period(self, ws: str, start: date, end: date) -> PeriodFacts:

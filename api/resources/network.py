@@ -23,9 +23,9 @@ from api.schemas import (
 )
 from api.store import current_store
 from referrals import analysis
-from referrals.config import resolve_depth
+from referrals.config import view_depth
 from referrals.exports import EXTENSIONS, MEDIA_TYPES, GraphFormat, export
-from referrals.model import Chain, SourceKind, SourceRef, Tree
+from referrals.model import Beyond, Chain, SourceKind, SourceRef, Tree
 from referrals.money import format_amount
 
 blp = blueprint("network", "Chains, trees and network analysis")
@@ -43,18 +43,25 @@ EXPORT_DOC = {
 }
 
 
-def _depth(args: dict[str, Any]) -> int:
-    return resolve_depth(args.get("depth"), current_store().max_depth)
+def _depth(args: dict[str, Any]) -> int | None:
+    return view_depth(args.get("depth"))
 
 
-def chain_body(chain: Chain, depth: int) -> dict[str, Any]:
+def chain_body(chain: Chain, depth: int | None) -> dict[str, Any]:
     """A chain as the API shows it."""
     return {
         "client_id": chain.client_id,
         "depth": depth,
+        "levels": chain.levels,
         "truncated": chain.truncated,
+        "top": _step(chain.top) if chain.top else None,
         "steps": [_step(s) for s in chain.steps],
     }
+
+
+def beyond_body(beyond: Beyond) -> dict[str, Any]:
+    """What a view cut at a depth leaves out."""
+    return {"clients": beyond.clients, "revenue": amounts(beyond.revenue)}
 
 
 def _step(s: Any) -> dict[str, Any]:
@@ -82,6 +89,8 @@ def _branch(b: analysis.Branch) -> dict[str, Any]:
         "revenue": amounts(n.revenue),
         "branch_revenue": amounts(b.branch_revenue),
         "branch_size": b.branch_size,
+        "past_credit_depth": b.past_credit_depth,
+        "beyond": beyond_body(n.beyond) if n.beyond else None,
         "children": [_branch(c) for c in b.children],
     }
 
@@ -97,7 +106,9 @@ def tree_body(tree: Tree) -> dict[str, Any]:
             "referred": tree.referred,
         },
         "depth": tree.depth,
-        "size": len(tree.nodes),
+        "size": analysis.tree_size(tree),
+        "shown": len(tree.nodes),
+        "beyond": beyond_body(tree.beyond),
         "reach_per_level": analysis.reach_per_level(tree),
         "revenue": amounts(analysis.tree_revenue(tree)),
         "dead_ends": sum(1 for n in tree.nodes if n.referred == 0),
@@ -118,7 +129,7 @@ def tree_export(root: SourceRef, args: dict[str, Any]) -> Response:
     tree = store.tree(ws, root, _depth(args))
     top_channel = ""
     if root.kind is SourceKind.CLIENT:
-        top_channel = analysis.top_channel(store.chain(ws, root.id, store.max_depth))
+        top_channel = analysis.top_channel(store.chain(ws, root.id))
     fmt = GraphFormat(args["format"])
     return export_response(export(analysis.tree_graph(tree, top_channel), fmt), fmt, f"tree-{root.id}")
 
@@ -191,21 +202,21 @@ class ClientStats(MethodView):
         """Level in its chain, reach per level, dead ends below, own and branch revenue."""
         store, ws = current_store(), workspace_id()
         depth = _depth(args)
-        chain = store.chain(ws, client_id, store.max_depth)
+        chain = store.chain(ws, client_id)
         tree = store.tree(ws, SourceRef(SourceKind.CLIENT, client_id), depth)
         return {
             "client_id": client_id,
             "name": tree.name,
-            "level": len(chain.steps),
-            "level_truncated": chain.truncated,
-            "top_of_chain": _step(chain.steps[-1]) if chain.steps else None,
+            "level": chain.levels,
+            "top_of_chain": _step(chain.top) if chain.top else None,
             "referred": tree.referred,
-            "reach": len(tree.nodes),
+            "reach": analysis.tree_size(tree),
             "reach_per_level": analysis.reach_per_level(tree),
             "dead_ends_below": sum(1 for n in tree.nodes if n.referred == 0),
             "own_revenue": amounts(tree.revenue),
             "branch_revenue": amounts(analysis.tree_revenue(tree)),
             "depth": depth,
+            "beyond": beyond_body(tree.beyond),
         }
 
 
@@ -224,7 +235,7 @@ class NetworkSummary(MethodView):
         return heavy(ws, ("summary", depth), lambda: _summary(ws, depth))
 
 
-def _summary(ws: str, depth: int) -> dict[str, Any]:
+def _summary(ws: str, depth: int | None) -> dict[str, Any]:
     s = analysis.summarize(current_store().snapshot(ws), depth=depth)
     total = s.clients or 1
     return {
@@ -276,7 +287,9 @@ class KeyClients(MethodView):
         return heavy(ws, request, lambda: _key_clients(ws, currency, weights, depth, args["limit"]))
 
 
-def _key_clients(ws: str, currency: str | None, weights: analysis.Weights, depth: int, limit: int) -> dict[str, Any]:
+def _key_clients(
+    ws: str, currency: str | None, weights: analysis.Weights, depth: int | None, limit: int
+) -> dict[str, Any]:
     currency, ranked = analysis.key_clients(current_store().snapshot(ws), currency, weights, depth, limit)
 
     def money(minor: int) -> dict[str, Any] | None:

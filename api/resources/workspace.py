@@ -13,7 +13,7 @@ from api.resources import blueprint
 from api.schemas import TokenCreatedSchema, TokenCreateSchema, TokenListSchema, WorkspaceSchema
 from api.store import current_store
 from referrals.access import Role, hash_secret, new_secret
-from referrals.config import resolve_depth
+from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 
 blp = blueprint("workspace", "The caller's workspace")
 tokens = blueprint("tokens", "Workspace tokens (owner tokens only)", minimum=Role.OWNER)
@@ -25,7 +25,7 @@ class CurrentWorkspace(MethodView):
 
     @blp.response(200, WorkspaceSchema)
     def get(self) -> dict[str, Any]:
-        """The caller's workspace and role, and the depth cap this server follows chains and trees to."""
+        """The caller's workspace and role, the credit depth, and the largest depth a request takes."""
         store = current_store()
         ws = store.get_workspace(workspace_id())
         return {
@@ -33,8 +33,8 @@ class CurrentWorkspace(MethodView):
             "name": ws.name,
             "created_at": ws.created_at,
             "role": caller().role.value,
-            "max_depth": store.max_depth,
-            "default_depth": resolve_depth(None, store.max_depth),
+            "max_depth": MAX_DEPTH,
+            "credit_depth": CREDIT_DEPTH,
         }
 
 

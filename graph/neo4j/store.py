@@ -29,7 +29,6 @@ from graph.neo4j.referrals import Neo4jReferrals
 from graph.neo4j.traversals import Neo4jTraversals
 from graph.schema import SCHEMA_VERSION
 from referrals import clock
-from referrals.config import DEFAULT_DEPTH
 from referrals.errors import Conflict, Unavailable
 from referrals.model import Workspace
 from referrals.ports import Unit
@@ -123,7 +122,6 @@ class Neo4jStore(Store):
     def __init__(
         self,
         url: str,
-        max_depth: int = DEFAULT_DEPTH,
         auth: tuple[str, str] | None = None,
         retry_seconds: float = 5.0,
         down_seconds: float = 2.0,
@@ -137,7 +135,6 @@ class Neo4jStore(Store):
         self._driver = self._db.driver
         self.uri = self._db.uri
         self.database = self._db.database
-        self.max_depth = max_depth
 
     def __repr__(self) -> str:
         return f"Neo4jStore({self.uri!r})"  # never the credentials

@@ -5,12 +5,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, LiteralString, cast
 
-from graph.common import Link, link, period_facts
+from graph.common import Link, beyond_of, link, period_facts
 from graph.neo4j.db import Rows, native
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
-from referrals.config import HARD_MAX_DEPTH
+from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
-from referrals.model import Chain, ChainStep, ClientStatus, SourceKind, SourceRef, Tree, TreeNode
+from referrals.model import (
+    NOTHING_BEYOND,
+    Beyond,
+    Chain,
+    ChainStep,
+    ClientStatus,
+    SourceKind,
+    SourceRef,
+    Tree,
+    TreeNode,
+)
 
 # Dates travel as ISO text: decoding 100k+ Bolt Date structures costs more than the walk that finds them.
 # A period's deals and arrivals, and the primary source of every client on their chains, each
@@ -58,47 +68,50 @@ _PERIOD: LiteralString = cast(
     .replace("°", " + ".join("level" + str(k) for k in range(_PERIOD_LEVELS + 1))),
 )
 
-# Variable-length bounds cannot be parameters in Cypher 5, so one query per depth is prepared
-# here from our own integer constants; a caller's depth only selects one of them.
-_CHAIN_TEMPLATE = (
+# Both walks go to the whole depth, with no upper bound: Cypher never uses one relationship twice in a
+# path, so a walk ends even on damaged data with a loop. A tree's view depth is a parameter that only
+# splits the walk's rows (a variable-length bound could not be one in Cypher 5).
+_CHAIN: LiteralString = (
     "MATCH (c:Client {workspace: $ws, id: $id})"
-    " OPTIONAL MATCH p = (top)-[:REFERRED*1..@ {primary: true}]->(c)"
+    " OPTIONAL MATCH p = (top)-[:REFERRED*1.. {primary: true}]->(c)"
     " WITH c, p ORDER BY length(p) DESC LIMIT 1"
     " RETURN c.id AS id,"
     " CASE WHEN p IS NULL THEN [] ELSE [n IN nodes(p) | {kind: CASE WHEN n:Client THEN 'client'"
     " ELSE 'channel' END, id: n.id, name: n.name}] END AS nodes,"
     " CASE WHEN p IS NULL THEN [] ELSE [r IN relationships(p) | {id: r.id, on: r.referred_on}] END AS rels"
 )
+# One record: the root; each node to $depth with its revenue (and, on the last level, its fan-out);
+# and for each client past $depth the id of its ancestor on level $depth (`cut`) with its revenue.
 _TREE_TEMPLATE = (
     "MATCH (root:§ {workspace: $ws, id: $id})"
     " CALL (root) { OPTIONAL MATCH (root)-[:PAID]->(d:Deal) WITH d.currency AS cur, sum(d.amount_minor) AS total"
     " WHERE cur IS NOT NULL RETURN collect([cur, total]) AS root_revenue }"
     " WITH root, root_revenue, COUNT { (root)-[:REFERRED {primary: true}]->(:Client) } AS root_referred"
-    " OPTIONAL MATCH p = (root)-[:REFERRED*1..@ {primary: true}]->(c:Client)"
+    " OPTIONAL MATCH p = (root)-[:REFERRED*1.. {primary: true}]->(c:Client)"
     " WITH root, root_revenue, root_referred, length(p) AS level, c, last(relationships(p)) AS r,"
-    " nodes(p)[-2] AS parent"
+    " nodes(p)[-2] AS parent, CASE WHEN length(p) > $depth THEN nodes(p)[$depth].id END AS cut"
     " OPTIONAL MATCH (c)-[:PAID]->(d:Deal)"
-    " WITH root, root_revenue, root_referred, level, c, r, parent, d.currency AS cur, sum(d.amount_minor) AS total"
-    " WITH root, root_revenue, root_referred, level, c, r, parent,"
+    " WITH root, root_revenue, root_referred, level, c, r, parent, cut, d.currency AS cur,"
+    " sum(d.amount_minor) AS total"
+    " WITH root, root_revenue, root_referred, level, c, r, parent, cut,"
     " collect(CASE WHEN cur IS NULL THEN null ELSE [cur, total] END) AS revenue"
-    " WITH root, root_revenue, root_referred, collect(CASE WHEN c IS NULL THEN null ELSE"
+    " WITH root, root_revenue, root_referred,"
+    " collect(CASE WHEN c IS NOT NULL AND cut IS NULL THEN"
     " [level, c.id, c.name, c.status, parent.id, r.id, r.referred_on, revenue,"
-    " CASE WHEN level < @ THEN -1 ELSE COUNT { (c)-[:REFERRED {primary: true}]->(:Client) } END] END) AS nodes"
-    " RETURN root.name AS root_name, root_revenue, root_referred, nodes"
+    " CASE WHEN level < $depth THEN -1 ELSE COUNT { (c)-[:REFERRED {primary: true}]->(:Client) } END] END) AS nodes,"
+    " collect(CASE WHEN cut IS NOT NULL THEN [cut, revenue] END) AS far"
+    " RETURN root.name AS root_name, root_revenue, root_referred, nodes, far"
 )
-_CHAIN_QUERIES = {d: _CHAIN_TEMPLATE.replace("@", str(d + 1)) for d in range(1, HARD_MAX_DEPTH + 1)}
 _TREE_QUERIES = {
-    (kind, d): _TREE_TEMPLATE.replace("§", label).replace("@", str(d))
+    kind: _TREE_TEMPLATE.replace("§", label)
     for kind, label in ((SourceKind.CLIENT, "Client"), (SourceKind.CHANNEL, "Channel"))
-    for d in range(1, HARD_MAX_DEPTH + 1)
 }
 
 
 class Neo4jTraversals(Rows):
-    def chain(self, ws: str, client_id: str, depth: int) -> Chain:
-        """One query: the longest primary path ending at the client, at most depth + 1 long."""
-        query: Any = _CHAIN_QUERIES[depth]
-        rows = self._run(query, ws=ws, id=client_id)
+    def chain(self, ws: str, client_id: str) -> Chain:
+        """One query: the longest primary path ending at the client (it starts at the chain's top)."""
+        rows = self._run(_CHAIN, ws=ws, id=client_id)
         if not rows:
             raise NotFound("client", client_id)
         nodes, rels = rows[0]["nodes"], rows[0]["rels"]
@@ -115,18 +128,17 @@ class Neo4jTraversals(Rows):
                     referred_on=native(rel["on"]),
                 )
             )
-        return Chain(
-            client_id=client_id, steps=tuple(s for s in steps if s.level <= depth), truncated=len(steps) > depth
-        )
+        return Chain.whole(client_id, tuple(steps))
 
-    def tree(self, ws: str, root: SourceRef, depth: int) -> Tree:
-        """One query, one record: the root, then every primary path from it at most `depth` long."""
-        query: Any = _TREE_QUERIES[(root.kind, depth)]
-        rows = self._run(query, ws=ws, id=root.id)
+    def tree(self, ws: str, root: SourceRef, depth: int | None) -> Tree:
+        """One query, one record: the root, every primary path from it, split at `depth`."""
+        query: Any = _TREE_QUERIES[root.kind]
+        rows = self._run(query, ws=ws, id=root.id, depth=WALK_LIMIT + 1 if depth is None else depth)
         if not rows:
             raise NotFound(root.kind.value, root.id)
         top = rows[0]
         # Above the last level every child is in the tree, so only last-level fan-out is counted in Cypher.
+        far = _beyond_per_cut(top["far"])
         children: dict[str, int] = {}
         for row in top["nodes"]:
             if row[0] > 1:
@@ -143,6 +155,7 @@ class Neo4jTraversals(Rows):
                     referred_on=native(on),
                     revenue=dict(revenue),
                     referred=children.get(cid, 0) if referred < 0 else referred,
+                    beyond=far.get(cid, NOTHING_BEYOND),
                 )
                 for level, cid, name, status, parent, rid, on, revenue, referred in top["nodes"]
             ),
@@ -155,6 +168,7 @@ class Neo4jTraversals(Rows):
             referred=top["root_referred"],
             depth=depth,
             nodes=tuple(nodes),
+            beyond=beyond_of(nodes),
         )
 
     def period(self, ws: str, start: date, end: date) -> PeriodFacts:
@@ -175,3 +189,15 @@ class Neo4jTraversals(Rows):
                 ((c, iso(on)) for c, on in row["arrivals"]),
                 parents,
             )
+
+
+def _beyond_per_cut(far: list[list[Any]]) -> dict[str, Beyond]:
+    """The clients past the cut and their revenue, summed per last-level node."""
+    clients: dict[str, int] = {}
+    revenue: dict[str, dict[str, int]] = {}
+    for cut, amounts in far:
+        clients[cut] = clients.get(cut, 0) + 1
+        into = revenue.setdefault(cut, {})
+        for currency, minor in amounts:
+            into[currency] = into.get(currency, 0) + minor
+    return {cut: Beyond(clients=n, revenue=dict(sorted(revenue[cut].items()))) for cut, n in clients.items()}

@@ -26,7 +26,6 @@ from graph.sqlite.deals import SqliteDeals
 from graph.sqlite.months import SqliteMonths
 from graph.sqlite.referrals import SqliteReferrals
 from graph.sqlite.traversals import SqliteTraversals
-from referrals.config import DEFAULT_DEPTH
 from referrals.errors import Conflict, Invalid, Unavailable
 from referrals.model import Workspace
 from referrals.ports import Unit
@@ -81,9 +80,8 @@ class SqliteStore(Store):
 
     kind = "sqlite"
 
-    def __init__(self, path: str | Path, max_depth: int = DEFAULT_DEPTH) -> None:
+    def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.max_depth = max_depth
         self._db = Db(self.path)
         self._units = threading.local()
 

@@ -5,11 +5,22 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from graph.common import Link, link, period_facts
+from graph.common import Link, beyond_of, link, period_facts
 from graph.sqlite.db import Rows
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
+from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
-from referrals.model import Chain, ChainStep, ClientStatus, SourceKind, SourceRef, Tree, TreeNode
+from referrals.model import (
+    NOTHING_BEYOND,
+    Beyond,
+    Chain,
+    ChainStep,
+    ClientStatus,
+    SourceKind,
+    SourceRef,
+    Tree,
+    TreeNode,
+)
 
 # Stored text to its enum member by a dict lookup (an Enum call costs ten times as much, per row).
 _KINDS = {k.value: k for k in SourceKind}
@@ -17,8 +28,8 @@ _STATUSES = {s.value: s for s in ClientStatus}
 
 
 class SqliteTraversals(Rows):
-    def chain(self, ws: str, client_id: str, depth: int) -> Chain:
-        """One recursive CTE up the primary sources; level 0 is the client itself."""
+    def chain(self, ws: str, client_id: str) -> Chain:
+        """One recursive CTE up the primary sources to the top; level 0 is the client itself."""
         rows = self._run(
             "WITH RECURSIVE up(level, kind, id, referral_id, referred_on) AS ("
             " SELECT 0, 'client', id, NULL, NULL FROM clients WHERE workspace_id = :ws AND id = :id"
@@ -26,13 +37,13 @@ class SqliteTraversals(Rows):
             " SELECT up.level + 1, r.source_kind, r.source_id, r.id, r.referred_on FROM up"
             " JOIN referrals r INDEXED BY referral_one_primary"
             " ON r.workspace_id = :ws AND r.client_id = up.id AND r.is_primary = 1"
-            " WHERE up.kind = 'client' AND up.level <= :depth)"
+            " WHERE up.kind = 'client' AND up.level < :limit)"
             " SELECT up.level, up.kind, up.id, up.referral_id, up.referred_on,"
             " coalesce(c.name, ch.name) AS name FROM up"
             " LEFT JOIN clients c ON up.kind = 'client' AND c.workspace_id = :ws AND c.id = up.id"
             " LEFT JOIN channels ch ON up.kind = 'channel' AND ch.workspace_id = :ws AND ch.id = up.id"
             " ORDER BY up.level",
-            {"ws": ws, "id": client_id, "depth": depth},
+            {"ws": ws, "id": client_id, "limit": WALK_LIMIT},
         ).fetchall()
         if not rows:
             raise NotFound("client", client_id)
@@ -46,31 +57,41 @@ class SqliteTraversals(Rows):
                 referred_on=fromiso(on),
             )
             for level, kind, source_id, referral_id, on, name in rows[1:]
-            if level <= depth
         )
-        return Chain(client_id=client_id, steps=steps, truncated=len(rows) - 1 > depth)
+        return Chain.whole(client_id, steps)
 
-    def tree(self, ws: str, root: SourceRef, depth: int) -> Tree:
-        """One recursive CTE down the primary recommendations, with each node's revenue and fan-out.
+    def tree(self, ws: str, root: SourceRef, depth: int | None) -> Tree:
+        """One recursive CTE down the whole downline: the nodes to `depth` with each one's revenue and
+        fan-out, and for each node on the last level the clients and revenue of its branch past it.
 
-        Level 0 is the root itself; no level-0 row means the root does not exist.
+        Level 0 is the root itself; no level-0 row means the root does not exist. Every row below a
+        last-level node carries that node's id (`cut`), so what lies beyond sums up per cut in SQL.
         """
         rows = self._run(
-            "WITH RECURSIVE down(level, id, parent_kind, parent_id, referral_id, referred_on) AS ("
-            " SELECT 1, r.client_id, r.source_kind, r.source_id, r.id, r.referred_on"
+            "WITH RECURSIVE down(level, id, parent_kind, parent_id, referral_id, referred_on, cut) AS ("
+            " SELECT 1, r.client_id, r.source_kind, r.source_id, r.id, r.referred_on,"
+            " CASE WHEN :depth = 1 THEN r.client_id END"
             " FROM referrals r INDEXED BY referral_by_source"
             " WHERE r.workspace_id = :ws AND r.source_kind = :kind AND r.source_id = :id AND r.is_primary = 1"
             " UNION ALL"
-            " SELECT down.level + 1, r.client_id, 'client', down.id, r.id, r.referred_on FROM down"
+            " SELECT down.level + 1, r.client_id, 'client', down.id, r.id, r.referred_on,"
+            " CASE WHEN down.level + 1 = :depth THEN r.client_id ELSE down.cut END FROM down"
             " JOIN referrals r INDEXED BY referral_by_source ON r.workspace_id = :ws AND r.source_kind = 'client'"
-            " AND r.source_id = down.id AND r.is_primary = 1 WHERE down.level < :depth),"
+            " AND r.source_id = down.id AND r.is_primary = 1 WHERE down.level < :limit),"
+            " far_clients(cut, clients) AS ("
+            " SELECT cut, count(*) FROM down WHERE level > :depth GROUP BY cut),"
+            " far_money(cut, currency, total) AS ("
+            " SELECT down.cut, d.currency, sum(d.amount_minor) FROM down"
+            " JOIN deals d INDEXED BY deal_by_client ON d.workspace_id = :ws AND d.client_id = down.id"
+            " WHERE down.level > :depth GROUP BY down.cut, d.currency),"
             " nodes(level, id, parent_kind, parent_id, referral_id, referred_on, name, status) AS ("
             " SELECT 0, id, NULL, NULL, NULL, NULL, name, status FROM clients"
             " WHERE :kind = 'client' AND workspace_id = :ws AND id = :id"
             " UNION ALL SELECT 0, id, NULL, NULL, NULL, NULL, name, NULL FROM channels"
             " WHERE :kind = 'channel' AND workspace_id = :ws AND id = :id"
-            " UNION ALL SELECT down.*, c.name, c.status FROM down"
-            " JOIN clients c ON c.workspace_id = :ws AND c.id = down.id)"
+            " UNION ALL SELECT down.level, down.id, down.parent_kind, down.parent_id, down.referral_id,"
+            " down.referred_on, c.name, c.status FROM down"
+            " JOIN clients c ON c.workspace_id = :ws AND c.id = down.id WHERE down.level <= :depth)"
             " SELECT n.*,"
             " (SELECT count(*) FROM referrals r INDEXED BY referral_by_source"
             "  WHERE r.workspace_id = :ws AND r.is_primary = 1"
@@ -78,14 +99,24 @@ class SqliteTraversals(Rows):
             "  AS referred,"
             " (SELECT json_group_object(currency, total) FROM (SELECT currency, sum(amount_minor) AS total"
             "  FROM deals d INDEXED BY deal_by_client WHERE d.workspace_id = :ws AND d.client_id = n.id"
-            "  GROUP BY currency)) AS revenue"
-            " FROM nodes n ORDER BY n.level, n.referred_on, n.id",
-            {"ws": ws, "kind": root.kind.value, "id": root.id, "depth": depth},
+            "  GROUP BY currency)) AS revenue,"
+            " coalesce(f.clients, 0) AS beyond_clients,"
+            " CASE WHEN f.clients IS NULL THEN '{}' ELSE (SELECT json_group_object(m.currency, m.total)"
+            "  FROM far_money m WHERE m.cut = n.id) END AS beyond_revenue"
+            " FROM nodes n LEFT JOIN far_clients f ON n.level = :depth AND f.cut = n.id"
+            " ORDER BY n.level, n.referred_on, n.id",
+            {
+                "ws": ws,
+                "kind": root.kind.value,
+                "id": root.id,
+                "depth": WALK_LIMIT + 1 if depth is None else depth,
+                "limit": WALK_LIMIT,
+            },
         ).fetchall()
         if not rows or rows[0]["level"] != 0:
             raise NotFound(root.kind.value, root.id)
         top = rows[0]
-        kinds, statuses, fromiso, revenue_of = _KINDS, _STATUSES, date.fromisoformat, json.loads
+        kinds, statuses, fromiso, json_of = _KINDS, _STATUSES, date.fromisoformat, json.loads
         nodes = tuple(
             TreeNode(
                 level=level,
@@ -95,18 +126,33 @@ class SqliteTraversals(Rows):
                 parent=SourceRef(kinds[parent_kind], parent_id),
                 referral_id=referral_id,
                 referred_on=fromiso(on),
-                revenue=revenue_of(revenue),
+                revenue=json_of(revenue),
                 referred=referred,
+                beyond=Beyond(clients=far, revenue=json_of(far_revenue)) if far else NOTHING_BEYOND,
             )
-            for level, client_id, parent_kind, parent_id, referral_id, on, name, status, referred, revenue in rows[1:]
+            for (
+                level,
+                client_id,
+                parent_kind,
+                parent_id,
+                referral_id,
+                on,
+                name,
+                status,
+                referred,
+                revenue,
+                far,
+                far_revenue,
+            ) in rows[1:]
         )
         return Tree(
             root=root,
             name=top["name"],
-            revenue=json.loads(top["revenue"]),
+            revenue=json_of(top["revenue"]),
             referred=top["referred"],
             depth=depth,
             nodes=nodes,
+            beyond=beyond_of(nodes),
         )
 
     def period(self, ws: str, start: date, end: date) -> PeriodFacts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 from tests.api.conftest import Api
 
 
@@ -61,6 +62,8 @@ def test_the_documented_depth_is_the_depth_the_server_accepts(api: Api) -> None:
     path = "/api/v1/clients/{client_id}/chain"
     (depth,) = [p for p in doc["paths"][path]["get"]["parameters"] if p["name"] == "depth"]
     cap = depth["schema"]["maximum"]
-    assert cap == api.store.max_depth == 7
+    assert cap == MAX_DEPTH == 50 and depth["schema"].get("default") is None  # no depth: the whole chain
     assert api.get(f"/clients/{cid}/chain?depth={cap}").status_code == 200
     assert api.get(f"/clients/{cid}/chain?depth={cap + 1}").status_code == 422
+    (credit,) = [p for p in doc["paths"]["/api/v1/attribution"]["get"]["parameters"] if p["name"] == "depth"]
+    assert (credit["schema"]["maximum"], credit["schema"]["default"]) == (MAX_DEPTH, CREDIT_DEPTH)  # one bound

@@ -41,47 +41,67 @@ def net(api: Api) -> dict[str, str]:
     return ids
 
 
-def test_chain_to_the_seventh_level(api: Api, net: dict[str, str]) -> None:
+def test_a_chain_is_whole_and_a_cut_one_names_its_top(api: Api, net: dict[str, str]) -> None:
     body = api.ok(api.get(f"/clients/{net['p9']}/chain"))
-    assert body["depth"] == 7 and body["truncated"] is True
-    assert [s["name"] for s in body["steps"]] == ["P8", "P7", "P6", "P5", "P4", "P3", "P2"]
-    assert body["steps"][0]["referred_on"] == "2024-01-09"
+    assert (body["depth"], body["levels"], body["truncated"]) == (None, 10, False)
+    assert [s["name"] for s in body["steps"]] == ["P8", "P7", "P6", "P5", "P4", "P3", "P2", "P1", "P0", "Pricing post"]
+    assert body["steps"][0]["referred_on"] == "2024-01-09" and body["top"] == body["steps"][-1]
+    seven = api.ok(api.get(f"/clients/{net['p9']}/chain?depth=7"))
+    assert (seven["depth"], seven["levels"], seven["truncated"], len(seven["steps"])) == (7, 10, True, 7)
+    assert seven["top"]["name"] == "Pricing post" and seven["top"]["level"] == 10
     short = api.ok(api.get(f"/clients/{net['p1']}/chain"))
     assert [(s["name"], s["source_kind"]) for s in short["steps"]] == [("P0", "client"), ("Pricing post", "channel")]
-    assert api.get(f"/clients/{net['p9']}/chain?depth=8").status_code == 422
+    assert api.ok(api.get(f"/clients/{net['p9']}/chain?depth=9"))["levels"] == 10  # past seven: fine
+    assert api.get(f"/clients/{net['p9']}/chain?depth=51").status_code == 422
     assert api.get("/clients/cl_ghost/chain").status_code == 404
 
 
-def test_tree_nested_with_revenue(api: Api, net: dict[str, str]) -> None:
+def test_a_tree_is_whole_and_a_cut_one_says_what_lies_beyond(api: Api, net: dict[str, str]) -> None:
     body = api.ok(api.get(f"/clients/{net['p0']}/tree?depth=3"))
     assert body["root"]["name"] == "P0" and body["root"]["referred"] == 2
-    assert body["size"] == 4 and body["reach_per_level"] == [2, 1, 1]
+    assert (body["size"], body["shown"], body["reach_per_level"]) == (10, 4, [2, 1, 1])
+    assert body["beyond"] == {"clients": 6, "revenue": []}
     assert body["revenue"] == [{"currency": "EUR", "amount": "160.50", "amount_minor": 16050}]
     p1, side = body["children"]
     assert (p1["name"], side["name"]) == ("P1", "Side")
-    assert p1["branch_size"] == 2 and p1["branch_revenue"][0]["amount"] == "150.50"
-    assert p1["children"][0]["children"][0]["name"] == "P3" and p1["children"][0]["children"][0]["dead_end"] is False
+    assert p1["branch_size"] == 8 and p1["branch_revenue"][0]["amount"] == "150.50"  # also past the cut
+    p3 = p1["children"][0]["children"][0]
+    assert p3["name"] == "P3" and p3["dead_end"] is False and p3["beyond"] == {"clients": 6, "revenue": []}
+    assert p1["beyond"] is None and p3["children"] == []
     assert side["dead_end"] is True and side["revenue"][0]["amount"] == "10.00"
     channel = api.ok(api.get(f"/channels/{net['blog']}/tree"))
-    assert channel["root"]["kind"] == "channel" and channel["size"] == 8  # p0..p6 and side within 7 levels
-    assert channel["reach_per_level"] == [1, 2, 1, 1, 1, 1, 1]
+    assert channel["root"]["kind"] == "channel" and channel["size"] == channel["shown"] == 11
+    assert channel["depth"] is None and channel["beyond"] == {"clients": 0, "revenue": []}
+    assert channel["reach_per_level"] == [1, 2, 1, 1, 1, 1, 1, 1, 1, 1]
+    node = channel["children"][0]
+    past = []
+    while node["children"]:
+        node = node["children"][0]
+        past.append((node["name"], node["level"], node["past_credit_depth"]))
+    assert [p for p in past if p[2]] == [("P7", 8, True), ("P8", 9, True), ("P9", 10, True)]
+    cut = api.ok(api.get(f"/channels/{net['blog']}/tree?depth=7"))
+    assert (cut["size"], cut["shown"], cut["beyond"]["clients"]) == (11, 8, 3) and cut["revenue"] == channel["revenue"]
 
 
 def test_stats_summary_and_key_clients(api: Api, net: dict[str, str]) -> None:
     stats = api.ok(api.get(f"/clients/{net['p2']}/stats"))
     assert stats["level"] == 3 and stats["top_of_chain"]["name"] == "Pricing post"
     assert stats["reach"] == 7 and stats["dead_ends_below"] == 1 and stats["branch_revenue"][0]["amount"] == "50.50"
+    deep = api.ok(api.get(f"/clients/{net['p9']}/stats"))
+    assert deep["level"] == 10 and deep["top_of_chain"]["name"] == "Pricing post"  # not the level-7 client
+    cut = api.ok(api.get(f"/clients/{net['p0']}/stats?depth=2"))
+    assert cut["reach"] == 10 and cut["beyond"]["clients"] == 7 and cut["branch_revenue"][0]["amount"] == "160.50"
     summary = api.ok(api.get("/network/summary"))
     assert (summary["clients"], summary["from_channel"], summary["from_referral"], summary["direct"]) == (11, 1, 10, 0)
     assert summary["longest_chain"] == 10 and summary["longest_chain_client"] == net["p9"]
     assert summary["dead_ends"] == 2 and summary["prolific_referrers"][0]["name"] == "P0"
     keys = api.ok(api.get("/network/key-clients?limit=3"))
-    assert keys["currency"] == "EUR" and len(keys["items"]) == 3
-    # P1: own 100.00/100.00 + brought in 50.50/160.50 + 0.5 x reach 7/8; P0: 0 + 160.50/160.50 + 0.5 x 8/8
+    assert keys["currency"] == "EUR" and len(keys["items"]) == 3 and keys["depth"] is None
+    # P1: own 100.00/100.00 + brought in 50.50/160.50 + 0.5 x reach 8/10; P0: 0 + 160.50/160.50 + 0.5 x 10/10
     assert [k["name"] for k in keys["items"][:2]] == ["P1", "P0"]
-    assert keys["items"][0]["score"] == round(1 + 5050 / 16050 + 0.5 * 7 / 8, 6)
+    assert keys["items"][0]["score"] == round(1 + 5050 / 16050 + 0.5 * 8 / 10, 6)
     reach_only = api.ok(api.get("/network/key-clients?w_own=0&w_downline=0&w_reach=1&limit=1"))
-    assert reach_only["items"][0]["reach"] == 8
+    assert reach_only["items"][0]["reach"] == 10
     assert api.get("/network/key-clients?currency=XYZ").status_code == 422
 
 
@@ -96,6 +116,7 @@ def test_exports_read_back(api: Api, net: dict[str, str], fmt: str, reader) -> N
     one = reader(io.BytesIO(api.get(f"/clients/{net['p5']}/tree/export?format={fmt}&depth=2").data))
     assert set(one.nodes) == {net["p5"], net["p6"], net["p7"]}
     assert one.nodes[net["p5"]]["level"] == 0 and one.nodes[net["p7"]]["level"] == 2
+    assert one.nodes[net["p7"]]["beyond_clients"] == 2  # p8 and p9 lie past the cut
     assert one.nodes[net["p7"]]["channel"] == "Pricing post"
 
 

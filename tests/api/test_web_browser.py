@@ -28,6 +28,7 @@ from api import create_app
 from graph.sqlite import SqliteStore
 from referrals import analysis
 from referrals.access import Role, hash_secret, new_secret
+from referrals.config import MAX_DEPTH
 from referrals.model import ClientQuery
 from tests.api.webseed import CHAIN, Seeded, seed
 from tests.serving import serve
@@ -169,7 +170,7 @@ def test_sign_in_tree_depth_details_and_recording(page, site: Site) -> None:  # 
     sign_in(pg, site)
     assert pg.inner_text("#workspace-name") == "Demo studio · editor"
 
-    # Ana's tree goes down seven levels: Bruno at 1 ... Hugo at 7, with the side branches.
+    # Ana's tree, whole: Bruno at 1 ... Hugo at 7, with the side branches.
     open_tree(pg, "Ana Lima")
     names = node_names(pg)
     assert {n: names[n] for n in CHAIN} == {n: i for i, n in enumerate(CHAIN)}
@@ -183,13 +184,19 @@ def test_sign_in_tree_depth_details_and_recording(page, site: Site) -> None:  # 
         "Kiko Alves",
         "Luis Moura",
     ]
-    assert "11 brought in within 7 levels" in pg.inner_text("#tree-facts")
+    facts = pg.inner_text("#tree-facts")
+    assert "11 clients in all" in facts and "past level" not in facts and "revenue: 2099.50 EUR" in facts
+    assert pg.inner_text("#depth-value") == "all" and pg.get_attribute("#graph", "data-depth") == "all"
     shot(pg, "tree")
 
-    # The depth slider cuts the tree at level 3.
+    # The depth slider cuts the tree at level 3, and the view says what lies beyond.
     before = pg.get_attribute("#graph", "data-renders")
     pg.fill("#depth", "3")
     wait_drawn(pg, before)
+    facts = pg.inner_text("#tree-facts")
+    assert "11 clients in all — 7 shown; past level 3: 4 (50.00 EUR)" in facts
+    assert "revenue: 2099.50 EUR" in facts  # the same total as the whole tree
+    assert pg.get_attribute("#graph g.node[data-beyond]", "data-beyond") == "4"  # Duarte's branch goes on
     names = node_names(pg)
     assert max(names.values()) == 3
     assert sorted(names) == sorted(
@@ -315,11 +322,11 @@ def test_chain_key_clients_and_summary_views(page, site: Site) -> None:  # type:
     open_tree(pg, "Hugo Vaz")
     click_node(pg, "Hugo Vaz")
     pg.click("#details button:has-text('Upstream chain')")
-    pg.wait_for_selector("#chain-list li:has-text('level 7')")
+    pg.wait_for_selector("#chain-list li:has-text('level 8')")
     steps = pg.eval_on_selector_all("#chain-list li", "els => els.map(e => e.innerText.replace(/\\s+/g, ' '))")
     assert steps[0].endswith("Hugo Vaz")
     assert [s.split(" client ")[-1].split(" recommended")[0] for s in steps[1:8]] == CHAIN[-2::-1]
-    assert "goes on above level 7" in steps[-1]  # the newsletter sits at level 8
+    assert "level 8 channel Spring newsletter" in steps[8] and len(steps) == 9  # the whole chain, to its top
     assert pg.inner_text("#chain-title") == "Upstream chain of Hugo Vaz"
     shot(pg, "chain")
     pg.click("#chain-list button:has-text('Bruno Costa')")  # a step opens its tree
@@ -347,6 +354,43 @@ def _key_clients(site: Site) -> list[str]:
     )
     with urllib.request.urlopen(req, timeout=10) as resp:
         return [k["name"] for k in json.load(resp)["items"]]
+
+
+def _api(site: Site, path: str) -> dict:
+    req = urllib.request.Request(f"{site.url}/api/v1{path}", headers={"Authorization": f"Bearer {site.token}"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.load(resp)
+
+
+def _minor(amounts: list[dict]) -> list[tuple[str, int]]:
+    return [(a["currency"], a["amount_minor"]) for a in amounts]
+
+
+def test_the_whole_networks_total_is_the_summarys_at_every_depth(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    sign_in(pg, site)
+    summary = _api(site, "/network/summary")
+    before = pg.get_attribute("#graph", "data-renders")
+    pg.click("#whole-network")
+    wait_drawn(pg, before)
+    whole = json.loads(pg.get_attribute("#tree-facts", "data-revenue"))
+    assert _minor(whole) == _minor(summary["revenue"]) and whole  # what the page reads in the browser
+    for depth in ("7", "2"):
+        before = pg.get_attribute("#graph", "data-renders")
+        pg.fill("#depth", depth)
+        wait_drawn(pg, before)
+        assert _minor(json.loads(pg.get_attribute("#tree-facts", "data-revenue"))) == _minor(summary["revenue"])
+    facts = pg.inner_text("#tree-facts")
+    assert "past level 2:" in facts  # and the cut says what it leaves out
+    before = pg.get_attribute("#graph", "data-renders")
+    pg.fill("#depth", "7")
+    wait_drawn(pg, before)
+    assert "past level 7: 1 (50.00 EUR)" in pg.inner_text("#tree-facts")  # Hugo, eight levels down
+    shown = pg.inner_text("#tree-facts").split("revenue: ")[-1]
+    pg.click("button[data-view=summary]")
+    pg.wait_for_selector("#summary .card")
+    card = pg.locator("#summary .card", has=pg.locator("h3", has_text="Revenue")).locator(".big").inner_text()
+    assert card == shown  # the same words on both views
 
 
 def test_a_5000_client_tree_renders_within_2_seconds_and_stays_responsive(page, site: Site) -> None:  # type: ignore[no-untyped-def]
@@ -423,9 +467,15 @@ def test_whole_network_view_colours_by_root_channel(page, site: Site) -> None:  
     pg.click("#whole-network")
     wait_drawn(pg, before)
     levels = nx.get_node_attributes(analysis.network_graph(site.store.snapshot(site.seeded.ws)), "level")
-    within = sum(1 for level in levels.values() if level <= 7)
-    assert within < len(levels)  # Hugo sits at level 8 under the newsletter: cut at the default depth
-    assert int(pg.get_attribute("#graph", "data-nodes")) == within + 1  # and the workspace's own root
+    assert int(pg.get_attribute("#graph", "data-nodes")) == len(levels) + 1  # all of it, and the workspace
+    drawn = node_names(pg)
+    # levels as in every export: the channel at 0, Ana at 1, ... Hugo at 8 (past the credit depth)
+    assert (drawn["Spring newsletter"], drawn["Ana Lima"], drawn["Hugo Vaz"]) == (0, 1, 8)
+    assert drawn["Hugo Vaz"] == levels[site.seeded.clients["Hugo Vaz"]]
+    faded = pg.eval_on_selector_all(
+        "#graph g.node[data-past-credit-depth] title", "els => els.map(e => e.textContent.split(' · ')[0])"
+    )
+    assert "Hugo Vaz" in faded and "Gina Sousa" not in faded
     legend = pg.inner_text("#legend")
     assert "Spring newsletter" in legend and "Podcast" in legend
     fills = pg.eval_on_selector_all(
@@ -496,28 +546,18 @@ def test_the_api_docs_render_under_their_content_security_policy(page, site: Sit
     assert violations == []
 
 
-@pytest.mark.parametrize("cap", [4, 12])
-def test_the_depth_slider_follows_the_servers_cap(browser, tmp_path: Path, cap: int) -> None:  # type: ignore[no-untyped-def]
-    store = SqliteStore(tmp_path / "cap.db", max_depth=cap)
-    store.init_schema()
-    ws = store.create_workspace("Capped").id
-    seed(store, ws, big=0)
-    token = new_secret()
-    store.create_token(ws, Role.VIEWER, "cap", hash_secret(token))
-    server = make_server("127.0.0.1", 0, create_app({"STORE": store, "TESTING": True}), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    context = browser.new_context()
-    try:
-        pg = context.new_page()
-        pg.goto(f"http://127.0.0.1:{server.server_port}/")
-        pg.fill("#token-input", token)
-        pg.click("#sign-in-form button[type=submit]")
-        pg.wait_for_selector("#app:not([hidden])")
-        assert pg.get_attribute("#depth", "max") == str(cap)
-        assert pg.input_value("#depth") == pg.inner_text("#depth-value") == str(min(7, cap))
-    finally:
-        context.close()
-        server.shutdown()
-        thread.join(10)
-        store.close()
+def test_the_depth_slider_starts_at_all_levels_and_runs_to_the_one_bound(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    sign_in(pg, site)
+    assert pg.get_attribute("#depth", "max") == str(MAX_DEPTH + 1)  # one step past the bound: all levels
+    assert pg.input_value("#depth") == str(MAX_DEPTH + 1) and pg.inner_text("#depth-value") == "all"
+    open_tree(pg, "Spring newsletter")
+    assert max(node_names(pg).values()) == 8  # Hugo, eight levels below the newsletter
+    before = pg.get_attribute("#graph", "data-renders")
+    pg.fill("#depth", str(MAX_DEPTH))
+    wait_drawn(pg, before)
+    assert pg.inner_text("#depth-value") == str(MAX_DEPTH) and max(node_names(pg).values()) == 8
+    before = pg.get_attribute("#graph", "data-renders")
+    pg.fill("#depth", str(MAX_DEPTH + 1))
+    wait_drawn(pg, before)
+    assert pg.inner_text("#depth-value") == "all" and pg.get_attribute("#graph", "data-depth") == "all"

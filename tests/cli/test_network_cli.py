@@ -35,6 +35,7 @@ def run(tmp_path: Path):
     rows += [ReferralInput(SourceRef(SourceKind.CLIENT, ids[0]), ids[11], date(2024, 2, 1))]
     store.add_referrals(ws, rows)
     store.create_deal(ws, DealInput(ids[1], Money(12345, "EUR"), date(2024, 3, 1)))
+    store.create_deal(ws, DealInput(ids[8], Money(2005, "EUR"), date(2024, 3, 1)))  # nine levels below the blog
     store.close()
 
     def invoke(*args: str):
@@ -46,8 +47,14 @@ def run(tmp_path: Path):
 def test_chain(run) -> None:
     out = run("chain", "P9")
     assert out.exit_code == 0, out.output
-    assert "P8" in out.output and "P2" in out.output and "P1 " not in out.output
-    assert "goes on above level 7" in out.output
+    assert "P8" in out.output and "P0" in out.output and "Pricing post" in out.output  # the whole chain
+    assert "goes on" not in out.output
+    cut = run("chain", "P9", "--depth", "7")
+    assert "P2" in cut.output and "P1 " not in cut.output
+    assert "goes on above level 7: 10 levels in all, up to Pricing post (channel)" in " ".join(cut.output.split())
+    assert run("chain", "P9", "--depth", "9").exit_code == 0  # the bound is 50 here as everywhere
+    too_deep = run("chain", "P9", "--depth", "51")
+    assert too_deep.exit_code == 2 and "1<=x<=50" in too_deep.stderr
     assert run("chain", "p1@x.com").exit_code == 0
     by_phone = run("chain", "8 916 000-00-09")  # a phone as people write it finds its client
     assert by_phone.exit_code == 0 and by_phone.output == out.output
@@ -55,19 +62,33 @@ def test_chain(run) -> None:
     assert missing.exit_code == 3 and "not found" in missing.stderr
 
 
-def test_tree_draws_and_truncates(run) -> None:
-    out = run("tree", "Pricing post", "--depth", "7")
-    assert out.exit_code == 0
-    assert "Pricing post (channel)" in out.output and "L7" in out.output and "123.45 EUR" in out.output
-    assert "dead end" in out.output
+def test_tree_is_whole_and_a_cut_says_what_lies_beyond(run) -> None:
+    whole = run("tree", "Pricing post")
+    assert whole.exit_code == 0, whole.output
+    text = " ".join(whole.output.split())
+    assert "Pricing post (channel) — 11 clients, revenue 143.50 EUR" in text
+    assert "L10" in text and "past level 7: no credit to Pricing post" in text
+    assert "dead end" in text and "not shown" not in text
+    cut = run("tree", "Pricing post", "--depth", "7")
+    text = " ".join(cut.output.split())
+    assert "Pricing post (channel) — 11 clients, revenue 143.50 EUR" in text  # the same totals as the whole
+    assert "L7" in text and "L8" not in text
+    assert "P6 L7 · - · branch 3 / 20.05 EUR" in text  # the level-7 client's branch goes on past the cut
+    assert "… 3 more clients below level 7, 20.05 EUR" in text
+    assert "8 clients shown; past level 7: 3 clients, revenue 20.05 EUR (drop --depth to see them)" in text
     small = run("tree", "P0", "--max-nodes", "2")
     assert "more clients (raise --max-nodes)" in small.output
-    assert run("tree", "P0", "--depth", "99").exit_code == 1
+    assert run("tree", "P0", "--depth", "51").exit_code == 2
 
 
 def test_stats_and_network(run) -> None:
     stats = run("stats", "P2")
     assert stats.exit_code == 0 and "level in its chain" in stats.output and "Pricing post" in stats.output
+    deep = " ".join(run("stats", "P9").output.split())
+    assert "level in its chain │ 10" in deep and "top of chain │ Pricing post (channel)" in deep  # not P2
+    cut = " ".join(run("stats", "P0", "--depth", "2").output.split())
+    assert "reach │ 10" in cut and "branch revenue │ 143.50 EUR" in cut
+    assert "not shown │ past level 2: 7 clients, revenue 20.05" in cut
     summary = run("network", "summary")
     assert summary.exit_code == 0 and "came through a channel" in summary.output and "P0" in summary.output
     keys = run("network", "key-clients", "--limit", "3")

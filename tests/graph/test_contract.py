@@ -463,41 +463,73 @@ def test_chain_levels_dates_and_channel_root(store: Store, ws: Workspace) -> Non
     assert store.chain(ws.id, a.id).steps[0].source.kind is SourceKind.CHANNEL
 
 
-def test_chain_depth_cap_is_exact(store: Store, ws: Workspace) -> None:
+def test_a_chain_is_whole_unless_asked_for_less_and_then_says_where_it_ends(store: Store, ws: Workspace) -> None:
     people = line(store, ws, 10)  # people[9] is at level 9 below people[0]
     chain = store.chain(ws.id, people[9].id)
-    assert len(chain.steps) == 7 and chain.truncated
-    assert [s.source.id for s in chain.steps] == [p.id for p in reversed(people[2:9])]
-    assert [s.level for s in chain.steps] == list(range(1, 8))
-    exact = store.chain(ws.id, people[7].id)
-    assert len(exact.steps) == 7 and not exact.truncated
-    assert len(store.chain(ws.id, people[9].id, depth=3).steps) == 3
-    with pytest.raises(Invalid) as e:
-        store.chain(ws.id, people[9].id, depth=8)
-    assert e.value.field == "depth"
+    assert [s.source.id for s in chain.steps] == [p.id for p in reversed(people[:9])]
+    assert [s.level for s in chain.steps] == list(range(1, 10))
+    assert (chain.levels, chain.truncated, chain.top) == (9, False, chain.steps[-1])
+    cut = store.chain(ws.id, people[9].id, depth=3)
+    assert [s.level for s in cut.steps] == [1, 2, 3] and cut.truncated
+    assert (cut.levels, cut.top) == (9, chain.top) and cut.top.source.id == people[0].id
+    assert store.chain(ws.id, people[9].id, depth=9) == chain  # deeper than seven is a view like any other
+    assert store.chain(ws.id, people[0].id).top is None
+    for bad in (0, 51):
+        with pytest.raises(Invalid) as e:
+            store.chain(ws.id, people[9].id, depth=bad)
+        assert e.value.field == "depth"
     with pytest.raises(NotFound):
         store.chain(ws.id, "cl_ghost")
 
 
-def test_tree_levels_and_cap(store: Store, ws: Workspace) -> None:
+def test_a_tree_is_whole_unless_asked_for_less_and_then_says_what_lies_beyond(store: Store, ws: Workspace) -> None:
     people = line(store, ws, 10)
     extra = client(store, ws, "extra")
     refer(store, ws, people[0], extra)
-    tree = store.tree(ws.id, by(people[0])).nodes
-    assert [(n.level, n.client_id) for n in tree][:2] == [(1, people[1].id), (1, extra.id)] or [
-        (n.level, n.client_id) for n in tree
-    ][:2] == [(1, extra.id), (1, people[1].id)]
-    assert max(n.level for n in tree) == 7 and len(tree) == 8
-    assert {n.client_id for n in store.tree(ws.id, by(people[0]), depth=2).nodes} == {
-        people[1].id,
-        people[2].id,
-        extra.id,
-    }
+    for i, (amount, currency) in enumerate([(100, "EUR"), (250, "EUR"), (7, "USD")]):
+        store.create_deal(ws.id, DealInput(people[7 + i].id, Money(amount, currency), D))
+    store.create_deal(ws.id, DealInput(people[3].id, Money(50, "EUR"), D))
+    whole = store.tree(ws.id, by(people[0]))
+    tree = whole.nodes
+    assert sorted((n.level, n.client_id) for n in tree)[:2] == sorted([(1, people[1].id), (1, extra.id)])
+    assert max(n.level for n in tree) == 9 and len(tree) == 10 and whole.depth is None and not whole.beyond
+    assert all(not n.beyond for n in tree)
+    cut = store.tree(ws.id, by(people[0]), depth=7)
+    assert max(n.level for n in cut.nodes) == 7 and len(cut.nodes) == 8 and cut.depth == 7
+    assert (cut.beyond.clients, dict(cut.beyond.revenue)) == (2, {"EUR": 250, "USD": 7})
+    (last,) = [n for n in cut.nodes if n.level == 7]
+    assert last.client_id == people[7].id and last.referred == 1  # fan-out counts past the cut too
+    assert (last.beyond.clients, dict(last.beyond.revenue)) == (2, {"EUR": 250, "USD": 7})
+    assert all(not n.beyond for n in cut.nodes if n.level < 7)
+    short = store.tree(ws.id, by(people[0]), depth=2)
+    assert {n.client_id for n in short.nodes} == {people[1].id, people[2].id, extra.id}
+    assert (short.beyond.clients, dict(short.beyond.revenue)) == (7, {"EUR": 400, "USD": 7})
     assert store.tree(ws.id, by(people[9])).nodes == ()
+    with pytest.raises(Invalid):
+        store.tree(ws.id, by(people[0]), depth=51)
     with pytest.raises(NotFound):
         store.tree(ws.id, by("cl_ghost"))
     with pytest.raises(NotFound):
         store.tree(ws.id, SourceRef(SourceKind.CHANNEL, "ch_ghost"))
+
+
+def test_a_cut_tree_sums_what_lies_beyond_per_branch(store: Store, ws: Workspace) -> None:
+    """Two branches cut at level 1: each last-level node carries its own branch past the cut."""
+    blog = store.create_channel(ws.id, ChannelInput(name="Blog"))
+    a, b = client(store, ws, "A"), client(store, ws, "B")
+    refer(store, ws, SourceRef(SourceKind.CHANNEL, blog.id), a)
+    refer(store, ws, SourceRef(SourceKind.CHANNEL, blog.id), b)
+    below_a = [client(store, ws, f"a{i}") for i in range(3)]
+    for x in below_a:
+        refer(store, ws, a, x)
+    deep = client(store, ws, "deep")
+    refer(store, ws, below_a[0], deep)
+    store.create_deal(ws.id, DealInput(deep.id, Money(999, "RUB"), D))
+    store.create_deal(ws.id, DealInput(b.id, Money(5, "RUB"), D))
+    tree = store.tree(ws.id, SourceRef(SourceKind.CHANNEL, blog.id), depth=1)
+    got = {n.client_id: (n.beyond.clients, dict(n.beyond.revenue)) for n in tree.nodes}
+    assert got == {a.id: (4, {"RUB": 999}), b.id: (0, {})}
+    assert (tree.beyond.clients, dict(tree.beyond.revenue)) == (4, {"RUB": 999})
 
 
 def test_tree_of_a_channel(store: Store, ws: Workspace) -> None:

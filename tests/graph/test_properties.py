@@ -1,8 +1,10 @@
-"""Chains and trees from either store equal a networkx reference on random referral forests."""
+"""Chains and trees from either store equal a networkx reference on random referral forests, many of
+them deeper than seven levels: whole by default, and when cut at a depth, what they show plus what they
+say lies beyond is the whole downline, its clients and its revenue."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import networkx as nx
@@ -10,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from referrals.analysis import reach_per_level
-from referrals.model import ChannelInput, ClientInput, ReferralInput, SourceKind, SourceRef
+from referrals.analysis import Branch, nest, reach_per_level, tree_revenue, tree_size
+from referrals.model import ChannelInput, ClientInput, DealInput, ReferralInput, SourceKind, SourceRef
+from referrals.money import Money
 from referrals.store import Store
 
 EXAMPLES = {"sqlite": 60, "neo4j": 25}
@@ -26,6 +29,7 @@ class Forest:
     primary: dict[int, tuple[str, int]]  # client -> (kind, index) of its primary source
     secondary: list[tuple[int, int]]  # (source client, client)
     days: dict[int, int]
+    deals: list[tuple[int, int, str]] = field(default_factory=list)  # (client, amount_minor, currency)
 
 
 @st.composite
@@ -56,7 +60,12 @@ def forests(draw: st.DrawFn) -> Forest:
         )
     )
     days = {i: draw(st.integers(0, 3000)) for i in range(n)}
-    return Forest(n, channels, primary, secondary, days)
+    deals = draw(
+        st.lists(
+            st.tuples(st.integers(0, n - 1), st.integers(-500, 100_000), st.sampled_from(["EUR", "RUB"])), max_size=12
+        )
+    )
+    return Forest(n, channels, primary, secondary, days, deals)
 
 
 def load(store: Store, forest: Forest) -> tuple[str, list[str], list[str], nx.DiGraph]:
@@ -79,6 +88,13 @@ def load(store: Store, forest: Forest) -> tuple[str, list[str], list[str], nx.Di
     ]
     rows += [ReferralInput(ref("client", s), clients[c], base) for s, c in forest.secondary]
     store.add_referrals(ws, rows)
+    store.upsert_deals(
+        ws,
+        [
+            DealInput(clients[c], Money(amount, currency), base, external_id=f"d{k}")
+            for k, (c, amount, currency) in enumerate(forest.deals)
+        ],
+    )
     return ws, clients, channels, reference(rows, clients, channels)
 
 
@@ -98,44 +114,67 @@ def run_property(store: Store, test) -> None:
         max_examples=EXAMPLES[store.kind],
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )(given(forest=forests(), depth=st.integers(1, 7))(test))
+    )(given(forest=forests(), depth=st.one_of(st.none(), st.integers(1, 12)))(test))
     wrapped()
 
 
+def revenue_of(forest: Forest, clients: list[str], ids: set[str]) -> dict[str, int]:
+    """The deals of these clients summed per currency (currencies with a zero total kept: a refund)."""
+    total: dict[str, int] = {}
+    for c, amount, currency in forest.deals:
+        if clients[c] in ids:
+            total[currency] = total.get(currency, 0) + amount
+    return dict(sorted(total.items()))
+
+
 def test_chains_match_networkx(store: Store) -> None:
-    def check(forest: Forest, depth: int) -> None:
+    def check(forest: Forest, depth: int | None) -> None:
         ws, clients, channels, g = load(store, forest)
         for cid in clients:
-            up = nx.single_source_shortest_path_length(g.reverse(copy=False), cid, cutoff=depth + 1)
-            expected = sorted(((lvl, node) for node, lvl in up.items() if 1 <= lvl <= depth))
+            up = nx.single_source_shortest_path_length(g.reverse(copy=False), cid)
+            whole = sorted((lvl, node) for node, lvl in up.items() if lvl >= 1)
+            expected = [(lvl, node) for lvl, node in whole if depth is None or lvl <= depth]
             chain = store.chain(ws, cid, depth)
             assert [(s.level, s.source.id) for s in chain.steps] == expected
-            assert chain.truncated == any(lvl == depth + 1 for lvl in up.values())
-            assert all(s.level <= depth for s in chain.steps)
+            assert chain.levels == len(whole)
+            assert chain.truncated == (len(expected) < len(whole))
+            assert (chain.top.source.id if chain.top else None) == (whole[-1][1] if whole else None)
 
     run_property(store, check)
 
 
 def test_trees_match_networkx(store: Store) -> None:
-    def check(forest: Forest, depth: int) -> None:
+    def check(forest: Forest, depth: int | None) -> None:
         ws, clients, channels, g = load(store, forest)
         roots = [SourceRef(SourceKind.CLIENT, c) for c in clients] + [
             SourceRef(SourceKind.CHANNEL, c) for c in channels
         ]
         for root in roots:
-            down = nx.single_source_shortest_path_length(g, root.id, cutoff=depth)
-            expected = {(node, lvl) for node, lvl in down.items() if lvl >= 1}
+            down = {node: lvl for node, lvl in nx.single_source_shortest_path_length(g, root.id).items() if lvl >= 1}
+            shown = {(node, lvl) for node, lvl in down.items() if depth is None or lvl <= depth}
+            past = {node for node, lvl in down.items() if depth is not None and lvl > depth}
             full = store.tree(ws, root, depth)
             tree = full.nodes
-            assert {(n.client_id, n.level) for n in tree} == expected
+            assert {(n.client_id, n.level) for n in tree} == shown
+            # what lies beyond: its clients and revenue, in all and per last-level node
+            assert full.beyond.clients == len(past)
+            assert dict(full.beyond.revenue) == revenue_of(forest, clients, past)
+            for n in tree:
+                below = nx.descendants(g, n.client_id) if n.level == depth else set()
+                assert n.beyond.clients == len(below)
+                assert dict(n.beyond.revenue) == revenue_of(forest, clients, below)
+            # every total agrees: shown + beyond is the whole downline, whatever the depth
+            assert tree_size(full) == len(down)
+            assert tree_revenue(full) == revenue_of(forest, clients, set(down) | {root.id})
+            for b in _walk(nest(full)):
+                branch = nx.descendants(g, b.node.client_id)
+                assert b.branch_size == len(branch)
+                assert b.branch_revenue == revenue_of(forest, clients, branch | {b.node.client_id})
             # reach per level, fan-out and dead ends agree with the reference too
-            assert reach_per_level(full) == [sum(1 for lvl in down.values() if lvl == k) for k in range(1, depth + 1)]
+            deepest = max((lvl for _, lvl in shown), default=0)
+            assert reach_per_level(full) == [sum(1 for _, lvl in shown if lvl == k) for k in range(1, deepest + 1)]
             assert full.referred == g.out_degree(root.id)
             assert {n.client_id: n.referred for n in tree} == {n.client_id: g.out_degree(n.client_id) for n in tree}
-            assert {n.client_id for n in tree if n.referred == 0} == {
-                node for node, lvl in down.items() if lvl >= 1 and g.out_degree(node) == 0
-            }
-            assert len(tree) == len(expected)
             for node in tree:
                 (parent,) = g.predecessors(node.client_id)
                 assert node.parent.id == parent
@@ -145,8 +184,18 @@ def test_trees_match_networkx(store: Store) -> None:
     run_property(store, check)
 
 
+def _walk(branches: list[Branch]) -> list[Branch]:
+    out: list[Branch] = []
+    stack = list(branches)
+    while stack:
+        b = stack.pop()
+        out.append(b)
+        stack.extend(b.children)
+    return out
+
+
 @pytest.mark.parametrize("level", [7, 8, 9, 12])
-def test_a_client_deep_down_gets_exactly_seven_ancestors(store: Store, level: int) -> None:
+def test_a_client_deep_down_sees_its_whole_chain_and_a_cut_says_how_far_it_goes(store: Store, level: int) -> None:
     forest = Forest(
         level + 1,
         1,
@@ -156,7 +205,12 @@ def test_a_client_deep_down_gets_exactly_seven_ancestors(store: Store, level: in
     )
     ws, clients, channels, _ = load(store, forest)
     chain = store.chain(ws, clients[level])
-    assert len(chain.steps) == 7
-    assert chain.truncated == (level + 1 > 7)  # the channel at the top counts as a level too
-    assert [s.source.id for s in chain.steps] == list(reversed(clients[level - 7 : level]))
-    assert max(n.level for n in store.tree(ws, SourceRef(SourceKind.CHANNEL, channels[0])).nodes) == 7
+    assert len(chain.steps) == chain.levels == level + 1  # the channel at the top counts as a level too
+    assert chain.top is not None and chain.top.source.id == channels[0]
+    cut = store.chain(ws, clients[level], 7)
+    assert [s.source.id for s in cut.steps] == list(reversed(clients[level - 7 : level]))
+    assert cut.truncated and cut.top == chain.top
+    whole = store.tree(ws, SourceRef(SourceKind.CHANNEL, channels[0]))
+    assert max(n.level for n in whole.nodes) == level + 1
+    seven = store.tree(ws, SourceRef(SourceKind.CHANNEL, channels[0]), 7)
+    assert max(n.level for n in seven.nodes) == 7 and seven.beyond.clients == level + 1 - 7

@@ -164,7 +164,10 @@ def test_downlines_match_networkx(seed: int, n: int, depth: int) -> None:
         below = [u for u, d in lengths.items() if d >= 1]
         assert down.reach[v] == len(below)
         assert down.revenue[v] == sum(revenue.get(u, 0) for u in below)
-        assert down.by_level[v] == [sum(1 for d in lengths.values() if d == k) for k in range(1, depth + 1)]
+    whole = analysis.downlines(forest, revenue)  # no depth: the whole downline, in one pass
+    for v in range(n):
+        below = nx.descendants(forest, v)
+        assert (whole.reach[v], whole.revenue[v]) == (len(below), sum(revenue.get(u, 0) for u in below))
 
 
 def test_network_graph_levels_and_channels() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from referrals.config import DEFAULT_DATABASE_URL, Settings, resolve_depth
+from referrals.config import CREDIT_DEPTH, DEFAULT_DATABASE_URL, MAX_DEPTH, Settings, credit_depth, view_depth
 from referrals.errors import Invalid
 from referrals.ids import looks_like_id, new_id
 
@@ -12,25 +12,23 @@ from referrals.ids import looks_like_id, new_id
 def test_defaults_need_no_server() -> None:
     s = Settings.from_env({})
     assert s.database_url == DEFAULT_DATABASE_URL == "sqlite:///referrals.db"
-    assert s.max_depth == 7 and s.default_depth == 7
 
 
-def test_env_overrides_and_bad_values() -> None:
-    s = Settings.from_env({"REFERRALS_DATABASE_URL": "neo4j://h:7687", "REFERRALS_MAX_DEPTH": "10"})
-    assert (s.database_url, s.max_depth, s.default_depth) == ("neo4j://h:7687", 10, 7)
-    assert Settings.from_env({"REFERRALS_MAX_DEPTH": "3"}).default_depth == 3
-    for bad in ("0", "-1", "x", "51"):
-        with pytest.raises(Invalid) as e:
-            Settings.from_env({"REFERRALS_MAX_DEPTH": bad})
-        assert e.value.field == "REFERRALS_MAX_DEPTH"
+def test_env_overrides() -> None:
+    assert Settings.from_env({"REFERRALS_DATABASE_URL": "neo4j://h:7687"}).database_url == "neo4j://h:7687"
 
 
-def test_resolve_depth() -> None:
-    assert resolve_depth(None, 7) == 7 and resolve_depth(None, 4) == 4 and resolve_depth(3, 7) == 3
-    for bad in (0, 8, True, "3"):
-        with pytest.raises(Invalid) as e:
-            resolve_depth(bad, 7)  # type: ignore[arg-type]
-        assert e.value.field == "depth"
+def test_one_depth_rule_with_one_bound() -> None:
+    """Views show everything unless asked for fewer levels; credit goes seven levels up by default;
+    both take 1..50 and nothing else."""
+    assert (CREDIT_DEPTH, MAX_DEPTH) == (7, 50)
+    assert view_depth(None) is None and view_depth(9) == 9 and view_depth(50) == 50
+    assert credit_depth(None) == 7 and credit_depth(10) == 10 and credit_depth(50) == 50
+    for check in (view_depth, credit_depth):
+        for bad in (0, 51, True, "3", 2.0):
+            with pytest.raises(Invalid) as e:
+                check(bad)  # type: ignore[arg-type]
+            assert e.value.field == "depth" and "1 to 50" in e.value.reason
 
 
 def test_ids_are_opaque_prefixed_and_ordered() -> None:

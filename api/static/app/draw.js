@@ -17,7 +17,7 @@ export function colourOf(node) {
     if (node.kind === "channel") return channelColour(node.id);
     return node.channel ? channelColour(node.channel.id) : NO_CHANNEL_COLOUR;
   }
-  return LEVEL_COLOURS[Math.min(node.level, LEVEL_COLOURS.length - 1)];
+  return LEVEL_COLOURS[Math.max(0, Math.min(node.level, LEVEL_COLOURS.length - 1))];
 }
 
 export const channelPalette = new Map();
@@ -137,8 +137,13 @@ export function draw(started = performance.now()) {
       "data-kind": n.kind,
     });
     if (n.dead_end) g.setAttribute("data-dead-end", "true");
+    if (n.past_credit_depth) {
+      g.setAttribute("data-past-credit-depth", "true");
+      g.setAttribute("opacity", "0.55");
+    }
+    if (n.beyond) g.setAttribute("data-beyond", String(n.beyond.clients));
     const title = svgEl("title", {});
-    title.textContent = `${n.name} · level ${n.level}${n.dead_end ? " · dead end" : ""}`;
+    title.textContent = nodeTitle(n);
     g.append(title, nodeShape(n, r, colourOf(n), large));
     if (!large || n.level <= 1) {
       const label = svgEl("text", { y: r + 12, class: "label" });
@@ -160,7 +165,7 @@ export function draw(started = performance.now()) {
       svg.dataset.renderMs = String(ms);
       // a count, so a watcher can tell two draws apart even when they took the same time
       svg.dataset.renders = String(Number(svg.dataset.renders || 0) + 1);
-      svg.dataset.depth = String(state.depth);
+      svg.dataset.depth = state.depth === null ? "all" : String(state.depth);
       svg.dataset.root = tree.root.id;
       status(`${tree.nodes.size.toLocaleString()} nodes drawn in ${ms} ms.`);
     }, 0),
@@ -235,26 +240,39 @@ export function markSelected(id) {
   return g;
 }
 
+function nodeTitle(n) {
+  const parts = [n.name, n.level < 0 ? "workspace" : `level ${n.level}`];
+  if (n.dead_end) parts.push("dead end");
+  if (n.past_credit_depth) parts.push(`past level ${state.creditDepth}: no credit to the top`);
+  if (n.beyond) parts.push(`${n.beyond.clients.toLocaleString()} more below level ${state.depth}`);
+  return parts.join(" · ");
+}
+
 export function writeFacts(tree) {
   const f = tree.facts;
-  const parts = [
-    `${f.size.toLocaleString()} brought in within ${state.depth} level${state.depth === 1 ? "" : "s"}`,
-    `${f.dead_ends.toLocaleString()} dead ends`,
-  ];
+  const parts = [`${f.size.toLocaleString()} clients in all`];
+  const cut = Boolean(f.beyond && f.beyond.clients);
+  if (cut) {
+    const past = `past level ${state.depth}: ${f.beyond.clients.toLocaleString()} (${money(f.beyond.revenue)})`;
+    parts.push(`${f.shown.toLocaleString()} shown; ${past}`);
+  }
+  parts.push(`${f.dead_ends.toLocaleString()} dead ends${cut ? " shown" : ""}`);
   if (f.reach) parts.push(`per level: ${f.reach.join(" · ")}`);
   if (f.revenue && f.revenue.length) {
     parts.push(`revenue: ${money(f.revenue)}`);
   }
   $("#tree-facts").textContent = parts.join(" — ");
+  $("#tree-facts").dataset.revenue = JSON.stringify(f.revenue || []);
 }
 
 export function writeLegend(tree) {
   const legend = $("#legend");
   legend.replaceChildren();
   if (state.colour === "level") {
-    const maxLevel = Math.max(...[...tree.nodes.values()].map((n) => n.level));
-    for (let level = 0; level <= maxLevel; level += 1) {
-      const label = level === 0 ? "root" : `level ${level}`;
+    const levels = [...tree.nodes.values()].map((n) => n.level);
+    const maxLevel = Math.max(...levels);
+    for (let level = Math.max(0, Math.min(...levels)); level <= maxLevel; level += 1) {
+      const label = level === 0 && state.root.kind !== "network" ? "root" : `level ${level}`;
       legend.append(h("span", {}, h("i", { style: `background:${LEVEL_COLOURS[Math.min(level, 7)]}` }), label));
     }
   } else {
@@ -269,4 +287,7 @@ export function writeLegend(tree) {
     }
   }
   legend.append(h("span", { class: "muted" }, "dashed red ring: dead end"));
+  if ([...tree.nodes.values()].some((n) => n.past_credit_depth)) {
+    legend.append(h("span", { class: "muted" }, `faded: past level ${state.creditDepth}, earns the top no credit`));
+  }
 }

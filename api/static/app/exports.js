@@ -25,7 +25,7 @@ export function svgOfView() {
     "font-family": "DejaVu Sans, sans-serif",
   });
   const title = svgEl("title", {});
-  title.textContent = `${state.tree.root.name} (depth ${state.depth})`;
+  title.textContent = `${state.tree.root.name} (${state.depth === null ? "all levels" : `depth ${state.depth}`})`;
   doc.append(
     title,
     svgEl("rect", { x: box.x1, y: box.y1, width: w, height: hgt, fill: "#ffffff" }),
@@ -65,6 +65,6 @@ export function downloadGraph(format) {
   const path =
     root.kind === "network"
       ? `/network/export?format=${format}`
-      : `${treePath(root)}/tree/export?format=${format}&depth=${state.depth}`;
+      : `${treePath(root)}/tree/export?format=${format}${state.depth === null ? "" : `&depth=${state.depth}`}`;
   download(path, `${slug(root.name)}.${format}`).catch((err) => status(err.message, true));
 }

@@ -5,7 +5,7 @@ import { draw, markSelected } from "./draw.js";
 import { downloadGraph, exportPng, exportSvg } from "./exports.js";
 import { onClientSubmit, onDealSubmit, onPickInput, onReferralSubmit } from "./forms.js";
 import { selectNode } from "./panels.js";
-import { fillOptions, search, show, signIn, signOut, tokenFromLink } from "./session.js";
+import { depthLabel, fillOptions, search, show, signIn, signOut, tokenFromLink } from "./session.js";
 import { $, $$, TOKEN_KEY, state } from "./state.js";
 import { loadTree, openTree } from "./tree.js";
 
@@ -29,8 +29,9 @@ function wire() {
   );
   let depthTimer = null;
   $("#depth").addEventListener("input", (evt) => {
-    state.depth = Number(evt.target.value);
-    $("#depth-value").textContent = String(state.depth);
+    const value = Number(evt.target.value);
+    state.depth = value > state.workspace.max_depth ? null : value;
+    $("#depth-value").textContent = depthLabel(state.depth);
     clearTimeout(depthTimer);
     depthTimer = setTimeout(loadTree, 120);
   });

@@ -18,18 +18,28 @@ export function selectNode(id) {
   renderDetails(node);
 }
 
+function levelText(node) {
+  if (node.level < 0) return "the workspace";
+  if (node.level === 0 && state.root.kind !== "network") return "root of this view";
+  return String(node.level);
+}
+
 export function renderDetails(node) {
   const panel = $("#details");
   const rows = [
     ["kind", node.kind],
-    ["level", node.level === 0 ? "root of this view" : String(node.level)],
+    ["level", levelText(node)],
   ];
+  if (node.past_credit_depth) rows.push(["credit", `past level ${state.creditDepth}: earns the top of the view no credit`]);
   if (node.status) rows.push(["status", node.status]);
   if (node.referred_on) rows.push(["recommended on", node.referred_on]);
   rows.push(["brought in directly", String(node.referred)]);
   rows.push(["branch size", String(node.branch_size)]);
   rows.push(["own revenue", money(node.revenue)]);
   rows.push(["branch revenue", money(node.branch_revenue)]);
+  if (node.beyond) {
+    rows.push([`past level ${state.depth}`, `${node.beyond.clients} clients, ${money(node.beyond.revenue) || "no revenue"}`]);
+  }
   const dl = h("dl", {}, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
   const chain = h("p", { class: "muted", id: "details-chain" });
   panel.replaceChildren(
@@ -106,7 +116,11 @@ export async function loadChain(clientId) {
     ),
   );
   if (!body.steps.length) list.append(h("li", { class: "muted" }, "No recorded source: came in directly."));
-  if (body.truncated) list.append(h("li", { class: "muted" }, `The chain goes on above level ${body.depth}.`));
+  if (body.truncated && body.top) {
+    list.append(
+      h("li", { class: "muted" }, `The chain goes on above level ${body.depth}: ${body.levels} levels, up to ${body.top.name}.`),
+    );
+  }
 }
 
 export async function loadKeyClients() {

@@ -23,15 +23,21 @@ export async function signIn(token) {
   $("#tabs").hidden = false;
   $("#sign-out").hidden = false;
   $("#workspace-name").textContent = `${ws.name} · ${ws.role || ""}`.replace(/ · $/, "");
-  // The view depth runs up to the server's own cap (REFERRALS_MAX_DEPTH) and starts at its default.
+  // Views show every level unless asked for fewer: the slider runs from 1 to the server's bound, and one
+  // step past it (where it starts) means "all levels".
   const slider = $("#depth");
-  slider.max = String(ws.max_depth);
-  slider.value = String(ws.default_depth);
-  state.depth = ws.default_depth;
-  $("#depth-value").textContent = String(ws.default_depth);
+  slider.max = String(ws.max_depth + 1);
+  slider.value = slider.max;
+  state.depth = null;
+  state.creditDepth = ws.credit_depth;
+  $("#depth-value").textContent = depthLabel(null);
   status(`Signed in to ${ws.name}.`);
   await loadChannels();
   search("");
+}
+
+export function depthLabel(depth) {
+  return depth === null ? "all" : String(depth);
 }
 
 export function signOut(message = "") {

@@ -16,7 +16,8 @@ export const state = {
   workspace: null,
   view: "tree",
   root: null, // {kind: "client"|"channel"|"network", id, name}
-  depth: 1, // set from the server at sign-in
+  depth: null, // levels a view shows; null: all of them
+  creditDepth: 7, // levels a deal's credit reaches (from the server at sign-in); views mark nodes past it
   layout: "auto",
   colour: "level",
   currency: "",

@@ -49,7 +49,7 @@ export async function loadTree() {
 export async function fetchTree(root) {
   const path = treePath(root);
   const [body, chain] = await Promise.all([
-    call(`${path}/tree?depth=${state.depth}`),
+    call(state.depth === null ? `${path}/tree` : `${path}/tree?depth=${state.depth}`),
     root.kind === "client" ? call(`${path}/chain`).catch(() => null) : Promise.resolve(null),
   ]);
   let topChannel = null;
@@ -70,6 +70,8 @@ export async function fetchTree(root) {
     revenue: body.root.revenue,
     branch_revenue: body.revenue,
     branch_size: body.size,
+    beyond: null,
+    past_credit_depth: false,
     dead_end: body.root.kind === "client" && body.root.referred === 0,
     channel: topChannel,
     children: body.children,
@@ -89,6 +91,8 @@ export async function fetchTree(root) {
     currencies: [...currencies].sort(),
     facts: {
       size: body.size,
+      shown: body.shown,
+      beyond: body.beyond,
       dead_ends: body.dead_ends,
       reach: body.reach_per_level,
       revenue: body.revenue,
@@ -121,7 +125,7 @@ export async function networkTree() {
       kind: n.kind,
       name: n.name,
       status: n.status,
-      level: n.level + 1,
+      level: n.level, // as in every export: 0 for channels and for clients nobody brought in
       referred: 0,
       revenue,
       children: [],
@@ -145,7 +149,7 @@ export async function networkTree() {
     id: "(network)",
     kind: "network",
     name: state.workspace.name,
-    level: 0,
+    level: -1, // the workspace itself, above every level
     status: "",
     referred: 0,
     revenue: [],
@@ -161,36 +165,70 @@ export async function networkTree() {
     }
   }
   root.children.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === "channel" ? -1 : 1));
-  const nodes = new Map();
-  let deadEnds = 0;
-  // Cut at the depth and sum each branch within it (post-order, no recursion limit worries).
+  // Branch totals over the whole network first (post-order, no recursion limit worries), so a cut
+  // view shows the same totals as the summary; then the cut: nodes past the depth stay out of the
+  // drawing and are summed up on the last level shown.
   const order = [];
   const stack = [root];
   while (stack.length) {
     const n = stack.pop();
     order.push(n);
-    n.children = n.level >= state.depth + 1 ? [] : n.children;
     for (const c of n.children) stack.push(c);
   }
+  let deadEnds = 0;
   for (let i = order.length - 1; i >= 0; i -= 1) {
     const n = order[i];
     const sums = new Map();
     let size = 0;
-    for (const a of n.revenue) sums.set(a.currency, (sums.get(a.currency) || 0) + a.amount_minor);
+    for (const a of n.revenue) add(sums, a.currency, a.amount_minor);
     for (const c of n.children) {
       size += 1 + c.branch_size;
-      for (const a of c.branch_revenue) sums.set(a.currency, (sums.get(a.currency) || 0) + a.amount_minor);
+      for (const a of c.branch_revenue) add(sums, a.currency, a.amount_minor);
     }
     n.branch_size = size;
-    n.branch_revenue = [...sums].map(([currency, minor]) => ({ currency, amount: null, amount_minor: minor }));
+    n.branch_revenue = amountsOf(sums);
     n.dead_end = n.kind === "client" && n.referred === 0;
-    if (n.dead_end) deadEnds += 1;
+    n.past_credit_depth = n.kind === "client" && n.level > state.creditDepth;
+    n.beyond = null;
+  }
+  const nodes = new Map();
+  const beyond = new Map();
+  let hidden = 0;
+  for (const n of order) {
+    if (n.level > (state.depth ?? Infinity)) continue; // under a cut node: summed up there
     nodes.set(n.id, n);
+    if (n.dead_end) deadEnds += 1;
+    if (state.depth !== null && n.level === state.depth && n.children.length) {
+      const own = new Map();
+      for (const a of n.branch_revenue) add(own, a.currency, a.amount_minor);
+      for (const a of n.revenue) add(own, a.currency, -a.amount_minor);
+      n.beyond = { clients: n.branch_size, revenue: amountsOf(own) };
+      hidden += n.branch_size;
+      for (const a of n.beyond.revenue) add(beyond, a.currency, a.amount_minor);
+      n.children = [];
+    }
   }
   return {
     root,
     nodes,
     currencies: [...currencies].sort(),
-    facts: { size: nodes.size - 1, dead_ends: deadEnds, reach: null, revenue: root.branch_revenue },
+    facts: {
+      size: root.branch_size,
+      shown: nodes.size - 1,
+      beyond: { clients: hidden, revenue: amountsOf(beyond) },
+      dead_ends: deadEnds,
+      reach: null,
+      revenue: root.branch_revenue,
+    },
   };
+}
+
+function add(sums, currency, minor) {
+  sums.set(currency, (sums.get(currency) || 0) + minor);
+}
+
+function amountsOf(sums) {
+  return [...sums]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([currency, minor]) => ({ currency, amount: null, amount_minor: minor }));
 }
