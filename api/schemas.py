@@ -243,7 +243,10 @@ class ReferralSchema(ma.Schema):
 class ReferralCreateSchema(ma.Schema):
     """Record that a client or channel recommended a client."""
 
-    source_kind = ma.fields.String(load_default="client", validate=_choices(SourceKind))
+    source_kind = ma.fields.String(
+        validate=_choices(SourceKind),
+        metadata={"description": "leave out to let the id say it (ch_… a channel, cl_… a client); else client"},
+    )
     source_id = _id(required=True)
     client_id = _id(required=True)
     referred_on = ma.fields.Date(required=True)
@@ -275,7 +278,10 @@ class ReferralPageSchema(ma.Schema):
 class SourceSetSchema(ma.Schema):
     """Set or change a client's primary source."""
 
-    source_kind = ma.fields.String(load_default="client", validate=_choices(SourceKind))
+    source_kind = ma.fields.String(
+        validate=_choices(SourceKind),
+        metadata={"description": "leave out to let the id say it (ch_… a channel, cl_… a client); else client"},
+    )
     source_id = ma.fields.String(required=True, validate=validate.Length(1, 100))
     referred_on = ma.fields.Date(required=True)
     note = _text(NOTE_MAX, allow_none=True)

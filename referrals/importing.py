@@ -49,7 +49,7 @@ from referrals.model import (
     name_key,
 )
 from referrals.money import MINOR_UNITS, Money, parse_amount
-from referrals.rules import Edge, ReferralGraph
+from referrals.rules import FUTURE_REASON, Edge, ReferralGraph
 from referrals.usecases.clients import new_channel, new_client
 from referrals.usecases.deals import closed_message, first_closed
 
@@ -299,7 +299,7 @@ def cell_date(text: str, today: date, *, future_ok: bool = False) -> date:
     except ValueError:
         raise CellError("not a date like 2024-05-31 (ISO 8601)") from None
     if not future_ok and value > today:
-        raise CellError(f"in the future (today is {today.isoformat()})")
+        raise CellError(FUTURE_REASON.format(day=value.isoformat()))
     return value
 
 
@@ -491,7 +491,11 @@ class _Planner:
             self.out.summary["clients"]["rejected"] += 1
             return
         if parsed.acquired_on and parsed.acquired_on > self.today:
-            self.problem(row, "acquired_on", f"in the future (today is {self.today.isoformat()})")
+            self.problem(
+                row,
+                "acquired_on",
+                FUTURE_REASON.format(day=parsed.acquired_on.isoformat()),
+            )
             self.out.summary["clients"]["rejected"] += 1
             return
         key = parsed.external_id or (parsed.email.lower() if parsed.email else None) or name_key(parsed.name)
@@ -740,6 +744,6 @@ def plan_files(parsed: Parsed, view: View) -> Changes:
     """`plan` for rows read from files, keeping the problems met while reading them (so a file with
     any problem is never written), dated today."""
     now = clock.now()
-    changes = plan(parsed.rows, view, now.date(), now)
+    changes = plan(parsed.rows, view, clock.latest_today(), now)  # the same "future" as every write
     changes.problems = parsed.problems + changes.problems
     return changes

@@ -15,6 +15,7 @@ import phonenumbers
 
 from referrals.config import phone_region
 from referrals.errors import FieldError, Invalid
+from referrals.ids import PREFIXES, looks_like_id
 from referrals.money import Money
 
 NAME_MAX = 200
@@ -393,6 +394,15 @@ def clean_tags(value: object, errors: list[FieldError]) -> tuple[str, ...]:
     return tuple(sorted(tags))
 
 
+def kind_of_id(text: str) -> str | None:
+    """ "client" or "channel" when `text` is shaped like an id of one (its prefix says which), else None."""
+    if looks_like_id(text):
+        for kind in (SourceKind.CLIENT, SourceKind.CHANNEL):
+            if text.startswith(PREFIXES[kind.value] + "_"):
+                return kind.value
+    return None
+
+
 def clean_date(value: object, field: str, errors: list[FieldError], *, required: bool) -> date | None:
     """Accept a date or an ISO 8601 calendar date string (YYYY-MM-DD)."""
     if value is None:
@@ -603,8 +613,11 @@ class ReferralInput:
         """Validate raw fields: source_kind, source_id, client_id, referred_on, note."""
         errors: list[FieldError] = []
         _reject_unknown(data, {"source_kind", "source_id", "client_id", "referred_on", "note"}, errors)
-        kind = clean_enum(data.get("source_kind", "client"), "source_kind", SourceKind, errors)
         source_id = clean_text(data.get("source_id"), "source_id", required=True, max_len=100, errors=errors)
+        implied = kind_of_id(source_id or "")
+        kind = clean_enum(data.get("source_kind", implied or "client"), "source_kind", SourceKind, errors)
+        if kind and implied and kind.value != implied:
+            errors.append(FieldError("source_id", f"{source_id} is a {implied} id, but source_kind says {kind.value}"))
         client_id = clean_text(data.get("client_id"), "client_id", required=True, max_len=100, errors=errors)
         referred_on = clean_date(data.get("referred_on"), "referred_on", errors, required=True)
         note = clean_text(data.get("note"), "note", required=False, max_len=NOTE_MAX, errors=errors)

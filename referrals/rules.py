@@ -3,18 +3,40 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
+from referrals import clock
 from referrals.errors import Conflict, FieldError, Invalid
-from referrals.model import ReferralInput, SourceKind, SourceRef
+from referrals.model import Client, ReferralInput, SourceKind, SourceRef
+
+FUTURE_REASON = "{day} is in the future (no place on Earth has reached it yet)"
+
+
+def refuse_future(dates: Iterable[tuple[str, date | None]]) -> None:
+    """Refuse any (field, date) whose date has not begun anywhere yet, naming each field."""
+    latest = clock.latest_today()
+    errors = [
+        FieldError(field, FUTURE_REASON.format(day=day.isoformat()))
+        for field, day in dates
+        if day is not None and day > latest
+    ]
+    if errors:
+        raise Invalid(errors)
+
 
 CYCLE_REASON = "would close a cycle: {client} already brought in {source}, directly or through others"
 
 
-def cycle_conflict(source_id: str, client_id: str) -> Conflict:
-    """The error for a recommendation that would make a client its own ancestor."""
-    return Conflict("source_id", CYCLE_REASON.format(client=client_id, source=source_id))
+def who(client: Client) -> str:
+    """A client as an error message names it: "Ana Lima (cl_…)"."""
+    return f"{client.name} ({client.id})"
+
+
+def cycle_conflict(source: Client, client: Client) -> Conflict:
+    """The error for a recommendation that would make a client its own ancestor, naming both people."""
+    return Conflict("source_id", CYCLE_REASON.format(client=who(client), source=who(source)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +110,10 @@ class ReferralGraph:
         rows: Sequence[ReferralInput],
         known_clients: set[str],
         known_channels: set[str],
+        describe: Callable[[str], str] = str,
     ) -> list[PlannedReferral]:
-        """Check rows in order against the graph and each other; Invalid names every bad row."""
+        """Check rows in order against the graph and each other; Invalid names every bad row (and
+        `describe` turns a client id into the words a cycle's message uses for that client)."""
         errors: list[FieldError] = []
         planned: list[PlannedReferral] = []
         for i, row in enumerate(rows):
@@ -110,7 +134,10 @@ class ReferralGraph:
                 continue
             if src.kind is SourceKind.CLIENT and (src.id == row.client_id or self.is_ancestor(row.client_id, src.id)):
                 errors.append(
-                    FieldError(f"{where}.source_id", CYCLE_REASON.format(client=row.client_id, source=src.id))
+                    FieldError(
+                        f"{where}.source_id",
+                        CYCLE_REASON.format(client=describe(row.client_id), source=describe(src.id)),
+                    )
                 )
                 continue
             primary = row.client_id not in self._has_primary

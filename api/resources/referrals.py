@@ -21,7 +21,7 @@ from api.schemas import (
 )
 from api.store import current_store
 from referrals.errors import Invalid
-from referrals.model import Page, Referral, ReferralInput, SourceKind, SourceRef
+from referrals.model import Page, Referral, ReferralInput, SourceKind, SourceRef, kind_of_id
 
 blp = blueprint("referrals", "Referrals: who recommended whom")
 
@@ -38,7 +38,8 @@ class Referrals(MethodView):
         """List recommendations, oldest first, of one client and/or from one source."""
         source = None
         if args.get("source_id"):
-            source = SourceRef(SourceKind(args.get("source_kind") or "client"), args["source_id"])
+            kind = args.get("source_kind") or kind_of_id(args["source_id"]) or "client"
+            source = SourceRef(SourceKind(kind), args["source_id"])
         elif args.get("source_kind"):
             raise Invalid.one("source_id", "required with source_kind")
         limit = args["limit"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from referrals import clock
@@ -12,6 +12,7 @@ from referrals.errors import Conflict, FieldError, Invalid
 from referrals.ids import new_id
 from referrals.model import Channel, ChannelInput, ChannelPatch, Client, ClientInput, ClientPatch, Deal, DealInput
 from referrals.ports import Storage, Unit
+from referrals.rules import refuse_future
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +69,14 @@ def _patch(store: Storage, ws: str, rows: Callable[[Unit], Any], record_id: str,
 
 
 def create(store: Storage, ws: str, data: ClientInput) -> Client:
+    refuse_future([("acquired_on", data.acquired_on)])
     now = clock.now()
     return _create(store, ws, lambda u: u.clients, new_client(data, new_id("client"), now, now))
 
 
 def update(store: Storage, ws: str, client_id: str, patch: ClientPatch) -> Client:
+    if isinstance(patch.acquired_on, date):
+        refuse_future([("acquired_on", patch.acquired_on)])
     return _patch(store, ws, lambda u: u.clients, client_id, patch)  # type: ignore[no-any-return]
 
 
@@ -128,6 +132,7 @@ def _same(old: Any, new: Any) -> bool:
 def upsert(store: Storage, ws: str, rows: Sequence[ClientInput]) -> BulkResult:
     """Create or replace clients keyed by external id, in one transaction."""
     require_external_ids(rows)
+    refuse_future((f"rows[{i}].acquired_on", r.acquired_on) for i, r in enumerate(rows))
 
     def work(u: Unit) -> BulkResult:
         u.workspaces.lock(ws)  # two upserts of one new external id: the second sees the first's client
@@ -161,6 +166,7 @@ def put(store: Storage, ws: str, row: ClientInput) -> tuple[Client, bool]:
         return client, False
 
     require_external_ids([row])
+    refuse_future([("acquired_on", row.acquired_on)])
     return store.write(work)
 
 

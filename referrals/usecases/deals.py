@@ -14,6 +14,7 @@ from referrals.errors import Conflict, FieldError, Invalid
 from referrals.ids import new_id
 from referrals.model import Deal, DealInput, DealPatch
 from referrals.ports import Storage, Unit
+from referrals.rules import refuse_future
 from referrals.usecases.clients import BulkResult, plan_upsert, require_external_ids
 
 
@@ -58,6 +59,7 @@ def new_deal(data: DealInput, did: str, created: datetime, now: datetime) -> Dea
 
 
 def create(store: Storage, ws: str, data: DealInput) -> Deal:
+    refuse_future([("closed_on", data.closed_on)])
     now = clock.now()
     deal = new_deal(data, new_id("deal"), now, now)
 
@@ -76,6 +78,7 @@ def update(store: Storage, ws: str, deal_id: str, patch: DealPatch) -> Deal:
         u.workspaces.lock(ws)
         before = u.deals.get(ws, deal_id)
         deal = patch.apply(before, clock.now())
+        refuse_future([("closed_on", deal.closed_on)])
         refuse_closed(u, ws, [before.closed_on, deal.closed_on])
         u.deals.replace(ws, [deal])
         return deal
@@ -95,6 +98,7 @@ def delete(store: Storage, ws: str, deal_id: str) -> None:
 def upsert(store: Storage, ws: str, rows: Sequence[DealInput]) -> BulkResult:
     """Create or replace deals keyed by external id, in one transaction; every deal's client must exist."""
     require_external_ids(rows)
+    refuse_future((f"rows[{i}].closed_on", r.closed_on) for i, r in enumerate(rows))
 
     def work(u: Unit) -> BulkResult:
         u.workspaces.lock(ws)

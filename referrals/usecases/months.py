@@ -7,11 +7,11 @@ every read), never from the graph, which may have changed since.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from referrals import clock
 from referrals.attribution import PeriodFacts, checksum, freeze, month_range, thaw
-from referrals.errors import Conflict, NotFound
+from referrals.errors import Conflict, Invalid, NotFound
 from referrals.model import ClosedMonth
 from referrals.ports import Chunk, Storage, Unit
 
@@ -34,8 +34,15 @@ def unchunk(chunks: Iterable[str]) -> list[str]:
 
 
 def close(store: Storage, ws: str, month: str) -> ClosedMonth:
-    """Read and freeze the month under the workspace lock that deal writes also take."""
+    """Read and freeze the month under the workspace lock that deal writes also take. Only a month that
+    is over everywhere can be closed: closing the running one would refuse today's deals."""
     start, end = month_range(month)
+    if end >= clock.earliest_today():
+        raise Invalid.one(
+            "month",
+            f"{month} is not over yet: a month can be closed once it has ended in every time zone"
+            f" (from {date.fromordinal(end.toordinal() + 1).isoformat()} 12:00 UTC)",
+        )
 
     def work(u: Unit) -> ClosedMonth:
         u.workspaces.lock(ws)

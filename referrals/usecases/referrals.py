@@ -16,21 +16,22 @@ from referrals.errors import Conflict
 from referrals.ids import new_id
 from referrals.model import DeletePolicy, Referral, ReferralInput, SourceChange, SourceKind
 from referrals.ports import Storage, Unit
-from referrals.rules import ReferralGraph, cycle_conflict, refuse_self_referral
+from referrals.rules import ReferralGraph, cycle_conflict, refuse_future, refuse_self_referral, who
 from referrals.usecases.clients import BulkResult
 
 
 def _check_new(u: Unit, ws: str, data: ReferralInput) -> None:
-    """Lock, then: not a self-referral, both ends exist, no cycle would close."""
+    """Lock, then: not a self-referral, not dated in the future, both ends exist, no cycle would close."""
     refuse_self_referral(data)
+    refuse_future([("referred_on", data.referred_on)])
     u.workspaces.lock(ws)
-    u.clients.get(ws, data.client_id, field="client_id")
+    client = u.clients.get(ws, data.client_id, field="client_id")
     if data.source.kind is SourceKind.CHANNEL:
         u.channels.get(ws, data.source.id, field="source_id")
         return
-    u.clients.get(ws, data.source.id, field="source_id")
+    source = u.clients.get(ws, data.source.id, field="source_id")
     if u.referrals.would_cycle(ws, data.source, data.client_id):
-        raise cycle_conflict(data.source.id, data.client_id)
+        raise cycle_conflict(source, client)
 
 
 def _new(data: ReferralInput, primary: bool, now: datetime) -> Referral:
@@ -149,6 +150,8 @@ def add(store: Storage, ws: str, rows: Sequence[ReferralInput]) -> BulkResult:
     """Record many recommendations in one transaction, all or nothing: every row is checked against the
     whole graph (and the rows before it), then they are written in one batch."""
 
+    refuse_future((f"rows[{i}].referred_on", r.referred_on) for i, r in enumerate(rows))
+
     def work(u: Unit) -> BulkResult:
         u.workspaces.lock(ws)
         edges = u.referrals.edges(ws)
@@ -160,7 +163,7 @@ def add(store: Storage, ws: str, rows: Sequence[ReferralInput]) -> BulkResult:
         now = clock.now()
         refs = [
             None if p.exists else _new(p.row, p.primary, now)
-            for p in ReferralGraph(edges).plan(rows, clients, channels)
+            for p in ReferralGraph(edges).plan(rows, clients, channels, lambda cid: who(u.clients.get(ws, cid)))
         ]
         created = [r for r in refs if r is not None]
         u.referrals.insert(ws, created)

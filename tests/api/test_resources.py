@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
+from referrals import clock
 from tests.api.conftest import Api
 
 PROBLEM = "application/problem+json"
@@ -251,3 +255,31 @@ def test_authentication_is_required(api: Api) -> None:
         problem(resp, 401)
         assert resp.headers["WWW-Authenticate"].startswith("Bearer")
     assert api.call("GET", "/health", token=None).status_code == 200
+
+
+def test_a_channel_id_says_its_kind_and_the_api_refuses_what_the_import_refuses(api: Api) -> None:
+    blog = api.ok(api.post("/channels", {"name": "Blog"}), 201)["id"]
+    ana, bruno = api.client_id("Ana Lima"), api.client_id("Bruno Costa")
+    ref = api.ok(api.post("/referrals", {"source_id": blog, "client_id": ana, "referred_on": "2024-01-01"}), 201)
+    assert (ref["source_kind"], ref["source_id"]) == ("channel", blog)  # no source_kind needed: the id says it
+    body = problem(
+        api.post(
+            "/referrals", {"source_kind": "client", "source_id": blog, "client_id": bruno, "referred_on": "2024-01-01"}
+        ),
+        422,
+        "source_id",
+    )
+    assert "is a channel id, but source_kind says client" in json.dumps(body)
+    tomorrow = (clock.latest_today() + timedelta(days=1)).isoformat()
+    future = problem(
+        api.post("/referrals", {"source_id": ana, "client_id": bruno, "referred_on": tomorrow}), 422, "referred_on"
+    )
+    assert "is in the future" in json.dumps(future)
+    problem(
+        api.post("/deals", {"client_id": ana, "amount": "1", "currency": "EUR", "closed_on": tomorrow}),
+        422,
+        "closed_on",
+    )
+    api.ok(api.post("/referrals", {"source_id": ana, "client_id": bruno, "referred_on": "2024-02-01"}), 201)
+    ring = problem(api.post("/referrals", {"source_id": bruno, "client_id": ana, "referred_on": "2024-03-01"}), 409)
+    assert f"Ana Lima ({ana}) already brought in Bruno Costa ({bruno})" in json.dumps(ring)

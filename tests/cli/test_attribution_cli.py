@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from cli import cli
 from graph.neo4j import Neo4jStore
 from graph.sqlite import SqliteStore
+from referrals import clock
 from referrals.errors import Conflict
 from referrals.model import ChannelInput, ClientInput, ClientQuery, DealInput, ReferralInput, SourceKind, SourceRef
 from referrals.money import Money
@@ -169,6 +170,8 @@ def test_closed_month_export_never_changes(export, store: Store, tmp_path) -> No
     assert closed.exit_code == 0, closed.output
     assert "closed 2024-05: 4 deal(s), 1 new client(s), sha256:" in closed.output
     assert run("close", "--month", "2024-05").exit_code == 4  # already closed
+    running = run("close", "--month", clock.earliest_today().strftime("%Y-%m"))
+    assert running.exit_code == 1 and "is not over yet" in running.stderr  # today's deals stay open
     people = {c.name: c for c in store.list_clients(ws, ClientQuery()).items}
     dora = store.create_client(ws, ClientInput(name="Dora"))
     store.reattribute(ws, ReferralInput(SourceRef(SourceKind.CLIENT, dora.id), people["Ana"].id, date(2023, 1, 1)))

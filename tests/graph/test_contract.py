@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from graph.schema import SCHEMA_VERSION
+from referrals import clock
 from referrals.errors import Conflict, Invalid, NotFound
 from referrals.model import (
     ChannelInput,
@@ -802,3 +803,63 @@ def test_a_phone_that_is_no_number_is_refused_and_changes_nothing(store: Store, 
             client(store, ws, "Ana", phone=bad)
         assert [err.field for err in e.value.errors] == ["phone"]
     assert snapshot(store, ws) == before
+
+
+# -- dates and months as every entry point sees them --------------------------------------------
+
+
+def test_a_date_no_place_has_reached_is_refused_by_every_write(store: Store, ws: Workspace) -> None:
+    a, b = client(store, ws, "A"), client(store, ws, "B")
+    future = clock.latest_today() + timedelta(days=1)
+    refused = [
+        lambda: refer(store, ws, a, b, on=future),
+        lambda: store.add_referrals(ws.id, [ReferralInput(by(a), b.id, D), ReferralInput(by(b), a.id, future)]),
+        lambda: store.create_deal(ws.id, DealInput(a.id, Money(1, "EUR"), future)),
+        lambda: store.upsert_deals(ws.id, [DealInput(a.id, Money(1, "EUR"), future, external_id="x")]),
+        lambda: store.create_client(ws.id, ClientInput(name="C", acquired_on=future)),
+        lambda: store.upsert_clients(ws.id, [ClientInput(name="C", external_id="c", acquired_on=future)]),
+        lambda: store.put_client(ws.id, ClientInput(name="C", external_id="c", acquired_on=future)),
+        lambda: store.update_client(ws.id, a.id, ClientPatch.parse({"acquired_on": future.isoformat()})),
+    ]
+    before = snapshot(store, ws)
+    for write in refused:
+        with pytest.raises(Invalid) as e:
+            write()
+        assert "is in the future" in e.value.reason and e.value.field.split(".")[-1] in (
+            "referred_on",
+            "closed_on",
+            "acquired_on",
+        )
+    assert snapshot(store, ws) == before  # nothing written
+    deal = store.create_deal(ws.id, DealInput(a.id, Money(1, "EUR"), clock.latest_today()))  # today somewhere: fine
+    with pytest.raises(Invalid) as e:
+        store.update_deal(ws.id, deal.id, DealPatch.parse({"closed_on": future.isoformat()}))
+    assert e.value.field == "closed_on"
+    with pytest.raises(Invalid) as bulk:
+        store.add_referrals(ws.id, [ReferralInput(by(a), b.id, D), ReferralInput(by(b), a.id, future)])
+    assert bulk.value.field == "rows[1].referred_on"  # a bulk write names the row
+
+
+def test_a_cycle_refusal_names_the_people(store: Store, ws: Workspace) -> None:
+    ana, bruno = client(store, ws, "Ana Lima"), client(store, ws, "Bruno Costa")
+    refer(store, ws, ana, bruno)
+    with pytest.raises(Conflict) as e:
+        refer(store, ws, bruno, ana)
+    assert f"Ana Lima ({ana.id}) already brought in Bruno Costa ({bruno.id})" in e.value.reason
+    with pytest.raises(Invalid) as bulk:
+        store.add_referrals(ws.id, [ReferralInput(by(bruno), ana.id, D)])
+    assert f"Ana Lima ({ana.id}) already brought in Bruno Costa ({bruno.id})" in bulk.value.reason
+
+
+def test_only_a_month_over_everywhere_can_be_closed(store: Store, ws: Workspace) -> None:
+    a = client(store, ws, "A")
+    today = clock.earliest_today()
+    running, following = today.strftime("%Y-%m"), (today.replace(day=28) + timedelta(days=5)).strftime("%Y-%m")
+    for month in (running, following):
+        with pytest.raises(Invalid) as e:
+            store.close_month(ws.id, month)
+        assert e.value.field == "month" and "is not over yet" in e.value.reason
+    assert store.list_closed_months(ws.id) == []
+    store.create_deal(ws.id, DealInput(a.id, Money(1, "EUR"), today))  # today's deal still goes in
+    last = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    assert store.close_month(ws.id, last).month == last
