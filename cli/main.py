@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -16,8 +17,10 @@ from referrals.errors import DomainError, Invalid, NotFound, Unavailable
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
-# Exit codes: 1 usage/invalid input, 2 click usage errors, 3 not found, 4 conflict, 5 unavailable.
+# Exit codes: 1 invalid input, 2 click usage errors, 3 not found, 4 conflict, 5 unavailable,
+# 70 an unforeseen error (EX_SOFTWARE), 130 interrupted.
 EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT, EXIT_UNAVAILABLE = 1, 3, 4, 5
+EXIT_INTERNAL, EXIT_INTERRUPTED = 70, 130
 
 
 class AppContext:
@@ -64,6 +67,16 @@ class DomainAwareGroup(click.Group):
                 code = EXIT_CONFLICT
             click.echo(f"error: {e.message}", err=True)
             ctx.exit(code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except Exception as e:  # a bug or an unforeseen fault: one line, the traceback only when asked
+            if os.environ.get("REFERRALS_DEBUG"):
+                raise
+            click.echo(f"error: {type(e).__name__}: {e} (set REFERRALS_DEBUG=1 for the traceback)", err=True)
+            ctx.exit(EXIT_INTERNAL)
 
 
 @click.group(cls=DomainAwareGroup, context_settings=CONTEXT)

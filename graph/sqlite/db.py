@@ -72,12 +72,28 @@ class Db:
         self.sent = 0
         self.write_fault: str | None = None
 
-    def conn(self) -> sqlite3.Connection:
+    def conn(self, create: bool = False) -> sqlite3.Connection:
+        """This thread's connection. The file must exist unless `create` (only `init_schema` creates it):
+        a read of a mistyped path says so instead of leaving an empty file behind."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
+            if not create and not self.path.exists():
+                raise Unavailable(
+                    f"no database file at {self.path.absolute()}: create it with `referrals db init`, or check"
+                    " REFERRALS_DATABASE_URL / --database-url",
+                    public="the database file does not exist: run `referrals db init`",
+                )
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+                if create:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                mode = "rwc" if create else "rw"  # rw: never creates the file, even if it vanished meanwhile
+                conn = sqlite3.connect(
+                    f"{self.path.absolute().as_uri()}?mode={mode}",
+                    uri=True,
+                    isolation_level=None,
+                    check_same_thread=False,
+                    timeout=30,
+                )
                 conn.row_factory = sqlite3.Row
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA foreign_keys = ON")
@@ -105,6 +121,11 @@ class Db:
         """A storage fault (disk full, read-only file, I/O error, busy) as Unavailable with what to fix;
         any other OperationalError is a bug in a statement and stays what it is."""
         name = getattr(e, "sqlite_errorname", "") or ""
+        if str(e).startswith("no such table"):
+            return Unavailable(
+                f"the database file {self.path.absolute()} holds no referrals tables ({e}): run `referrals db init`",
+                public="the database holds no referrals tables: run `referrals db init`",
+            )
         for prefix, public in _FAULTS:
             if name.startswith(prefix):
                 if prefix != "SQLITE_BUSY":
@@ -112,10 +133,10 @@ class Db:
                 return Unavailable(f"SQLite: {name}: {e}", public=public)
         return e
 
-    def tx(self, write: bool = False) -> Transaction:
+    def tx(self, write: bool = False, create: bool = False) -> Transaction:
         """One transaction on this thread's connection (`with db.tx() as conn:`); a write one takes the
         write lock at once and counts the file's revision."""
-        return Transaction(self, self.conn(), write)
+        return Transaction(self, self.conn(create), write)
 
     def close(self) -> None:
         with self._mutex:

@@ -145,13 +145,15 @@ class SqliteStore(Store):
         self._db.close()
 
     def schema_version(self) -> int | None:
-        """The version recorded by init_schema, or None."""
+        """The version recorded by init_schema, or None (also when the file does not exist yet)."""
+        if not self.path.exists():
+            return None
         self._db.count()
         return schema.version(self._db.conn())
 
     def init_schema(self) -> int:
         """Apply every migration above the recorded version, in one write transaction."""
-        with self._db.tx(write=True) as conn:
+        with self._db.tx(write=True, create=True) as conn:
             sent = schema.migrate(conn)
         for _ in range(sent):
             self._db.count()
