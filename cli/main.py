@@ -13,7 +13,8 @@ from graph import Store, open_store
 from referrals import __version__
 from referrals.access import Role, hash_secret, new_secret
 from referrals.config import Settings
-from referrals.errors import DomainError, Invalid, NotFound, Unavailable
+from referrals.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
+from referrals.usecases.requests import workspace_name
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -123,20 +124,54 @@ def db_status(app: AppContext) -> None:
 
 @cli.group(context_settings=CONTEXT)
 def workspace() -> None:
-    """Create and list workspaces (one business's private data each)."""
+    """Create, list, rename and delete workspaces (one business's private data each). Every command
+    names a workspace by its id or its name."""
 
 
 @workspace.command("create", context_settings=CONTEXT)
 @click.argument("name")
 @click.pass_obj
 def workspace_create(app: AppContext, name: str) -> None:
-    """Create a workspace called NAME and print its id."""
-    clean = name.strip()
-    if not clean:
-        raise Invalid.one("name", "must not be blank")
+    """Create a workspace called NAME (unique in the store, whatever the case) and print its id."""
+    workspace_name(name)  # refused before the database file is created for it
     app.store.init_schema()
-    ws = app.store.create_workspace(clean)
+    ws = app.store.create_workspace(name)
     click.echo(ws.id)
+
+
+@workspace.command("rename", context_settings=CONTEXT)
+@click.argument("workspace")
+@click.argument("name")
+@click.pass_obj
+def workspace_rename(app: AppContext, workspace: str, name: str) -> None:
+    """Call WORKSPACE (an id or its current name) NAME from now on."""
+    ws = app.store.rename_workspace(app.store.find_workspace(workspace).id, name)
+    click.echo(f"{ws.id}\t{ws.name}")
+
+
+@workspace.command("delete", context_settings=CONTEXT)
+@click.argument("workspace")
+@click.option("--force", is_flag=True, help="Delete it even though it holds clients or channels.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def workspace_delete(app: AppContext, workspace: str, force: bool, yes: bool) -> None:
+    """Delete WORKSPACE (an id or its name) with everything in it, its tokens too. Refused while it holds
+    clients or channels unless --force: back it up first with `referrals backup`."""
+    ws = app.store.find_workspace(workspace)
+    held = app.store.workspace_counts(ws.id)
+    if held["clients"] or held["channels"]:
+        what = ", ".join(f"{n} {k}" for k, n in held.items())
+        if not force:
+            raise Conflict(
+                "workspace",
+                f"{ws.name!r} holds {what}: back it up first (referrals backup --workspace {ws.id} -o"
+                f" {ws.id}.jsonl), then delete it with --force",
+            )
+        click.echo(f"{ws.name!r} ({ws.id}) holds {what}.", err=True)
+    if not yes:
+        click.confirm(f"Delete workspace {ws.name!r} ({ws.id}) for good?", abort=True, err=True)
+    app.store.delete_workspace(ws.id, force=force)
+    click.echo(f"deleted {ws.id} ({ws.name})")
 
 
 @workspace.command("list", context_settings=CONTEXT)
@@ -153,7 +188,12 @@ def token() -> None:
 
 
 WORKSPACE_OPTION = click.option(
-    "--workspace", "-w", required=True, help="Workspace id (see: referrals workspace list)."
+    "--workspace",
+    "-w",
+    required=True,
+    envvar="REFERRALS_WORKSPACE",
+    show_envvar=True,
+    help="Workspace id or name (see: referrals workspace list).",
 )
 
 
@@ -170,7 +210,7 @@ WORKSPACE_OPTION = click.option(
 @click.pass_obj
 def token_create(app: AppContext, workspace: str, role: str, name: str) -> None:
     """Create a token and print it once; store it somewhere safe."""
-    app.store.get_workspace(workspace)
+    workspace = app.store.find_workspace(workspace).id
     secret = new_secret()
     created = app.store.create_token(workspace, Role(role), name, hash_secret(secret))
     click.echo(secret)
@@ -182,7 +222,7 @@ def token_create(app: AppContext, workspace: str, role: str, name: str) -> None:
 @click.pass_obj
 def token_list(app: AppContext, workspace: str) -> None:
     """List a workspace's tokens (ids, roles, names; never the secrets)."""
-    app.store.get_workspace(workspace)
+    workspace = app.store.find_workspace(workspace).id
     for t in app.store.list_tokens(workspace):
         click.echo(f"{t.id}\t{t.role.value}\t{t.name}\t{t.created_at.date().isoformat()}")
 
@@ -193,7 +233,7 @@ def token_list(app: AppContext, workspace: str) -> None:
 @click.pass_obj
 def token_revoke(app: AppContext, workspace: str, token_id: str) -> None:
     """Revoke the token TOKEN_ID at once."""
-    app.store.revoke_token(workspace, token_id)
+    app.store.revoke_token(app.store.find_workspace(workspace).id, token_id)
     click.echo(f"revoked {token_id}")
 
 
@@ -214,7 +254,7 @@ def serve(app: AppContext, host: str, port: int, workspace: str | None) -> None:
     store = app.store
     store.init_schema()
     if workspace:
-        ws = store.get_workspace(workspace)
+        ws = store.find_workspace(workspace)
     else:
         existing = store.list_workspaces()
         ws = existing[0] if existing else store.create_workspace("local")

@@ -19,14 +19,14 @@ def workspace_option(f: Any) -> Any:
         "-w",
         envvar="REFERRALS_WORKSPACE",
         show_envvar=True,
-        help="Workspace id (default: the only workspace, if there is just one).",
+        help="Workspace id or name (default: the only workspace, if there is just one).",
     )(f)
 
 
 def resolve_workspace(store: Store, given: str | None) -> str:
     """The workspace to use: the given one (checked), or the only one there is."""
     if given:
-        return store.get_workspace(given).id
+        return store.find_workspace(given).id
     spaces = store.list_workspaces()
     if len(spaces) == 1:
         return spaces[0].id

@@ -79,6 +79,17 @@ class WorkspaceRows(Protocol):
     def revision(self, ws: str) -> int | None:
         """The workspace's revision count, None when it does not exist."""
 
+    def lock_names(self) -> None:
+        """Serialize workspace creations and renames until the unit ends (names are unique per store)."""
+
+    def rename(self, ws: str, name: str) -> None: ...
+
+    def counts(self, ws: str) -> dict[str, int]:
+        """How many clients, channels, referrals and deals the workspace holds."""
+
+    def delete(self, ws: str) -> None:
+        """Remove the workspace and everything in it (a store may finish the removal in `Store.purge`)."""
+
 
 class ClientRows(Protocol):
     def get(self, ws: str, client_id: str, field: str = "id") -> Client:
@@ -288,6 +299,9 @@ class Storage(Protocol):
 
     def stream(self) -> AbstractContextManager[Unit]:
         """One read transaction whose `each` iterators stream (memory stays flat however big the workspace)."""
+
+    def purge(self, ws: str) -> None:
+        """Finish removing a deleted workspace's records."""
 
     def restoring(self, workspace: Workspace) -> AbstractContextManager[Restoring]:
         """Write a workspace from scratch, all or nothing: Conflict when its id exists; on any error

@@ -122,6 +122,11 @@ class Store(abc.ABC):
     def query_count(self) -> int:
         """How many statements this store has sent so far (for tests of round trips)."""
 
+    def purge(self, ws: str) -> None:
+        """Finish removing a deleted workspace's records (a store that deletes in one transaction has
+        nothing left to do)."""
+        return None
+
     def sweep_unfinished(self, grace: timedelta = RESTORE_GRACE) -> list[str]:
         """Delete what interrupted restores left (a store that restores in one transaction has nothing to
         sweep); the workspace ids swept."""
@@ -136,6 +141,23 @@ class Store(abc.ABC):
     def get_workspace(self, workspace_id: str) -> Workspace:
         """Return a workspace or raise NotFound."""
         return requests.get_workspace(self, workspace_id)
+
+    def find_workspace(self, text: str) -> Workspace:
+        """A workspace by id or by name (case-insensitive); NotFound names the ones there are."""
+        return requests.find_workspace(self, text)
+
+    def rename_workspace(self, ws: str, name: str) -> Workspace:
+        """Give a workspace a new name, unique in the store (case-insensitive)."""
+        return requests.rename_workspace(self, ws, name)
+
+    def workspace_counts(self, ws: str) -> dict[str, int]:
+        """How many clients, channels, referrals and deals a workspace holds."""
+        return requests.workspace_counts(self, ws)
+
+    def delete_workspace(self, ws: str, force: bool = False) -> dict[str, int]:
+        """Delete a workspace with everything in it; Conflict while it holds data unless `force`.
+        Returns what it held."""
+        return requests.delete_workspace(self, ws, force)
 
     def list_workspaces(self) -> list[Workspace]:
         """All workspaces, oldest first."""

@@ -10,6 +10,7 @@ import pytest
 
 from graph.neo4j import Neo4jStore
 from graph.sqlite import SqliteStore
+from referrals.ids import new_id
 from referrals.model import Workspace
 from referrals.store import Store
 
@@ -44,6 +45,11 @@ def neo4j_store(neo4j_url: str) -> Iterator[Neo4jStore]:
     store.close()
 
 
+def unique(name: str) -> str:
+    """A workspace name no other test takes: names are unique per store, and the Neo4j server is shared."""
+    return f"{name} {new_id('workspace')[-8:]}"
+
+
 def make_sqlite_store(path: Path) -> SqliteStore:
     """A fresh embedded store in its own file."""
     store = SqliteStore(path)
@@ -65,7 +71,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def ws(store: Store) -> Workspace:
     """A new, empty workspace in the store under test."""
-    return store.create_workspace("test")
+    return store.create_workspace(unique("test"))
 
 
 _NEO4J_INFO: dict[str, str] = {}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, LiteralString
 
 from graph.neo4j.db import Rows, native
+from referrals import clock
 from referrals.access import Role, StoredResponse, Token
 from referrals.errors import NotFound
 from referrals.model import Workspace
@@ -44,6 +47,35 @@ class Neo4jWorkspaces(Rows):
     def all(self) -> list[Workspace]:
         rows = self._run("MATCH (w:Workspace) RETURN w.id AS id, w.name AS name, w.created_at AS at ORDER BY id")
         return [Workspace(id=r["id"], name=r["name"], created_at=native(r["at"])) for r in rows]
+
+    def lock_names(self) -> None:
+        # the one SchemaVersion node stands for the store: locking it queues creations and renames
+        self._run("MATCH (v:SchemaVersion) SET v._names_lock = true RETURN count(v) AS n")
+
+    def rename(self, ws: str, name: str) -> None:
+        self._run("MATCH (w:Workspace {id: $ws}) SET w.name = $name", ws=ws, name=name)
+
+    def counts(self, ws: str) -> dict[str, int]:
+        (row,) = self._run(
+            "RETURN COUNT { MATCH (c:Client) WHERE c.workspace = $ws } AS clients,"
+            " COUNT { MATCH (c:Channel) WHERE c.workspace = $ws } AS channels,"
+            " COUNT { MATCH ()-[r:REFERRED]->() WHERE r.workspace = $ws } AS referrals,"
+            " COUNT { MATCH (d:Deal) WHERE d.workspace = $ws } AS deals",
+            ws=ws,
+        )
+        return {k: row[k] for k in ("clients", "channels", "referrals", "deals")}
+
+    def delete(self, ws: str) -> None:
+        """The workspace node goes at once (its tokens stop working with it); a marker left in its place
+        has `Store.purge` (or, after a crash, `sweep_unfinished`) delete the rest in batches."""
+        self._run(
+            "MATCH (w:Workspace {id: $ws}) DETACH DELETE w"
+            " CREATE (:RestoreInProgress {workspace: $ws, host: $host, pid: $pid, started_at: $at, touched_at: $at})",
+            ws=ws,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            at=clock.now(),
+        )
 
     def revision(self, ws: str) -> int | None:
         """The count the workspace lock keeps: every data write takes the lock, so every change counts."""

@@ -204,6 +204,10 @@ class Neo4jStore(Store):
                 pass
         self._admin("MATCH (w:Workspace {id: $ws}) DETACH DELETE w", ws=ws)
 
+    def purge(self, ws: str) -> None:
+        """Delete a deleted workspace's records in batches, then its marker."""
+        self._purge(ws)
+
     def sweep_unfinished(self, grace: timedelta = RESTORE_GRACE) -> list[str]:
         """Delete what restores that never finished left behind: those whose marker was not touched for
         `grace`, or whose process on this host is gone. Returns the workspace ids swept."""

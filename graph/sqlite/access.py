@@ -12,6 +12,20 @@ from referrals.errors import NotFound
 from referrals.model import Workspace
 from referrals.ports import StoredToken
 
+# Everything of one workspace, children before the rows they reference.
+_DELETE_WORKSPACE = (
+    "DELETE FROM closed_month_lines WHERE workspace_id = ?",
+    "DELETE FROM closed_months WHERE workspace_id = ?",
+    "DELETE FROM idempotency_keys WHERE workspace_id = ?",
+    "DELETE FROM tokens WHERE workspace_id = ?",
+    "DELETE FROM deals WHERE workspace_id = ?",
+    "DELETE FROM source_changes WHERE workspace_id = ?",
+    "DELETE FROM referrals WHERE workspace_id = ?",
+    "DELETE FROM channels WHERE workspace_id = ?",
+    "DELETE FROM clients WHERE workspace_id = ?",
+    "DELETE FROM workspaces WHERE id = ?",
+)
+
 
 def _workspace(row: sqlite3.Row) -> Workspace:
     return Workspace(id=row["id"], name=row["name"], created_at=datetime.fromisoformat(row["created_at"]))
@@ -38,6 +52,26 @@ class SqliteWorkspaces(Rows):
 
     def all(self) -> list[Workspace]:
         return [_workspace(r) for r in self._run("SELECT id, name, created_at FROM workspaces ORDER BY id")]
+
+    def lock_names(self) -> None:
+        pass  # BEGIN IMMEDIATE already serializes every write of the file
+
+    def rename(self, ws: str, name: str) -> None:
+        self._run("UPDATE workspaces SET name = ? WHERE id = ?", (name, ws))
+
+    def counts(self, ws: str) -> dict[str, int]:
+        row = self._run(
+            "SELECT (SELECT count(*) FROM clients WHERE workspace_id = :ws) AS clients,"
+            " (SELECT count(*) FROM channels WHERE workspace_id = :ws) AS channels,"
+            " (SELECT count(*) FROM referrals WHERE workspace_id = :ws) AS referrals,"
+            " (SELECT count(*) FROM deals WHERE workspace_id = :ws) AS deals",
+            {"ws": ws},
+        ).fetchone()
+        return {k: row[k] for k in ("clients", "channels", "referrals", "deals")}
+
+    def delete(self, ws: str) -> None:
+        for statement in _DELETE_WORKSPACE:
+            self._run(statement, (ws,))
 
     def revision(self, ws: str) -> int | None:
         """The file's count of committed write transactions: it grows with every change to any workspace

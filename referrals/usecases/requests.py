@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from referrals import clock
 from referrals.access import Role, StoredResponse, Token
-from referrals.errors import NotFound
-from referrals.ids import new_id
-from referrals.model import Snapshot, Workspace
+from referrals.errors import Conflict, Invalid, NotFound
+from referrals.ids import looks_like_id, new_id
+from referrals.model import Snapshot, Workspace, name_key
 from referrals.ports import Storage, StoredToken, Unit
 
 # Defaults of the idempotency record's lifetimes (the API passes its configured ones).
@@ -16,10 +16,100 @@ IDEMPOTENCY_LEASE = timedelta(seconds=120)  # a claim whose request died frees a
 IDEMPOTENCY_TTL = timedelta(hours=24)  # a stored answer is replayed this long, then swept
 
 
+WORKSPACE_NAME_MAX = 200
+
+
+def workspace_name(name: str) -> str:
+    """A workspace name as stored: trimmed, not blank, at most WORKSPACE_NAME_MAX characters."""
+    clean = " ".join(str(name).split())
+    if not clean:
+        raise Invalid.one("name", "must not be blank")
+    if len(clean) > WORKSPACE_NAME_MAX:
+        raise Invalid.one("name", f"at most {WORKSPACE_NAME_MAX} characters")
+    if looks_like_id(clean):
+        raise Invalid.one("name", "looks like an id: choose a name people would say")
+    return clean
+
+
+def _refuse_taken(u: Unit, name: str, other_than: str | None = None) -> None:
+    key = name_key(name)
+    for w in u.workspaces.all():
+        if w.id != other_than and name_key(w.name) == key:
+            raise Conflict("name", f"workspace {w.id} is already called {w.name!r}")
+
+
 def create_workspace(store: Storage, name: str) -> Workspace:
-    workspace = Workspace(id=new_id("workspace"), name=name, created_at=clock.now())
-    store.write(lambda u: u.workspaces.insert(workspace))
+    """A new, empty workspace; its name is unique in the store (case-insensitive)."""
+    workspace = Workspace(id=new_id("workspace"), name=workspace_name(name), created_at=clock.now())
+
+    def work(u: Unit) -> None:
+        u.workspaces.lock_names()
+        _refuse_taken(u, workspace.name)
+        u.workspaces.insert(workspace)
+
+    store.write(work)
     return workspace
+
+
+def find_workspace(store: Storage, text: str) -> Workspace:
+    """By id, else by name (case-insensitive). NotFound lists what there is (a few of the names)."""
+    given = text.strip()
+    spaces = store.read(lambda u: u.workspaces.all())
+    for w in spaces:
+        if w.id == given:
+            return w
+    named = [w for w in spaces if name_key(w.name) == name_key(given)]
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1:  # only stores from before names were unique can hold two
+        ids = ", ".join(w.id for w in named)
+        raise Invalid.one("workspace", f"{len(named)} workspaces are called {given!r}: use an id ({ids})")
+    there = ", ".join(repr(w.name) for w in spaces[:10]) or "none yet (create one: referrals workspace create NAME)"
+    raise NotFound("workspace", f"{given} (workspaces here: {there})", field="workspace")
+
+
+def rename_workspace(store: Storage, ws: str, name: str) -> Workspace:
+    clean = workspace_name(name)
+
+    def work(u: Unit) -> Workspace:
+        u.workspaces.lock_names()
+        u.workspaces.lock(ws)
+        _refuse_taken(u, clean, other_than=ws)
+        u.workspaces.rename(ws, clean)
+        found = u.workspaces.get(ws)
+        assert found is not None
+        return found
+
+    return store.write(work)
+
+
+def workspace_counts(store: Storage, ws: str) -> dict[str, int]:
+    def work(u: Unit) -> dict[str, int]:
+        u.workspaces.require(ws)
+        return u.workspaces.counts(ws)
+
+    return store.read(work)
+
+
+def delete_workspace(store: Storage, ws: str, force: bool = False) -> dict[str, int]:
+    """Delete a workspace and everything in it, tokens too; refused while it holds data unless forced."""
+
+    def work(u: Unit) -> dict[str, int]:
+        u.workspaces.lock(ws)
+        held = u.workspaces.counts(ws)
+        if not force and (held["clients"] or held["channels"]):
+            raise Conflict(
+                "workspace",
+                f"workspace {ws} holds {held['clients']} clients, {held['channels']} channels and"
+                f" {held['deals']} deals: back it up first (referrals backup --workspace {ws} -o FILE),"
+                " then delete it with --force",
+            )
+        u.workspaces.delete(ws)
+        return held
+
+    held = store.write(work)
+    store.purge(ws)
+    return held
 
 
 def get_workspace(store: Storage, ws: str) -> Workspace:

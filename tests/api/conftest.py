@@ -13,6 +13,7 @@ from werkzeug.test import TestResponse
 from api import create_app
 from referrals.access import Role, hash_secret, new_secret
 from referrals.store import Store
+from tests.conftest import unique
 
 
 @dataclass
@@ -62,8 +63,8 @@ def token_for(store: Store, ws: str, role: Role) -> str:
 
 
 def make_api(store: Store) -> Api:
-    ws = store.create_workspace("mine").id
-    other = store.create_workspace("theirs").id
+    ws = store.create_workspace(unique("mine")).id
+    other = store.create_workspace(unique("theirs")).id
     tokens = {r.value: token_for(store, ws, r) for r in Role}
     tokens["other"] = token_for(store, other, Role.OWNER)
     app = create_app({"STORE": store, "TESTING": True})

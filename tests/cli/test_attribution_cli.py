@@ -18,6 +18,7 @@ from referrals.errors import Conflict
 from referrals.model import ChannelInput, ClientInput, ClientQuery, DealInput, ReferralInput, SourceKind, SourceRef
 from referrals.money import Money
 from referrals.store import Store
+from tests.conftest import unique
 
 
 def url_of(store: Store) -> str:
@@ -29,7 +30,7 @@ def url_of(store: Store) -> str:
 
 @pytest.fixture
 def export(store: Store):
-    ws = store.create_workspace("books").id
+    ws = store.create_workspace(unique("books")).id
     blog = store.create_channel(ws, ChannelInput(name="Blog"))
     a, b, c = (store.create_client(ws, ClientInput(name=n)) for n in ("Ana", "Bruno", "Carla"))
     store.add_referrals(

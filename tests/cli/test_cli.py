@@ -49,6 +49,47 @@ def test_workspaces(run) -> None:
     assert blank.exit_code == 1 and "name: must not be blank" in blank.stderr
 
 
+def test_a_workspace_goes_by_its_name_everywhere(run) -> None:
+    """The story of the issue: create "Design Studio", then use the name as a person would."""
+    ws = run("workspace", "create", "Design Studio").output.strip()
+    token = run("token", "create", "--workspace", "Design Studio")
+    assert token.exit_code == 0, token.stderr
+    assert run("token", "list", "--workspace", "design studio").output.count("\teditor\t") == 1
+    twice = run("workspace", "create", "design studio")
+    assert twice.exit_code == 4 and f"workspace {ws} is already called 'Design Studio'" in twice.stderr
+    run("workspace", "create", "Second")  # two workspaces now: a read needs one named
+    assert run("network", "summary", "--workspace", "Design Studio").exit_code == 0
+    env_named = run("network", "summary", env={"REFERRALS_WORKSPACE": "DESIGN STUDIO"})
+    assert env_named.exit_code == 0, env_named.stderr
+    typo = run("network", "summary", "--workspace", "Desing Studio")
+    assert typo.exit_code == 3 and "'Design Studio', 'Second'" in typo.stderr
+    renamed = run("workspace", "rename", "Design Studio", "Studio Moscow")
+    assert renamed.exit_code == 0 and renamed.output.strip() == f"{ws}\tStudio Moscow"
+    assert run("token", "list", "--workspace", "Studio Moscow").exit_code == 0
+
+
+def test_deleting_a_workspace_asks_and_refuses_while_it_holds_data(run, tmp_path: Path) -> None:
+    from graph.sqlite import SqliteStore
+    from referrals.model import ClientInput
+
+    ws = run("workspace", "create", "Old clients").output.strip()
+    store = SqliteStore(tmp_path / "cli.db")
+    store.create_client(ws, ClientInput(name="Ana"))
+    store.close()
+    refused = run("workspace", "delete", "Old clients", "--yes")
+    assert refused.exit_code == 4 and "holds 1 clients" in refused.stderr and "referrals backup" in refused.stderr
+    declined = CliRunner().invoke(
+        cli,
+        ["--database-url", f"sqlite:///{tmp_path}/cli.db", "workspace", "delete", "Old clients", "--force"],
+        input="n\n",
+    )
+    assert declined.exit_code == 1 and "Aborted" in declined.output
+    assert "Old clients" in run("workspace", "list").output
+    gone = run("workspace", "delete", "old clients", "--force", "--yes")
+    assert gone.exit_code == 0 and gone.stdout.strip() == f"deleted {ws} (Old clients)"
+    assert "Old clients" not in run("workspace", "list").output
+
+
 def test_bad_url_and_unreachable_server_fail_clearly() -> None:
     result = CliRunner().invoke(cli, ["--database-url", "mysql://x", "db", "status"])
     assert result.exit_code == 1 and "REFERRALS_DATABASE_URL" in result.stderr

@@ -18,6 +18,7 @@ from graph.sqlite import SqliteStore
 from referrals.model import ClientQuery
 from referrals.store import Store
 from tests.cli.test_attribution_cli import url_of
+from tests.conftest import unique
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +33,7 @@ def clients_csv(n: int, bad: int | None = None) -> str:
 
 
 def test_one_bad_row_among_10000_writes_nothing(store: Store, tmp_path: Path) -> None:
-    ws = store.create_workspace("import").id
+    ws = store.create_workspace(unique("import")).id
     path = tmp_path / "clients.csv"
     path.write_text(clients_csv(10_000, bad=5_000))
 
@@ -76,7 +77,7 @@ def _neo4j_importing(store: Neo4jStore) -> bool:
 
 
 def test_killing_an_import_midway_leaves_the_store_as_it_was(store: Store, tmp_path: Path) -> None:
-    ws = store.create_workspace("killed").id
+    ws = store.create_workspace(unique("killed")).id
     path = tmp_path / "big.csv"
     path.write_text(clients_csv(60_000))
     env = {**os.environ, "REFERRALS_DATABASE_URL": url_of(store)}
@@ -113,7 +114,7 @@ def test_killing_an_import_midway_leaves_the_store_as_it_was(store: Store, tmp_p
 def test_a_50000_client_import_fits_the_project_servers_defaults(neo4j_store: Neo4jStore, tmp_path: Path) -> None:
     """The suite's Neo4j runs with tools/neo4j_server.py's defaults: 50,000 clients with their
     recommendations go in as one transaction (512 MiB of heap failed from 25,000)."""
-    ws = neo4j_store.create_workspace("fifty thousand").id
+    ws = neo4j_store.create_workspace(unique("fifty thousand")).id
     path = tmp_path / "clients.csv"
     path.write_text(clients_csv(50_000))
     result = CliRunner().invoke(cli, ["--database-url", neo4j_store.uri, "import", "--workspace", ws, str(path)])
@@ -131,7 +132,7 @@ def test_an_import_too_big_for_the_servers_memory_is_refused_as_such(tmp_path: P
     store = Neo4jStore(server.url)
     try:
         store.init_schema()
-        ws = store.create_workspace("too big").id
+        ws = store.create_workspace(unique("too big")).id
         path = tmp_path / "clients.csv"
         path.write_text(clients_csv(40_000))
         started = time.monotonic()

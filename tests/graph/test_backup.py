@@ -42,7 +42,7 @@ from referrals.store import Store
 from referrals.usecases.transfer import backup, fingerprint, migrate, restore
 from tests.cli.test_attribution_cli import url_of
 from tests.cli.test_import_cli import _sqlite_busy
-from tests.conftest import make_sqlite_store
+from tests.conftest import make_sqlite_store, unique
 
 NAMES = ["Ana", "Bruno", 'Zoë "Z" Ñúñez', "李雷", "O'Brien, Pat", "Émile\nNewline", "🙂 Smiley", "Plain"]
 
@@ -219,7 +219,7 @@ def test_a_closed_month_whose_lines_do_not_match_its_checksum_is_refused(store: 
 
 def test_backup_streams_in_flat_memory(tmp_path: Path) -> None:
     store = make_sqlite_store(tmp_path / "big.db")
-    ws = store.create_workspace("big").id
+    ws = store.create_workspace(unique("big")).id
     for start in range(0, 40_000, 10_000):
         rows = [ClientInput(name=f"client {i} " + "x" * 60, external_id=str(i)) for i in range(start, start + 10_000)]
         store.upsert_clients(ws, rows)
@@ -272,7 +272,7 @@ def _nodes_of(store: Neo4jStore, ws: str) -> int:
 def test_a_restore_killed_midway_leaves_nothing_once_swept(store: Store, tmp_path: Path) -> None:
     source = SqliteStore(tmp_path / "source.db")
     source.init_schema()
-    ws = source.create_workspace("big").id
+    ws = source.create_workspace(unique("big")).id
     source.upsert_clients(ws, [ClientInput(name=f"client {i}", external_id=f"e{i}") for i in range(40_000)])
     source.create_token(ws, Role.OWNER, "laptop", hash_secret("secret-killed"))
     path = tmp_path / "big.jsonl"

@@ -14,6 +14,7 @@ from referrals.errors import Conflict
 from referrals.model import ClientInput, DealInput, DealQuery, ReferralInput, SourceKind, SourceRef
 from referrals.money import Money
 from referrals.store import Store
+from tests.conftest import unique
 
 ROUNDS = 12
 
@@ -52,7 +53,7 @@ def new_clients(store: Store, ws: str, prefix: str, n: int) -> tuple[str, ...]:
 @pytest.mark.parametrize("ring", [2, 3, 5])
 def test_concurrent_ring_writes_never_leave_a_cycle(store: Store, ring: int) -> None:
     rng = random.Random(ring)
-    ws = store.create_workspace("race").id
+    ws = store.create_workspace(unique("race")).id
     for round_no in range(ROUNDS):
         ids = new_clients(store, ws, f"r{round_no}-", ring)
         # A->B, B->C, ..., last->A: one thread an edge; together they would close the ring.
@@ -74,7 +75,7 @@ def test_concurrent_ring_writes_never_leave_a_cycle(store: Store, ring: int) -> 
 
 
 def test_concurrent_first_recommendations_make_one_primary(store: Store) -> None:
-    ws = store.create_workspace("race").id
+    ws = store.create_workspace(unique("race")).id
     for round_no in range(ROUNDS):
         target, *sources = new_clients(store, ws, f"p{round_no}-", 4)
         rows = [ReferralInput(SourceRef(SourceKind.CLIENT, s), target, date(2024, 1, 1)) for s in sources]
@@ -85,7 +86,7 @@ def test_concurrent_first_recommendations_make_one_primary(store: Store) -> None
 
 
 def test_no_deal_slips_into_a_month_while_it_is_being_closed(store: Store) -> None:
-    ws = store.create_workspace("closing").id
+    ws = store.create_workspace(unique("closing")).id
     payer = new_clients(store, ws, "payer", 1)[0]
     for round_no in range(ROUNDS):
         month = f"2023-{round_no + 1:02d}"

@@ -8,6 +8,7 @@ import pytest
 
 from graph.schema import SCHEMA_VERSION
 from referrals import clock
+from referrals.access import Role
 from referrals.errors import Conflict, Invalid, NotFound
 from referrals.model import (
     ChannelInput,
@@ -28,6 +29,7 @@ from referrals.model import (
 )
 from referrals.money import Money
 from referrals.store import Store
+from tests.conftest import unique
 
 D = date(2024, 1, 15)
 
@@ -116,7 +118,7 @@ def test_client_email_and_external_id_are_unique_per_workspace(store: Store, ws:
     with pytest.raises(Conflict) as e:
         client(store, ws, "C", external_id="e1")
     assert e.value.field == "external_id"
-    other = store.create_workspace("other")
+    other = store.create_workspace(unique("other"))
     client(store, other, "A elsewhere", email="a@x.com", external_id="e1")  # another workspace: fine
 
 
@@ -174,7 +176,7 @@ def test_list_clients_filters(store: Store, ws: Workspace) -> None:
 
 def test_workspaces_are_isolated(store: Store, ws: Workspace) -> None:
     c = client(store, ws, "Private", email="p@x.com")
-    other = store.create_workspace("other")
+    other = store.create_workspace(unique("other"))
     with pytest.raises(NotFound):
         store.get_client(other.id, c.id)
     with pytest.raises(NotFound):
@@ -566,7 +568,7 @@ def test_tokens_store_only_hashes_and_stay_in_their_workspace(store: Store, ws: 
     assert store.find_token(hash_secret(secret)) == token
     assert store.find_token(hash_secret(new_secret())) is None
     assert store.list_tokens(ws.id) == [token]
-    other = store.create_workspace("other")
+    other = store.create_workspace(unique("other"))
     assert store.list_tokens(other.id) == []
     with pytest.raises(NotFound):
         store.revoke_token(other.id, token.id)
@@ -588,7 +590,7 @@ def test_idempotency_keys(store: Store, ws: Workspace) -> None:
         "/x/1",
         "fp",
     )
-    other = store.create_workspace("other")
+    other = store.create_workspace(unique("other"))
     assert store.claim_idempotency_key(other.id, "k1", "fp") is None  # keys are per workspace
     store.release_idempotency_key(ws.id, "k1")
     assert store.claim_idempotency_key(ws.id, "k1", "fp2") is None
@@ -634,7 +636,7 @@ def test_snapshot_holds_the_whole_workspace(store: Store, ws: Workspace) -> None
         (a.id, b.id, True),
     ]
     assert snap.revenue == {b.id: {"USD": 300}}
-    other = store.create_workspace("other")
+    other = store.create_workspace(unique("other"))
     assert store.snapshot(other.id).clients == ()
 
 
@@ -766,7 +768,7 @@ def test_a_closed_month_keeps_its_statement_and_refuses_deal_edits(store: Store,
 
 
 def test_closed_months_are_per_workspace(store: Store, ws: Workspace) -> None:
-    other = store.create_workspace("other")
+    other = store.create_workspace(unique("other"))
     store.close_month(ws.id, "2024-05")
     b = store.create_client(other.id, ClientInput(name="b"))
     store.create_deal(other.id, DealInput(b.id, Money(5, "USD"), date(2024, 5, 5)))  # not closed there
@@ -863,3 +865,50 @@ def test_only_a_month_over_everywhere_can_be_closed(store: Store, ws: Workspace)
     store.create_deal(ws.id, DealInput(a.id, Money(1, "EUR"), today))  # today's deal still goes in
     last = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     assert store.close_month(ws.id, last).month == last
+
+
+# -- workspaces by name --------------------------------------------------------------------------
+
+
+def test_workspace_names_are_unique_and_find_by_name_or_id(store: Store) -> None:
+    name = unique("Design Studio")
+    ws = store.create_workspace(f"  {name} ")
+    assert ws.name == name
+    assert store.find_workspace(name.upper()) == ws == store.find_workspace(ws.id)
+    with pytest.raises(Conflict) as e:
+        store.create_workspace(name.lower())
+    assert e.value.field == "name" and ws.id in e.value.reason
+    for bad in ("", "   ", ws.id):
+        with pytest.raises(Invalid):
+            store.create_workspace(bad)
+    with pytest.raises(NotFound) as missing:
+        store.find_workspace("Desing Studio")
+    assert missing.value.field == "workspace"
+    renamed = store.rename_workspace(ws.id, name + " Moscow")
+    assert store.find_workspace(name + " moscow").id == ws.id and renamed.name == name + " Moscow"
+    other = store.create_workspace(unique("Other"))
+    with pytest.raises(Conflict):
+        store.rename_workspace(other.id, name + " MOSCOW")
+    assert store.rename_workspace(ws.id, name + " moscow").name == name + " moscow"  # its own name, recased
+
+
+def test_a_workspace_with_data_is_deleted_only_when_forced_and_then_wholly(store: Store) -> None:
+    ws = store.create_workspace(unique("Doomed"))
+    a, b = client(store, ws, "A"), client(store, ws, "B")
+    refer(store, ws, a, b)
+    store.create_deal(ws.id, DealInput(a.id, Money(100, "RUB"), D))
+    token = store.create_token(ws.id, Role.OWNER, "t", "hash-" + ws.id)
+    assert store.workspace_counts(ws.id) == {"clients": 2, "channels": 0, "referrals": 1, "deals": 1}
+    with pytest.raises(Conflict) as e:
+        store.delete_workspace(ws.id)
+    assert "back it up first" in e.value.reason and store.get_workspace(ws.id) == ws
+    kept = store.create_workspace(unique("Kept"))
+    client(store, kept, "Stays")
+    assert store.delete_workspace(ws.id, force=True)["clients"] == 2
+    with pytest.raises(NotFound):
+        store.get_workspace(ws.id)
+    assert store.find_token("hash-" + ws.id) is None and token.workspace_id == ws.id
+    assert store.sweep_unfinished() == []  # nothing left to sweep
+    assert [c.name for c in store.list_clients(kept.id, ClientQuery()).items] == ["Stays"]
+    empty = store.create_workspace(unique("Empty"))
+    assert store.delete_workspace(empty.id) == {"clients": 0, "channels": 0, "referrals": 0, "deals": 0}

@@ -16,6 +16,7 @@ from referrals.analysis import Branch, nest, reach_per_level, tree_revenue, tree
 from referrals.model import ChannelInput, ClientInput, DealInput, ReferralInput, SourceKind, SourceRef
 from referrals.money import Money
 from referrals.store import Store
+from tests.conftest import unique
 
 EXAMPLES = {"sqlite": 60, "neo4j": 25}
 
@@ -70,7 +71,7 @@ def forests(draw: st.DrawFn) -> Forest:
 
 def load(store: Store, forest: Forest) -> tuple[str, list[str], list[str], nx.DiGraph]:
     """Write the forest through the bulk paths; primary edges first so they become primary."""
-    ws = store.create_workspace("prop").id
+    ws = store.create_workspace(unique("prop")).id
     clients = list(
         store.upsert_clients(ws, [ClientInput(name=f"c{i}", external_id=f"c{i}") for i in range(forest.n)]).ids
     )

@@ -16,6 +16,7 @@ import pytest
 from graph import open_store
 from referrals.model import ChannelInput, ChannelKind, ChannelPatch, ClientInput, ClientPatch, ClientQuery
 from referrals.store import Store
+from tests.conftest import unique
 
 ROUNDS = 20
 WORKERS = 4
@@ -75,7 +76,7 @@ def url(store: Store, request: pytest.FixtureRequest) -> str:
 
 
 def test_concurrent_patches_of_different_fields_all_land(store: Store, url: str) -> None:
-    ws = store.create_workspace("race").id
+    ws = store.create_workspace(unique("race")).id
     clients = [store.create_client(ws, ClientInput(name=f"client {k}")).id for k in range(ROUNDS)]
     channels = [store.create_channel(ws, ChannelInput(name=f"channel {k}")).id for k in range(ROUNDS)]
     assert _race(url, ws, "client", clients) == []
@@ -98,7 +99,7 @@ def test_concurrent_patches_of_different_fields_all_land(store: Store, url: str)
 
 
 def test_concurrent_upserts_of_one_external_id_update_instead_of_conflicting(store: Store, url: str) -> None:
-    ws = store.create_workspace("race").id
+    ws = store.create_workspace(unique("race")).id
     keys = [f"crm-{k}" for k in range(ROUNDS)]
     assert _race(url, ws, "upsert", keys) == []
     page = store.list_clients(ws, ClientQuery(limit=500))
