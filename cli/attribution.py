@@ -37,7 +37,7 @@ def _format(fmt: str | None, output: Path | None) -> str | None:
 @click.option("--month", required=True, help="The calendar month, YYYY-MM.")
 @click.option(
     "--model",
-    type=click.Choice([m.value for m in Model]),
+    type=click.Choice([m.value for m in Model], case_sensitive=False),
     default=Model.LINEAR.value,
     show_default=True,
     help="Attribution model or commission plan.",
@@ -46,7 +46,7 @@ def _format(fmt: str | None, output: Path | None) -> str | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(FORMATS, case_sensitive=False),
     help="File format (default: from the --output suffix, else a table on the terminal).",
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write.")

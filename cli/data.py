@@ -95,7 +95,7 @@ def migrate(source_url: str, target_url: str, workspace: str | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Check everything and print the report; write nothing.")
 @click.option(
     "--kind",
-    type=click.Choice(KINDS),
+    type=click.Choice(KINDS, case_sensitive=False),
     help="What the CSV files hold (default: told from their columns).",
 )
 @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of CSV files (e.g. cp1252).")

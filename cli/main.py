@@ -201,7 +201,7 @@ WORKSPACE_OPTION = click.option(
 @WORKSPACE_OPTION
 @click.option(
     "--role",
-    type=click.Choice([r.value for r in Role]),
+    type=click.Choice([r.value for r in Role], case_sensitive=False),
     default=Role.EDITOR.value,
     show_default=True,
     help="viewer reads; editor also writes; owner also manages tokens.",

@@ -247,7 +247,7 @@ def network_key_clients(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([f.value for f in GraphFormat]),
+    type=click.Choice([f.value for f in GraphFormat], case_sensitive=False),
     default="graphml",
     show_default=True,
     help="graphml (yEd, Gephi), gexf (Gephi), dot (Graphviz), mermaid, json.",

@@ -8,7 +8,7 @@ import click
 
 from referrals.errors import Conflict, Invalid, NotFound
 from referrals.ids import looks_like_id
-from referrals.model import Client, ClientQuery, SourceKind, SourceRef, name_key
+from referrals.model import Channel, Client, ClientQuery, SourceKind, SourceRef, name_key
 from referrals.store import Store
 
 
@@ -53,9 +53,60 @@ def resolve_client(store: Store, ws: str, text: str) -> Client:
     if len(exact) == 1:
         return exact[0]
     if not exact:
-        raise NotFound("client", text, field="client")
+        raise NotFound("client", text, field="client", hint=did_you_mean(text, _client_names(store, ws)))
     listed = ", ".join(f"{c.id} ({c.email or c.name})" for c in exact[:5])
     raise Conflict("client", f"{len(exact)} clients match {text!r}; use an id: {listed}")
+
+
+# How many names a near miss is compared with at most (a freelancer's whole list, well within a second).
+SUGGEST_FROM = 20_000
+
+
+def did_you_mean(text: str, names: list[str], limit: int = 3) -> str:
+    """ "; did you mean 'Ana Lima'?" for the names closest to `text` (a first name alone, a typo, a
+    different case or word order), or "" when none is close."""
+    from rapidfuzz import fuzz, process, utils
+
+    found = process.extract(
+        text, sorted(set(names)), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit, score_cutoff=75
+    )
+    if not found:
+        return ""
+    return "; did you mean " + " or ".join(repr(name) for name, _, _ in found) + "?"
+
+
+def _client_names(store: Store, ws: str) -> list[str]:
+    names: list[str] = []
+    after = None
+    while len(names) < SUGGEST_FROM:
+        page = store.list_clients(ws, ClientQuery(limit=500, after=after))
+        names += [c.name for c in page.items]
+        if page.next_after is None:
+            break
+        after = page.next_after
+    return names
+
+
+def _all_channels(store: Store, ws: str) -> list[Channel]:
+    out: list[Channel] = []
+    after = None
+    while True:
+        page = store.list_channels(ws, limit=500, after=after)
+        out += page.items
+        if page.next_after is None:
+            return out
+        after = page.next_after
+
+
+def resolve_channel(store: Store, ws: str, text: str) -> Channel:
+    """A channel by id or by name (case-insensitive), with suggestions for a near miss."""
+    if looks_like_id(text) and text.startswith("ch_"):
+        return store.get_channel(ws, text)
+    channels = _all_channels(store, ws)
+    for ch in channels:
+        if name_key(ch.name) == name_key(text.strip()):
+            return ch
+    raise NotFound("channel", text, field="channel", hint=did_you_mean(text, [c.name for c in channels]))
 
 
 def resolve_root(store: Store, ws: str, text: str) -> tuple[SourceRef, str]:
@@ -75,4 +126,5 @@ def resolve_root(store: Store, ws: str, text: str) -> tuple[SourceRef, str]:
             if page.next_after is None:
                 break
             after = page.next_after
-        raise NotFound("client or channel", text, field="root") from None
+        names = _client_names(store, ws) + [ch.name for ch in _all_channels(store, ws)]
+        raise NotFound("client or channel", text, field="root", hint=did_you_mean(text, names)) from None

@@ -58,8 +58,9 @@ class TooLarge(Invalid):
 class NotFound(DomainError):
     """A referenced record does not exist in this workspace."""
 
-    def __init__(self, kind: str, id: str, field: str = "id") -> None:
-        super().__init__(f"{kind} {id!r} not found", [FieldError(field, f"no {kind} with id {id!r}")])
+    def __init__(self, kind: str, id: str, field: str = "id", hint: str = "") -> None:
+        """`hint` follows the message: "; did you mean 'Ana Lima'?" or what there is instead."""
+        super().__init__(f"{kind} {id!r} not found{hint}", [FieldError(field, f"no {kind} with id {id!r}{hint}")])
         self.kind = kind
         self.id = id
 

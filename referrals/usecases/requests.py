@@ -65,7 +65,7 @@ def find_workspace(store: Storage, text: str) -> Workspace:
         ids = ", ".join(w.id for w in named)
         raise Invalid.one("workspace", f"{len(named)} workspaces are called {given!r}: use an id ({ids})")
     there = ", ".join(repr(w.name) for w in spaces[:10]) or "none yet (create one: referrals workspace create NAME)"
-    raise NotFound("workspace", f"{given} (workspaces here: {there})", field="workspace")
+    raise NotFound("workspace", given, field="workspace", hint=f"; the workspaces here: {there}")
 
 
 def rename_workspace(store: Storage, ws: str, name: str) -> Workspace:
