@@ -1,26 +1,36 @@
 # Two commands do all the set-up on a fresh machine:
-#   make serve   - install, create the embedded database, run the API on http://127.0.0.1:8000
+#   make serve   - install the runtime, create the embedded database (and a first workspace), print a
+#                  link that opens the page signed in, run the API on http://127.0.0.1:8000
 #   make test    - install, fetch Neo4j 5.26 from Maven Central (cached) and Debian's Chromium (once),
 #                  lint, run every test
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve dev test lint format neo4j-start neo4j-stop clean
+.PHONY: install serve dev test lint format neo4j-start neo4j-stop clean
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+# The runtime alone (what `make serve` needs); the test tools come with `make test`.
+$(RUNTIME): requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or run: make PYTHON=python3 ...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
-serve: $(STAMP)
+$(STAMP): $(RUNTIME) requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+install: $(RUNTIME)
+
+serve: $(RUNTIME)
 	$(BIN)/referrals db init
+	$(BIN)/referrals link
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-dev: $(STAMP)
+dev: $(RUNTIME)
 	$(BIN)/referrals serve
 
 test: $(STAMP)

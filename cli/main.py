@@ -14,6 +14,7 @@ from referrals import __version__
 from referrals.access import Role, hash_secret, new_secret
 from referrals.config import Settings
 from referrals.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
+from referrals.model import Workspace
 from referrals.usecases.requests import workspace_name
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -238,6 +239,71 @@ def token_revoke(app: AppContext, workspace: str, token_id: str) -> None:
 
 
 SERVE_TOKEN_NAME = "local (referrals serve)"
+FIRST_WORKSPACE = "My network"
+
+
+def local_token(store: Store, workspace: str | None) -> tuple[Workspace, str]:
+    """The workspace for a local sign-in (the one named, else the first, else a new one) and a fresh owner
+    token for it; the previous local token of that workspace is revoked (one live at a time)."""
+    if workspace:
+        ws = store.find_workspace(workspace)
+    else:
+        existing = store.list_workspaces()
+        ws = existing[0] if existing else store.create_workspace(FIRST_WORKSPACE)
+    for old in store.list_tokens(ws.id):
+        if old.name == SERVE_TOKEN_NAME:
+            store.revoke_token(ws.id, old.id)
+    secret = new_secret()
+    store.create_token(ws.id, Role.OWNER, SERVE_TOKEN_NAME, hash_secret(secret))
+    return ws, secret
+
+
+def page_url() -> str:
+    """Where the page is served: REFERRALS_PAGE_URL, else http:// and REFERRALS_BIND (gunicorn's address)."""
+    given = os.environ.get("REFERRALS_PAGE_URL", "").strip()
+    return (given or "http://" + (os.environ.get("REFERRALS_BIND", "").strip() or "127.0.0.1:8000")).rstrip("/")
+
+
+def print_link(site: str, ws: Workspace, secret: str) -> None:
+    # The token rides in the fragment: the browser never sends it to the server, the page keeps it in the tab.
+    # Printed to the terminal only; nothing writes it to a log.
+    click.echo(f"network page of {ws.name!r}, signed in: {site}/#token={secret}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--url", help="Where the page is served (default: REFERRALS_PAGE_URL, else http://REFERRALS_BIND).")
+@click.option("--workspace", "-w", help="Workspace to sign in to (default: the first one, or a new one).")
+@click.pass_obj
+def link(app: AppContext, url: str | None, workspace: str | None) -> None:
+    """Print a link that opens the network page signed in (a new local owner token; creates a first
+    workspace if there is none). `make serve` prints one before it starts."""
+    app.store.init_schema()
+    ws, secret = local_token(app.store, workspace)
+    print_link((url or page_url()).rstrip("/"), ws, secret)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--url", help="Where the page is served (default: REFERRALS_PAGE_URL, else http://REFERRALS_BIND).")
+@click.pass_obj
+def demo(app: AppContext, url: str | None) -> None:
+    """Load a sample freelancer's network into a workspace of its own (two channels, a chain ten levels deep,
+    a client who passed on ten contacts, dead ends, deals in RUB and EUR, a refund) and print a link
+    that opens it on the page."""
+    from referrals.demo import DEMO_NAME, load_demo
+
+    app.store.init_schema()
+    try:
+        ws = app.store.find_workspace(DEMO_NAME)
+        click.echo(f"{DEMO_NAME!r} is already here ({ws.id}); delete it first to load it again", err=True)
+    except NotFound:
+        ws = load_demo(app.store)
+        held = app.store.workspace_counts(ws.id)
+        click.echo(
+            f"loaded {DEMO_NAME!r} ({ws.id}): {held['clients']} clients, {held['channels']} channels,"
+            f" {held['referrals']} recommendations, {held['deals']} deals"
+        )
+    ws, secret = local_token(app.store, ws.id)
+    print_link((url or page_url()).rstrip("/"), ws, secret)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -253,23 +319,13 @@ def serve(app: AppContext, host: str, port: int, workspace: str | None) -> None:
 
     store = app.store
     store.init_schema()
-    if workspace:
-        ws = store.find_workspace(workspace)
-    else:
-        existing = store.list_workspaces()
-        ws = existing[0] if existing else store.create_workspace("local")
-    for old in store.list_tokens(ws.id):
-        if old.name == SERVE_TOKEN_NAME:  # one live local token at a time
-            store.revoke_token(ws.id, old.id)
-    secret = new_secret()
-    store.create_token(ws.id, Role.OWNER, SERVE_TOKEN_NAME, hash_secret(secret))
+    ws, secret = local_token(store, workspace)
     flask_app = create_app({"STORE": store, "SETTINGS": app.settings})
     site = f"http://{host}:{port}"
     base = f"{site}/api/v1"
     click.echo(f"referrals API on {base} ({store.kind} store, workspace {ws.name!r} {ws.id})")
     click.echo(f"local owner token: {secret}")
-    # The token rides in the fragment: the browser never sends it to the server, the page keeps it in the tab.
-    click.echo(f"network page, signed in: {site}/#token={secret}")
+    print_link(site, ws, secret)
     click.echo(f'try: curl -H "Authorization: Bearer {secret}" {base}/workspace')
     flask_app.run(host=host, port=port, debug=False, use_reloader=False)
 

@@ -122,6 +122,7 @@ def sign_in(pg, site: Site) -> None:  # type: ignore[no-untyped-def]
     pg.fill("#token-input", site.token)
     pg.click("#sign-in-form button[type=submit]")
     pg.wait_for_selector("#results button")
+    pg.wait_for_selector("#graph[data-renders]")  # the whole network, drawn at sign-in
 
 
 def open_tree(pg, label: str) -> None:  # type: ignore[no-untyped-def]
@@ -501,7 +502,7 @@ def test_the_token_stays_in_the_tab_until_sign_out(page, site: Site) -> None:  #
 
 def test_serve_prints_a_link_that_opens_the_page_signed_in(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with serve(tmp_path / "serve.db") as (port, banner):
-        link = banner["network page, signed in"]
+        link = banner["network page of 'My network', signed in"]
         assert link.startswith(f"http://127.0.0.1:{port}/#token=")
         for _ in range(100):
             try:
@@ -510,7 +511,7 @@ def test_serve_prints_a_link_that_opens_the_page_signed_in(page, tmp_path: Path)
             except playwright_api.Error:
                 time.sleep(0.1)
         page.wait_for_selector("#results")
-        assert page.inner_text("#workspace-name") == "local · owner"
+        assert page.inner_text("#workspace-name") == "My network · owner"
         assert "token" not in page.url  # taken out of the address bar and history
 
 

@@ -147,4 +147,4 @@ def test_serve_prints_a_working_token(tmp_path: Path) -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        assert body["role"] == "owner" and body["name"] == "local"
+        assert body["role"] == "owner" and body["name"] == "My network"

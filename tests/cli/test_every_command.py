@@ -25,7 +25,9 @@ def commands(group: click.Group = cli, path: tuple[str, ...] = ()) -> Iterator[t
 ALL = list(commands())
 # A bad call of each: what to pass instead of "every required argument is x" (which fits most).
 BAD: dict[tuple[str, ...], list[str]] = {
-    ("db", "init"): [],  # run against a folder that cannot be created
+    ("db", "init"): [],  # these three write: run against a folder that cannot be created
+    ("demo",): [],
+    ("link",): [],
     ("workspace", "create"): ["  "],
     ("serve",): ["--port", "not-a-port"],
 }
@@ -52,7 +54,8 @@ def test_a_bad_call_gets_one_line_and_an_exit_code(path: tuple[str, ...], tmp_pa
                 args += ["x"]
             elif p.required:
                 args += [p.opts[0], "x"]
-    url = "sqlite:////proc/no/such/folder/r.db" if path == ("db", "init") else f"sqlite:///{tmp_path}/typo.db"
+    writes = path in (("db", "init"), ("demo",), ("link",))
+    url = "sqlite:////proc/no/such/folder/r.db" if writes else f"sqlite:///{tmp_path}/typo.db"
     out = CliRunner().invoke(cli, ["--database-url", url, *path, *args])
     assert out.exit_code not in (0, None), out.output
     assert out.exception is None or isinstance(out.exception, SystemExit), repr(out.exception)  # no traceback

@@ -34,6 +34,9 @@ export async function signIn(token) {
   status(`Signed in to ${ws.name}.`);
   await loadChannels();
   search("");
+  // Open on the whole network, not an empty canvas (a workspace too big to draw says so and asks for a pick).
+  const { openTree } = await import("./tree.js");
+  await openTree({ kind: "network", id: "(network)", name: "Whole network" });
 }
 
 export function depthLabel(depth) {

@@ -213,8 +213,8 @@ export async function networkTree() {
     nodes,
     currencies: [...currencies].sort(),
     facts: {
-      size: root.branch_size,
-      shown: nodes.size - 1,
+      size: order.filter((n) => n.kind === "client").length, // clients, as the summary counts them
+      shown: [...nodes.values()].filter((n) => n.kind === "client").length,
       beyond: { clients: hidden, revenue: amountsOf(beyond) },
       dead_ends: deadEnds,
       reach: null,
