@@ -18,6 +18,18 @@ from referrals.ports import StoredToken
 # Every data write starts here: it takes the workspace node's write lock until commit (writes of one
 # workspace queue here, so a read-check-write sequence never interleaves with another) and counts the
 # workspace's revision, which tells caches of heavy reads when the workspace changed.
+# The marker of a workspace whose records are being written (a restore) or removed (a delete) in
+# batches: `sweep_unfinished` deletes what such a workspace left when its process is gone.
+SWEEP_MARKER: LiteralString = (
+    "CREATE (:RestoreInProgress {workspace: $ws, host: $host, pid: $pid, started_at: $at, touched_at: $at})"
+)
+
+
+def marker(ws: str) -> dict[str, Any]:
+    """The parameters of SWEEP_MARKER for this process."""
+    return {"ws": ws, "host": socket.gethostname(), "pid": os.getpid(), "at": clock.now()}
+
+
 _LOCK: LiteralString = (
     "MATCH (w:Workspace {id: $ws}) SET w._lock = true, w.revision = coalesce(w.revision, 0) + 1 RETURN w.id AS id"
 )
@@ -68,14 +80,7 @@ class Neo4jWorkspaces(Rows):
     def delete(self, ws: str) -> None:
         """The workspace node goes at once (its tokens stop working with it); a marker left in its place
         has `Store.purge` (or, after a crash, `sweep_unfinished`) delete the rest in batches."""
-        self._run(
-            "MATCH (w:Workspace {id: $ws}) DETACH DELETE w"
-            " CREATE (:RestoreInProgress {workspace: $ws, host: $host, pid: $pid, started_at: $at, touched_at: $at})",
-            ws=ws,
-            host=socket.gethostname(),
-            pid=os.getpid(),
-            at=clock.now(),
-        )
+        self._run("MATCH (w:Workspace {id: $ws}) DETACH DELETE w " + SWEEP_MARKER, **marker(ws))
 
     def revision(self, ws: str) -> int | None:
         """The count the workspace lock keeps: every data write takes the lock, so every change counts."""
