@@ -82,6 +82,10 @@ class WorkspaceSchema(ma.Schema):
         required=True,
         metadata={"description": "levels of a chain sharing a deal's credit by default; views mark nodes past it"},
     )
+    draw_limit = ma.fields.Integer(
+        required=True,
+        metadata={"description": "nodes the page draws at once; a bigger network is shown as its biggest trees"},
+    )
 
 
 # -- clients -----------------------------------------------------------------------------
@@ -627,19 +631,75 @@ class KeyClientSchema(ma.Schema):
     client_id = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
     score = ma.fields.Float(required=True)
-    own_revenue = ma.fields.Nested(AmountSchema, required=True, allow_none=True)
-    downline_revenue = ma.fields.Nested(AmountSchema, required=True, allow_none=True)
+    own_revenue = ma.fields.Nested(
+        AmountSchema, required=True, allow_none=True, metadata={"description": "in the ranking's currency"}
+    )
+    downline_revenue = ma.fields.Nested(
+        AmountSchema, required=True, allow_none=True, metadata={"description": "in the ranking's currency"}
+    )
     reach = ma.fields.Integer(required=True)
     referred = ma.fields.Integer(required=True)
+    own_by_currency = ma.fields.List(
+        ma.fields.Nested(AmountSchema),
+        required=True,
+        metadata={"description": "own revenue in every currency the client paid in (refunds netted)"},
+    )
+    downline_by_currency = ma.fields.List(
+        ma.fields.Nested(AmountSchema),
+        required=True,
+        metadata={"description": "the downline's revenue in every currency it paid in"},
+    )
 
 
 class KeyClientsSchema(ma.Schema):
     """The key-client ranking."""
 
-    currency = ma.fields.String(required=True, allow_none=True)
+    currency = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "the currency the revenue parts are ranked in"}
+    )
+    currencies = ma.fields.List(
+        ma.fields.String(),
+        required=True,
+        metadata={"description": "every currency of the workspace, the main one first: each can be `currency`"},
+    )
     depth = ma.fields.Integer(required=True, allow_none=True)
     weights = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float(), required=True)
     items = ma.fields.List(ma.fields.Nested(KeyClientSchema), required=True)
+
+
+class TreesArgs(ma.Schema):
+    """How many of the network's trees to list."""
+
+    limit = ma.fields.Integer(load_default=20, validate=validate.Range(1, MAX_PAGE))
+
+
+class TreeTopSchema(ma.Schema):
+    """One tree of the network, by its top."""
+
+    kind = ma.fields.String(required=True, validate=_choices(SourceKind))
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    clients = ma.fields.Integer(required=True, metadata={"description": "clients in the tree, its top included"})
+    nodes = ma.fields.Integer(required=True, metadata={"description": "nodes a drawing of the whole tree holds"})
+    revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+
+
+class OtherTreesSchema(ma.Schema):
+    """The trees a listing leaves out."""
+
+    trees = ma.fields.Integer(required=True)
+    clients = ma.fields.Integer(required=True)
+    revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+
+
+class TreesSchema(ma.Schema):
+    """The network's trees, biggest first; listed and left out add up to the workspace."""
+
+    trees = ma.fields.Integer(required=True, metadata={"description": "trees in the network"})
+    clients = ma.fields.Integer(required=True, metadata={"description": "clients in the network"})
+    revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+    items = ma.fields.List(ma.fields.Nested(TreeTopSchema), required=True)
+    beyond = ma.fields.Nested(OtherTreesSchema, required=True, metadata={"description": "the trees not listed"})
 
 
 class ExportArgs(ma.Schema):

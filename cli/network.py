@@ -226,21 +226,33 @@ def network_key_clients(
     from referrals.money import parse_currency
 
     ws = resolve_workspace(app.store, workspace)
+    snap = app.store.snapshot(ws)
     cur, ranked = analysis.key_clients(
-        app.store.snapshot(ws),
+        snap,
         parse_currency(currency) if currency else None,
         analysis.Weights(w_own, w_downline, w_reach),
         depth,
         limit,
     )
-    table = Table(title=f"Key clients ({cur or 'no revenue yet'})")
+    others = [c for c in analysis.currencies(snap) if c != cur]
+    title = f"Key clients, ranked in {cur}" if cur else "Key clients (no revenue yet)"
+    if others:
+        title += f" (also paid in {', '.join(others)}: --currency ranks in another)"
+    table = Table(title=title)
     for col in ("#", "client", "score", "own", "brought in (revenue)", "reach", "direct"):
         table.add_column(col, justify="right" if col not in ("client",) else "left")
     for i, k in enumerate(ranked, 1):
-        own = format_amount(k.own_revenue, cur) if cur else "-"
-        down = format_amount(k.downline_revenue, cur) if cur else "-"
+        own = _ranked_first(k.own_by_currency, cur)
+        down = _ranked_first(k.downline_by_currency, cur)
         table.add_row(str(i), k.name, f"{k.score:.3f}", own, down, str(k.reach), str(k.referred))
     Console().print(table)
+
+
+def _ranked_first(amounts: dict[str, int], ranked_in: str | None) -> str:
+    """Every currency's amount, one a line, the ranking's currency first (0 when none was paid in it)."""
+    first = {ranked_in: amounts.get(ranked_in, 0)} if ranked_in else {}
+    rest = {c: m for c, m in sorted(amounts.items()) if c != ranked_in}
+    return "\n".join(f"{format_amount(m, c)} {c}" for c, m in {**first, **rest}.items()) or "-"
 
 
 @cli.command("export-graph", context_settings=CONTEXT)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
@@ -202,6 +202,37 @@ def primary_forest(g: nx.DiGraph) -> nx.DiGraph:
 
 
 @dataclass(frozen=True)
+class TreeTop:
+    """One tree of the network: its top (a channel, or a client nobody brought in) and its whole size."""
+
+    kind: SourceKind
+    id: str
+    name: str
+    clients: int  # clients in the tree, the top itself when it is a client
+    nodes: int  # what a drawing of the whole tree holds: its clients and, for a channel, the channel
+    revenue: Amounts  # every deal of those clients, per currency
+
+
+def trees(snap: Snapshot) -> list[TreeTop]:
+    """Every tree of the primary forest, biggest first (most clients, then name and id): together they
+    hold each client once, so their clients and revenue add up to the workspace's. O(nodes)."""
+    forest = primary_forest(network_graph(snap))
+    tops = []
+    for members in nx.weakly_connected_components(forest):
+        top = next(n for n in members if forest.in_degree(n) == 0)
+        attrs = forest.nodes[top]
+        revenue: Amounts = {}
+        clients = 0
+        for n in members:
+            if forest.nodes[n]["kind"] == "client":
+                clients += 1
+                add_amounts(revenue, snap.revenue.get(n, {}))
+        tops.append(TreeTop(SourceKind(attrs["kind"]), top, attrs["name"], clients, len(members), revenue))
+    tops.sort(key=lambda t: (-t.clients, -t.nodes, t.name, t.id))
+    return tops
+
+
+@dataclass(frozen=True)
 class Downline:
     """Per-client totals of the downline (whole, or within a depth), computed for all clients at once."""
 
@@ -244,10 +275,12 @@ class KeyClient:
     client_id: str
     name: str
     score: float
-    own_revenue: int
+    own_revenue: int  # in the ranking's currency, negatives counted as 0
     downline_revenue: int
     reach: int
     referred: int
+    own_by_currency: Amounts = field(default_factory=dict)  # every currency, as paid (refunds netted)
+    downline_by_currency: Amounts = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -259,12 +292,15 @@ class Weights:
     reach: float = 0.5
 
 
+def currencies(snap: Snapshot) -> list[str]:
+    """Every currency clients paid in, the main one first: by how many clients paid in it, then by code."""
+    counts = Counter(cur for per_client in snap.revenue.values() for cur in per_client)
+    return [cur for cur, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
 def main_currency(snap: Snapshot) -> str | None:
     """The currency most clients paid in (ties: alphabetical), or None without deals."""
-    counts = Counter(cur for per_client in snap.revenue.values() for cur in per_client)
-    if not counts:
-        return None
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    return next(iter(currencies(snap)), None)
 
 
 def key_clients(
@@ -279,14 +315,19 @@ def key_clients(
     score = own x w_own/max_own + downline x w_downline/max_downline + reach x w_reach/max_reach,
     revenues in one currency (default: the main one), negatives counted as 0, downline and reach
     the whole downline's (or within `depth` levels). Ties go to the larger reach, then the name.
+    Each ranked client also carries its own and its downline's revenue in every currency, so a client
+    who paid only in another currency shows what it paid.
     """
     currency = currency or main_currency(snap)
     forest = primary_forest(network_graph(snap))
-    own_revenue = {cid: per.get(currency, 0) for cid, per in snap.revenue.items()} if currency else {}
-    down = downlines(forest, own_revenue, depth)
+    per_currency: dict[str, Downline] = {}
+    for cur in currencies(snap):
+        per_currency[cur] = downlines(forest, {cid: per.get(cur, 0) for cid, per in snap.revenue.items()}, depth)
+    ranking = per_currency.get(currency) if currency else None
+    down = ranking or downlines(forest, {}, depth)
     rows = []
     for c in snap.clients:
-        own = own_revenue.get(c.id, 0)
+        own = snap.revenue.get(c.id, {}).get(currency, 0) if currency else 0
         dl = down.revenue[c.id]
         rows.append((c, max(own, 0), max(dl, 0), down.reach[c.id], forest.out_degree(c.id)))
     top_own = max((r[1] for r in rows), default=0) or 1
@@ -305,7 +346,16 @@ def key_clients(
         for c, own, dl, reach, referred in rows
     ]
     ranked.sort(key=lambda k: (-k.score, -k.reach, k.name, k.client_id))
-    return currency, ranked[:limit]
+    return currency, [
+        replace(
+            k,
+            own_by_currency=dict(snap.revenue.get(k.client_id, {})),
+            downline_by_currency={
+                cur: d.revenue[k.client_id] for cur, d in per_currency.items() if d.revenue[k.client_id]
+            },
+        )
+        for k in ranked[:limit]
+    ]
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ IDEMPOTENCY_TTL_HOURS = 24  # REFERRALS_IDEMPOTENCY_TTL_HOURS: how long a stored
 IDEMPOTENCY_LEASE_SECONDS = 120  # REFERRALS_IDEMPOTENCY_LEASE_SECONDS: a claim whose request died frees then
 HEAVY_CONCURRENCY = 2  # REFERRALS_HEAVY_CONCURRENCY: heavy reads of one workspace computed at once, per process
 HEAVY_WAIT_SECONDS = 20  # REFERRALS_HEAVY_WAIT_SECONDS: how long a heavy read waits for a turn before 429
+DRAW_LIMIT = 20_000  # REFERRALS_DRAW_LIMIT: nodes the page draws at once; past it, the network's biggest trees
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class Settings:
     idempotency_lease_seconds: int = IDEMPOTENCY_LEASE_SECONDS
     heavy_concurrency: int = HEAVY_CONCURRENCY
     heavy_wait_seconds: int = HEAVY_WAIT_SECONDS
+    draw_limit: int = DRAW_LIMIT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +61,7 @@ class Settings:
             idempotency_lease_seconds=_whole(env, "REFERRALS_IDEMPOTENCY_LEASE_SECONDS", IDEMPOTENCY_LEASE_SECONDS, 1),
             heavy_concurrency=_whole(env, "REFERRALS_HEAVY_CONCURRENCY", HEAVY_CONCURRENCY, 1),
             heavy_wait_seconds=_whole(env, "REFERRALS_HEAVY_WAIT_SECONDS", HEAVY_WAIT_SECONDS, 0),
+            draw_limit=_whole(env, "REFERRALS_DRAW_LIMIT", DRAW_LIMIT, 1),
         )
 
 

@@ -18,7 +18,9 @@ from api.schemas import (
     KeyClientArgs,
     KeyClientsSchema,
     SummarySchema,
+    TreesArgs,
     TreeSchema,
+    TreesSchema,
     amounts,
 )
 from api.store import current_store
@@ -290,7 +292,8 @@ class KeyClients(MethodView):
 def _key_clients(
     ws: str, currency: str | None, weights: analysis.Weights, depth: int | None, limit: int
 ) -> dict[str, Any]:
-    currency, ranked = analysis.key_clients(current_store().snapshot(ws), currency, weights, depth, limit)
+    snap = current_store().snapshot(ws)
+    currency, ranked = analysis.key_clients(snap, currency, weights, depth, limit)
 
     def money(minor: int) -> dict[str, Any] | None:
         if currency is None:
@@ -299,6 +302,7 @@ def _key_clients(
 
     return {
         "currency": currency,
+        "currencies": analysis.currencies(snap),
         "depth": depth,
         "weights": {"own": weights.own, "downline": weights.downline, "reach": weights.reach},
         "items": [
@@ -310,9 +314,55 @@ def _key_clients(
                 "downline_revenue": money(k.downline_revenue),
                 "reach": k.reach,
                 "referred": k.referred,
+                "own_by_currency": amounts(k.own_by_currency),
+                "downline_by_currency": amounts(k.downline_by_currency),
             }
             for k in ranked
         ],
+    }
+
+
+@blp.route("/network/trees")
+class NetworkTrees(MethodView):
+    """The network's trees."""
+
+    @blp.arguments(TreesArgs, location="query")
+    @blp.response(200, TreesSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Each tree of the network by its top (a channel, or a client nobody brought in), biggest first.
+
+        Listed trees and `beyond` (those left out) add up to the workspace's clients and revenue.
+        Computed once per change of the workspace (cached), at most a few at once per workspace (429).
+        """
+        ws, limit = workspace_id(), args["limit"]
+        return heavy(ws, ("trees", limit), lambda: _trees(ws, limit))
+
+
+def _trees(ws: str, limit: int) -> dict[str, Any]:
+    every = analysis.trees(current_store().snapshot(ws))
+    listed, rest = every[:limit], every[limit:]
+    total: analysis.Amounts = {}
+    rest_revenue: analysis.Amounts = {}
+    for t in every:
+        analysis.add_amounts(total, t.revenue)
+    for t in rest:
+        analysis.add_amounts(rest_revenue, t.revenue)
+    return {
+        "trees": len(every),
+        "clients": sum(t.clients for t in every),
+        "revenue": amounts(total),
+        "items": [
+            {
+                "kind": t.kind.value,
+                "id": t.id,
+                "name": t.name,
+                "clients": t.clients,
+                "nodes": t.nodes,
+                "revenue": amounts(t.revenue),
+            }
+            for t in listed
+        ],
+        "beyond": {"trees": len(rest), "clients": sum(t.clients for t in rest), "revenue": amounts(rest_revenue)},
     }
 
 

@@ -11,7 +11,7 @@ from api.auth import caller, workspace_id
 from api.idempotency import HEADER_DOC, never_store
 from api.resources import blueprint
 from api.schemas import TokenCreatedSchema, TokenCreateSchema, TokenListSchema, WorkspaceSchema
-from api.store import current_store
+from api.store import current_settings, current_store
 from referrals.access import Role, hash_secret, new_secret
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 
@@ -35,6 +35,7 @@ class CurrentWorkspace(MethodView):
             "role": caller().role.value,
             "max_depth": MAX_DEPTH,
             "credit_depth": CREDIT_DEPTH,
+            "draw_limit": current_settings().draw_limit,
         }
 
 

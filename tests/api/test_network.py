@@ -105,6 +105,62 @@ def test_stats_summary_and_key_clients(api: Api, net: dict[str, str]) -> None:
     assert api.get("/network/key-clients?currency=XYZ").status_code == 422
 
 
+def test_key_clients_rank_in_a_picked_currency_and_show_every_currency(api: Api, net: dict[str, str]) -> None:
+    """A client who paid only in USD shows what it paid, not "own 0.00", whichever currency ranks."""
+    for who, amount, currency in (("p5", "700.00", "USD"), ("p4", "5.00", "USD")):
+        deal = {"client_id": net[who], "amount": amount, "currency": currency, "closed_on": "2024-05-02"}
+        api.ok(api.post("/deals", deal), 201)
+    eur = api.ok(api.get("/network/key-clients?limit=20"))
+    assert eur["currency"] == "EUR" and eur["currencies"] == ["EUR", "USD"]  # 3 clients paid in EUR, 2 in USD
+    by_name = {k["name"]: k for k in eur["items"]}
+    p5 = by_name["P5"]
+    assert p5["own_revenue"]["amount_minor"] == 0
+    assert p5["own_by_currency"] == [{"currency": "USD", "amount": "700.00", "amount_minor": 70000}]
+    assert by_name["P3"]["downline_by_currency"] == [{"currency": "USD", "amount": "705.00", "amount_minor": 70500}]
+    assert by_name["P0"]["downline_by_currency"] == [
+        {"currency": "EUR", "amount": "160.50", "amount_minor": 16050},
+        {"currency": "USD", "amount": "705.00", "amount_minor": 70500},
+    ]
+    usd = api.ok(api.get("/network/key-clients?limit=20&currency=usd"))
+    assert usd["currency"] == "USD" and usd["items"][0]["name"] == "P0"
+    # P0: 0 + 705.00/705.00 + 0.5 x 10/10; P5: 700.00/700.00 + 0 + 0.5 x 4/10
+    usd_scores = {k["name"]: k["score"] for k in usd["items"]}
+    assert (usd_scores["P0"], usd_scores["P5"]) == (1.5, 1.2)
+    usd = api.ok(api.get("/network/key-clients?limit=20&currency=USD&w_downline=0&w_reach=0"))
+    assert usd["items"][0]["name"] == "P5"
+    assert usd["items"][0]["own_revenue"]["amount"] == "700.00"
+    assert {k["name"]: k["own_by_currency"] for k in usd["items"]} == {
+        k["name"]: k["own_by_currency"] for k in eur["items"]
+    }  # the same money, whichever currency ranks
+
+
+def test_the_networks_trees_biggest_first_add_up_to_the_workspace(api: Api, net: dict[str, str]) -> None:
+    lone = api.client_id("Lone")
+    api.ok(api.post("/deals", {"client_id": lone, "amount": "3", "currency": "USD", "closed_on": "2024-05-02"}), 201)
+    empty = api.ok(api.post("/channels", {"name": "Unused ad", "kind": "ad"}), 201)["id"]
+    body = api.ok(api.get("/network/trees"))
+    assert (body["trees"], body["clients"]) == (3, 12)
+    assert [(t["kind"], t["name"], t["clients"], t["nodes"]) for t in body["items"]] == [
+        ("channel", "Pricing post", 11, 12),
+        ("client", "Lone", 1, 1),
+        ("channel", "Unused ad", 0, 1),
+    ]
+    assert body["items"][0]["id"] == net["blog"] and body["items"][1]["id"] == lone and body["items"][2]["id"] == empty
+    summary = api.ok(api.get("/network/summary"))
+    assert body["revenue"] == summary["revenue"]
+    assert body["beyond"] == {"trees": 0, "clients": 0, "revenue": []}
+    one = api.ok(api.get("/network/trees?limit=1"))
+    assert [t["name"] for t in one["items"]] == ["Pricing post"]
+    assert one["beyond"] == {
+        "trees": 2,
+        "clients": 1,
+        "revenue": [{"currency": "USD", "amount": "3.00", "amount_minor": 300}],
+    }
+    tree = api.ok(api.get(f"/channels/{net['blog']}/tree"))
+    assert one["items"][0]["revenue"] == tree["revenue"] and one["items"][0]["clients"] == tree["size"]
+    assert api.get("/network/trees?limit=0").status_code == 422
+
+
 @pytest.mark.parametrize(("fmt", "reader"), [("graphml", nx.read_graphml), ("gexf", nx.read_gexf)])
 def test_exports_read_back(api: Api, net: dict[str, str], fmt: str, reader) -> None:
     whole = api.get(f"/network/export?format={fmt}")

@@ -28,9 +28,9 @@ from api import create_app
 from graph.sqlite import SqliteStore
 from referrals import analysis
 from referrals.access import Role, hash_secret, new_secret
-from referrals.config import MAX_DEPTH
-from referrals.model import ClientQuery
-from tests.api.webseed import CHAIN, Seeded, seed
+from referrals.config import MAX_DEPTH, Settings
+from referrals.model import ChannelKind, ClientQuery
+from tests.api.webseed import CHAIN, Seeded, Small, seed, seed_small
 from tests.serving import serve
 from tools import chromium
 
@@ -65,6 +65,40 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     thread.start()
     try:
         yield Site(f"http://127.0.0.1:{server.server_port}", store, seeded, token)
+    finally:
+        server.shutdown()
+        thread.join(10)
+        store.close()
+
+
+@dataclass
+class SmallSite:
+    """A live app over the small two-currency network, drawing at most 9 nodes at once."""
+
+    url: str
+    store: SqliteStore
+    small: Small
+    token: str
+
+
+DRAW_LIMIT = 9  # the small network has 11 nodes: Blog's tree (5), Instagram's (3), Gus, Hal, the ad
+
+
+@pytest.fixture
+def small_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SmallSite]:
+    store = SqliteStore(str(tmp_path / "small.db"))
+    store.init_schema()
+    ws = store.create_workspace("Small studio").id
+    small = seed_small(store, ws)
+    token = new_secret()
+    store.create_token(ws, Role.EDITOR, "browser tests", hash_secret(token))
+    limit = getattr(request, "param", DRAW_LIMIT)
+    app = create_app({"STORE": store, "TESTING": True, "SETTINGS": Settings(draw_limit=limit)})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield SmallSite(f"http://127.0.0.1:{server.server_port}", store, small, token)
     finally:
         server.shutdown()
         thread.join(10)
@@ -562,3 +596,122 @@ def test_the_depth_slider_starts_at_all_levels_and_runs_to_the_one_bound(page, s
     pg.fill("#depth", str(MAX_DEPTH + 1))
     wait_drawn(pg, before)
     assert pg.inner_text("#depth-value") == "all" and pg.get_attribute("#graph", "data-depth") == "all"
+
+
+# -- past the draw limit, key clients in every currency, the channel form (small network) -------
+
+
+def test_past_the_draw_limit_the_page_draws_the_biggest_trees_and_counts_the_rest(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    sign_in(pg, small_site)  # type: ignore[arg-type]
+    drawn = node_names(pg)
+    # Blog's tree (5 nodes), Instagram's (3) and Gus (1) fit in 9; Hal would be the tenth.
+    assert set(drawn) - {"Small studio"} == {"Blog", "Ada", "Ben", "Cy", "Dee", "Instagram", "Eli", "Fay", "Gus"}
+    assert drawn["Blog"] == 0 and drawn["Ada"] == 1 and drawn["Cy"] == 3 and drawn["Gus"] == 0  # levels as exports
+    trees = json.loads(pg.get_attribute("#tree-facts", "data-trees"))
+    assert (trees["drawn"], trees["all"], trees["clients"]) == (3, 5, 7)
+    assert trees["other"] == {
+        "trees": 2,
+        "clients": 1,
+        "revenue": [{"currency": "EUR", "amount": None, "amount_minor": 900}],
+    }
+    facts = pg.inner_text("#tree-facts")
+    assert facts.startswith("8 clients in all — too many to draw at once: the 3 biggest of 5 trees drawn (7 clients)")
+    assert "the other 2 trees hold 1 client (9.00 EUR)" in facts
+    summary = _small_api(small_site, "/network/summary")
+    assert _minor(json.loads(pg.get_attribute("#tree-facts", "data-revenue"))) == _minor(summary["revenue"])
+    shot(pg, "biggest-trees")
+    before = pg.get_attribute("#graph", "data-renders")
+    pg.fill("#depth", "1")  # the drawn trees cut at a depth say what lies past it
+    wait_drawn(pg, before)
+    assert set(node_names(pg)) - {"Small studio"} == {"Blog", "Ada", "Instagram", "Eli", "Gus"}
+    assert "3 shown; past level 1: 4 (50.00 EUR · 700.00 USD)" in pg.inner_text("#tree-facts")
+    assert _minor(json.loads(pg.get_attribute("#tree-facts", "data-revenue"))) == _minor(summary["revenue"])
+
+
+@pytest.mark.parametrize("small_site", [4], indirect=True)
+def test_when_even_the_biggest_tree_is_too_big_the_page_says_which_and_what_to_do(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    pg.goto(small_site.url + "/")
+    pg.fill("#token-input", small_site.token)
+    pg.click("#sign-in-form button[type=submit]")
+    pg.wait_for_selector("#status.error")
+    assert pg.inner_text("#status") == (
+        "the network's biggest tree (Blog, 4 clients) is more than the 4 nodes the page draws at once;"
+        " pick a client or channel in it"
+    )
+    assert pg.eval_on_selector_all("#graph g.node", "els => els.length") == 0
+    open_tree(pg, "Blog")  # and a pick still opens it
+    assert set(node_names(pg)) == {"Blog", "Ada", "Ben", "Cy", "Dee"}
+
+
+def test_key_clients_rank_in_the_picked_currency_and_show_every_currency(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    sign_in(pg, small_site)  # type: ignore[arg-type]
+    pg.click("button[data-view=key]")
+    pg.wait_for_selector("#key-table tbody tr td button")
+    assert pg.eval_on_selector_all("#key-currency option", "els => els.map(e => e.value)") == ["EUR", "USD"]
+    assert pg.input_value("#key-currency") == "EUR"  # four clients paid in EUR, two in USD
+
+    def rows() -> dict[str, list[str]]:
+        return pg.eval_on_selector_all(
+            "#key-table tbody tr",
+            "els => Object.fromEntries(els.map(e => [e.cells[1].innerText,"
+            " [e.cells[3].innerText, e.cells[4].innerText]]))",
+        )
+
+    eur = rows()
+    assert eur["Cy"] == ["0.00 EUR · 700.00 USD", "0.00 EUR"]  # paid in USD only: shown, not "own 0.00"
+    assert eur["Ada"] == ["100.00 EUR", "50.00 EUR · 700.00 USD"]
+    names = pg.eval_on_selector_all("#key-table tbody tr", "els => els.map(e => e.cells[1].innerText)")
+    assert names == [k["name"] for k in _small_api(small_site, "/network/key-clients?limit=25")["items"]]
+    shot(pg, "key-clients-eur")
+    pg.select_option("#key-currency", "USD")
+    api_usd = _small_api(small_site, "/network/key-clients?limit=25&currency=USD")["items"]
+    pg.wait_for_function(  # re-ranked: the ranking's currency comes first in every revenue cell
+        "() => document.querySelector('#key-table tbody tr').cells[3].innerText.split(' · ')[0].endsWith('USD')"
+    )
+    names = pg.eval_on_selector_all("#key-table tbody tr", "els => els.map(e => e.cells[1].innerText)")
+    assert names == [k["name"] for k in api_usd]
+    usd = rows()
+    assert usd["Cy"] == ["700.00 USD", "0.00 USD"]
+    assert usd["Ada"] == ["0.00 USD · 100.00 EUR", "700.00 USD · 50.00 EUR"]
+    shot(pg, "key-clients-usd")
+
+
+def test_the_channel_form_adds_a_channel_ready_to_record_who_came_through_it(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    sign_in(pg, small_site)  # type: ignore[arg-type]
+    pg.click("button[data-view=record]")
+    kinds = pg.eval_on_selector_all("#form-channel [name=kind] option", "els => els.map(e => e.value)")
+    assert kinds == [k.value for k in ChannelKind]
+    form = "#form-channel"
+    pg.fill(f"{form} [name=name]", "Telegram: design chat")
+    pg.select_option(f"{form} [name=kind]", "social")
+    pg.fill(f"{form} [name=url]", "ftp://t.me/design")
+    pg.click(f"{form} button[type=submit]")
+    pg.wait_for_selector(f"{form} [data-error-for=url]:not(:empty)")
+    assert "http" in pg.inner_text(f"{form} [data-error-for=url]")
+    assert [
+        c.name for c in small_site.store.list_channels(small_site.small.ws).items if c.name.startswith("Tele")
+    ] == []
+    pg.errors.clear()  # the refused POST is logged by the browser
+    pg.fill(f"{form} [name=url]", "https://t.me/design")
+    pg.click(f"{form} button[type=submit]")
+    pg.wait_for_selector(f"{form} .form-ok:has-text('Added Telegram: design chat.')")
+    made = [c for c in small_site.store.list_channels(small_site.small.ws).items if c.name == "Telegram: design chat"]
+    assert len(made) == 1 and made[0].kind is ChannelKind.SOCIAL and made[0].url == "https://t.me/design"
+    assert pg.input_value("#form-referral [name=source_kind]") == "channel"
+    assert pg.input_value("#form-referral [name=source_id]") == f"Telegram: design chat ({made[0].id})"
+    pg.fill("#form-referral [name=client_id]", "Hal")
+    pg.click("#form-referral button[type=submit]")
+    pg.wait_for_selector("#form-referral .form-ok:has-text('Recorded (primary source)')")
+    pg.fill("#search", "Telegram")
+    pg.wait_for_selector("#results button[data-kind=channel]:has-text('Telegram: design chat')")
+    shot(pg, "channel-form")
+
+
+def _small_api(site: SmallSite, path: str) -> dict:
+    req = urllib.request.Request(f"{site.url}/api/v1{path}", headers={"Authorization": f"Bearer {site.token}"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.load(resp)

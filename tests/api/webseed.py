@@ -98,3 +98,59 @@ def _big_tree(store: Store, ws: str, channel: str, n: int) -> None:
         for i in range(0, n, 3)
     ]
     store.upsert_deals(ws, deals)
+
+
+@dataclass
+class Small:
+    """Ids of the small two-currency network."""
+
+    ws: str
+    channels: dict[str, str] = field(default_factory=dict)  # name -> id
+    clients: dict[str, str] = field(default_factory=dict)
+
+
+# Five trees: Blog (Ada > Ben > Cy, Ada > Dee), Instagram (Eli > Fay), Gus and Hal came in directly, and an
+# ad nobody came through. Cy paid in USD only; Gus too.
+SMALL_DEALS = {
+    "Ada": (10_000, "EUR"),
+    "Ben": (5_000, "EUR"),
+    "Cy": (70_000, "USD"),
+    "Eli": (2_000, "EUR"),
+    "Gus": (500, "USD"),
+    "Hal": (900, "EUR"),
+}
+
+
+def seed_small(store: Store, ws: str) -> Small:
+    """The small network of two currencies and five trees (README "The network page")."""
+    small = Small(ws)
+    for name in ("Blog", "Instagram", "Unused ad"):
+        small.channels[name] = store.create_channel(ws, ChannelInput(name=name)).id
+    names = ["Ada", "Ben", "Cy", "Dee", "Eli", "Fay", "Gus", "Hal"]
+    small.clients = dict(
+        zip(
+            names,
+            store.upsert_clients(ws, [ClientInput(name=n, external_id=f"small-{n}") for n in names]).ids,
+            strict=True,
+        )
+    )
+    c, ch = small.clients, small.channels
+    links = [
+        (SourceRef(SourceKind.CHANNEL, ch["Blog"]), "Ada"),
+        (SourceRef(SourceKind.CLIENT, c["Ada"]), "Ben"),
+        (SourceRef(SourceKind.CLIENT, c["Ben"]), "Cy"),
+        (SourceRef(SourceKind.CLIENT, c["Ada"]), "Dee"),
+        (SourceRef(SourceKind.CHANNEL, ch["Instagram"]), "Eli"),
+        (SourceRef(SourceKind.CLIENT, c["Eli"]), "Fay"),
+    ]
+    store.add_referrals(
+        ws, [ReferralInput(src, c[who], START + timedelta(days=i)) for i, (src, who) in enumerate(links)]
+    )
+    store.upsert_deals(
+        ws,
+        [
+            DealInput(c[n], Money(minor, cur), START + timedelta(days=30), external_id=f"small-{n}")
+            for n, (minor, cur) in SMALL_DEALS.items()
+        ],
+    )
+    return small

@@ -92,7 +92,23 @@ def test_stats_and_network(run) -> None:
     summary = run("network", "summary")
     assert summary.exit_code == 0 and "came through a channel" in summary.output and "P0" in summary.output
     keys = run("network", "key-clients", "--limit", "3")
-    assert keys.exit_code == 0 and "Key clients (EUR)" in keys.output
+    assert keys.exit_code == 0 and "Key clients, ranked in EUR" in keys.output
+
+
+def test_key_clients_show_every_currency_and_rank_in_the_one_asked(run) -> None:
+    assert run("deal", "add", "P11", "700", "--currency", "USD", "--on", "2024-03-02").exit_code == 0
+    eur = run("network", "key-clients", "--limit", "12")
+    assert eur.exit_code == 0, eur.output
+    text = " ".join(eur.output.split())
+    assert "Key clients, ranked in EUR (also paid in USD: --currency ranks in another)" in text
+    lines = eur.output.splitlines()
+    p11 = next(i for i, line in enumerate(lines) if " P11 " in line)
+    assert "0.00 EUR │" in lines[p11] and "700.00 USD │" in lines[p11 + 1]  # paid in USD only: shown
+    p0 = next(i for i, line in enumerate(lines) if " P0 " in line)
+    assert "143.50 EUR │" in lines[p0] and "700.00 USD │" in lines[p0 + 1]  # brought in, every currency
+    usd = run("network", "key-clients", "--limit", "12", "--currency", "usd", "--w-downline", "0", "--w-reach", "0")
+    first = next(line for line in usd.output.splitlines() if line.replace(" ", "").startswith("│1│"))
+    assert " P11 " in first and "700.00 USD" in first and "ranked in USD" in " ".join(usd.output.split())
 
 
 def test_export_graph(run, tmp_path: Path) -> None:

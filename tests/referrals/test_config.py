@@ -16,6 +16,11 @@ def test_defaults_need_no_server() -> None:
 
 def test_env_overrides() -> None:
     assert Settings.from_env({"REFERRALS_DATABASE_URL": "neo4j://h:7687"}).database_url == "neo4j://h:7687"
+    assert Settings.from_env({}).draw_limit == 20_000
+    assert Settings.from_env({"REFERRALS_DRAW_LIMIT": "500"}).draw_limit == 500
+    with pytest.raises(Invalid) as refused:
+        Settings.from_env({"REFERRALS_DRAW_LIMIT": "0"})
+    assert refused.value.errors[0].field == "REFERRALS_DRAW_LIMIT"
 
 
 def test_one_depth_rule_with_one_bound() -> None:

@@ -251,6 +251,16 @@ function nodeTitle(n) {
 export function writeFacts(tree) {
   const f = tree.facts;
   const parts = [`${f.size.toLocaleString()} clients in all`];
+  if (f.trees) {
+    const t = f.trees;
+    const count = (n, one, many) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
+    parts.push(
+      `too many to draw at once: the ${count(t.drawn, "biggest", "biggest")} of ${count(t.all, "tree", "trees")} ` +
+        `drawn (${count(t.clients, "client", "clients")}); the other ${count(t.other.trees, "tree", "trees")} ` +
+        `${t.other.trees === 1 ? "holds" : "hold"} ${count(t.other.clients, "client", "clients")} ` +
+        `(${money(t.other.revenue)}): find a client or channel to open one`,
+    );
+  }
   const cut = Boolean(f.beyond && f.beyond.clients);
   if (cut) {
     const past = `past level ${state.depth}: ${f.beyond.clients.toLocaleString()} (${money(f.beyond.revenue)})`;
@@ -263,6 +273,7 @@ export function writeFacts(tree) {
   }
   $("#tree-facts").textContent = parts.join(" — ");
   $("#tree-facts").dataset.revenue = JSON.stringify(f.revenue || []);
+  $("#tree-facts").dataset.trees = f.trees ? JSON.stringify(f.trees) : "";
 }
 
 export function writeLegend(tree) {

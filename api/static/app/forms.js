@@ -84,6 +84,22 @@ export function onClientSubmit(evt) {
   });
 }
 
+export function onChannelSubmit(evt) {
+  evt.preventDefault();
+  const form = evt.currentTarget;
+  submit(form, "/channels", values(form), (channel) => {
+    remember("channel", channel);
+    state.channels.push(channel);
+    form.reset();
+    $(".form-ok", form).textContent = `Added ${channel.name}.`;
+    // Ready to record who came through it.
+    $("#form-referral [name=source_kind]").value = "channel";
+    fillOptions();
+    $("#form-referral [name=source_id]").value = `${channel.name} (${channel.id})`;
+    search($("#search").value);
+  });
+}
+
 export function onReferralSubmit(evt) {
   evt.preventDefault();
   const form = evt.currentTarget;

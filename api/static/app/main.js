@@ -3,8 +3,8 @@
 import { today } from "./dom.js";
 import { draw, markSelected } from "./draw.js";
 import { downloadGraph, exportPng, exportSvg } from "./exports.js";
-import { onClientSubmit, onDealSubmit, onPickInput, onReferralSubmit } from "./forms.js";
-import { selectNode } from "./panels.js";
+import { onChannelSubmit, onClientSubmit, onDealSubmit, onPickInput, onReferralSubmit } from "./forms.js";
+import { loadKeyClients, selectNode } from "./panels.js";
 import { depthLabel, fillOptions, search, show, signIn, signOut, tokenFromLink } from "./session.js";
 import { $, $$, TOKEN_KEY, state } from "./state.js";
 import { loadTree, openTree } from "./tree.js";
@@ -47,6 +47,10 @@ function wire() {
     state.currency = evt.target.value;
     if (state.tree) draw();
   });
+  $("#key-currency").addEventListener("change", (evt) => {
+    state.keyCurrency = evt.target.value;
+    loadKeyClients();
+  });
   $("#graph").addEventListener("click", (evt) => {
     const g = evt.target.closest("g.node");
     if (g) {
@@ -62,6 +66,7 @@ function wire() {
   $("#download-graphml").addEventListener("click", () => downloadGraph("graphml"));
   $("#download-gexf").addEventListener("click", () => downloadGraph("gexf"));
   $("#form-client").addEventListener("submit", onClientSubmit);
+  $("#form-channel").addEventListener("submit", onChannelSubmit);
   $("#form-referral").addEventListener("submit", onReferralSubmit);
   $("#form-deal").addEventListener("submit", onDealSubmit);
   $("#form-referral [name=source_kind]").addEventListener("change", fillOptions);

@@ -125,13 +125,24 @@ export async function loadChain(clientId) {
 
 export async function loadKeyClients() {
   const tbody = $("#key-table tbody");
-  const body = await fetchOrSay("/network/key-clients?limit=25");
+  const currency = state.keyCurrency ? `&currency=${encodeURIComponent(state.keyCurrency)}` : "";
+  const body = await fetchOrSay(`/network/key-clients?limit=25${currency}`);
   if (!body) return;
+  const picker = $("#key-currency");
+  picker.replaceChildren(...body.currencies.map((c) => h("option", { value: c }, c)));
+  picker.disabled = body.currencies.length < 2;
+  if (body.currency) picker.value = body.currency;
+  state.keyCurrency = body.currency;
+  // Every currency's revenue, the ranking's first (as 0 when none was paid in it).
+  const cell = (ranked, all) => {
+    const rest = all.filter((a) => a.currency !== body.currency);
+    return money(body.currency ? [ranked, ...rest] : rest);
+  };
   tbody.replaceChildren(
     ...body.items.map((k, i) =>
       h(
         "tr",
-        {},
+        { dataset: { id: k.client_id } },
         h("td", { class: "num" }, i + 1),
         h(
           "td",
@@ -139,8 +150,8 @@ export async function loadKeyClients() {
           h("button", { type: "button", class: "link", onclick: () => openTree({ kind: "client", id: k.client_id, name: k.name }) }, k.name),
         ),
         h("td", { class: "num" }, k.score.toFixed(3)),
-        h("td", { class: "num" }, money(k.own_revenue ? [k.own_revenue] : [])),
-        h("td", { class: "num" }, money(k.downline_revenue ? [k.downline_revenue] : [])),
+        h("td", { class: "num own" }, cell(k.own_revenue, k.own_by_currency)),
+        h("td", { class: "num downline" }, cell(k.downline_revenue, k.downline_by_currency)),
         h("td", { class: "num" }, k.reach),
         h("td", { class: "num" }, k.referred),
       ),

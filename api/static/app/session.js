@@ -30,6 +30,7 @@ export async function signIn(token) {
   slider.value = slider.max;
   state.depth = null;
   state.creditDepth = ws.credit_depth;
+  state.keyCurrency = null;
   $("#depth-value").textContent = depthLabel(null);
   status(`Signed in to ${ws.name}.`);
   await loadChannels();

@@ -2,7 +2,6 @@
 
 export const API = "/api/v1";
 export const TOKEN_KEY = "referrals.token";
-export const WHOLE_NETWORK_LIMIT = 20000; // nodes; past this, pick one client or channel instead
 // Red is kept for dead ends: neither palette uses it.
 export const LEVEL_COLOURS = ["#1d2433", "#2f5fd0", "#1a9e77", "#e6a100", "#7b4fd0", "#1b8aa8", "#c26b00", "#6d8f00"];
 export const CHANNEL_COLOURS = ["#2f5fd0", "#1a9e77", "#e6a100", "#7b4fd0", "#1b8aa8", "#6d8f00", "#c26b00", "#8c564b"];
@@ -21,6 +20,7 @@ export const state = {
   layout: "auto",
   colour: "level",
   currency: "",
+  keyCurrency: null, // the key-client ranking's currency; null: the workspace's main one
   tree: null, // {root, nodes: Map(id -> node), currencies: [...], topChannel}
   selected: null,
   positions: null,

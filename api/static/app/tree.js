@@ -5,7 +5,9 @@ import { status } from "./dom.js";
 import { draw, fillCurrencies } from "./draw.js";
 import { renderDetails } from "./panels.js";
 import { pick, show } from "./session.js";
-import { $, $$, WHOLE_NETWORK_LIMIT, state } from "./state.js";
+import { $, $$, state } from "./state.js";
+
+const TREES_LISTED = 50; // the most trees the page asks for when the whole network is too big to draw
 
 export function treePath(root) {
   return `/${root.kind === "channel" ? "channels" : "clients"}/${encodeURIComponent(root.id)}`;
@@ -46,11 +48,12 @@ export async function loadTree() {
   $("#details").hidden = !kept;
 }
 
-export async function fetchTree(root) {
+// `isTop`: the root is known to have no source (a tree of the network), so there is no chain to ask for.
+export async function fetchTree(root, isTop = false) {
   const path = treePath(root);
   const [body, chain] = await Promise.all([
     call(state.depth === null ? `${path}/tree` : `${path}/tree?depth=${state.depth}`),
-    root.kind === "client" ? call(`${path}/chain`).catch(() => null) : Promise.resolve(null),
+    root.kind === "client" && !isTop ? call(`${path}/chain`).catch(() => null) : Promise.resolve(null),
   ]);
   let topChannel = null;
   if (root.kind === "channel") topChannel = { id: root.id, name: body.root.name };
@@ -102,11 +105,8 @@ export async function fetchTree(root) {
 
 export async function networkTree() {
   const summary = await call("/network/summary");
-  if (summary.clients + summary.channels > WHOLE_NETWORK_LIMIT) {
-    throw new ApiError(0, {
-      detail: `the workspace has ${summary.clients} clients: too many to draw at once; pick a client or channel`,
-    });
-  }
+  const limit = state.workspace.draw_limit;
+  if (summary.clients + summary.channels > limit) return biggestTrees(summary, limit);
   const resp = await call("/network/export?format=json", { raw: true });
   const graph = await resp.json();
   const byId = new Map();
@@ -219,6 +219,86 @@ export async function networkTree() {
       dead_ends: deadEnds,
       reach: null,
       revenue: root.branch_revenue,
+    },
+  };
+}
+
+// A network too big to draw at once: its biggest trees, as many as fit under the page's limit, whole
+// (or cut at the slider's depth), with a count of the trees and clients left out.
+async function biggestTrees(summary, limit) {
+  const listing = await call(`/network/trees?limit=${TREES_LISTED}`);
+  const chosen = [];
+  let planned = 0;
+  for (const t of listing.items) {
+    if (planned + t.nodes > limit) break;
+    chosen.push(t);
+    planned += t.nodes;
+  }
+  if (!chosen.length) {
+    const big = listing.items[0];
+    throw new ApiError(0, {
+      detail:
+        `the network's biggest tree (${big.name}, ${big.clients.toLocaleString()} clients) is more than the ` +
+        `${limit.toLocaleString()} nodes the page draws at once; pick a client or channel in it`,
+    });
+  }
+  const parts = await Promise.all(chosen.map((t) => fetchTree({ kind: t.kind, id: t.id, name: t.name }, true)));
+  const root = {
+    id: "(network)",
+    kind: "network",
+    name: state.workspace.name,
+    level: -1,
+    status: "",
+    referred: 0,
+    revenue: [],
+    children: [],
+    channel: null,
+    dead_end: false,
+  };
+  const nodes = new Map();
+  const currencies = new Set();
+  const beyond = new Map();
+  let shown = 0;
+  let hidden = 0;
+  let deadEnds = 0;
+  const drawnRevenue = new Map();
+  for (const part of parts) {
+    part.root.parent = root.id;
+    root.children.push(part.root);
+    for (const [id, n] of part.nodes) nodes.set(id, n);
+    for (const c of part.currencies) currencies.add(c);
+    const topIsClient = part.root.kind === "client";
+    shown += part.facts.shown + (topIsClient ? 1 : 0);
+    deadEnds += part.facts.dead_ends + (part.root.dead_end ? 1 : 0);
+    hidden += part.facts.beyond.clients;
+    for (const a of part.facts.beyond.revenue) add(beyond, a.currency, a.amount_minor);
+  }
+  for (const t of chosen) for (const a of t.revenue) add(drawnRevenue, a.currency, a.amount_minor);
+  const otherRevenue = new Map();
+  for (const a of listing.revenue) add(otherRevenue, a.currency, a.amount_minor);
+  for (const [c, m] of drawnRevenue) add(otherRevenue, c, -m);
+  const treeClients = chosen.reduce((sum, t) => sum + t.clients, 0);
+  return {
+    root,
+    nodes,
+    currencies: [...currencies].sort(),
+    facts: {
+      size: summary.clients,
+      shown,
+      beyond: { clients: hidden, revenue: amountsOf(beyond) },
+      dead_ends: deadEnds,
+      reach: null,
+      revenue: summary.revenue,
+      trees: {
+        drawn: chosen.length,
+        all: listing.trees,
+        clients: treeClients,
+        other: {
+          trees: listing.trees - chosen.length,
+          clients: summary.clients - treeClients,
+          revenue: amountsOf(otherRevenue).filter((a) => a.amount_minor !== 0),
+        },
+      },
     },
   };
 }
