@@ -44,6 +44,7 @@ def problem(
     detail: str | None = None,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> Response:
     """A problem+json response."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
@@ -51,6 +52,7 @@ def problem(
         body["detail"] = detail
     if errors:
         body["errors"] = errors
+    body.update(extensions or {})
     resp = Response(json.dumps(body), status=status, mimetype=PROBLEM)
     for k, v in (headers or {}).items():
         resp.headers[k] = v
@@ -66,7 +68,7 @@ def domain_problem(error: DomainError) -> Response:
             detail = error.message
             if isinstance(error, Unavailable):
                 detail = f"{error.public or 'the database is unavailable'}; retry later"
-            return problem(status, title, detail, errors, headers)
+            return problem(status, title, detail, errors, headers, dict(error.extensions))
     return problem(400, "bad request", error.message)
 
 

@@ -813,7 +813,24 @@ class ImportFileSchema(ma.Schema):
         validate=ma.validate.Length(min=1, max=200),
         metadata={"description": "file name, used in the report; a .json name reads the content as JSON"},
     )
-    content = ma.fields.String(required=True, metadata={"description": "the file's text (CSV or JSON)"})
+    content = ma.fields.String(
+        load_default=None, metadata={"description": "the file's text (CSV or JSON); or give content_base64"}
+    )
+    content_base64 = ma.fields.String(
+        load_default=None,
+        metadata={"description": "the file's bytes in base64: a spreadsheet (.xlsx, .xls, .ods) or a CSV not in UTF-8"},
+    )
+    encoding = ma.fields.String(
+        load_default="utf-8",
+        validate=ma.validate.Length(min=1, max=40),
+        metadata={"description": "text encoding of a CSV given as content_base64 (e.g. cp1251)"},
+    )
+
+    @ma.validates_schema
+    def one_content(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Exactly one of content and content_base64."""
+        if (data.get("content") is None) == (data.get("content_base64") is None):
+            raise ma.ValidationError("give either content or content_base64", field_name="content")
 
 
 class ImportRequestSchema(ma.Schema):
@@ -828,6 +845,33 @@ class ImportRequestSchema(ma.Schema):
         allow_none=True,
         validate=ma.validate.OneOf(["channels", "clients", "referrals", "deals"]),
         metadata={"description": "what the CSV files hold (default: told from their columns)"},
+    )
+    sheets = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=200)),
+        load_default=list,
+        validate=ma.validate.Length(max=50),
+        metadata={"description": "sheets of a workbook to read (default: every sheet with data)"},
+    )
+    map = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.Length(min=1, max=200)),
+        values=ma.fields.String(validate=ma.validate.Length(min=1, max=40)),
+        load_default=dict,
+        validate=ma.validate.Length(max=100),
+        metadata={"description": 'headers read as a field, e.g. {"Откуда": "referred_by", "Shoe size": "ignore"}'},
+    )
+    strict = ma.fields.Boolean(
+        load_default=False, metadata={"description": "refuse columns no field reads (default: kept in the notes)"}
+    )
+    date_order = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.OneOf(["day-first", "month-first"]),
+        metadata={"description": "how 03/04/2024 is read (default: as each column's other dates show)"},
+    )
+    undated = ma.fields.String(
+        load_default="refuse",
+        validate=ma.validate.OneOf(["refuse", "acquired", "before-first-deal"]),
+        metadata={"description": "the date of a recommendation given none (README: Importing)"},
     )
 
 
@@ -855,3 +899,12 @@ class ImportReportSchema(ma.Schema):
     dry_run = ma.fields.Boolean(required=True)
     written = ma.fields.Integer(required=True, metadata={"description": "records written (0 for a dry run)"})
     summary = ma.fields.Nested(ImportSummarySchema, required=True)
+    dated = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        required=True,
+        metadata={"description": "recommendations given no date, by the date the undated policy gave them"},
+    )
+    warnings = ma.fields.List(
+        ma.fields.String(), required=True, metadata={"description": "what was read otherwise than written"}
+    )

@@ -14,10 +14,14 @@ from cli.main import CONTEXT, AppContext, cli
 from cli.resolve import resolve_workspace, workspace_option
 from graph import open_store
 from referrals.errors import Invalid
-from referrals.importing import KINDS, Parsed, plan_files, read_file
+from referrals.importing import KINDS, DateOrder, Parsed, PlanOptions, ReadOptions, Undated, plan_files, read_file
+from referrals.importing.columns import parse_mapping
+from referrals.importing.report import group, report_csv
 from referrals.usecases.transfer import backup as write_backup
 from referrals.usecases.transfer import migrate as copy_workspace
 from referrals.usecases.transfer import restore as read_backup
+
+GROUPS_SHOWN = 20  # kinds of problem an import prints; --report FILE has every one
 
 
 def _summary(counts: dict[str, int]) -> str:
@@ -96,20 +100,66 @@ def migrate(source_url: str, target_url: str, workspace: str | None) -> None:
 @click.option(
     "--kind",
     type=click.Choice(KINDS, case_sensitive=False),
-    help="What the CSV files hold (default: told from their columns).",
+    help="What the files hold (default: told from their columns).",
 )
-@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of CSV files (e.g. cp1252).")
+@click.option(
+    "--encoding", default="utf-8", show_default=True, help="Text encoding of CSV files (e.g. cp1251, cp1252)."
+)
+@click.option("--sheet", "sheets", multiple=True, help="Sheet of a workbook to read (repeat; default: every sheet).")
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="'HEADER=FIELD'",
+    help="Read a column as a field, e.g. 'Откуда=referred_by' or 'Shoe size=ignore' (repeat).",
+)
+@click.option("--strict", is_flag=True, help="Refuse columns no field reads (default: keep them in the notes).")
+@click.option(
+    "--day-first/--month-first",
+    "day_first",
+    default=None,
+    help="How to read 03/04/2024 (default: as each column's other dates show; refused when none does).",
+)
+@click.option(
+    "--undated",
+    type=click.Choice([u.value for u in Undated], case_sensitive=False),
+    default=Undated.REFUSE.value,
+    show_default=True,
+    help="Date of a recommendation with no date: refuse it, the client's acquired date, or its first deal.",
+)
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every problem (file, row, column, value, reason) to this CSV file.",
+)
 @workspace_option
 @click.pass_obj
 def import_files(
-    app: AppContext, files: tuple[Path, ...], dry_run: bool, kind: str | None, encoding: str, workspace: str | None
+    app: AppContext,
+    files: tuple[Path, ...],
+    dry_run: bool,
+    kind: str | None,
+    encoding: str,
+    sheets: tuple[str, ...],
+    mapping: tuple[str, ...],
+    strict: bool,
+    day_first: bool | None,
+    undated: str,
+    report_file: Path | None,
+    workspace: str | None,
 ) -> None:
-    """Import clients, channels, recommendations and deals from CSV or JSON FILES (columns in the README).
+    """Import clients, channels, recommendations and deals from CSV, JSON or spreadsheet FILES (.xlsx,
+    .xls, .ods; headers in English or Russian, see the README).
 
-    All or nothing: when any row has a problem, the report names each one (file, row, column, value,
-    reason) and nothing is written. Running the same import again changes nothing.
+    All or nothing: when any row has a problem, the report groups them by column and reason (with the
+    rows and a few examples; --report FILE lists every one) and nothing is written. Running the same
+    import again changes nothing.
     """
     ws = resolve_workspace(app.store, workspace)
+    read_opts = ReadOptions(kind=kind, encoding=encoding, sheets=sheets, mapping=parse_mapping(mapping), strict=strict)
+    order = None if day_first is None else DateOrder.DAY_FIRST if day_first else DateOrder.MONTH_FIRST
+    plan_opts = PlanOptions(order=order, undated=Undated(undated.lower()))
     parsed = Parsed()
     with Progress(
         TextColumn("{task.description}"),
@@ -120,27 +170,34 @@ def import_files(
     ) as progress:
         task = progress.add_task("reading", total=sum(f.stat().st_size for f in files))
         for f in files:
-            one = read_file(f.name, f.read_bytes(), kind, encoding)
-            parsed.rows += one.rows
-            parsed.problems += one.problems
+            parsed.add(read_file(f.name, f.read_bytes(), opts=read_opts))
             progress.advance(task, f.stat().st_size)
         progress.update(task, description="checking" if dry_run else "checking and writing", total=None)
-        changes = app.store.run_import(ws, lambda view: plan_files(parsed, view), dry_run=dry_run)
-    problems = changes.problems
+        changes = app.store.run_import(ws, lambda view: plan_files(parsed, view, plan_opts), dry_run=dry_run)
     table = Table(title=("dry run: " if dry_run else "") + f"import into {ws}")
     for head in ("", "created", "updated", "unchanged", "rejected"):
         table.add_column(head, justify="left" if not head else "right")
     for k, counts in changes.summary.items():
         table.add_row(k, *(str(counts[c]) for c in ("created", "updated", "unchanged", "rejected")))
-    console = Console()
+    console, errors = Console(), Console(stderr=True)
     console.print(table)
+    if changes.dated:
+        how = ", ".join(f"{n} on the client's {what} date" for what, n in sorted(changes.dated.items()))
+        click.echo(f"recommendations without a date (--undated {plan_opts.undated.value}): {how}")
+    for w in changes.warnings:
+        errors.print(f"note: {w.file}: {w.column}: {w.reason}", markup=False, highlight=False)
+    problems = changes.problems
+    if report_file is not None:
+        report_file.write_text(report_csv(problems), encoding="utf-8")
     if problems:
-        report = Table(title=f"{len(problems)} problem(s): nothing was written")
-        for head in ("file", "row", "column", "value", "reason"):
-            report.add_column(head, overflow="fold")
-        for p in problems:
-            report.add_row(p.file, str(p.row or ""), p.column, p.value, p.reason)
-        Console(stderr=True).print(report)
+        groups = group(problems)
+        errors.print(f"{len(problems)} problem(s), nothing was written:", markup=False, highlight=False)
+        for g in groups[:GROUPS_SHOWN]:
+            errors.print(f"- {g}", markup=False, highlight=False, soft_wrap=True)
+        if len(groups) > GROUPS_SHOWN:
+            errors.print(f"… and {len(groups) - GROUPS_SHOWN} more kinds of problem", markup=False)
+        if report_file is None and len(problems) > len(groups[:GROUPS_SHOWN]):
+            errors.print("--report FILE writes every problem to a CSV file", markup=False)
         raise Invalid.one("files", f"{len(problems)} problem(s) in the files; fix them and run again")
     if dry_run:
         click.echo(f"dry run: {changes.writes} record(s) would be written; nothing was")

@@ -19,6 +19,9 @@ class FieldError:
 class DomainError(Exception):
     """Base of every error the domain and the stores raise on purpose."""
 
+    # Members an HTTP answer adds to its problem+json body beside `errors` (RFC 9457 extension members).
+    extensions: dict[str, object] = {}
+
     def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
         super().__init__(message)
         self.message = message

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+from dataclasses import replace
 from typing import Any
 
 from flask.views import MethodView
@@ -12,9 +15,20 @@ from api.resources import blueprint
 from api.schemas import ImportReportSchema, ImportRequestSchema
 from api.store import current_settings, current_store
 from referrals.errors import FieldError, Invalid, TooLarge
-from referrals.importing import Parsed, plan_files, read_file, too_many_rows
+from referrals.importing import (
+    DateOrder,
+    Parsed,
+    PlanOptions,
+    ReadOptions,
+    Undated,
+    plan_files,
+    read_file,
+    too_many_rows,
+)
+from referrals.importing.columns import parse_mapping
+from referrals.importing.report import refusal
 
-blp = blueprint("imports", "Imports: clients, channels, recommendations and deals from CSV or JSON files")
+blp = blueprint("imports", "Imports: clients, channels, recommendations and deals from CSV, JSON or spreadsheets")
 
 
 @blp.route("/imports")
@@ -25,35 +39,54 @@ class Imports(MethodView):
     @blp.response(200, ImportReportSchema)
     @blp.doc(parameters=[HEADER_DOC])
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Import the files (CSV text or JSON documents, columns as in the README) in one transaction.
+        """Import the files (CSV text, JSON documents or base64 spreadsheets; columns as in the README) in
+        one transaction.
 
         With `dry_run` nothing is written and the report tells what would be. When any row has a problem
-        the answer is 422 and its `errors` name each one as `file:row:column`; nothing is written. More
+        the answer is 422, its `errors` name each one as `file:row:column` and its `groups` gather them by
+        column and reason (rows, count, examples), as the CLI prints them; nothing is written. More
         rows than REFERRALS_MAX_IMPORT_ROWS (20,000 by default) in one request answer 413: the CLI's
         `referrals import` takes files of any size.
         """
+        try:
+            mapping = parse_mapping(f"{k}={v}" for k, v in data["map"].items())
+        except Invalid as e:
+            raise Invalid([FieldError("map", err.reason) for err in e.errors]) from None
+        order = DateOrder(data["date_order"]) if data.get("date_order") else None
+        plan_opts = PlanOptions(order=order, undated=Undated(data["undated"]))
         parsed = Parsed()
         max_rows = current_settings().max_import_rows
-        for f in data["files"]:
+        for i, f in enumerate(data["files"]):
+            opts = ReadOptions(
+                kind=data.get("kind"),
+                encoding=f["encoding"],
+                sheets=tuple(data["sheets"]),
+                mapping=mapping,
+                strict=data["strict"],
+            )
+            if f["content"] is not None:
+                content = f["content"].encode()
+                opts = replace(opts, encoding="utf-8")
+            else:
+                try:
+                    content = base64.b64decode(f["content_base64"], validate=True)
+                except binascii.Error:
+                    raise Invalid.one(f"files[{i}].content_base64", "not base64") from None
             # the cap counts the rows of every file together; reading stops at the first row past it
             try:
-                one = read_file(
-                    f["name"], f["content"].encode(), data.get("kind"), max_rows=max_rows - len(parsed.rows)
-                )
+                one = read_file(f["name"], content, max_rows=max_rows - len(parsed.rows), opts=opts)
             except TooLarge:
                 raise too_many_rows(max_rows) from None
-            parsed.rows += one.rows
-            parsed.problems += one.problems
-        changes = current_store().run_import(workspace_id(), lambda view: plan_files(parsed, view), data["dry_run"])
+            parsed.add(one)
+        changes = current_store().run_import(
+            workspace_id(), lambda view: plan_files(parsed, view, plan_opts), data["dry_run"]
+        )
         if changes.problems:
-            raise Invalid(
-                [
-                    FieldError(f"{p.file}:{p.row}:{p.column}", f"{p.value!r}: {p.reason}" if p.value else p.reason)
-                    for p in changes.problems
-                ]
-            )
+            raise refusal(changes.problems)
         return {
             "dry_run": data["dry_run"],
             "written": 0 if data["dry_run"] else changes.writes,
             "summary": changes.summary,
+            "dated": changes.dated,
+            "warnings": [f"{w.file}: {w.column}: {w.reason}" for w in changes.warnings],
         }

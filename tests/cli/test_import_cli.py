@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from cli import cli
 from graph.neo4j import Neo4jStore
 from graph.sqlite import SqliteStore
-from referrals.model import ClientQuery
+from referrals.model import ClientQuery, DealQuery
 from referrals.store import Store
 from tests.cli.test_attribution_cli import url_of
 from tests.conftest import unique
@@ -145,3 +145,67 @@ def test_an_import_too_big_for_the_servers_memory_is_refused_as_such(tmp_path: P
     finally:
         store.close()
         server.stop()
+
+
+def test_a_freelancers_own_sheet_imports_with_the_options_it_needs(tmp_path: Path) -> None:
+    """No dates, a Phone and a City column, day-first dates, amounts with ₽: read as written, reported in groups."""
+    url = f"sqlite:///{tmp_path}/own.db"
+    run = CliRunner().invoke
+    assert run(cli, ["--database-url", url, "db", "init"]).exit_code == 0
+    assert run(cli, ["--database-url", url, "workspace", "create", "Мои клиенты"]).exit_code == 0
+    sheet = tmp_path / "clients.csv"
+    sheet.write_text(
+        "Имя;Email;Телефон;Кто порекомендовал;Город\n"
+        "Анна;anna@x.ru;8 916 123-45-67;;Москва\n" + "".join(f"Клиент {i};;;Анна;Тула\n" for i in range(299)),
+        encoding="utf-8",
+    )
+    deals = tmp_path / "deals.csv"
+    deals.write_text("Клиент;Сумма;Дата\nКлиент 7;1 250,00 ₽;03/04/2024\nКлиент 8;900 ₽;13/04/2024\n", encoding="utf-8")
+    base = ["--database-url", url, "import", str(sheet), str(deals), "--workspace", "мои клиенты"]
+    report = tmp_path / "problems.csv"
+    refused = run(cli, [*base, "--report", str(report)])
+    assert refused.exit_code == 1, refused.output
+    err = " ".join(refused.stderr.split())
+    assert "299 problem(s), nothing was written:" in err
+    assert "- clients.csv: referred_on required: give referred_on (or acquired_on), or choose --undated" in err
+    assert "acquired or before-first-deal — rows 3–301 (299 rows)" in err
+    assert "note: clients.csv: 'Город': not a field: kept in each row's notes" in err
+    assert report.read_text(encoding="utf-8").count("\n") == 300  # the header and every problem
+    dry = run(cli, [*base, "--undated", "before-first-deal", "--dry-run"])
+    assert dry.exit_code == 1  # 297 clients have no deal to date them by
+    ok = run(cli, [*base, "--undated", "before-first-deal", "--map", "Кто порекомендовал=ignore", "--dry-run"])
+    assert ok.exit_code == 0, ok.output + ok.stderr
+    assert "dry run: 302 record(s) would be written" in ok.output  # 300 clients and 2 deals
+    two = tmp_path / "two.csv"
+    two.write_text("Имя;Кто порекомендовал\nВера;Анна\nГлеб;Анна\n", encoding="utf-8")
+    done = run(
+        cli,
+        [
+            *base[:4],
+            str(sheet),
+            str(deals),
+            str(two),
+            *base[5:],
+            "--undated",
+            "before-first-deal",
+            "--map",
+            "Кто порекомендовал=ignore",
+            "--strict",
+        ],
+    )
+    assert done.exit_code == 1 and "unknown column; see the README, or --map it" in done.stderr  # Город, now
+    done = run(
+        cli, [*base, "--undated", "before-first-deal", "--map", "Кто порекомендовал=ignore", "--map", "Город=notes"]
+    )
+    assert done.exit_code == 0, done.output + done.stderr
+    store = SqliteStore(tmp_path / "own.db")
+    try:
+        ws = store.find_workspace("Мои клиенты").id
+        anna = store.list_clients(ws, ClientQuery(text="Анна")).items[0]
+        assert (anna.phone, anna.notes) == ("+79161234567", "Москва")
+        paid = sorted((d.amount.minor, d.closed_on.isoformat()) for d in store.list_deals(ws, DealQuery()).items)
+        assert paid == [(90000, "2024-04-13"), (125000, "2024-04-03")]  # 13/04 showed the column is day first
+    finally:
+        store.close()
+    day = run(cli, [*base[:4], str(deals), *base[5:], "--month-first", "--dry-run"])
+    assert day.exit_code == 1 and "is not a day of the calendar" in day.stderr  # 13/04 read month first

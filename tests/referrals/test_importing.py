@@ -7,19 +7,17 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from referrals.importing import Changes, Parsed, View, cell_amount, plan, read_file
+from referrals.importing import Changes, Parsed, ReadOptions, View, cell_amount, plan, read_file
 
 TODAY = date(2024, 6, 30)
 NOW = datetime(2024, 6, 30, 12, tzinfo=UTC)
 EMPTY = View((), (), (), ())
 
 
-def run(*files: tuple[str, bytes], view: View = EMPTY) -> tuple[Parsed, Changes]:
+def run(*files: tuple[str, bytes], view: View = EMPTY, opts: ReadOptions | None = None) -> tuple[Parsed, Changes]:
     parsed = Parsed()
     for name, data in files:
-        one = read_file(name, data)
-        parsed.rows += one.rows
-        parsed.problems += one.problems
+        parsed.add(read_file(name, data, opts=opts))
     return parsed, plan(parsed.rows, view, TODAY, NOW)
 
 
@@ -68,7 +66,7 @@ def test_bad_files_each_get_a_clear_line() -> None:
         "Ana,12.50,EUR,2024-05-01\n"
         "Ana,12.50,EUR,2024-05-01\n"  # a duplicate row
         "Ana,5,XYZ,2024-05-01\n"
-        "Ana,5,EUR,31/05/2024\n"
+        "Ana,5,EUR,31/13/2024\n"
         "Nobody,5,EUR,2024-05-01\n"
     )
     parsed, changes = run(("clients.csv", clients.encode()), ("deals.csv", deals.encode()))
@@ -77,22 +75,24 @@ def test_bad_files_each_get_a_clear_line() -> None:
     assert "no client or channel" in got[("clients.csv", 4, "referred_by")]
     assert got[("clients.csv", 6, "email")] == "repeats row 5"
     assert "in the future" in got[("clients.csv", 7, "referred_on")]
-    assert "thousands separators" in got[("deals.csv", 2, "amount")]
-    assert "thousands separators" in got[("deals.csv", 3, "amount")]
+    assert ("deals.csv", 2, "amount") not in got and ("deals.csv", 3, "amount") not in got  # grouped: read
     assert got[("deals.csv", 5, "amount")] == "repeats row 4"
     assert "ISO 4217" in got[("deals.csv", 6, "currency")]
-    assert "ISO 8601" in got[("deals.csv", 7, "closed_on")]
+    assert got[("deals.csv", 7, "closed_on")] == "'31/13/2024' is not a day of the calendar"
     assert "no client" in got[("deals.csv", 8, "client")]
-    assert len(got) == 10
+    assert len(got) == 8
     values = {(f, r, c): v for f, r, c, v, _ in lines(parsed, changes)}
-    assert values[("deals.csv", 2, "amount")] == "1,234.50" and values[("clients.csv", 4, "referred_by")] == "Zed"
+    assert values[("deals.csv", 7, "closed_on")] == "31/13/2024" and values[("clients.csv", 4, "referred_by")] == "Zed"
+    assert sorted(d.amount.minor for d in changes.new_deals) == [1250, 123450, 1234500]
 
 
 def test_unknown_columns_ragged_rows_and_broken_json() -> None:
     parsed, changes = run(("c.csv", b"name,shoe size\nAna,42\nBruno,41,extra\n"))
     got = [(r, c, reason) for _, r, c, _, reason in lines(parsed, changes)]
-    assert (1, "shoe size", "unknown column; see the README for the columns read") in got
-    assert (3, "(row)", "3 cells for 2 columns") in got
+    assert got == [(3, "(row)", "3 cells for 2 columns")]  # an unknown column alone refuses nothing
+    parsed, changes = run(("c.csv", b"name,shoe size\nAna,42\n"), opts=ReadOptions(strict=True))
+    got = [(r, c, reason) for _, r, c, _, reason in lines(parsed, changes)]
+    assert got == [(1, "shoe size", "unknown column; see the README, or --map it")]
     parsed, _ = run(("x.json", b'{"clients": [{"name": "Ana"},'))
     assert parsed.problems[0].column == "(file)" and "not JSON" in parsed.problems[0].reason
     parsed, _ = run(("empty.csv", b""))
@@ -142,3 +142,201 @@ def test_hostile_json_is_reported_not_crashed_on() -> None:
     parsed, changes = run(("odd.json", b'[{"name": 5, "tags": [1, 2]}, 7, {"amount": {"x": 1}}]'))
     assert [p.reason for p in parsed.problems] == ["expected an object"]
     assert changes.problems  # the deal row has no client and an unreadable amount
+
+
+# -- spreadsheets as people keep them ----------------------------------------------------------
+
+
+def xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
+    """A workbook written by openpyxl (what Excel and the statement export write)."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for r in rows:
+            sheet.append(r)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def ods(rows: list[list[str | float]]) -> bytes:
+    """An OpenDocument spreadsheet (ODF 1.2, as LibreOffice writes it): a zip with its mimetype first."""
+    import io
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cell(v: str | float) -> str:
+        if isinstance(v, float):
+            typed = f'office:value-type="float" office:value="{v}"'
+            return f"<table:table-cell {typed}><text:p>{v}</text:p></table:table-cell>"
+        return f'<table:table-cell office:value-type="string"><text:p>{escape(v)}</text:p></table:table-cell>'
+
+    body = "".join("<table:table-row>" + "".join(cell(v) for v in r) + "</table:table-row>" for r in rows)
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="Лист1">{body}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/"'
+        ' manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def test_a_russian_workbook_with_two_sheets_as_a_freelancer_keeps_it() -> None:
+    book = xlsx(
+        {
+            "Клиенты": [
+                ["Имя", "Фамилия", "Почта", "Телефон", "Кто порекомендовал", "Клиент с", "Город"],
+                ["Анна", "Иванова", "anna@x.ru", "8 (916) 123-45-67", None, date(2024, 1, 10), "Москва"],
+                ["Борис", "Петров", None, "+7 916 765 43 21", "Анна Иванова", "12.02.2024", "Казань"],
+            ],
+            "Сделки": [
+                ["Клиент", "Сумма", "Валюта", "Дата"],
+                ["anna@x.ru", 1250.5, "RUB", date(2024, 2, 1)],
+                ["Борис Петров", "1 250,00 ₽", None, "15.03.2024"],
+                ["Борис Петров", "−300,00", "₽", "16.03.2024"],
+            ],
+            "Пустой": [],
+        }
+    )
+    parsed, changes = run(("сеть.xlsx", book))
+    assert lines(parsed, changes) == []
+    assert [(c.name, c.phone, c.acquired_on, c.notes) for c in changes.new_clients] == [
+        ("Анна Иванова", "+79161234567", date(2024, 1, 10), "Город: Москва"),
+        ("Борис Петров", "+79167654321", date(2024, 2, 12), "Город: Казань"),
+    ]
+    (ref,) = changes.new_referrals
+    assert ref.referred_on == date(2024, 2, 12)  # the row's acquired date, as ever
+    assert sorted((d.amount.minor, d.amount.currency) for d in changes.new_deals) == [
+        (-30000, "RUB"),
+        (125000, "RUB"),
+        (125050, "RUB"),
+    ]
+    (warning,) = parsed.warnings
+    assert (
+        warning.file == "сеть.xlsx[Клиенты]"
+        and warning.column == "'Город'"
+        and "kept in each row's notes" in warning.reason
+    )
+
+
+def test_a_sheet_by_name_and_a_missing_one_named() -> None:
+    book = xlsx({"Clients": [["name"], ["Ana"]], "Other": [["name"], ["Zed"]]})
+    parsed, changes = run(("b.xlsx", book), opts=ReadOptions(sheets=("Clients",)))
+    assert [c.name for c in changes.new_clients] == ["Ana"] and parsed.problems == []
+    parsed, _ = run(("b.xlsx", book), opts=ReadOptions(sheets=("Deals",)))
+    assert [(p.column, p.value, p.reason) for p in parsed.problems] == [
+        ("(sheet)", "Deals", "no such sheet; the file has 'Clients', 'Other'")
+    ]
+    parsed, _ = run(("broken.xlsx", b"PK\x03\x04 not really a zip"))
+    assert parsed.problems[0].column == "(file)" and "not a spreadsheet" in parsed.problems[0].reason
+
+
+def test_an_ods_spreadsheet_reads_like_the_workbook() -> None:
+    parsed, changes = run(
+        ("people.ods", ods([["ФИО", "Почта"], ["Вера Сергеевна", "vera@x.ru"]])),
+        ("deals.ods", ods([["Клиент", "Сумма", "Валюта", "Дата"], ["vera@x.ru", 99.9, "EUR", "01.02.2024"]])),
+    )
+    assert lines(parsed, changes) == []
+    assert [(c.name, c.email) for c in changes.new_clients] == [("Вера Сергеевна", "vera@x.ru")]
+    assert [(d.amount.minor, d.closed_on) for d in changes.new_deals] == [(9990, date(2024, 2, 1))]
+
+
+def test_cp1251_csv_with_crlf_quoted_newlines_and_a_semicolon() -> None:
+    text = (
+        'ФИО;Заметки;Кто порекомендовал;Дата рекомендации\r\n"Олег";"звонить\r\nпосле 18";;\r\nИра;;Олег;01.03.2024\r\n'
+    )
+    one = read_file("clients.csv", text.encode("cp1251"), opts=ReadOptions(encoding="cp1251"))
+    changes = plan(one.rows, EMPTY, TODAY, NOW)
+    assert one.problems == [] and changes.problems == []
+    assert [(c.name, c.notes) for c in changes.new_clients] == [("Олег", "звонить\nпосле 18"), ("Ира", None)]
+    assert changes.new_referrals[0].referred_on == date(2024, 3, 1)
+
+
+def test_undated_recommendations_follow_the_policy_asked() -> None:
+    from referrals.importing import PlanOptions, Undated
+
+    clients = "name,email,referred by\nAna,ana@x.org,\nBruno,bruno@x.org,ana@x.org\nCarla,carla@x.org,ana@x.org\n"
+    deals = "client,amount,currency,date\nbruno@x.org,10,EUR,2024-05-02\nbruno@x.org,-10,EUR,2024-04-01\n"
+    files = (("clients.csv", clients.encode()), ("deals.csv", deals.encode()))
+    parsed, refused = run(*files)
+    assert [(p.row, p.column) for p in refused.problems] == [(3, "referred_on"), (4, "referred_on")]
+    assert "--undated acquired or before-first-deal" in refused.problems[0].reason
+    first = plan(parsed.rows, EMPTY, TODAY, NOW, PlanOptions(undated=Undated.BEFORE_FIRST_DEAL))
+    # Carla has no paid deal and no acquired date: refused, with the reason.
+    assert [(p.row, p.reason) for p in first.problems] == [
+        (4, "required: the client has no paid deal and no acquired date to date it by (--undated before-first-deal)")
+    ]
+    dated = (
+        "name,email,referred by,client since\n"
+        "Ana,ana@x.org,,\nBruno,bruno@x.org,ana@x.org,\nCarla,carla@x.org,,2024-03-01\n"
+    )
+    view_files = (("clients.csv", dated.encode()), ("deals.csv", deals.encode()))
+    parsed, _ = run(*view_files)
+    by_deal = plan(parsed.rows, EMPTY, TODAY, NOW, PlanOptions(undated=Undated.BEFORE_FIRST_DEAL))
+    assert by_deal.problems == [] and by_deal.dated == {"first deal": 1}
+    assert by_deal.new_referrals[0].referred_on == date(2024, 5, 2)  # the paid deal, not the refund before it
+    later = "client,referred by\ncarla@x.org,ana@x.org\n"
+    view = View(by_deal.new_clients, by_deal.new_channels, by_deal.new_referrals, by_deal.new_deals)
+    parsed, _ = run(("refs.csv", later.encode()), view=view)
+    acquired = plan(parsed.rows, view, TODAY, NOW, PlanOptions(undated=Undated.ACQUIRED))
+    assert acquired.problems == [] and acquired.dated == {"acquired": 1}
+    assert acquired.new_referrals[0].referred_on == date(2024, 3, 1)  # the stored client's acquired date
+
+
+def test_slash_dates_of_a_file_are_read_in_the_order_its_column_shows() -> None:
+    from referrals.importing import DateOrder, PlanOptions
+
+    deals = "client,amount,currency,date\nAna,1,EUR,31/01/2024\nAna,2,EUR,03/04/2024\n"
+    parsed, changes = run(("clients.csv", b"name\nAna\n"), ("deals.csv", deals.encode()))
+    assert changes.problems == [] and sorted(d.closed_on for d in changes.new_deals) == [
+        date(2024, 1, 31),
+        date(2024, 4, 3),
+    ]
+    us = "client,amount,currency,date\nAna,1,EUR,01/31/2024\nAna,2,EUR,03/04/2024\n"
+    parsed, changes = run(("clients.csv", b"name\nAna\n"), ("deals.csv", us.encode()))
+    assert sorted(d.closed_on for d in changes.new_deals) == [date(2024, 1, 31), date(2024, 3, 4)]
+    unclear = "client,amount,currency,date\nAna,1,EUR,01/02/2024\n"
+    parsed, changes = run(("clients.csv", b"name\nAna\n"), ("deals.csv", unclear.encode()))
+    assert [p.column for p in changes.problems] == ["closed_on"] and "--day-first" in changes.problems[0].reason
+    told = plan(parsed.rows, EMPTY, TODAY, NOW, PlanOptions(order=DateOrder.MONTH_FIRST))
+    assert told.problems == [] and told.new_deals[0].closed_on == date(2024, 1, 2)
+    mixed = "client,amount,currency,date\nAna,1,EUR,31/01/2024\nAna,2,EUR,01/31/2024\nAna,3,EUR,2024-02-02\n"
+    parsed, changes = run(("clients.csv", b"name\nAna\n"), ("deals.csv", mixed.encode()))
+    assert [(p.row, p.reason) for p in changes.problems] == [
+        (2, "the column has day-first (31/01/2024) and month-first (01/31/2024) dates; fix one"),
+        (3, "the column has day-first (31/01/2024) and month-first (01/31/2024) dates; fix one"),
+    ]
+
+
+def test_a_problem_repeated_299_times_is_one_group_with_examples() -> None:
+    from referrals.importing.report import group, report_csv
+
+    rows = "".join(f"C{i},,Nobody {i % 3}\n" for i in range(299))
+    parsed, changes = run(("big.csv", ("name,email,referred by\nAna,=cmd,\n" + rows).encode()))
+    groups = group(parsed.problems + changes.problems)
+    assert [(g.column, g.where()) for g in groups] == [("email", "row 2"), ("referred_by", "rows 3–301 (299 rows)")]
+    text = str(groups[1])
+    assert text.startswith("big.csv: referred_by no client or channel with this name, email or external id")
+    assert text.endswith("e.g. row 3 'Nobody 0', row 4 'Nobody 1', row 5 'Nobody 2' and 296 more")
+    csv_text = report_csv(parsed.problems + changes.problems)
+    assert csv_text.count("\r\n") == 301 and "'=cmd" in csv_text  # every problem; no formula survives

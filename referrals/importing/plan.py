@@ -1,42 +1,34 @@
-"""Reading the files people already keep (CSV or JSON) into a checked plan of changes.
+"""Planning an import: rows read from files, checked against the files and the workspace, become the
+writes of one transaction (or a report of every problem, and then nothing is written).
 
-Pure functions: files in, rows out, then a plan against what the workspace already holds. Nothing is
-written here; `graph` applies a plan in one transaction. Every problem becomes a report line naming
-the file, row, column, value and reason, and a plan with any problem is never applied.
-
-Columns (header names are matched case-insensitively, ignoring spaces, dashes and underscores):
-
-* clients: `name` (also "client", "client name", "full name", "customer"), `email` ("e-mail", "mail"),
-  `phone` ("telephone", "tel", "mobile", "телефон"; stored in E.164, see REFERRALS_PHONE_REGION),
-  `status`, `tags` (separated by ";" or "|"), `external_id` ("external id", "crm id", "client id", "id"),
-  `notes` ("note", "comments"), `acquired_on` ("client since", "since", "acquired"), and, to record who
-  recommended the client in the same file, `referred_by` ("referred by", "recommended by", "referrer",
-  "source") — a client's name, email or external id, or a channel's name — with `referred_on` ("referred
-  on", "referral date", "recommended on"; defaults to `acquired_on`);
-* channels: `channel` (or `name` with `kind`), `kind`, `url`, `external_id`, `notes`;
-* referrals: `client` and `referred_by`, `referred_on`, `note`;
-* deals: `client`, `amount`, `currency`, `closed_on` ("date", "paid on", "invoice date"), `title`
-  ("description"), `external_id` ("invoice", "invoice number").
-
-A file is read as clients when it has a name column, as deals when it has an amount column, as
-channels when it has a channel (or kind) column, and as referrals otherwise.
+Pure: rows and a View of the workspace in, Changes out; `graph` applies a plan in one transaction.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import json
-import re
+import enum
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from referrals import clock
-from referrals.errors import Invalid, TooLarge
+from referrals.errors import Invalid
 from referrals.ids import new_id
+from referrals.importing.cells import (
+    CellError,
+    DateOrder,
+    cell_amount,
+    cell_currency,
+    cell_date,
+    cell_tags,
+    date_order,
+    decimal_hint,
+    read_amount,
+    slash_parts,
+)
+from referrals.importing.read import KINDS, Parsed, Problem, Row
 from referrals.model import (
     Channel,
     ChannelInput,
@@ -48,310 +40,52 @@ from referrals.model import (
     SourceRef,
     name_key,
 )
-from referrals.money import MINOR_UNITS, Money, parse_amount
+from referrals.money import Money, parse_amount
 from referrals.rules import FUTURE_REASON, Edge, ReferralGraph
 from referrals.usecases.clients import new_channel, new_client
 from referrals.usecases.deals import closed_message, first_closed
 
-KINDS = ("channels", "clients", "referrals", "deals")
 
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "name": ("name", "clientname", "fullname", "customer", "customername"),
-    "email": ("email", "mail", "emailaddress"),
-    "phone": ("phone", "phonenumber", "telephone", "tel", "mobile", "cell", "телефон", "тел"),
-    "status": ("status",),
-    "tags": ("tags", "tag", "labels"),
-    "external_id": ("externalid", "crmid", "clientid", "id", "invoice", "invoicenumber", "invoiceno"),
-    "notes": ("notes", "note", "comments", "comment"),
-    "acquired_on": ("acquiredon", "clientsince", "since", "acquired", "firstpurchase"),
-    "referred_by": ("referredby", "recommendedby", "referrer", "source", "referralsource", "referredfrom"),
-    "referred_on": ("referredon", "referraldate", "recommendedon", "datereferred"),
-    "channel": ("channel", "channelname"),
-    "kind": ("kind", "channelkind", "type"),
-    "url": ("url", "link", "website"),
-    "client": ("client", "clientemail", "payer", "paidby"),
-    "amount": ("amount", "total", "value", "price"),
-    "currency": ("currency", "cur"),
-    "closed_on": ("closedon", "date", "paidon", "invoicedate", "closed"),
-    "title": ("title", "description", "item"),
-}
-_BY_ALIAS = {alias: column for column, aliases in _ALIASES.items() for alias in aliases}
+class Undated(enum.StrEnum):
+    """What dates a recommendation its row gives no date for (README "Importing")."""
+
+    REFUSE = "refuse"  # the row is refused unless it has referred_on, or acquired_on in the same row
+    ACQUIRED = "acquired"  # the client's acquired date, from the row or the workspace
+    BEFORE_FIRST_DEAL = "before-first-deal"  # the client's first deal (files or workspace), else acquired
 
 
-def _canon(header: str) -> str:
-    return re.sub(r"[\s_\-.]+", "", header.strip().lower())
+@dataclass(frozen=True)
+class PlanOptions:
+    """How values are read and what an undated recommendation gets."""
+
+    order: DateOrder | None = None  # of DD/MM vs MM/DD dates; None: each column's own, when it agrees
+    undated: Undated = Undated.REFUSE
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One line of an import report."""
-
-    file: str
-    row: int  # 1 = the header line of a CSV; 0 = the file as a whole
-    column: str
-    value: str
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.row}" if self.row else self.file
-        value = f" {self.value!r}" if self.value else ""
-        return f"{where} {self.column}{value}: {self.reason}"
+DATE_FIELDS = ("acquired_on", "referred_on", "closed_on")
 
 
 @dataclass
-class Row:
-    """One data row: its kind, where it came from, and its values by canonical column."""
+class Hints:
+    """What a column's values say together: the order of its slash dates, the decimal mark of its amounts."""
 
-    kind: str
-    file: str
-    row: int
-    values: dict[str, str]
+    orders: dict[tuple[str, str], DateOrder | str | None] = field(default_factory=dict)  # (file, field)
+    decimals: dict[str, str | None] = field(default_factory=dict)  # file -> decimal mark of its amounts
 
-
-@dataclass
-class Parsed:
-    """Rows of every file, and the problems met while reading them."""
-
-    rows: list[Row] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-
-def _kind_of(columns: set[str], given: str | None) -> str:
-    if given:
-        return given
-    if "amount" in columns:
-        return "deals"
-    if "name" in columns and "kind" not in columns:
-        return "clients"
-    if "channel" in columns or "kind" in columns:
-        return "channels"
-    return "referrals"
-
-
-def _codec(encoding: str) -> str:
-    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-
-
-def _decode(name: str, data: bytes, encoding: str, problems: list[Problem]) -> str | None:
-    try:
-        return data.decode(_codec(encoding))
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        problems.append(
-            Problem(
-                name,
-                line,
-                "(file)",
-                "",
-                f"not valid {encoding} at byte {e.start}; save the file as UTF-8 or pass --encoding (e.g. cp1252)",
-            )
+    @classmethod
+    def of(cls, rows: Sequence[Row]) -> Hints:
+        dates: dict[tuple[str, str], list[str]] = defaultdict(list)
+        amounts: dict[str, list[str]] = defaultdict(list)
+        for r in rows:
+            for f in DATE_FIELDS:
+                if f in r.values and f not in r.plain:
+                    dates[(r.file, f)].append(r.values[f])
+            if "amount" in r.values and "amount" not in r.plain:
+                amounts[r.file].append(r.values["amount"])
+        return cls(
+            {key: date_order(values) for key, values in dates.items()},
+            {name: decimal_hint(values) for name, values in amounts.items()},
         )
-        return None
-    except LookupError:
-        problems.append(Problem(name, 0, "(file)", "", f"unknown encoding {encoding!r}"))
-        return None
-
-
-def too_many_rows(max_rows: int) -> TooLarge:
-    """The refusal of an import over the row cap of one request."""
-    return TooLarge(
-        "files",
-        f"more than {max_rows} rows in one request: split the files, or import them with `referrals import` "
-        "on the command line, which has no row cap",
-    )
-
-
-def read_csv(
-    name: str, data: bytes, kind: str | None = None, encoding: str = "utf-8", max_rows: int | None = None
-) -> Parsed:
-    """Rows of one CSV file: BOM dropped, delimiter (, ; tab |) sniffed from the header, headers matched.
-
-    The text is decoded as it is read (no second copy of the file in memory); TooLarge past `max_rows`.
-    """
-    out = Parsed()
-    try:
-        codecs.lookup(_codec(encoding))
-    except LookupError:
-        out.problems.append(Problem(name, 0, "(file)", "", f"unknown encoding {encoding!r}"))
-        return out
-    try:
-        first = data.split(b"\n", 1)[0].decode(_codec(encoding))
-    except UnicodeDecodeError:
-        _decode(name, data, encoding, out.problems)  # names the byte at fault
-        return out
-    delimiter = max(",;\t|", key=first.count) if first else ","
-    stream = io.TextIOWrapper(io.BytesIO(data), encoding=_codec(encoding), newline="")
-    try:
-        _read_rows(name, csv.reader(stream, delimiter=delimiter), kind, out, max_rows)
-    except UnicodeDecodeError:
-        _decode(name, data, encoding, out.problems)  # only on this error path: decode all to find the byte
-    return out
-
-
-def _read_rows(name: str, reader: Any, kind: str | None, out: Parsed, max_rows: int | None) -> None:
-    try:
-        header = next(reader)
-    except StopIteration:
-        out.problems.append(Problem(name, 0, "(file)", "", "the file is empty"))
-        return
-    except csv.Error as e:
-        out.problems.append(Problem(name, 1, "(header)", "", f"unreadable CSV ({e})"))
-        return
-    columns: list[str | None] = []
-    for h in header:
-        column = _BY_ALIAS.get(_canon(h))
-        if column is None and h.strip():
-            out.problems.append(Problem(name, 1, h, "", "unknown column; see the README for the columns read"))
-        if column is not None and column in columns:
-            out.problems.append(Problem(name, 1, h, "", f"a second column for {column}"))
-        columns.append(column)
-    the_kind = _kind_of({c for c in columns if c}, kind)
-    if the_kind == "deals" and "client" not in columns and "name" in columns:
-        columns = ["client" if c == "name" else c for c in columns]
-    try:
-        for number, cells in enumerate(reader, 2):
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) > len(columns):
-                out.problems.append(
-                    Problem(name, number, "(row)", "", f"{len(cells)} cells for {len(columns)} columns")
-                )
-                continue
-            values = {c: v.strip() for c, v in zip(columns, cells, strict=False) if c and v.strip()}
-            if max_rows is not None and len(out.rows) >= max_rows:
-                raise too_many_rows(max_rows)
-            out.rows.append(Row(the_kind, name, number, values))
-    except csv.Error as e:
-        out.problems.append(Problem(name, reader.line_num, "(row)", "", f"unreadable CSV ({e})"))
-
-
-def read_json(name: str, data: bytes, max_rows: int | None = None) -> Parsed:
-    """Rows of a JSON file: {"channels": [...], "clients": [...], "referrals": [...], "deals": [...]}, or
-    one list of objects read like a CSV of that shape. Row numbers count objects from 1 within a list."""
-    out = Parsed()
-    text = _decode(name, data, "utf-8", out.problems)
-    if text is None:
-        return out
-    try:
-        doc = json.loads(text)
-    except ValueError as e:
-        out.problems.append(Problem(name, 0, "(file)", "", f"not JSON ({e})"))
-        return out
-    except RecursionError:
-        out.problems.append(Problem(name, 0, "(file)", "", "JSON nested too deeply"))
-        return out
-    lists: list[tuple[str | None, Any]] = []
-    if isinstance(doc, dict):
-        for key in doc:
-            if key not in KINDS:
-                out.problems.append(Problem(name, 0, key, "", f"unknown section; use {', '.join(KINDS)}"))
-        lists = [(k, doc[k]) for k in KINDS if k in doc]
-    elif isinstance(doc, list):
-        lists = [(None, doc)]
-    else:
-        out.problems.append(Problem(name, 0, "(file)", "", "expected an object of lists or a list of objects"))
-    for kind, items in lists:
-        if not isinstance(items, list):
-            out.problems.append(Problem(name, 0, kind or "(file)", "", "expected a list of objects"))
-            continue
-        for number, item in enumerate(items, 1):
-            if not isinstance(item, dict):
-                out.problems.append(Problem(name, number, "(row)", "", "expected an object"))
-                continue
-            values: dict[str, str] = {}
-            for key, value in item.items():
-                column = _BY_ALIAS.get(_canon(str(key)))
-                if column is None:
-                    out.problems.append(Problem(name, number, str(key), "", "unknown field"))
-                    continue
-                if value is None or value == "":
-                    continue
-                if isinstance(value, list):
-                    value = ";".join(str(v) for v in value)
-                values[column] = str(value).strip()
-            if max_rows is not None and len(out.rows) >= max_rows:
-                raise too_many_rows(max_rows)
-            out.rows.append(Row(_kind_of(set(values), kind), name, number, values))
-    return out
-
-
-def read_file(
-    name: str, data: bytes, kind: str | None = None, encoding: str = "utf-8", max_rows: int | None = None
-) -> Parsed:
-    """A CSV or JSON file, told apart by its name (.json) or by its first character; at most `max_rows` rows."""
-    stripped = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if name.lower().endswith(".json") or stripped[:1] in (b"{", b"["):
-        return read_json(name, data, max_rows)
-    return read_csv(name, data, kind, encoding, max_rows)
-
-
-# -- cell values ------------------------------------------------------------------------------
-
-
-class CellError(ValueError):
-    """A cell that cannot be read; the message is the report's reason."""
-
-
-def cell_date(text: str, today: date, *, future_ok: bool = False) -> date:
-    """An ISO 8601 date (2024-05-31), not in the future."""
-    try:
-        value = date.fromisoformat(text)
-    except ValueError:
-        raise CellError("not a date like 2024-05-31 (ISO 8601)") from None
-    if not future_ok and value > today:
-        raise CellError(FUTURE_REASON.format(day=value.isoformat()))
-    return value
-
-
-_GROUPED = re.compile(r"^[+-]?\d{1,3}([,.]\d{3})+([.,]\d+)?$")
-
-
-def cell_amount(text: str, currency: str) -> int:
-    """An amount as a plain decimal (1234.50, -20); grouped thousands or a decimal comma are refused
-    rather than guessed, because "1,234" means different amounts in different countries."""
-    t = text.replace(" ", "").replace("\u00a0", "")
-    if _GROUPED.match(t) or ("," in t and "." in t):
-        raise CellError("thousands separators are not read; write a plain decimal like 1234.50")
-    if "," in t:
-        raise CellError("a decimal comma is not read; write a decimal point, like 12.50")
-    try:
-        return parse_amount(t, currency)
-    except Exception as e:  # Invalid from the money module: keep its reason
-        reason = getattr(e, "errors", None)
-        raise CellError(reason[0].reason if reason else str(e)) from None
-
-
-def cell_currency(text: str) -> str:
-    """An ISO 4217 code."""
-    code = text.strip().upper()
-    if code not in MINOR_UNITS:
-        raise CellError("not an ISO 4217 currency code such as EUR")
-    return code
-
-
-def cell_tags(text: str) -> tuple[str, ...]:
-    """Tags separated by ; or |."""
-    return tuple(sorted({t.strip() for t in re.split(r"[;|]", text) if t.strip()}))
-
-
-__all__ = [
-    "KINDS",
-    "Changes",
-    "View",
-    "plan",
-    "plan_files",
-    "CellError",
-    "Parsed",
-    "Problem",
-    "Row",
-    "cell_amount",
-    "cell_currency",
-    "cell_date",
-    "cell_tags",
-    "read_csv",
-    "read_file",
-    "read_json",
-]
 
 
 # -- planning against the workspace ------------------------------------------------------------
@@ -383,6 +117,8 @@ class Changes:
         default_factory=lambda: {k: {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0} for k in KINDS}
     )
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # what was read differently than written; no refusal
+    dated: dict[str, int] = field(default_factory=dict)  # recommendations dated by the undated policy, by how
 
     @property
     def writes(self) -> int:
@@ -402,9 +138,12 @@ class Changes:
 
 
 class _Planner:
-    def __init__(self, view: View, today: date, now: datetime) -> None:
-        self.view, self.today, self.now = view, today, now
+    def __init__(self, view: View, today: date, now: datetime, opts: PlanOptions, hints: Hints) -> None:
+        self.view, self.today, self.now, self.opts, self.hints = view, today, now, opts, hints
         self.out = Changes()
+        self.first_deal: dict[str, date] = {}
+        for d in view.deals:
+            self._paid(d)
         self.channels: dict[str, Channel] = {name_key(c.name): c for c in view.channels}
         self.channel_ext: dict[str, Channel] = {c.external_id: c for c in view.channels if c.external_id}
         self.clients: dict[str, Client] = {c.id: c for c in view.clients}
@@ -418,6 +157,29 @@ class _Planner:
         self.deal_keys: set[tuple[str, date, int, str, str]] = {_deal_key(d) for d in view.deals}
         self.seen: dict[tuple[str, str], tuple[str, int]] = {}  # (kind, key) -> (file, row) that first used it
         self.pending: list[tuple[Row, str | None, str, str | None, str | None]] = []
+
+    def _paid(self, d: Deal) -> None:
+        """Keep each client's first paid (not refunded) deal day, for --undated before-first-deal."""
+        if d.amount.minor > 0 and (d.client_id not in self.first_deal or d.closed_on < self.first_deal[d.client_id]):
+            self.first_deal[d.client_id] = d.closed_on
+
+    def day(self, row: Row, name: str, text: str | None = None) -> date:
+        """A date cell of the row, read in its column's order; CellError with the reason."""
+        text = row.values.get(name, "") if text is None else text
+        order: DateOrder | str | None = self.opts.order or self.hints.orders.get((row.file, name))
+        if isinstance(order, str) and not isinstance(order, DateOrder):  # the column contradicts itself
+            if slash_parts(text) is not None:
+                raise CellError(order)
+            order = None
+        return cell_date(text, self.today, order=order)
+
+    def with_extras(self, row: Row, notes: str | None) -> str | None:
+        """The row's notes with the columns no field reads appended as "Header: value" lines."""
+        if not row.extras:
+            return notes
+        lines = [notes] if notes else []
+        lines += [f"{h}: {v}" for h, v in row.extras.items()]
+        return "\n".join(lines)
 
     def problem(self, row: Row, column: str, reason: str, value: str | None = None) -> None:
         self.out.problems.append(
@@ -438,6 +200,8 @@ class _Planner:
         v = dict(row.values)
         name = v.pop("channel", None) or v.pop("name", None)
         data: dict[str, Any] = {"name": name, **{k: v[k] for k in ("kind", "url", "external_id", "notes") if k in v}}
+        if row.extras:
+            data["notes"] = self.with_extras(row, data.get("notes"))
         if "kind" in data:
             data["kind"] = data["kind"].lower()
         try:
@@ -483,6 +247,15 @@ class _Planner:
             data["status"] = data["status"].lower()
         if "tags" in v:
             data["tags"] = list(cell_tags(v["tags"]))
+        if row.extras:
+            data["notes"] = self.with_extras(row, data.get("notes"))
+        if "acquired_on" in data:
+            try:
+                data["acquired_on"] = self.day(row, "acquired_on").isoformat()
+            except CellError as e:
+                self.problem(row, "acquired_on", str(e))
+                self.out.summary["clients"]["rejected"] += 1
+                return
         try:
             parsed = ClientInput.parse(data)
         except Invalid as e:
@@ -537,7 +310,7 @@ class _Planner:
             self.by_email[c.email.lower()] = c.id
         self.by_name.setdefault(name_key(c.name), set()).add(c.id)
         if "referred_by" in v:
-            self.pending.append((row, c.id, v["referred_by"], v.get("referred_on") or v.get("acquired_on"), None))
+            self.pending.append((row, c.id, v["referred_by"], v.get("referred_on"), None))
 
     def _match(self, parsed: ClientInput, row: Row) -> Client | None | bool:
         """The stored client this row describes (by external id, then email, then exact name), None for a
@@ -600,14 +373,10 @@ class _Planner:
             self.problem(row, where, source, source_text)
             self.out.summary["referrals"]["rejected"] += 1
             return
-        if not on_text:
-            self.problem(row, "referred_on", "required (or give acquired_on)", "")
-            self.out.summary["referrals"]["rejected"] += 1
-            return
         try:
-            on = cell_date(on_text, self.today)
+            on = self.day(row, "referred_on", on_text) if on_text else self.undated(row, client)
         except CellError as e:
-            self.problem(row, "referred_on", str(e), on_text)
+            self.problem(row, "referred_on", str(e), on_text or "")
             self.out.summary["referrals"]["rejected"] += 1
             return
         if source.kind is SourceKind.CLIENT and source.id == client:
@@ -641,6 +410,27 @@ class _Planner:
         )
         self.out.summary["referrals"]["created"] += 1
 
+    def undated(self, row: Row, client: str) -> date:
+        """The date the undated policy gives a recommendation with no referred_on; CellError when none."""
+        policy = self.opts.undated
+        if "acquired_on" in row.values and row.kind == "clients":
+            how, got = "acquired", self.day(row, "acquired_on")  # the row's own date, as ever
+        elif policy is Undated.REFUSE:
+            raise CellError(
+                "required: give referred_on (or acquired_on), or choose --undated acquired or before-first-deal"
+            )
+        else:
+            acquired = self.clients[client].acquired_on
+            first = self.first_deal.get(client) if policy is Undated.BEFORE_FIRST_DEAL else None
+            how, got = ("first deal", first) if first else ("acquired", acquired)
+            if got is None:
+                wanted = (
+                    "no paid deal and no acquired date" if policy is Undated.BEFORE_FIRST_DEAL else "no acquired date"
+                )
+                raise CellError(f"required: the client has {wanted} to date it by (--undated {policy.value})")
+        self.out.dated[how] = self.out.dated.get(how, 0) + 1
+        return got
+
     # deals ---------------------------------------------------------------------
     def deal(self, row: Row) -> None:
         v = row.values
@@ -650,21 +440,37 @@ class _Planner:
             self.problem(row, "client", got)
             bad = True
         currency = amount = closed_on = None
-        try:
-            currency = cell_currency(v.get("currency", ""))
-        except CellError as e:
-            self.problem(row, "currency", str(e) if v.get("currency") else "required")
-            bad = True
-        if currency:
+        written = None
+        if v.get("amount"):
             try:
-                amount = cell_amount(v.get("amount", ""), currency) if v.get("amount") else None
-                if amount is None:
-                    self.problem(row, "amount", "required")
+                written = None if "amount" in row.plain else read_amount(v["amount"], self.hints.decimals.get(row.file))
             except CellError as e:
                 self.problem(row, "amount", str(e))
-            bad = bad or amount is None
+                bad = True
         try:
-            closed_on = cell_date(v.get("closed_on", ""), self.today) if v.get("closed_on") else None
+            currency = cell_currency(v["currency"]) if v.get("currency") else None
+            if currency is None and written is not None and written.currency:
+                currency = written.currency
+            if currency is None:
+                raise CellError("required (or write it with the amount, e.g. 1250 ₽ or €1250)")
+        except CellError as e:
+            self.problem(row, "currency", str(e))
+            bad = True
+        if currency and not bad:
+            try:
+                if not v.get("amount"):
+                    self.problem(row, "amount", "required")
+                elif written is None:
+                    amount = parse_amount(v["amount"], currency)
+                else:
+                    amount = cell_amount(v["amount"], currency, self.hints.decimals.get(row.file))
+            except CellError as e:
+                self.problem(row, "amount", str(e))
+            except Invalid as e:
+                self.problem(row, "amount", e.errors[0].reason)
+        bad = bad or amount is None
+        try:
+            closed_on = self.day(row, "closed_on") if v.get("closed_on") else None
             if closed_on is None:
                 self.problem(row, "closed_on", "required")
         except CellError as e:
@@ -703,6 +509,7 @@ class _Planner:
             self.out.summary["deals"]["rejected"] += 1
             return
         (self.out.updated_deals if old else self.out.new_deals).append(new)
+        self._paid(new)
         self.out.summary["deals"]["updated" if old else "created"] += 1
 
 
@@ -710,21 +517,25 @@ def _deal_key(d: Deal) -> tuple[str, date, int, str, str]:
     return (d.client_id, d.closed_on, d.amount.minor, d.amount.currency, d.title or "")
 
 
-def plan(rows: Sequence[Row], view: View, today: date, now: datetime) -> Changes:
+def plan(rows: Sequence[Row], view: View, today: date, now: datetime, opts: PlanOptions | None = None) -> Changes:
     """Check every row against the files and the workspace and work out the writes.
 
-    Order: channels, then clients (so recommendations can name them), then recommendations (from a
-    clients file's referred_by column and from referrals files, in file order), then deals. Re-running
-    the same import plans nothing: clients match by external id, email or exact name, channels by name,
+    Order: channels, then clients (so recommendations and deals can name them), then deals (so an
+    undated recommendation can be dated by the client's first deal), then recommendations (from a
+    clients file's referred_by column and from referrals files, in file order). Re-running the same
+    import plans nothing: clients match by external id, email or exact name, channels by name,
     recommendations by their pair, deals by external id or by client, date, amount, currency and title.
     """
-    p = _Planner(view, today, now)
+    p = _Planner(view, today, now, opts or PlanOptions(), Hints.of(rows))
     for r in rows:
         if r.kind == "channels":
             p.channel(r)
     for r in rows:
         if r.kind == "clients":
             p.client(r)
+    for r in rows:
+        if r.kind == "deals":
+            p.deal(r)
     for row, client, source, on, note in p.pending:
         p.referral(row, client, source, on, note)
     for r in rows:
@@ -733,17 +544,16 @@ def plan(rows: Sequence[Row], view: View, today: date, now: datetime) -> Changes
                 p.problem(r, "referred_by", "required")
                 p.out.summary["referrals"]["rejected"] += 1
                 continue
-            p.referral(r, None, r.values["referred_by"], r.values.get("referred_on"), r.values.get("note"))
-    for r in rows:
-        if r.kind == "deals":
-            p.deal(r)
+            note = p.with_extras(r, r.values.get("notes"))
+            p.referral(r, None, r.values["referred_by"], r.values.get("referred_on"), note)
     return p.out
 
 
-def plan_files(parsed: Parsed, view: View) -> Changes:
-    """`plan` for rows read from files, keeping the problems met while reading them (so a file with
-    any problem is never written), dated today."""
+def plan_files(parsed: Parsed, view: View, opts: PlanOptions | None = None) -> Changes:
+    """`plan` for rows read from files, keeping the problems and warnings met while reading them (so a
+    file with any problem is never written), dated today."""
     now = clock.now()
-    changes = plan(parsed.rows, view, clock.latest_today(), now)  # the same "future" as every write
+    changes = plan(parsed.rows, view, clock.latest_today(), now, opts)  # the same "future" as every write
     changes.problems = parsed.problems + changes.problems
+    changes.warnings = parsed.warnings + changes.warnings
     return changes
