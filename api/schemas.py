@@ -14,6 +14,7 @@ from marshmallow import validate
 from referrals.access import Role
 from referrals.attribution import Model
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
+from referrals.importing.read import FORMATS
 from referrals.model import (
     EMAIL_MAX,
     EXTERNAL_ID_MAX,
@@ -868,6 +869,16 @@ class ImportRequestSchema(ma.Schema):
         validate=ma.validate.OneOf(["day-first", "month-first"]),
         metadata={"description": "how 03/04/2024 is read (default: as each column's other dates show)"},
     )
+    update = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "overwrite what stored clients hold (default: only fill their empty fields)"},
+    )
+    format = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.OneOf(FORMATS),
+        metadata={"description": "what the files are (default: told from their names and content)"},
+    )
     undated = ma.fields.String(
         load_default="refuse",
         validate=ma.validate.OneOf(["refuse", "acquired", "before-first-deal"]),
@@ -907,4 +918,9 @@ class ImportReportSchema(ma.Schema):
     )
     warnings = ma.fields.List(
         ma.fields.String(), required=True, metadata={"description": "what was read otherwise than written"}
+    )
+    matches = ma.fields.List(
+        ma.fields.String(),
+        required=True,
+        metadata={"description": "rows matched to a known client: why, what they fill, what they leave"},
     )

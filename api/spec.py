@@ -20,6 +20,25 @@ class FieldErrorSchema(ma.Schema):
     location = ma.fields.String(data_key="in", metadata={"description": "json, query, path or header"})
 
 
+class ProblemExampleSchema(ma.Schema):
+    """One row of a group of import problems."""
+
+    row = ma.fields.Integer(required=True)
+    value = ma.fields.String(required=True)
+
+
+class ProblemGroupSchema(ma.Schema):
+    """Import problems of one file with the same column and reason."""
+
+    file = ma.fields.String(required=True)
+    column = ma.fields.String(required=True)
+    reason = ma.fields.String(required=True)
+    rows = ma.fields.String(required=True, metadata={"example": "3–302, 310"})
+    count = ma.fields.Integer(required=True)
+    examples = ma.fields.List(ma.fields.Nested(ProblemExampleSchema), required=True)
+    text = ma.fields.String(required=True, metadata={"description": "the group as the CLI prints it"})
+
+
 class ProblemSchema(ma.Schema):
     """RFC 9457 problem details, with the refused fields when there are any."""
 
@@ -28,6 +47,10 @@ class ProblemSchema(ma.Schema):
     status = ma.fields.Integer(required=True, metadata={"example": 409})
     detail = ma.fields.String()
     errors = ma.fields.List(ma.fields.Nested(FieldErrorSchema))
+    groups = ma.fields.List(
+        ma.fields.Nested(ProblemGroupSchema),
+        metadata={"description": "an import's problems grouped by file, column and reason (POST /imports)"},
+    )
 
 
 class ReferralsApi(Api):

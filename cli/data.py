@@ -16,12 +16,14 @@ from graph import open_store
 from referrals.errors import Invalid
 from referrals.importing import KINDS, DateOrder, Parsed, PlanOptions, ReadOptions, Undated, plan_files, read_file
 from referrals.importing.columns import parse_mapping
+from referrals.importing.read import FORMATS
 from referrals.importing.report import group, report_csv
 from referrals.usecases.transfer import backup as write_backup
 from referrals.usecases.transfer import migrate as copy_workspace
 from referrals.usecases.transfer import restore as read_backup
 
 GROUPS_SHOWN = 20  # kinds of problem an import prints; --report FILE has every one
+MATCHES_SHOWN = 50  # rows matched to a client that an import lists
 
 
 def _summary(counts: dict[str, int]) -> str:
@@ -128,6 +130,18 @@ def migrate(source_url: str, target_url: str, workspace: str | None) -> None:
     help="Date of a recommendation with no date: refuse it, the client's acquired date, or its first deal.",
 )
 @click.option(
+    "--update",
+    is_flag=True,
+    help="Overwrite what stored clients already hold (default: only fill their empty fields).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS, case_sensitive=False),
+    help="What the files are (default: told from their names and content): a container, or the export a CSV"
+    " comes from (google, linkedin, amocrm, bitrix24, hubspot).",
+)
+@click.option(
     "--report",
     "report_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -146,20 +160,34 @@ def import_files(
     strict: bool,
     day_first: bool | None,
     undated: str,
+    update: bool,
+    fmt: str | None,
     report_file: Path | None,
     workspace: str | None,
 ) -> None:
     """Import clients, channels, recommendations and deals from CSV, JSON or spreadsheet FILES (.xlsx,
-    .xls, .ods; headers in English or Russian, see the README).
+    .xls, .ods; headers in English or Russian, see the README), and contacts from vCard (.vcf), the
+    Telegram Desktop export (result.json) and Google, LinkedIn, amoCRM, Bitrix24 or HubSpot CSV exports.
+
+    A person already known (by external id, email, phone in any spelling, or name) is matched, not
+    duplicated: the report lists each match and the fields it fills; nothing a client holds is
+    overwritten without --update.
 
     All or nothing: when any row has a problem, the report groups them by column and reason (with the
     rows and a few examples; --report FILE lists every one) and nothing is written. Running the same
     import again changes nothing.
     """
     ws = resolve_workspace(app.store, workspace)
-    read_opts = ReadOptions(kind=kind, encoding=encoding, sheets=sheets, mapping=parse_mapping(mapping), strict=strict)
+    read_opts = ReadOptions(
+        kind=kind,
+        encoding=encoding,
+        sheets=sheets,
+        mapping=parse_mapping(mapping),
+        strict=strict,
+        format=fmt.lower() if fmt else None,
+    )
     order = None if day_first is None else DateOrder.DAY_FIRST if day_first else DateOrder.MONTH_FIRST
-    plan_opts = PlanOptions(order=order, undated=Undated(undated.lower()))
+    plan_opts = PlanOptions(order=order, undated=Undated(undated.lower()), update=update)
     parsed = Parsed()
     with Progress(
         TextColumn("{task.description}"),
@@ -184,6 +212,10 @@ def import_files(
     if changes.dated:
         how = ", ".join(f"{n} on the client's {what} date" for what, n in sorted(changes.dated.items()))
         click.echo(f"recommendations without a date (--undated {plan_opts.undated.value}): {how}")
+    for line in changes.matches[:MATCHES_SHOWN]:
+        click.echo(f"match: {line}")
+    if len(changes.matches) > MATCHES_SHOWN:
+        click.echo(f"… and {len(changes.matches) - MATCHES_SHOWN} more matches")
     for w in changes.warnings:
         errors.print(f"note: {w.file}: {w.column}: {w.reason}", markup=False, highlight=False)
     problems = changes.problems

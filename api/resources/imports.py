@@ -53,7 +53,7 @@ class Imports(MethodView):
         except Invalid as e:
             raise Invalid([FieldError("map", err.reason) for err in e.errors]) from None
         order = DateOrder(data["date_order"]) if data.get("date_order") else None
-        plan_opts = PlanOptions(order=order, undated=Undated(data["undated"]))
+        plan_opts = PlanOptions(order=order, undated=Undated(data["undated"]), update=data["update"])
         parsed = Parsed()
         max_rows = current_settings().max_import_rows
         for i, f in enumerate(data["files"]):
@@ -63,6 +63,7 @@ class Imports(MethodView):
                 sheets=tuple(data["sheets"]),
                 mapping=mapping,
                 strict=data["strict"],
+                format=data.get("format"),
             )
             if f["content"] is not None:
                 content = f["content"].encode()
@@ -89,4 +90,5 @@ class Imports(MethodView):
             "summary": changes.summary,
             "dated": changes.dated,
             "warnings": [f"{w.file}: {w.column}: {w.reason}" for w in changes.warnings],
+            "matches": changes.matches,
         }

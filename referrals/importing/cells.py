@@ -296,5 +296,7 @@ def cell_currency(text: str) -> str:
 
 
 def cell_tags(text: str) -> tuple[str, ...]:
-    """Tags separated by ; or |."""
-    return tuple(sorted({t.strip() for t in re.split(r"[;|]", text) if t.strip()}))
+    """Tags separated by ;, | or ::: (Google's Labels); Google's own labels ("* myContacts", "* starred")
+    are left out."""
+    parts = (t.strip() for t in re.split(r"[;|]|:::", text))
+    return tuple(sorted({t for t in parts if t and not t.startswith("* ")}))

@@ -60,6 +60,7 @@ class PlanOptions:
 
     order: DateOrder | None = None  # of DD/MM vs MM/DD dates; None: each column's own, when it agrees
     undated: Undated = Undated.REFUSE
+    update: bool = False  # overwrite what a stored client already holds (default: only fill what is empty)
 
 
 DATE_FIELDS = ("acquired_on", "referred_on", "closed_on")
@@ -119,6 +120,7 @@ class Changes:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)  # what was read differently than written; no refusal
     dated: dict[str, int] = field(default_factory=dict)  # recommendations dated by the undated policy, by how
+    matches: list[str] = field(default_factory=list)  # each row matched to a client, why, and what it fills
 
     @property
     def writes(self) -> int:
@@ -149,6 +151,9 @@ class _Planner:
         self.clients: dict[str, Client] = {c.id: c for c in view.clients}
         self.by_ext: dict[str, str] = {c.external_id: c.id for c in view.clients if c.external_id}
         self.by_email: dict[str, str] = {c.email.lower(): c.id for c in view.clients if c.email}
+        self.by_phone: dict[str, str] = {c.phone: c.id for c in view.clients if c.phone}
+        self.new_at: dict[str, int] = {}  # id of a client the files create -> its place in new_clients
+        self.origin: dict[str, str] = {}  # id -> "file row N" where the files first named it
         self.by_name: dict[str, set[str]] = {}
         for c in view.clients:
             self.by_name.setdefault(name_key(c.name), set()).add(c.id)
@@ -272,32 +277,37 @@ class _Planner:
             self.out.summary["clients"]["rejected"] += 1
             return
         key = parsed.external_id or (parsed.email.lower() if parsed.email else None) or name_key(parsed.name)
-        if not self.once(
-            row, "client", key, "external_id" if parsed.external_id else "email" if parsed.email else "name"
+        if not self.once_in_file(
+            row, key, "external_id" if parsed.external_id else "email" if parsed.email else "name"
         ):
             self.out.summary["clients"]["rejected"] += 1
             return
-        existing = self._match(parsed, row)
-        if existing is False:
+        found = self._match(parsed, row)
+        if found is False:
             self.out.summary["clients"]["rejected"] += 1
             return
-        if existing is None:
+        given = {k for k in data if k != "name"} | {"name"}
+        if found is None:
             c = new_client(parsed, new_id("client"), self.now, self.now)
+            self.new_at[c.id] = len(self.out.new_clients)
+            self.origin[c.id] = f"{row.file} row {row.row}"
             self.out.new_clients.append(c)
             self.out.summary["clients"]["created"] += 1
         else:
-            c = replace(
-                existing,
-                name=parsed.name,
-                email=parsed.email if "email" in data else existing.email,
-                phone=parsed.phone if "phone" in data else existing.phone,
-                status=parsed.status if "status" in data else existing.status,
-                tags=parsed.tags if "tags" in data else existing.tags,
-                external_id=parsed.external_id if "external_id" in data else existing.external_id,
-                notes=parsed.notes if "notes" in data else existing.notes,
-                acquired_on=parsed.acquired_on if "acquired_on" in data else existing.acquired_on,
-            )
-            if c != existing:
+            existing, reason = found
+            from_files = existing.id in self.new_at
+            c, filled, kept = _merged(existing, parsed, given, overwrite=self.opts.update and not from_files)
+            whom = f"the client from {self.origin[existing.id]}" if from_files else f"stored client {existing.name}"
+            line = f"{row.file} row {row.row} ({parsed.name}) is {whom}: {reason}"
+            if filled:
+                line += f"; fills {', '.join(filled)}"
+            if kept:
+                line += f"; keeps its {', '.join(kept)} (--update overwrites)" if not from_files else ""
+            self.out.matches.append(line)
+            if from_files:
+                self.out.new_clients[self.new_at[existing.id]] = c
+                self.out.summary["clients"]["unchanged"] += 1
+            elif c != existing:
                 c = replace(c, updated_at=self.now)
                 self.out.updated_clients.append(c)
                 self.out.summary["clients"]["updated"] += 1
@@ -308,35 +318,51 @@ class _Planner:
             self.by_ext[c.external_id] = c.id
         if c.email:
             self.by_email[c.email.lower()] = c.id
+        if c.phone:
+            self.by_phone.setdefault(c.phone, c.id)
         self.by_name.setdefault(name_key(c.name), set()).add(c.id)
         if "referred_by" in v:
             self.pending.append((row, c.id, v["referred_by"], v.get("referred_on"), None))
 
-    def _match(self, parsed: ClientInput, row: Row) -> Client | None | bool:
-        """The stored client this row describes (by external id, then email, then exact name), None for a
-        new one, False (with a problem) when the row contradicts the workspace."""
-        cid = None
+    def once_in_file(self, row: Row, key: str, column: str) -> bool:
+        """A client's key repeated within one file is refused; the same person in another file (a vCard
+        and a CSV, say) is matched to the client the first one made."""
+        first = self.seen.setdefault(("client", key), (row.file, row.row))
+        if first[0] == row.file and first != (row.file, row.row):
+            self.problem(row, column, f"repeats row {first[1]}")
+            return False
+        return True
+
+    def _match(self, parsed: ClientInput, row: Row) -> tuple[Client, str] | None | bool:
+        """The client this row describes — stored, or made by an earlier row of the files — and why: by
+        external id, then email, then phone (compared in E.164, so any spelling of it), then exact name;
+        None for a new one, False (with a problem) when the row contradicts what is known."""
+        cid, reason = None, ""
         if parsed.external_id:
-            cid = self.by_ext.get(parsed.external_id)
+            cid, reason = self.by_ext.get(parsed.external_id), f"the same external id {parsed.external_id}"
         if cid is None and parsed.email:
-            cid = self.by_email.get(parsed.email.lower())
+            cid, reason = self.by_email.get(parsed.email.lower()), f"the same email {parsed.email}"
             if cid and parsed.external_id and self.clients[cid].external_id not in (None, parsed.external_id):
                 self.problem(
                     row, "email", f"belongs to client {cid}, whose external id is {self.clients[cid].external_id}"
                 )
                 return False
+        if cid is None and parsed.phone:
+            cid, reason = self.by_phone.get(parsed.phone), f"the same phone {parsed.phone}"
+            if cid and parsed.email and self.clients[cid].email not in (None, parsed.email):
+                cid = None  # the same phone, another email: a shared number (a family, an office), not one person
         if cid is None and not parsed.external_id and not parsed.email:
             named = self.by_name.get(name_key(parsed.name), set())
             if len(named) > 1:
                 self.problem(row, "name", "several clients have this name; add an email or an external id")
                 return False
-            cid = next(iter(named), None)
+            cid, reason = next(iter(named), None), "the same name"
         if cid is not None and parsed.email:
             other = self.by_email.get(parsed.email.lower())
             if other is not None and other != cid:
                 self.problem(row, "email", f"belongs to another client ({other})")
                 return False
-        return self.clients.get(cid) if cid else None
+        return (self.clients[cid], reason) if cid else None
 
     # references ----------------------------------------------------------------
     def resolve(self, text: str, clients_only: bool = False) -> SourceRef | str:
@@ -511,6 +537,42 @@ class _Planner:
         (self.out.updated_deals if old else self.out.new_deals).append(new)
         self._paid(new)
         self.out.summary["deals"]["updated" if old else "created"] += 1
+
+
+_CLIENT_FIELDS = ("email", "phone", "status", "tags", "external_id", "notes", "acquired_on")
+
+
+def _merged(
+    existing: Client, parsed: ClientInput, given: set[str], *, overwrite: bool
+) -> tuple[Client, list[str], list[str]]:
+    """`existing` with the row's values: every empty field filled; a filled one replaced only when
+    `overwrite`. Returns the client, the fields filled or replaced, and those kept though the row differs."""
+    changes: dict[str, Any] = {}
+    filled: list[str] = []
+    kept: list[str] = []
+    for name in _CLIENT_FIELDS:
+        if name not in given:
+            continue
+        new, old = getattr(parsed, name), getattr(existing, name)
+        if new == old or new in (None, ()):
+            continue
+        if old in (None, ()) or overwrite:
+            changes[name] = new
+            filled.append(name)
+        elif name == "notes":  # notes add up: the lines the client does not have yet are appended
+            lines = [line for line in new.split("\n") if line not in old.split("\n")]
+            if lines:
+                changes[name] = "\n".join([old, *lines])
+                filled.append("notes (added)")
+        else:
+            kept.append(name)
+    if parsed.name != existing.name:
+        if overwrite:
+            changes["name"] = parsed.name
+            filled.append("name")
+        else:
+            kept.insert(0, "name")
+    return replace(existing, **changes), filled, kept
 
 
 def _deal_key(d: Deal) -> tuple[str, date, int, str, str]:

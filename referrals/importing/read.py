@@ -19,8 +19,11 @@ from typing import Any
 
 from referrals.errors import TooLarge
 from referrals.importing.columns import IGNORE, field_of
+from referrals.importing.formats import BY_NAME, KEEP, MULTI, is_telegram, profile_of, telegram_rows, vcard_rows
 
 KINDS = ("channels", "clients", "referrals", "deals")
+# What --format can force: a container, or the export a CSV comes from (its profile).
+FORMATS = ("csv", "json", "sheet", "vcard", "telegram", *BY_NAME)
 SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 NAME_PARTS = ("first_name", "middle_name", "last_name")
 
@@ -76,6 +79,7 @@ class ReadOptions:
     sheets: tuple[str, ...] = ()  # sheets of a workbook to read; empty: every sheet with data
     mapping: Mapping[str, str] = field(default_factory=dict)  # folded header -> field or IGNORE (--map)
     strict: bool = False  # refuse columns no field reads instead of keeping them in notes
+    format: str | None = None  # one of FORMATS; None: told from the file's name and content
 
 
 def kind_of(columns: set[str], given: str | None) -> str:
@@ -136,15 +140,24 @@ class _Table:
         self.name, self.out = name, out
         self.fields: list[str | None] = []
         self.headers = [str(h).strip() for h in header]
+        forced = opts.format if opts.format in BY_NAME else None
+        self.profile = profile_of(self.headers, forced)
+        self.quiet: set[str] = set()  # headers kept in the notes because the export's profile says so
+        ignored: set[str] = set()  # headers read as nothing (--map "H=ignore", or the export's profile)
         unknown: list[str] = []
         for h in self.headers:
-            f = field_of(h, opts.mapping) if h else None
-            if f is None and h:
+            f = self._field(h, opts) if h else None
+            if f == KEEP:
+                self.quiet.add(h)
+                f = None
+            elif f is None and h:
                 if opts.strict:
                     out.problems.append(Problem(name, 1, h, "", "unknown column; see the README, or --map it"))
                 unknown.append(h)
-            if f is not None and f != IGNORE and f in self.fields:
+            if f is not None and f != IGNORE and f not in MULTI and f in self.fields:
                 out.problems.append(Problem(name, 1, h, "", f"a second column for {f}"))
+            if f == IGNORE:
+                ignored.add(h)
             self.fields.append(None if f == IGNORE else f)
         present = {f for f in self.fields if f}
         self.kind = kind_of(present, opts.kind)
@@ -152,7 +165,7 @@ class _Table:
             self.fields = ["client" if f == "name" else f for f in self.fields]
         if self.kind == "clients" and "name" not in present and "client" in present:
             self.fields = ["name" if f == "client" else f for f in self.fields]
-        self.keep = [h for h, f in zip(self.headers, self.fields, strict=True) if f is None and h]
+        self.keep = {h for h, f in zip(self.headers, self.fields, strict=True) if f is None and h} - ignored
         target = _NOTES_OF.get(self.kind)
         if unknown and not opts.strict:
             where = f"kept in each row's {target}" if target else "ignored (a deal has no notes)"
@@ -161,7 +174,14 @@ class _Table:
                 Problem(name, 1, listed, "", f"not a field: {where}; --map 'Header=field' reads it, --strict refuses")
             )
         if not target:
-            self.keep = []
+            self.keep = set()
+
+    def _field(self, header: str, opts: ReadOptions) -> str | None:
+        """The user's mapping first, then the export's profile, then the common header names."""
+        mapped = field_of(header, opts.mapping) if opts.mapping else None
+        if mapped is None and self.profile is not None:
+            mapped = self.profile.field_of(header)
+        return mapped or field_of(header, {})
 
     def row(self, number: int, cells: Sequence[Any], max_rows: int | None) -> None:
         if len(cells) > len(self.fields) and any(_text(c) for c in cells[len(self.fields) :]):
@@ -176,7 +196,9 @@ class _Table:
             text = _text(c)
             if not text:
                 continue
-            if f:
+            if f and f in values:  # a second phone or email column: the first filled one is the record's
+                extras[h] = text
+            elif f:
                 values[f] = text
                 if not isinstance(c, str):
                     plain.add(f)
@@ -268,13 +290,62 @@ def _read_table(
     except csv.Error as e:
         out.problems.append(Problem(name, 1, "(header)", "", f"unreadable CSV ({e})"))
         return
-    table = _Table(name, [_text(h) for h in header], opts, out)
     number = 1
+    skipped: list[Sequence[Any]] = []
+    while _known(header, opts) < 2 and len(skipped) < PREAMBLE_LINES:  # a preamble (LinkedIn's "Notes:")
+        try:
+            following = next(rows)
+        except StopIteration:
+            break
+        skipped.append(header)
+        header = following
+    if _known(header, opts) < 2 and skipped:  # no better header further down: the first line is the header
+        rows = iter([*skipped[1:], header, *rows])
+        header = skipped[0]
+        skipped = []
+    first = len(skipped) + 2
+    table = _Table(name, [_text(h) for h in header], opts, out)
     try:
-        for number, cells in enumerate(rows, 2):
+        for number, cells in enumerate(rows, first):
             table.row(number, cells, max_rows)
     except csv.Error as e:
         out.problems.append(Problem(name, line() if line else number, "(row)", "", f"unreadable CSV ({e})"))
+
+
+PREAMBLE_LINES = 10  # lines before the header a file may have (LinkedIn's "Notes:" paragraph)
+
+
+def _known(header: Sequence[Any], opts: ReadOptions) -> int:
+    """How many cells of a line name a field (as a header would)."""
+    texts = [_text(h) for h in header]
+    table_profile = profile_of(texts, opts.format if opts.format in BY_NAME else None)
+    count = 0
+    for t in texts:
+        if not t:
+            continue
+        f = field_of(t, opts.mapping) or (table_profile.field_of(t) if table_profile else None) or field_of(t, {})
+        count += f is not None
+    return count
+
+
+def read_vcard(name: str, data: bytes, opts: ReadOptions, max_rows: int | None = None) -> Parsed:
+    """Clients of a vCard file (.vcf: a phone's or Google's export), one per card; a card's number is its row."""
+    out = Parsed()
+    text = _decode(name, data, opts.encoding, out.problems)
+    if text is None:
+        return out
+    try:
+        cards = list(vcard_rows(text))
+    except Exception as e:  # the parser's errors carry the line at fault: report, never crash
+        out.problems.append(Problem(name, 0, "(file)", "", f"not a vCard file ({e})"))
+        return out
+    if not cards:
+        out.problems.append(Problem(name, 0, "(file)", "", "no vCard (BEGIN:VCARD … END:VCARD) in the file"))
+    for number, (values, kept) in enumerate(cards, 1):
+        if max_rows is not None and len(out.rows) >= max_rows:
+            raise too_many_rows(max_rows)
+        out.rows.append(Row("clients", name, number, values, kept))
+    return out
 
 
 def read_sheets(name: str, data: bytes, opts: ReadOptions, max_rows: int | None = None) -> Parsed:
@@ -324,6 +395,15 @@ def read_json(name: str, data: bytes, max_rows: int | None = None, opts: ReadOpt
         out.problems.append(Problem(name, 0, "(file)", "", "JSON nested too deeply"))
         return out
     lists: list[tuple[str | None, Any]] = []
+    if is_telegram(doc):
+        for number, values, kept in telegram_rows(doc):
+            if not values:
+                out.problems.append(Problem(name, number, "(row)", "", "a contact with no name and no phone"))
+                continue
+            if max_rows is not None and len(out.rows) >= max_rows:
+                raise too_many_rows(max_rows)
+            out.rows.append(Row("clients", name, number, values, kept))
+        return out
     if isinstance(doc, dict):
         for key in doc:
             if key not in KINDS:
@@ -387,10 +467,17 @@ def read_file(
 ) -> Parsed:
     """A CSV, JSON or spreadsheet file, told apart by its name or its first bytes; at most `max_rows` rows."""
     opts = opts or ReadOptions(kind=kind, encoding=encoding)
-    if is_sheet(name, data):
-        return read_sheets(name, data, opts, max_rows)
+    fmt = opts.format
     stripped = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if name.lower().endswith(".json") or stripped[:1] in (b"{", b"["):
+    if fmt == "sheet" or (fmt is None and is_sheet(name, data)):
+        return read_sheets(name, data, opts, max_rows)
+    if fmt == "vcard" or (
+        fmt is None and (name.lower().endswith((".vcf", ".vcard")) or stripped[:11].upper() == b"BEGIN:VCARD")
+    ):
+        return read_vcard(name, data, opts, max_rows)
+    if fmt in ("json", "telegram") or (
+        fmt is None and (name.lower().endswith(".json") or stripped[:1] in (b"{", b"["))
+    ):
         return read_json(name, data, max_rows, opts)
     return read_csv(name, data, max_rows=max_rows, opts=opts)
 
