@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -281,7 +282,9 @@ def _read_table(
     out: Parsed,
     max_rows: int | None,
     line: Any = None,
+    offset: int = 0,
 ) -> None:
+    """A header line (after any preamble) and the rows under it; `offset` blank lines came before it."""
     try:
         header = next(rows)
     except StopIteration:
@@ -303,7 +306,7 @@ def _read_table(
         rows = iter([*skipped[1:], header, *rows])
         header = skipped[0]
         skipped = []
-    first = len(skipped) + 2
+    first = offset + len(skipped) + 2
     table = _Table(name, [_text(h) for h in header], opts, out)
     try:
         for number, cells in enumerate(rows, first):
@@ -367,12 +370,17 @@ def read_sheets(name: str, data: bytes, opts: ReadOptions, max_rows: int | None 
     chosen = [n for n in names if n in opts.sheets] if opts.sheets else names
     read = 0
     for sheet in chosen:
-        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        if not any(any(_text(c) for c in r) for r in rows):
+        rows = book.get_sheet_by_name(sheet).iter_rows()  # streamed: a row cap stops the reading early
+        blank = 0
+        for first in rows:
+            if any(_text(c) for c in first):
+                break
+            blank += 1
+        else:
             continue
         read += 1
         label = f"{name}[{sheet}]" if len(names) > 1 else name
-        _read_table(label, iter(rows), opts, out, max_rows)
+        _read_table(label, itertools.chain([first], rows), opts, out, max_rows, offset=blank)
     if not read and not out.problems:
         out.problems.append(Problem(name, 0, "(file)", "", "the workbook has no data"))
     return out

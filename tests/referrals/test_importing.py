@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from referrals.errors import TooLarge
 from referrals.importing import Changes, Parsed, ReadOptions, View, cell_amount, plan, read_file
 
 TODAY = date(2024, 6, 30)
@@ -340,3 +341,11 @@ def test_a_problem_repeated_299_times_is_one_group_with_examples() -> None:
     assert text.endswith("e.g. row 3 'Nobody 0', row 4 'Nobody 1', row 5 'Nobody 2' and 296 more")
     csv_text = report_csv(parsed.problems + changes.problems)
     assert csv_text.count("\r\n") == 301 and "'=cmd" in csv_text  # every problem; no formula survives
+
+
+def test_a_sheets_rows_are_numbered_as_the_spreadsheet_shows_them() -> None:
+    book = xlsx({"Лист1": [[], [None, None], ["Имя", "Почта"], ["Анна", "anna@x.ru"], ["Борис", "не почта"]]})
+    parsed, changes = run(("list.xlsx", book))
+    assert [(p.row, p.column, p.value) for p in parsed.problems + changes.problems] == [(5, "email", "не почта")]
+    with pytest.raises(TooLarge):  # the row cap of one request stops a streamed sheet at the first row past it
+        read_file("list.xlsx", book, max_rows=1)
