@@ -4,6 +4,8 @@ For each store: 100k clients are loaded first (bulk upsert, not timed as part of
 * **import**: `referrals import` of a referrals CSV of 100k rows (who recommended whom, with dates) —
   read, checked against the workspace (cycles, duplicates, unknown names) and written in one
   transaction — timed end to end through the same code path as the command;
+* **xlsx import**: the same rows as an .xlsx workbook (written by openpyxl, not timed), imported the same way
+  into a third workspace holding the same clients (`--no-xlsx` skips it, e.g. on a commit without it);
 * **baseline**: the same rows recorded one by one with `store.record_referral`, one transaction each
   (every rule checked per row), over the first `--baseline-rows` rows in a second workspace holding the
   same clients; its rows/s is the rate of that sample.
@@ -51,16 +53,46 @@ def load_clients(store: Store, ws: str, n: int) -> list[str]:
     return ids
 
 
-def measure(store: Store, n: int, baseline_rows: int) -> dict[str, Any]:
+def as_xlsx(text: str) -> bytes:
+    """The CSV's rows as one sheet of a workbook, the date column as date cells."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Referrals")
+    lines = text.splitlines()
+    sheet.append(lines[0].split(","))
+    for line in lines[1:]:
+        client, source, on = line.split(",")
+        sheet.append([client, source, date.fromisoformat(on)])
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def timed_import(store: Store, ws: str, name: str, data: bytes) -> float:
+    t = time.perf_counter()
+    parsed: Parsed = read_file(name, data)
+    changes = store.run_import(ws, lambda view: plan_files(parsed, view))
+    took = time.perf_counter() - t
+    assert not changes.problems, changes.problems[:3]
+    return took
+
+
+def measure(store: Store, n: int, baseline_rows: int, xlsx: bool = True) -> dict[str, Any]:
     text, rows = forest_csv(n, seed=n)
     ws = store.create_workspace("import bench").id
     load_clients(store, ws, n)
-    t = time.perf_counter()
-    parsed: Parsed = read_file("referrals.csv", text.encode())
-    changes = store.run_import(ws, lambda view: plan_files(parsed, view))
-    import_s = time.perf_counter() - t
-    assert not changes.problems, changes.problems[:3]
-    assert changes.summary["referrals"]["created"] == n - 1
+    import_s = timed_import(store, ws, "referrals.csv", text.encode())
+    assert len(store.snapshot(ws).referrals) == n - 1
+    xlsx_s = None
+    if xlsx:
+        book = as_xlsx(text)
+        third = store.create_workspace("xlsx import").id
+        load_clients(store, third, n)
+        xlsx_s = timed_import(store, third, "referrals.xlsx", book)
+        assert len(store.snapshot(third).referrals) == n - 1
     other = store.create_workspace("baseline").id
     ids = load_clients(store, other, n)
     t = time.perf_counter()
@@ -73,6 +105,11 @@ def measure(store: Store, n: int, baseline_rows: int) -> dict[str, Any]:
         "rows": n - 1,
         "import_s": round(import_s, 2),
         "import_rows_per_s": round(import_rate),
+        **(
+            {"xlsx_import_s": round(xlsx_s, 2), "xlsx_import_rows_per_s": round((n - 1) / xlsx_s)}
+            if xlsx_s is not None
+            else {}
+        ),
         "baseline_rows": baseline_rows,
         "baseline_s": round(baseline_s, 2),
         "baseline_rows_per_s": round(baseline_rate, 1),
@@ -89,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--neo4j-url", help="use this server instead of starting one")
     parser.add_argument("--heap", default="4g", help="heap of the Neo4j this script starts")
     parser.add_argument("--out", type=Path, default=Path("bench/results-imports.json"))
+    parser.add_argument("--no-xlsx", action="store_true", help="skip the .xlsx import")
     args = parser.parse_args(argv)
     results: dict[str, Any] = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
@@ -98,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for kind in args.stores:
             store = stores.open(kind)
-            res = {"store": kind, **measure(store, args.rows, args.baseline_rows)}
+            res = {"store": kind, **measure(store, args.rows, args.baseline_rows, not args.no_xlsx)}
             results["runs"].append(res)
             print(json.dumps(res), file=sys.stderr, flush=True)
             store.close()

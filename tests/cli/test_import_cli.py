@@ -209,3 +209,35 @@ def test_a_freelancers_own_sheet_imports_with_the_options_it_needs(tmp_path: Pat
         store.close()
     day = run(cli, [*base[:4], str(deals), *base[5:], "--month-first", "--dry-run"])
     assert day.exit_code == 1 and "is not a day of the calendar" in day.stderr  # 13/04 read month first
+
+
+def test_broken_files_of_every_format_are_reported_in_one_line_each_and_write_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/bad.db"
+    run = CliRunner().invoke
+    assert run(cli, ["--database-url", url, "db", "init"]).exit_code == 0
+    assert run(cli, ["--database-url", url, "workspace", "create", "Bad files"]).exit_code == 0
+    files = {
+        "book.xlsx": b"PK\x03\x04 this zip was cut short",
+        "old.xls": bytes.fromhex("d0cf11e0a1b11ae1") + b"\x00" * 64,
+        "phone.vcf": b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Cut short\r\n",
+        "result.json": b'{"contacts": {"list": [{"first_name": "A"}, 5]}}',
+        "cp1251.csv": "Имя\nАнна\n".encode("cp1251"),
+    }
+    paths = []
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        paths.append(str(tmp_path / name))
+    out = run(cli, ["--database-url", url, "import", *paths, "--workspace", "bad files"])
+    assert out.exit_code == 1, out.output
+    err = " ".join(out.stderr.split())
+    assert "Traceback" not in out.output + out.stderr
+    assert "book.xlsx: (file) not a spreadsheet this tool reads" in err
+    assert "old.xls: (file) not a spreadsheet this tool reads" in err
+    assert "phone.vcf: (file)" in err
+    assert "result.json: (row) a contact with no name and no phone — row 2" in err
+    assert "cp1251.csv: (file) not valid utf-8" in err and "--encoding" in err
+    store = SqliteStore(tmp_path / "bad.db")
+    try:
+        assert store.snapshot(store.find_workspace("Bad files").id).clients == []
+    finally:
+        store.close()
