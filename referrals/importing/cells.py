@@ -87,6 +87,11 @@ def read_date(text: str, order: DateOrder | None = None) -> date:
     """A date written in one of the module's forms; `order` reads DD/MM vs MM/DD (None: refused when
     both readings are days)."""
     t = text.strip()
+    if len(t) == 10 and t[4] == "-":  # the common case, at C speed
+        try:
+            return date.fromisoformat(t)
+        except ValueError:
+            pass
     if m := _ISO.match(t):
         return _day(int(m.group(1)), int(m.group(2)), int(m.group(3)), t)
     if m := _DOTS.match(t):

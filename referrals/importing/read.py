@@ -131,6 +131,7 @@ def _decode(name: str, data: bytes, encoding: str, problems: list[Problem]) -> s
         return None
 
 
+_NOTHING: frozenset[str] = frozenset()
 _NOTES_OF = {"clients": "notes", "channels": "notes", "referrals": "note"}
 
 
@@ -167,6 +168,7 @@ class _Table:
         if self.kind == "clients" and "name" not in present and "client" in present:
             self.fields = ["name" if f == "client" else f for f in self.fields]
         self.keep = {h for h, f in zip(self.headers, self.fields, strict=True) if f is None and h} - ignored
+        self.parts = bool(set(self.fields) & set(NAME_PARTS))  # first/middle/last name columns to join
         target = _NOTES_OF.get(self.kind)
         if unknown and not opts.strict:
             where = f"kept in each row's {target}" if target else "ignored (a deal has no notes)"
@@ -194,7 +196,7 @@ class _Table:
         extras: dict[str, str] = {}
         plain: set[str] = set()
         for h, f, c in zip(self.headers, self.fields, cells, strict=False):
-            text = _text(c)
+            text = _text(c) if c.__class__ is not str or "\r" in c else c.strip()
             if not text:
                 continue
             if f and f in values:  # a second phone or email column: the first filled one is the record's
@@ -207,13 +209,14 @@ class _Table:
                 extras[h] = text
         if not values and not extras:
             return
-        if "name" not in values and any(p in values for p in NAME_PARTS):
-            values["name"] = " ".join(values[p] for p in NAME_PARTS if p in values)
-        for p in NAME_PARTS:
-            values.pop(p, None)
+        if self.parts:
+            if "name" not in values and any(p in values for p in NAME_PARTS):
+                values["name"] = " ".join(values[p] for p in NAME_PARTS if p in values)
+            for p in NAME_PARTS:
+                values.pop(p, None)
         if max_rows is not None and len(self.out.rows) >= max_rows:
             raise too_many_rows(max_rows)
-        self.out.rows.append(Row(self.kind, self.name, number, values, extras, frozenset(plain)))
+        self.out.rows.append(Row(self.kind, self.name, number, values, extras, frozenset(plain) if plain else _NOTHING))
 
 
 def _text(cell: Any) -> str:
@@ -221,7 +224,8 @@ def _text(cell: Any) -> str:
     if cell is None:
         return ""
     if isinstance(cell, str):
-        return cell.strip().replace("\r\n", "\n").replace("\r", "\n")  # a quoted newline, however saved
+        text = cell.strip()
+        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text  # a quoted newline
     if isinstance(cell, bool):
         return "true" if cell else "false"
     if isinstance(cell, int):
