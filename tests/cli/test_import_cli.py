@@ -238,6 +238,6 @@ def test_broken_files_of_every_format_are_reported_in_one_line_each_and_write_no
     assert "cp1251.csv: (file) not valid utf-8" in err and "--encoding" in err
     store = SqliteStore(tmp_path / "bad.db")
     try:
-        assert store.snapshot(store.find_workspace("Bad files").id).clients == []
+        assert not store.snapshot(store.find_workspace("Bad files").id).clients
     finally:
         store.close()
