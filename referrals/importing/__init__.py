@@ -24,7 +24,8 @@ record's notes ("Header: value" lines) with one warning per file, or refused wit
 """
 
 from referrals.importing.cells import CellError, DateOrder, cell_amount, cell_currency, cell_date, cell_tags
-from referrals.importing.plan import Changes, PlanOptions, Undated, View, plan, plan_files
+from referrals.importing.changes import Changes, PlanOptions, Undated, View
+from referrals.importing.plan import plan, plan_files
 from referrals.importing.read import (
     KINDS,
     Parsed,
