@@ -71,8 +71,8 @@ class Imports(MethodView):
             else:
                 try:
                     content = base64.b64decode(f["content_base64"], validate=True)
-                except binascii.Error:
-                    raise Invalid.one(f"files[{i}].content_base64", "not base64") from None
+                except (binascii.Error, ValueError):  # a non-ASCII character is a ValueError
+                    raise Invalid.one(f"files.{i}.content_base64", "not base64") from None
             # the cap counts the rows of every file together; reading stops at the first row past it
             try:
                 one = read_file(f["name"], content, max_rows=max_rows - len(parsed.rows), opts=opts)

@@ -96,3 +96,12 @@ def test_a_spreadsheet_in_base64_with_options(api: Api) -> None:
     assert paid == ["1250.00", "99.90"]
     both = api.post("/imports", {"files": [{"name": "x.csv", "content": "a", "content_base64": "YQ=="}]})
     assert both.status_code == 422 and both.get_json()["errors"][0]["field"] == "files.0.content"
+
+
+def test_content_base64_that_is_not_base64_is_named(api: Api) -> None:
+    """Non-ASCII text in content_base64 is a 422 naming the field, never a 500."""
+    for text in ("Ÿ0", "not base64!", "\u009e\u0b93"):
+        r = api.post("/imports", {"files": [{"name": "x.csv", "content_base64": text}]})
+        assert r.status_code == 422, (text, r.status_code)
+        err = r.get_json()["errors"][0]
+        assert err["field"] == "files.0.content_base64" and err["reason"] == "not base64"
