@@ -924,3 +924,55 @@ class ImportReportSchema(ma.Schema):
         required=True,
         metadata={"description": "rows matched to a known client: why, what they fill, what they leave"},
     )
+    batch = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the batch written (POST /imports/{batch}/undo takes it back); null when nothing was"},
+    )
+
+
+class BatchCountsSchema(ma.Schema):
+    """What a batch wrote of one kind of record."""
+
+    created = ma.fields.Integer(required=True)
+    updated = ma.fields.Integer(required=True)
+
+
+class BatchSummarySchema(ma.Schema):
+    channels = ma.fields.Nested(BatchCountsSchema, required=True)
+    clients = ma.fields.Nested(BatchCountsSchema, required=True)
+    referrals = ma.fields.Nested(BatchCountsSchema, required=True)
+    deals = ma.fields.Nested(BatchCountsSchema, required=True)
+
+
+class ImportBatchSchema(ma.Schema):
+    """One import that wrote something."""
+
+    id = ma.fields.String(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    files = ma.fields.List(ma.fields.String(), required=True)
+    summary = ma.fields.Nested(BatchSummarySchema, required=True)
+    undone_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+
+
+class ImportBatchListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ImportBatchSchema), required=True)
+
+
+class ImportListQuerySchema(ma.Schema):
+    limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=1000))
+
+
+class KindCountsSchema(ma.Schema):
+    channels = ma.fields.Integer(required=True)
+    clients = ma.fields.Integer(required=True)
+    referrals = ma.fields.Integer(required=True)
+    deals = ma.fields.Integer(required=True)
+
+
+class UndoneSchema(ma.Schema):
+    """What an undo removed and restored."""
+
+    batch = ma.fields.String(required=True)
+    removed = ma.fields.Nested(KindCountsSchema, required=True)
+    restored = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)

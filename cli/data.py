@@ -96,7 +96,29 @@ def migrate(source_url: str, target_url: str, workspace: str | None) -> None:
     click.echo(f"migrated {ws}: {_summary(counts)}; verified, sha256 {digest}")
 
 
-@cli.command("import", context_settings=CONTEXT)
+class FilesOrCommand(click.Group):
+    """`referrals import FILE…` imports the files; `referrals import list` and `import undo BATCH`
+    manage what earlier imports wrote. Anything that is not one of those commands is the files."""
+
+    default = "files"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [self.default, *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group("import", cls=FilesOrCommand, context_settings=CONTEXT)
+def import_group() -> None:
+    """Import FILES (`referrals import FILE…`, the same as `referrals import files FILE…`), list the
+    imports written so far, or undo one of them.
+
+    Every import that writes is a batch with an id (im_…): `referrals import list` shows them, and
+    `referrals import undo BATCH` takes one back.
+    """
+
+
+@import_group.command("files", context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check everything and print the report; write nothing.")
 @click.option(
@@ -201,7 +223,9 @@ def import_files(
             parsed.add(read_file(f.name, f.read_bytes(), opts=read_opts))
             progress.advance(task, f.stat().st_size)
         progress.update(task, description="checking" if dry_run else "checking and writing", total=None)
-        changes = app.store.run_import(ws, lambda view: plan_files(parsed, view, plan_opts), dry_run=dry_run)
+        changes = app.store.run_import(
+            ws, lambda view: plan_files(parsed, view, plan_opts), dry_run=dry_run, files=[f.name for f in files]
+        )
     table = Table(title=("dry run: " if dry_run else "") + f"import into {ws}")
     for head in ("", "created", "updated", "unchanged", "rejected"):
         table.add_column(head, justify="left" if not head else "right")
@@ -233,5 +257,52 @@ def import_files(
         raise Invalid.one("files", f"{len(problems)} problem(s) in the files; fix them and run again")
     if dry_run:
         click.echo(f"dry run: {changes.writes} record(s) would be written; nothing was")
+    elif changes.batch:
+        click.echo(f"imported: {changes.writes} record(s) written as batch {changes.batch}")
+        click.echo(f"to take it back: referrals import undo {changes.batch}")
     else:
-        click.echo(f"imported: {changes.writes} record(s) written")
+        click.echo("imported: 0 record(s) written: the workspace already holds all of it")
+
+
+@import_group.command("list", context_settings=CONTEXT)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="How many to show.")
+@workspace_option
+@click.pass_obj
+def import_list(app: AppContext, limit: int, workspace: str | None) -> None:
+    """The imports written into the workspace, newest first: batch id, when, files, what each created
+    and updated, and whether it was undone."""
+    ws = resolve_workspace(app.store, workspace)
+    batches = app.store.import_batches(ws, limit)
+    if not batches:
+        click.echo("no imports yet")
+        return
+    click.echo(f"imports into {ws}, newest first:")
+    for b in batches:
+        when = b.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        undone = f"  (undone {b.undone_at.astimezone().strftime('%Y-%m-%d %H:%M')})" if b.undone_at else ""
+        click.echo(f"{b.id}  {when}  {', '.join(b.files) or '-'}{undone}")
+        click.echo(f"    created: {_counts(b.summary, 'created')}; updated: {_counts(b.summary, 'updated')}")
+
+
+def _counts(summary: dict[str, dict[str, int]], what: str) -> str:
+    parts = [f"{n[what]} {kind}" for kind, n in summary.items() if n.get(what)]
+    return ", ".join(parts) or "-"
+
+
+@import_group.command("undo", context_settings=CONTEXT)
+@click.argument("batch")
+@workspace_option
+@click.pass_obj
+def import_undo(app: AppContext, batch: str, workspace: str | None) -> None:
+    """Take back the import BATCH (an id from `referrals import list`): remove the clients, channels,
+    recommendations and deals it created and restore what it updated, all or nothing.
+
+    Refused, naming each, while anything recorded since depends on it: a record it wrote that was changed
+    or deleted since, a recommendation or deal that involves a client it created, or a deal of a month
+    closed since. Importing the same files again redoes it.
+    """
+    ws = resolve_workspace(app.store, workspace)
+    done = app.store.undo_import(ws, batch)
+    removed = ", ".join(f"{n} {kind}" for kind, n in done.removed.items() if n) or "nothing"
+    restored = ", ".join(f"{n} {kind}" for kind, n in done.restored.items() if n) or "nothing"
+    click.echo(f"undone: import {done.batch}; removed {removed}; restored {restored}")

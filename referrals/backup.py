@@ -13,7 +13,8 @@ JSON object per line, keys in a fixed order:
   SHA-256 of every byte before the trailer.
 
 Times are ISO 8601 with microseconds and offset, dates ISO 8601, money integer minor units plus an ISO
-4217 code. Idempotency keys are not kept (they expire with the requests they answer). The same workspace
+4217 code. Idempotency keys are not kept (they expire with the requests they answer), nor are import batches (the
+history an import's undo works from, not the workspace's data). The same workspace
 gives the same bytes from either store, so a backup's checksum also identifies its content.
 
 This module is the format alone (records, codec, reader, writer) and knows no store; copying a

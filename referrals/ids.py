@@ -16,6 +16,7 @@ PREFIXES = {
     "deal": "dl",
     "token": "tk",
     "claim": "ik",
+    "import": "im",
 }
 _ID = re.compile(r"^[a-z]{2}_[0-9a-hjkmnp-tv-z]{26}$")
 

@@ -62,6 +62,19 @@ class StoredToken:
     hash: str
 
 
+@dataclass(frozen=True, slots=True)
+class StoredBatch:
+    """One import as stored: what it wrote, counted, and (`payload`, only from `BatchRows.get`) what
+    its undo needs, an opaque JSON text the use-case writes and reads (referrals/usecases/imports.py)."""
+
+    id: str
+    created_at: datetime
+    files: tuple[str, ...]
+    summary: dict[str, dict[str, int]]  # kind -> {"created": n, "updated": n}
+    undone_at: datetime | None = None
+    payload: str | None = None
+
+
 class WorkspaceRows(Protocol):
     def lock(self, ws: str) -> None:
         """Serialize this workspace's writes until the unit ends, and count a revision; NotFound when absent."""
@@ -114,6 +127,9 @@ class ClientRows(Protocol):
     def remove(self, ws: str, client_id: str) -> None:
         """Delete the client, every recommendation to or from it, and its source history."""
 
+    def remove_all(self, ws: str, ids: Sequence[str]) -> None:
+        """Delete these clients, which nothing points at any more (the caller has checked)."""
+
 
 class ChannelRows(Protocol):
     def get(self, ws: str, channel_id: str, field: str = "id") -> Channel: ...
@@ -132,6 +148,9 @@ class ChannelRows(Protocol):
         """How many recommendations the channel is the source of."""
 
     def remove(self, ws: str, channel_id: str) -> None: ...
+
+    def remove_all(self, ws: str, ids: Sequence[str]) -> None:
+        """Delete these channels, which no recommendation names any more (the caller has checked)."""
 
 
 class ReferralRows(Protocol):
@@ -154,6 +173,8 @@ class ReferralRows(Protocol):
     def set_primary(self, ws: str, referral_id: str, primary: bool) -> None: ...
 
     def remove(self, ws: str, referral_id: str) -> None: ...
+
+    def remove_all(self, ws: str, ids: Sequence[str]) -> None: ...
 
     def children(self, ws: str, client_id: str) -> list[Referral]:
         """The primary recommendations the client made, by id."""
@@ -185,6 +206,8 @@ class DealRows(Protocol):
     def replace(self, ws: str, deals: Sequence[Deal]) -> None: ...
 
     def remove(self, ws: str, deal_id: str) -> None: ...
+
+    def remove_all(self, ws: str, ids: Sequence[str]) -> None: ...
 
     def by_external_id(self, ws: str, external_ids: Sequence[str]) -> dict[str, Deal]: ...
 
@@ -229,6 +252,20 @@ class TokenRows(Protocol):
     def remove(self, ws: str, token_id: str) -> bool: ...
 
 
+class BatchRows(Protocol):
+    """The imports of a workspace, each with what its undo needs."""
+
+    def insert(self, ws: str, batch: StoredBatch) -> None: ...
+
+    def get(self, ws: str, batch_id: str) -> StoredBatch | None:
+        """The batch with its payload."""
+
+    def recent(self, ws: str, limit: int) -> list[StoredBatch]:
+        """The newest batches first, without their payloads."""
+
+    def mark_undone(self, ws: str, batch_id: str, at: datetime) -> None: ...
+
+
 class KeyRows(Protocol):
     """Idempotency records: one answer per (workspace, key), claimed by one request at a time."""
 
@@ -269,6 +306,7 @@ class Unit(Protocol):
     months: MonthRows
     tokens: TokenRows
     keys: KeyRows
+    batches: BatchRows
     graph: Traversals
 
 

@@ -56,7 +56,7 @@ from referrals.model import (
     Workspace,
     check_limit,
 )
-from referrals.ports import Restoring, Unit
+from referrals.ports import Restoring, StoredBatch, Unit
 from referrals.usecases import clients, deals, imports, months, referrals, requests, transfer
 from referrals.usecases.clients import BulkResult
 from referrals.usecases.requests import IDEMPOTENCY_LEASE, IDEMPOTENCY_TTL
@@ -324,11 +324,23 @@ class Store(abc.ABC):
         return requests.snapshot(self, ws)
 
     # -- imports -----------------------------------------------------------------------------
-    def run_import(self, ws: str, build: Callable[[View], Changes], dry_run: bool = False) -> Changes:
+    def run_import(
+        self, ws: str, build: Callable[[View], Changes], dry_run: bool = False, files: Sequence[str] = ()
+    ) -> Changes:
         """Read the workspace, let `build` plan the changes, and write them, all in one transaction
-        (under the workspace lock, so the plan still holds when it is written). Nothing is written for
-        a dry run, or when the plan has any problem."""
-        return imports.run(self, ws, build, dry_run)
+        (under the workspace lock, so the plan still holds when it is written) with the batch record
+        that lets it be undone (`changes.batch`). Nothing is written for a dry run, or when the plan has
+        any problem."""
+        return imports.run(self, ws, build, dry_run, files)
+
+    def import_batches(self, ws: str, limit: int = 50) -> list[StoredBatch]:
+        """The workspace's imports, newest first (without what their undo needs)."""
+        return imports.recent(self, ws, limit)
+
+    def undo_import(self, ws: str, batch_id: str) -> imports.Undone:
+        """Remove what an import created and restore what it updated, all or nothing; Conflict naming
+        every later change that depends on it (see referrals/usecases/imports.py)."""
+        return imports.undo(self, ws, batch_id)
 
     # -- backup and restore ------------------------------------------------------------------
     def dump(self, ws: str) -> Iterator[Record]:

@@ -12,7 +12,13 @@ from flask.views import MethodView
 from api.auth import workspace_id
 from api.idempotency import HEADER_DOC
 from api.resources import blueprint
-from api.schemas import ImportReportSchema, ImportRequestSchema
+from api.schemas import (
+    ImportBatchListSchema,
+    ImportListQuerySchema,
+    ImportReportSchema,
+    ImportRequestSchema,
+    UndoneSchema,
+)
 from api.store import current_settings, current_store
 from referrals.errors import FieldError, Invalid, TooLarge
 from referrals.importing import (
@@ -34,6 +40,12 @@ blp = blueprint("imports", "Imports: clients, channels, recommendations and deal
 @blp.route("/imports")
 class Imports(MethodView):
     """Bring files in."""
+
+    @blp.arguments(ImportListQuerySchema, location="query")
+    @blp.response(200, ImportBatchListSchema)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """The imports that wrote into the workspace, newest first, each with its batch id."""
+        return {"items": current_store().import_batches(workspace_id(), query["limit"])}
 
     @blp.arguments(ImportRequestSchema)
     @blp.response(200, ImportReportSchema)
@@ -80,7 +92,10 @@ class Imports(MethodView):
                 raise too_many_rows(max_rows) from None
             parsed.add(one)
         changes = current_store().run_import(
-            workspace_id(), lambda view: plan_files(parsed, view, plan_opts), data["dry_run"]
+            workspace_id(),
+            lambda view: plan_files(parsed, view, plan_opts),
+            data["dry_run"],
+            files=[f["name"] for f in data["files"]],
         )
         if changes.problems:
             raise refusal(changes.problems)
@@ -91,4 +106,19 @@ class Imports(MethodView):
             "dated": changes.dated,
             "warnings": [f"{w.file}: {w.column}: {w.reason}" for w in changes.warnings],
             "matches": changes.matches,
+            "batch": changes.batch,
         }
+
+
+@blp.route("/imports/<batch_id>/undo")
+class ImportUndo(MethodView):
+    """Take an import back."""
+
+    @blp.response(200, UndoneSchema)
+    @blp.doc(parameters=[HEADER_DOC])
+    def post(self, batch_id: str) -> Any:
+        """Remove what the import created and restore what it updated, all or nothing. 409 when it was
+        undone already, or while later changes depend on it: its `errors` name each (a record changed or
+        deleted since, a recommendation or deal that involves a client it created, a deal of a month
+        closed since)."""
+        return current_store().undo_import(workspace_id(), batch_id)

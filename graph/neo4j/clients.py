@@ -152,6 +152,13 @@ class Neo4jClients(Rows):
             id=client_id,
         )
 
+    def remove_all(self, ws: str, ids: Sequence[str]) -> None:
+        self._batches(
+            "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.id}) DETACH DELETE c RETURN count(*) AS n",
+            [{"id": i} for i in ids],
+            ws,
+        )
+
 
 class Neo4jChannels(Rows):
     def get(self, ws: str, channel_id: str, field: str = "id") -> Channel:
@@ -196,3 +203,10 @@ class Neo4jChannels(Rows):
 
     def remove(self, ws: str, channel_id: str) -> None:
         self._run("MATCH (c:Channel {workspace: $ws, id: $id}) DELETE c", ws=ws, id=channel_id)
+
+    def remove_all(self, ws: str, ids: Sequence[str]) -> None:
+        self._batches(
+            "UNWIND $rows AS row MATCH (c:Channel {workspace: $ws, id: row.id}) DELETE c RETURN count(*) AS n",
+            [{"id": i} for i in ids],
+            ws,
+        )

@@ -67,6 +67,13 @@ class Neo4jDeals(Rows):
     def remove(self, ws: str, deal_id: str) -> None:
         self._run("MATCH (d:Deal {workspace: $ws, id: $id}) DETACH DELETE d", ws=ws, id=deal_id)
 
+    def remove_all(self, ws: str, ids: Sequence[str]) -> None:
+        self._batches(
+            "UNWIND $rows AS row MATCH (d:Deal {workspace: $ws, id: row.id}) DETACH DELETE d RETURN count(*) AS n",
+            [{"id": i} for i in ids],
+            ws,
+        )
+
     def by_external_id(self, ws: str, external_ids: Sequence[str]) -> dict[str, Deal]:
         rows = self._run(
             "MATCH (d:Deal) USING INDEX d:Deal(workspace, external_id)"

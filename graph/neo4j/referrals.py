@@ -193,6 +193,13 @@ class Neo4jReferrals(Rows):
     def remove(self, ws: str, referral_id: str) -> None:
         self._run("MATCH ()-[r:REFERRED {workspace: $ws, id: $id}]->() DELETE r", ws=ws, id=referral_id)
 
+    def remove_all(self, ws: str, ids: Sequence[str]) -> None:
+        self._batches(
+            "UNWIND $rows AS row MATCH ()-[r:REFERRED {workspace: $ws, id: row.id}]->() DELETE r RETURN count(*) AS n",
+            [{"id": i} for i in ids],
+            ws,
+        )
+
     def children(self, ws: str, client_id: str) -> list[Referral]:
         rows = self._run(
             "MATCH (s:Client {workspace: $ws, id: $id})-[r:REFERRED {primary: true}]->(c:Client)"

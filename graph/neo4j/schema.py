@@ -51,6 +51,11 @@ MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
     ),
     # Clients get a phone number (E.164), looked up when contacts are matched.
     5: ("CREATE INDEX client_phone IF NOT EXISTS FOR (c:Client) ON (c.workspace, c.phone)",),
+    # Every import is a batch that can be undone.
+    6: (
+        "CREATE CONSTRAINT import_batch IF NOT EXISTS FOR (b:ImportBatch) REQUIRE (b.workspace, b.id) IS UNIQUE",
+        "CREATE INDEX import_batch_age IF NOT EXISTS FOR (b:ImportBatch) ON (b.workspace, b.created_at)",
+    ),
 }
 
 

@@ -21,6 +21,7 @@ from neo4j.exceptions import DriverError, ServiceUnavailable, SessionExpired
 from graph.common import LazyUnit
 from graph.neo4j import schema
 from graph.neo4j.access import Neo4jKeys, Neo4jTokens, Neo4jWorkspaces
+from graph.neo4j.batches import Neo4jBatches
 from graph.neo4j.clients import Neo4jChannels, Neo4jClients
 from graph.neo4j.db import Db, native, parse_neo4j_url
 from graph.neo4j.deals import Neo4jDeals
@@ -48,6 +49,7 @@ _PURGE: tuple[LiteralString, ...] = (
     "MATCH (n:ClosedChunk) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
     "MATCH (n:ClosedMonth) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
     "MATCH (n:IdempotencyKey) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:ImportBatch) WHERE n.workspace = $ws WITH n LIMIT 1000 DETACH DELETE n RETURN count(*) AS n",
     "MATCH (n:RestoreInProgress) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
 )
 
@@ -77,6 +79,7 @@ class Neo4jUnit(LazyUnit):
         "months": Neo4jMonths,
         "tokens": Neo4jTokens,
         "keys": Neo4jKeys,
+        "batches": Neo4jBatches,
         "graph": Neo4jTraversals,
     }
 

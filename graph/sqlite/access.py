@@ -17,6 +17,7 @@ _DELETE_WORKSPACE = (
     "DELETE FROM closed_month_lines WHERE workspace_id = ?",
     "DELETE FROM closed_months WHERE workspace_id = ?",
     "DELETE FROM idempotency_keys WHERE workspace_id = ?",
+    "DELETE FROM import_batches WHERE workspace_id = ?",
     "DELETE FROM tokens WHERE workspace_id = ?",
     "DELETE FROM deals WHERE workspace_id = ?",
     "DELETE FROM source_changes WHERE workspace_id = ?",

@@ -139,6 +139,12 @@ class SqliteClients(Rows):
         self._run("DELETE FROM source_changes WHERE workspace_id = ? AND client_id = ?", (ws, client_id))
         self._run("DELETE FROM clients WHERE workspace_id = ? AND id = ?", (ws, client_id))
 
+    def remove_all(self, ws: str, ids: Sequence[str]) -> None:
+        self._run(
+            "DELETE FROM clients WHERE workspace_id = ? AND id IN (SELECT value FROM json_each(?))",
+            (ws, json.dumps(list(ids))),
+        )
+
 
 # -- channels -----------------------------------------------------------------------------
 
@@ -227,3 +233,9 @@ class SqliteChannels(Rows):
 
     def remove(self, ws: str, channel_id: str) -> None:
         self._run("DELETE FROM channels WHERE workspace_id = ? AND id = ?", (ws, channel_id))
+
+    def remove_all(self, ws: str, ids: Sequence[str]) -> None:
+        self._run(
+            "DELETE FROM channels WHERE workspace_id = ? AND id IN (SELECT value FROM json_each(?))",
+            (ws, json.dumps(list(ids))),
+        )

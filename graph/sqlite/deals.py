@@ -82,6 +82,12 @@ class SqliteDeals(Rows):
     def remove(self, ws: str, deal_id: str) -> None:
         self._run("DELETE FROM deals WHERE workspace_id = ? AND id = ?", (ws, deal_id))
 
+    def remove_all(self, ws: str, ids: Sequence[str]) -> None:
+        self._run(
+            "DELETE FROM deals WHERE workspace_id = ? AND id IN (SELECT value FROM json_each(?))",
+            (ws, json.dumps(list(ids))),
+        )
+
     def by_external_id(self, ws: str, external_ids: Sequence[str]) -> dict[str, Deal]:
         rows = self._run(
             "SELECT * FROM deals WHERE workspace_id = ? AND external_id IN (SELECT value FROM json_each(?))",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
@@ -168,6 +169,12 @@ class SqliteReferrals(Rows):
 
     def remove(self, ws: str, referral_id: str) -> None:
         self._run("DELETE FROM referrals WHERE workspace_id = ? AND id = ?", (ws, referral_id))
+
+    def remove_all(self, ws: str, ids: Sequence[str]) -> None:
+        self._run(
+            "DELETE FROM referrals WHERE workspace_id = ? AND id IN (SELECT value FROM json_each(?))",
+            (ws, json.dumps(list(ids))),
+        )
 
     def children(self, ws: str, client_id: str) -> list[Referral]:
         rows = self._run(

@@ -121,6 +121,16 @@ MIGRATIONS: dict[int, str | tuple[str, ...]] = {
         "ALTER TABLE clients ADD COLUMN phone TEXT",
         "CREATE INDEX client_by_phone ON clients(workspace_id, phone) WHERE phone IS NOT NULL",
     ),
+    # Every import is a batch that can be undone.
+    6: (
+        "CREATE TABLE import_batches ("
+        " workspace_id TEXT NOT NULL REFERENCES workspaces(id),"
+        " id TEXT NOT NULL, created_at TEXT NOT NULL, files TEXT NOT NULL, summary TEXT NOT NULL,"
+        " undone_at TEXT, payload TEXT NOT NULL,"
+        " PRIMARY KEY (workspace_id, id)"
+        ") WITHOUT ROWID",
+        "CREATE INDEX import_batch_by_age ON import_batches(workspace_id, created_at)",
+    ),
 }
 
 

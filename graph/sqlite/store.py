@@ -20,6 +20,7 @@ from graph.common import LazyUnit
 from graph.schema import SCHEMA_VERSION
 from graph.sqlite import schema
 from graph.sqlite.access import SqliteKeys, SqliteTokens, SqliteWorkspaces
+from graph.sqlite.batches import SqliteBatches
 from graph.sqlite.clients import SqliteChannels, SqliteClients
 from graph.sqlite.db import DISK_FULL, READ_ONLY, Db
 from graph.sqlite.deals import SqliteDeals
@@ -48,6 +49,7 @@ class SqliteUnit(LazyUnit):
         "months": SqliteMonths,
         "tokens": SqliteTokens,
         "keys": SqliteKeys,
+        "batches": SqliteBatches,
         "graph": SqliteTraversals,
     }
 

@@ -87,6 +87,7 @@ class Changes:
     warnings: list[Problem] = field(default_factory=list)  # what was read differently than written; no refusal
     dated: dict[str, int] = field(default_factory=dict)  # recommendations dated by the undated policy, by how
     matches: list[str] = field(default_factory=list)  # each row matched to a client, why, and what it fills
+    batch: str | None = None  # the id of the batch an import wrote, which `import undo` takes
 
     @property
     def writes(self) -> int:

@@ -61,7 +61,16 @@ def seed(api: Api, token: str) -> dict[str, str]:
         201,
     )["id"]
     tok = api.ok(api.post("/tokens", {"role": "viewer"}, token=token), 201)["id"]
-    return {"client_id": b, "source_id": a, "channel_id": ch, "referral_id": ref, "deal_id": deal, "token_id": tok}
+    batch = api.ok(api.post("/imports", {"files": [{"name": "c.csv", "content": "name\nC\n"}]}, token=token))["batch"]
+    return {
+        "client_id": b,
+        "source_id": a,
+        "channel_id": ch,
+        "referral_id": ref,
+        "deal_id": deal,
+        "token_id": tok,
+        "batch_id": batch,
+    }
 
 
 def fill(value: Any, ids: dict[str, str]) -> Any:
@@ -85,7 +94,7 @@ def test_another_workspace_gets_404_on_every_record(api: Api) -> None:
         assert resp.status_code == 404, (method, path, resp.status_code, resp.get_data(as_text=True))
         probed += 1
     assert probed >= 14
-    for listing in ("/clients", "/channels", "/referrals", "/deals", "/tokens"):
+    for listing in ("/clients", "/channels", "/referrals", "/deals", "/tokens", "/imports"):
         items = api.ok(api.get(listing, token="other"))["items"]
         assert not set(theirs.values()) & {i["id"] for i in items}, listing
     # and nothing of theirs changed

@@ -105,3 +105,32 @@ def test_content_base64_that_is_not_base64_is_named(api: Api) -> None:
         assert r.status_code == 422, (text, r.status_code)
         err = r.get_json()["errors"][0]
         assert err["field"] == "files.0.content_base64" and err["reason"] == "not base64"
+
+
+def test_imports_are_listed_and_undone(api: Api) -> None:
+    done = api.ok(api.post("/imports", body()))
+    assert done["batch"].startswith("im_")
+    (listed,) = api.ok(api.get("/imports", token="viewer"))["items"]
+    assert listed["id"] == done["batch"] and listed["files"] == ["clients.csv", "deals.csv"]
+    assert listed["summary"]["clients"] == {"created": 2, "updated": 0} and listed["undone_at"] is None
+    ana = api.ok(api.get("/clients?q=Ana"))["items"][0]
+    later = api.post(
+        "/referrals",
+        {
+            "source_id": ana["id"],
+            "client_id": api.ok(api.post("/clients", {"name": "Cy"}), 201)["id"],
+            "referred_on": "2024-03-01",
+        },
+    )
+    assert later.status_code == 201, later.get_json()
+    refused = api.post(f"/imports/{done['batch']}/undo")
+    assert refused.status_code == 409 and "Cy" in refused.get_json()["errors"][0]["reason"]
+    assert api.post(f"/imports/{done['batch']}/undo", token="viewer").status_code == 403
+    assert api.delete(f"/referrals/{later.get_json()['id']}").status_code == 204
+    undone = api.ok(api.post(f"/imports/{done['batch']}/undo"))
+    assert undone["removed"] == {"channels": 0, "clients": 2, "referrals": 1, "deals": 1}
+    assert sorted(c["name"] for c in api.ok(api.get("/clients"))["items"]) == ["Cy"]
+    assert api.ok(api.get("/imports"))["items"][0]["undone_at"] is not None
+    assert api.post(f"/imports/{done['batch']}/undo").status_code == 409
+    assert api.post("/imports/im_00000000000000000000000000/undo").status_code == 404
+    assert api.ok(api.post("/imports", body()))["written"] == 4  # the same files redo it

@@ -241,3 +241,39 @@ def test_broken_files_of_every_format_are_reported_in_one_line_each_and_write_no
         assert not store.snapshot(store.find_workspace("Bad files").id).clients
     finally:
         store.close()
+
+
+def test_import_list_and_undo(store: Store, tmp_path: Path) -> None:
+    ws = store.create_workspace(unique("undo")).id
+    path = tmp_path / "clients.csv"
+    path.write_text(clients_csv(5))
+    later = tmp_path / "later.csv"
+    later.write_text("Name,Referred by,Referred on\nDora,e1,2024-02-01\n")
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, ["--database-url", url_of(store), "import", *args, "--workspace", ws])
+
+    assert "no imports yet" in run("list").stdout
+    first = run(str(path))
+    assert first.exit_code == 0, first.output
+    batch = next(w for w in first.stdout.split() if w.startswith("im_"))
+    assert f"referrals import undo {batch}" in first.stdout
+    second = run("files", str(later))  # `import files FILE` is the long form of `import FILE`
+    assert second.exit_code == 0, second.output
+    listed = run("list")
+    assert listed.exit_code == 0 and batch in listed.stdout and "clients.csv" in listed.stdout
+    assert "5 clients, 4 referrals" in listed.stdout and "later.csv" in listed.stdout
+
+    refused = run("undo", batch)
+    assert refused.exit_code == 4 and "cannot be undone" in refused.stderr and "Dora" in refused.stderr
+    assert len(store.list_clients(ws, ClientQuery(limit=10)).items) == 6
+
+    newest = next(w for w in second.stdout.split() if w.startswith("im_"))
+    assert run("undo", newest).exit_code == 0
+    undone = run("undo", batch)
+    assert undone.exit_code == 0, undone.output
+    assert "removed 5 clients, 4 referrals" in undone.stdout
+    assert store.list_clients(ws, ClientQuery(limit=10)).items == ()
+    assert run("undo", batch).exit_code == 4  # once only
+    assert run("undo", "im_00000000000000000000000000").exit_code == 3
+    assert "undo" in CliRunner().invoke(cli, ["import", "--help"]).stdout
