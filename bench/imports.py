@@ -6,6 +6,8 @@ For each store: 100k clients are loaded first (bulk upsert, not timed as part of
   transaction — timed end to end through the same code path as the command;
 * **xlsx import**: the same rows as an .xlsx workbook (written by openpyxl, not timed), imported the same way
   into a third workspace holding the same clients (`--no-xlsx` skips it, e.g. on a commit without it);
+* **undo**: `referrals import undo` of the CSV import (every dependency checked, 99,999 recommendations
+  removed in one transaction), when the store has import batches;
 * **baseline**: the same rows recorded one by one with `store.record_referral`, one transaction each
   (every rule checked per row), over the first `--baseline-rows` rows in a second workspace holding the
   same clients; its rows/s is the rate of that sample.
@@ -71,27 +73,33 @@ def as_xlsx(text: str) -> bytes:
     return buf.getvalue()
 
 
-def timed_import(store: Store, ws: str, name: str, data: bytes) -> float:
+def timed_import(store: Store, ws: str, name: str, data: bytes) -> tuple[float, str | None]:
     t = time.perf_counter()
     parsed: Parsed = read_file(name, data)
     changes = store.run_import(ws, lambda view: plan_files(parsed, view))
     took = time.perf_counter() - t
     assert not changes.problems, changes.problems[:3]
-    return took
+    return took, getattr(changes, "batch", None)
 
 
 def measure(store: Store, n: int, baseline_rows: int, xlsx: bool = True) -> dict[str, Any]:
     text, rows = forest_csv(n, seed=n)
     ws = store.create_workspace("import bench").id
     load_clients(store, ws, n)
-    import_s = timed_import(store, ws, "referrals.csv", text.encode())
+    import_s, batch = timed_import(store, ws, "referrals.csv", text.encode())
     assert len(store.snapshot(ws).referrals) == n - 1
+    undo_s = None
+    if batch is not None:
+        t = time.perf_counter()
+        store.undo_import(ws, batch)
+        undo_s = time.perf_counter() - t
+        assert store.snapshot(ws).referrals == ()
     xlsx_s = None
     if xlsx:
         book = as_xlsx(text)
         third = store.create_workspace("xlsx import").id
         load_clients(store, third, n)
-        xlsx_s = timed_import(store, third, "referrals.xlsx", book)
+        xlsx_s, _ = timed_import(store, third, "referrals.xlsx", book)
         assert len(store.snapshot(third).referrals) == n - 1
     other = store.create_workspace("baseline").id
     ids = load_clients(store, other, n)
@@ -110,6 +118,7 @@ def measure(store: Store, n: int, baseline_rows: int, xlsx: bool = True) -> dict
             if xlsx_s is not None
             else {}
         ),
+        **({"undo_s": round(undo_s, 2)} if undo_s is not None else {}),
         "baseline_rows": baseline_rows,
         "baseline_s": round(baseline_s, 2),
         "baseline_rows_per_s": round(baseline_rate, 1),

@@ -174,7 +174,8 @@ class ReferralRows(Protocol):
 
     def remove(self, ws: str, referral_id: str) -> None: ...
 
-    def remove_all(self, ws: str, ids: Sequence[str]) -> None: ...
+    def remove_all(self, ws: str, referrals: Sequence[Referral]) -> None:
+        """Delete these recommendations (as read from the store)."""
 
     def children(self, ws: str, client_id: str) -> list[Referral]:
         """The primary recommendations the client made, by id."""

@@ -193,10 +193,12 @@ class Neo4jReferrals(Rows):
     def remove(self, ws: str, referral_id: str) -> None:
         self._run("MATCH ()-[r:REFERRED {workspace: $ws, id: $id}]->() DELETE r", ws=ws, id=referral_id)
 
-    def remove_all(self, ws: str, ids: Sequence[str]) -> None:
+    def remove_all(self, ws: str, referrals: Sequence[Referral]) -> None:
+        """Found from their client (a node index seek and its few incoming relationships)."""
         self._batches(
-            "UNWIND $rows AS row MATCH ()-[r:REFERRED {workspace: $ws, id: row.id}]->() DELETE r RETURN count(*) AS n",
-            [{"id": i} for i in ids],
+            "UNWIND $rows AS row MATCH (:Client {workspace: $ws, id: row.client_id})<-[r:REFERRED]-()"
+            " WHERE r.id = row.id DELETE r RETURN count(*) AS n",
+            [{"id": r.id, "client_id": r.client_id} for r in referrals],
             ws,
         )
 

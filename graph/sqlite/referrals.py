@@ -170,10 +170,10 @@ class SqliteReferrals(Rows):
     def remove(self, ws: str, referral_id: str) -> None:
         self._run("DELETE FROM referrals WHERE workspace_id = ? AND id = ?", (ws, referral_id))
 
-    def remove_all(self, ws: str, ids: Sequence[str]) -> None:
+    def remove_all(self, ws: str, referrals: Sequence[Referral]) -> None:
         self._run(
             "DELETE FROM referrals WHERE workspace_id = ? AND id IN (SELECT value FROM json_each(?))",
-            (ws, json.dumps(list(ids))),
+            (ws, json.dumps([r.id for r in referrals])),
         )
 
     def children(self, ws: str, client_id: str) -> list[Referral]:

@@ -136,6 +136,42 @@ def fold(header: str) -> str:
     return re.sub(r"[\s_\-.:/\\()\"']+", "", bare)
 
 
+# Columns no field reads that name the company a contact works for (kept in the notes as "Header: value");
+# with the exact name they identify a person when no email, phone or external id does (plan.py).
+COMPANY_HEADERS = frozenset(
+    fold(h)
+    for h in (
+        "Company",
+        "Company Name",
+        "Associated Company",
+        "Organization",
+        "Organisation",
+        "Organization Name",
+        "Organization 1 - Name",
+        "Employer",
+        "Компания",
+        "Компания контакта",
+        "Организация",
+        "Место работы",
+    )
+)
+
+
+def company_in(pairs: Iterable[tuple[str, str]]) -> str | None:
+    """The first company named among (header, value) pairs, compared as names are (case-insensitive)."""
+    for header, value in pairs:
+        if fold(header) in COMPANY_HEADERS and value.strip():
+            return " ".join(value.split()).casefold()
+    return None
+
+
+def company_of_notes(notes: str | None) -> str | None:
+    """The company a stored client's notes name on a "Header: value" line an import kept there."""
+    if not notes:
+        return None
+    return company_in(tuple(part.strip() for part in line.split(":", 1)) for line in notes.splitlines() if ":" in line)
+
+
 BY_ALIAS: dict[str, str] = {}
 for _field, _aliases in ALIASES.items():
     for _alias in _aliases:

@@ -25,6 +25,7 @@ from referrals.importing.cells import (
     slash_parts,
 )
 from referrals.importing.changes import Changes, Hints, PlanOptions, Undated, View
+from referrals.importing.columns import company_in, company_of_notes
 from referrals.importing.read import Parsed, Problem, Row
 from referrals.model import (
     Channel,
@@ -240,7 +241,11 @@ class _Planner:
     def _match(self, parsed: ClientInput, row: Row) -> tuple[Client, str] | None | bool:
         """The client this row describes — stored, or made by an earlier row of the files — and why: by
         external id, then email, then phone (compared in E.164, so any spelling of it), then exact name;
-        None for a new one, False (with a problem) when the row contradicts what is known."""
+        None for a new one, False (with a problem) when the row contradicts what is known. A row with a
+        company column (Company, Компания, Organization… kept in the notes) also matches the one client
+        of the same name whose notes name the same company and whose email and external id do not differ
+        from the row's — so one person from a CRM export (with a work email) and from a phone or LinkedIn
+        (no email) is one client."""
         cid, reason = None, ""
         if parsed.external_id:
             cid, reason = self.by_ext.get(parsed.external_id), f"the same external id {parsed.external_id}"
@@ -255,6 +260,16 @@ class _Planner:
             cid, reason = self.by_phone.get(parsed.phone), f"the same phone {parsed.phone}"
             if cid and parsed.email and self.clients[cid].email not in (None, parsed.email):
                 cid = None  # the same phone, another email: a shared number (a family, an office), not one person
+        company = company_in(row.extras.items())
+        if cid is None and company:
+            same = [
+                i
+                for i in sorted(self.by_name.get(name_key(parsed.name), ()))
+                if company_of_notes(self.clients[i].notes) == company and not _contradicts(self.clients[i], parsed)
+            ]
+            if len(same) == 1:
+                shown = next(v for h, v in row.extras.items() if company_in([(h, v)]))
+                cid, reason = same[0], f"the same name and company {shown.strip()}"
         if cid is None and not parsed.external_id and not parsed.email:
             named = self.by_name.get(name_key(parsed.name), set())
             if len(named) > 1:
@@ -444,6 +459,15 @@ class _Planner:
 
 
 _CLIENT_FIELDS = ("email", "phone", "status", "tags", "external_id", "notes", "acquired_on")
+
+
+def _contradicts(client: Client, parsed: ClientInput) -> bool:
+    """The row names another email or external id than the client holds (another phone does not: people
+    have a work and a mobile number, and the match lists the phone it keeps)."""
+    return bool(
+        (parsed.email and client.email and client.email.lower() != parsed.email.lower())
+        or (parsed.external_id and client.external_id and client.external_id != parsed.external_id)
+    )
 
 
 def _merged(

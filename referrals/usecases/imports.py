@@ -230,7 +230,8 @@ def undo(store: Storage, ws: str, batch_id: str) -> Undone:
             raise error
         created = {k: [rid for rid, _ in v] for k, v in payload["created"].items()}
         befores = [backup.decode(item["before"], ws) for item in payload["updated"]]
-        u.referrals.remove_all(ws, created["referral"])
+        by_id = {r.id: r for r in now.referrals}
+        u.referrals.remove_all(ws, [by_id[rid] for rid in created["referral"]])
         u.deals.remove_all(ws, created["deal"])
         u.clients.remove_all(ws, created["client"])
         u.channels.remove_all(ws, created["channel"])

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from referrals.importing import Changes, Parsed, PlanOptions, ReadOptions, View, plan, read_file
@@ -263,3 +264,34 @@ def test_a_stored_client_is_filled_never_overwritten_without_update() -> None:
     forced = planned(("update.csv", later.encode()), view=view, update=True)
     anna = next(c for c in forced.updated_clients if c.email == "anna@lyon.ru")
     assert (anna.name, anna.notes) == ("Anna Ivanova", "Moved to Lyon")
+
+
+def test_exact_name_and_company_match_a_stored_client_when_nothing_else_does() -> None:
+    stored = planned(("amocrm.csv", AMOCRM.encode())).new_clients  # Ольга Белова, Компания: ООО Ромашка
+    other = replace(
+        stored[0], id="cl_other", email="olga@lilia.ru", external_id=None, phone=None, notes="Компания: ООО Лилия"
+    )
+    view = View([*stored, other], (), (), ())
+    linkedin = (
+        'Notes:\n"When exporting your connection data, you may notice that some of the email addresses are'
+        ' missing."\n\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\n'
+        "Ольга,Белова,https://www.linkedin.com/in/obelova,,ооо  ромашка,CEO,12 Mar 2024\n"
+    )
+    phone = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ольга Белова\r\nORG:ООО Лилия\r\n"
+        "TEL;type=CELL:+7 926 000-11-22\r\nEND:VCARD\r\n"
+    )
+    changes = planned(("Connections.csv", linkedin.encode()), ("phone.vcf", phone.encode()), view=view)
+    assert changes.problems == [] and changes.new_clients == []
+    assert changes.matches == [
+        "Connections.csv row 5 (Ольга Белова) is stored client Ольга Белова: the same name and company ооо  ромашка;"
+        " fills notes (added)",
+        "phone.vcf row 1 (Ольга Белова) is stored client Ольга Белова: the same name and company ООО Лилия;"
+        " fills phone, notes (added)",
+    ]
+    by_id = {c.id: c for c in changes.updated_clients}
+    assert by_id["cl_other"].phone == "+79260001122" and "Position: CEO" in by_id[stored[0].id].notes
+    # another email at the same company is another person
+    namesake = "name,email,company\nОльга Белова,olga.b@gmail.com,ООО Ромашка\n"
+    apart = planned(("crm.csv", namesake.encode()), view=view)
+    assert apart.matches == [] and [c.email for c in apart.new_clients] == ["olga.b@gmail.com"]
