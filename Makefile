@@ -35,6 +35,7 @@ dev: $(RUNTIME)
 
 test: $(STAMP)
 	$(BIN)/python -m tools.neo4j_server fetch
+	$(BIN)/python -m tools.xsd fetch
 	$(BIN)/python -m tools.chromium ensure
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -183,6 +183,10 @@ def network_graph(snap: Snapshot) -> nx.DiGraph:
             primary=r.primary,
             kind="primary" if r.primary else "secondary",
         )
+    stamps = [c.updated_at for c in snap.clients] + [c.updated_at for c in snap.channels]
+    stamps += [r.created_at for r in snap.referrals]
+    if stamps:
+        g.graph["modified"] = max(stamps).date().isoformat()  # the data's last change, not the export's day
     forest = primary_forest(g)
     for root in (n for n in forest if forest.in_degree(n) == 0):
         top = g.nodes[root]

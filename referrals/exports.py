@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
-import io
 import json
-from collections.abc import Callable
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
 
 import networkx as nx
+
+from referrals.money import format_amount
 
 
 class GraphFormat(enum.StrEnum):
@@ -36,21 +38,247 @@ EXTENSIONS = {
 }
 
 
+# -- what every format carries --------------------------------------------------------------------
+
+# Colours of the page (api/static/app/state.js): channels in turn, clients of no channel grey, dead ends red.
+CHANNEL_COLOURS = ("#2f5fd0", "#1a9e77", "#e6a100", "#7b4fd0", "#1b8aa8", "#6d8f00", "#c26b00", "#8c564b")
+NO_CHANNEL_COLOUR = "#8a93a3"
+DEAD_END_COLOUR = "#b42318"
+
+# Typed attributes, in the order files declare them; money (`revenue_EUR`, `branch_revenue_EUR`,
+# `beyond_revenue_EUR`, one per currency) is a decimal in major units, typed double.
+NODE_FIELDS: dict[str, str] = {
+    "name": "string",
+    "kind": "string",  # client or channel
+    "level": "int",  # steps below the top of the chain (0: a channel, or a client nobody brought in)
+    "channel": "string",  # the channel at the top of the chain, "" when it starts at a client
+    "channel_kind": "string",  # blog, social, … (channels only)
+    "status": "string",  # lead, active, inactive (clients only)
+    "dead_end": "boolean",  # a client who brought no one in
+    "past_credit_depth": "boolean",  # further below the view's root than credit reaches (tree exports)
+    "referred_on": "string",  # ISO date of the primary recommendation that brought the client in
+    "first_referral": "string",  # ISO date of the first recommendation the node made
+    "branch_clients": "int",  # the clients below it, however deep (beyond a cut tree's last level too)
+    "beyond_clients": "int",  # of a cut tree: the clients below its last level
+}
+EDGE_FIELDS: dict[str, str] = {"kind": "string", "primary": "boolean", "date": "string"}
+GRAPH_FIELDS: dict[str, str] = {"depth": "string", "beyond_clients": "int", "modified": "string"}
+MONEY_PREFIXES = ("revenue_", "branch_revenue_", "beyond_revenue_")
+
+
+def _is_money(name: str) -> str | None:
+    """The currency of a money attribute's name, or None."""
+    for prefix in MONEY_PREFIXES:
+        if name.startswith(prefix) and len(name) == len(prefix) + 3 and name[len(prefix) :].isupper():
+            return name[len(prefix) :]
+    return None
+
+
+def prepared(g: nx.DiGraph) -> nx.DiGraph:
+    """The graph with what exports add to the analysis attributes: dead ends, the dates a client came in
+    and first recommended someone, and each node's branch (clients and revenue below it, itself
+    included for revenue; the beyond of a cut tree counted in). Primary edges define the branches."""
+    out = g.copy()
+    children: dict[str, list[str]] = {n: [] for n in out.nodes}
+    for u, v, attrs in out.edges(data=True):
+        date = attrs.get("date")
+        if attrs.get("primary", True):
+            children[u].append(v)
+            if date:
+                out.nodes[v]["referred_on"] = date
+        if date and date < out.nodes[u].get("first_referral", "9999"):
+            out.nodes[u]["first_referral"] = date
+    order = list(nx.topological_sort(out.edge_subgraph((u, v) for u in children for v in children[u])))
+    placed = set(order)
+    order += [n for n in out.nodes if n not in placed]
+    for node in reversed(order):
+        attrs = out.nodes[node]
+        clients = int(attrs.get("beyond_clients", 0))
+        money: dict[str, int] = {}
+        for name, value in attrs.items():
+            currency = _is_money(name)
+            if currency and (name.startswith("revenue_") or name.startswith("beyond_revenue_")):
+                money[currency] = money.get(currency, 0) + int(value)
+        for child in children[node]:
+            c = out.nodes[child]
+            clients += 1 + c["branch_clients"]
+            for name, value in c.items():
+                if name.startswith("branch_revenue_"):
+                    money[name[15:]] = money.get(name[15:], 0) + value
+        attrs["branch_clients"] = clients
+        for currency, minor in sorted(money.items()):
+            attrs[f"branch_revenue_{currency}"] = minor
+        if attrs.get("kind") == "client":
+            attrs["dead_end"] = not children[node] and not attrs.get("beyond_clients")
+    return out
+
+
+def _type(name: str, value: object, declared: dict[str, str]) -> str:
+    if name in declared:
+        return declared[name]
+    if _is_money(name):
+        return "double"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "long"
+    return "string"
+
+
+def _text(name: str, value: object) -> str:
+    currency = _is_money(name)
+    if currency:
+        return format_amount(int(value), currency)  # type: ignore[call-overload]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _fields(items: Iterable[dict[str, object]], declared: dict[str, str]) -> list[tuple[str, str]]:
+    """(name, type) of every attribute the items hold: the declared ones first, in their order."""
+    seen: dict[str, str] = {}
+    for attrs in items:
+        for name, value in attrs.items():
+            if name not in seen:
+                seen[name] = _type(name, value, declared)
+    known = [(n, seen[n]) for n in declared if n in seen]
+    return known + sorted((n, t) for n, t in seen.items() if n not in declared)
+
+
+def _nodes(g: nx.DiGraph) -> list[tuple[str, dict[str, object]]]:
+    return sorted(((str(n), a) for n, a in g.nodes(data=True)), key=lambda kv: kv[0])
+
+
+def _edges(g: nx.DiGraph) -> list[tuple[str, str, dict[str, object]]]:
+    return sorted(((str(u), str(v), a) for u, v, a in g.edges(data=True)), key=lambda e: (e[0], e[1]))
+
+
+def _xml(root: ET.Element) -> bytes:
+    ET.indent(root, space="  ")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+# -- GraphML ---------------------------------------------------------------------------------------
+
+GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+
+
 def to_graphml(g: nx.DiGraph) -> bytes:
-    """GraphML with typed attributes (strings, integers, booleans)."""
-    buf = io.BytesIO()
-    nx.write_graphml_xml(g, buf, encoding="utf-8", named_key_ids=True)
-    return buf.getvalue()
+    """GraphML 1.0 as its XSD has it: one key per attribute and domain (ids `g_…`, `n_…`, `e_…`), typed
+    (string, int, long, boolean; money a double in major units), nodes and edges in id order."""
+    g = prepared(g)
+    ET.register_namespace("", GRAPHML_NS)
+    ET.register_namespace("xsi", XSI_NS)
+    q = f"{{{GRAPHML_NS}}}"
+    root = ET.Element(
+        q + "graphml",
+        {f"{{{XSI_NS}}}schemaLocation": f"{GRAPHML_NS} http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"},
+    )
+    nodes, edges = _nodes(g), _edges(g)
+    domains = (
+        ("graph", "g", _fields([dict(g.graph)], GRAPH_FIELDS)),
+        ("node", "n", _fields((a for _, a in nodes), NODE_FIELDS)),
+        ("edge", "e", _fields((a for _, _, a in edges), EDGE_FIELDS)),
+    )
+    for domain, prefix, fields in domains:
+        for name, kind in fields:
+            ET.SubElement(
+                root, q + "key", {"id": f"{prefix}_{name}", "for": domain, "attr.name": name, "attr.type": kind}
+            )
+    graph = ET.SubElement(root, q + "graph", {"id": "referrals", "edgedefault": "directed"})
+
+    def data(parent: ET.Element, prefix: str, attrs: dict[str, object]) -> None:
+        for name, value in attrs.items():
+            ET.SubElement(parent, q + "data", {"key": f"{prefix}_{name}"}).text = _text(name, value)
+
+    data(graph, "g", dict(sorted(g.graph.items())))
+    for node, attrs in nodes:
+        data(ET.SubElement(graph, q + "node", {"id": node}), "n", attrs)
+    for i, (u, v, attrs) in enumerate(edges):
+        data(ET.SubElement(graph, q + "edge", {"id": f"e{i}", "source": u, "target": v}), "e", attrs)
+    return _xml(root)
 
 
-def to_gexf(g: nx.DiGraph) -> bytes:
-    """GEXF 1.2 with typed attributes; node labels are the names, so Gephi shows people, not ids."""
-    labelled = g.copy()
-    for node, attrs in labelled.nodes(data=True):
-        attrs["label"] = attrs.get("name", str(node))
-    buf = io.BytesIO()
-    nx.write_gexf(labelled, buf, encoding="utf-8", version="1.2draft")
-    return buf.getvalue()
+# -- GEXF ------------------------------------------------------------------------------------------
+
+GEXF_NS = "http://www.gexf.net/1.2draft"
+GEXF_TYPES = {"string": "string", "int": "integer", "long": "long", "boolean": "boolean", "double": "double"}
+
+
+def main_currency(g: nx.DiGraph) -> str | None:
+    """The currency most revenue is in (what sizes nodes), ties by code; None without revenue."""
+    totals: dict[str, int] = {}
+    for _, attrs in g.nodes(data=True):
+        for name, value in attrs.items():
+            if name.startswith("revenue_") and _is_money(name):
+                totals[name[8:]] = totals.get(name[8:], 0) + max(0, int(value))
+    return min(totals, key=lambda c: (-totals[c], c)) if totals else None
+
+
+def colours(g: nx.DiGraph) -> dict[str, str]:
+    """Each channel's colour: the page's palette in turn, channels by name."""
+    names = sorted({str(a.get("channel")) for _, a in g.nodes(data=True) if a.get("channel")})
+    return {name: CHANNEL_COLOURS[i % len(CHANNEL_COLOURS)] for i, name in enumerate(names)}
+
+
+def to_gexf(g: nx.DiGraph, positions: dict[str, tuple[float, float]] | None = None) -> bytes:
+    """GEXF 1.2draft (the version whose XSD is published; Gephi 0.9 and later read it): typed attributes,
+    names as labels, a colour by the chain's channel (the page's colours; dead ends red), a size by
+    branch revenue in the main currency, and a position where `positions` (the page's layout) gives one.
+    The published schema (gexf.xsd, `node-content`) declares `color`, `size` and `position` in the GEXF
+    namespace, with the viz module's types, so that is where they are written; Gephi reads them by
+    their local names. `lastmodifieddate` is the data's last change when the graph knows it."""
+    g = prepared(g)
+    ET.register_namespace("", GEXF_NS)
+    ET.register_namespace("xsi", XSI_NS)
+    q = viz = f"{{{GEXF_NS}}}"  # the published 1.2draft gexf.xsd declares color, size, position here
+    root = ET.Element(
+        q + "gexf",
+        {f"{{{XSI_NS}}}schemaLocation": f"{GEXF_NS} http://www.gexf.net/1.2draft/gexf.xsd", "version": "1.2"},
+    )
+    meta = ET.SubElement(
+        root, q + "meta", {"lastmodifieddate": str(g.graph["modified"])} if "modified" in g.graph else {}
+    )
+    ET.SubElement(meta, q + "creator").text = "referrals"
+    ET.SubElement(meta, q + "description").text = "word-of-mouth referral network"
+    graph = ET.SubElement(root, q + "graph", {"defaultedgetype": "directed", "mode": "static"})
+    nodes, edges = _nodes(g), _edges(g)
+    for domain, items, declared in (
+        ("node", [a for _, a in nodes], NODE_FIELDS),
+        ("edge", [a for _, _, a in edges], EDGE_FIELDS),
+    ):
+        fields = _fields(items, declared)
+        if fields:
+            block = ET.SubElement(graph, q + "attributes", {"class": domain, "mode": "static"})
+            for name, kind in fields:
+                ET.SubElement(block, q + "attribute", {"id": name, "title": name, "type": GEXF_TYPES[kind]})
+    palette, currency = colours(g), main_currency(g)
+    biggest = max((max(0, int(a.get(f"branch_revenue_{currency}", 0))) for _, a in nodes), default=0)
+    block = ET.SubElement(graph, q + "nodes")
+    for node, attrs in nodes:
+        el = ET.SubElement(block, q + "node", {"id": node, "label": str(attrs.get("name", node))})
+        values = ET.SubElement(el, q + "attvalues")
+        for name, value in attrs.items():
+            ET.SubElement(values, q + "attvalue", {"for": name, "value": _text(name, value)})
+        colour = DEAD_END_COLOUR if attrs.get("dead_end") else palette.get(str(attrs.get("channel")), NO_CHANNEL_COLOUR)
+        ET.SubElement(
+            el,
+            viz + "color",
+            {"r": str(int(colour[1:3], 16)), "g": str(int(colour[3:5], 16)), "b": str(int(colour[5:7], 16))},
+        )
+        share = max(0, int(attrs.get(f"branch_revenue_{currency}", 0))) / biggest if biggest else 0.0
+        ET.SubElement(el, viz + "size", {"value": f"{4 + 26 * share**0.5:.2f}"})
+        if positions and node in positions:
+            x, y = positions[node]
+            ET.SubElement(el, viz + "position", {"x": f"{x:.2f}", "y": f"{y:.2f}", "z": "0.0"})
+    block = ET.SubElement(graph, q + "edges")
+    for i, (u, v, attrs) in enumerate(edges):
+        el = ET.SubElement(block, q + "edge", {"id": f"e{i}", "source": u, "target": v})
+        values = ET.SubElement(el, q + "attvalues")
+        for name, value in attrs.items():
+            ET.SubElement(values, q + "attvalue", {"for": name, "value": _text(name, value)})
+    return _xml(root)
 
 
 def _dot_quote(value: object) -> str:
@@ -101,8 +329,14 @@ def to_mermaid(g: nx.DiGraph) -> str:
 
 
 def to_json(g: nx.DiGraph) -> str:
-    """Nodes and edges with their attributes (networkx node-link layout, edges under "edges")."""
-    data = nx.node_link_data(g, edges="edges")
+    """Nodes and edges with what GraphML and GEXF carry (networkx node-link layout, edges under
+    "edges"); money as exact decimal text ("1250.00")."""
+    p = prepared(g)
+    for attrs in (p.graph, *(a for _, a in p.nodes(data=True))):
+        for name, value in attrs.items():
+            if _is_money(name):
+                attrs[name] = _text(name, value)
+    data = nx.node_link_data(p, edges="edges")
     return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 

@@ -167,7 +167,9 @@ def test_exports_read_back(api: Api, net: dict[str, str], fmt: str, reader) -> N
     assert whole.status_code == 200 and whole.headers["Content-Disposition"].startswith("attachment")
     g = reader(io.BytesIO(whole.data))
     assert g.number_of_nodes() == 12 and g.number_of_edges() == 11
-    assert g.nodes[net["p3"]]["revenue_EUR"] == 5050 and g.nodes[net["p3"]]["channel"] == "Pricing post"
+    p3 = g.nodes[net["p3"]]
+    assert p3["revenue_EUR"] == 50.5 and p3["channel"] == "Pricing post"  # money in major units, not cents
+    assert isinstance(p3["dead_end"], bool) and p3["branch_clients"] >= 0
     assert g.nodes[net["p3"]]["level"] == 4 and g.edges[net["p0"], net["side"]]["primary"] is True
     one = reader(io.BytesIO(api.get(f"/clients/{net['p5']}/tree/export?format={fmt}&depth=2").data))
     assert set(one.nodes) == {net["p5"], net["p6"], net["p7"]}

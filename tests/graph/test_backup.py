@@ -21,10 +21,12 @@ import pytest
 
 from graph.neo4j import Neo4jStore
 from graph.sqlite import SqliteStore
+from referrals import analysis
 from referrals.access import Role, hash_secret
 from referrals.attribution import Model, Params, statement
 from referrals.backup import Reader
 from referrals.errors import Conflict, Invalid, NotFound
+from referrals.exports import GraphFormat, export
 from referrals.model import (
     ChannelInput,
     ChannelKind,
@@ -243,6 +245,8 @@ def exports(store: Store, ws: str, month: str) -> list[bytes]:
         out += [render(columns, rows, fmt) for fmt in ("csv", "json", "xlsx")]
     columns, rows = side_by_side({m: statement(facts, m, Params()) for m in Model})
     out.append(render(columns, rows, "csv"))
+    network = analysis.network_graph(store.snapshot(ws))  # and every graph file of the whole network
+    out += [export(network, fmt) for fmt in GraphFormat]
     return out
 
 
@@ -255,7 +259,7 @@ def test_same_data_gives_byte_identical_exports_on_both_stores(neo4j_store: Neo4
     assert fingerprint(neo4j_store, ws)[0] == digest == fingerprint(lite, ws)[0]
     for month in ("2024-03", "2024-04", "2024-05", "2024-06"):  # 2024-04 is closed: frozen facts
         here, there = exports(lite, ws, month), exports(neo4j_store, ws, month)
-        assert len(here) == 25 and here == there, month
+        assert len(here) == 30 and here == there, month
     back = make_sqlite_store(tmp_path / "back.db")
     assert migrate(neo4j_store, back, ws)[0] == digest  # and back again
     for s in (lite, back):
