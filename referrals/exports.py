@@ -330,13 +330,9 @@ def to_mermaid(g: nx.DiGraph) -> str:
 
 def to_json(g: nx.DiGraph) -> str:
     """Nodes and edges with what GraphML and GEXF carry (networkx node-link layout, edges under
-    "edges"); money as exact decimal text ("1250.00")."""
-    p = prepared(g)
-    for attrs in (p.graph, *(a for _, a in p.nodes(data=True))):
-        for name, value in attrs.items():
-            if _is_money(name):
-                attrs[name] = _text(name, value)
-    data = nx.node_link_data(p, edges="edges")
+    "edges"), for scripts and the page: money in integer minor units with its currency in the name
+    (`revenue_EUR: 155050`), as machine values are everywhere in JSON here."""
+    data = nx.node_link_data(prepared(g), edges="edges")
     return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 
