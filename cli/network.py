@@ -15,7 +15,8 @@ from cli.main import CONTEXT, AppContext, cli
 from cli.resolve import resolve_client, resolve_root, resolve_workspace, workspace_option
 from referrals import analysis
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
-from referrals.exports import GraphFormat, export
+from referrals.errors import Invalid
+from referrals.exports import IMAGE_FORMATS, GraphFormat, export, render_image
 from referrals.model import Beyond, SourceKind, SourceRef
 from referrals.money import format_amount
 
@@ -255,14 +256,25 @@ def _ranked_first(amounts: dict[str, int], ranked_in: str | None) -> str:
     return "\n".join(f"{format_amount(m, c)} {c}" for c, m in {**first, **rest}.items()) or "-"
 
 
+GRAPH_SUFFIXES = {
+    ".graphml": "graphml",
+    ".gexf": "gexf",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".mmd": "mermaid",
+    ".json": "json",
+    ".svg": "svg",
+    ".png": "png",
+}
+
+
 @cli.command("export-graph", context_settings=CONTEXT)
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([f.value for f in GraphFormat], case_sensitive=False),
-    default="graphml",
-    show_default=True,
-    help="graphml (yEd, Gephi), gexf (Gephi), dot (Graphviz), mermaid, json.",
+    type=click.Choice([*(f.value for f in GraphFormat), *IMAGE_FORMATS], case_sensitive=False),
+    help="graphml (yEd, Gephi, Cytoscape), gexf (Gephi), dot (Graphviz), mermaid, json, or a picture: svg, png"
+    " (drawn by Graphviz). Default: from --output's suffix, else graphml.",
 )
 @click.option("--root", help="Export only this client's or channel's tree (id, email, phone or name).")
 @depth_option
@@ -272,9 +284,14 @@ def _ranked_first(amounts: dict[str, int], ranked_in: str | None) -> str:
 @workspace_option
 @click.pass_obj
 def export_graph(
-    app: AppContext, fmt: str, root: str | None, depth: int | None, output: Path | None, workspace: str | None
+    app: AppContext, fmt: str | None, root: str | None, depth: int | None, output: Path | None, workspace: str | None
 ) -> None:
-    """Export the whole workspace, or one tree, as a graph file."""
+    """Export the whole workspace, or one tree, as a graph file or a picture."""
+    if fmt is None:
+        fmt = GRAPH_SUFFIXES.get(output.suffix.lower(), "graphml") if output else "graphml"
+    fmt = fmt.lower()
+    if fmt == "png" and output is None and sys.stdout.isatty():
+        raise Invalid.one("output", "a PNG is binary: give --output FILE, or pipe it")
     ws = resolve_workspace(app.store, workspace)
     if root:
         ref, _ = resolve_root(app.store, ws, root)
@@ -285,7 +302,7 @@ def export_graph(
         graph = analysis.tree_graph(t, channel)
     else:
         graph = analysis.network_graph(app.store.snapshot(ws))
-    data = export(graph, GraphFormat(fmt))
+    data = render_image(graph, fmt) if fmt in IMAGE_FORMATS else export(graph, GraphFormat(fmt))
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import enum
 import json
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 
 import networkx as nx
 
+from referrals.errors import Unavailable
 from referrals.money import format_amount
 
 
@@ -286,22 +289,73 @@ def _dot_quote(value: object) -> str:
     return f'"{text}"'
 
 
+def _money_line(attrs: dict[str, object]) -> str:
+    """The node's own revenue for a label: "1250.00 EUR, 300 JPY" ("" without any)."""
+    parts = []
+    for name, value in sorted(attrs.items()):
+        currency = _is_money(name)
+        if currency and name.startswith("revenue_") and value:
+            parts.append(f"{format_amount(int(value), currency)} {currency}")  # type: ignore[call-overload]
+    return ", ".join(parts)
+
+
+def _label(attrs: dict[str, object], node: str) -> str:
+    """Name, then level and revenue, as the page's tooltips have them."""
+    lines = [str(attrs.get("name", node))]
+    facts = []
+    if attrs.get("kind") != "channel" and "level" in attrs:
+        facts.append(f"level {attrs['level']}")
+    money = _money_line(attrs)
+    if money:
+        facts.append(money)
+    if attrs.get("dead_end"):
+        facts.append("dead end")
+    if facts:
+        lines.append(" · ".join(facts))
+    return "\n".join(lines)
+
+
+def _colour_of(attrs: dict[str, object], palette: dict[str, str]) -> str:
+    return palette.get(str(attrs.get("channel")), NO_CHANNEL_COLOUR)
+
+
 def to_dot(g: nx.DiGraph) -> str:
-    """Graphviz DOT: every attribute kept; channels drawn as boxes, secondary recommendations dashed."""
-    lines = ["digraph referrals {", "  rankdir=TB;", '  node [shape=ellipse, fontname="Helvetica"];']
-    for node, attrs in sorted(g.nodes(data=True), key=lambda kv: str(kv[0])):
-        shown = dict(attrs)
-        shown.setdefault("label", attrs.get("name", node))
+    """Graphviz DOT styled like the page: each chain in its channel's colour (channels as filled boxes),
+    dead ends with a red dashed border, one rank per level, names with level and revenue in the labels,
+    secondary recommendations dashed. Every export attribute is kept on its node or edge (money as
+    decimal text), so the file is data as well as a drawing."""
+    g = prepared(g)
+    palette = colours(g)
+    lines = [
+        "digraph referrals {",
+        '  graph [rankdir=TB, fontname="DejaVu Sans", nodesep=0.3, ranksep=0.5];',
+        '  node [shape=box, style="rounded,filled", fontname="DejaVu Sans", fontsize=10, fontcolor="#1d2433"];',
+        '  edge [color="#8a93a3", fontname="DejaVu Sans", fontsize=8, fontcolor="#5b6472"];',
+    ]
+    levels: dict[int, list[str]] = {}
+    for node, attrs in _nodes(g):
+        colour = _colour_of(attrs, palette)
+        style: dict[str, object] = {"label": _label(attrs, node), "color": colour, "fillcolor": colour + "33"}
         if attrs.get("kind") == "channel":
-            shown["shape"] = "box"
-        body = ", ".join(f"{k}={_dot_quote(v)}" for k, v in sorted(shown.items()))
+            style.update(shape="box", style="filled", fillcolor=colour, fontcolor="#ffffff")
+        else:
+            style["shape"] = "ellipse"
+            style["style"] = "filled"
+        if attrs.get("dead_end"):
+            style.update(color=DEAD_END_COLOUR, style="filled,dashed", penwidth=2)
+        data = {f"data_{k}": _text(k, v) for k, v in attrs.items()}
+        body = ", ".join(f"{k}={_dot_quote(v)}" for k, v in {**style, **data}.items())
         lines.append(f"  {_dot_quote(node)} [{body}];")
-    for u, v, attrs in sorted(g.edges(data=True), key=lambda e: (str(e[0]), str(e[1]))):
-        shown = dict(attrs)
+        if isinstance(attrs.get("level"), int):
+            levels.setdefault(int(attrs["level"]), []).append(node)  # type: ignore[arg-type]
+    for level in sorted(levels):
+        lines.append(f"  {{ rank=same; {'; '.join(_dot_quote(n) for n in levels[level])}; }}")
+    for u, v, attrs in _edges(g):
+        style = {"label": attrs.get("date", "")}
         if not attrs.get("primary", True):
-            shown["style"] = "dashed"
-        shown.setdefault("label", attrs.get("date", ""))
-        body = ", ".join(f"{k}={_dot_quote(val)}" for k, val in sorted(shown.items()))
+            style.update(style="dashed", constraint="false")
+        data = {f"data_{k}": _text(k, x) for k, x in attrs.items()}
+        body = ", ".join(f"{k}={_dot_quote(x)}" for k, x in {**style, **data}.items())
         lines.append(f"  {_dot_quote(u)} -> {_dot_quote(v)} [{body}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -313,18 +367,31 @@ def _mermaid_label(text: object) -> str:
 
 
 def to_mermaid(g: nx.DiGraph) -> str:
-    """A Mermaid flowchart: ids made safe, names as labels, secondary recommendations dotted."""
-    ids = {node: f"n{i}" for i, node in enumerate(sorted(g.nodes, key=str))}
+    """A Mermaid flowchart styled like the page: a class per channel colour, dead ends red and dashed,
+    names with level and revenue, channels as boxes, secondary recommendations dotted."""
+    g = prepared(g)
+    palette = colours(g)
+    nodes = _nodes(g)
+    ids = {node: f"n{i}" for i, (node, _) in enumerate(nodes)}
+    classes = {colour: f"c{i}" for i, colour in enumerate(dict.fromkeys([*palette.values(), NO_CHANNEL_COLOUR]))}
     lines = ["flowchart TD"]
-    for node in sorted(g.nodes, key=str):
-        attrs = g.nodes[node]
-        label = _mermaid_label(attrs.get("name", node))
+    members: dict[str, list[str]] = {}
+    for node, attrs in nodes:
+        label = "<br/>".join(_mermaid_label(part) for part in _label(attrs, node).split("\n"))
         shape = f'["{label}"]' if attrs.get("kind") == "channel" else f'("{label}")'
         lines.append(f"  {ids[node]}{shape}")
-    for u, v, attrs in sorted(g.edges(data=True), key=lambda e: (str(e[0]), str(e[1]))):
+        members.setdefault(classes[_colour_of(attrs, palette)], []).append(ids[node])
+        if attrs.get("dead_end"):
+            members.setdefault("deadend", []).append(ids[node])
+    for u, v, attrs in _edges(g):
         arrow = "-->" if attrs.get("primary", True) else "-.->"
         date = attrs.get("date")
         lines.append(f"  {ids[u]} {arrow}|{_mermaid_label(date)}| {ids[v]}" if date else f"  {ids[u]} {arrow} {ids[v]}")
+    for colour, name in classes.items():
+        lines.append(f"  classDef {name} fill:{colour}33,stroke:{colour},color:#1d2433")
+    lines.append(f"  classDef deadend stroke:{DEAD_END_COLOUR},stroke-width:2px,stroke-dasharray:3 2")
+    for name, ids_ in members.items():
+        lines.append(f"  class {','.join(ids_)} {name}")
     return "\n".join(lines) + "\n"
 
 
@@ -343,6 +410,22 @@ WRITERS: dict[GraphFormat, Callable[[nx.DiGraph], bytes | str]] = {
     GraphFormat.MERMAID: to_mermaid,
     GraphFormat.JSON: to_json,
 }
+
+
+IMAGE_FORMATS = ("svg", "png")
+GRAPHVIZ_HINT = "Graphviz is not installed: install Debian's package with `apt-get install graphviz`"
+
+
+def render_image(g: nx.DiGraph, fmt: str) -> bytes:
+    """The graph drawn by Graphviz (`dot`) as SVG or PNG, from the styled DOT. Unavailable naming the
+    Debian package when `dot` is missing; Graphviz's own message when it fails."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise Unavailable(GRAPHVIZ_HINT, public=GRAPHVIZ_HINT)
+    done = subprocess.run([dot, f"-T{fmt}"], input=to_dot(g).encode(), capture_output=True, check=False)
+    if done.returncode != 0:
+        raise Unavailable(f"Graphviz failed: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
 
 
 def export(g: nx.DiGraph, fmt: GraphFormat) -> bytes:

@@ -121,3 +121,16 @@ def test_export_graph(run, tmp_path: Path) -> None:
     sub = nx.read_gexf(io.BytesIO(gexf.stdout_bytes))
     assert sorted(sub.nodes[n]["name"] for n in sub.nodes) == ["P5", "P6", "P7"]
     assert run("export-graph", "--format", "mermaid").stdout.startswith("flowchart TD")
+
+
+def test_export_graph_draws_svg_and_png_through_graphviz(run, tmp_path: Path, monkeypatch) -> None:
+    svg = run("export-graph", "--format", "svg")
+    assert svg.exit_code == 0 and svg.stdout.startswith("<?xml") and "</svg>" in svg.stdout
+    png = tmp_path / "net.png"
+    out = run("export-graph", "-o", str(png))  # the format follows the file's suffix
+    assert out.exit_code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    dot = tmp_path / "net.gv"
+    assert run("export-graph", "-o", str(dot)).exit_code == 0 and dot.read_text().startswith("digraph referrals {")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` to be found
+    missing = run("export-graph", "--format", "svg")
+    assert missing.exit_code == 5 and "apt-get install graphviz" in missing.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import xml.etree.ElementTree as ET
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,11 +13,9 @@ import networkx as nx
 import pytest
 import xmlschema
 
-from referrals import analysis
 from referrals.exports import DEAD_END_COLOUR, GraphFormat, export, prepared, to_gexf
-from referrals.model import Beyond, ClientStatus, SourceKind, SourceRef, Tree, TreeNode
 from referrals.money import format_amount
-from tests.referrals.test_exports import sample
+from tests.referrals.test_exports import cut_tree, sample
 from tools import xsd
 
 GEXF = "{http://www.gexf.net/1.2draft}"  # the namespace of every GEXF element, color, size, position too
@@ -33,46 +30,6 @@ def schemas() -> dict[str, xmlschema.XMLSchema]:
 def valid(schema: xmlschema.XMLSchema, data: bytes) -> None:
     errors = [str(e.reason) for e in schema.iter_errors(io.BytesIO(data))]
     assert errors == []
-
-
-def cut_tree() -> nx.DiGraph:
-    """A channel's tree cut at level 1: the last level says what lies beyond it."""
-    blog = SourceRef(SourceKind.CHANNEL, "ch_blog")
-    nodes = (
-        TreeNode(
-            level=1,
-            client_id="cl_a",
-            name="Анна «&» <Ко>",
-            status=ClientStatus.ACTIVE,
-            parent=blog,
-            referral_id="rf_1",
-            referred_on=date(2024, 1, 5),
-            revenue={"RUB": 125_050},
-            referred=2,
-            beyond=Beyond(clients=3, revenue={"RUB": 99_900, "EUR": 1_000}),
-        ),
-        TreeNode(
-            level=1,
-            client_id="cl_b",
-            name='Bo "quoted"',
-            status=ClientStatus.LEAD,
-            parent=blog,
-            referral_id="rf_2",
-            referred_on=date(2024, 2, 1),
-            revenue={},
-            referred=0,
-        ),
-    )
-    tree = Tree(
-        root=blog,
-        name="Блог",
-        revenue={},
-        referred=2,
-        depth=1,
-        nodes=nodes,
-        beyond=Beyond(clients=3, revenue={"RUB": 99_900, "EUR": 1_000}),
-    )
-    return analysis.tree_graph(tree)
 
 
 GRAPHS = {"network": sample, "cut tree": cut_tree, "empty": nx.DiGraph}
