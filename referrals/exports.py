@@ -225,10 +225,10 @@ def colours(g: nx.DiGraph) -> dict[str, str]:
     return {name: CHANNEL_COLOURS[i % len(CHANNEL_COLOURS)] for i, name in enumerate(names)}
 
 
-def to_gexf(g: nx.DiGraph, positions: dict[str, tuple[float, float]] | None = None) -> bytes:
+def to_gexf(g: nx.DiGraph) -> bytes:
     """GEXF 1.2draft (the version whose XSD is published; Gephi 0.9 and later read it): typed attributes,
     names as labels, a colour by the chain's channel (the page's colours; dead ends red), a size by
-    branch revenue in the main currency, and a position where `positions` (the page's layout) gives one.
+    branch revenue in the main currency (the page's download adds the positions of its layout).
     The published schema (gexf.xsd, `node-content`) declares `color`, `size` and `position` in the GEXF
     namespace, with the viz module's types, so that is where they are written; Gephi reads them by
     their local names. `lastmodifieddate` is the data's last change when the graph knows it."""
@@ -272,9 +272,6 @@ def to_gexf(g: nx.DiGraph, positions: dict[str, tuple[float, float]] | None = No
         )
         share = max(0, int(attrs.get(f"branch_revenue_{currency}", 0))) / biggest if biggest else 0.0
         ET.SubElement(el, viz + "size", {"value": f"{4 + 26 * share**0.5:.2f}"})
-        if positions and node in positions:
-            x, y = positions[node]
-            ET.SubElement(el, viz + "position", {"x": f"{x:.2f}", "y": f"{y:.2f}", "z": "0.0"})
     block = ET.SubElement(graph, q + "edges")
     for i, (u, v, attrs) in enumerate(edges):
         el = ET.SubElement(block, q + "edge", {"id": f"e{i}", "source": u, "target": v})

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import networkx as nx
 import playwright.sync_api as playwright_api
 import pytest
+import xmlschema
 from werkzeug.serving import make_server
 
 from api import create_app
@@ -32,7 +33,7 @@ from referrals.config import MAX_DEPTH, Settings
 from referrals.model import ChannelKind, ClientQuery
 from tests.api.webseed import CHAIN, Seeded, Small, seed, seed_small
 from tests.serving import serve
-from tools import chromium
+from tools import chromium, xsd
 
 pytestmark = pytest.mark.browser
 
@@ -490,8 +491,17 @@ def test_exports_of_the_drawn_tree(page, site: Site) -> None:  # type: ignore[no
     assert g.number_of_nodes() == drawn and d.value.suggested_filename.endswith(".graphml")
     with pg.expect_download() as d:
         pg.click("#download-gexf")
-    g = nx.read_gexf(io.BytesIO(Path(d.value.path()).read_bytes()))
+    gexf = Path(d.value.path()).read_bytes()
+    g = nx.read_gexf(io.BytesIO(gexf))
     assert g.number_of_nodes() == drawn
+    # the page's layout travels in the file: a position for every drawn node, still valid against the XSD
+    schema = xmlschema.XMLSchema(str(xsd.fetch(quiet=True) / "gexf.xsd"))
+    assert [str(e.reason) for e in schema.iter_errors(io.BytesIO(gexf))] == []
+    ns = "{http://www.gexf.net/1.2draft}"
+    placed = {n.get("id"): n.find(ns + "position") for n in ET.fromstring(gexf).iter(ns + "node")}
+    assert len(placed) == drawn and all(p is not None for p in placed.values())
+    xs = {float(p.get("x")) for p in placed.values()}
+    assert len(xs) > 1  # laid out, not piled up
 
 
 def test_whole_network_view_colours_by_root_channel(page, site: Site) -> None:  # type: ignore[no-untyped-def]

@@ -55,9 +55,13 @@ export async function fetchOrSay(path) {
   }
 }
 
-export async function download(path, fallbackName) {
+// A file the API serves, saved under the name it gives; `edit` may rewrite its text first.
+export async function download(path, fallbackName, edit = null) {
   const resp = await call(path, { raw: true });
   const disposition = resp.headers.get("Content-Disposition") || "";
   const match = disposition.match(/filename="([^"]+)"/);
-  saveBlob(await resp.blob(), match ? match[1] : fallbackName);
+  const name = match ? match[1] : fallbackName;
+  if (!edit) return saveBlob(await resp.blob(), name);
+  const type = resp.headers.get("Content-Type") || "application/octet-stream";
+  return saveBlob(new Blob([edit(await resp.text())], { type }), name);
 }

@@ -60,11 +60,31 @@ export function exportPng() {
   img.src = url;
 }
 
+// The page's layout written into a GEXF file: a <position> in every drawn node (in the GEXF namespace,
+// where the published schema has it), y pointing up as Gephi draws it.
+export function withPositions(text, positions) {
+  const doc = new DOMParser().parseFromString(text, "application/xml");
+  const ns = doc.documentElement.namespaceURI;
+  for (const node of doc.getElementsByTagNameNS(ns, "node")) {
+    const p = positions.get(node.getAttribute("id"));
+    if (!p) continue;
+    for (const old of [...node.children].filter((c) => c.localName === "position")) old.remove();
+    const el = doc.createElementNS(ns, "position");
+    el.setAttribute("x", p.x.toFixed(2));
+    el.setAttribute("y", (p.y === 0 ? 0 : -p.y).toFixed(2));
+    el.setAttribute("z", "0.0");
+    node.appendChild(el);
+  }
+  const out = new XMLSerializer().serializeToString(doc);
+  return out.startsWith("<?xml") ? `${out}\n` : `<?xml version="1.0" encoding="utf-8"?>\n${out}\n`;
+}
+
 export function downloadGraph(format) {
   const root = state.root;
   const path =
     root.kind === "network"
       ? `/network/export?format=${format}`
       : `${treePath(root)}/tree/export?format=${format}${state.depth === null ? "" : `&depth=${state.depth}`}`;
-  download(path, `${slug(root.name)}.${format}`).catch((err) => status(err.message, true));
+  const edit = format === "gexf" && state.positions ? (text) => withPositions(text, state.positions) : null;
+  download(path, `${slug(root.name)}.${format}`, edit).catch((err) => status(err.message, true));
 }
