@@ -14,6 +14,7 @@ from marshmallow import validate
 from referrals.access import Role
 from referrals.attribution import Model
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
+from referrals.exports import GraphFormat
 from referrals.importing.read import FORMATS
 from referrals.model import (
     EMAIL_MAX,
@@ -707,7 +708,9 @@ class ExportArgs(ma.Schema):
     """Graph export format (and depth, for one tree)."""
 
     format = ma.fields.String(
-        load_default="graphml", validate=validate.OneOf(["graphml", "gexf", "dot", "mermaid", "json"])
+        load_default="graphml",
+        validate=validate.OneOf([f.value for f in GraphFormat]),
+        metadata={"description": "graphml, gexf, dot, mermaid, json; kumu (.xlsx), gephi-csv, cytoscape (.zip)"},
     )
     depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, MAX_DEPTH), metadata=_VIEW_DEPTH)
 

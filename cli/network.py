@@ -16,7 +16,7 @@ from cli.resolve import resolve_client, resolve_root, resolve_workspace, workspa
 from referrals import analysis
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 from referrals.errors import Invalid
-from referrals.exports import IMAGE_FORMATS, GraphFormat, export, render_image
+from referrals.exports import BINARY, IMAGE_FORMATS, GraphFormat, export, render_image
 from referrals.model import Beyond, SourceKind, SourceRef
 from referrals.money import format_amount
 
@@ -273,8 +273,9 @@ GRAPH_SUFFIXES = {
     "--format",
     "fmt",
     type=click.Choice([*(f.value for f in GraphFormat), *IMAGE_FORMATS], case_sensitive=False),
-    help="graphml (yEd, Gephi, Cytoscape), gexf (Gephi), dot (Graphviz), mermaid, json, or a picture: svg, png"
-    " (drawn by Graphviz). Default: from --output's suffix, else graphml.",
+    help="graphml (yEd, Gephi, Cytoscape), gexf (Gephi), dot (Graphviz), mermaid, json; tables: kumu (.xlsx),"
+    " gephi-csv and cytoscape (.zip of two CSVs); or a picture: svg, png (drawn by Graphviz)."
+    " Default: from --output's suffix, else graphml.",
 )
 @click.option("--root", help="Export only this client's or channel's tree (id, email, phone or name).")
 @depth_option
@@ -290,8 +291,8 @@ def export_graph(
     if fmt is None:
         fmt = GRAPH_SUFFIXES.get(output.suffix.lower(), "graphml") if output else "graphml"
     fmt = fmt.lower()
-    if fmt == "png" and output is None and sys.stdout.isatty():
-        raise Invalid.one("output", "a PNG is binary: give --output FILE, or pipe it")
+    if (fmt == "png" or fmt in BINARY) and output is None and sys.stdout.isatty():
+        raise Invalid.one("output", f"{fmt} is a binary file: give --output FILE, or pipe it")
     ws = resolve_workspace(app.store, workspace)
     if root:
         ref, _ = resolve_root(app.store, ws, root)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import networkx as nx
 
@@ -23,6 +24,9 @@ class GraphFormat(enum.StrEnum):
     DOT = "dot"  # Graphviz
     MERMAID = "mermaid"  # Markdown docs, GitHub, GitLab
     JSON = "json"  # nodes and edges, for scripts
+    KUMU = "kumu"  # Kumu: one workbook, Elements and Connections sheets
+    GEPHI_CSV = "gephi-csv"  # Gephi's spreadsheet import: nodes.csv and edges.csv in a zip
+    CYTOSCAPE = "cytoscape"  # Cytoscape: network.csv and nodes.csv in a zip
 
 
 MEDIA_TYPES = {
@@ -31,6 +35,9 @@ MEDIA_TYPES = {
     GraphFormat.DOT: "text/vnd.graphviz",
     GraphFormat.MERMAID: "text/vnd.mermaid",
     GraphFormat.JSON: "application/json",
+    GraphFormat.KUMU: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    GraphFormat.GEPHI_CSV: "application/zip",
+    GraphFormat.CYTOSCAPE: "application/zip",
 }
 EXTENSIONS = {
     GraphFormat.GRAPHML: "graphml",
@@ -38,7 +45,11 @@ EXTENSIONS = {
     GraphFormat.DOT: "dot",
     GraphFormat.MERMAID: "mmd",
     GraphFormat.JSON: "json",
+    GraphFormat.KUMU: "xlsx",
+    GraphFormat.GEPHI_CSV: "zip",
+    GraphFormat.CYTOSCAPE: "zip",
 }
+BINARY = frozenset({GraphFormat.KUMU, GraphFormat.GEPHI_CSV, GraphFormat.CYTOSCAPE})
 
 
 # -- what every format carries --------------------------------------------------------------------
@@ -406,7 +417,16 @@ WRITERS: dict[GraphFormat, Callable[[nx.DiGraph], bytes | str]] = {
     GraphFormat.DOT: to_dot,
     GraphFormat.MERMAID: to_mermaid,
     GraphFormat.JSON: to_json,
+    GraphFormat.KUMU: lambda g: _tables().to_kumu(g),
+    GraphFormat.GEPHI_CSV: lambda g: _tables().to_gephi(g),
+    GraphFormat.CYTOSCAPE: lambda g: _tables().to_cytoscape(g),
 }
+
+
+def _tables() -> Any:
+    from referrals import tables  # the table writers build on this module
+
+    return tables
 
 
 IMAGE_FORMATS = ("svg", "png")

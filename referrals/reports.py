@@ -24,7 +24,7 @@ FORMATS = ("csv", "json", "xlsx")
 TEXT_COLUMNS = frozenset({"source_type", "source_id", "source_name", "currency"})
 # A cell starting with one of these is read as a formula by spreadsheets (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_EPOCH = datetime(2000, 1, 1)
+EPOCH = datetime(2000, 1, 1)  # the document date of every workbook written, so equal content gives equal bytes
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -101,7 +101,7 @@ def _inert(row: Mapping[str, Any]) -> Mapping[str, Any]:
     return {k: _csv_text(v) if k in TEXT_COLUMNS and isinstance(v, str) else v for k, v in row.items()}
 
 
-class _FixedTimeZip(zipfile.ZipFile):
+class FixedTimeZip(zipfile.ZipFile):
     """A zip writer that stamps every entry with the same date, so equal content gives equal bytes."""
 
     def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
@@ -115,7 +115,8 @@ class _FixedTimeZip(zipfile.ZipFile):
             self.writestr(arcname or str(filename), f.read())
 
 
-def _amount_format(currency: str | None) -> str:
+def amount_format(currency: str | None) -> str:
+    """A spreadsheet number format with the currency's own decimals ("#,##0.00"; "#,##0" for JPY)."""
     digits = MINOR_UNITS[currency] if currency else 0
     return "#,##0" + ("." + "0" * digits if digits else "")
 
@@ -145,7 +146,7 @@ def _xlsx(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], title: str)
         for col_index, col in enumerate(columns, 1):
             cell = sheet.cell(row=sheet.max_row, column=col_index)
             if isinstance(cell.value, Decimal):
-                cell.number_format = _amount_format(r.get("currency"))
+                cell.number_format = amount_format(r.get("currency"))
             elif col in TEXT_COLUMNS and isinstance(cell.value, str):
                 # a string cell, never a formula (openpyxl reads a leading "=" as one): the name stays
                 # exactly as typed and the spreadsheet shows it as text
@@ -154,9 +155,9 @@ def _xlsx(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], title: str)
         width = max([len(col)] + [len(str(r.get(col) or "")) for r in rows])
         sheet.column_dimensions[sheet.cell(row=1, column=col_index).column_letter].width = min(width + 2, 60)
     wb.properties.creator = "referrals"
-    wb.properties.created = _EPOCH
-    wb.properties.modified = _EPOCH
+    wb.properties.created = EPOCH
+    wb.properties.modified = EPOCH
     buf = io.BytesIO()
-    with _FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+    with FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).save()
     return buf.getvalue()
