@@ -15,6 +15,7 @@ from cli.main import CONTEXT, AppContext, cli
 from cli.resolve import resolve_workspace, workspace_option
 from referrals.attribution import LEVELS, Model, Params, statement
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
+from referrals.errors import Invalid
 from referrals.reports import FORMATS, render, side_by_side, statement_rows
 
 
@@ -24,12 +25,21 @@ def attribution() -> None:
 
 
 def _format(fmt: str | None, output: Path | None) -> str | None:
-    """The file format: --format, else the output file's suffix, else csv for a file; None for a table."""
+    """The file format: --format, else the output file's suffix, else csv for a file; None for a table.
+    Invalid when --format contradicts a known suffix (an XLSX never lands in a file named .csv), and
+    when a workbook would go to a terminal."""
+    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
     if fmt:
+        fmt = fmt.lower()
+        if suffix in FORMATS and suffix != fmt:
+            raise Invalid.one(
+                "format", f"--format {fmt}, but {output.name} names a {suffix} file: drop --format or rename the file"
+            )
+        if fmt == "xlsx" and output is None and sys.stdout.isatty():
+            raise Invalid.one("output", "an XLSX workbook is binary: give --output FILE.xlsx, or pipe it")
         return fmt
     if output is None:
         return None
-    suffix = output.suffix.lower().lstrip(".")
     return suffix if suffix in FORMATS else "csv"
 
 

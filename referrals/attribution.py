@@ -454,9 +454,10 @@ def new_client_sources(arrival: Arrival, as_of: date, depth: int) -> list[Touch]
 def statement(facts: PeriodFacts, model: Model, params: Params = Params()) -> list[StatementRow]:
     """Credit every deal, total the lines per source and currency, and count each source's new clients.
 
-    Amounts are sums of per-deal integer credits. New clients are counted once per source, on the
-    source's rows in every currency it was credited in (on one row without a currency when it was
-    credited nothing). Rows are ordered by currency (count-only rows last), then by amount and new
+    Amounts are sums of per-deal integer credits. New clients are counted once per source, on its row
+    of the first currency it was credited in (by code; its other currencies' rows say 0, so the column
+    adds up to the number of new clients), or on one row without a currency when it was credited
+    nothing. Rows are ordered by currency (count-only rows last), then by amount and new
     clients (largest first), then by source id, so the same data always gives the same statement.
     """
     rows: dict[tuple[str, str | None], StatementRow] = {}  # (source id, currency): ids never repeat across kinds
@@ -492,8 +493,8 @@ def statement(facts: PeriodFacts, model: Model, params: Params = Params()) -> li
         by_source.setdefault(row.source, []).append(row)
     for source, count in total.items():
         bare = by_source.get(source) or [rows.setdefault((source.id, None), StatementRow(source, names[source], None))]
-        for row in bare:
-            row.new_clients, row.new_clients_level_1 = count, level_1.get(source, 0)
+        first = min(bare, key=lambda r: r.currency or "")
+        first.new_clients, first.new_clients_level_1 = count, level_1.get(source, 0)
     return sorted(
         rows.values(), key=lambda r: (r.currency is None, r.currency or "", -r.amount, -r.new_clients, r.source.id)
     )

@@ -5,7 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import pty
+import select
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -184,3 +190,31 @@ def test_closed_month_export_never_changes(export, store: Store, tmp_path) -> No
     assert run("reopen", "--month", "2024-05").exit_code == 0
     assert export("--month", "2024-05", "--format", "json").stdout != before  # Dora now tops the chain
     assert run("reopen", "--month", "2024-05").exit_code == 3
+
+
+def test_a_workbook_never_lands_in_a_csv_file_nor_on_a_terminal(export, store: Store, tmp_path) -> None:
+    wrong = tmp_path / "may.csv"
+    out = export("--month", "2024-05", "--format", "xlsx", "--output", str(wrong))
+    assert out.exit_code == 1 and "names a csv file" in out.stderr and not wrong.exists()
+    right = tmp_path / "may.xlsx"
+    assert export("--month", "2024-05", "--output", str(right)).exit_code == 0  # the suffix picks xlsx
+    assert right.read_bytes()[:2] == b"PK"
+    # on a terminal: refused with what to do, and no binary bytes written to it
+    ws = store.list_workspaces()[-1].id
+    primary, replica = pty.openpty()
+    referrals = str(Path(sys.executable).parent / "referrals")
+    done = subprocess.run(
+        [referrals, "--database-url", url_of(store), "attribution", "export", "--workspace", ws]
+        + ["--month", "2024-05", "--format", "xlsx"],
+        stdout=replica,
+        stderr=subprocess.PIPE,
+        timeout=60,
+        check=False,
+    )
+    os.close(replica)
+    try:
+        shown = os.read(primary, 4096) if select.select([primary], [], [], 0.5)[0] else b""
+    except OSError:  # EIO: the terminal was closed with nothing written to it
+        shown = b""
+    os.close(primary)
+    assert done.returncode == 1 and b"give --output FILE.xlsx" in done.stderr and b"PK" not in shown

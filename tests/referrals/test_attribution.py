@@ -273,3 +273,20 @@ def test_frozen_facts_come_back_exactly_and_checksum_covers_every_line() -> None
     assert checksum(lines) == checksum(freeze(thaw(*JUNE, lines)))
     changed = [lines[0].replace("-300", "-301"), *lines[1:]]
     assert checksum(changed) != checksum(lines)
+
+
+def test_a_source_credited_in_two_currencies_counts_its_new_clients_once() -> None:
+    """Summed down the column, new clients equal the clients who arrived (not once per currency row)."""
+    arrivals = (
+        Arrival("n1", date(2024, 6, 3), (person(1),)),
+        Arrival("n2", date(2024, 6, 4), (person(1),)),
+    )
+    deals = (
+        (DealFacts("d1", "n1", 900, "EUR", D), (person(1),)),
+        (DealFacts("d2", "n2", 700, "USD", D), (person(1),)),
+        (DealFacts("d3", "n2", 50, "AED", D), (person(1),)),
+    )
+    rows = statement(PeriodFacts(*JUNE, deals, arrivals), Model.LINEAR)
+    mine = {r.currency: (r.new_clients_level_1, r.new_clients) for r in rows if r.source.id == "cl_1"}
+    assert mine == {"AED": (2, 2), "EUR": (0, 0), "USD": (0, 0)}  # on the first currency by code
+    assert sum(r.new_clients for r in rows) == len(arrivals)
