@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,9 @@ def _format(fmt: str | None, output: Path | None) -> str | None:
 
 
 @attribution.command("export", context_settings=CONTEXT)
-@click.option("--month", required=True, help="The calendar month, YYYY-MM.")
+@click.option("--month", help="The calendar month, YYYY-MM (or a date range with --from and --to).")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of a date range, YYYY-MM-DD.")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day of the range (inclusive), YYYY-MM-DD.")
 @click.option(
     "--model",
     type=click.Choice([m.value for m in Model], case_sensitive=False),
@@ -74,7 +77,9 @@ def _format(fmt: str | None, output: Path | None) -> str | None:
 @click.pass_obj
 def export(
     app: AppContext,
-    month: str,
+    month: str | None,
+    start: datetime | None,
+    end: datetime | None,
     model: str,
     all_models: bool,
     fmt: str | None,
@@ -86,23 +91,37 @@ def export(
     workspace: str | None,
 ) -> None:
     """One row per source and currency: credited amount, deals touched, new clients brought that month
-    (directly and within seven levels) and credit per level.
+    (directly and within seven levels) and credit per level — for --month, or any date range with
+    --from and --to.
 
     A closed month is exported from its frozen facts, so it never changes; an open month follows the
-    current graph. The same data always gives the same bytes.
+    current graph; a range takes the days of closed months from their frozen facts and the other days
+    from the graph. The same data always gives the same bytes.
     """
     params = Params.parse(depth=depth, half_life_days=half_life, ratio=ratio, rates=rates.split(","))
     ws = resolve_workspace(app.store, workspace)
-    facts, closed = app.store.month_facts(ws, month)
+    if month and (start or end):
+        raise Invalid.one("month", "give --month or --from/--to, not both")
+    if month:
+        facts, closed_month = app.store.month_facts(ws, month)
+        closed = [closed_month] if closed_month else []
+        period = month
+    elif start and end:
+        facts, closed = app.store.range_facts(ws, start.date(), end.date())
+        period = f"{start.date().isoformat()}..{end.date().isoformat()}"
+    else:
+        raise Invalid.one(
+            "month" if not (start or end) else ("to" if start else "from"), "required: --month, or --from and --to"
+        )
     if all_models:
         columns, rows = side_by_side({m: statement(facts, m, params) for m in Model})
-        title = f"all models {month}"
+        title = f"all models {period}"
     else:
         columns, rows = statement_rows(statement(facts, Model(model), params))
-        title = f"{model} {month}"
+        title = f"{model} {period}"
     chosen = _format(fmt, output)
     if chosen is None:
-        note = f" (closed {closed.closed_at:%Y-%m-%d}, {closed.checksum[:19]}…)" if closed else ""
+        note = "".join(f" ({c.month} closed {c.closed_at:%Y-%m-%d}, {c.checksum[:19]}…)" for c in closed)
         console = Console()
         table = _table(columns, rows, f"{title}{note}", all_models)
         # never squeeze amounts into ellipses: a wide table is printed at its natural width

@@ -374,6 +374,10 @@ class Store(abc.ABC):
         """A month's facts: frozen ones for a closed month (checksum verified), else the current graph."""
         return months.facts(self, ws, month)
 
+    def range_facts(self, ws: str, start: date, end: date) -> tuple[PeriodFacts, list[ClosedMonth]]:
+        """Any date range's facts: closed months' days frozen, the other days from the graph (one read)."""
+        return months.range_facts(self, ws, start, end)
+
     # -- access tokens -----------------------------------------------------------------------
     def create_token(self, ws: str, role: Role, name: str, token_hash: str) -> Token:
         """Store a token's hash with its role; the secret itself never reaches the store."""

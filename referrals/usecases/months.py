@@ -84,3 +84,60 @@ def facts(store: Storage, ws: str, month: str) -> tuple[PeriodFacts, ClosedMonth
         return thaw(start, end, lines), closed
 
     return store.read(work)
+
+
+MAX_RANGE_DAYS = 5 * 366  # the longest date range one statement covers
+
+
+def _months_between(start: date, end: date) -> list[str]:
+    out, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = year + (month == 12), month % 12 + 1
+    return out
+
+
+def range_facts(store: Storage, ws: str, start: date, end: date) -> tuple[PeriodFacts, list[ClosedMonth]]:
+    """The facts of any date range, in one read: the days of closed months from their frozen facts
+    (checksums verified), every other day from the current graph — so a range's statement adds up
+    with the closed months' own. Also the closed months it reaches into."""
+    if end < start:
+        raise Invalid.one("to", f"{end.isoformat()} is before --from {start.isoformat()}")
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise Invalid.one("to", f"a statement covers at most {MAX_RANGE_DAYS} days; split the range")
+
+    def inside(day: date) -> bool:
+        return start <= day <= end
+
+    def work(u: Unit) -> tuple[PeriodFacts, list[ClosedMonth]]:
+        u.workspaces.require(ws)
+        live = u.graph.period(ws, start, end)
+        closed: list[ClosedMonth] = []
+        deals = []
+        arrivals = []
+        for month in u.months.closed_among(ws, _months_between(start, end)):
+            found = u.months.frozen(ws, month)
+            if found is None:
+                continue
+            record, chunks = found
+            lines = unchunk(chunks)
+            if checksum(lines) != record.checksum:
+                raise Conflict(
+                    "month", f"the frozen facts of {month} do not match their checksum; restore from a backup"
+                )
+            frozen = thaw(*month_range(month), lines)
+            deals += [d for d in frozen.deals if inside(d[0].closed_on)]
+            arrivals += [a for a in frozen.arrivals if inside(a.arrived_on)]
+            closed.append(record)
+        frozen_months = {c.month for c in closed}
+
+        def open_day(day: date) -> bool:
+            return f"{day.year:04d}-{day.month:02d}" not in frozen_months
+
+        deals += [d for d in live.deals if open_day(d[0].closed_on)]
+        arrivals += [a for a in live.arrivals if open_day(a.arrived_on)]
+        deals.sort(key=lambda d: d[0].id)
+        arrivals.sort(key=lambda a: a.client_id)
+        return PeriodFacts(start, end, tuple(deals), tuple(arrivals)), sorted(closed, key=lambda c: c.month)
+
+    return store.read(work)

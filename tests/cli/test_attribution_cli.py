@@ -11,6 +11,7 @@ import select
 import subprocess
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,77 @@ def test_a_workbook_never_lands_in_a_csv_file_nor_on_a_terminal(export, store: S
         shown = b""
     os.close(primary)
     assert done.returncode == 1 and b"give --output FILE.xlsx" in done.stderr and b"PK" not in shown
+
+
+def _credits(text: str) -> dict[tuple[str, str], Decimal]:
+    return {(r["source_name"], r["currency"]): Decimal(r["amount"]) for r in csv.DictReader(io.StringIO(text))}
+
+
+def test_a_date_range_adds_up_its_months_and_keeps_closed_ones_frozen(store: Store) -> None:
+    ws = store.create_workspace(unique("range")).id
+    blog = store.create_channel(ws, ChannelInput(name="Blog"))
+    ana, bo = (store.create_client(ws, ClientInput(name=n)) for n in ("Ana", "Bo"))
+    store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CHANNEL, blog.id), ana.id, date(2024, 1, 1)))
+    ref = store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CLIENT, ana.id), bo.id, date(2024, 2, 1)))
+    for amount, on in (("100", "2024-03-10"), ("40", "2024-03-31"), ("60", "2024-04-01"), ("7", "2024-04-20")):
+        store.create_deal(ws, DealInput(bo.id, Money.parse(amount, "EUR"), date.fromisoformat(on)))
+
+    def invoke(*args: str):
+        return CliRunner().invoke(cli, ["--database-url", url_of(store), "attribution", "export", "-w", ws, *args])
+
+    def run(*args: str) -> str:
+        out = invoke("--format", "csv", *args)
+        assert out.exit_code == 0, out.output
+        return out.stdout
+
+    def added(*texts: str) -> dict[tuple[str, str], Decimal]:
+        total: dict[tuple[str, str], Decimal] = {}
+        for text in texts:
+            for key, amount in _credits(text).items():
+                total[key] = total.get(key, Decimal(0)) + amount
+        return total
+
+    march, april = run("--month", "2024-03"), run("--month", "2024-04")
+    assert _credits(run("--from", "2024-03-01", "--to", "2024-04-30")) == added(march, april)
+    assert _credits(run("--from", "2024-03-31", "--to", "2024-04-01")) == {
+        ("Ana", "EUR"): Decimal("50.00"),
+        ("Blog", "EUR"): Decimal("50.00"),
+    }
+    store.close_month(ws, "2024-03")  # frozen: Ana shares March's credit with the blog
+    store.delete_referral(ws, ref.id)  # the graph changes: Bo is nobody's now
+    assert _credits(run("--from", "2024-03-01", "--to", "2024-04-30")) == added(march, run("--month", "2024-04"))
+    assert ("Ana", "EUR") in _credits(run("--from", "2024-03-15", "--to", "2024-04-30"))  # March 31 stays frozen
+    bad = CliRunner().invoke(
+        cli,
+        [
+            "--database-url",
+            url_of(store),
+            "attribution",
+            "export",
+            "-w",
+            ws,
+            "--from",
+            "2024-05-02",
+            "--to",
+            "2024-05-01",
+        ],
+    )
+    assert bad.exit_code == 1 and "before --from" in bad.stderr
+    both = CliRunner().invoke(
+        cli,
+        [
+            "--database-url",
+            url_of(store),
+            "attribution",
+            "export",
+            "-w",
+            ws,
+            "--month",
+            "2024-03",
+            "--from",
+            "2024-03-01",
+            "--to",
+            "2024-03-02",
+        ],
+    )
+    assert both.exit_code == 1 and "not both" in both.stderr
