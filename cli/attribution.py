@@ -14,10 +14,11 @@ from rich.table import Table
 
 from cli.main import CONTEXT, AppContext, cli
 from cli.resolve import resolve_workspace, workspace_option
-from referrals.attribution import LEVELS, Model, Params, statement
+from referrals.attribution import LEVELS, Model, Params, PeriodFacts, statement
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 from referrals.errors import Invalid
 from referrals.reports import FORMATS, render, side_by_side, statement_rows
+from referrals.workbook import statement_workbook
 
 
 @cli.group(context_settings=CONTEXT)
@@ -128,12 +129,22 @@ def export(
         needed = Measurement.get(console, console.options.update_width(10_000), table).maximum
         Console(width=max(console.width, needed)).print(table)
         return
-    data = render(columns, rows, chosen, title)
+    if chosen == "xlsx" and not all_models:
+        data = statement_workbook(facts, Model(model), params, period, closed, _payers(app, ws, facts))
+    else:
+        data = render(columns, rows, chosen, title)
     if output is None:
         sys.stdout.buffer.write(data)
     else:
         output.write_bytes(data)
         click.echo(f"wrote {len(rows)} rows to {output}", err=True)
+
+
+def _payers(app: AppContext, ws: str, facts: PeriodFacts) -> dict[str, str]:
+    """The names of the period's payers, for the workbook's deals sheet (one streamed read)."""
+    wanted = {deal.client_id for deal, _ in facts.deals}
+    with app.store.stream() as u:
+        return {c.id: c.name for c in u.clients.each(ws) if c.id in wanted}
 
 
 _SHORT = {"first_touch": "first", "last_touch": "last", "position_based": "position", "time_decay": "decay"}

@@ -119,7 +119,7 @@ def test_bad_month_and_parameters(export) -> None:
     assert export("--month", "2024-05", "--format", "pdf").exit_code == 2
 
 
-def test_xlsx_has_numeric_cells_and_identical_bytes(export, tmp_path) -> None:
+def test_xlsx_is_a_statement_an_accountant_can_open(export, tmp_path) -> None:
     import time
 
     from openpyxl import load_workbook
@@ -129,14 +129,35 @@ def test_xlsx_has_numeric_cells_and_identical_bytes(export, tmp_path) -> None:
     time.sleep(2.1)  # zip entries keep time to two seconds: a clock in the file would show here
     assert export("--month", "2024-05", "--format", "xlsx", "--output", str(second)).exit_code == 0
     assert first.read_bytes() == second.read_bytes()
-    sheet = load_workbook(first).active
-    header = [c.value for c in sheet[1]]
-    rows = {
-        r[header.index("source_name")]: dict(zip(header, r, strict=True)) for r in sheet.iter_rows(2, values_only=True)
-    }
-    assert rows["Ana"]["amount"] == 450 and rows["Ana"]["amount_minor"] == 45000
-    assert rows["Blog"]["deals"] == 4 and rows["Bruno"]["new_clients_level_1"] == 1
-    assert sheet.cell(2, header.index("amount") + 1).number_format == "#,##0.00"
+    book = load_workbook(first)
+    assert book.sheetnames == ["EUR", "New clients", "Deals", "Parameters"]
+    eur = book["EUR"]
+    head = [c.value for c in eur[1]]
+    assert head[:4] == ["Source", "Type", "Credit (EUR)", "Deals"] and "Level 1" in head and "Above level 7" in head
+    body = list(eur.iter_rows(2, values_only=True))
+    rows = {r[0]: dict(zip(head, r, strict=True)) for r in body[:-1]}
+    assert rows["Ana"]["Credit (EUR)"] == 450 and rows["Ana"]["Type"] == "Client" and rows["Blog"]["Deals"] == 4
+    assert eur.cell(2, 3).number_format == '#,##0.00 "EUR"' and eur.freeze_panes == "A2"
+    assert eur.auto_filter.ref == f"A1:{eur.cell(1, len(head)).column_letter}{len(body)}"
+    csv_total = sum(
+        Decimal(r["amount"])
+        for r in csv.DictReader(io.StringIO(export("--month", "2024-05", "--format", "csv").stdout))
+    )
+    total = body[-1]
+    assert total[0] == "Total" and Decimal(str(total[2])) == csv_total == Decimal(
+        "1250.00"
+    )  # 999.99 - 99.99 + 300 + 50
+    deals = list(book["Deals"].iter_rows(2, values_only=True))
+    assert sum(Decimal(str(r[8])) for r in deals) == csv_total  # the deal lines add up to the statement
+    assert {r[2] for r in deals} == {"Ana", "Bruno", "Carla"} and {r[5] for r in deals} == {"linear"}
+    assert sorted({r[0]: r[3] for r in deals}.values()) == [-99.99, 50, 300, 999.99]
+    new_clients = list(book["New clients"].iter_rows(2, values_only=True))
+    assert new_clients[-1][:3] == ("Total new clients", None, 1)  # Carla came in in May
+    params = dict(book["Parameters"].iter_rows(2, values_only=True))
+    assert params["Model"] == "linear" and params["Credit depth (levels)"] == 7 and params["Period"] == "2024-05"
+    assert params["Numbers from"].startswith("the current graph")
+    assert book.properties.title == "Attribution statement 2024-05 (linear)"
+    assert book.properties.created.date() == date(2024, 5, 31)  # the data's date, not the export's
 
 
 def test_all_models_side_by_side(export) -> None:

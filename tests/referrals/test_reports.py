@@ -61,3 +61,37 @@ def test_xlsx_never_holds_a_formula_and_keeps_names_exact() -> None:
     assert {c.data_type for c in names} == {"s"}
     amount = ws.cell(row=2, column=5)
     assert amount.data_type == "n" and float(amount.value) == -12.5
+
+
+def test_the_statement_workbook_has_a_sheet_per_currency_that_adds_up() -> None:
+    import io as _io
+    from datetime import date as _date
+
+    from openpyxl import load_workbook
+
+    from referrals.attribution import Arrival, DealFacts, Model, Params, PeriodFacts, Step
+    from referrals.model import SourceKind, SourceRef
+    from referrals.workbook import statement_workbook
+
+    ana = Step(SourceRef(SourceKind.CLIENT, "cl_ana"), '=Ana "A&B" <x>', _date(2024, 1, 1), True)
+    facts = PeriodFacts(
+        _date(2024, 6, 1),
+        _date(2024, 6, 30),
+        (
+            (DealFacts("dl_1", "cl_bo", 1_000_01, "EUR", _date(2024, 6, 3)), (ana,)),
+            (DealFacts("dl_2", "cl_bo", 300, "JPY", _date(2024, 6, 4)), (ana,)),
+            (DealFacts("dl_3", "cl_cy", 50_00, "EUR", _date(2024, 6, 5)), ()),
+        ),
+        (Arrival("cl_bo", _date(2024, 6, 2), (ana,)),),
+    )
+    data = statement_workbook(facts, Model.LINEAR, Params(), "2024-06", payers={"cl_bo": "Бо"})
+    book = load_workbook(_io.BytesIO(data))
+    assert book.sheetnames == ["EUR", "JPY", "New clients", "Deals", "Parameters"]
+    eur = list(book["EUR"].iter_rows(2, values_only=True))
+    assert eur[-1][0] == "Total" and eur[-1][2] == 1050.01 and {r[0] for r in eur[:-1]} == {ana.name, "(direct)"}
+    assert book["EUR"].cell(2, 1).data_type == "s"  # a name like a formula stays a name
+    jpy = book["JPY"]
+    assert jpy.cell(2, 3).value == 300 and jpy.cell(2, 3).number_format == '#,##0 "JPY"'
+    deals = list(book["Deals"].iter_rows(2, values_only=True))
+    assert {r[2] for r in deals} == {"Бо", "cl_cy"}  # a payer whose name is unknown shows its id
+    assert sum(r[8] for r in deals if r[4] == "JPY") == 300

@@ -1,0 +1,191 @@
+"""The attribution statement as a workbook an accountant can open as it is.
+
+Sheets, in order:
+
+* one per currency (`EUR`, `USD`, …): each source's credit, the deals that credited it and the credit by
+  level, human headers, amounts as numbers in the currency's own format, a frozen header, an
+  autofilter and a **Total** row (sums of exact integer credits, written as values);
+* **New clients**: per source, the clients it recommended directly and those within the credit depth
+  (counted once per source); its total of direct recommendations is the number of new clients;
+* **Deals**: one line per deal and credited source — deal, date, payer, deal amount, currency, model,
+  source, level, credit — so each currency's credits add up to its sheet's total;
+* **Parameters**: period, model, credit depth, half-life, ratio, rates, and where the numbers come from
+  (the current graph, or a closed month's frozen facts with their checksum).
+
+Document properties carry a title, subject and keywords; the document date is the period's last day
+(the data's, not the export's), so the same data gives the same bytes. Names are text cells, never
+formulas. The machine column names stay in CSV and JSON (referrals/reports.py).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from referrals.attribution import LEVELS, Model, Params, PeriodFacts, StatementRow, credit, statement
+from referrals.model import ClosedMonth
+from referrals.money import format_amount
+from referrals.reports import FixedTimeZip, amount_format
+
+SOURCE_TYPES = {"client": "Client", "channel": "Channel", "direct": "Direct", "house": "House"}
+
+
+def _num(value: Fraction) -> str:
+    """A parameter as a decimal: 30, 0.5, 0.1 (rates are shown in percent by the caller)."""
+    return format(Decimal(value.numerator) / Decimal(value.denominator), "f").rstrip("0").rstrip(".") or "0"
+
+
+def _money(minor: int, currency: str) -> Decimal:
+    return Decimal(format_amount(minor, currency))
+
+
+def _sheet(wb: Any, title: str, head: Sequence[str], rows: Sequence[Sequence[Any]], formats: Mapping[int, str]) -> Any:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = wb.create_sheet(title[:31])
+    sheet.append(list(head))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for row in rows:
+        sheet.append(list(row))
+        for index, cell in enumerate(sheet[sheet.max_row]):
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text, never a formula
+            elif index in formats and cell.value is not None:
+                cell.number_format = formats[index]
+    if rows:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(head))}{len(rows) + 1}"
+    for index, name in enumerate(head, 1):
+        width = max([len(str(name))] + [len(str(r[index - 1])) for r in rows if index <= len(r)])
+        sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, 50)
+    return sheet
+
+
+def _total_row(sheet: Any, values: Sequence[Any], formats: Mapping[int, str]) -> None:
+    from openpyxl.styles import Font
+
+    sheet.append(list(values))
+    for index, cell in enumerate(sheet[sheet.max_row]):
+        cell.font = Font(bold=True)
+        if index in formats and cell.value is not None:
+            cell.number_format = formats[index]
+
+
+def statement_workbook(
+    facts: PeriodFacts,
+    model: Model,
+    params: Params,
+    period: str,
+    closed: Sequence[ClosedMonth] = (),
+    payers: Mapping[str, str] | None = None,
+) -> bytes:
+    """The workbook of one model's statement for `period` (see the module's docstring)."""
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    rows = statement(facts, model, params)
+    payers = payers or {}
+    wb = Workbook()
+    first = wb.active
+    assert first is not None
+    wb.remove(first)
+    by_currency: dict[str, list[StatementRow]] = {}
+    for r in rows:
+        if r.currency:
+            by_currency.setdefault(r.currency, []).append(r)
+    levels = [f"Level {i}" for i in range(1, LEVELS + 1)]
+    for currency in sorted(by_currency):
+        money = amount_format(currency) + f' "{currency}"'
+        head = ["Source", "Type", f"Credit ({currency})", "Deals", *levels, f"Above level {LEVELS}"]
+        body = []
+        for r in by_currency[currency]:
+            by_level = [_money(r.by_level.get(i, 0), currency) for i in range(1, LEVELS + 1)]
+            above = _money(sum(v for k, v in r.by_level.items() if k > LEVELS), currency)
+            body.append([r.name, SOURCE_TYPES[r.source_type], _money(r.amount, currency), r.deals, *by_level, above])
+        formats = {2: money, **dict.fromkeys(range(4, 5 + LEVELS), money)}
+        sheet = _sheet(wb, currency, head, body, formats)
+        total = [
+            "Total",
+            None,
+            _money(sum(r.amount for r in by_currency[currency]), currency),
+            None,
+            *(_money(sum(r.by_level.get(i, 0) for r in by_currency[currency]), currency) for i in range(1, LEVELS + 1)),
+            _money(sum(v for r in by_currency[currency] for k, v in r.by_level.items() if k > LEVELS), currency),
+        ]
+        _total_row(sheet, total, formats)
+
+    counted = [r for r in rows if r.new_clients]
+    sheet = _sheet(
+        wb,
+        "New clients",
+        ["Source", "Type", "Recommended directly", f"Within {params.depth} levels"],
+        [[r.name, SOURCE_TYPES[r.source_type], r.new_clients_level_1, r.new_clients] for r in counted],
+        {},
+    )
+    _total_row(sheet, ["Total new clients", None, len(facts.arrivals), None], {})
+
+    lines = []
+    for deal, upline in facts.deals:
+        for c in credit(deal, upline, model, params):
+            lines.append(
+                [
+                    deal.id,
+                    deal.closed_on,
+                    payers.get(deal.client_id, deal.client_id),
+                    _money(deal.amount, deal.currency),
+                    deal.currency,
+                    model.value,
+                    c.name,
+                    c.level if c.level is not None else "",
+                    _money(c.amount, c.currency),
+                ]
+            )
+    deal_head = ["Deal", "Date", "Payer", "Deal amount", "Currency", "Model", "Source", "Level", "Credit"]
+    sheet = _sheet(wb, "Deals", deal_head, lines, {1: "yyyy-mm-dd", 3: "#,##0.00", 8: "#,##0.00"})
+    for row in sheet.iter_rows(min_row=2):
+        currency = row[4].value
+        for cell in (row[3], row[8]):
+            cell.number_format = amount_format(currency)
+
+    source = (
+        "; ".join(
+            f"{c.month}: frozen facts closed {c.closed_at:%Y-%m-%d %H:%M} UTC, sha256 {c.checksum}" for c in closed
+        )
+        if closed
+        else "the current graph (the period has no closed month)"
+    )
+    parameters = [
+        ["Period", period],
+        ["From", facts.start],
+        ["To", facts.end],
+        ["Model", model.value],
+        ["Credit depth (levels)", params.depth],
+        ["Half-life (days, time_decay)", _num(params.half_life_days)],
+        ["Ratio (geometric)", _num(params.ratio)],
+        ["Rates (% per level, commission plans)", ", ".join(_num(r * 100) for r in params.rates)],
+        ["Deals", len(facts.deals)],
+        ["New clients", len(facts.arrivals)],
+        ["Numbers from", source],
+    ]
+    _sheet(wb, "Parameters", ["Parameter", "Value"], parameters, {})
+    wb["Parameters"]["B3"].number_format = wb["Parameters"]["B2"].number_format = "yyyy-mm-dd"
+
+    props = wb.properties
+    props.creator = "referrals"
+    props.title = f"Attribution statement {period} ({model.value})"
+    props.subject = "credit per source of new business"
+    props.keywords = f"attribution, {model.value}, {period}"
+    props.description = source
+    stamp = datetime(facts.end.year, facts.end.month, facts.end.day)
+    props.created = props.modified = stamp
+    buf = io.BytesIO()
+    with FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()
+    return buf.getvalue()
