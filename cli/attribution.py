@@ -13,10 +13,13 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from cli.main import CONTEXT, AppContext, cli
-from cli.resolve import resolve_workspace, workspace_option
+from cli.resolve import resolve_root, resolve_workspace, workspace_option
+from referrals import source_statement as statements
 from referrals.attribution import LEVELS, Model, Params, PeriodFacts, statement
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 from referrals.errors import Invalid
+from referrals.model import ClosedMonth
+from referrals.money import format_amount
 from referrals.reports import FORMATS, render, side_by_side, statement_rows
 from referrals.workbook import statement_workbook
 
@@ -101,19 +104,7 @@ def export(
     """
     params = Params.parse(depth=depth, half_life_days=half_life, ratio=ratio, rates=rates.split(","))
     ws = resolve_workspace(app.store, workspace)
-    if month and (start or end):
-        raise Invalid.one("month", "give --month or --from/--to, not both")
-    if month:
-        facts, closed_month = app.store.month_facts(ws, month)
-        closed = [closed_month] if closed_month else []
-        period = month
-    elif start and end:
-        facts, closed = app.store.range_facts(ws, start.date(), end.date())
-        period = f"{start.date().isoformat()}..{end.date().isoformat()}"
-    else:
-        raise Invalid.one(
-            "month" if not (start or end) else ("to" if start else "from"), "required: --month, or --from and --to"
-        )
+    facts, closed, period = _period_facts(app, ws, month, start, end)
     if all_models:
         columns, rows = side_by_side({m: statement(facts, m, params) for m in Model})
         title = f"all models {period}"
@@ -138,6 +129,99 @@ def export(
     else:
         output.write_bytes(data)
         click.echo(f"wrote {len(rows)} rows to {output}", err=True)
+
+
+@attribution.command("statement", context_settings=CONTEXT)
+@click.argument("source")
+@click.option("--month", help="The calendar month, YYYY-MM (or a date range with --from and --to).")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of a date range, YYYY-MM-DD.")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day of the range (inclusive), YYYY-MM-DD.")
+@click.option(
+    "--model",
+    type=click.Choice([m.value for m in Model], case_sensitive=False),
+    default=Model.LINEAR.value,
+    show_default=True,
+    help="Attribution model or commission plan.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "xlsx"], case_sensitive=False),
+    help="html (a page to send or print) or xlsx (default: from the --output suffix, else a table).",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+@click.option(
+    "--depth", default=CREDIT_DEPTH, show_default=True, type=click.IntRange(1, MAX_DEPTH), help="Credit depth."
+)
+@workspace_option
+@click.pass_obj
+def source_statement_command(
+    app: AppContext,
+    source: str,
+    month: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    model: str,
+    fmt: str | None,
+    output: Path | None,
+    depth: int,
+    workspace: str | None,
+) -> None:
+    """What one person or channel (SOURCE: id, email, phone or name) was credited over a month or a date
+    range, deal by deal, with a total per currency: the same totals as that source's rows of
+    `attribution export`. Written as HTML or XLSX to send them, or shown as a table."""
+    ws = resolve_workspace(app.store, workspace)
+    ref, name = resolve_root(app.store, ws, source)
+    facts, closed, period = _period_facts(app, ws, month, start, end)
+    params = Params.parse(depth=depth)
+    chosen = (fmt or (output.suffix.lower().lstrip(".") if output else "")).lower() or None
+    if chosen not in (None, "html", "xlsx"):
+        raise Invalid.one("output", "a statement is written as .html or .xlsx")
+    if chosen == "xlsx" and output is None and sys.stdout.isatty():
+        raise Invalid.one("output", "an XLSX workbook is binary: give --output FILE.xlsx, or pipe it")
+    payers = _payers(app, ws, facts)
+    s = statements.source_statement(facts, ref, name, Model(model), params, period, closed, payers)
+    if chosen is None:
+        table = Table(title=f"{name}: {model} {period}")
+        for head in ("date", "deal", "payer", "deal amount", "level", "credit"):
+            table.add_column(head, justify="right" if head in ("deal amount", "level", "credit") else "left")
+        for line in s.lines:
+            table.add_row(
+                line.closed_on.isoformat(),
+                line.deal_id,
+                line.payer,
+                f"{format_amount(line.deal_amount, line.currency)} {line.currency}",
+                "" if line.level is None else str(line.level),
+                f"{format_amount(line.credit, line.currency)} {line.currency}",
+            )
+        for currency, total in s.totals.items():
+            table.add_row("total", "", "", "", "", f"{format_amount(total, currency)} {currency}")
+        Console().print(table)
+        if not s.lines:
+            click.echo(f"{name} was credited nothing in {period} under {model}")
+        return
+    data = statements.to_html(s) if chosen == "html" else statements.to_xlsx(s)
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        output.write_bytes(data)
+        click.echo(f"wrote {len(s.lines)} credit line(s) for {name} to {output}", err=True)
+
+
+def _period_facts(
+    app: AppContext, ws: str, month: str | None, start: datetime | None, end: datetime | None
+) -> tuple[PeriodFacts, list[ClosedMonth], str]:
+    """The facts of --month, or of --from/--to; the closed months they use; the period's name."""
+    if month and (start or end):
+        raise Invalid.one("month", "give --month or --from/--to, not both")
+    if month:
+        facts, closed_month = app.store.month_facts(ws, month)
+        return facts, [closed_month] if closed_month else [], month
+    if start and end:
+        facts, closed = app.store.range_facts(ws, start.date(), end.date())
+        return facts, closed, f"{start.date().isoformat()}..{end.date().isoformat()}"
+    missing = "month" if not (start or end) else ("to" if start else "from")
+    raise Invalid.one(missing, "required: --month, or --from and --to")
 
 
 def _payers(app: AppContext, ws: str, facts: PeriodFacts) -> dict[str, str]:

@@ -314,3 +314,52 @@ def test_a_date_range_adds_up_its_months_and_keeps_closed_ones_frozen(store: Sto
         ],
     )
     assert both.exit_code == 1 and "not both" in both.stderr
+
+
+def test_a_source_statement_adds_up_to_its_rows_of_the_export(export, store: Store, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    ws = store.list_workspaces()[-1].id
+    rows = list(csv.DictReader(io.StringIO(export("--month", "2024-05", "--format", "csv").stdout)))
+    ana = {r["currency"]: Decimal(r["amount"]) for r in rows if r["source_name"] == "Ana"}
+
+    def statement(*args: str):
+        return CliRunner().invoke(
+            cli, ["--database-url", url_of(store), "attribution", "statement", "-w", ws, *args], catch_exceptions=False
+        )
+
+    shown = statement("Ana", "--month", "2024-05")
+    assert shown.exit_code == 0 and "total" in shown.stdout and f"{ana['EUR']:.2f} EUR" in shown.stdout
+    page = tmp_path / "ana.html"
+    assert statement("Ana", "--month", "2024-05", "-o", str(page)).exit_code == 0
+    html = page.read_text()
+    assert "Referral credits for Ana" in html and f"{ana['EUR']:.2f} EUR" in html and "Carla" in html
+    book = tmp_path / "ana.xlsx"
+    assert statement("Ana", "--month", "2024-05", "--format", "xlsx", "-o", str(book)).exit_code == 0
+    sheet = load_workbook(book)["Statement"]
+    lines = [r for r in sheet.iter_rows(5, values_only=True) if r[0] is not None]
+    total = next(r for r in lines if r[0] == "Total")
+    assert Decimal(str(total[6])) == ana["EUR"]
+    assert sum(Decimal(str(r[6])) for r in lines if r[0] != "Total" and r[4] == "EUR") == ana["EUR"]
+    assert statement("Ana", "--month", "2024-05", "-o", str(tmp_path / "ana.pdf")).exit_code == 1
+    nobody = statement("Blog", "--month", "2023-01")
+    assert nobody.exit_code == 0 and "credited nothing" in nobody.stdout
+
+
+def test_a_statement_page_escapes_every_name() -> None:
+    from datetime import date as _date
+
+    from referrals.attribution import DealFacts, Model, Params, PeriodFacts, Step
+    from referrals.source_statement import source_statement, to_html
+
+    evil = Step(SourceRef(SourceKind.CLIENT, "cl_x"), "<script>alert(1)</script> & Co", _date(2024, 1, 1), True)
+    facts = PeriodFacts(
+        _date(2024, 6, 1), _date(2024, 6, 30), ((DealFacts("dl_1", "cl_p", 1000, "EUR", _date(2024, 6, 2)), (evil,)),)
+    )
+    page = to_html(
+        source_statement(
+            facts, evil.source, evil.name, Model.LINEAR, Params(), "2024-06", payers={"cl_p": '"Pay" <er>'}
+        )
+    ).decode()
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page
+    assert "&#34;Pay&#34; &lt;er&gt;" in page and "10.00 EUR" in page
