@@ -2,7 +2,7 @@
 #   make serve   - install the runtime, create the embedded database (and a first workspace), print a
 #                  link that opens the page signed in, run the API on http://127.0.0.1:8000
 #   make test    - install, fetch Neo4j 5.26 and the GraphML/GEXF schemas from Maven Central (cached),
-#                  Debian's Chromium and Graphviz (once), lint, run every test
+#                  Debian's Chromium, Graphviz and LibreOffice Calc (once), lint, run every test
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -37,6 +37,7 @@ test: $(STAMP)
 	$(BIN)/python -m tools.neo4j_server fetch
 	$(BIN)/python -m tools.xsd fetch
 	$(BIN)/python -m tools.graphviz ensure
+	$(BIN)/python -m tools.libreoffice ensure
 	$(BIN)/python -m tools.chromium ensure
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -95,3 +95,63 @@ def test_the_statement_workbook_has_a_sheet_per_currency_that_adds_up() -> None:
     deals = list(book["Deals"].iter_rows(2, values_only=True))
     assert {r[2] for r in deals} == {"Бо", "cl_cy"}  # a payer whose name is unknown shows its id
     assert sum(r[8] for r in deals if r[4] == "JPY") == 300
+
+
+def test_libreoffice_reads_the_statement_workbook_with_the_same_numbers(tmp_path) -> None:
+    """Converted by LibreOffice headless, every currency sheet's cells are numbers whose Total row equals the
+    CSV export's sum, and the Deals sheet's credits add up to it."""
+    import csv as _csv
+    import shutil
+    import subprocess
+    from datetime import date as _date
+    from decimal import Decimal
+
+    from referrals.attribution import DealFacts, Model, Params, PeriodFacts, Step, statement
+    from referrals.model import SourceKind, SourceRef
+    from referrals.reports import render, statement_rows
+    from referrals.workbook import statement_workbook
+
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice is needed: python -m tools.libreoffice ensure"
+    ana = Step(SourceRef(SourceKind.CLIENT, "cl_ana"), "Анна «Лён»", _date(2024, 1, 1), True)
+    blog = Step(SourceRef(SourceKind.CHANNEL, "ch_blog"), "Blog", _date(2023, 1, 1), True)
+    deals = tuple(
+        (DealFacts(f"dl_{i}", "cl_bo", amount, cur, _date(2024, 6, 1 + i)), (ana, blog))
+        for i, (amount, cur) in enumerate([(1_000_01, "EUR"), (-33_33, "EUR"), (12_345, "JPY"), (99_99, "USD")])
+    )
+    facts = PeriodFacts(_date(2024, 6, 1), _date(2024, 6, 30), deals)
+    book = tmp_path / "june.xlsx"
+    book.write_bytes(statement_workbook(facts, Model.POSITION_BASED, Params(), "2024-06"))
+    out = tmp_path / "csv"
+    subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+            "--outdir",
+            str(out),
+            str(book),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    columns, rows = statement_rows(statement(facts, Model.POSITION_BASED, Params()))
+    exported = list(_csv.DictReader(io.StringIO(render(columns, rows, "csv").decode())))
+    sheets = {
+        p.stem.removeprefix("june-"): list(_csv.reader(io.StringIO(p.read_text(encoding="utf-8"))))
+        for p in out.glob("*.csv")
+    }
+    assert sorted(sheets) == ["Deals", "EUR", "JPY", "New clients", "Parameters", "USD"]
+    deal_lines = sheets["Deals"][1:]
+    for currency in ("EUR", "JPY", "USD"):
+        sheet = sheets[currency]
+        total = sheet[-1]
+        assert total[0] == "Total"
+        want = sum(Decimal(r["amount"]) for r in exported if r["currency"] == currency)
+        assert Decimal(total[2]) == want  # a number LibreOffice reads, equal to the CSV's sum
+        assert sum(Decimal(r[2]) for r in sheet[1:-1]) == want
+        assert sum(Decimal(r[8]) for r in deal_lines if r[4] == currency) == want
+    assert any(r[0] == "Анна «Лён»" for r in sheets["EUR"])
