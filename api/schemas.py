@@ -737,9 +737,11 @@ class AttributionArgs(ma.Schema):
 
 
 class MonthArgs(AttributionArgs):
-    """A calendar month and a model."""
+    """A calendar month (or a date range) and a model."""
 
-    month = ma.fields.String(required=True, validate=validate.Length(7, 7), metadata={"example": "2024-05"})
+    month = ma.fields.String(validate=validate.Length(7, 7), metadata={"example": "2024-05"})
+    from_ = ma.fields.Date(data_key="from", metadata={"description": "first day of a date range, instead of month"})
+    to = ma.fields.Date(metadata={"description": "last day of the range (inclusive)"})
 
 
 class PeriodArgs(AttributionArgs):
@@ -778,14 +780,26 @@ class StatementRowSchema(ma.Schema):
     above_level_7 = ma.fields.String(required=True)
 
 
-class StatementSchema(ma.Schema):
-    """A month's credits per source and currency."""
-
+class ClosedMonthRefSchema(ma.Schema):
     month = ma.fields.String(required=True)
+    checksum = ma.fields.String(required=True)
+
+
+class StatementSchema(ma.Schema):
+    """A month's (or a date range's) credits per source and currency."""
+
+    month = ma.fields.String(required=True, allow_none=True, metadata={"description": "null for a date range"})
+    start = ma.fields.Date(required=True, data_key="from")
+    end = ma.fields.Date(required=True, data_key="to")
     model = ma.fields.String(required=True)
     closed = ma.fields.Boolean(required=True, metadata={"description": "true when the month's facts are frozen"})
     checksum = ma.fields.String(
         required=True, allow_none=True, metadata={"description": "sha256 of a closed month's frozen facts"}
+    )
+    closed_months = ma.fields.List(
+        ma.fields.Nested(ClosedMonthRefSchema),
+        required=True,
+        metadata={"description": "the closed months whose frozen facts the numbers use"},
     )
     rows = ma.fields.List(ma.fields.Nested(StatementRowSchema), required=True)
 

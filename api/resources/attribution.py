@@ -30,14 +30,30 @@ class Attribution(MethodView):
     @blp.arguments(MonthArgs, location="query")
     @blp.response(200, StatementSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Credits per source and currency for the deals of one calendar month (same numbers as the CLI export)."""
-        facts, closed = current_store().month_facts(workspace_id(), args["month"])
+        """Credits per source and currency for the deals of one calendar month, or of `from` to `to` (closed
+        months' days from their frozen facts, the others from the graph): the same numbers as the CLI export."""
+        store, ws = current_store(), workspace_id()
+        month, start, end = args.get("month"), args.get("from_"), args.get("to")
+        if month and (start or end):
+            raise Invalid.one("month", "give month or from/to, not both")
+        if month:
+            facts, one = store.month_facts(ws, month)
+            closed = [one] if one else []
+        elif start and end:
+            facts, closed = store.range_facts(ws, start, end)
+        else:
+            raise Invalid.one(
+                "month" if not (start or end) else ("to" if start else "from"), "required: month, or from and to"
+            )
         rows = statement(facts, Model(args["model"]), _params(args))
         return {
-            "month": args["month"],
+            "month": month,
+            "start": facts.start,
+            "end": facts.end,
             "model": args["model"],
-            "closed": closed is not None,
-            "checksum": closed.checksum if closed else None,
+            "closed": bool(month and closed),
+            "checksum": closed[0].checksum if month and closed else None,
+            "closed_months": [{"month": c.month, "checksum": c.checksum} for c in closed],
             "rows": [row_values(r) for r in rows],
         }
 
@@ -55,7 +71,8 @@ class ClientCredits(MethodView):
         store, ws = current_store(), workspace_id()
         store.get_client(ws, client_id)  # NotFound for an unknown client
         model, params = Model(args["model"]), _params(args)
-        lines, totals = credits_of(store.period(ws, args["from_"], args["to"]), client_id, model, params)
+        facts, _ = store.range_facts(ws, args["from_"], args["to"])  # closed months' days: their frozen facts
+        lines, totals = credits_of(facts, client_id, model, params)
         return {
             "client_id": client_id,
             "model": model.value,

@@ -102,7 +102,7 @@ def range_facts(store: Storage, ws: str, start: date, end: date) -> tuple[Period
     (checksums verified), every other day from the current graph — so a range's statement adds up
     with the closed months' own. Also the closed months it reaches into."""
     if end < start:
-        raise Invalid.one("to", f"{end.isoformat()} is before --from {start.isoformat()}")
+        raise Invalid.one("to", f"{end.isoformat()} is before the first day of the range, {start.isoformat()}")
     if (end - start).days >= MAX_RANGE_DAYS:
         raise Invalid.one("to", f"a statement covers at most {MAX_RANGE_DAYS} days; split the range")
 

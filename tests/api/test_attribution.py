@@ -64,3 +64,26 @@ def test_closed_month_is_frozen_and_its_deals_refused(api: Api) -> None:
     assert "2024-05 is closed" in refused.get_json()["errors"][0]["reason"]
     june = api.ok(api.get("/attribution?month=2024-06&model=linear"))  # open: follows the graph
     assert {r["source_name"] for r in june["rows"]} == {"Ana", "Carla"}
+
+
+def test_a_date_range_adds_up_its_months_and_reads_closed_months_frozen(api: Api) -> None:
+    ids = seed(api)
+
+    def amounts(body: dict) -> dict[str, str]:
+        return {r["source_id"]: r["amount"] for r in body["rows"]}
+
+    both = api.ok(api.get("/attribution?from=2024-05-01&to=2024-06-30"))
+    assert both["month"] is None and (both["from"], both["to"]) == ("2024-05-01", "2024-06-30")
+    assert amounts(both) == {ids["ana"]: "70.01", ids["blog"]: "70.00"}  # 50.01 + 20, 50 + 20
+    assert both["closed_months"] == []
+    api.store.close_month(api.ws, "2024-05")
+    referral = api.ok(api.get(f"/referrals?client_id={ids['bruno']}"))["items"][0]
+    assert api.delete(f"/referrals/{referral['id']}").status_code == 204  # Bruno is nobody's now
+    after = api.ok(api.get("/attribution?from=2024-05-01&to=2024-06-30"))
+    assert amounts(after)[ids["ana"]] == "50.01"  # May frozen as it was closed; June follows the graph
+    assert [m["month"] for m in after["closed_months"]] == ["2024-05"]
+    credits = api.ok(api.get(f"/clients/{ids['ana']}/credits?from=2024-05-01&to=2024-06-30"))
+    assert [(t["currency"], t["amount_minor"]) for t in credits["totals"]] == [("EUR", 5001)]  # the same frozen May
+    assert api.get("/attribution").status_code == 422
+    assert api.get("/attribution?month=2024-05&from=2024-05-01&to=2024-05-02").status_code == 422
+    assert api.get("/attribution?from=2024-05-02&to=2024-05-01").status_code == 422

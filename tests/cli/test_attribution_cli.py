@@ -295,7 +295,7 @@ def test_a_date_range_adds_up_its_months_and_keeps_closed_ones_frozen(store: Sto
             "2024-05-01",
         ],
     )
-    assert bad.exit_code == 1 and "before --from" in bad.stderr
+    assert bad.exit_code == 1 and "before the first day of the range" in bad.stderr
     both = CliRunner().invoke(
         cli,
         [
