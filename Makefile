@@ -39,6 +39,7 @@ test: $(STAMP)
 	$(BIN)/python -m tools.graphviz ensure
 	$(BIN)/python -m tools.libreoffice ensure
 	$(BIN)/python -m tools.chromium ensure
+	$(BIN)/python -m tools.mermaid ensure
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -197,3 +198,26 @@ def test_mermaid_is_styled_and_escaped() -> None:
 @pytest.mark.parametrize("fmt", list(GraphFormat))
 def test_every_format_exports_an_empty_graph(fmt: GraphFormat) -> None:
     assert export(nx.DiGraph(), fmt)
+
+
+def test_mermaid_renders_with_mermaids_own_renderer(tmp_path: Path) -> None:
+    """@mermaid-js/mermaid-cli on Debian's Chromium draws every Mermaid export (names, escapes and styles)."""
+    from tools import mermaid
+
+    binary = mermaid.ensure()
+    config = mermaid.puppeteer_config()
+    for i, g in enumerate((sample(), cut_tree())):
+        source, target = tmp_path / f"g{i}.mmd", tmp_path / f"g{i}.svg"
+        source.write_bytes(export(g, GraphFormat.MERMAID))
+        done = subprocess.run(
+            [str(binary), "-p", str(config), "-i", str(source), "-o", str(target), "-q"],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr.decode()
+        svg = target.read_text()
+        assert svg.startswith("<svg") and "Parse error" not in svg
+    drawn = (tmp_path / "g0.svg").read_text()
+    assert "Zoë &amp; Co" in drawn and "#quot;" not in drawn and "dead end" in drawn
+    assert "#2f5fd0" in drawn.lower() and "stroke-dasharray" in drawn  # the channel's class and the dead ends'
