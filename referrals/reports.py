@@ -12,7 +12,7 @@ import io
 import json
 import zipfile
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -124,7 +124,6 @@ def amount_format(currency: str | None) -> str:
 def _xlsx(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], title: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
-    from openpyxl.writer.excel import ExcelWriter
 
     wb = Workbook()
     sheet = wb.active
@@ -154,9 +153,18 @@ def _xlsx(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], title: str)
     for col_index, col in enumerate(columns, 1):
         width = max([len(col)] + [len(str(r.get(col) or "")) for r in rows])
         sheet.column_dimensions[sheet.cell(row=1, column=col_index).column_letter].width = min(width + 2, 60)
+    return workbook_bytes(wb)
+
+
+def workbook_bytes(wb: Any, dated: date | None = None) -> bytes:
+    """A workbook as the bytes of its file: created by "referrals" on `dated` (the data's day; EPOCH when
+    none), every zip entry stamped alike, so the same content always gives the same bytes."""
+    from openpyxl.writer.excel import ExcelWriter
+
     wb.properties.creator = "referrals"
-    wb.properties.created = EPOCH
-    wb.properties.modified = EPOCH
+    wb.properties.created = wb.properties.modified = (
+        datetime(dated.year, dated.month, dated.day) if dated is not None else EPOCH
+    )
     buf = io.BytesIO()
     with FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).save()

@@ -5,11 +5,9 @@ model, to the cent."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from jinja2 import Environment, select_autoescape
@@ -17,7 +15,7 @@ from jinja2 import Environment, select_autoescape
 from referrals.attribution import Credit, Model, Params, PeriodFacts, credits_of
 from referrals.model import ClosedMonth, SourceRef
 from referrals.money import format_amount
-from referrals.reports import FixedTimeZip, amount_format
+from referrals.reports import amount_format, workbook_bytes
 
 
 @dataclass(frozen=True)
@@ -124,7 +122,6 @@ def to_xlsx(s: SourceStatement) -> bytes:
     """The statement as a one-sheet workbook: the lines, a total per currency, then the parameters."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
-    from openpyxl.writer.excel import ExcelWriter
 
     wb = Workbook()
     sheet = wb.active
@@ -168,11 +165,5 @@ def to_xlsx(s: SourceStatement) -> bytes:
         sheet.append([f"{c.month} is closed: its frozen facts, sha256 {c.checksum}"])
     for column, width in zip("ABCDEFG", (12, 30, 28, 14, 9, 7, 14), strict=True):
         sheet.column_dimensions[column].width = width
-    wb.properties.creator = "referrals"
     wb.properties.title = f"Referral credits for {s.name}, {s.period}"
-    last = max((line.closed_on for line in s.lines), default=date(2000, 1, 1))
-    wb.properties.created = wb.properties.modified = datetime(last.year, last.month, last.day)
-    buf = io.BytesIO()
-    with FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()
-    return buf.getvalue()
+    return workbook_bytes(wb, max((line.closed_on for line in s.lines), default=None))

@@ -24,7 +24,7 @@ from typing import Any
 import networkx as nx
 
 from referrals.exports import EDGE_FIELDS, NODE_FIELDS, _edges, _fields, _is_money, _nodes, _text, prepared
-from referrals.reports import EPOCH, FixedTimeZip, amount_format, neutralise
+from referrals.reports import FixedTimeZip, amount_format, neutralise, workbook_bytes
 
 Table = tuple[list[str], list[list[Any]]]
 
@@ -110,7 +110,6 @@ def to_kumu(g: nx.DiGraph) -> bytes:
     """One workbook with Kumu's Elements and Connections sheets (connections name elements by ID)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
-    from openpyxl.writer.excel import ExcelWriter
 
     g = prepared(g)
     head, rows = node_table(g, ["ID", "Label"], inert=False)
@@ -154,10 +153,4 @@ def to_kumu(g: nx.DiGraph) -> bytes:
                     cell.data_type = "s"  # text stays text, never a formula
                 elif number_format:
                     cell.number_format = number_format  # the currency's own decimals (0 for JPY)
-    wb.properties.creator = "referrals"
-    wb.properties.created = EPOCH
-    wb.properties.modified = EPOCH
-    buf = io.BytesIO()
-    with FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()
-    return buf.getvalue()
+    return workbook_bytes(wb)

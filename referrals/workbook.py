@@ -19,10 +19,7 @@ formulas. The machine column names stay in CSV and JSON (referrals/reports.py).
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -30,7 +27,7 @@ from typing import Any
 from referrals.attribution import LEVELS, Model, Params, PeriodFacts, StatementRow, credit, statement
 from referrals.model import ClosedMonth
 from referrals.money import format_amount
-from referrals.reports import FixedTimeZip, amount_format
+from referrals.reports import amount_format, workbook_bytes
 
 SOURCE_TYPES = {"client": "Client", "channel": "Channel", "direct": "Direct", "house": "House"}
 
@@ -88,7 +85,6 @@ def statement_workbook(
 ) -> bytes:
     """The workbook of one model's statement for `period` (see the module's docstring)."""
     from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
 
     rows = statement(facts, model, params)
     payers = payers or {}
@@ -178,14 +174,8 @@ def statement_workbook(
     wb["Parameters"]["B3"].number_format = wb["Parameters"]["B2"].number_format = "yyyy-mm-dd"
 
     props = wb.properties
-    props.creator = "referrals"
     props.title = f"Attribution statement {period} ({model.value})"
     props.subject = "credit per source of new business"
     props.keywords = f"attribution, {model.value}, {period}"
     props.description = source
-    stamp = datetime(facts.end.year, facts.end.month, facts.end.day)
-    props.created = props.modified = stamp
-    buf = io.BytesIO()
-    with FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()
-    return buf.getvalue()
+    return workbook_bytes(wb, facts.end)
