@@ -48,17 +48,32 @@ def _format(fmt: str | None, output: Path | None) -> str | None:
     return suffix if suffix in FORMATS else "csv"
 
 
+def period_options(f: Any) -> Any:
+    """--month or --from/--to, and --model: what every statement command is asked for."""
+    for option in reversed(
+        (
+            click.option("--month", help="The calendar month, YYYY-MM (or a date range with --from and --to)."),
+            click.option(
+                "--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of a date range, YYYY-MM-DD."
+            ),
+            click.option(
+                "--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day of the range (inclusive), YYYY-MM-DD."
+            ),
+            click.option(
+                "--model",
+                type=click.Choice([m.value for m in Model], case_sensitive=False),
+                default=Model.LINEAR.value,
+                show_default=True,
+                help="Attribution model or commission plan.",
+            ),
+        )
+    ):
+        f = option(f)
+    return f
+
+
 @attribution.command("export", context_settings=CONTEXT)
-@click.option("--month", help="The calendar month, YYYY-MM (or a date range with --from and --to).")
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of a date range, YYYY-MM-DD.")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day of the range (inclusive), YYYY-MM-DD.")
-@click.option(
-    "--model",
-    type=click.Choice([m.value for m in Model], case_sensitive=False),
-    default=Model.LINEAR.value,
-    show_default=True,
-    help="Attribution model or commission plan.",
-)
+@period_options
 @click.option("--all-models", is_flag=True, help="Every model side by side: one amount column per model.")
 @click.option(
     "--format",
@@ -133,16 +148,7 @@ def export(
 
 @attribution.command("statement", context_settings=CONTEXT)
 @click.argument("source")
-@click.option("--month", help="The calendar month, YYYY-MM (or a date range with --from and --to).")
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of a date range, YYYY-MM-DD.")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day of the range (inclusive), YYYY-MM-DD.")
-@click.option(
-    "--model",
-    type=click.Choice([m.value for m in Model], case_sensitive=False),
-    default=Model.LINEAR.value,
-    show_default=True,
-    help="Attribution model or commission plan.",
-)
+@period_options
 @click.option(
     "--format",
     "fmt",
