@@ -70,6 +70,13 @@ class PatchSchema(ma.Schema):
 # -- workspace ---------------------------------------------------------------------------
 
 
+class ModelSchema(ma.Schema):
+    """An attribution model (credits add up to the deal) or a commission plan (they do not)."""
+
+    name = ma.fields.String(required=True, metadata={"example": "linear"})
+    commission = ma.fields.Boolean(required=True)
+
+
 class WorkspaceSchema(ma.Schema):
     """The caller's workspace and role."""
 
@@ -87,6 +94,11 @@ class WorkspaceSchema(ma.Schema):
     draw_limit = ma.fields.Integer(
         required=True,
         metadata={"description": "nodes the page draws at once; a bigger network is shown as its biggest trees"},
+    )
+    models = ma.fields.List(
+        ma.fields.Nested(ModelSchema),
+        required=True,
+        metadata={"description": "the attribution models and commission plans `model` takes"},
     )
 
 
@@ -802,6 +814,76 @@ class StatementSchema(ma.Schema):
         metadata={"description": "the closed months whose frozen facts the numbers use"},
     )
     rows = ma.fields.List(ma.fields.Nested(StatementRowSchema), required=True)
+
+
+class StatementExportArgs(MonthArgs):
+    """A statement file: which period and model, in which format."""
+
+    format = ma.fields.String(
+        load_default="csv",
+        validate=validate.OneOf(["csv", "json", "xlsx"]),
+        metadata={"description": "csv, json (the rows) or xlsx (the statement workbook)"},
+    )
+    all_models = ma.fields.Boolean(
+        load_default=False, metadata={"description": "every model side by side: one amount column per model"}
+    )
+
+
+class ClosedMonthSchema(ma.Schema):
+    """A closed month: its frozen facts' counts and checksum."""
+
+    month = ma.fields.String(required=True)
+    closed_at = ma.fields.DateTime(required=True)
+    deals = ma.fields.Integer(required=True)
+    new_clients = ma.fields.Integer(required=True)
+    checksum = ma.fields.String(required=True, metadata={"description": "sha256 of the frozen facts"})
+
+
+class ClosedMonthsSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ClosedMonthSchema), required=True)
+
+
+class SourceLineSchema(ma.Schema):
+    """One deal that credited the source."""
+
+    deal_id = ma.fields.String(required=True)
+    closed_on = ma.fields.Date(required=True)
+    payer_id = ma.fields.String(required=True)
+    payer = ma.fields.String(required=True, metadata={"description": "the paying client's name"})
+    currency = ma.fields.String(required=True)
+    deal_amount = ma.fields.String(required=True)
+    deal_amount_minor = ma.fields.Integer(required=True)
+    level = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the source's level above the payer; null for (direct)"},
+    )
+    credit = ma.fields.String(required=True)
+    credit_minor = ma.fields.Integer(required=True)
+
+
+class LevelTotalSchema(AmountSchema):
+    level = ma.fields.Integer(required=True, allow_none=True)
+
+
+class SourceStatementSchema(ma.Schema):
+    """One source's credits over a period, deal by deal."""
+
+    source_type = ma.fields.String(required=True, metadata={"description": "client, channel, direct or house"})
+    source_id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    month = ma.fields.String(required=True, allow_none=True)
+    start = ma.fields.Date(required=True, data_key="from")
+    end = ma.fields.Date(required=True, data_key="to")
+    model = ma.fields.String(required=True)
+    closed_months = ma.fields.List(ma.fields.Nested(ClosedMonthRefSchema), required=True)
+    totals = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+    levels = ma.fields.List(
+        ma.fields.Nested(LevelTotalSchema),
+        required=True,
+        metadata={"description": "credit per level and currency, nearest level first"},
+    )
+    lines = ma.fields.List(ma.fields.Nested(SourceLineSchema), required=True)
 
 
 class CreditLineSchema(ma.Schema):

@@ -14,14 +14,13 @@ from rich.table import Table
 
 from cli.main import CONTEXT, AppContext, cli
 from cli.resolve import resolve_root, resolve_workspace, workspace_option
-from referrals import source_statement as statements
-from referrals.attribution import LEVELS, Model, Params, PeriodFacts, statement
+from referrals import source_statement as source_statements
+from referrals.attribution import LEVELS, Model, Params, statement
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 from referrals.errors import Invalid
-from referrals.model import ClosedMonth
 from referrals.money import format_amount
-from referrals.reports import FORMATS, render, side_by_side, statement_rows
-from referrals.workbook import statement_workbook
+from referrals.reports import FORMATS, side_by_side, statement_rows
+from referrals.usecases import statements
 
 
 @cli.group(context_settings=CONTEXT)
@@ -119,31 +118,28 @@ def export(
     """
     params = Params.parse(depth=depth, half_life_days=half_life, ratio=ratio, rates=rates.split(","))
     ws = resolve_workspace(app.store, workspace)
-    facts, closed, period = _period_facts(app, ws, month, start, end)
-    if all_models:
-        columns, rows = side_by_side({m: statement(facts, m, params) for m in Model})
-        title = f"all models {period}"
-    else:
-        columns, rows = statement_rows(statement(facts, Model(model), params))
-        title = f"{model} {period}"
+    p = _period(app, ws, month, start, end)
     chosen = _format(fmt, output)
     if chosen is None:
-        note = "".join(f" ({c.month} closed {c.closed_at:%Y-%m-%d}, {c.checksum[:19]}…)" for c in closed)
+        if all_models:
+            columns, rows = side_by_side({m: statement(p.facts, m, params) for m in Model})
+            title = f"all models {p.name}"
+        else:
+            columns, rows = statement_rows(statement(p.facts, Model(model), params))
+            title = f"{model} {p.name}"
+        note = "".join(f" ({c.month} closed {c.closed_at:%Y-%m-%d}, {c.checksum[:19]}…)" for c in p.closed)
         console = Console()
         table = _table(columns, rows, f"{title}{note}", all_models)
         # never squeeze amounts into ellipses: a wide table is printed at its natural width
         needed = Measurement.get(console, console.options.update_width(10_000), table).maximum
         Console(width=max(console.width, needed)).print(table)
         return
-    if chosen == "xlsx" and not all_models:
-        data = statement_workbook(facts, Model(model), params, period, closed, _payers(app, ws, facts))
-    else:
-        data = render(columns, rows, chosen, title)
+    data, count = statements.export(app.store, ws, p, Model(model), params, chosen, all_models)
     if output is None:
         sys.stdout.buffer.write(data)
     else:
         output.write_bytes(data)
-        click.echo(f"wrote {len(rows)} rows to {output}", err=True)
+        click.echo(f"wrote {count} rows to {output}", err=True)
 
 
 @attribution.command("statement", context_settings=CONTEXT)
@@ -178,17 +174,16 @@ def source_statement_command(
     `attribution export`. Written as HTML or XLSX to send them, or shown as a table."""
     ws = resolve_workspace(app.store, workspace)
     ref, name = resolve_root(app.store, ws, source)
-    facts, closed, period = _period_facts(app, ws, month, start, end)
+    p = _period(app, ws, month, start, end)
     params = Params.parse(depth=depth)
     chosen = (fmt or (output.suffix.lower().lstrip(".") if output else "")).lower() or None
     if chosen not in (None, "html", "xlsx"):
         raise Invalid.one("output", "a statement is written as .html or .xlsx")
     if chosen == "xlsx" and output is None and sys.stdout.isatty():
         raise Invalid.one("output", "an XLSX workbook is binary: give --output FILE.xlsx, or pipe it")
-    payers = _payers(app, ws, facts)
-    s = statements.source_statement(facts, ref, name, Model(model), params, period, closed, payers)
+    s = statements.for_source(app.store, ws, p, ref, name, Model(model), params)
     if chosen is None:
-        table = Table(title=f"{name}: {model} {period}")
+        table = Table(title=f"{name}: {model} {p.name}")
         for head in ("date", "deal", "payer", "deal amount", "level", "credit"):
             table.add_column(head, justify="right" if head in ("deal amount", "level", "credit") else "left")
         for line in s.lines:
@@ -204,9 +199,9 @@ def source_statement_command(
             table.add_row("total", "", "", "", "", f"{format_amount(total, currency)} {currency}")
         Console().print(table)
         if not s.lines:
-            click.echo(f"{name} was credited nothing in {period} under {model}")
+            click.echo(f"{name} was credited nothing in {p.name} under {model}")
         return
-    data = statements.to_html(s) if chosen == "html" else statements.to_xlsx(s)
+    data = source_statements.to_html(s) if chosen == "html" else source_statements.to_xlsx(s)
     if output is None:
         sys.stdout.buffer.write(data)
     else:
@@ -214,27 +209,11 @@ def source_statement_command(
         click.echo(f"wrote {len(s.lines)} credit line(s) for {name} to {output}", err=True)
 
 
-def _period_facts(
+def _period(
     app: AppContext, ws: str, month: str | None, start: datetime | None, end: datetime | None
-) -> tuple[PeriodFacts, list[ClosedMonth], str]:
-    """The facts of --month, or of --from/--to; the closed months they use; the period's name."""
-    if month and (start or end):
-        raise Invalid.one("month", "give --month or --from/--to, not both")
-    if month:
-        facts, closed_month = app.store.month_facts(ws, month)
-        return facts, [closed_month] if closed_month else [], month
-    if start and end:
-        facts, closed = app.store.range_facts(ws, start.date(), end.date())
-        return facts, closed, f"{start.date().isoformat()}..{end.date().isoformat()}"
-    missing = "month" if not (start or end) else ("to" if start else "from")
-    raise Invalid.one(missing, "required: --month, or --from and --to")
-
-
-def _payers(app: AppContext, ws: str, facts: PeriodFacts) -> dict[str, str]:
-    """The names of the period's payers, for the workbook's deals sheet (one streamed read)."""
-    wanted = {deal.client_id for deal, _ in facts.deals}
-    with app.store.stream() as u:
-        return {c.id: c.name for c in u.clients.each(ws) if c.id in wanted}
+) -> statements.Period:
+    """The facts of --month, or of --from/--to."""
+    return statements.period(app.store, ws, month, start.date() if start else None, end.date() if end else None)
 
 
 _SHORT = {"first_touch": "first", "last_touch": "last", "position_based": "position", "time_decay": "decay"}

@@ -13,6 +13,7 @@ from api.resources import blueprint
 from api.schemas import TokenCreatedSchema, TokenCreateSchema, TokenListSchema, WorkspaceSchema
 from api.store import current_settings, current_store
 from referrals.access import Role, hash_secret, new_secret
+from referrals.attribution import Model
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 
 blp = blueprint("workspace", "The caller's workspace")
@@ -36,6 +37,7 @@ class CurrentWorkspace(MethodView):
             "max_depth": MAX_DEPTH,
             "credit_depth": CREDIT_DEPTH,
             "draw_limit": current_settings().draw_limit,
+            "models": [{"name": m.value, "commission": m.is_commission} for m in Model],
         }
 
 

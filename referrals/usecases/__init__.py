@@ -2,6 +2,6 @@
 `Storage.read`) over the ports of referrals/ports.py, so a rule lives in exactly one place.
 
 One module per area: clients and channels, referrals, deals (with the closed-month guard), months
-(closing, reopening, checksums), imports, transfer (backup, restore, migrate) and requests
-(workspaces, tokens, idempotency keys).
+(closing, reopening, checksums), statements (a period's statement and its files for every front end),
+imports, transfer (backup, restore, migrate) and requests (workspaces, tokens, idempotency keys).
 """

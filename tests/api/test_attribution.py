@@ -1,8 +1,14 @@
-"""GET /attribution and /clients/{id}/credits on both stores."""
+"""GET /attribution (JSON and files), /attribution/sources/{id}, /attribution/months and
+/clients/{id}/credits on both stores."""
 
 from __future__ import annotations
 
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
 from tests.api.conftest import Api
+from tests.cli.test_attribution_cli import url_of
 
 
 def seed(api: Api) -> dict[str, str]:
@@ -87,3 +93,98 @@ def test_a_date_range_adds_up_its_months_and_reads_closed_months_frozen(api: Api
     assert api.get("/attribution").status_code == 422
     assert api.get("/attribution?month=2024-05&from=2024-05-01&to=2024-05-02").status_code == 422
     assert api.get("/attribution?from=2024-05-02&to=2024-05-01").status_code == 422
+
+
+def cli_export(api: Api, *args: str) -> bytes:
+    """`referrals attribution export` over the same store, its bytes on stdout."""
+    result = CliRunner().invoke(
+        cli,
+        ["--database-url", url_of(api.store), "attribution", "export", "--workspace", api.ws, *args],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    return result.stdout_bytes
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
+def test_the_statement_file_is_the_clis_bytes(api: Api, fmt: str) -> None:
+    seed(api)
+    api.store.close_month(api.ws, "2024-05")
+    for query, args in (
+        ("month=2024-05&model=linear", ["--month", "2024-05", "--model", "linear"]),
+        ("month=2024-06&model=geometric", ["--month", "2024-06", "--model", "geometric"]),
+        (
+            "from=2024-05-01&to=2024-06-30&model=time_decay",
+            ["--from", "2024-05-01", "--to", "2024-06-30", "--model", "time_decay"],
+        ),
+        ("month=2024-05&all_models=true", ["--month", "2024-05", "--all-models"]),
+    ):
+        resp = api.get(f"/attribution/export?{query}&format={fmt}")
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        assert resp.data == cli_export(api, *args, "--format", fmt), query
+    resp = api.get(f"/attribution/export?month=2024-05&model=position_based&format={fmt}")
+    assert resp.headers["Content-Disposition"] == f'attachment; filename="attribution-2024-05-position-based.{fmt}"'
+    ranged = api.get(f"/attribution/export?from=2024-05-01&to=2024-06-30&format={fmt}")
+    assert 'filename="attribution-2024-05-01_to_2024-06-30-linear.' in ranged.headers["Content-Disposition"]
+
+
+def test_statement_file_refusals_name_the_field(api: Api) -> None:
+    seed(api)
+    for query, field in (
+        ("month=2024-05&format=pdf", "format"),
+        ("month=2024-05&from=2024-05-01&to=2024-05-31", "month"),
+        ("from=2024-05-01", "to"),
+        ("", "month"),
+        ("month=2024-05&model=magic", "model"),
+    ):
+        resp = api.get(f"/attribution/export?{query}")
+        assert resp.status_code == 422, query
+        assert [e["field"] for e in resp.get_json()["errors"]] == [field], query
+
+
+def test_one_sources_deals_and_credit_per_level(api: Api) -> None:
+    ids = seed(api)
+    carla = api.client_id("Carla")
+    api.ok(api.post("/deals", {"client_id": carla, "amount": "7", "currency": "USD", "closed_on": "2024-05-09"}), 201)
+    body = api.ok(api.get(f"/attribution/sources/{ids['ana']}?month=2024-05&model=linear"))
+    assert (body["source_type"], body["name"], body["month"]) == ("client", "Ana", "2024-05")
+    assert [(x["payer"], x["level"], x["deal_amount"], x["credit"]) for x in body["lines"]] == [
+        ("Bruno", 1, "100.01", "50.01")
+    ]
+    assert body["levels"] == [{"level": 1, "currency": "EUR", "amount": "50.01", "amount_minor": 5001}]
+    # the totals are the source's rows of the statement, per currency
+    rows = api.ok(api.get("/attribution?month=2024-05&model=linear"))["rows"]
+    for source in (ids["ana"], ids["blog"], "(direct)"):
+        body = api.ok(api.get(f"/attribution/sources/{source}?month=2024-05&model=linear"))
+        want = {r["currency"]: r["amount_minor"] for r in rows if r["source_id"] == source and r["currency"]}
+        assert {t["currency"]: t["amount_minor"] for t in body["totals"]} == want, source
+        for r in rows:
+            if r["source_id"] == source and r["currency"]:
+                by_level = {x["level"]: x["amount"] for x in body["levels"] if x["currency"] == r["currency"]}
+                assert all(by_level.get(n, r[f"level_{n}"]) == r[f"level_{n}"] for n in range(1, 8))
+    blog = api.ok(api.get(f"/attribution/sources/{ids['blog']}?month=2024-05"))
+    assert blog["source_type"] == "channel" and [x["level"] for x in blog["levels"]] == [2]
+    direct = api.ok(api.get("/attribution/sources/(direct)?month=2024-05"))
+    assert direct["source_type"] == "direct" and [x["payer"] for x in direct["lines"]] == ["Carla"]
+    assert direct["levels"] == [{"level": None, "currency": "USD", "amount": "7.00", "amount_minor": 700}]
+    house = api.ok(api.get("/attribution/sources/(house)?month=2024-05&model=unilevel"))
+    assert house["totals"] == [
+        {"currency": "EUR", "amount": "90.01", "amount_minor": 9001},
+        {"currency": "USD", "amount": "7.00", "amount_minor": 700},
+    ]
+    assert api.get("/attribution/sources/cl_ghost?month=2024-05").status_code == 404
+    assert api.get("/attribution/sources/ch_ghost?month=2024-05").status_code == 404
+    assert api.get(f"/attribution/sources/{ids['ana']}?month=2024-05", token="other").status_code == 404
+
+
+def test_closed_months_are_listed_with_their_checksums(api: Api) -> None:
+    seed(api)
+    assert api.ok(api.get("/attribution/months")) == {"items": []}
+    may = api.store.close_month(api.ws, "2024-05")
+    items = api.ok(api.get("/attribution/months"))["items"]
+    assert [(m["month"], m["deals"], m["checksum"]) for m in items] == [("2024-05", 1, may.checksum)]
+    assert api.ok(api.get("/workspace"))["models"][:3] == [
+        {"name": "first_touch", "commission": False},
+        {"name": "last_touch", "commission": False},
+        {"name": "linear", "commission": False},
+    ]
