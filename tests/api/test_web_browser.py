@@ -7,6 +7,7 @@ test-artifacts/browser/.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -16,6 +17,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,15 +25,18 @@ import networkx as nx
 import playwright.sync_api as playwright_api
 import pytest
 import xmlschema
+from click.testing import CliRunner
 from werkzeug.serving import make_server
 
 from api import create_app
+from cli import cli
 from graph.sqlite import SqliteStore
 from referrals import analysis
 from referrals.access import Role, hash_secret, new_secret
+from referrals.attribution import Model
 from referrals.config import MAX_DEPTH, Settings
 from referrals.model import ChannelKind, ClientQuery
-from tests.api.webseed import CHAIN, Seeded, Small, seed, seed_small
+from tests.api.webseed import CHAIN, SMALL_DEALS, Seeded, Small, seed, seed_small
 from tests.serving import serve
 from tools import chromium, xsd
 
@@ -725,3 +730,173 @@ def _small_api(site: SmallSite, path: str) -> dict:
     req = urllib.request.Request(f"{site.url}/api/v1{path}", headers={"Authorization": f"Bearer {site.token}"})
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.load(resp)
+
+
+# -- attribution -----------------------------------------------------------------------------
+
+
+def _cli_export(small_site: SmallSite, *args: str) -> bytes:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--database-url",
+            f"sqlite:///{small_site.store.path}",
+            "attribution",
+            "export",
+            "--workspace",
+            small_site.small.ws,
+            *args,
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    return result.stdout_bytes
+
+
+def _wait_loaded(pg, before: str | None) -> None:  # type: ignore[no-untyped-def]
+    pg.wait_for_function(
+        "([before]) => { const b = document.querySelector('#att-body');"
+        " return b.dataset.loads && b.dataset.loads !== before; }",
+        arg=[before],
+    )
+
+
+def _pick(pg, selector: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    before = pg.get_attribute("#att-body", "data-loads")
+    if selector == "#att-model":
+        pg.select_option(selector, value)
+    else:
+        pg.fill(selector, value)
+        pg.dispatch_event(selector, "change")
+    _wait_loaded(pg, before)
+
+
+def _page_rows(pg) -> dict[tuple[str, str], list[str]]:  # type: ignore[no-untyped-def]
+    """(source id, currency) -> the statement cells the page shows: credit, deals, new clients, L1..>L7."""
+    return {
+        (k[0], k[1]): v
+        for k, v in pg.eval_on_selector_all(
+            ".att-rows tbody tr",
+            "els => els.map(e => [[e.dataset.source, e.dataset.currency],"
+            " Array.from(e.cells).slice(2).map(c => c.innerText)])",
+        )
+    }
+
+
+def _cli_rows(data: bytes) -> dict[tuple[str, str], list[str]]:
+    levels = [f"level_{n}" for n in range(1, 8)] + ["above_level_7"]
+    return {
+        (r["source_id"], r["currency"]): [r["amount"], r["deals"], r["new_clients_level_1"], r["new_clients"]]
+        + [r[c] for c in levels]
+        for r in csv.DictReader(io.StringIO(data.decode()))
+        if r["currency"]
+    }
+
+
+def _cents(text: str) -> int:
+    return int(Decimal(text) * 100)
+
+
+def test_the_attribution_tab_shows_the_clis_numbers_and_downloads_its_files(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    sign_in(pg, small_site)  # type: ignore[arg-type]
+    pg.click("button[data-view=attribution]")
+    _wait_loaded(pg, None)  # last month, empty here: says so
+    assert "nothing was credited" in pg.inner_text("#att-empty")
+    models = pg.eval_on_selector_all("#att-model option", "els => els.map(e => e.value)")
+    assert models == [m.value for m in Model] and pg.input_value("#att-model") == "linear"
+    _pick(pg, "#att-month", "2025-02")
+
+    cli_csv = _cli_export(small_site, "--month", "2025-02", "--model", "linear", "--format", "csv")
+    want = _cli_rows(cli_csv)
+    assert _page_rows(pg) == want and len(want) >= 5
+    # per currency: the total credited is every deal (linear shares the whole amount), split by kind of source
+    for currency in ("EUR", "USD"):
+        block = f".att-currency[data-currency={currency}]"
+        total = int(pg.get_attribute(block, "data-total-minor"))
+        assert total == sum(m for m, c in SMALL_DEALS.values() if c == currency)
+        parts = pg.eval_on_selector_all(
+            f"{block} .att-split dd", "els => els.map(e => [e.dataset.part, Number(e.dataset.minor)])"
+        )
+        rows = [r for r in csv.DictReader(io.StringIO(cli_csv.decode())) if r["currency"] == currency]
+        for part, minor in parts:
+            assert minor == sum(_cents(r["amount"]) for r in rows if r["source_type"] == part), (currency, part)
+        assert sum(m for _, m in parts) == total
+        bars = pg.eval_on_selector_all(f"{block} g.bar", "els => els.map(e => Number(e.dataset.minor))")
+        assert bars == sorted(bars, reverse=True) and len(bars) == len(rows)
+    assert pg.get_attribute("#att-state", "data-closed") == "false"
+    shot(pg, "attribution-open-month")
+
+    # the downloads are the CLI's files, byte for byte
+    with pg.expect_download() as d:
+        pg.click("#att-csv")
+    assert Path(d.value.path()).read_bytes() == cli_csv
+    assert d.value.suggested_filename == "attribution-2025-02-linear.csv"
+    with pg.expect_download() as d:
+        pg.click("#att-xlsx")
+    assert Path(d.value.path()).read_bytes() == _cli_export(small_site, "--month", "2025-02", "--format", "xlsx")
+
+    # a click on a source: its deals and its credit per level, as the statement has them
+    ada = small_site.small.clients["Ada"]
+    pg.click(f".att-currency[data-currency=EUR] g.bar[data-source={ada}] rect")
+    pg.wait_for_selector(f"#att-source[data-source={ada}]:not([hidden])")
+    payers = pg.eval_on_selector_all("#att-source .att-lines tbody tr", "els => els.map(e => e.cells[1].innerText)")
+    assert sorted(payers) == ["Ben", "Cy"]  # the deals of the clients below her
+    levels = dict(
+        pg.eval_on_selector_all(
+            "#att-source .att-levels tbody tr",
+            "els => els.map(e => [e.dataset.level + ' ' + e.dataset.currency, e.cells[1].innerText])",
+        )
+    )
+    for (source, currency), cells in want.items():
+        if source != ada:
+            continue
+        for n in range(1, 8):
+            amount = cells[3 + n]
+            if Decimal(amount):
+                assert levels[f"{n} {currency}"] == f"{amount} {currency}"
+    shot(pg, "attribution-source")
+
+    # a closed month: shown closed with its checksum; its numbers stay the CLI's under any model
+    closed = small_site.store.close_month(small_site.small.ws, "2025-02")
+    _pick(pg, "#att-model", "geometric")
+    assert pg.get_attribute("#att-state", "data-closed") == "true"
+    assert pg.inner_text("#att-checksum") == closed.checksum
+    assert _page_rows(pg) == _cli_rows(
+        _cli_export(small_site, "--month", "2025-02", "--model", "geometric", "--format", "csv")
+    )
+    shot(pg, "attribution-closed-month")
+    _pick(pg, "#att-model", "unilevel")  # a commission plan: what it keeps shows as its own part
+    assert pg.locator(".att-currency[data-currency=EUR] .att-split dd[data-part=house]").count() == 1
+    assert _page_rows(pg) == _cli_rows(
+        _cli_export(small_site, "--month", "2025-02", "--model", "unilevel", "--format", "csv")
+    )
+
+    # a date range over the closed month
+    pg.select_option("#att-period", "range")
+    pg.fill("#att-from", "2025-01-01")
+    _pick(pg, "#att-to", "2025-03-31")
+    assert "2025-02 come from their frozen facts" in pg.inner_text("#att-state")
+    ranged = _cli_export(
+        small_site, "--from", "2025-01-01", "--to", "2025-03-31", "--model", "unilevel", "--format", "csv"
+    )
+    assert _page_rows(pg) == _cli_rows(ranged)
+    with pg.expect_download() as d:
+        pg.click("#att-csv")
+    assert Path(d.value.path()).read_bytes() == ranged
+
+
+def test_the_attribution_tab_names_a_missing_field(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    sign_in(pg, small_site)  # type: ignore[arg-type]
+    pg.click("button[data-view=attribution]")
+    _wait_loaded(pg, None)
+    pg.select_option("#att-period", "range")
+    pg.click("#att-form button[type=submit]")
+    assert pg.inner_text("#att-error") == "from: pick the first day"
+    pg.fill("#att-from", "2025-03-01")
+    pg.fill("#att-to", "2025-01-01")
+    pg.click("#att-form button[type=submit]")
+    pg.wait_for_function("() => document.querySelector('#att-error').textContent.startsWith('to:')")
+    assert "before the first day" in pg.inner_text("#att-error")
+    assert pg.get_attribute("#att-to", "aria-invalid") == "true"

@@ -1,5 +1,6 @@
 /* The network page: native ES modules, no build step. Wires the page up and signs in. */
 
+import { wireAttribution } from "./attribution.js";
 import { today } from "./dom.js";
 import { draw, markSelected } from "./draw.js";
 import { downloadGraph, exportPng, exportSvg } from "./exports.js";
@@ -70,6 +71,7 @@ function wire() {
   $("#form-referral").addEventListener("submit", onReferralSubmit);
   $("#form-deal").addEventListener("submit", onDealSubmit);
   $("#form-referral [name=source_kind]").addEventListener("change", fillOptions);
+  wireAttribution();
   for (const input of $$("input[list]")) input.addEventListener("input", onPickInput);
   for (const input of $$("#form-referral input[type=date], #form-deal input[type=date]")) input.value = today();
 }

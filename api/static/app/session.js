@@ -1,6 +1,7 @@
 /* Signing in and out, switching views, and the search list. */
 
 import { call } from "./api.js";
+import { initAttribution, showAttribution } from "./attribution.js";
 import { h, status } from "./dom.js";
 import { loadChain, loadKeyClients, loadSummary } from "./panels.js";
 import { $, $$, TOKEN_KEY, state } from "./state.js";
@@ -32,6 +33,7 @@ export async function signIn(token) {
   state.creditDepth = ws.credit_depth;
   state.keyCurrency = null;
   $("#depth-value").textContent = depthLabel(null);
+  initAttribution();
   status(`Signed in to ${ws.name}.`);
   await loadChannels();
   search("");
@@ -67,6 +69,7 @@ export function show(view) {
   for (const s of $$("main .view")) s.hidden = s.dataset.view !== view;
   if (view === "key") loadKeyClients();
   if (view === "summary") loadSummary();
+  if (view === "attribution") showAttribution();
   if (view === "chain") {
     const target = [state.selected, state.root].find((x) => x && x.kind === "client");
     if (target) loadChain(target.id);
