@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol, TypeVar
 
+from referrals import asof
 from referrals.access import StoredResponse, Token
 from referrals.attribution import PeriodFacts
 from referrals.model import (
@@ -218,8 +219,8 @@ class DealRows(Protocol):
 
     def each(self, ws: str) -> Iterator[Deal]: ...
 
-    def revenue(self, ws: str) -> Iterator[tuple[str, str, int]]:
-        """(client id, currency, revenue in minor units) for every client with deals."""
+    def revenue(self, ws: str, until: date | None = None) -> Iterator[tuple[str, str, int]]:
+        """(client id, currency, revenue in minor units) for every client with deals (closed by `until`)."""
 
 
 class MonthRows(Protocol):
@@ -292,6 +293,13 @@ class Traversals(Protocol):
 
     def tree(self, ws: str, root: SourceRef, depth: int | None) -> Tree:
         """The downline to `depth` levels (None: all), with what lies beyond each last-level node."""
+
+    def chain_facts(self, ws: str, client_id: str) -> asof.Facts:
+        """Every client above the client over every recommendation, with what the as-of rule reads."""
+
+    def tree_facts(self, ws: str, root: SourceRef, day: date) -> tuple[str, asof.Facts]:
+        """Every client below the root over every recommendation, with what the as-of rule reads and
+        revenue to `day`; and the root's name."""
 
     def period(self, ws: str, start: date, end: date) -> PeriodFacts: ...
 

@@ -28,6 +28,7 @@ from contextlib import AbstractContextManager
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
+from referrals import asof
 from referrals.access import Role, StoredResponse, Token
 from referrals.attribution import PeriodFacts
 from referrals.config import view_depth
@@ -298,16 +299,23 @@ class Store(abc.ABC):
         return referrals.add(self, ws, rows)
 
     # -- traversals (one query each) ---------------------------------------------------------
-    def chain(self, ws: str, client_id: str, depth: int | None = None) -> Chain:
+    def chain(self, ws: str, client_id: str, depth: int | None = None, as_of: date | None = None) -> Chain:
         """The client's primary sources, nearest first: all of them, or the first `depth`, and in either
-        case how many levels the whole chain has and where it starts (one query)."""
+        case how many levels the whole chain has and where it starts (one query). With `as_of`, the
+        chain as it stood that day (referrals/asof.py)."""
         d = view_depth(depth)
+        if as_of is not None:
+            return asof.chain(self.query(lambda u: u.graph.chain_facts(ws, client_id)), client_id, as_of).cut(d)
         return self.query(lambda u: u.graph.chain(ws, client_id)).cut(d)
 
-    def tree(self, ws: str, root: SourceRef, depth: int | None = None) -> Tree:
+    def tree(self, ws: str, root: SourceRef, depth: int | None = None, as_of: date | None = None) -> Tree:
         """Everything `root` brought in through primary sources, by level, with revenue: the whole
-        downline, or `depth` levels of it and what lies beyond them (one query)."""
+        downline, or `depth` levels of it and what lies beyond them (one query). With `as_of`, the
+        downline as it stood that day, with revenue to that day (referrals/asof.py)."""
         d = view_depth(depth)
+        if as_of is not None:
+            name, facts = self.query(lambda u: u.graph.tree_facts(ws, root, as_of))
+            return asof.tree(facts, root, name, d, as_of)
         return self.query(lambda u: u.graph.tree(ws, root, d))
 
     def period(self, ws: str, start: date, end: date) -> PeriodFacts:
@@ -319,9 +327,10 @@ class Store(abc.ABC):
         """
         return self.read(lambda u: u.graph.period(ws, start, end))
 
-    def snapshot(self, ws: str) -> Snapshot:
-        """Every client, channel, recommendation and revenue total of a workspace (one read transaction)."""
-        return requests.snapshot(self, ws)
+    def snapshot(self, ws: str, as_of: date | None = None) -> Snapshot:
+        """Every client, channel, recommendation and revenue total of a workspace (one read transaction);
+        with `as_of`, the network as it stood that day (referrals/asof.py)."""
+        return requests.snapshot(self, ws, as_of)
 
     # -- imports -----------------------------------------------------------------------------
     def run_import(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import date
 from typing import Any, LiteralString
 
 from graph.neo4j.db import Rows, native
@@ -105,10 +106,11 @@ class Neo4jDeals(Rows):
         for r in self._stream("MATCH (d:Deal) WHERE d.workspace = $ws RETURN d ORDER BY d.id", ws=ws):
             yield deal(r["d"])
 
-    def revenue(self, ws: str) -> Iterator[tuple[str, str, int]]:
+    def revenue(self, ws: str, until: date | None = None) -> Iterator[tuple[str, str, int]]:
         for r in self._stream(
-            "MATCH (d:Deal) WHERE d.workspace = $ws RETURN d.client_id AS client, d.currency AS cur,"
-            " sum(d.amount_minor) AS total",
+            "MATCH (d:Deal) WHERE d.workspace = $ws AND ($until IS NULL OR d.closed_on <= $until)"
+            " RETURN d.client_id AS client, d.currency AS cur, sum(d.amount_minor) AS total",
             ws=ws,
+            until=until,
         ):
             yield r["client"], r["cur"], r["total"]

@@ -7,6 +7,7 @@ from typing import Any, LiteralString, cast
 
 from graph.common import Link, beyond_of, link, period_facts
 from graph.neo4j.db import Rows, native
+from referrals import asof
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
 from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
@@ -108,6 +109,64 @@ _TREE_QUERIES = {
 }
 
 
+# The facts a view as of a day reads (referrals/asof.py): `members`, the clients whose recommendations
+# count, then their recommendations (with the recommending clients), the people among them, their
+# source history and, for a tree, their revenue to the day.
+_FACTS_TAIL: LiteralString = (
+    " CALL (members) { UNWIND members AS m MATCH (m)<-[r:REFERRED]-(s)"
+    " RETURN collect([r.id, m.id, CASE WHEN s:Client THEN 'client' ELSE 'channel' END, s.id,"
+    " toString(r.referred_on), r.created_at, s.name]) AS recs,"
+    " collect(DISTINCT CASE WHEN s:Client THEN s END) AS sources }"
+    " CALL (members, sources) { UNWIND members + sources AS p WITH DISTINCT p"
+    " OPTIONAL MATCH (p)<-[pr:REFERRED {primary: true}]-()"
+    " RETURN collect([p.id, p.name, p.status, toString(p.acquired_on), p.created_at, toString(pr.referred_on)])"
+    " AS people }"
+    " CALL (members) { UNWIND members AS m MATCH (h:SourceChange {workspace: $ws, client_id: m.id})"
+    " RETURN collect([h.client_id, h.seq, h.referral_id, h.changed_at]) AS switches }"
+)
+# Up from a client over every recommendation (its chain of any day is among them).
+_CHAIN_FACTS: LiteralString = (
+    "MATCH (root:Client {workspace: $ws, id: $id})"
+    " CALL (root) { MATCH (root)<-[:REFERRED*0..]-(a:Client) RETURN collect(DISTINCT a) AS members }"
+    + _FACTS_TAIL
+    + " RETURN root.name AS root_name, recs, people, switches, [] AS money"
+)
+# Down from a root over every recommendation (its downline of any day is among them), with revenue to the day.
+_TREE_FACTS_TEMPLATE = (
+    "MATCH (root:§ {workspace: $ws, id: $id})"
+    " CALL (root) { OPTIONAL MATCH (root)-[:REFERRED*1..]->(c:Client) RETURN collect(DISTINCT c) AS down }"
+    " WITH root, CASE WHEN root:Client THEN down + [root] ELSE down END AS members"
+    + _FACTS_TAIL
+    + " CALL (members) { UNWIND members AS m MATCH (m)-[:PAID]->(d:Deal) WHERE d.closed_on <= $day"
+    " WITH m.id AS cid, d.currency AS cur, sum(d.amount_minor) AS total RETURN collect([cid, cur, total]) AS money }"
+    " RETURN root.name AS root_name, recs, people, switches, money"
+)
+_TREE_FACTS = {
+    kind: _TREE_FACTS_TEMPLATE.replace("§", label)
+    for kind, label in ((SourceKind.CLIENT, "Client"), (SourceKind.CHANNEL, "Channel"))
+}
+
+
+def _as_of_facts(row: Any) -> asof.Facts:
+    fromiso = date.fromisoformat
+    people = {
+        pid: asof.Person(
+            pid, name, ClientStatus(status), fromiso(acq) if acq else None, native(created), fromiso(on) if on else None
+        )
+        for pid, name, status, acq, created, on in row["people"]
+    }
+    recs = [
+        asof.Rec(rid, cid, SourceRef(SourceKind(kind), sid), fromiso(on), native(created))
+        for rid, cid, kind, sid, on, created, _ in row["recs"]
+    ]
+    channels = {sid: name for _, _, kind, sid, _, _, name in row["recs"] if kind == "channel"}
+    switches = [asof.Switch(cid, seq, rid, native(at)) for cid, seq, rid, at in row["switches"]]
+    revenue: dict[str, dict[str, int]] = {}
+    for cid, cur, total in row["money"]:
+        revenue.setdefault(cid, {})[cur] = total
+    return asof.Facts(people, channels, asof.group(recs), asof.group_switches(switches), revenue)
+
+
 class Neo4jTraversals(Rows):
     def chain(self, ws: str, client_id: str) -> Chain:
         """One query: the longest primary path ending at the client (it starts at the chain's top)."""
@@ -129,6 +188,22 @@ class Neo4jTraversals(Rows):
                 )
             )
         return Chain.whole(client_id, tuple(steps))
+
+    def chain_facts(self, ws: str, client_id: str) -> asof.Facts:
+        """One query up every recommendation: what the client's chain of any day is made of."""
+        rows = self._run(_CHAIN_FACTS, ws=ws, id=client_id)
+        if not rows:
+            raise NotFound("client", client_id)
+        return _as_of_facts(rows[0])
+
+    def tree_facts(self, ws: str, root: SourceRef, day: date) -> tuple[str, asof.Facts]:
+        """One query down every recommendation: what the root's downline of any day is made of, with
+        revenue to `day`; and the root's name."""
+        query: Any = _TREE_FACTS[root.kind]
+        rows = self._run(query, ws=ws, id=root.id, day=day)
+        if not rows:
+            raise NotFound(root.kind.value, root.id)
+        return rows[0]["root_name"], _as_of_facts(rows[0])
 
     def tree(self, ws: str, root: SourceRef, depth: int | None) -> Tree:
         """One query, one record: the root, every primary path from it, split at `depth`."""

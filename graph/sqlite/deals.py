@@ -124,10 +124,10 @@ class SqliteDeals(Rows):
         for r in self._run("SELECT * FROM deals WHERE workspace_id = ? ORDER BY id", (ws,)):
             yield deal(r)
 
-    def revenue(self, ws: str) -> Iterator[tuple[str, str, int]]:
+    def revenue(self, ws: str, until: date | None = None) -> Iterator[tuple[str, str, int]]:
         for r in self._run(
             "SELECT client_id, currency, sum(amount_minor) AS total FROM deals WHERE workspace_id = ?"
-            " GROUP BY client_id, currency",
-            (ws,),
+            " AND (? IS NULL OR closed_on <= ?) GROUP BY client_id, currency",
+            (ws, *(2 * [until.isoformat() if until else None])),
         ):
             yield r["client_id"], r["currency"], r["total"]

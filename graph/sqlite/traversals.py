@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from graph.common import Link, beyond_of, link, period_facts
 from graph.sqlite.db import Rows
+from referrals import asof
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
 from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
@@ -25,6 +27,67 @@ from referrals.model import (
 # Stored text to its enum member by a dict lookup (an Enum call costs ten times as much, per row).
 _KINDS = {k.value: k for k in SourceKind}
 _STATUSES = {s.value: s for s in ClientStatus}
+
+
+# The facts a view as of a day reads (referrals/asof.py), as rows of one shape: what, then six values.
+_PEOPLE = (
+    " SELECT 'person', c.id, c.name, c.status, c.acquired_on, c.created_at, p.referred_on FROM people"
+    " JOIN clients c ON c.workspace_id = :ws AND c.id = people.id"
+    " LEFT JOIN referrals p INDEXED BY referral_one_primary"
+    " ON p.workspace_id = :ws AND p.client_id = c.id AND p.is_primary = 1"
+    " UNION ALL SELECT 'rec', id, client_id, source_kind, source_id, referred_on, created_at FROM recs"
+    " UNION ALL SELECT 'channel', ch.id, ch.name, NULL, NULL, NULL, NULL FROM channels ch"
+    " WHERE ch.workspace_id = :ws AND ch.id IN (SELECT source_id FROM recs WHERE source_kind = 'channel'"
+    " UNION SELECT :id WHERE :kind = 'channel')"
+    " UNION ALL SELECT 'switch', h.client_id, h.seq, h.referral_id, h.changed_at, NULL, NULL FROM members"
+    " JOIN source_changes h ON h.workspace_id = :ws AND h.client_id = members.id"
+)
+_RECS = (
+    " recs AS (SELECT r.id, r.client_id, r.source_kind, r.source_id, r.referred_on, r.created_at FROM members"
+    " JOIN referrals r INDEXED BY referral_by_client ON r.workspace_id = :ws AND r.client_id = members.id),"
+    " people(id) AS (SELECT id FROM members UNION SELECT source_id FROM recs WHERE source_kind = 'client')"
+)
+# Up from a client over every recommendation (its chain of any day is among them).
+_CHAIN_FACTS = (
+    "WITH RECURSIVE members(id) AS (SELECT :id UNION SELECT r.source_id FROM members"  # noqa: S608 - literals only
+    " JOIN referrals r INDEXED BY referral_by_client ON r.workspace_id = :ws AND r.client_id = members.id"
+    " WHERE r.source_kind = 'client')," + _RECS + _PEOPLE
+)
+# Down from a root over every recommendation (its downline of any day is among them), with revenue to the day.
+_TREE_FACTS = (
+    "WITH RECURSIVE down(id) AS ("  # noqa: S608 - literals only (tests/graph/test_query_text.py)
+    " SELECT r.client_id FROM referrals r INDEXED BY referral_by_source"
+    " WHERE r.workspace_id = :ws AND r.source_kind = :kind AND r.source_id = :id"
+    " UNION SELECT r.client_id FROM down JOIN referrals r INDEXED BY referral_by_source"
+    " ON r.workspace_id = :ws AND r.source_kind = 'client' AND r.source_id = down.id),"
+    " members(id) AS (SELECT id FROM down UNION SELECT :id WHERE :kind = 'client'),"
+    + _RECS
+    + _PEOPLE
+    + " UNION ALL SELECT 'money', d.client_id, d.currency, sum(d.amount_minor), NULL, NULL, NULL FROM members"
+    " JOIN deals d INDEXED BY deal_by_client ON d.workspace_id = :ws AND d.client_id = members.id"
+    " WHERE d.closed_on <= :day GROUP BY d.client_id, d.currency"
+)
+
+
+def _as_of_facts(rows: Any) -> asof.Facts:
+    people: dict[str, asof.Person] = {}
+    channels: dict[str, str] = {}
+    recs: list[asof.Rec] = []
+    switches: list[asof.Switch] = []
+    revenue: dict[str, dict[str, int]] = {}
+    fromiso, stamp = date.fromisoformat, datetime.fromisoformat
+    for what, a, b, c, d, e, f in rows:
+        if what == "person":
+            people[a] = asof.Person(a, b, _STATUSES[c], fromiso(d) if d else None, stamp(e), fromiso(f) if f else None)
+        elif what == "rec":
+            recs.append(asof.Rec(a, b, SourceRef(_KINDS[c], d), fromiso(e), stamp(f)))
+        elif what == "channel":
+            channels[a] = b
+        elif what == "switch":
+            switches.append(asof.Switch(a, b, c, stamp(d)))
+        else:
+            revenue.setdefault(a, {})[b] = c
+    return asof.Facts(people, channels, asof.group(recs), asof.group_switches(switches), revenue)
 
 
 class SqliteTraversals(Rows):
@@ -59,6 +122,25 @@ class SqliteTraversals(Rows):
             for level, kind, source_id, referral_id, on, name in rows[1:]
         )
         return Chain.whole(client_id, steps)
+
+    def chain_facts(self, ws: str, client_id: str) -> asof.Facts:
+        """One recursive CTE up every recommendation: what the client's chain of any day is made of."""
+        return _as_of_facts(self._run(_CHAIN_FACTS, {"ws": ws, "id": client_id, "kind": "client"}))
+
+    def tree_facts(self, ws: str, root: SourceRef, day: date) -> tuple[str, asof.Facts]:
+        """One recursive CTE down every recommendation: what the root's downline of any day is made of,
+        with revenue to `day`; and the root's name (NotFound for no root)."""
+        facts = _as_of_facts(
+            self._run(_TREE_FACTS, {"ws": ws, "id": root.id, "kind": root.kind.value, "day": day.isoformat()})
+        )
+        name = (
+            facts.people[root.id].name
+            if root.kind is SourceKind.CLIENT and root.id in facts.people
+            else facts.channels.get(root.id)
+        )
+        if name is None:
+            raise NotFound(root.kind.value, root.id)
+        return name, facts
 
     def tree(self, ws: str, root: SourceRef, depth: int | None) -> Tree:
         """One recursive CTE down the whole downline: the nodes to `depth` with each one's revenue and

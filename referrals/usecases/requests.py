@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from referrals import clock
+from referrals import asof, clock
 from referrals.access import Role, StoredResponse, Token
 from referrals.errors import Conflict, Invalid, NotFound
 from referrals.ids import looks_like_id, new_id
@@ -126,15 +126,23 @@ def revision(store: Storage, ws: str) -> int:
     return found
 
 
-def snapshot(store: Storage, ws: str) -> Snapshot:
-    """Every client, channel, recommendation and revenue total, from one read transaction."""
+def snapshot(store: Storage, ws: str, as_of: date | None = None) -> Snapshot:
+    """Every client, channel, recommendation and revenue total, from one read transaction; with `as_of`,
+    the network of that day (its revenue to that day, its source history applied)."""
 
     def work(u: Unit) -> Snapshot:
         u.workspaces.require(ws)
         revenue: dict[str, dict[str, int]] = {}
-        for client_id, currency, total in u.deals.revenue(ws):
+        for client_id, currency, total in u.deals.revenue(ws, as_of):
             revenue.setdefault(client_id, {})[currency] = total
-        return Snapshot(tuple(u.clients.each(ws)), tuple(u.channels.each(ws)), tuple(u.referrals.each(ws)), revenue)
+        whole = Snapshot(tuple(u.clients.each(ws)), tuple(u.channels.each(ws)), tuple(u.referrals.each(ws)), revenue)
+        if as_of is None:
+            return whole
+        switches = [
+            asof.Switch(e.change.client_id, e.seq, e.change.referral_id, e.change.changed_at)
+            for e in u.referrals.each_history(ws)
+        ]
+        return asof.snapshot(whole, switches, revenue, as_of)
 
     return store.read(work)
 
