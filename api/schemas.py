@@ -484,8 +484,21 @@ _VIEW_DEPTH = {
 }
 
 
-class DepthArgs(ma.Schema):
-    """How many levels a view shows (default: all)."""
+class AsOfArgs(ma.Schema):
+    """The day a view shows the network as it stood (default: today)."""
+
+    as_of = ma.fields.Date(
+        load_default=None,
+        metadata={
+            "description": "YYYY-MM-DD: the network as it stood at the end of that day: clients acquired and"
+            " recommendations dated by then, each client's primary source of that day, revenue to that day",
+            "example": "2024-06-30",
+        },
+    )
+
+
+class DepthArgs(AsOfArgs):
+    """How many levels a view shows (default: all), and as of which day."""
 
     depth = ma.fields.Integer(load_default=None, validate=validate.Range(1, MAX_DEPTH), metadata=_VIEW_DEPTH)
 
@@ -610,6 +623,11 @@ class ReferrerSchema(ma.Schema):
 class SummarySchema(ma.Schema):
     """A workspace at a glance."""
 
+    first_day = ma.fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the earliest day the network knows of (a view as of an earlier day is empty)"},
+    )
     clients = ma.fields.Integer(required=True)
     channels = ma.fields.Integer(required=True)
     primary_referrals = ma.fields.Integer(required=True)
@@ -628,7 +646,7 @@ class SummarySchema(ma.Schema):
     prolific_referrers = ma.fields.List(ma.fields.Nested(ReferrerSchema), required=True)
 
 
-class KeyClientArgs(ma.Schema):
+class KeyClientArgs(AsOfArgs):
     """Parameters of the key-client score."""
 
     limit = ma.fields.Integer(load_default=20, validate=validate.Range(1, MAX_PAGE))
@@ -681,7 +699,7 @@ class KeyClientsSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(KeyClientSchema), required=True)
 
 
-class TreesArgs(ma.Schema):
+class TreesArgs(AsOfArgs):
     """How many of the network's trees to list."""
 
     limit = ma.fields.Integer(load_default=20, validate=validate.Range(1, MAX_PAGE))
@@ -716,7 +734,7 @@ class TreesSchema(ma.Schema):
     beyond = ma.fields.Nested(OtherTreesSchema, required=True, metadata={"description": "the trees not listed"})
 
 
-class ExportArgs(ma.Schema):
+class ExportArgs(AsOfArgs):
     """Graph export format (and depth, for one tree)."""
 
     format = ma.fields.String(

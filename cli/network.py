@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,26 @@ def depth_option(f: Any) -> Any:
     )(f)
 
 
+def _to_date(ctx: click.Context, param: click.Parameter, value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+def as_of_option(f: Any) -> Any:
+    """--as-of of a view: the network as it stood at the end of that day (default: today)."""
+    return click.option(
+        "--as-of",
+        "as_of",
+        type=click.DateTime(["%Y-%m-%d"]),
+        callback=_to_date,
+        help="Show the network as it stood at the end of this day, YYYY-MM-DD: clients acquired and"
+        " recommendations dated by then, each client's primary source of that day, revenue to that day.",
+    )(f)
+
+
+def as_of_text(as_of: date | None) -> str:
+    return f" as of {as_of.isoformat()}" if as_of else ""
+
+
 def beyond_text(beyond: Beyond, depth: int | None) -> str:
     """ "past level 7: 3 clients, revenue 2000.50 EUR" """
     return f"past level {depth}: {beyond.clients} clients, revenue {money(dict(beyond.revenue))}"
@@ -45,15 +66,16 @@ def beyond_text(beyond: Beyond, depth: int | None) -> str:
 @cli.command(context_settings=CONTEXT)
 @click.argument("client")
 @depth_option
+@as_of_option
 @workspace_option
 @click.pass_obj
-def chain(app: AppContext, client: str, depth: int | None, workspace: str | None) -> None:
+def chain(app: AppContext, client: str, depth: int | None, as_of: date | None, workspace: str | None) -> None:
     """Show who brought CLIENT in, level by level (CLIENT: id, email, phone or exact name)."""
     ws = resolve_workspace(app.store, workspace)
     c = resolve_client(app.store, ws, client)
-    result = app.store.chain(ws, c.id, depth)
+    result = app.store.chain(ws, c.id, depth, as_of)
     console = Console()
-    table = Table(title=f"Chain of {c.name} ({c.id})")
+    table = Table(title=f"Chain of {c.name} ({c.id}){as_of_text(as_of)}")
     for col in ("level", "source", "kind", "id", "recommended on"):
         table.add_column(col)
     for s in result.steps:
@@ -78,15 +100,19 @@ def chain(app: AppContext, client: str, depth: int | None, workspace: str | None
     type=click.IntRange(1, 100_000),
     help="Draw at most this many clients; the rest are summarised per branch.",
 )
+@as_of_option
 @workspace_option
 @click.pass_obj
-def tree(app: AppContext, root: str, depth: int | None, max_nodes: int, workspace: str | None) -> None:
+def tree(
+    app: AppContext, root: str, depth: int | None, max_nodes: int, as_of: date | None, workspace: str | None
+) -> None:
     """Draw everything ROOT brought in: names, level, revenue, branch size (ROOT: a client or a channel)."""
     ws = resolve_workspace(app.store, workspace)
     ref, name = resolve_root(app.store, ws, root)
-    result = app.store.tree(ws, ref, depth)
+    result = app.store.tree(ws, ref, depth, as_of)
     size = analysis.tree_size(result)
-    label = f"[bold]{name}[/] ({ref.kind.value}) — {size} clients, revenue {money(analysis.tree_revenue(result))}"
+    revenue = money(analysis.tree_revenue(result))
+    label = f"[bold]{name}[/] ({ref.kind.value}){as_of_text(as_of)} — {size} clients, revenue {revenue}"
     top = RichTree(label)
     shown = 0
 
@@ -128,17 +154,19 @@ def tree(app: AppContext, root: str, depth: int | None, max_nodes: int, workspac
 @cli.command(context_settings=CONTEXT)
 @click.argument("client")
 @depth_option
+@as_of_option
 @workspace_option
 @click.pass_obj
-def stats(app: AppContext, client: str, depth: int | None, workspace: str | None) -> None:
+def stats(app: AppContext, client: str, depth: int | None, as_of: date | None, workspace: str | None) -> None:
     """A client's place in the network: level, reach per level, dead ends below, revenue."""
     ws = resolve_workspace(app.store, workspace)
     c = resolve_client(app.store, ws, client)
-    up = app.store.chain(ws, c.id)
-    t = app.store.tree(ws, SourceRef(SourceKind.CLIENT, c.id), depth)
+    up = app.store.chain(ws, c.id, as_of=as_of)
+    t = app.store.tree(ws, SourceRef(SourceKind.CLIENT, c.id), depth, as_of)
     top = up.top
     rows = [
         ("client", f"{c.name} ({c.id})"),
+        *([("as of", as_of.isoformat())] if as_of else []),
         ("level in its chain", str(up.levels)),
         ("top of chain", f"{top.name} ({top.source.kind.value})" if top else "(direct)"),
         ("brought in directly", str(t.referred)),
@@ -166,14 +194,15 @@ def network() -> None:
 
 @network.command("summary", context_settings=CONTEXT)
 @depth_option
+@as_of_option
 @workspace_option
 @click.pass_obj
-def network_summary(app: AppContext, depth: int | None, workspace: str | None) -> None:
+def network_summary(app: AppContext, depth: int | None, as_of: date | None, workspace: str | None) -> None:
     """Counts, where clients came from, the longest chain, dead ends, most prolific referrers."""
     ws = resolve_workspace(app.store, workspace)
-    s = analysis.summarize(app.store.snapshot(ws), depth=depth)
+    s = analysis.summarize(app.store.snapshot(ws, as_of), depth=depth)
     total = s.clients or 1
-    table = Table(show_header=False, title="Workspace summary")
+    table = Table(show_header=False, title=f"Workspace summary{as_of_text(as_of)}")
     for k, v in [
         ("clients", s.clients),
         ("channels", s.channels),
@@ -211,6 +240,7 @@ def network_summary(app: AppContext, depth: int | None, workspace: str | None) -
 )
 @click.option("--w-reach", default=0.5, show_default=True, type=click.FloatRange(0), help="Weight of reach.")
 @depth_option
+@as_of_option
 @workspace_option
 @click.pass_obj
 def network_key_clients(
@@ -221,13 +251,14 @@ def network_key_clients(
     w_downline: float,
     w_reach: float,
     depth: int | None,
+    as_of: date | None,
     workspace: str | None,
 ) -> None:
     """Rank clients by own revenue + revenue they brought in + reach (each scaled 0..1, weighted)."""
     from referrals.money import parse_currency
 
     ws = resolve_workspace(app.store, workspace)
-    snap = app.store.snapshot(ws)
+    snap = app.store.snapshot(ws, as_of)
     cur, ranked = analysis.key_clients(
         snap,
         parse_currency(currency) if currency else None,
@@ -236,7 +267,7 @@ def network_key_clients(
         limit,
     )
     others = [c for c in analysis.currencies(snap) if c != cur]
-    title = f"Key clients, ranked in {cur}" if cur else "Key clients (no revenue yet)"
+    title = f"Key clients{as_of_text(as_of)}, ranked in {cur}" if cur else "Key clients (no revenue yet)"
     if others:
         title += f" (also paid in {', '.join(others)}: --currency ranks in another)"
     table = Table(title=title)
@@ -282,10 +313,17 @@ GRAPH_SUFFIXES = {
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout)."
 )
+@as_of_option
 @workspace_option
 @click.pass_obj
 def export_graph(
-    app: AppContext, fmt: str | None, root: str | None, depth: int | None, output: Path | None, workspace: str | None
+    app: AppContext,
+    fmt: str | None,
+    root: str | None,
+    depth: int | None,
+    output: Path | None,
+    as_of: date | None,
+    workspace: str | None,
 ) -> None:
     """Export the whole workspace, or one tree, as a graph file or a picture."""
     if fmt is None:
@@ -296,13 +334,13 @@ def export_graph(
     ws = resolve_workspace(app.store, workspace)
     if root:
         ref, _ = resolve_root(app.store, ws, root)
-        t = app.store.tree(ws, ref, depth)
+        t = app.store.tree(ws, ref, depth, as_of)
         channel = ""
         if ref.kind is SourceKind.CLIENT:
-            channel = analysis.top_channel(app.store.chain(ws, ref.id))
+            channel = analysis.top_channel(app.store.chain(ws, ref.id, as_of=as_of))
         graph = analysis.tree_graph(t, channel)
     else:
-        graph = analysis.network_graph(app.store.snapshot(ws))
+        graph = analysis.network_graph(app.store.snapshot(ws, as_of))
     data = render_image(graph, fmt) if fmt in IMAGE_FORMATS else export(graph, GraphFormat(fmt))
     if output is None:
         sys.stdout.buffer.write(data)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date
 
 import networkx as nx
 
@@ -379,6 +380,15 @@ class Summary:
     clients_by_level: list[int]  # clients whose chain has 0, 1, 2, ... steps
     revenue: Amounts
     prolific: list[tuple[str, str, int, int]] = field(default_factory=list)  # id, name, referred, reach
+
+
+def first_day(snap: Snapshot) -> date | None:
+    """The earliest day the network knows of: a client's acquisition, a recommendation, or the day a
+    client without either was recorded (None for an empty workspace). Views as of an earlier day are empty."""
+    primary = {r.client_id: r.referred_on for r in snap.referrals if r.primary}
+    days = [c.acquired_on or primary.get(c.id) or c.created_at.astimezone(UTC).date() for c in snap.clients]
+    days += [r.referred_on for r in snap.referrals]
+    return min(days, default=None)
 
 
 def summarize(snap: Snapshot, depth: int | None = None, prolific: int = 10) -> Summary:

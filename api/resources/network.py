@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Response
@@ -128,10 +129,10 @@ def export_response(body: str | bytes, fmt: GraphFormat, name: str) -> Response:
 def tree_export(root: SourceRef, args: dict[str, Any]) -> Response:
     """One tree as a graph file; a client's tree names the channel at the top of its chain."""
     store, ws = current_store(), workspace_id()
-    tree = store.tree(ws, root, _depth(args))
+    tree = store.tree(ws, root, _depth(args), args["as_of"])
     top_channel = ""
     if root.kind is SourceKind.CLIENT:
-        top_channel = analysis.top_channel(store.chain(ws, root.id))
+        top_channel = analysis.top_channel(store.chain(ws, root.id, as_of=args["as_of"]))
     fmt = GraphFormat(args["format"])
     return export_response(export(analysis.tree_graph(tree, top_channel), fmt), fmt, f"tree-{root.id}")
 
@@ -145,7 +146,7 @@ class ClientChain(MethodView):
     def get(self, args: dict[str, Any], client_id: str) -> dict[str, Any]:
         """Who brought this client in, level by level up to a root client or a channel (default 7 levels)."""
         depth = _depth(args)
-        return chain_body(current_store().chain(workspace_id(), client_id, depth), depth)
+        return chain_body(current_store().chain(workspace_id(), client_id, depth, args["as_of"]), depth)
 
 
 @blp.route("/clients/<client_id>/tree")
@@ -157,7 +158,7 @@ class ClientTree(MethodView):
     def get(self, args: dict[str, Any], client_id: str) -> dict[str, Any]:
         """Everything this client brought in, nested by level, with revenue of each node and branch."""
         root = SourceRef(SourceKind.CLIENT, client_id)
-        return tree_body(current_store().tree(workspace_id(), root, _depth(args)))
+        return tree_body(current_store().tree(workspace_id(), root, _depth(args), args["as_of"]))
 
 
 @blp.route("/channels/<channel_id>/tree")
@@ -169,7 +170,7 @@ class ChannelTree(MethodView):
     def get(self, args: dict[str, Any], channel_id: str) -> dict[str, Any]:
         """Everything this channel brought in, nested by level, with revenue of each node and branch."""
         root = SourceRef(SourceKind.CHANNEL, channel_id)
-        return tree_body(current_store().tree(workspace_id(), root, _depth(args)))
+        return tree_body(current_store().tree(workspace_id(), root, _depth(args), args["as_of"]))
 
 
 @blp.route("/clients/<client_id>/tree/export")
@@ -204,8 +205,8 @@ class ClientStats(MethodView):
         """Level in its chain, reach per level, dead ends below, own and branch revenue."""
         store, ws = current_store(), workspace_id()
         depth = _depth(args)
-        chain = store.chain(ws, client_id)
-        tree = store.tree(ws, SourceRef(SourceKind.CLIENT, client_id), depth)
+        chain = store.chain(ws, client_id, as_of=args["as_of"])
+        tree = store.tree(ws, SourceRef(SourceKind.CLIENT, client_id), depth, args["as_of"])
         return {
             "client_id": client_id,
             "name": tree.name,
@@ -233,14 +234,16 @@ class NetworkSummary(MethodView):
 
         Computed once per change of the workspace (cached), at most a few at once per workspace (429).
         """
-        ws, depth = workspace_id(), _depth(args)
-        return heavy(ws, ("summary", depth), lambda: _summary(ws, depth))
+        ws, depth, as_of = workspace_id(), _depth(args), args["as_of"]
+        return heavy(ws, ("summary", depth, as_of), lambda: _summary(ws, depth, as_of))
 
 
-def _summary(ws: str, depth: int | None) -> dict[str, Any]:
-    s = analysis.summarize(current_store().snapshot(ws), depth=depth)
+def _summary(ws: str, depth: int | None, as_of: date | None) -> dict[str, Any]:
+    snap = current_store().snapshot(ws, as_of)
+    s = analysis.summarize(snap, depth=depth)
     total = s.clients or 1
     return {
+        "first_day": analysis.first_day(snap),
         **{
             k: getattr(s, k)
             for k in (
@@ -285,14 +288,15 @@ class KeyClients(MethodView):
         currency = parse_currency(args["currency"]) if args.get("currency") else None
         weights = analysis.Weights(args["w_own"], args["w_downline"], args["w_reach"])
         ws = workspace_id()
-        request = ("key-clients", depth, currency, weights, args["limit"])
-        return heavy(ws, request, lambda: _key_clients(ws, currency, weights, depth, args["limit"]))
+        as_of = args["as_of"]
+        request = ("key-clients", depth, currency, weights, args["limit"], as_of)
+        return heavy(ws, request, lambda: _key_clients(ws, currency, weights, depth, args["limit"], as_of))
 
 
 def _key_clients(
-    ws: str, currency: str | None, weights: analysis.Weights, depth: int | None, limit: int
+    ws: str, currency: str | None, weights: analysis.Weights, depth: int | None, limit: int, as_of: date | None
 ) -> dict[str, Any]:
-    snap = current_store().snapshot(ws)
+    snap = current_store().snapshot(ws, as_of)
     currency, ranked = analysis.key_clients(snap, currency, weights, depth, limit)
 
     def money(minor: int) -> dict[str, Any] | None:
@@ -334,12 +338,12 @@ class NetworkTrees(MethodView):
         Listed trees and `beyond` (those left out) add up to the workspace's clients and revenue.
         Computed once per change of the workspace (cached), at most a few at once per workspace (429).
         """
-        ws, limit = workspace_id(), args["limit"]
-        return heavy(ws, ("trees", limit), lambda: _trees(ws, limit))
+        ws, limit, as_of = workspace_id(), args["limit"], args["as_of"]
+        return heavy(ws, ("trees", limit, as_of), lambda: _trees(ws, limit, as_of))
 
 
-def _trees(ws: str, limit: int) -> dict[str, Any]:
-    every = analysis.trees(current_store().snapshot(ws))
+def _trees(ws: str, limit: int, as_of: date | None) -> dict[str, Any]:
+    every = analysis.trees(current_store().snapshot(ws, as_of))
     listed, rest = every[:limit], every[limit:]
     total: analysis.Amounts = {}
     rest_revenue: analysis.Amounts = {}
@@ -374,6 +378,8 @@ class NetworkExport(MethodView):
     @blp.doc(**EXPORT_DOC)
     def get(self, args: dict[str, Any]) -> Response:
         """GraphML, GEXF, DOT, Mermaid or JSON of every client, channel and recommendation."""
-        ws, fmt = workspace_id(), GraphFormat(args["format"])
-        body = heavy(ws, ("export", fmt), lambda: export(analysis.network_graph(current_store().snapshot(ws)), fmt))
-        return export_response(body, fmt, f"referrals-{ws}")
+        ws, fmt, as_of = workspace_id(), GraphFormat(args["format"]), args["as_of"]
+        body = heavy(
+            ws, ("export", fmt, as_of), lambda: export(analysis.network_graph(current_store().snapshot(ws, as_of)), fmt)
+        )
+        return export_response(body, fmt, f"referrals-{ws}" + (f"-as-of-{as_of.isoformat()}" if as_of else ""))

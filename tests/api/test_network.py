@@ -8,6 +8,7 @@ import networkx as nx
 import pytest
 
 from tests.api.conftest import Api
+from tests.graph.test_as_of import story
 
 
 @pytest.fixture
@@ -191,3 +192,49 @@ def test_a_chain_or_tree_request_is_one_query_after_auth(api: Api, net: dict[str
         before = api.store.query_count
         api.ok(api.get(path))
         assert api.store.query_count - before == 2, path  # the token lookup, then one query
+
+
+# -- as of a day ------------------------------------------------------------------------------
+
+
+def test_every_view_takes_as_of(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The story of tests/graph/test_as_of.py: Blog > Ana > Bruno > Carla until Bruno's re-attribution
+    to the Podcast on 2024-04-10; deals Bruno 100 EUR (Feb 10), Carla 50 EUR (Mar 15)."""
+    _, ids, blog = story(api.store, monkeypatch, api.ws)
+    monkeypatch.undo()
+    march, today = "as_of=2024-03-14", ""
+    tree = api.ok(api.get(f"/channels/{blog}/tree?{march}"))
+    assert tree["size"] == 3 and tree["revenue"] == [{"currency": "EUR", "amount": "100.00", "amount_minor": 10000}]
+    assert api.ok(api.get(f"/channels/{blog}/tree"))["size"] == 1
+    chain = api.ok(api.get(f"/clients/{ids['Carla']}/chain?{march}"))
+    assert [s["name"] for s in chain["steps"]] == ["Bruno", "Ana", "Blog"]
+    assert [s["name"] for s in api.ok(api.get(f"/clients/{ids['Carla']}/chain"))["steps"]] == ["Bruno", "Podcast"]
+    stats = api.ok(api.get(f"/clients/{ids['Ana']}/stats?{march}"))
+    assert (stats["reach"], stats["level"], stats["top_of_chain"]["name"]) == (2, 1, "Blog")
+    summary = api.ok(api.get(f"/network/summary?{march}"))
+    assert (summary["clients"], summary["from_channel"], summary["longest_chain"]) == (3, 1, 3)
+    assert api.ok(api.get("/network/summary?as_of=2024-01-31"))["clients"] == 1  # a day apart: not one cache entry
+    assert api.ok(api.get(f"/network/summary{today}"))["longest_chain"] == 2
+    key = api.ok(api.get(f"/network/key-clients?{march}"))["items"]
+    downline = {k["name"]: k["downline_revenue"]["amount"] for k in key}
+    assert downline == {"Ana": "100.00", "Bruno": "0.00", "Carla": "0.00"}  # Carla's deal (Mar 15) not in yet
+    later = api.ok(api.get("/network/key-clients?as_of=2024-03-20"))["items"]
+    assert {k["name"]: k["downline_revenue"]["amount"] for k in later}["Ana"] == "150.00"
+    trees = api.ok(api.get(f"/network/trees?{march}"))
+    assert trees["clients"] == 3 and ("Blog", 3) in {(t["name"], t["clients"]) for t in trees["items"]}
+    graph = nx.read_graphml(io.BytesIO(api.get(f"/network/export?format=graphml&{march}").data))
+    assert sorted(d["name"] for _, d in graph.nodes(data=True) if d.get("kind") == "client") == [
+        "Ana",
+        "Bruno",
+        "Carla",
+    ]
+    resp = api.get(f"/network/export?format=graphml&{march}")
+    assert "as-of-2024-03-14" in resp.headers["Content-Disposition"]
+    part = nx.read_graphml(io.BytesIO(api.get(f"/channels/{blog}/tree/export?format=graphml&{march}").data))
+    assert part.number_of_nodes() == 4
+    # refusals name the field
+    bad = api.get(f"/channels/{blog}/tree?as_of=2024-02-30")
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "as_of"
+    early = api.get(f"/clients/{ids['Carla']}/chain?as_of=2024-02-01")
+    assert early.status_code == 404 and early.get_json()["errors"][0]["field"] == "as_of"
+    assert "it became a client on 2024-03-01" in early.get_json()["errors"][0]["reason"]

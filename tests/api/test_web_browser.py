@@ -900,3 +900,77 @@ def test_the_attribution_tab_names_a_missing_field(page, small_site: SmallSite) 
     pg.wait_for_function("() => document.querySelector('#att-error').textContent.startsWith('to:')")
     assert "before the first day" in pg.inner_text("#att-error")
     assert pg.get_attribute("#att-to", "aria-invalid") == "true"
+
+
+# -- as of a day -----------------------------------------------------------------------------
+
+
+def _as_of(pg, day: str) -> None:  # type: ignore[no-untyped-def]
+    before = pg.get_attribute("#graph", "data-renders")
+    pg.fill("#as-of", day)
+    pg.dispatch_event("#as-of", "change")
+    wait_drawn(pg, before)
+
+
+def test_the_network_as_of_a_day_and_its_growth_replayed(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+    """The small network's recommendations are dated Jan 6 to 11, 2025 (Blog: Ada, Ben, Cy, Dee), its
+    deals Feb 5; Gus and Hal came in directly, recorded today."""
+    pg = page
+    sign_in(pg, small_site)  # type: ignore[arg-type]
+    assert pg.input_value("#as-of") == "" and pg.inner_text("#as-of-label") == "today"
+    months = int(pg.get_attribute("#as-of-month", "max")) + 1
+    assert months >= 2  # from the network's first month (2025-01) to this one
+    blog = small_site.small.channels["Blog"]
+    open_tree(pg, "Blog")
+    _as_of(pg, "2025-01-07")
+    api = _small_api(small_site, f"/channels/{blog}/tree?as_of=2025-01-07")
+    assert set(node_names(pg)) == {"Blog", "Ada", "Ben"} == {"Blog"} | {c["name"] for c in _walk(api["children"])}
+    assert pg.eval_on_selector_all("#graph g.node[data-new]", "els => els.length") == 0  # a jump back: nobody new
+    assert pg.inner_text("#tree-facts").startswith("as of 2025-01-07: 2 clients in all")
+    _as_of(pg, "2025-01-09")  # a step forward: Cy and Dee came in, ringed
+    assert set(node_names(pg)) == {"Blog", "Ada", "Ben", "Cy", "Dee"}
+    new = pg.eval_on_selector_all("#graph g.node[data-new] title", "els => els.map(e => e.textContent.split(' · ')[0])")
+    assert sorted(new) == ["Cy", "Dee"]
+    assert "green ring: new since the end of 2025-01-07 (2)" in pg.inner_text("#legend")
+    shot(pg, "as-of-step")
+    with pg.expect_download() as d:  # the downloads are of the day shown
+        pg.click("#download-graphml")
+    g = nx.read_graphml(d.value.path())
+    assert sorted(a["name"] for _, a in g.nodes(data=True)) == ["Ada", "Ben", "Blog", "Cy", "Dee"]
+    # revenue to that day: the deals of Feb 5 are not in yet
+    assert json.loads(pg.get_attribute("#tree-facts", "data-revenue")) == []
+    # the other views follow the day
+    pg.click("button[data-view=summary]")
+    pg.wait_for_function("() => document.querySelector('#summary .card .big')")
+    assert pg.inner_text("#summary .card .big") == str(
+        _small_api(small_site, "/network/summary?as_of=2025-01-09")["clients"]
+    )
+    assert pg.inner_text("#summary .card .big") == "4"
+    pg.click("button[data-view=key]")
+    pg.wait_for_selector("#key-table tbody tr td button")
+    names = pg.eval_on_selector_all("#key-table tbody tr", "els => els.map(e => e.cells[1].innerText)")
+    assert names == [
+        k["name"] for k in _small_api(small_site, "/network/key-clients?limit=25&as_of=2025-01-09")["items"]
+    ]
+    pg.click("button[data-view=tree]")
+    # Replay: from the first month, one month a step, the slider and the tree moving together
+    pg.click("#as-of-today")
+    pg.wait_for_function("() => document.querySelector('#as-of-bar').dataset.asOf === ''")
+    pg.click("#as-of-play")
+    pg.wait_for_function("() => document.querySelector('#as-of-bar').dataset.asOf === '2025-01-31'")
+    pg.wait_for_function("() => document.querySelector('#as-of-bar').dataset.asOf === '2025-02-28'", timeout=10_000)
+    pg.click("#as-of-play")  # stop
+    assert pg.inner_text("#as-of-play") == "▶ Replay"
+    assert pg.input_value("#as-of-month") == "1"
+    pg.wait_for_function("() => document.querySelector('#tree-facts').textContent.startsWith('as of 2025-02-28')")
+    assert json.loads(pg.get_attribute("#tree-facts", "data-revenue")) != []  # February's deals are in
+    pg.click("#as-of-today")
+    pg.wait_for_function("() => !document.querySelector('#tree-facts').textContent.startsWith('as of')")
+
+
+def _walk(children: list[dict]) -> list[dict]:
+    out = []
+    for c in children:
+        out.append(c)
+        out.extend(_walk(c.get("children", [])))
+    return out

@@ -14,6 +14,7 @@ from cli import cli
 from graph.sqlite import SqliteStore
 from referrals.model import ChannelInput, ClientInput, DealInput, ReferralInput, SourceKind, SourceRef
 from referrals.money import Money
+from tests.graph.test_as_of import story
 
 
 @pytest.fixture
@@ -134,3 +135,50 @@ def test_export_graph_draws_svg_and_png_through_graphviz(run, tmp_path: Path, mo
     monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` to be found
     missing = run("export-graph", "--format", "svg")
     assert missing.exit_code == 5 and "apt-get install graphviz" in missing.stderr
+
+
+def test_views_take_as_of(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = SqliteStore(tmp_path / "story.db")
+    store.init_schema()
+    ws, ids, _ = story(store, monkeypatch)
+    monkeypatch.undo()
+    store.close()
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(
+            cli, ["--database-url", f"sqlite:///{tmp_path}/story.db", *args, "--workspace", ws], catch_exceptions=False
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    march = ("--as-of", "2024-03-14")
+    out = run("chain", ids["Carla"], *march)
+    assert "as of 2024-03-14" in out and "Bruno" in out and "Ana" in out and "Blog" in out
+    assert "Podcast" in run("chain", ids["Carla"]) and "Ana" not in run("chain", ids["Carla"])
+    tree = run("tree", "Blog", *march)
+    assert "3 clients, revenue 100.00 EUR" in tree and "Carla" in tree
+    assert "1 clients" in run("tree", "Blog")
+    stats = run("stats", "Ana", *march)
+    assert "as of" in stats and "2024-03-14" in stats
+    summary = run("network", "summary", *march)
+    assert "as of 2024-03-14" in summary
+    key = run("network", "key-clients", "--as-of", "2024-01-31")
+    assert "Ana" in key and "Bruno" not in key
+    out_file = tmp_path / "march.graphml"
+    run("export-graph", "-o", str(out_file), *march)
+    g = nx.read_graphml(out_file)
+    assert sorted(d["name"] for _, d in g.nodes(data=True) if d.get("kind") == "client") == ["Ana", "Bruno", "Carla"]
+    bad = CliRunner().invoke(
+        cli,
+        [
+            "--database-url",
+            f"sqlite:///{tmp_path}/story.db",
+            "chain",
+            "Ana",
+            "--as-of",
+            "14.03.2024",
+            "--workspace",
+            ws,
+        ],
+    )
+    assert bad.exit_code != 0 and "--as-of" in bad.output

@@ -277,14 +277,14 @@ def test_views_as_of_a_day_equal_a_store_holding_only_that_days_events(store: St
 # -- worked examples -------------------------------------------------------------------------
 
 
-def _story(store: Store, monkeypatch: pytest.MonkeyPatch) -> tuple[str, dict[str, str], str]:
+def story(store: Store, monkeypatch: pytest.MonkeyPatch, ws: str | None = None) -> tuple[str, dict[str, str], str]:
     """Blog brought Ana (Jan 5); Ana recommended Bruno (Feb 1); Carla came in Mar 1 recommended by Bruno
     and, recorded later but dated earlier, by the Podcast (Feb 20); on Apr 10 Bruno was re-attributed to
     the Podcast (dated Jan 25). Deals: Bruno 100 EUR on Feb 10, Carla 50 EUR on Mar 15."""
     tick = Clock()
     monkeypatch.setattr(clock, "now", tick)
     tick.on(4)
-    ws = store.create_workspace(unique("story")).id
+    ws = ws or store.create_workspace(unique("story")).id
     blog = store.create_channel(ws, ChannelInput(name="Blog")).id
     podcast = store.create_channel(ws, ChannelInput(name="Podcast")).id
     ids = {}
@@ -305,7 +305,7 @@ def _story(store: Store, monkeypatch: pytest.MonkeyPatch) -> tuple[str, dict[str
 
 
 def test_the_story_as_of_four_days(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    ws, ids, blog = _story(store, monkeypatch)
+    ws, ids, blog = story(store, monkeypatch)
     blog_ref = SourceRef(SourceKind.CHANNEL, blog)
 
     def downline(day: date | None) -> list[tuple[int, str, dict[str, int]]]:
@@ -338,7 +338,7 @@ def test_a_secondary_recommendation_dated_earlier_is_the_primary_one_before_the_
 ) -> None:
     """Carla's first recorded recommendation (Bruno, Mar 1) did not exist yet on Feb 25; the Podcast's
     (Feb 20, recorded after it) did: as of Feb 25 she had come through the Podcast."""
-    ws, ids, _ = _story(store, monkeypatch)
+    ws, ids, _ = story(store, monkeypatch)
     monkeypatch.undo()
     carla = ids["Carla"]
     store.update_client(ws, carla, ClientPatch(acquired_on=date(2024, 2, 20)))
@@ -347,7 +347,7 @@ def test_a_secondary_recommendation_dated_earlier_is_the_primary_one_before_the_
 
 
 def test_a_chain_and_a_tree_as_of_a_day_are_one_query_each(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    ws, ids, blog = _story(store, monkeypatch)
+    ws, ids, blog = story(store, monkeypatch)
     for day in (date(2024, 3, 14), date(2024, 5, 1)):
         before = store.query_count
         store.chain(ws, ids["Carla"], as_of=day)
@@ -361,7 +361,7 @@ def test_a_chain_and_a_tree_as_of_a_day_are_one_query_each(store: Store, monkeyp
 
 
 def test_as_of_today_is_today(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    ws, ids, blog = _story(store, monkeypatch)
+    ws, ids, blog = story(store, monkeypatch)
     later = date(2030, 1, 1)
     for root in (SourceRef(SourceKind.CHANNEL, blog), SourceRef(SourceKind.CLIENT, ids["Ana"])):
         for depth in (None, 1):

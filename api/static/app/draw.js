@@ -142,6 +142,10 @@ export function draw(started = performance.now()) {
       g.setAttribute("opacity", "0.55");
     }
     if (n.beyond) g.setAttribute("data-beyond", String(n.beyond.clients));
+    if (state.newIds.has(n.id)) {
+      g.classList.add("new");
+      g.setAttribute("data-new", "true");
+    }
     const title = svgEl("title", {});
     title.textContent = nodeTitle(n);
     g.append(title, nodeShape(n, r, colourOf(n), large));
@@ -250,7 +254,7 @@ function nodeTitle(n) {
 
 export function writeFacts(tree) {
   const f = tree.facts;
-  const parts = [`${f.size.toLocaleString()} clients in all`];
+  const parts = [`${state.asOf ? `as of ${state.asOf}: ` : ""}${f.size.toLocaleString()} clients in all`];
   if (f.trees) {
     const t = f.trees;
     const count = (n, one, many) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
@@ -298,6 +302,10 @@ export function writeLegend(tree) {
     }
   }
   legend.append(h("span", { class: "muted" }, "dashed red ring: dead end"));
+  if (state.newIds.size) {
+    const since = state.drawnIds.since ? `the end of ${state.drawnIds.since}` : "today";
+    legend.append(h("span", { class: "new-key" }, `green ring: new since ${since} (${state.newIds.size})`));
+  }
   if ([...tree.nodes.values()].some((n) => n.past_credit_depth)) {
     legend.append(h("span", { class: "muted" }, `faded: past level ${state.creditDepth}, earns the top no credit`));
   }

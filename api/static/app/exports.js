@@ -3,7 +3,7 @@
 import { download } from "./api.js";
 import { h, saveBlob, slug, status } from "./dom.js";
 import { SVG_NS, bounds, svgEl } from "./draw.js";
-import { $, state } from "./state.js";
+import { $, state, view } from "./state.js";
 import { treePath } from "./tree.js";
 
 export function xml(text) {
@@ -86,5 +86,6 @@ export function downloadGraph(format) {
       ? `/network/export?format=${format}`
       : `${treePath(root)}/tree/export?format=${format}${state.depth === null ? "" : `&depth=${state.depth}`}`;
   const edit = format === "gexf" && state.positions ? (text) => withPositions(text, state.positions) : null;
-  download(path, `${slug(root.name)}.${format}`, edit).catch((err) => status(err.message, true));
+  const name = `${slug(root.name)}${state.asOf ? `-as-of-${state.asOf}` : ""}.${format}`;
+  download(view(path), name, edit).catch((err) => status(err.message, true));
 }

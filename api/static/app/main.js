@@ -1,5 +1,6 @@
 /* The network page: native ES modules, no build step. Wires the page up and signs in. */
 
+import { wireAsOf } from "./asof.js";
 import { wireAttribution } from "./attribution.js";
 import { today } from "./dom.js";
 import { draw, markSelected } from "./draw.js";
@@ -72,6 +73,7 @@ function wire() {
   $("#form-deal").addEventListener("submit", onDealSubmit);
   $("#form-referral [name=source_kind]").addEventListener("change", fillOptions);
   wireAttribution();
+  wireAsOf();
   for (const input of $$("input[list]")) input.addEventListener("input", onPickInput);
   for (const input of $$("#form-referral input[type=date], #form-deal input[type=date]")) input.value = today();
 }

@@ -5,7 +5,7 @@ import { h, money, status } from "./dom.js";
 import { markSelected } from "./draw.js";
 import { prefillDeal, prefillReferral } from "./forms.js";
 import { show } from "./session.js";
-import { $, state } from "./state.js";
+import { $, state, view } from "./state.js";
 import { openTree } from "./tree.js";
 
 export function selectNode(id) {
@@ -60,7 +60,7 @@ export function renderDetails(node) {
   panel.hidden = false;
   panel.dataset.id = node.id;
   if (node.kind === "client") {
-    call(`/clients/${encodeURIComponent(node.id)}/chain`)
+    call(view(`/clients/${encodeURIComponent(node.id)}/chain`))
       .then((c) => {
         if (panel.dataset.id !== node.id) return;
         chain.textContent = c.steps.length
@@ -89,7 +89,7 @@ export async function loadChain(clientId) {
   let client;
   try {
     [body, client] = await Promise.all([
-      call(`/clients/${encodeURIComponent(clientId)}/chain`),
+      call(view(`/clients/${encodeURIComponent(clientId)}/chain`)),
       call(`/clients/${encodeURIComponent(clientId)}`),
     ]);
   } catch (err) {
@@ -126,7 +126,7 @@ export async function loadChain(clientId) {
 export async function loadKeyClients() {
   const tbody = $("#key-table tbody");
   const currency = state.keyCurrency ? `&currency=${encodeURIComponent(state.keyCurrency)}` : "";
-  const body = await fetchOrSay(`/network/key-clients?limit=25${currency}`);
+  const body = await fetchOrSay(view(`/network/key-clients?limit=25${currency}`));
   if (!body) return;
   const picker = $("#key-currency");
   picker.replaceChildren(...body.currencies.map((c) => h("option", { value: c }, c)));
@@ -161,7 +161,7 @@ export async function loadKeyClients() {
 }
 
 export async function loadSummary() {
-  const s = await fetchOrSay("/network/summary");
+  const s = await fetchOrSay(view("/network/summary"));
   if (!s) return;
   const pct = (x) => `${(x * 100).toFixed(1)} %`;
   const card = (title, big, rows) =>

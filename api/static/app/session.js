@@ -1,6 +1,7 @@
 /* Signing in and out, switching views, and the search list. */
 
 import { call } from "./api.js";
+import { initAsOf } from "./asof.js";
 import { initAttribution, showAttribution } from "./attribution.js";
 import { h, status } from "./dom.js";
 import { loadChain, loadKeyClients, loadSummary } from "./panels.js";
@@ -34,6 +35,7 @@ export async function signIn(token) {
   state.keyCurrency = null;
   $("#depth-value").textContent = depthLabel(null);
   initAttribution();
+  await initAsOf();
   status(`Signed in to ${ws.name}.`);
   await loadChannels();
   search("");
@@ -54,6 +56,7 @@ export function signOut(message = "") {
   $("#app").hidden = true;
   $("#tabs").hidden = true;
   $("#sign-out").hidden = true;
+  $("#as-of-bar").hidden = true;
   $("#workspace-name").textContent = "";
   $("#sign-in").hidden = false;
   $("#sign-in-error").textContent = message;

@@ -28,4 +28,14 @@ export const state = {
   channels: [],
   known: new Map(), // "Name (id)" -> {kind, id}
   loadSeq: 0,
+  asOf: null, // "YYYY-MM-DD": views show the network as it stood that day; null: today
+  months: [], // the months the as-of slider runs through, "YYYY-MM", oldest first
+  drawnIds: null, // {rootId, ids}: what the previous as-of step drew, to mark who is new
+  newIds: new Set(), // clients drawn now that the previous step did not have
 };
+
+// A view's path with the as-of day, when one is picked.
+export function view(path) {
+  if (!state.asOf) return path;
+  return `${path}${path.includes("?") ? "&" : "?"}as_of=${state.asOf}`;
+}

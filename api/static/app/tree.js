@@ -5,7 +5,7 @@ import { status } from "./dom.js";
 import { draw, fillCurrencies } from "./draw.js";
 import { renderDetails } from "./panels.js";
 import { pick, show } from "./session.js";
-import { $, $$, state } from "./state.js";
+import { $, $$, state, view } from "./state.js";
 
 const TREES_LISTED = 50; // the most trees the page asks for when the whole network is too big to draw
 
@@ -39,6 +39,12 @@ export async function loadTree() {
     return;
   }
   if (seq !== state.loadSeq) return; // a newer request won
+  // Who is new since the previous day shown of the same tree: ringed while replaying the network's growth.
+  const ids = new Set(tree.nodes.keys());
+  const prev = state.drawnIds;
+  const stepped = prev && prev.rootId === root.id && prev.asOf !== state.asOf;
+  state.newIds = stepped ? new Set([...ids].filter((id) => !prev.ids.has(id) && tree.nodes.get(id).kind === "client")) : new Set();
+  state.drawnIds = { rootId: root.id, asOf: state.asOf, ids, since: stepped ? prev.asOf : null };
   state.tree = tree;
   fillCurrencies(tree.currencies);
   draw(started);
@@ -52,8 +58,8 @@ export async function loadTree() {
 export async function fetchTree(root, isTop = false) {
   const path = treePath(root);
   const [body, chain] = await Promise.all([
-    call(state.depth === null ? `${path}/tree` : `${path}/tree?depth=${state.depth}`),
-    root.kind === "client" && !isTop ? call(`${path}/chain`).catch(() => null) : Promise.resolve(null),
+    call(view(state.depth === null ? `${path}/tree` : `${path}/tree?depth=${state.depth}`)),
+    root.kind === "client" && !isTop ? call(view(`${path}/chain`)).catch(() => null) : Promise.resolve(null),
   ]);
   let topChannel = null;
   if (root.kind === "channel") topChannel = { id: root.id, name: body.root.name };
@@ -104,10 +110,10 @@ export async function fetchTree(root, isTop = false) {
 }
 
 export async function networkTree() {
-  const summary = await call("/network/summary");
+  const summary = await call(view("/network/summary"));
   const limit = state.workspace.draw_limit;
   if (summary.clients + summary.channels > limit) return biggestTrees(summary, limit);
-  const resp = await call("/network/export?format=json", { raw: true });
+  const resp = await call(view("/network/export?format=json"), { raw: true });
   const graph = await resp.json();
   const byId = new Map();
   const currencies = new Set();
@@ -226,7 +232,7 @@ export async function networkTree() {
 // A network too big to draw at once: its biggest trees, as many as fit under the page's limit, whole
 // (or cut at the slider's depth), with a count of the trees and clients left out.
 async function biggestTrees(summary, limit) {
-  const listing = await call(`/network/trees?limit=${TREES_LISTED}`);
+  const listing = await call(view(`/network/trees?limit=${TREES_LISTED}`));
   const chosen = [];
   let planned = 0;
   for (const t of listing.items) {
