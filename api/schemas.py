@@ -699,6 +699,96 @@ class KeyClientsSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(KeyClientSchema), required=True)
 
 
+class GrowthArgs(ma.Schema):
+    """Which months, and the window of the viral coefficient."""
+
+    months = ma.fields.Integer(
+        load_default=24, validate=validate.Range(1, 120), metadata={"description": "how many months"}
+    )
+    to = ma.fields.String(
+        load_default=None,
+        validate=validate.Length(7, 7),
+        metadata={"description": "the last month, YYYY-MM (default: this month)", "example": "2026-11"},
+    )
+    window = ma.fields.Integer(
+        load_default=3,
+        validate=validate.Range(1, 36),
+        metadata={"description": "K counts the clients a cohort brought in within this many months"},
+    )
+
+
+class OriginCountsSchema(ma.Schema):
+    people = ma.fields.Integer(required=True)
+    channels = ma.fields.Integer(required=True)
+    direct = ma.fields.Integer(required=True)
+
+
+class OriginAmountsSchema(ma.Schema):
+    people = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+    channels = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+    direct = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+
+
+class CohortSchema(ma.Schema):
+    """The clients whose first day falls in one month."""
+
+    month = ma.fields.String(required=True)
+    new_clients = ma.fields.Integer(required=True)
+    by_origin = ma.fields.Nested(OriginCountsSchema, required=True, metadata={"description": "new clients by origin"})
+    brought_in = ma.fields.Integer(
+        required=True, metadata={"description": "clients its members brought in within the window"}
+    )
+    k = ma.fields.Float(required=True, metadata={"description": "viral coefficient: brought_in / new_clients"})
+    window_open = ma.fields.Boolean(
+        required=True, metadata={"description": "the window has not ended: K may still grow"}
+    )
+    recommended = ma.fields.Integer(required=True, metadata={"description": "new clients recommended by a person"})
+    converted = ma.fields.Integer(required=True, metadata={"description": "of those, clients with a paid deal"})
+    conversion = ma.fields.Float(required=True, allow_none=True)
+    median_days_to_first_deal = ma.fields.Float(required=True, allow_none=True)
+    revenue = ma.fields.List(
+        ma.fields.Nested(AmountSchema), required=True, metadata={"description": "the month's deals"}
+    )
+    revenue_by_origin = ma.fields.Nested(
+        OriginAmountsSchema, required=True, metadata={"description": "by the payer's origin"}
+    )
+
+
+class ChannelGrowthSchema(ma.Schema):
+    """A root channel's chains."""
+
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    clients = ma.fields.Integer(required=True)
+    depth = ma.fields.Integer(required=True, metadata={"description": "cascade depth: levels its chains reach"})
+    per_level = ma.fields.List(ma.fields.Integer(), required=True)
+
+
+class OriginRevenueSchema(ma.Schema):
+    """First-year revenue of the clients of one origin."""
+
+    origin = ma.fields.String(required=True)
+    clients = ma.fields.Integer(required=True)
+    matured = ma.fields.Integer(required=True, metadata={"description": "clients whose first 12 months have ended"})
+    first_year = ma.fields.List(ma.fields.Nested(AmountSchema), required=True, metadata={"description": "their total"})
+    average = ma.fields.List(
+        ma.fields.Nested(AmountSchema), required=True, metadata={"description": "per matured client"}
+    )
+
+
+class GrowthSchema(ma.Schema):
+    """How word of mouth grows (definitions: README "How word of mouth grows")."""
+
+    start = ma.fields.String(required=True, data_key="from")
+    end = ma.fields.String(required=True, data_key="to")
+    window = ma.fields.Integer(required=True)
+    today = ma.fields.Date(required=True)
+    clients = ma.fields.Integer(required=True)
+    cohorts = ma.fields.List(ma.fields.Nested(CohortSchema), required=True)
+    channels = ma.fields.List(ma.fields.Nested(ChannelGrowthSchema), required=True)
+    origins = ma.fields.List(ma.fields.Nested(OriginRevenueSchema), required=True)
+
+
 class TreesArgs(AsOfArgs):
     """How many of the network's trees to list."""
 

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,13 @@ def measure(store: Store, forest: Forest, repeat: int, rng: random.Random) -> di
     res["nx_chain_ms"] = timed(lambda: nx_chain(next(it)), len(deep))
     root = SourceRef(SourceKind.CLIENT, names[branch])
     res["tree_branch_ms"] = timed(lambda: store.tree(ws, root, 7), repeat)
+    # as of a day: the same branch through the as-of path (every recommendation read, that day's primary
+    # sources picked in Python); as of today it is the same tree, which is checked first
+    today = date.today()
+    assert store.tree(ws, root, 7, today) == store.tree(ws, root, 7)
+    res["tree_branch_as_of_ms"] = timed(lambda: store.tree(ws, root, 7, today), repeat)
+    it = iter(deep * 2)
+    res["chain_as_of_ms"] = timed(lambda: store.chain(ws, names[next(it)], 7, today), len(deep))
     res["nx_tree_branch_ms"] = timed(lambda: nx_tree(branch), repeat)
     it = iter(sample * 2)
     res["tree_random_ms"] = timed(lambda: store.tree(ws, SourceRef(SourceKind.CLIENT, names[next(it)]), 7), len(sample))
@@ -153,6 +161,11 @@ def summarize(res: dict[str, Any]) -> dict[str, Any]:
     if "ping_ms" in res:
         out["chain_p95_over_ping_p95"] = round(pct(res["chain_ms"], 95) / pct(res["ping_ms"], 95), 2)
     out["chain_p95_over_networkx_p95"] = round(pct(res["chain_ms"], 95) / max(pct(res["nx_chain_ms"], 95), 1e-6), 1)
+    if "tree_branch_as_of_ms" in res:
+        out["tree_branch_as_of_p95_over_tree_branch_p95"] = round(
+            pct(res["tree_branch_as_of_ms"], 95) / pct(res["tree_branch_ms"], 95), 2
+        )
+        out["chain_as_of_p95_over_chain_p95"] = round(pct(res["chain_as_of_ms"], 95) / pct(res["chain_ms"], 95), 2)
     out["tree_branch_p95_over_networkx_p95"] = round(
         pct(res["tree_branch_ms"], 95) / max(pct(res["nx_tree_branch_ms"], 95), 1e-6), 1
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -9,12 +10,13 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.tree import Tree as RichTree
 
 from cli.main import CONTEXT, AppContext, cli
 from cli.resolve import resolve_client, resolve_root, resolve_workspace, workspace_option
-from referrals import analysis
+from referrals import analysis, growth
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 from referrals.errors import Invalid
 from referrals.exports import BINARY, IMAGE_FORMATS, GraphFormat, export, render_image
@@ -297,6 +299,83 @@ GRAPH_SUFFIXES = {
     ".svg": "svg",
     ".png": "png",
 }
+
+
+@network.command("growth", context_settings=CONTEXT)
+@click.option("--months", default=24, show_default=True, type=click.IntRange(1, 120), help="How many months.")
+@click.option("--to", "last", help="The last month, YYYY-MM (default: this month).")
+@click.option(
+    "--window",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 36),
+    help="K counts the clients a cohort brought in within this many months.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table", show_default=True
+)
+@workspace_option
+@click.pass_obj
+def network_growth(
+    app: AppContext, months: int, last: str | None, window: int, fmt: str, workspace: str | None
+) -> None:
+    """How word of mouth grows: per monthly cohort of new clients their origin (people, channels,
+    direct), the viral coefficient K, referral conversion and days to the first deal, the month's
+    revenue by origin; each root channel's cascade depth; first-year revenue by origin. Definitions:
+    README "How word of mouth grows"."""
+    ws = resolve_workspace(app.store, workspace)
+    g = app.store.network_growth(ws, months, window, last)
+    if fmt.lower() == "json":
+        click.echo(json.dumps(growth.to_json(g), indent=2, ensure_ascii=False, default=str))
+        return
+    table = Table(title=f"New clients per month, {g.first} to {g.last} (K within {window} months)")
+    for head in (
+        "month",
+        "new",
+        "people",
+        "channels",
+        "direct",
+        "K",
+        "recommended → paid",
+        "days to 1st deal",
+        "revenue",
+    ):
+        table.add_column(head, justify="left" if head == "month" else "right")
+    for c in g.cohorts:
+        conversion = f"{c.converted}/{c.recommended}" + (f" ({c.conversion:.0%})" if c.conversion is not None else "")
+        table.add_row(
+            c.month,
+            str(c.new_clients),
+            str(c.by_origin["people"]),
+            str(c.by_origin["channels"]),
+            str(c.by_origin["direct"]),
+            f"{c.k:.2f}" + ("*" if c.window_open else ""),
+            conversion if c.recommended else "-",
+            "-" if c.median_days is None else f"{c.median_days:g}",
+            money(c.revenue),
+        )
+    wide(table)
+    if any(c.window_open for c in g.cohorts):
+        click.echo(f"* window still open: those members' {window} months have not all passed, K may grow")
+    chans = Table(title="Root channels: how far their chains reach")
+    for head in ("channel", "clients", "cascade depth", "clients per level"):
+        chans.add_column(head)
+    for ch in g.channels:
+        chans.add_row(ch.name, str(ch.clients), str(ch.depth), " · ".join(str(n) for n in ch.per_level) or "-")
+    wide(chans)
+    origins = Table(title="First-year revenue by origin (clients whose first 12 months have ended)")
+    for head in ("origin", "clients", "first year ended", "first-year revenue", "average per client"):
+        origins.add_column(head)
+    for o in g.origins:
+        origins.add_row(o.origin, str(o.clients), str(o.matured), money(o.first_year), money(o.average()))
+    wide(origins)
+
+
+def wide(table: Table) -> None:
+    """Print a table at its natural width: numbers are never squeezed into ellipses or wrapped."""
+    console = Console()
+    needed = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    Console(width=max(console.width, needed)).print(table)
 
 
 @cli.command("export-graph", context_settings=CONTEXT)

@@ -56,7 +56,13 @@ class Person:
     @property
     def since(self) -> date:
         """The first day the client existed."""
-        return self.acquired_on or self.primary_on or _utc_day(self.created_at)
+        return first_day(self.acquired_on, self.primary_on, _utc_day(self.created_at))
+
+
+def first_day(acquired_on: date | None, primary_on: date | None, recorded_on: date) -> date:
+    """A client's first day: its acquisition date, else the date of its primary recommendation, else the
+    (UTC) day it was recorded. It is also the day it counts as a new client."""
+    return acquired_on or primary_on or recorded_on
 
 
 @dataclass(frozen=True, slots=True)

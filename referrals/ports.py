@@ -29,6 +29,7 @@ from referrals.model import (
     Page,
     Referral,
     SourceChange,
+    SourceKind,
     SourceRef,
     Tree,
     Workspace,
@@ -293,6 +294,12 @@ class Traversals(Protocol):
 
     def tree(self, ws: str, root: SourceRef, depth: int | None) -> Tree:
         """The downline to `depth` levels (None: all), with what lies beyond each last-level node."""
+
+    def growth_rows(self, ws: str) -> Iterator[tuple[str, date, SourceKind | None, str | None, date | None]]:
+        """Every client: id, first day (asof.first_day), primary source kind, id and date; streamed."""
+
+    def payments(self, ws: str) -> Iterator[tuple[str, int, str, date]]:
+        """Every deal: payer, amount (minor units), currency, date; streamed."""
 
     def chain_facts(self, ws: str, client_id: str) -> asof.Facts:
         """Every client above the client over every recommendation, with what the as-of rule reads."""

@@ -28,7 +28,7 @@ from contextlib import AbstractContextManager
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from referrals import asof
+from referrals import asof, clock, growth
 from referrals.access import Role, StoredResponse, Token
 from referrals.attribution import PeriodFacts
 from referrals.config import view_depth
@@ -326,6 +326,24 @@ class Store(abc.ABC):
         of its primary recommendation. Deals come in id order, arrivals in client id order.
         """
         return self.read(lambda u: u.graph.period(ws, start, end))
+
+    def network_growth(
+        self, ws: str, months: int = 24, window: int = 3, last: str | None = None, today: date | None = None
+    ) -> growth.Growth:
+        """How word of mouth grows over the `months` months up to `last` (YYYY-MM; default: this month):
+        monthly cohorts, root channels, first-year revenue by origin (referrals/growth.py). Two streamed
+        reads (clients with their primary source; deals) in one read transaction."""
+        today = today or clock.now().date()
+        first, final = growth.last_months(growth.month_start(last) if last else today, months)
+
+        def work(u: Unit) -> tuple[list[growth.Member], list[growth.Payment], dict[str, str]]:
+            u.workspaces.require(ws)
+            members = [growth.Member(*row) for row in u.graph.growth_rows(ws)]
+            payments = [growth.Payment(*row) for row in u.graph.payments(ws)]
+            return members, payments, {ch.id: ch.name for ch in u.channels.each(ws)}
+
+        members, payments, names = self.read(work)
+        return growth.growth(members, payments, names, first, final, window, today)
 
     def snapshot(self, ws: str, as_of: date | None = None) -> Snapshot:
         """Every client, channel, recommendation and revenue total of a workspace (one read transaction);

@@ -16,6 +16,8 @@ from api.schemas import (
     ClientStatsSchema,
     DepthArgs,
     ExportArgs,
+    GrowthArgs,
+    GrowthSchema,
     KeyClientArgs,
     KeyClientsSchema,
     SummarySchema,
@@ -25,9 +27,10 @@ from api.schemas import (
     amounts,
 )
 from api.store import current_store
-from referrals import analysis
+from referrals import analysis, clock
 from referrals.config import view_depth
 from referrals.exports import EXTENSIONS, MEDIA_TYPES, GraphFormat, export
+from referrals.growth import to_json as growth_json
 from referrals.model import Beyond, Chain, SourceKind, SourceRef, Tree
 from referrals.money import format_amount
 
@@ -324,6 +327,28 @@ def _key_clients(
             for k in ranked
         ],
     }
+
+
+@blp.route("/network/growth")
+class NetworkGrowth(MethodView):
+    """How word of mouth grows."""
+
+    @blp.arguments(GrowthArgs, location="query")
+    @blp.response(200, GrowthSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Monthly cohorts of new clients (origin, viral coefficient K, referral conversion, days to the
+        first deal, the month's revenue by origin), each root channel's cascade depth, and first-year
+        revenue of referred, channel and direct clients.
+
+        Computed once per change of the workspace (cached), at most a few at once per workspace (429).
+        """
+        ws = workspace_id()
+        request = ("growth", args["months"], args["to"], args["window"], clock.now().date())
+        return heavy(
+            ws,
+            request,
+            lambda: growth_json(current_store().network_growth(ws, args["months"], args["window"], args["to"])),
+        )
 
 
 @blp.route("/network/trees")

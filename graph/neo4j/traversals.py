@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any, LiteralString, cast
 
@@ -168,6 +169,32 @@ def _as_of_facts(row: Any) -> asof.Facts:
 
 
 class Neo4jTraversals(Rows):
+    def growth_rows(self, ws: str) -> Iterator[tuple[str, date, SourceKind | None, str | None, date | None]]:
+        """Every client's id, first day and primary source (kind, id, date), streamed (one query)."""
+        fromiso = date.fromisoformat
+        kinds = {"client": SourceKind.CLIENT, "channel": SourceKind.CHANNEL}
+        for cid, acquired, recorded, kind, source, on in self._stream(
+            "MATCH (c:Client) WHERE c.workspace = $ws"
+            " OPTIONAL MATCH (c)<-[r:REFERRED {primary: true}]-(s)"
+            " RETURN c.id, toString(c.acquired_on), toString(date(c.created_at)),"
+            " CASE WHEN s IS NULL THEN null WHEN s:Client THEN 'client' ELSE 'channel' END, s.id,"
+            " toString(r.referred_on)",
+            ws=ws,
+        ):
+            primary_on = fromiso(on) if on else None
+            day = asof.first_day(fromiso(acquired) if acquired else None, primary_on, fromiso(recorded))
+            yield cid, day, kinds[kind] if kind else None, source, primary_on
+
+    def payments(self, ws: str) -> Iterator[tuple[str, int, str, date]]:
+        """Every deal's payer, amount, currency and date, streamed (one query)."""
+        fromiso = date.fromisoformat
+        for cid, amount, currency, on in self._stream(
+            "MATCH (d:Deal) WHERE d.workspace = $ws RETURN d.client_id, d.amount_minor, d.currency,"
+            " toString(d.closed_on)",
+            ws=ws,
+        ):
+            yield cid, amount, currency, fromiso(on)
+
     def chain(self, ws: str, client_id: str) -> Chain:
         """One query: the longest primary path ending at the client (it starts at the chain's top)."""
         rows = self._run(_CHAIN, ws=ws, id=client_id)

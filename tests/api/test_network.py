@@ -238,3 +238,21 @@ def test_every_view_takes_as_of(api: Api, monkeypatch: pytest.MonkeyPatch) -> No
     early = api.get(f"/clients/{ids['Carla']}/chain?as_of=2024-02-01")
     assert early.status_code == 404 and early.get_json()["errors"][0]["field"] == "as_of"
     assert "it became a client on 2024-03-01" in early.get_json()["errors"][0]["reason"]
+
+
+def test_growth_over_http(api: Api) -> None:
+    from tests.referrals.test_growth import story as growth_story
+
+    _, _, blog = growth_story(api.store, api.ws)
+    body = api.ok(api.get("/network/growth?months=3&to=2025-03&window=2"))
+    assert (body["from"], body["to"], body["window"], body["clients"]) == ("2025-01", "2025-03", 2, 5)
+    jan, feb, mar = body["cohorts"]
+    assert (jan["month"], jan["k"], jan["by_origin"]) == ("2025-01", 0.5, {"people": 0, "channels": 1, "direct": 1})
+    assert (feb["conversion"], feb["median_days_to_first_deal"], mar["conversion"]) == (1.0, 10, 0.0)
+    assert mar["revenue_by_origin"]["direct"] == [{"currency": "EUR", "amount": "30.00", "amount_minor": 3000}]
+    assert body["channels"] == [{"id": blog, "name": "Blog", "clients": 4, "depth": 3, "per_level": [1, 2, 1]}]
+    people = body["origins"][0]
+    assert people["average"] == [{"currency": "EUR", "amount": "46.67", "amount_minor": 4667}]
+    for query, field in (("to=2025-13", "to"), ("months=0", "months"), ("window=99", "window")):
+        bad = api.get(f"/network/growth?{query}")
+        assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == field, query

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 from pathlib import Path
 
@@ -182,3 +183,26 @@ def test_views_take_as_of(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         ],
     )
     assert bad.exit_code != 0 and "--as-of" in bad.output
+
+
+def test_network_growth(tmp_path: Path) -> None:
+    from tests.referrals.test_growth import story as growth_story
+
+    store = SqliteStore(tmp_path / "growth.db")
+    store.init_schema()
+    ws, _, _ = growth_story(store)
+    store.close()
+    base = ["--database-url", f"sqlite:///{tmp_path}/growth.db", "network", "growth", "--workspace", ws]
+    table = CliRunner().invoke(
+        cli, [*base, "--months", "3", "--to", "2025-03", "--window", "2"], catch_exceptions=False
+    )
+    assert table.exit_code == 0, table.output
+    assert "2025-01" in table.output and "0.50" in table.output and "1/1 (100%)" in table.output
+    assert "Blog" in table.output and "1 · 2 · 1" in table.output and "46.67 EUR" in table.output
+    js = CliRunner().invoke(
+        cli, [*base, "--months", "3", "--to", "2025-03", "--format", "json"], catch_exceptions=False
+    )
+    body = json.loads(js.output)
+    assert [c["new_clients"] for c in body["cohorts"]] == [2, 1, 1]
+    bad = CliRunner().invoke(cli, [*base, "--to", "March"])
+    assert bad.exit_code == 1 and "to:" in bad.output

@@ -1,0 +1,339 @@
+"""How word of mouth grows: monthly cohorts of new clients, root channels, and where new business
+comes from. Definitions (README "How word of mouth grows"), over the primary sources of today:
+
+* a client's **month** is the month of its first day (`since`: acquired_on, else the date of its
+  primary recommendation, else the day it was recorded), the day it counts as a new client;
+* its **origin** is *people* when a client recommended it, *channels* when a channel did, *direct*
+  when nobody did; its **root channel** is the channel at the top of its chain (`(none)` when the
+  chain starts at a client nobody brought in);
+* a cohort's **K** (viral coefficient) is the number of clients its members recommended (as primary
+  source) who came in within `window` months of the recommender's own first day, per member; a cohort
+  whose window has not ended yet is *open* (its K can still grow);
+* **referral conversion**: of the cohort's clients recommended by a person, the share with a paid
+  deal (amount above zero); **days to first deal**: the median number of days from such a client's
+  recommendation to its first paid deal;
+* a root channel's **cascade depth**: how many levels its chains reach (its clients per level);
+* **first-year revenue** of a client: its deals in the 12 months from its first day; per origin, the
+  total and the average per client of those clients whose first year has ended (per currency, never
+  converted);
+* the **share of a month's new business**: its new clients by origin, and the revenue of its deals
+  by the payer's origin.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from referrals.model import SourceKind
+from referrals.money import format_amount
+
+ORIGINS = ("people", "channels", "direct")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """What growth reads of a client: its first day and its primary source (kind, id, date) if any."""
+
+    id: str
+    since: date
+    source_kind: SourceKind | None = None
+    source_id: str | None = None
+    referred_on: date | None = None
+
+    @property
+    def origin(self) -> str:
+        if self.source_kind is None:
+            return "direct"
+        return "people" if self.source_kind is SourceKind.CLIENT else "channels"
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    client_id: str
+    amount: int
+    currency: str
+    closed_on: date
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it has fewer days)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(d, day.day))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def months_between(first: str, last: str) -> list[str]:
+    y, m = map(int, first.split("-"))
+    ly, lm = map(int, last.split("-"))
+    out = []
+    while (y, m) <= (ly, lm):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _add(into: dict[str, int], currency: str, minor: int) -> None:
+    into[currency] = into.get(currency, 0) + minor
+
+
+@dataclass
+class Cohort:
+    month: str
+    new_clients: int = 0
+    by_origin: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ORIGINS, 0))
+    brought_in: int = 0
+    window_open: bool = False
+    recommended: int = 0
+    converted: int = 0
+    days_to_first_deal: list[int] = field(default_factory=list)
+    revenue: dict[str, int] = field(default_factory=dict)  # the month's deals, by currency
+    revenue_by_origin: dict[str, dict[str, int]] = field(default_factory=lambda: {o: {} for o in ORIGINS})
+
+    @property
+    def k(self) -> float:
+        return self.brought_in / self.new_clients if self.new_clients else 0.0
+
+    @property
+    def conversion(self) -> float | None:
+        return self.converted / self.recommended if self.recommended else None
+
+    @property
+    def median_days(self) -> float | None:
+        return statistics.median(self.days_to_first_deal) if self.days_to_first_deal else None
+
+
+@dataclass
+class ChannelGrowth:
+    id: str
+    name: str
+    clients: int = 0
+    per_level: list[int] = field(default_factory=list)
+
+    @property
+    def depth(self) -> int:
+        return len(self.per_level)
+
+
+@dataclass
+class OriginRevenue:
+    origin: str
+    clients: int = 0
+    matured: int = 0  # clients whose first year has ended
+    first_year: dict[str, int] = field(default_factory=dict)  # of the matured clients
+
+    def average(self) -> dict[str, int]:
+        """Average first-year revenue per matured client, per currency (minor units, rounded half away)."""
+        if not self.matured:
+            return {}
+        out = {}
+        for currency, total in sorted(self.first_year.items()):
+            q, r = divmod(abs(total), self.matured)
+            q += 1 if 2 * r >= self.matured else 0
+            out[currency] = q if total >= 0 else -q
+        return out
+
+
+@dataclass
+class Growth:
+    first: str
+    last: str
+    window: int
+    today: date
+    cohorts: list[Cohort]
+    channels: list[ChannelGrowth]
+    origins: list[OriginRevenue]
+    clients: int
+
+
+def growth(
+    members: Iterable[Member],
+    payments: Iterable[Payment],
+    channel_names: dict[str, str],
+    first: str,
+    last: str,
+    window: int,
+    today: date,
+) -> Growth:
+    """Cohorts of the months `first` .. `last` (YYYY-MM), root channels and first-year revenue by
+    origin, from every client's first day and primary source and every deal."""
+    people = {m.id: m for m in members}
+    months = months_between(first, last)
+    cohorts = {mo: Cohort(mo) for mo in months}
+    # root channel and level of every client, walking up once per chain (memoised)
+    root: dict[str, tuple[str | None, int]] = {}
+    for start in people:
+        path: list[str] = []
+        node: str | None = start
+        top: tuple[str | None, int] | None = None
+        while node is not None:
+            if node in root:
+                top = root[node]
+                break
+            path.append(node)
+            m = people.get(node)
+            if m is None or m.source_kind is None:
+                top = (None, -1)  # a client nobody brought in: level 0 below
+                break
+            if m.source_kind is SourceKind.CHANNEL:
+                top = (m.source_id, 0)
+                break
+            node = m.source_id
+            if len(path) > len(people):
+                top = (None, -1)  # never on stored data: the graph has no ring
+                break
+        assert top is not None
+        channel, level = top
+        for n in reversed(path):
+            level += 1
+            root[n] = (channel, level)
+    chans: dict[str, ChannelGrowth] = {cid: ChannelGrowth(cid, name) for cid, name in channel_names.items()}
+    for channel, level in root.values():
+        if channel is None or level < 1:
+            continue
+        g = chans.setdefault(channel, ChannelGrowth(channel, channel_names.get(channel, channel)))
+        g.clients += 1
+        while len(g.per_level) < level:
+            g.per_level.append(0)
+        g.per_level[level - 1] += 1
+    # payments: first paid deal per client, first-year revenue, the month's revenue by origin
+    first_paid: dict[str, date] = {}
+    origins = {o: OriginRevenue(o) for o in ORIGINS}
+    year_end = {cid: add_months(m.since, 12) for cid, m in people.items()}
+    for p in payments:
+        m = people.get(p.client_id)
+        if m is None:
+            continue
+        if p.amount > 0 and (p.client_id not in first_paid or p.closed_on < first_paid[p.client_id]):
+            first_paid[p.client_id] = p.closed_on
+        if m.since <= p.closed_on < year_end[p.client_id] and year_end[p.client_id] <= today:
+            _add(origins[m.origin].first_year, p.currency, p.amount)
+        c = cohorts.get(month_of(p.closed_on))
+        if c is not None:
+            _add(c.revenue, p.currency, p.amount)
+            _add(c.revenue_by_origin[m.origin], p.currency, p.amount)
+    for cid, m in people.items():
+        o = origins[m.origin]
+        o.clients += 1
+        if year_end[cid] <= today:
+            o.matured += 1
+        c = cohorts.get(month_of(m.since))
+        if c is None:
+            continue
+        c.new_clients += 1
+        c.by_origin[m.origin] += 1
+        if m.origin == "people":
+            c.recommended += 1
+            paid = first_paid.get(cid)
+            if paid is not None:
+                c.converted += 1
+                if m.referred_on is not None and paid >= m.referred_on:
+                    c.days_to_first_deal.append((paid - m.referred_on).days)
+    # K: who each cohort's members brought in within the window
+    for m in people.values():
+        if m.source_kind is not SourceKind.CLIENT or m.source_id not in people:
+            continue
+        up = people[m.source_id]
+        c = cohorts.get(month_of(up.since))
+        if c is not None and up.since <= m.since <= add_months(up.since, window):
+            c.brought_in += 1
+    for c in cohorts.values():
+        y, mo = map(int, c.month.split("-"))
+        c.window_open = add_months(date(y, mo, 1), window + 1) > today
+    return Growth(
+        first,
+        last,
+        window,
+        today,
+        [cohorts[mo] for mo in months],
+        sorted(chans.values(), key=lambda g: (-g.clients, g.name, g.id)),
+        [origins[o] for o in ORIGINS],
+        len(people),
+    )
+
+
+def month_start(month: str) -> date:
+    """The first day of a YYYY-MM month; Invalid naming `to` otherwise."""
+    from referrals.errors import Invalid
+
+    try:
+        y, m = map(int, month.split("-"))
+        if len(month) != 7:
+            raise ValueError(month)
+        return date(y, m, 1)
+    except ValueError:
+        raise Invalid.one("to", f"{month!r} is not a month: YYYY-MM, e.g. 2026-11") from None
+
+
+def last_months(today: date, count: int) -> tuple[str, str]:
+    """The first and last of the `count` months up to today's."""
+    y, m = today.year, today.month - (count - 1)
+    while m < 1:
+        m += 12
+        y -= 1
+    return f"{y:04d}-{m:02d}", month_of(today)
+
+
+def members_of(rows: Sequence[tuple[str, date, SourceKind | None, str | None, date | None]]) -> list[Member]:
+    return [Member(*r) for r in rows]
+
+
+def amounts(values: dict[str, int]) -> list[dict[str, Any]]:
+    return [
+        {"currency": cur, "amount": format_amount(minor, cur), "amount_minor": minor}
+        for cur, minor in sorted(values.items())
+    ]
+
+
+def to_json(g: Growth) -> dict[str, Any]:
+    """A Growth as the API and `referrals network growth --format json` show it (money as amounts)."""
+    return {
+        "start": g.first,
+        "end": g.last,
+        "window": g.window,
+        "today": g.today,
+        "clients": g.clients,
+        "cohorts": [
+            {
+                "month": c.month,
+                "new_clients": c.new_clients,
+                "by_origin": c.by_origin,
+                "brought_in": c.brought_in,
+                "k": round(c.k, 4),
+                "window_open": c.window_open,
+                "recommended": c.recommended,
+                "converted": c.converted,
+                "conversion": None if c.conversion is None else round(c.conversion, 4),
+                "median_days_to_first_deal": c.median_days,
+                "revenue": amounts(c.revenue),
+                "revenue_by_origin": {o: amounts(v) for o, v in c.revenue_by_origin.items()},
+            }
+            for c in g.cohorts
+        ],
+        "channels": [
+            {"id": ch.id, "name": ch.name, "clients": ch.clients, "depth": ch.depth, "per_level": ch.per_level}
+            for ch in g.channels
+        ],
+        "origins": [
+            {
+                "origin": o.origin,
+                "clients": o.clients,
+                "matured": o.matured,
+                "first_year": amounts(o.first_year),
+                "average": amounts(o.average()),
+            }
+            for o in g.origins
+        ],
+    }

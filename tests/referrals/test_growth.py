@@ -1,0 +1,105 @@
+"""How word of mouth grows, on both stores: one worked example per definition (README "How word of
+mouth grows"), every number checked by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from referrals.growth import add_months, months_between
+from referrals.model import ChannelInput, ClientInput, DealInput, ReferralInput, SourceKind, SourceRef
+from referrals.money import Money
+from referrals.store import Store
+from tests.conftest import unique
+
+
+def story(store: Store, ws: str | None = None) -> tuple[str, dict[str, str], str]:
+    """Blog brought Ana (Jan 10, 2025), who recommended Bruno (Feb 1) and, later, Carla (Apr 20); Bruno
+    recommended Eva (Mar 5); Dan came in directly (Jan 20). Deals: Ana 200 EUR (Jan 15), Bruno 100 EUR
+    (Feb 11), Dan 30 EUR (Mar 1), Eva 0 EUR (Mar 6), Carla 40 EUR (May 1)."""
+    ws = ws or store.create_workspace(unique("growth")).id
+    blog = store.create_channel(ws, ChannelInput(name="Blog")).id
+    ids = {
+        "Ana": store.create_client(ws, ClientInput(name="Ana", acquired_on=date(2025, 1, 10))).id,
+        "Dan": store.create_client(ws, ClientInput(name="Dan", acquired_on=date(2025, 1, 20))).id,
+    }
+    for name in ("Bruno", "Carla", "Eva"):
+        ids[name] = store.create_client(ws, ClientInput(name=name)).id  # first day: its recommendation's
+    client = lambda n: SourceRef(SourceKind.CLIENT, ids[n])  # noqa: E731
+    for source, who, on in (
+        (SourceRef(SourceKind.CHANNEL, blog), "Ana", date(2025, 1, 10)),
+        (client("Ana"), "Bruno", date(2025, 2, 1)),
+        (client("Ana"), "Carla", date(2025, 4, 20)),
+        (client("Bruno"), "Eva", date(2025, 3, 5)),
+    ):
+        store.record_referral(ws, ReferralInput(source, ids[who], on))
+    for who, minor, on in (
+        ("Ana", 20_000, date(2025, 1, 15)),
+        ("Bruno", 10_000, date(2025, 2, 11)),
+        ("Dan", 3_000, date(2025, 3, 1)),
+        ("Eva", 0, date(2025, 3, 6)),
+        ("Carla", 4_000, date(2025, 5, 1)),
+    ):
+        store.create_deal(ws, DealInput(ids[who], Money(minor, "EUR"), on))
+    return ws, ids, blog
+
+
+def test_cohorts_k_conversion_and_days_to_first_deal(store: Store) -> None:
+    ws, _, _ = story(store)
+    g = store.network_growth(ws, months=3, window=2, last="2025-03", today=date(2025, 5, 20))
+    assert [c.month for c in g.cohorts] == ["2025-01", "2025-02", "2025-03"]
+    jan, feb, mar = g.cohorts
+    # January: Ana (through Blog) and Dan (direct); Ana brought in Bruno within 2 months of her first day
+    # (Feb 1 <= Mar 10), Carla only later (Apr 20): K = 1 / 2
+    assert (jan.new_clients, jan.by_origin) == (2, {"people": 0, "channels": 1, "direct": 1})
+    assert (jan.brought_in, jan.k, jan.window_open) == (1, 0.5, False)
+    assert jan.revenue == {"EUR": 20_000} and jan.revenue_by_origin["channels"] == {"EUR": 20_000}
+    # February: Bruno, recommended by Ana; he paid 10 days after the recommendation and brought in Eva
+    assert (feb.new_clients, feb.by_origin["people"], feb.k) == (1, 1, 1.0)
+    assert (feb.recommended, feb.converted, feb.conversion, feb.median_days) == (1, 1, 1.0, 10)
+    assert feb.window_open is False  # Feb 1 + 3 months = May 1, before May 20
+    # March: Eva, recommended by Bruno, paid nothing (a zero deal is not a paid one); her window is open
+    assert (mar.recommended, mar.converted, mar.conversion, mar.median_days) == (1, 0, 0.0, None)
+    assert mar.window_open is True  # Mar 1 + 3 months = Jun 1, after May 20
+    # the month's new business: new clients by origin, revenue by the payer's origin
+    assert mar.revenue_by_origin == {"people": {"EUR": 0}, "channels": {}, "direct": {"EUR": 3_000}}
+    assert g.clients == 5
+
+
+def test_cascade_depth_per_root_channel(store: Store) -> None:
+    ws, _, blog = story(store)
+    g = store.network_growth(ws, months=3, window=2, last="2025-03", today=date(2025, 5, 20))
+    (only,) = g.channels
+    assert (only.id, only.name, only.clients, only.per_level, only.depth) == (blog, "Blog", 4, [1, 2, 1], 3)
+
+
+def test_first_year_revenue_by_origin(store: Store) -> None:
+    ws, _, _ = story(store)
+    early = store.network_growth(ws, months=3, window=2, last="2025-03", today=date(2025, 5, 20))
+    assert [(o.origin, o.clients, o.matured, o.first_year) for o in early.origins] == [
+        ("people", 3, 0, {}),
+        ("channels", 1, 0, {}),
+        ("direct", 1, 0, {}),
+    ]  # nobody's first year has ended yet: no average is shown rather than a partial one
+    later = store.network_growth(ws, months=3, window=2, last="2025-03", today=date(2026, 6, 1))
+    people, channels, direct = later.origins
+    assert (people.matured, people.first_year, people.average()) == (3, {"EUR": 14_000}, {"EUR": 4_667})
+    assert (channels.first_year, channels.average()) == ({"EUR": 20_000}, {"EUR": 20_000})
+    assert (direct.first_year, direct.average()) == ({"EUR": 3_000}, {"EUR": 3_000})
+
+
+def test_month_arithmetic() -> None:
+    assert add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert add_months(date(2025, 11, 15), 3) == date(2026, 2, 15)
+    assert months_between("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+
+
+def test_a_bad_month_names_the_field(store: Store) -> None:
+    from referrals.errors import Invalid
+
+    ws, _, _ = story(store)
+    with pytest.raises(Invalid) as bad:
+        store.network_growth(ws, last="2025-13")
+    assert bad.value.errors[0].field == "to"
