@@ -974,3 +974,48 @@ def _walk(children: list[dict]) -> list[dict]:
         out.append(c)
         out.extend(_walk(c.get("children", [])))
     return out
+
+
+# -- growth ----------------------------------------------------------------------------------
+
+
+def test_the_growth_tab_draws_the_apis_numbers(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    sign_in(pg, small_site)  # type: ignore[arg-type]
+    pg.click("button[data-view=growth]")
+    pg.wait_for_function("() => document.querySelector('#growth-body').dataset.loads")
+    api = _small_api(small_site, "/network/growth?months=24&window=3")
+    rows = pg.eval_on_selector_all(
+        ".growth-cohorts tbody tr",
+        "els => els.map(e => [e.dataset.month, ...Array.from(e.cells).slice(1, 6).map(c => c.innerText)])",
+    )
+    want = [
+        [
+            c["month"],
+            str(c["new_clients"]),
+            *(str(c["by_origin"][o]) for o in ("people", "channels", "direct")),
+            f"{c['k']:.2f}" + ("*" if c["window_open"] else ""),
+        ]
+        for c in api["cohorts"]
+    ]
+    assert rows == want
+    jan = next(c for c in api["cohorts"] if c["month"] == "2025-01")
+    assert jan["new_clients"] == 6 and jan["by_origin"] == {"people": 4, "channels": 2, "direct": 0}
+    bars = pg.eval_on_selector_all(".growth-chart .month", "els => els.map(e => Number(e.dataset.newClients))")
+    assert bars == [c["new_clients"] for c in api["cohorts"]]
+    channels = pg.eval_on_selector_all(
+        ".growth-channels tbody tr", "els => els.map(e => [e.cells[0].innerText, e.cells[2].innerText])"
+    )
+    assert channels == [[c["name"], str(c["depth"])] for c in api["channels"]]
+    assert ["Blog", "3"] in channels  # Blog > Ada > Ben > Cy
+    shot(pg, "growth")
+    before = pg.get_attribute("#growth-body", "data-loads")
+    pg.fill("#growth-to", "2025-02")
+    pg.dispatch_event("#growth-to", "change")
+    pg.wait_for_function("([b]) => document.querySelector('#growth-body').dataset.loads !== b", arg=[before])
+    assert pg.eval_on_selector_all(".growth-cohorts tbody tr", "els => els.length") == 24
+    assert "2025-02: where new business came from" in pg.inner_text("#growth-this-month")
+    pg.fill("#growth-window", "99")
+    pg.click("#growth-form button[type=submit]")
+    pg.wait_for_function("() => document.querySelector('#growth-error').textContent.startsWith('window:')")
+    assert pg.get_attribute("#growth-window", "aria-invalid") == "true"

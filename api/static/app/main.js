@@ -2,6 +2,7 @@
 
 import { wireAsOf } from "./asof.js";
 import { wireAttribution } from "./attribution.js";
+import { wireGrowth } from "./growth.js";
 import { today } from "./dom.js";
 import { draw, markSelected } from "./draw.js";
 import { downloadGraph, exportPng, exportSvg } from "./exports.js";
@@ -74,6 +75,7 @@ function wire() {
   $("#form-referral [name=source_kind]").addEventListener("change", fillOptions);
   wireAttribution();
   wireAsOf();
+  wireGrowth();
   for (const input of $$("input[list]")) input.addEventListener("input", onPickInput);
   for (const input of $$("#form-referral input[type=date], #form-deal input[type=date]")) input.value = today();
 }

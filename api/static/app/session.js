@@ -3,6 +3,7 @@
 import { call } from "./api.js";
 import { initAsOf } from "./asof.js";
 import { initAttribution, showAttribution } from "./attribution.js";
+import { resetGrowth, showGrowth } from "./growth.js";
 import { h, status } from "./dom.js";
 import { loadChain, loadKeyClients, loadSummary } from "./panels.js";
 import { $, $$, TOKEN_KEY, state } from "./state.js";
@@ -35,6 +36,7 @@ export async function signIn(token) {
   state.keyCurrency = null;
   $("#depth-value").textContent = depthLabel(null);
   initAttribution();
+  resetGrowth();
   await initAsOf();
   status(`Signed in to ${ws.name}.`);
   await loadChannels();
@@ -73,6 +75,7 @@ export function show(view) {
   if (view === "key") loadKeyClients();
   if (view === "summary") loadSummary();
   if (view === "attribution") showAttribution();
+  if (view === "growth") showGrowth();
   if (view === "chain") {
     const target = [state.selected, state.root].find((x) => x && x.kind === "client");
     if (target) loadChain(target.id);
