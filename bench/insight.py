@@ -1,0 +1,129 @@
+"""Benchmark the insight views on a big forest: the as-of tree(7) of a ~1,000-client branch against
+today's tree(7) of the same branch, and growth over 24 months.
+
+    .venv/bin/python -m bench.insight --clients 1000000 --stores sqlite neo4j
+
+The forest (bench/forest.py: dated recommendations over 3,000 days from 2018-01-01, deals dated with
+them) is loaded once per store through the bulk writes. Then, in the same run:
+* tree(7) of the branch today and as of a day (as of today, which gives the same tree and is checked,
+  and as of the middle of the forest's history), `--rounds` rounds of `--repeat` calls each, the two
+  kinds alternating round by round after `--warmup` calls of each; the p95 of every round is reported;
+* growth (`Store.network_growth`, 24 months up to the forest's last month), `--growth-runs` times.
+Neo4j runs in a server this script starts (heap `--heap`, page cache 4g), as bench.traversals does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bench.forest import branch_near, generate
+from bench.traversals import load, pct, timed
+from referrals.growth import month_of
+from referrals.model import SourceKind, SourceRef
+from referrals.store import Store
+
+
+def measure(store: Store, n: int, args: argparse.Namespace) -> dict[str, Any]:
+    forest = generate(n)
+    print(f"{store.kind} {n}: loading ...", file=sys.stderr, flush=True)
+    ws, ids, _, load_s = load(store, forest)
+    branch, reach = branch_near(forest, 1000)
+    root = SourceRef(SourceKind.CLIENT, ids[branch])
+    today = date.today()
+    # halfway between the branch's root coming in and the forest's last day (a root nobody brought in
+    # was recorded today, so it has no earlier day: then the middle is today as well)
+    start, end = forest.referred_on[branch], max(forest.referred_on)
+    mid = start + (end - start) / 2 if forest.parent[branch] is not None else today
+    assert store.tree(ws, root, 7, today) == store.tree(ws, root, 7)
+    mid_nodes = len(store.tree(ws, root, 7, mid).nodes)
+    kinds = {
+        "today": lambda: store.tree(ws, root, 7),
+        "as_of_today": lambda: store.tree(ws, root, 7, today),
+        "as_of_mid": lambda: store.tree(ws, root, 7, mid),
+    }
+    for fn in kinds.values():
+        timed(fn, args.warmup)
+    rounds: dict[str, list[float]] = {k: [] for k in kinds}
+    for _ in range(args.rounds):
+        for k, fn in kinds.items():
+            rounds[k].append(round(pct(timed(fn, args.repeat), 95), 2))
+    last = month_of(max(forest.referred_on))
+    growth_s = []
+    for _ in range(args.growth_runs):
+        t = time.perf_counter()
+        g = store.network_growth(ws, 24, 3, last)
+        growth_s.append(round(time.perf_counter() - t, 2))
+    res: dict[str, Any] = {
+        "store": store.kind,
+        "clients": n,
+        "load_seconds": round(load_s, 1),
+        "branch_reach_7": reach,
+        "as_of_mid": mid.isoformat(),
+        "as_of_mid_nodes": mid_nodes,
+        "tree7_p95_ms_per_round": rounds,
+        "tree7_p95_ms_median": {k: statistics.median(v) for k, v in rounds.items()},
+        "growth_24_months_s": growth_s,
+        "growth_cohort_clients": sum(c.new_clients for c in g.cohorts),
+    }
+    med = res["tree7_p95_ms_median"]
+    res["as_of_today_over_today"] = round(med["as_of_today"] / med["today"], 2)
+    res["as_of_mid_over_today"] = round(med["as_of_mid"] / med["today"], 2)
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--stores", nargs="+", default=["sqlite", "neo4j"], choices=["sqlite", "neo4j"])
+    parser.add_argument("--repeat", type=int, default=100)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--growth-runs", type=int, default=3)
+    parser.add_argument("--heap", default="6g")
+    parser.add_argument("--out", type=Path, default=Path("bench/results-insight.json"))
+    args = parser.parse_args(argv)
+    results: dict[str, Any] = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "runs": [],
+    }
+    server = None
+    try:
+        for kind in args.stores:
+            if kind == "sqlite":
+                from graph.sqlite import SqliteStore
+
+                store: Store = SqliteStore(Path(tempfile.mkdtemp(prefix="referrals-bench-")) / "bench.db")
+            else:
+                from graph.neo4j import Neo4jStore
+                from tools.neo4j_server import Neo4jServer
+
+                os.environ.setdefault("REFERRALS_NEO4J_PAGECACHE", "4g")
+                server = Neo4jServer(heap=args.heap).start()
+                store = Neo4jStore(server.url)
+            store.init_schema()
+            res = measure(store, args.clients, args)
+            if kind == "neo4j":
+                res["neo4j"] = {"heap": args.heap, "pagecache": os.environ.get("REFERRALS_NEO4J_PAGECACHE")}
+            results["runs"].append(res)
+            print(json.dumps(res), file=sys.stderr, flush=True)
+            store.close()
+    finally:
+        if server is not None:
+            server.stop()
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
