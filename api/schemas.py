@@ -789,6 +789,105 @@ class GrowthSchema(ma.Schema):
     origins = ma.fields.List(ma.fields.Nested(OriginRevenueSchema), required=True)
 
 
+class InfluenceArgs(AsOfArgs):
+    """Who matters: how long a referrer may stay quiet, how many rows per list, the ranking's currency."""
+
+    months = ma.fields.Integer(
+        load_default=6,
+        validate=validate.Range(1, 120),
+        metadata={"description": "a referrer is sleeping after this many months without a recommendation"},
+    )
+    limit = ma.fields.Integer(load_default=20, validate=validate.Range(1, MAX_PAGE))
+    currency = ma.fields.String(validate=validate.Length(3, 3))
+
+
+class OrphanSchema(ma.Schema):
+    client_id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+
+
+class StandingSchema(ma.Schema):
+    """A client's place in word of mouth (README "Who matters and where it stops")."""
+
+    client_id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    own_revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+    downline_revenue = ma.fields.List(
+        ma.fields.Nested(AmountSchema), required=True, metadata={"description": "its downline's, own not counted"}
+    )
+    branch_revenue = ma.fields.List(
+        ma.fields.Nested(AmountSchema), required=True, metadata={"description": "own + downline"}
+    )
+    reach = ma.fields.Integer(required=True)
+    referred = ma.fields.Integer(required=True)
+    orphaned = ma.fields.Integer(
+        required=True,
+        metadata={"description": "clients every recommendation path to whom passes through this client"},
+    )
+    orphaned_revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+    orphans = ma.fields.List(
+        ma.fields.Nested(OrphanSchema),
+        required=True,
+        metadata={"description": "the first 20 orphaned clients, nearest first (bridges only); `orphaned` counts all"},
+    )
+
+
+class StandingsSchema(ma.Schema):
+    total = ma.fields.Integer(required=True, metadata={"description": "rows in the whole list, also past limit"})
+    items = ma.fields.List(ma.fields.Nested(StandingSchema), required=True)
+
+
+class SleeperSchema(ma.Schema):
+    client_id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    recommended = ma.fields.Integer(required=True, metadata={"description": "recommendations made, both kinds"})
+    last_recommended_on = ma.fields.String(required=True, metadata={"description": "YYYY-MM-DD"})
+    days_quiet = ma.fields.Integer(required=True)
+    downline_revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+
+
+class SleepersSchema(ma.Schema):
+    total = ma.fields.Integer(required=True)
+    items = ma.fields.List(ma.fields.Nested(SleeperSchema), required=True)
+
+
+class DeadEndSchema(ma.Schema):
+    client_id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    level = ma.fields.Integer(required=True)
+    top = ma.fields.String(required=True, metadata={"description": 'the chain\'s top, "" when it is its own'})
+    upline_revenue = ma.fields.List(
+        ma.fields.Nested(AmountSchema), required=True, metadata={"description": "what the chain above it paid"}
+    )
+    own_revenue = ma.fields.List(ma.fields.Nested(AmountSchema), required=True)
+
+
+class DeadEndsSchema(ma.Schema):
+    total = ma.fields.Integer(required=True)
+    items = ma.fields.List(ma.fields.Nested(DeadEndSchema), required=True)
+
+
+class InfluenceSchema(ma.Schema):
+    """Who matters and where it stops: four lists, each with its whole count."""
+
+    currency = ma.fields.String(required=True, allow_none=True, metadata={"description": "the rankings' currency"})
+    currencies = ma.fields.List(ma.fields.String(), required=True)
+    day = ma.fields.String(
+        required=True, metadata={"description": "the day the network is seen (today or as_of), YYYY-MM-DD"}
+    )
+    months = ma.fields.Integer(required=True)
+    clients = ma.fields.Nested(
+        StandingsSchema, required=True, metadata={"description": "clients who brought anyone in, by downline revenue"}
+    )
+    bridges = ma.fields.Nested(
+        StandingsSchema, required=True, metadata={"description": "clients others hang on, most orphaned first"}
+    )
+    sleeping = ma.fields.Nested(SleepersSchema, required=True)
+    dead_ends = ma.fields.Nested(
+        DeadEndsSchema, required=True, metadata={"description": "clients who brought no one in, by upline revenue"}
+    )
+
+
 class TreesArgs(AsOfArgs):
     """How many of the network's trees to list."""
 

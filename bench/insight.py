@@ -37,6 +37,7 @@ def measure(store: Store, n: int, args: argparse.Namespace) -> dict[str, Any]:
     forest = generate(n)
     print(f"{store.kind} {n}: loading ...", file=sys.stderr, flush=True)
     ws, ids, _, load_s = load(store, forest)
+    print(f"{store.kind} {n}: loaded in {load_s:.0f} s; finding the branch ...", file=sys.stderr, flush=True)
     branch, reach = branch_near(forest, 1000)
     root = SourceRef(SourceKind.CLIENT, ids[branch])
     today = date.today()
@@ -51,12 +52,14 @@ def measure(store: Store, n: int, args: argparse.Namespace) -> dict[str, Any]:
         "as_of_today": lambda: store.tree(ws, root, 7, today),
         "as_of_mid": lambda: store.tree(ws, root, 7, mid),
     }
+    print(f"{store.kind} {n}: branch of {reach}; timing trees ...", file=sys.stderr, flush=True)
     for fn in kinds.values():
         timed(fn, args.warmup)
     rounds: dict[str, list[float]] = {k: [] for k in kinds}
     for _ in range(args.rounds):
         for k, fn in kinds.items():
             rounds[k].append(round(pct(timed(fn, args.repeat), 95), 2))
+    print(f"{store.kind} {n}: timing growth ...", file=sys.stderr, flush=True)
     last = month_of(max(forest.referred_on))
     growth_s = []
     for _ in range(args.growth_runs):

@@ -371,6 +371,84 @@ def network_growth(
     wide(origins)
 
 
+@network.command("influence", context_settings=CONTEXT)
+@click.option(
+    "--months",
+    default=6,
+    show_default=True,
+    type=click.IntRange(1, 120),
+    help="A referrer is sleeping after this many months without a recommendation.",
+)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500), help="Rows per list.")
+@click.option("--currency", help="Currency of the rankings (default: the one most clients paid in).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table", show_default=True
+)
+@as_of_option
+@workspace_option
+@click.pass_obj
+def network_influence(
+    app: AppContext,
+    months: int,
+    limit: int,
+    currency: str | None,
+    fmt: str,
+    as_of: date | None,
+    workspace: str | None,
+) -> None:
+    """Who matters and where it stops: clients by the downline revenue they unlocked (with and without
+    their own), bridge clients (whom others would be orphaned without), sleeping referrers (nobody
+    recommended in --months), dead ends ranked by what the chain above them paid. Definitions: README
+    "Who matters and where it stops"."""
+    from referrals import clock
+    from referrals.influence import influence, to_json
+    from referrals.money import parse_currency
+
+    ws = resolve_workspace(app.store, workspace)
+    day = as_of or clock.now().date()
+    inf = influence(app.store.snapshot(ws, as_of), day, months, parse_currency(currency) if currency else None, limit)
+    if fmt.lower() == "json":
+        click.echo(json.dumps(to_json(inf), indent=2, ensure_ascii=False))
+        return
+    seen = f"{as_of_text(as_of)}, ranked in {inf.currency}" if inf.currency else f"{as_of_text(as_of)}"
+
+    def more(shown: int, total: int) -> None:
+        if total > shown:
+            click.echo(f"... and {total - shown} more (--limit)")
+
+    table = Table(title=f"Downline revenue{seen}")
+    for head in ("client", "own", "downline", "with own", "reach", "brought in"):
+        table.add_column(head, justify="left" if head == "client" else "right")
+    for st in inf.clients:
+        table.add_row(st.name, money(st.own), money(st.downline), money(st.branch), str(st.reach), str(st.referred))
+    wide(table)
+    more(len(inf.clients), inf.clients_total)
+    table = Table(title="Bridge clients: whom others would be orphaned without")
+    for head in ("client", "orphaned", "their revenue", "orphaned clients (nearest first)"):
+        table.add_column(head, justify="right" if head == "orphaned" else "left")
+    for st in inf.bridges:
+        names = ", ".join(n for _, n in st.orphans) + (" ..." if st.orphaned > len(st.orphans) else "")
+        table.add_row(st.name, str(st.orphaned), money(st.orphaned_revenue), names)
+    wide(table)
+    more(len(inf.bridges), inf.bridges_total)
+    table = Table(title=f"Sleeping referrers: nobody recommended in the {months} months to {day.isoformat()}")
+    for head in ("client", "recommended", "last", "days quiet", "downline revenue"):
+        table.add_column(head, justify="left" if head in ("client", "last") else "right")
+    for sl in inf.sleeping:
+        table.add_row(
+            sl.name, str(sl.recommended), sl.last_recommended_on.isoformat(), str(sl.days_quiet), money(sl.downline)
+        )
+    wide(table)
+    more(len(inf.sleeping), inf.sleeping_total)
+    table = Table(title="Dead ends, by what the chain above them paid")
+    for head in ("client", "level", "top", "chain above paid", "own"):
+        table.add_column(head, justify="right" if head == "level" else "left")
+    for d in inf.dead_ends:
+        table.add_row(d.name, str(d.level), d.top or "-", money(d.upline_revenue), money(d.own))
+    wide(table)
+    more(len(inf.dead_ends), inf.dead_ends_total)
+
+
 def wide(table: Table) -> None:
     """Print a table at its natural width: numbers are never squeezed into ellipses or wrapped."""
     console = Console()

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from referrals.attribution import Arrival, DealFacts, PeriodFacts, Step
-from referrals.model import NOTHING_BEYOND, Beyond, SourceKind, SourceRef, TreeNode
+from referrals.model import SourceKind, SourceRef
 
 
 class LazyUnit:
@@ -29,17 +29,6 @@ class LazyUnit:
         port = port_class(self._db, self.handle)
         setattr(self, name, port)
         return port
-
-
-def beyond_of(nodes: Iterable[TreeNode]) -> Beyond:
-    """What a tree leaves out past its depth: the sum of its last-level nodes' `beyond`."""
-    clients, revenue = 0, {}
-    for n in nodes:
-        if n.beyond:
-            clients += n.beyond.clients
-            for currency, minor in n.beyond.revenue.items():
-                revenue[currency] = revenue.get(currency, 0) + minor
-    return Beyond(clients=clients, revenue=dict(sorted(revenue.items()))) if clients else NOTHING_BEYOND
 
 
 # -- a period's uplines from the distinct ancestors of its clients ----------------------------

@@ -39,6 +39,7 @@ from referrals.model import (
     SourceRef,
     Tree,
     TreeNode,
+    beyond_of,
 )
 
 
@@ -273,7 +274,7 @@ def tree(facts: Facts, root: SourceRef, root_name: str, depth: int | None, day: 
         referred=len(children.get(root, [])),
         depth=depth,
         nodes=tuple(nodes),
-        beyond=_beyond_sum(nodes),
+        beyond=beyond_of(nodes),
     )
 
 
@@ -295,16 +296,6 @@ def _branch(
             nxt.extend(children.get(SourceRef(SourceKind.CLIENT, client_id), []))
         frontier, level = nxt, level + 1
     return Beyond(clients=clients, revenue=dict(sorted(money.items())))
-
-
-def _beyond_sum(nodes: Iterable[TreeNode]) -> Beyond:
-    clients, money = 0, {}
-    for n in nodes:
-        if n.beyond:
-            clients += n.beyond.clients
-            for currency, minor in n.beyond.revenue.items():
-                money[currency] = money.get(currency, 0) + minor
-    return Beyond(clients=clients, revenue=dict(sorted(money.items()))) if clients else NOTHING_BEYOND
 
 
 def snapshot(

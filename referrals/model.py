@@ -244,6 +244,17 @@ class TreeNode:
     beyond: Beyond = NOTHING_BEYOND
 
 
+def beyond_of(nodes: Iterable[TreeNode]) -> Beyond:
+    """What a tree leaves out past its depth: the sum of its last-level nodes' `beyond`."""
+    clients, revenue = 0, {}
+    for n in nodes:
+        if n.beyond:
+            clients += n.beyond.clients
+            for currency, minor in n.beyond.revenue.items():
+                revenue[currency] = revenue.get(currency, 0) + minor
+    return Beyond(clients=clients, revenue=dict(sorted(revenue.items()))) if clients else NOTHING_BEYOND
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Tree:
     """A client's or channel's downline, fetched in one query; nodes by level.

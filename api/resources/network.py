@@ -18,6 +18,8 @@ from api.schemas import (
     ExportArgs,
     GrowthArgs,
     GrowthSchema,
+    InfluenceArgs,
+    InfluenceSchema,
     KeyClientArgs,
     KeyClientsSchema,
     SummarySchema,
@@ -31,6 +33,8 @@ from referrals import analysis, clock
 from referrals.config import view_depth
 from referrals.exports import EXTENSIONS, MEDIA_TYPES, GraphFormat, export
 from referrals.growth import to_json as growth_json
+from referrals.influence import influence
+from referrals.influence import to_json as influence_json
 from referrals.model import Beyond, Chain, SourceKind, SourceRef, Tree
 from referrals.money import format_amount
 
@@ -348,6 +352,35 @@ class NetworkGrowth(MethodView):
             ws,
             request,
             lambda: growth_json(current_store().network_growth(ws, args["months"], args["window"], args["to"])),
+        )
+
+
+@blp.route("/network/influence")
+class NetworkInfluence(MethodView):
+    """Who matters and where it stops."""
+
+    @blp.arguments(InfluenceArgs, location="query")
+    @blp.response(200, InfluenceSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Clients by the downline revenue they unlocked (with and without their own), bridge clients
+        (whom others would be orphaned without), sleeping referrers, and dead ends ranked by what the
+        chain above them paid. Definitions: README "Who matters and where it stops".
+
+        Computed once per change of the workspace (cached), at most a few at once per workspace (429).
+        """
+        from referrals.money import parse_currency
+
+        currency = parse_currency(args["currency"]) if args.get("currency") else None
+        ws = workspace_id()
+        as_of = args["as_of"]
+        day = as_of or clock.now().date()
+        request = ("influence", args["months"], args["limit"], currency, as_of, day)
+        return heavy(
+            ws,
+            request,
+            lambda: influence_json(
+                influence(current_store().snapshot(ws, as_of), day, args["months"], currency, args["limit"])
+            ),
         )
 
 

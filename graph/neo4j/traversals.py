@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any, LiteralString, cast
 
-from graph.common import Link, beyond_of, link, period_facts
+from graph.common import Link, link, period_facts
 from graph.neo4j.db import Rows, native
 from referrals import asof
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
@@ -22,6 +22,7 @@ from referrals.model import (
     SourceRef,
     Tree,
     TreeNode,
+    beyond_of,
 )
 
 # Dates travel as ISO text: decoding 100k+ Bolt Date structures costs more than the walk that finds them.

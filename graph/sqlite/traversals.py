@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from graph.common import Link, beyond_of, link, period_facts
+from graph.common import Link, link, period_facts
 from graph.sqlite.db import Rows
 from referrals import asof
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
@@ -23,6 +23,7 @@ from referrals.model import (
     SourceRef,
     Tree,
     TreeNode,
+    beyond_of,
 )
 
 # Stored text to its enum member by a dict lookup (an Enum call costs ten times as much, per row).

@@ -256,3 +256,35 @@ def test_growth_over_http(api: Api) -> None:
     for query, field in (("to=2025-13", "to"), ("months=0", "months"), ("window=99", "window")):
         bad = api.get(f"/network/growth?{query}")
         assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == field, query
+
+
+def test_influence_over_http(api: Api) -> None:
+    from datetime import date
+
+    from referrals.model import ReferralInput, SourceKind, SourceRef
+    from tests.referrals.test_growth import story as growth_story
+
+    _, ids, _ = growth_story(api.store, api.ws)
+    api.store.record_referral(
+        api.ws, ReferralInput(SourceRef(SourceKind.CLIENT, ids["Dan"]), ids["Eva"], date(2025, 3, 10))
+    )
+    body = api.ok(api.get("/network/influence?as_of=2025-12-01&months=6&limit=1"))
+    assert (body["currency"], body["day"], body["months"]) == ("EUR", "2025-12-01", 6)
+    (ana,) = body["clients"]["items"]
+    assert body["clients"]["total"] == 2
+    assert (ana["name"], ana["downline_revenue"][0]["amount"], ana["branch_revenue"][0]["amount"]) == (
+        "Ana",
+        "140.00",
+        "340.00",
+    )
+    (bridge,) = body["bridges"]["items"]
+    assert (bridge["orphaned"], [o["name"] for o in bridge["orphans"]]) == (2, ["Bruno", "Carla"])
+    assert (body["sleeping"]["total"], body["sleeping"]["items"][0]["name"]) == (3, "Ana")
+    assert (body["dead_ends"]["total"], body["dead_ends"]["items"][0]["name"]) == (3, "Eva")
+    assert body["dead_ends"]["items"][0]["upline_revenue"][0]["amount_minor"] == 30_000
+    # as of a day before Carla came in, Ana's branch holds Bruno and Eva only
+    early = api.ok(api.get("/network/influence?as_of=2025-04-01"))
+    assert early["clients"]["items"][0]["reach"] == 2
+    for query, field in (("months=0", "months"), ("limit=0", "limit"), ("currency=EURO", "currency")):
+        bad = api.get(f"/network/influence?{query}")
+        assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == field, query

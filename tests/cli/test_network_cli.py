@@ -206,3 +206,25 @@ def test_network_growth(tmp_path: Path) -> None:
     assert [c["new_clients"] for c in body["cohorts"]] == [2, 1, 1]
     bad = CliRunner().invoke(cli, [*base, "--to", "March"])
     assert bad.exit_code == 1 and "to:" in bad.output
+
+
+def test_network_influence(tmp_path: Path) -> None:
+    from tests.referrals.test_influence import _with_secondary
+
+    store = SqliteStore(tmp_path / "influence.db")
+    store.init_schema()
+    ws, _ = _with_secondary(store)
+    store.close()
+    base = ["--database-url", f"sqlite:///{tmp_path}/influence.db", "network", "influence", "--workspace", ws]
+    table = CliRunner().invoke(cli, [*base, "--as-of", "2025-12-01", "--limit", "1"], catch_exceptions=False)
+    assert table.exit_code == 0, table.output
+    out = table.output
+    assert "Ana" in out and "140.00 EUR" in out and "340.00 EUR" in out
+    assert "Bruno, Carla" in out  # Ana's orphans; Eva has Dan's recommendation too
+    assert "... and 1 more (--limit)" in out and "... and 2 more (--limit)" in out
+    assert "Eva" in out and "300.00 EUR" in out  # the first dead end, under Bruno 100 + Ana 200
+    js = CliRunner().invoke(cli, [*base, "--as-of", "2025-12-01", "--format", "json"], catch_exceptions=False)
+    body = json.loads(js.output)
+    assert [s["name"] for s in body["sleeping"]["items"]] == ["Ana", "Bruno", "Dan"]
+    bad = CliRunner().invoke(cli, [*base, "--months", "0"])
+    assert bad.exit_code != 0 and "--months" in bad.output
