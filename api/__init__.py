@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from api import errors, guards, health, web
-from api.resources import attribution, channels, clients, deals, imports, network, referrals, workspace
+from api.resources import attribution, channels, clients, deals, imports, integrity, network, referrals, workspace
 from api.spec import ReferralsApi, init_security, require_a_field_in_patches
 from api.store import EXTENSION, SETTINGS
 from graph import Store, open_store
@@ -64,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         referrals.blp,
         deals.blp,
         network.blp,
+        integrity.blp,
         attribution.blp,
         imports.blp,
     )

@@ -16,6 +16,7 @@ from referrals.attribution import Model
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 from referrals.exports import GraphFormat
 from referrals.importing.read import FORMATS
+from referrals.integrity import Thresholds
 from referrals.model import (
     EMAIL_MAX,
     EXTERNAL_ID_MAX,
@@ -886,6 +887,92 @@ class InfluenceSchema(ma.Schema):
     dead_ends = ma.fields.Nested(
         DeadEndsSchema, required=True, metadata={"description": "clients who brought no one in, by upline revenue"}
     )
+
+
+_DEFAULT_THRESHOLDS = Thresholds()
+_THRESHOLD_DOC = {
+    "burst_count": "a burst: a person recommending more than this many clients ...",
+    "burst_days": "... within this many days",
+    "hollow_size": "the smallest cluster of linked clients whose deals are all refunds or zero",
+    "lead_days": "a recommendation more than this many days before the client's acquisition is too early",
+}
+
+
+def _threshold(name: str) -> ma.fields.Integer:
+    low, high = Thresholds.LIMITS[name]
+    return ma.fields.Integer(
+        load_default=getattr(_DEFAULT_THRESHOLDS, name),
+        validate=validate.Range(low, high),
+        metadata={"description": _THRESHOLD_DOC[name]},
+    )
+
+
+class IntegrityArgs(ma.Schema):
+    """The thresholds of the integrity rules (README "What looks wrong"); each has a default."""
+
+    burst_count = _threshold("burst_count")
+    burst_days = _threshold("burst_days")
+    hollow_size = _threshold("hollow_size")
+    lead_days = _threshold("lead_days")
+
+
+class IntegrityRuleSchema(ma.Schema):
+    id = ma.fields.String(required=True, metadata={"example": "shared_contact"})
+    title = ma.fields.String(required=True)
+    description = ma.fields.String(required=True, metadata={"description": "with this check's thresholds"})
+    open = ma.fields.Integer(required=True)
+    dismissed = ma.fields.Integer(required=True)
+
+
+class FindingPersonSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+
+
+class FindingDismissedSchema(ma.Schema):
+    note = ma.fields.String(required=True)
+    at = ma.fields.String(required=True, metadata={"description": "when it was dismissed, ISO 8601"})
+
+
+class FindingSchema(ma.Schema):
+    """One thing that looks wrong."""
+
+    key = ma.fields.String(required=True, metadata={"description": "stable while the finding stays the same"})
+    rule = ma.fields.String(required=True)
+    summary = ma.fields.String(required=True, metadata={"description": "the finding in one sentence"})
+    people = ma.fields.List(
+        ma.fields.Nested(FindingPersonSchema),
+        required=True,
+        metadata={"description": "the clients (and channels) it is about, at most 20; `numbers` counts all"},
+    )
+    referrals = ma.fields.List(ma.fields.String(), required=True)
+    numbers = ma.fields.Dict(keys=ma.fields.String(), required=True, metadata={"description": "the rule's figures"})
+    dismissed = ma.fields.Nested(FindingDismissedSchema, required=True, allow_none=True)
+
+
+class IntegritySchema(ma.Schema):
+    """Every finding of the integrity check: open ones first, then the dismissed ones (marked)."""
+
+    thresholds = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+    rules = ma.fields.List(ma.fields.Nested(IntegrityRuleSchema), required=True)
+    open = ma.fields.Integer(required=True)
+    dismissed = ma.fields.Integer(required=True)
+    findings = ma.fields.List(ma.fields.Nested(FindingSchema), required=True)
+
+
+class DismissRequestSchema(IntegrityArgs):
+    """Set a finding aside: its key, why, and the thresholds of the check that found it (defaults)."""
+
+    key = ma.fields.String(required=True, validate=validate.Length(1, 100))
+    note = _text(NOTE_MAX, required=True)
+
+
+class DismissalSchema(ma.Schema):
+    key = ma.fields.String(required=True)
+    rule = ma.fields.String(required=True)
+    note = ma.fields.String(required=True)
+    summary = ma.fields.String(required=True)
+    dismissed_at = ma.fields.DateTime(required=True)
 
 
 class TreesArgs(AsOfArgs):

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
-from cli.main import CONTEXT, AppContext, cli
+from cli.main import CONTEXT, AppContext, DefaultCommandGroup, cli
 from cli.resolve import resolve_workspace, workspace_option
 from graph import open_store
 from referrals.errors import Invalid
@@ -96,16 +96,11 @@ def migrate(source_url: str, target_url: str, workspace: str | None) -> None:
     click.echo(f"migrated {ws}: {_summary(counts)}; verified, sha256 {digest}")
 
 
-class FilesOrCommand(click.Group):
+class FilesOrCommand(DefaultCommandGroup):
     """`referrals import FILE…` imports the files; `referrals import list` and `import undo BATCH`
     manage what earlier imports wrote. Anything that is not one of those commands is the files."""
 
     default = "files"
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
-            args = [self.default, *args]
-        return super().parse_args(ctx, args)
 
 
 @cli.group("import", cls=FilesOrCommand, context_settings=CONTEXT)

@@ -81,6 +81,23 @@ class DomainAwareGroup(click.Group):
             ctx.exit(EXIT_INTERNAL)
 
 
+class DefaultCommandGroup(click.Group):
+    """A group whose `default` command runs when the first word is none of its commands (nor a help
+    option): `referrals check --burst-count 3` is `referrals check run --burst-count 3`."""
+
+    default = ""
+    default_without_args = False  # also run it when no word follows the group (else: usage)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args:
+            run = self.default_without_args
+        else:
+            run = args[0] not in self.commands and args[0] not in ctx.help_option_names
+        if run:
+            args = [self.default, *args]
+        return super().parse_args(ctx, args)
+
+
 @click.group(cls=DomainAwareGroup, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="referrals")
 @click.option(

@@ -1,16 +1,17 @@
 """Lossless backups of one workspace: a versioned JSON Lines format, streamed both ways.
 
-Format (`referrals-backup`, version 2; version 1, without client phones, is still read), UTF-8, one
-JSON object per line, keys in a fixed order:
+Format (`referrals-backup`, version 3; version 2, without dismissals, and version 1, without client phones
+either, are still read), UTF-8, one JSON object per line, keys in a fixed order:
 
-* line 1, the header: `{"format": "referrals-backup", "version": 2, "workspace": {"id", "name", "created_at"}}`;
+* line 1, the header: `{"format": "referrals-backup", "version": 3, "workspace": {"id", "name", "created_at"}}`;
 * then one line per record, `{"type": KIND, ...fields}`, kinds in this order, each sorted by id (source
   changes by client and sequence, closed-month chunks by month and chunk): `channel`, `client`, `referral`
   (primary and secondary, with their dates and notes), `source_change` (the history of re-attributions),
-  `deal`, `closed_month`, `closed_chunk` (a closed month's frozen lines, verbatim), `token` (only the
-  SHA-256 hash of each token, never a secret);
+  `deal`, `closed_month`, `closed_chunk` (a closed month's frozen lines, verbatim), `dismissal` (a finding
+  of the integrity check set aside with a note, by its key), `token` (only the SHA-256 hash of each token,
+  never a secret);
 * the last line, the trailer: `{"type": "end", "counts": {KIND: n, ...}, "sha256": HEX}` where HEX is the
-  SHA-256 of every byte before the trailer.
+  SHA-256 of every byte before the trailer, and the counts name the kinds of the file's version.
 
 Times are ISO 8601 with microseconds and offset, dates ISO 8601, money integer minor units plus an ISO
 4217 code. Idempotency keys are not kept (they expire with the requests they answer), nor are import batches (the
@@ -31,6 +32,7 @@ from typing import IO, Any
 
 from referrals.access import Role, Token
 from referrals.errors import Invalid
+from referrals.integrity import Dismissal
 from referrals.model import (
     Channel,
     ChannelKind,
@@ -48,12 +50,24 @@ from referrals.money import Money
 from referrals.ports import Chunk, HistoryEntry, StoredToken
 
 FORMAT = "referrals-backup"
-VERSION = 2  # 2: clients carry a phone; version 1 files (no phone) are still read
-READABLE = (1, 2)
-KINDS = ("channel", "client", "referral", "source_change", "deal", "closed_month", "closed_chunk", "token")
+VERSION = 3  # 2: clients carry a phone; 3: dismissals. Files of versions 1 and 2 are still read
+READABLE = (1, 2, 3)
+KINDS = (
+    "channel",
+    "client",
+    "referral",
+    "source_change",
+    "deal",
+    "closed_month",
+    "closed_chunk",
+    "dismissal",
+    "token",
+)
+# The kinds a file of each version holds (its end line counts these).
+KINDS_OF = {1: tuple(k for k in KINDS if k != "dismissal"), 2: tuple(k for k in KINDS if k != "dismissal"), 3: KINDS}
 
 
-Record = Channel | Client | Referral | HistoryEntry | Deal | ClosedMonth | Chunk | StoredToken
+Record = Channel | Client | Referral | HistoryEntry | Deal | ClosedMonth | Chunk | Dismissal | StoredToken
 
 
 def _ts(value: datetime) -> str:
@@ -150,6 +164,15 @@ def encode(record: Record) -> dict[str, Any]:
         }
     if isinstance(record, Chunk):
         return {"type": "closed_chunk", "month": record.month, "chunk": record.chunk, "body": record.body}
+    if isinstance(record, Dismissal):
+        return {
+            "type": "dismissal",
+            "key": record.key,
+            "rule": record.rule,
+            "note": record.note,
+            "summary": record.summary,
+            "dismissed_at": _ts(record.dismissed_at),
+        }
     if isinstance(record, StoredToken):
         t = record.token
         return {
@@ -244,6 +267,8 @@ def decode(obj: dict[str, Any], ws: str) -> Record:
         )
     if kind == "closed_chunk":
         return Chunk(obj["month"], int(obj["chunk"]), obj["body"])
+    if kind == "dismissal":
+        return Dismissal(obj["key"], obj["rule"], obj["note"], obj["summary"], at(obj["dismissed_at"]))
     if kind == "token":
         return StoredToken(
             Token(
@@ -305,18 +330,21 @@ class Reader:
                 raise ValueError("not a referrals backup")
             if head.get("version") not in READABLE:
                 raise Invalid.one(
-                    "version", f"backup version {head.get('version')!r} is not supported (this release reads 1 and 2)"
+                    "version",
+                    f"backup version {head.get('version')!r} is not supported (this release reads"
+                    f" {', '.join(map(str, READABLE[:-1]))} and {READABLE[-1]})",
                 )
+            self.kinds = KINDS_OF[head["version"]]
             w = head["workspace"]
             self.workspace = Workspace(id=w["id"], name=w["name"], created_at=datetime.fromisoformat(w["created_at"]))
         except Invalid:
             raise
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise Invalid.one("line 1", f"not a referrals backup header ({e})") from None
-        self.counts: dict[str, int] = dict.fromkeys(KINDS, 0)
+        self.counts: dict[str, int] = dict.fromkeys(self.kinds, 0)
 
     def __iter__(self) -> Iterator[Record]:
-        order = {k: i for i, k in enumerate(KINDS)}
+        order = {k: i for i, k in enumerate(self.kinds)}
         last = 0
         number = 1
         # each closed month's frozen lines must match the checksum it was closed with
@@ -347,7 +375,7 @@ class Reader:
             if kind not in order:
                 raise Invalid.one(f"line {number}", f"unknown record type {kind!r}")
             if order[kind] < last:
-                raise Invalid.one(f"line {number}", f"{kind} records must come before {KINDS[last]} records")
+                raise Invalid.one(f"line {number}", f"{kind} records must come before {self.kinds[last]} records")
             last = order[kind]
             try:
                 record = decode(obj, self.workspace.id)

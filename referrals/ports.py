@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol, TypeVar
 
-from referrals import asof
+from referrals import asof, integrity
 from referrals.access import StoredResponse, Token
 from referrals.attribution import PeriodFacts
 from referrals.model import (
@@ -269,6 +269,21 @@ class BatchRows(Protocol):
     def mark_undone(self, ws: str, batch_id: str, at: datetime) -> None: ...
 
 
+class DismissalRows(Protocol):
+    """Findings of the integrity check set aside with a note, by their stable key."""
+
+    def put(self, ws: str, dismissal: integrity.Dismissal) -> None:
+        """Store the dismissal, replacing one of the same key."""
+
+    def insert(self, ws: str, dismissals: Sequence[integrity.Dismissal]) -> int: ...
+
+    def each(self, ws: str) -> Iterator[integrity.Dismissal]:
+        """Every dismissal, by key."""
+
+    def remove(self, ws: str, key: str) -> bool:
+        """Forget a dismissal; False when there was none."""
+
+
 class KeyRows(Protocol):
     """Idempotency records: one answer per (workspace, key), claimed by one request at a time."""
 
@@ -301,6 +316,12 @@ class Traversals(Protocol):
     def payments(self, ws: str) -> Iterator[tuple[str, int, str, date]]:
         """Every deal: payer, amount (minor units), currency, date; streamed."""
 
+    def check_people(self, ws: str) -> Iterator[integrity.Person]:
+        """Every client with what the integrity rules read of it; streamed."""
+
+    def check_recommendations(self, ws: str) -> Iterator[integrity.Rec]:
+        """Every recommendation with what the integrity rules read of it; streamed."""
+
     def chain_facts(self, ws: str, client_id: str) -> asof.Facts:
         """Every client above the client over every recommendation, with what the as-of rule reads."""
 
@@ -323,6 +344,7 @@ class Unit(Protocol):
     tokens: TokenRows
     keys: KeyRows
     batches: BatchRows
+    dismissals: DismissalRows
     graph: Traversals
 
 

@@ -32,6 +32,7 @@ from referrals import asof, clock, growth
 from referrals.access import Role, StoredResponse, Token
 from referrals.attribution import PeriodFacts
 from referrals.config import view_depth
+from referrals.integrity import Dismissal, Report, Thresholds
 from referrals.model import (
     Chain,
     Channel,
@@ -58,7 +59,7 @@ from referrals.model import (
     check_limit,
 )
 from referrals.ports import Restoring, StoredBatch, Unit
-from referrals.usecases import clients, deals, imports, months, referrals, requests, transfer
+from referrals.usecases import checks, clients, deals, imports, months, referrals, requests, transfer
 from referrals.usecases.clients import BulkResult
 from referrals.usecases.requests import IDEMPOTENCY_LEASE, IDEMPOTENCY_TTL
 
@@ -344,6 +345,20 @@ class Store(abc.ABC):
 
         members, payments, names = self.read(work)
         return growth.growth(members, payments, names, first, final, window, today)
+
+    def integrity_check(self, ws: str, thresholds: Thresholds | None = None) -> Report:
+        """What looks wrong (referrals/integrity.py): every rule over the workspace, dismissed findings
+        marked and listed after the open ones. One read transaction."""
+        return checks.run(self, ws, thresholds)
+
+    def dismiss_finding(self, ws: str, key: str, note: object, thresholds: Thresholds | None = None) -> Dismissal:
+        """Set a finding aside with a note (it stays dismissed on every later check); NotFound when the
+        check with `thresholds` finds nothing under `key`."""
+        return checks.dismiss(self, ws, key, note, thresholds)
+
+    def undismiss_finding(self, ws: str, key: str) -> None:
+        """Show a dismissed finding again; NotFound when nothing is dismissed under `key`."""
+        checks.undismiss(self, ws, key)
 
     def snapshot(self, ws: str, as_of: date | None = None) -> Snapshot:
         """Every client, channel, recommendation and revenue total of a workspace (one read transaction);

@@ -56,6 +56,8 @@ MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
         "CREATE CONSTRAINT import_batch IF NOT EXISTS FOR (b:ImportBatch) REQUIRE (b.workspace, b.id) IS UNIQUE",
         "CREATE INDEX import_batch_age IF NOT EXISTS FOR (b:ImportBatch) ON (b.workspace, b.created_at)",
     ),
+    # Findings of the integrity check can be dismissed with a note.
+    7: ("CREATE CONSTRAINT dismissal_key IF NOT EXISTS FOR (d:Dismissal) REQUIRE (d.workspace, d.key) IS UNIQUE",),
 }
 
 

@@ -22,6 +22,7 @@ from graph.common import LazyUnit
 from graph.neo4j import schema
 from graph.neo4j.access import Neo4jKeys, Neo4jTokens, Neo4jWorkspaces
 from graph.neo4j.batches import Neo4jBatches
+from graph.neo4j.checks import Neo4jDismissals
 from graph.neo4j.clients import Neo4jChannels, Neo4jClients
 from graph.neo4j.db import Db, native, parse_neo4j_url
 from graph.neo4j.deals import Neo4jDeals
@@ -50,6 +51,7 @@ _PURGE: tuple[LiteralString, ...] = (
     "MATCH (n:ClosedMonth) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
     "MATCH (n:IdempotencyKey) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
     "MATCH (n:ImportBatch) WHERE n.workspace = $ws WITH n LIMIT 1000 DETACH DELETE n RETURN count(*) AS n",
+    "MATCH (n:Dismissal) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
     "MATCH (n:RestoreInProgress) WHERE n.workspace = $ws WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n",
 )
 
@@ -80,6 +82,7 @@ class Neo4jUnit(LazyUnit):
         "tokens": Neo4jTokens,
         "keys": Neo4jKeys,
         "batches": Neo4jBatches,
+        "dismissals": Neo4jDismissals,
         "graph": Neo4jTraversals,
     }
 

@@ -8,7 +8,7 @@ from typing import Any, LiteralString, cast
 
 from graph.common import Link, link, period_facts
 from graph.neo4j.db import Rows, native
-from referrals import asof
+from referrals import asof, integrity
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
 from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
@@ -195,6 +195,27 @@ class Neo4jTraversals(Rows):
             ws=ws,
         ):
             yield cid, amount, currency, fromiso(on)
+
+    def check_people(self, ws: str) -> Iterator[integrity.Person]:
+        """Every client's id, name, contact details and acquisition date, streamed (one query)."""
+        fromiso, person = date.fromisoformat, integrity.Person
+        for cid, name, email, phone, external_id, acquired in self._stream(
+            "MATCH (c:Client) WHERE c.workspace = $ws"
+            " RETURN c.id, c.name, c.email, c.phone, c.external_id, toString(c.acquired_on)",
+            ws=ws,
+        ):
+            yield person(cid, name, email, phone, external_id, fromiso(acquired) if acquired else None)
+
+    def check_recommendations(self, ws: str) -> Iterator[integrity.Rec]:
+        """Every recommendation's id, source, client, date and kind, streamed (one query)."""
+        fromiso, rec = date.fromisoformat, integrity.Rec
+        kinds = {True: SourceKind.CLIENT, False: SourceKind.CHANNEL}
+        for rid, is_client, source, client, on, primary in self._stream(
+            "MATCH (c:Client)<-[r:REFERRED]-(s) WHERE c.workspace = $ws"
+            " RETURN r.id, s:Client, s.id, c.id, toString(r.referred_on), r.primary",
+            ws=ws,
+        ):
+            yield rec(rid, kinds[is_client], source, client, fromiso(on), primary)
 
     def chain(self, ws: str, client_id: str) -> Chain:
         """One query: the longest primary path ending at the client (it starts at the chain's top)."""

@@ -131,6 +131,14 @@ MIGRATIONS: dict[int, str | tuple[str, ...]] = {
         ") WITHOUT ROWID",
         "CREATE INDEX import_batch_by_age ON import_batches(workspace_id, created_at)",
     ),
+    # Findings of the integrity check can be dismissed with a note.
+    7: (
+        "CREATE TABLE dismissals ("
+        " workspace_id TEXT NOT NULL REFERENCES workspaces(id),"
+        " key TEXT NOT NULL, rule TEXT NOT NULL, note TEXT NOT NULL, summary TEXT NOT NULL, dismissed_at TEXT NOT NULL,"
+        " PRIMARY KEY (workspace_id, key)"
+        ") WITHOUT ROWID",
+    ),
 }
 
 

@@ -21,6 +21,7 @@ from graph.schema import SCHEMA_VERSION
 from graph.sqlite import schema
 from graph.sqlite.access import SqliteKeys, SqliteTokens, SqliteWorkspaces
 from graph.sqlite.batches import SqliteBatches
+from graph.sqlite.checks import SqliteDismissals
 from graph.sqlite.clients import SqliteChannels, SqliteClients
 from graph.sqlite.db import DISK_FULL, READ_ONLY, Db
 from graph.sqlite.deals import SqliteDeals
@@ -50,6 +51,7 @@ class SqliteUnit(LazyUnit):
         "tokens": SqliteTokens,
         "keys": SqliteKeys,
         "batches": SqliteBatches,
+        "dismissals": SqliteDismissals,
         "graph": SqliteTraversals,
     }
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from graph.common import Link, link, period_facts
 from graph.sqlite.db import Rows
-from referrals import asof
+from referrals import asof, integrity
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
 from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
@@ -113,6 +113,24 @@ class SqliteTraversals(Rows):
             "SELECT client_id, amount_minor, currency, closed_on FROM deals WHERE workspace_id = ?", (ws,)
         ):
             yield cid, amount, currency, fromiso(on)
+
+    def check_people(self, ws: str) -> Iterator[integrity.Person]:
+        """Every client's id, name, contact details and acquisition date, streamed (one query)."""
+        fromiso, person = date.fromisoformat, integrity.Person
+        for cid, name, email, phone, external_id, acquired in self._run(
+            "SELECT id, name, email, phone, external_id, acquired_on FROM clients WHERE workspace_id = ?", (ws,)
+        ):
+            yield person(cid, name, email, phone, external_id, fromiso(acquired) if acquired else None)
+
+    def check_recommendations(self, ws: str) -> Iterator[integrity.Rec]:
+        """Every recommendation's id, source, client, date and kind, streamed (one query)."""
+        fromiso, kinds, rec = date.fromisoformat, _KINDS, integrity.Rec
+        for rid, kind, source, client, on, primary in self._run(
+            "SELECT id, source_kind, source_id, client_id, referred_on, is_primary FROM referrals"
+            " WHERE workspace_id = ?",
+            (ws,),
+        ):
+            yield rec(rid, kinds[kind], source, client, fromiso(on), bool(primary))
 
     def chain(self, ws: str, client_id: str) -> Chain:
         """One recursive CTE up the primary sources to the top; level 0 is the client itself."""

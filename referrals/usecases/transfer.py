@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from referrals.backup import Reader, Record, write
 from referrals.errors import Conflict, Invalid
+from referrals.integrity import Dismissal
 from referrals.model import Channel, Client, ClosedMonth, Deal, Referral, Workspace
 from referrals.ports import Chunk, HistoryEntry, Storage, StoredToken, Unit
 from referrals.usecases.requests import get_workspace
@@ -28,6 +29,7 @@ _PUT: dict[type, Callable[[Unit, str, list[Any]], int]] = {
     Deal: lambda u, ws, rows: u.deals.insert(ws, rows),
     ClosedMonth: lambda u, ws, rows: u.months.insert(ws, rows),
     Chunk: lambda u, ws, rows: u.months.insert_chunks(ws, rows),
+    Dismissal: lambda u, ws, rows: u.dismissals.insert(ws, rows),
     StoredToken: lambda u, ws, rows: u.tokens.insert(ws, rows),
 }
 
@@ -43,6 +45,7 @@ def dump(store: Storage, ws: str) -> Iterator[Record]:
         yield from u.deals.each(ws)
         yield from u.months.each(ws)
         yield from u.months.each_chunk(ws)
+        yield from u.dismissals.each(ws)
         yield from u.tokens.each(ws)
 
 

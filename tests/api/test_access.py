@@ -27,6 +27,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("post", "/deals"): {"client_id": "{client_id}", "amount": "1", "currency": "EUR", "closed_on": "2024-01-01"},
     ("patch", "/deals/{deal_id}"): {"amount": "2"},
     ("post", "/tokens"): {"role": "viewer"},
+    ("post", "/network/integrity/dismissals"): {"key": "{key}", "note": "not yours"},
 }
 
 
@@ -50,8 +51,8 @@ def operations(api: Api) -> list[tuple[str, str]]:
 
 def seed(api: Api, token: str) -> dict[str, str]:
     """One record of every kind in the workspace of `token`."""
-    a = api.ok(api.post("/clients", {"name": "A"}, token=token), 201)["id"]
-    b = api.ok(api.post("/clients", {"name": "B"}, token=token), 201)["id"]
+    a = api.ok(api.post("/clients", {"name": "A", "phone": "+7 916 123-45-67"}, token=token), 201)["id"]
+    b = api.ok(api.post("/clients", {"name": "B", "phone": "8 916 123 45 67"}, token=token), 201)["id"]
     ch = api.ok(api.post("/channels", {"name": "Blog"}, token=token), 201)["id"]
     ref = api.ok(
         api.post("/referrals", {"source_id": a, "client_id": b, "referred_on": "2024-01-01"}, token=token), 201
@@ -62,7 +63,10 @@ def seed(api: Api, token: str) -> dict[str, str]:
     )["id"]
     tok = api.ok(api.post("/tokens", {"role": "viewer"}, token=token), 201)["id"]
     batch = api.ok(api.post("/imports", {"files": [{"name": "c.csv", "content": "name\nC\n"}]}, token=token))["batch"]
+    finding = api.ok(api.get("/network/integrity", token=token))["findings"][0]  # A and B share a phone
+    api.ok(api.post("/network/integrity/dismissals", {"key": finding["key"], "note": "one family"}, token=token), 201)
     return {
+        "key": finding["key"],
         "client_id": b,
         "source_id": a,
         "channel_id": ch,

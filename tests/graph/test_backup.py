@@ -51,7 +51,7 @@ NAMES = ["Ana", "Bruno", 'Zoë "Z" Ñúñez', "李雷", "O'Brien, Pat", "Émile\
 
 def build(store: Store, seed: int) -> str:
     """A random workspace using every kind of record: secondary recommendations, re-attributions,
-    deleted recommendations, refunds in three currencies, a closed month and tokens."""
+    deleted recommendations, refunds in three currencies, a closed month, dismissed findings and tokens."""
     rng = random.Random(seed)
     dial = random.Random(-seed)  # phones from a stream of their own: the rest is drawn as before
     ws = store.create_workspace(f"random {seed}").id
@@ -93,6 +93,8 @@ def build(store: Store, seed: int) -> str:
             ws, ReferralInput(SourceRef(SourceKind.CLIENT, clients[rng.randrange(i)].id), clients[i].id, start), "fixed"
         )
     store.update_client(ws, clients[3].id, ClientPatch.parse({"name": "Renamed Three"}))
+    for i in (5, 6):  # two clients on one phone: a finding of the integrity check, dismissed below
+        store.update_client(ws, clients[i].id, ClientPatch.parse({"phone": "+7 916 555-00-00"}))
     for _ in range(60):
         cur = rng.choice(["EUR", "JPY", "KWD"])
         amount = rng.randrange(1, 500_000) * (-1 if rng.random() < 0.1 else 1)
@@ -101,6 +103,8 @@ def build(store: Store, seed: int) -> str:
             ws, DealInput(rng.choice(clients).id, Money(amount, cur), on, title=rng.choice([None, "Café"]))
         )
     store.close_month(ws, "2024-04")
+    for f in store.integrity_check(ws).findings:
+        store.dismiss_finding(ws, f.key, f"looked at: {f.rule}")
     store.create_token(ws, Role.OWNER, "laptop", hash_secret(f"secret-{seed}-1"))
     store.create_token(ws, Role.VIEWER, "accountant", hash_secret(f"secret-{seed}-2"))
     return ws
@@ -141,8 +145,9 @@ def test_round_trip_gives_identical_bytes(store: Store, empty, seed: int) -> Non
         target.get_workspace(ws)
     workspace, counts = restore(target, io.BytesIO(first))
     assert workspace.id == ws and counts["client"] == 40 and counts["token"] == 2 and counts["closed_chunk"] >= 1
-    assert counts["source_change"] >= 4 and counts["referral"] > 39
+    assert counts["source_change"] >= 4 and counts["referral"] > 39 and counts["dismissal"] >= 1
     assert backup_bytes(target, ws) == first
+    assert target.integrity_check(ws).open == []  # the dismissals came along
     # the restored workspace works: tokens by their hash, history, frozen month, rules still enforced
     token = target.find_token(hash_secret(f"secret-{seed}-1"))
     assert token is not None and token.workspace_id == ws and token.role is Role.OWNER
@@ -153,26 +158,35 @@ def test_round_trip_gives_identical_bytes(store: Store, empty, seed: int) -> Non
         restore(target, io.BytesIO(first))  # the workspace exists now
 
 
-def test_a_version_1_backup_without_phones_is_still_restored(store: Store, empty) -> None:
-    ws = build(store, 6)
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_backup_is_still_restored(store: Store, empty, version: int) -> None:
+    """Version 2 files hold no dismissals; version 1 files no phones either."""
+    ws = build(store, 6 if version == 1 else 16)  # a seed each: workspace names are unique per store
     lines = backup_bytes(store, ws).splitlines(keepends=True)
-    assert json.loads(lines[0])["version"] == 2
+    assert json.loads(lines[0])["version"] == 3
     assert any(json.loads(x).get("phone") for x in lines[1:-1])
+    assert any(json.loads(x)["type"] == "dismissal" for x in lines[1:-1])
     old: list[bytes] = []
     for raw in lines[:-1]:
         obj = json.loads(raw)
+        if obj.get("type") == "dismissal":
+            continue
         if len(old) == 0:
-            obj["version"] = 1
-        obj.pop("phone", None)
+            obj["version"] = version
+        if version == 1:
+            obj.pop("phone", None)
         old.append((json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode())
     trailer = json.loads(lines[-1])
+    del trailer["counts"]["dismissal"]
     trailer["sha256"] = hashlib.sha256(b"".join(old)).hexdigest()
     old.append((json.dumps(trailer, separators=(",", ":")) + "\n").encode())
     target = empty(ws)
     workspace, counts = restore(target, old)
     assert counts == trailer["counts"]
     clients = target.snapshot(ws).clients
-    assert len(clients) == 40 and all(c.phone is None for c in clients)
+    assert len(clients) == 40
+    assert all(c.phone is None for c in clients) == (version == 1)
+    assert target.integrity_check(ws).open != []  # the finding is back: its dismissal was not in the file
 
 
 def test_damaged_or_truncated_files_write_nothing(store: Store, empty) -> None:
@@ -194,7 +208,7 @@ def test_damaged_or_truncated_files_write_nothing(store: Store, empty) -> None:
         Reader([b'{"format": "something else"}\n'])
     assert err.value.errors[0].field == "line 1"
     with pytest.raises(Invalid) as err:
-        Reader([good.splitlines(keepends=True)[0].replace(b'"version":2', b'"version":9')])
+        Reader([good.splitlines(keepends=True)[0].replace(b'"version":3', b'"version":9')])
     assert err.value.errors[0].field == "version"
 
 

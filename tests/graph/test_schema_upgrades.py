@@ -34,8 +34,8 @@ def test_a_version_4_sqlite_file_gains_client_phones(tmp_path: Path) -> None:
     store = SqliteStore(path)
     try:
         assert store.schema_version() == 4
-        assert store.init_schema() == SCHEMA_VERSION == 6
-        assert store.schema_version() == 6
+        assert store.init_schema() == SCHEMA_VERSION == 7
+        assert store.schema_version() == 7
         old = store.get_client("ws_old", "cl_old")
         assert (old.name, old.email, old.phone) == ("Ana", "ana@example.org", None)
         new = store.create_client("ws_old", ClientInput.parse({"name": "Bo", "phone": "+7 916 000-00-01"}))
@@ -49,6 +49,7 @@ def test_a_version_4_sqlite_file_gains_client_phones(tmp_path: Path) -> None:
         )
         assert any("client_by_phone" in str(tuple(p)) for p in plans)
         assert store.import_batches("ws_old") == []  # version 6: imports are batches
+        assert store.integrity_check("ws_old").findings == []  # version 7: dismissals
     finally:
         store.close()
 
@@ -58,8 +59,8 @@ def test_a_version_4_neo4j_database_gains_the_phone_index(neo4j_store: Neo4jStor
         s.run("DROP INDEX client_phone IF EXISTS").consume()
         s.run("MERGE (v:SchemaVersion {name: 'referrals'}) SET v.version = 4").consume()
     assert neo4j_store.schema_version() == 4
-    assert neo4j_store.init_schema() == SCHEMA_VERSION == 6
-    assert neo4j_store.schema_version() == 6
+    assert neo4j_store.init_schema() == SCHEMA_VERSION == 7
+    assert neo4j_store.schema_version() == 7
     with neo4j_store._driver.session() as s:
         names = [r["name"] for r in s.run("SHOW INDEXES YIELD name, state WHERE state = 'ONLINE' RETURN name")]
     assert "client_phone" in names
@@ -76,3 +77,14 @@ def test_a_version_5_neo4j_database_gains_import_batches(neo4j_store: Neo4jStore
         names = [r["name"] for r in s.run("SHOW INDEXES YIELD name, state WHERE state = 'ONLINE' RETURN name")]
         constraints = [r["name"] for r in s.run("SHOW CONSTRAINTS YIELD name RETURN name")]
     assert "import_batch_age" in names and "import_batch" in constraints
+
+
+def test_a_version_6_neo4j_database_gains_dismissals(neo4j_store: Neo4jStore) -> None:
+    with neo4j_store._driver.session() as s:  # the database as version 6 left it
+        s.run("DROP CONSTRAINT dismissal_key IF EXISTS").consume()
+        s.run("MERGE (v:SchemaVersion {name: 'referrals'}) SET v.version = 6").consume()
+    assert neo4j_store.schema_version() == 6
+    assert neo4j_store.init_schema() == SCHEMA_VERSION
+    with neo4j_store._driver.session() as s:
+        constraints = [r["name"] for r in s.run("SHOW CONSTRAINTS YIELD name RETURN name")]
+    assert "dismissal_key" in constraints

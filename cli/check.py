@@ -1,0 +1,124 @@
+"""`referrals check`: what looks wrong in a workspace, and findings set aside with a note."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from cli.main import CONTEXT, AppContext, DefaultCommandGroup, cli
+from cli.resolve import resolve_workspace, workspace_option
+from referrals.integrity import RULES, Thresholds, describe, to_json
+
+_HELP = {
+    "burst_count": "A burst: a person recommending more than this many clients ...",
+    "burst_days": "... within this many days.",
+    "hollow_size": "The smallest cluster of linked clients whose deals are all refunds or zero.",
+    "lead_days": "A recommendation more than this many days before the client's acquisition is too early.",
+}
+
+
+def threshold_options(f: Any) -> Any:
+    """--burst-count, --burst-days, --hollow-size, --lead-days, each with its default and bounds."""
+    defaults = Thresholds()
+    for name in reversed(Thresholds.LIMITS):
+        low, high = Thresholds.LIMITS[name]
+        f = click.option(
+            "--" + name.replace("_", "-"),
+            name,
+            type=click.IntRange(low, high),
+            default=getattr(defaults, name),
+            show_default=True,
+            help=_HELP[name],
+        )(f)
+    return f
+
+
+def thresholds(given: dict[str, int]) -> Thresholds:
+    return Thresholds(**{name: given[name] for name in Thresholds.LIMITS})
+
+
+class CheckGroup(DefaultCommandGroup):
+    """`referrals check` runs the check (`check run`); `check dismiss` and `check undismiss` manage
+    findings set aside."""
+
+    default = "run"
+    default_without_args = True
+
+
+@cli.group("check", cls=CheckGroup, context_settings=CONTEXT)
+def check_group() -> None:
+    """What looks wrong: the same email mailbox, phone or external id on several clients, clients
+    recommended by a second identity, bursts of recommendations, clusters of clients who never paid,
+    recommendations dated too early, rings. `referrals check` lists the open findings; `check dismiss KEY
+    --note TEXT` sets one aside (it stays dismissed), `check undismiss KEY` shows it again. Rules and
+    thresholds: README "What looks wrong"."""
+
+
+@check_group.command("run", context_settings=CONTEXT)
+@threshold_options
+@click.option("--all", "show_all", is_flag=True, help="List dismissed findings too, with their notes.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table", show_default=True
+)
+@workspace_option
+@click.pass_obj
+def check_run(app: AppContext, show_all: bool, fmt: str, workspace: str | None, **given: int) -> None:
+    """Run every rule and list the open findings (dismissed ones are counted; --all lists them)."""
+    ws = resolve_workspace(app.store, workspace)
+    report = app.store.integrity_check(ws, thresholds(given))
+    if fmt.lower() == "json":
+        click.echo(json.dumps(to_json(report), indent=2, ensure_ascii=False))
+        return
+    counts = report.counts()
+    table = Table(title="Rules")
+    for head in ("rule", "what it looks for", "open", "dismissed"):
+        table.add_column(
+            head, justify="right" if head in ("open", "dismissed") else "left", no_wrap=head != "what it looks for"
+        )
+    for rule in RULES.values():
+        table.add_row(rule.id, describe(rule.id, report.thresholds), *map(str, counts[rule.id].values()))
+    Console().print(table)  # the descriptions wrap; names and counts never do
+    shown = report.findings if show_all else report.open
+    if not report.findings:
+        click.echo("No findings.")
+    for f in shown:
+        head = f"[{f.rule}] {f.key}" + ("  (dismissed)" if f.dismissed else "")
+        click.echo(f"\n{head}\n  {f.summary}")
+        if f.dismissed:
+            click.echo(f"  dismissed {f.dismissed.dismissed_at:%Y-%m-%d}: {f.dismissed.note}")
+    hidden = len(report.findings) - len(shown)
+    if hidden:
+        click.echo(f"\n{hidden} dismissed finding(s) not listed (--all lists them).")
+    if not report.open and report.findings:
+        click.echo("No open findings.")
+    elif report.open:
+        click.echo("\nSet one aside: referrals check dismiss KEY --note TEXT")
+
+
+@check_group.command("dismiss", context_settings=CONTEXT)
+@click.argument("key")
+@click.option("--note", required=True, help="Why it is set aside (kept with it).")
+@threshold_options
+@workspace_option
+@click.pass_obj
+def check_dismiss(app: AppContext, key: str, note: str, workspace: str | None, **given: int) -> None:
+    """Set the finding KEY aside with a note: it stays dismissed while it stays the same. Give the
+    thresholds of the check that found it, if they were not the defaults."""
+    ws = resolve_workspace(app.store, workspace)
+    d = app.store.dismiss_finding(ws, key, note, thresholds(given))
+    click.echo(f"dismissed {d.key} ({d.rule}): {d.summary}")
+
+
+@check_group.command("undismiss", context_settings=CONTEXT)
+@click.argument("key")
+@workspace_option
+@click.pass_obj
+def check_undismiss(app: AppContext, key: str, workspace: str | None) -> None:
+    """Show the dismissed finding KEY again."""
+    ws = resolve_workspace(app.store, workspace)
+    app.store.undismiss_finding(ws, key)
+    click.echo(f"{key} is shown again")

@@ -1,0 +1,67 @@
+"""The integrity check of a workspace (referrals/integrity.py), and findings set aside with a note.
+
+The check reads the workspace in one read transaction (clients' contact details, every recommendation,
+every deal, channel names and the dismissals) and runs every rule in memory. A dismissal is stored by
+the finding's stable key, under the workspace lock, so it counts as a change of the workspace (cached
+answers are recomputed) and keeps applying to that finding on every later check.
+"""
+
+from __future__ import annotations
+
+from referrals import clock
+from referrals.errors import Invalid, NotFound
+from referrals.integrity import Dismissal, Report, Thresholds, check
+from referrals.model import NOTE_MAX, clean_text
+from referrals.ports import Storage, Unit
+
+
+def run(store: Storage, ws: str, thresholds: Thresholds | None = None) -> Report:
+    """Every rule over the workspace as it is now."""
+
+    def work(u: Unit) -> Report:
+        u.workspaces.require(ws)
+        people = list(u.graph.check_people(ws))
+        recs = list(u.graph.check_recommendations(ws))
+        payments = list(u.graph.payments(ws))
+        channels = {ch.id: ch.name for ch in u.channels.each(ws)}
+        dismissed = list(u.dismissals.each(ws))
+        return check(people, recs, payments, channels, dismissed, thresholds)
+
+    return store.read(work)
+
+
+def dismiss(store: Storage, ws: str, key: str, note: object, thresholds: Thresholds | None = None) -> Dismissal:
+    """Set a finding of the check (with `thresholds`, as it was found) aside with a note; dismissing it
+    again replaces the note. NotFound when the check finds nothing under `key`."""
+    errors: list = []
+    text = clean_text(note, "note", required=True, max_len=NOTE_MAX, errors=errors)
+    if errors:
+        raise Invalid(errors)
+    assert text is not None
+    found = next((f for f in run(store, ws, thresholds).findings if f.key == key), None)
+    if found is None:
+        raise NotFound(
+            "finding",
+            key,
+            field="key",
+            hint=": the check with these thresholds finds nothing under it (give the thresholds that found it)",
+        )
+    dismissal = Dismissal(key, found.rule, text, found.summary, clock.now())
+
+    def work(u: Unit) -> Dismissal:
+        u.workspaces.lock(ws)
+        u.dismissals.put(ws, dismissal)
+        return dismissal
+
+    return store.write(work)
+
+
+def undismiss(store: Storage, ws: str, key: str) -> None:
+    """Show a dismissed finding again; NotFound when nothing is dismissed under `key`."""
+
+    def work(u: Unit) -> bool:
+        u.workspaces.lock(ws)
+        return u.dismissals.remove(ws, key)
+
+    if not store.write(work):
+        raise NotFound("dismissal", key, field="key")
