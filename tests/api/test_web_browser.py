@@ -1019,3 +1019,64 @@ def test_the_growth_tab_draws_the_apis_numbers(page, small_site: SmallSite) -> N
     pg.click("#growth-form button[type=submit]")
     pg.wait_for_function("() => document.querySelector('#growth-error').textContent.startsWith('window:')")
     assert pg.get_attribute("#growth-window", "aria-invalid") == "true"
+
+
+def test_the_checks_tab_shows_the_apis_findings_and_dismisses_with_a_note(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+    from referrals.model import ClientPatch
+
+    pg = page
+    c = small_site.small.clients
+    for who in ("Ada", "Dee"):  # Ada recommended Dee, and they share a phone: two findings
+        small_site.store.update_client(small_site.small.ws, c[who], ClientPatch.parse({"phone": "+7 916 123-45-67"}))
+    sign_in(pg, small_site)  # type: ignore[arg-type]
+    pg.wait_for_function("() => document.querySelector('#checks-badge').textContent === '2'")
+    api = _small_api(small_site, "/network/integrity")
+    assert [f["rule"] for f in api["findings"]] == ["shared_contact", "self_referral"]
+    pg.click("button[data-view=checks]")
+    pg.wait_for_function("() => document.querySelector('#checks-body').dataset.loads")
+    shown = pg.eval_on_selector_all(
+        "#checks-list li.finding", "els => els.map(e => [e.dataset.key, e.querySelector('.summary').innerText])"
+    )
+    assert shown == [[f["key"], f["summary"]] for f in api["findings"]]
+    assert "Ada" in shown[0][1] and "+79161234567" in shown[0][1]
+    counts = pg.eval_on_selector_all(
+        "#checks-rules tbody tr", "els => els.map(e => [e.dataset.rule, Number(e.cells[2].innerText)])"
+    )
+    assert counts == [[r["id"], r["open"]] for r in api["rules"]]
+    shot(pg, "checks")
+    # a note is needed: the refusal is shown next to the field and nothing is dismissed
+    first = pg.locator(f"#checks-list li[data-key='{api['findings'][0]['key']}']")
+    first.locator("button[type=submit]").click()
+    first.locator(".field-error").wait_for()
+    pg.wait_for_function("() => document.querySelector('#checks-list .field-error').textContent")
+    assert first.locator(".field-error").inner_text() == "note: must not be blank"
+    assert _small_api(small_site, "/network/integrity")["open"] == 2
+    before = pg.get_attribute("#checks-body", "data-loads")
+    first.locator("input[name=note]").fill("Mother and daughter, one phone")
+    first.locator("button[type=submit]").click()
+    pg.wait_for_function("([b]) => document.querySelector('#checks-body').dataset.loads !== b", arg=[before])
+    assert pg.inner_text("#checks-badge") == "1"
+    assert pg.eval_on_selector_all("#checks-list li.finding", "els => els.length") == 1
+    after = _small_api(small_site, "/network/integrity")
+    assert (after["open"], after["dismissed"]) == (1, 1)
+    assert after["findings"][1]["dismissed"]["note"] == "Mother and daughter, one phone"
+    pg.check("#checks-dismissed")
+    dismissed = pg.locator("#checks-list li.finding.dismissed")
+    assert "Mother and daughter, one phone" in dismissed.inner_text()
+    # the tree flags the clients of open findings
+    pg.click("button[data-view=tree]")
+    open_tree(pg, "Blog")
+    flagged = pg.eval_on_selector_all("#graph g.node[data-flagged]", "els => els.map(e => e.dataset.id).sort()")
+    assert flagged == sorted([c["Ada"], c["Dee"]])
+    # shown again
+    pg.click("button[data-view=checks]")
+    pg.wait_for_selector("#checks-list li.finding.dismissed")
+    before = pg.get_attribute("#checks-body", "data-loads")
+    pg.click("#checks-list li.finding.dismissed button.undismiss")
+    pg.wait_for_function("([b]) => document.querySelector('#checks-body').dataset.loads !== b", arg=[before])
+    assert pg.inner_text("#checks-badge") == "2"
+    # thresholds out of range are named
+    pg.fill("#checks-form [name=hollow_size]", "1")
+    pg.click("#checks-form button[type=submit]")
+    pg.wait_for_function("() => document.querySelector('#checks-error').textContent.startsWith('hollow_size:')")
+    assert pg.get_attribute("#checks-form [name=hollow_size]", "aria-invalid") == "true"

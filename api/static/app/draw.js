@@ -160,6 +160,7 @@ export function draw(started = performance.now()) {
   viewport.append(layer);
   svg.replaceChildren(viewport);
   state.positions = pos;
+  markFlagged();
   setUpZoom(svg, viewport, pos);
   if (state.selected && tree.nodes.has(state.selected.id)) markSelected(state.selected.id);
   requestAnimationFrame(() =>
@@ -242,6 +243,32 @@ export function markSelected(id) {
   }
   g.parentNode.append(g); // on top
   return g;
+}
+
+// A flag on every drawn client or channel that an open finding of the Checks tab names; the node's
+// tooltip adds the findings.
+export function markFlagged() {
+  for (const g of $$("#graph g.node")) {
+    const flags = state.flagged.get(g.dataset.id);
+    const old = g.querySelector("text.flag");
+    if (old) old.remove();
+    const title = g.querySelector("title");
+    if (title.dataset.base === undefined) title.dataset.base = title.textContent;
+    title.textContent = title.dataset.base;
+    g.toggleAttribute("data-flagged", Boolean(flags));
+    if (!flags) continue;
+    const node = state.tree && state.tree.nodes.get(g.dataset.id);
+    const r = node && node.r ? node.r : 10;
+    const flag = svgEl("text", { class: "flag", x: r * 0.75, y: -r * 0.75, "font-size": 13, fill: "#b42318" });
+    flag.textContent = "⚠";
+    g.append(flag);
+    title.textContent += ` · ⚠ ${flags.length} open finding${flags.length === 1 ? "" : "s"} (Checks): ${flags.join(" ")}`;
+  }
+  const key = $("#legend .flag-key");
+  if (key) key.remove();
+  if ($("#graph g.node[data-flagged]")) {
+    $("#legend").append(h("span", { class: "flag-key" }, "⚠ named by an open finding (Checks tab)"));
+  }
 }
 
 function nodeTitle(n) {

@@ -2,6 +2,7 @@
 
 import { wireAsOf } from "./asof.js";
 import { wireAttribution } from "./attribution.js";
+import { wireChecks } from "./checks.js";
 import { wireGrowth } from "./growth.js";
 import { today } from "./dom.js";
 import { draw, markSelected } from "./draw.js";
@@ -76,6 +77,7 @@ function wire() {
   wireAttribution();
   wireAsOf();
   wireGrowth();
+  wireChecks();
   for (const input of $$("input[list]")) input.addEventListener("input", onPickInput);
   for (const input of $$("#form-referral input[type=date], #form-deal input[type=date]")) input.value = today();
 }

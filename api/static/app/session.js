@@ -3,6 +3,7 @@
 import { call } from "./api.js";
 import { initAsOf } from "./asof.js";
 import { initAttribution, showAttribution } from "./attribution.js";
+import { loadChecks, resetChecks } from "./checks.js";
 import { resetGrowth, showGrowth } from "./growth.js";
 import { h, status } from "./dom.js";
 import { loadChain, loadKeyClients, loadSummary } from "./panels.js";
@@ -37,6 +38,8 @@ export async function signIn(token) {
   $("#depth-value").textContent = depthLabel(null);
   initAttribution();
   resetGrowth();
+  resetChecks();
+  loadChecks({ quiet: true }); // the tab's badge: open findings
   await initAsOf();
   status(`Signed in to ${ws.name}.`);
   await loadChannels();
@@ -76,6 +79,7 @@ export function show(view) {
   if (view === "summary") loadSummary();
   if (view === "attribution") showAttribution();
   if (view === "growth") showGrowth();
+  if (view === "checks") loadChecks();
   if (view === "chain") {
     const target = [state.selected, state.root].find((x) => x && x.kind === "client");
     if (target) loadChain(target.id);

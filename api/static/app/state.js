@@ -32,6 +32,8 @@ export const state = {
   months: [], // the months the as-of slider runs through, "YYYY-MM", oldest first
   drawnIds: null, // {rootId, ids}: what the previous as-of step drew, to mark who is new
   newIds: new Set(), // clients drawn now that the previous step did not have
+  checks: null, // the last /network/integrity answer
+  flagged: new Map(), // id -> summaries of the open findings about that client or channel
 };
 
 // A view's path with the as-of day, when one is picked.
