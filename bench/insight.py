@@ -8,7 +8,9 @@ them) is loaded once per store through the bulk writes. Then, in the same run:
 * tree(7) of the branch today and as of a day (as of today, which gives the same tree and is checked,
   and as of the middle of the forest's history), `--rounds` rounds of `--repeat` calls each, the two
   kinds alternating round by round after `--warmup` calls of each; the p95 of every round is reported;
-* growth (`Store.network_growth`, 24 months up to the forest's last month), `--growth-runs` times.
+* growth (`Store.network_growth`, 24 months up to the forest's last month), `--growth-runs` times;
+* the integrity check (`Store.integrity_check`, default thresholds), `--check-runs` times. Clients carry
+  an email and a phone here (every 1,000th shares its phone with the one before it).
 Neo4j runs in a server this script starts (heap `--heap`, page cache 4g), as bench.traversals does.
 """
 
@@ -36,7 +38,7 @@ from referrals.store import Store
 def measure(store: Store, n: int, args: argparse.Namespace) -> dict[str, Any]:
     forest = generate(n)
     print(f"{store.kind} {n}: loading ...", file=sys.stderr, flush=True)
-    ws, ids, _, load_s = load(store, forest)
+    ws, ids, _, load_s = load(store, forest, contacts=True)
     print(f"{store.kind} {n}: loaded in {load_s:.0f} s; finding the branch ...", file=sys.stderr, flush=True)
     branch, reach = branch_near(forest, 1000)
     root = SourceRef(SourceKind.CLIENT, ids[branch])
@@ -66,6 +68,12 @@ def measure(store: Store, n: int, args: argparse.Namespace) -> dict[str, Any]:
         t = time.perf_counter()
         g = store.network_growth(ws, 24, 3, last)
         growth_s.append(round(time.perf_counter() - t, 2))
+    print(f"{store.kind} {n}: timing the integrity check ...", file=sys.stderr, flush=True)
+    check_s = []
+    for _ in range(args.check_runs):
+        t = time.perf_counter()
+        report = store.integrity_check(ws)
+        check_s.append(round(time.perf_counter() - t, 2))
     res: dict[str, Any] = {
         "store": store.kind,
         "clients": n,
@@ -77,6 +85,8 @@ def measure(store: Store, n: int, args: argparse.Namespace) -> dict[str, Any]:
         "tree7_p95_ms_median": {k: statistics.median(v) for k, v in rounds.items()},
         "growth_24_months_s": growth_s,
         "growth_cohort_clients": sum(c.new_clients for c in g.cohorts),
+        "integrity_check_s": check_s,
+        "integrity_findings": {rule: c["open"] for rule, c in report.counts().items()},
     }
     med = res["tree7_p95_ms_median"]
     res["as_of_today_over_today"] = round(med["as_of_today"] / med["today"], 2)
@@ -92,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--growth-runs", type=int, default=3)
+    parser.add_argument("--check-runs", type=int, default=3)
     parser.add_argument("--heap", default="6g")
     parser.add_argument("--out", type=Path, default=Path("bench/results-insight.json"))
     args = parser.parse_args(argv)

@@ -53,14 +53,27 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def load(store: Store, forest: Forest, chunk: int = CHUNK) -> tuple[str, list[str], list[str], float]:
+def _client(i: int, contacts: bool) -> ClientInput:
+    """Client i; with `contacts`, an email and a phone each (every 1,000th shares its phone with the one
+    before it: findings for the integrity check)."""
+    if not contacts:
+        return ClientInput(name=f"client {i}", external_id=str(i))
+    phone = i - 1 if i % 1000 == 999 else i
+    return ClientInput(
+        name=f"client {i}", external_id=str(i), email=f"client.{i}@example.org", phone=f"+7916{phone:07d}"
+    )
+
+
+def load(
+    store: Store, forest: Forest, chunk: int = CHUNK, contacts: bool = False
+) -> tuple[str, list[str], list[str], float]:
     """Write the forest through the bulk paths, in chunks; returns ws, client ids, channel ids, seconds."""
     t = time.perf_counter()
     ws = store.create_workspace(f"bench-{forest.n}").id
     channels = [store.create_channel(ws, ChannelInput(name=f"channel {j}")).id for j in range(20)]
     ids: list[str] = []
     for start in range(0, forest.n, chunk):
-        rows = [ClientInput(name=f"client {i}", external_id=str(i)) for i in range(start, min(forest.n, start + chunk))]
+        rows = [_client(i, contacts) for i in range(start, min(forest.n, start + chunk))]
         ids += store.upsert_clients(ws, rows).ids
     refs = []
     for i, p in enumerate(forest.parent):

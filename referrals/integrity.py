@@ -31,15 +31,17 @@ The rules, with their thresholds (`Thresholds`, each settable per check):
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections import Counter, defaultdict
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import compress, count, repeat
+from operator import and_, gt, itemgetter, lt
 from typing import Any, ClassVar
 
 from referrals.config import CREDIT_DEPTH
 from referrals.errors import FieldError, Invalid
-from referrals.model import SourceKind
 
 LISTED = 20  # the clients a finding names at most (its numbers always count all of them)
 
@@ -122,30 +124,6 @@ class Thresholds:
 
 
 @dataclass(frozen=True, slots=True)
-class Person:
-    """What the rules read of a client."""
-
-    id: str
-    name: str
-    email: str | None
-    phone: str | None
-    external_id: str | None
-    acquired_on: date | None
-
-
-@dataclass(frozen=True, slots=True)
-class Rec:
-    """What the rules read of a recommendation."""
-
-    id: str
-    source_kind: SourceKind
-    source_id: str
-    client_id: str
-    referred_on: date
-    primary: bool
-
-
-@dataclass(frozen=True, slots=True)
 class Dismissal:
     """A finding someone looked at and set aside, with why."""
 
@@ -209,7 +187,8 @@ def mailbox(email: str) -> str:
     `+tag`; Gmail ignores dots and answers at googlemail.com too; Yandex answers at all its domains and
     reads `-` in a login as `.`."""
     local, _, domain = email.lower().rpartition("@")
-    local = local.split("+", 1)[0]
+    if "+" in local:
+        local = local.split("+", 1)[0]
     if domain in GMAIL:
         return local.replace(".", "") + "@gmail.com"
     if domain in YANDEX:
@@ -217,53 +196,127 @@ def mailbox(email: str) -> str:
     return f"{local}@{domain}"
 
 
-def contact_values(p: Person) -> list[tuple[str, str, str]]:
-    """(field, comparable key, value as written) of each contact detail a client has."""
-    out = []
-    if p.email:
-        out.append(("email", mailbox(p.email), p.email))
-    if p.phone:
-        out.append(("phone", p.phone, p.phone))
-    if p.external_id:
-        out.append(("external_id", "".join(p.external_id.split()).casefold(), p.external_id))
-    return out
+def external_key(external_id: str) -> str:
+    """An external id as compared: case and spaces (also no-break ones) ignored."""
+    return external_id.replace(" ", "").replace("\u00a0", "").casefold()
 
 
-# --- the check --------------------------------------------------------------------------------
+# The domains whose addresses `mailbox` rewrites beyond lower case and a +tag.
+_REWRITTEN = tuple("@" + d for d in (*GMAIL, *YANDEX))
 
 
-def check(
-    people: Iterable[Person],
-    recs: Iterable[Rec],
-    payments: Iterable[tuple[str, int, str, date]],
-    channels: Mapping[str, str],
+def _mailboxes(emails: Sequence[str | None]) -> list[str | None]:
+    """`mailbox` of every email; the common address (no +tag, no rewritten domain) costs one lower()."""
+    return [
+        None if e is None else m if "+" not in (m := e.lower()) and not m.endswith(_REWRITTEN) else mailbox(m)
+        for e in emails
+    ]
+
+
+# --- what a check reads -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the rules read, column by column, as a store reads them in one go: a million clients cost a
+    few lists, not a million objects. Dates are YYYY-MM-DD strings (they sort as days do)."""
+
+    clients: Sequence[str]
+    emails: Sequence[str | None]
+    phones: Sequence[str | None]
+    external_ids: Sequence[str | None]
+    acquired: Sequence[str | None]
+    # one entry per recommendation
+    from_client: Sequence[bool]  # its source is a client (else a channel)
+    sources: Sequence[str]
+    targets: Sequence[str]  # the clients recommended
+    days: Sequence[str]
+    primary: Sequence[bool]
+    # the clients with deals and none above zero: their deals and refunds per currency (minor units)
+    hollow: Mapping[str, tuple[int, Mapping[str, int]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """A finding before names are known: its people and recommendations by id, its sentence with each
+    person as a placeholder (`_n`) that `render` replaces by their name."""
+
+    rule: str
+    key: str
+    people: tuple[str, ...]
+    pairs: tuple[tuple[str, str], ...]  # (source id, client id) of the recommendations involved
+    numbers: Mapping[str, Any]
+    text: str
+
+
+_MARK = "\x00"  # never in a name or an id (both refuse control characters)
+_PLACEHOLDER = re.compile(_MARK + "([^" + _MARK + "]*)" + _MARK)
+
+
+def _n(i: str) -> str:
+    """A person in a finding's sentence, named when the finding is rendered."""
+    return f"{_MARK}{i}{_MARK}"
+
+
+def detect(facts: Facts, thresholds: Thresholds | None = None) -> list[Raw]:
+    """Every rule over the facts, by rule in RULES order."""
+    th = thresholds or Thresholds()
+    groups = _contact_groups(facts)
+    return [
+        *_shared_contacts(groups),
+        *_self_referrals(groups, facts),
+        *_bursts(facts, th),
+        *_hollow_clusters(facts, th),
+        *_dated_early(facts, th),
+        *_rings(facts),
+    ]
+
+
+def named(raws: Iterable[Raw]) -> tuple[set[str], set[tuple[str, str]]]:
+    """The ids whose names the findings need, and the recommendations whose ids they list."""
+    ids: set[str] = set()
+    pairs: set[tuple[str, str]] = set()
+    for r in raws:
+        ids.update(r.people)
+        for s, c in r.pairs:
+            ids.update((s, c))
+            pairs.add((s, c))
+    return ids, pairs
+
+
+def render(
+    raws: Sequence[Raw],
+    names: Mapping[str, str],
+    referral_ids: Mapping[tuple[str, str], str],
     dismissed: Iterable[Dismissal] = (),
     thresholds: Thresholds | None = None,
 ) -> Report:
-    """Run every rule over a workspace's facts; dismissed findings are kept, marked, after the open ones."""
-    th = thresholds or Thresholds()
-    by_id: dict[str, Person] = {p.id: p for p in people}
-    rec_list = list(recs)
-    names = {**channels, **{i: p.name for i, p in by_id.items()}}
-    findings: list[Finding] = []
-    groups = _contact_groups(by_id)
-    findings += _shared_contacts(groups, names)
-    findings += _self_referrals(groups, by_id, rec_list, names)
-    findings += _bursts(rec_list, names, th)
-    findings += _hollow_clusters(rec_list, payments, names, th)
-    findings += _dated_early(by_id, rec_list, names, th)
-    findings += _rings(rec_list, names)
+    """The findings with their names and recommendation ids; dismissed ones marked and listed last."""
     gone = {d.key: d for d in dismissed}
-    marked = [Finding(f.key, f.rule, f.summary, f.people, f.referrals, f.numbers, gone.get(f.key)) for f in findings]
-    return Report(th, [f for f in marked if f.dismissed is None] + [f for f in marked if f.dismissed is not None])
+
+    def name(i: str) -> str:
+        return names.get(i, i)
+
+    findings = [
+        Finding(
+            r.key,
+            r.rule,
+            _PLACEHOLDER.sub(lambda m: name(m.group(1)), r.text),
+            tuple((i, name(i)) for i in r.people),
+            tuple(referral_ids[p] for p in r.pairs if p in referral_ids),
+            r.numbers,
+            gone.get(r.key),
+        )
+        for r in raws
+    ]
+    return Report(
+        thresholds or Thresholds(),
+        [f for f in findings if f.dismissed is None] + [f for f in findings if f.dismissed is not None],
+    )
 
 
-def _who(names: Mapping[str, str], ids: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    return tuple((i, names.get(i, i)) for i in ids)
-
-
-def _listing(names: Mapping[str, str], ids: Sequence[str]) -> str:
-    shown = ", ".join(names.get(i, i) for i in ids[:LISTED])
+def _listing(ids: Sequence[str]) -> str:
+    shown = ", ".join(_n(i) for i in ids[:LISTED])
     return shown + (f" and {len(ids) - LISTED} more" if len(ids) > LISTED else "")
 
 
@@ -275,15 +328,22 @@ class _Group:
     shared: tuple[tuple[str, str, tuple[str, ...]], ...]
 
 
-def _contact_groups(by_id: Mapping[str, Person]) -> list[_Group]:
-    """Clients joined by any shared contact key (union-find), each group with what they share."""
+def _contact_groups(f: Facts) -> list[_Group]:
+    """Clients joined by any shared contact key (union-find), each group with what they share. Keys are
+    counted first (in C), so only the few shared ones are gathered client by client."""
     holders: dict[tuple[str, str], list[str]] = defaultdict(list)
     written: dict[tuple[str, str], str] = {}
-    for p in by_id.values():
-        for fld, key, value in contact_values(p):
-            holders[fld, key].append(p.id)
-            written.setdefault((fld, key), value)
-    shared = {k: sorted(v) for k, v in holders.items() if len(v) > 1}
+    for fld, values, keys in (
+        ("email", f.emails, _mailboxes(f.emails)),
+        ("phone", f.phones, f.phones),
+        ("external_id", f.external_ids, [x and external_key(x) for x in f.external_ids]),
+    ):
+        counts = Counter(keys)
+        counts.pop(None, None)
+        shared = {k for k, n in counts.items() if n > 1}
+        for i in [i for i, k in enumerate(keys) if k in shared] if shared else ():
+            holders[fld, keys[i]].append(f.clients[i])
+            written.setdefault((fld, keys[i]), values[i])
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:
@@ -292,7 +352,7 @@ def _contact_groups(by_id: Mapping[str, Person]) -> list[_Group]:
             x = parent[x]
         return x
 
-    for ids in shared.values():
+    for ids in holders.values():
         first = root(ids[0])
         for other in ids[1:]:
             r = root(other)
@@ -300,118 +360,118 @@ def _contact_groups(by_id: Mapping[str, Person]) -> list[_Group]:
                 parent[r] = first
     members: dict[str, set[str]] = defaultdict(set)
     what: dict[str, list[tuple[str, str, tuple[str, ...]]]] = defaultdict(list)
-    for (fld, key), ids in shared.items():
+    for (fld, key), ids in holders.items():
         r = root(ids[0])
         members[r].update(ids)
-        what[r].append((fld, written[fld, key], tuple(ids)))
+        what[r].append((fld, written[fld, key], tuple(sorted(ids))))
     return sorted((_Group(tuple(sorted(members[r])), tuple(sorted(what[r]))) for r in members), key=lambda g: g.members)
 
 
-def _shared_contacts(groups: list[_Group], names: Mapping[str, str]) -> list[Finding]:
-    out = []
-    for g in groups:
-        parts = [f"the {fld.replace('_', ' ')} {value} ({_listing(names, ids)})" for fld, value, ids in g.shared]
-        out.append(
-            Finding(
-                finding_key("shared_contact", *g.members),
-                "shared_contact",
-                f"{len(g.members)} clients share contact details: " + "; ".join(parts) + ".",
-                _who(names, g.members),
-                numbers={
-                    "clients": len(g.members),
-                    "shared": [{"field": fld, "value": v, "clients": len(ids)} for fld, v, ids in g.shared],
-                },
-            )
+def _shared_contacts(groups: list[_Group]) -> list[Raw]:
+    return [
+        Raw(
+            "shared_contact",
+            finding_key("shared_contact", *g.members),
+            g.members,
+            (),
+            {
+                "clients": len(g.members),
+                "shared": [{"field": fld, "value": v, "clients": len(ids)} for fld, v, ids in g.shared],
+            },
+            (
+                f"{len(g.members)} clients share contact details: "
+                + "; ".join(f"the {_words(fld)} {value} ({_listing(ids)})" for fld, value, ids in g.shared)
+                + "."
+            ),
         )
-    return out
+        for g in groups
+    ]
 
 
-def _self_referrals(
-    groups: list[_Group], by_id: Mapping[str, Person], recs: Sequence[Rec], names: Mapping[str, str]
-) -> list[Finding]:
+def _words(fld: str) -> str:
+    return fld.replace("_", " ")
+
+
+def _self_referrals(groups: list[_Group], f: Facts) -> list[Raw]:
     """Within each group of clients sharing contacts: a recommendation from one to another, or one above
     another on its primary chain within the credit depth."""
     if not groups:
         return []
     group_of = {m: i for i, g in enumerate(groups) for m in g.members}
+    keys: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for g in groups:
+        for fld, value, ids in g.shared:
+            for m in ids:
+                keys[m].add((fld, value))
 
     def shared(a: str, b: str) -> str:
         """What two clients of one group share: "phone", "email and phone", or (linked only through
         others of the group) "contact details through others"."""
-        mine = {(fld, key) for fld, key, _ in contact_values(by_id[a])}
-        both = sorted({fld for fld, key, _ in contact_values(by_id[b]) if (fld, key) in mine})
-        return " and ".join(_field_words(f) for f in both) or "contact details through others"
+        both = sorted({fld for fld, _ in keys[a] & keys[b]})
+        return " and ".join(_words(x) for x in both) or "contact details through others"
 
-    parent: dict[str, tuple[str, Rec]] = {}
-    direct: list[Rec] = []
-    for r in recs:
-        if r.primary and r.source_kind is SourceKind.CLIENT:
-            parent[r.client_id] = (r.source_id, r)
-        if (
-            r.source_kind is SourceKind.CLIENT
-            and r.client_id in group_of
-            and group_of.get(r.source_id) == group_of[r.client_id]
-        ):
-            direct.append(r)
-    out = []
+    chain = list(map(and_, f.from_client, f.primary))  # primary recommendations by clients
+    parent = dict(zip(compress(f.targets, chain), compress(f.sources, chain), strict=True))
+    direct = [
+        (f.targets[i], f.sources[i], f.days[i], f.primary[i])
+        for i in [i for i, t in enumerate(f.targets) if t in group_of]
+        if f.from_client[i] and group_of.get(f.sources[i]) == group_of[f.targets[i]]
+    ]
+    out: list[Raw] = []
     seen: set[tuple[str, str]] = set()
-    for r in sorted(direct, key=lambda r: (r.client_id, r.source_id)):
-        seen.add((r.source_id, r.client_id))
-        how = shared(r.source_id, r.client_id)
-        kind = "primary" if r.primary else "secondary"
+    for t, s, d, p in sorted(direct):
+        seen.add((s, t))
+        how, kind = shared(s, t), "primary" if p else "secondary"
         out.append(
-            Finding(
-                finding_key("self_referral", r.source_id, r.client_id),
+            Raw(
                 "self_referral",
-                f"{names[r.client_id]} was recommended ({kind}, {r.referred_on.isoformat()}) by"
-                f" {names[r.source_id]}, who shares their {how}.",
-                _who(names, (r.client_id, r.source_id)),
-                (r.id,),
-                {"level": 1, "primary": r.primary, "field": how},
+                finding_key("self_referral", s, t),
+                (t, s),
+                ((s, t),),
+                {"level": 1, "primary": p, "field": how},
+                (f"{_n(t)} was recommended ({kind}, {d}) by {_n(s)}, who shares their {how}."),
             )
         )
     for member, gi in sorted(group_of.items()):
         node, level, path = member, 0, []
         while node in parent and level < CREDIT_DEPTH:
-            node, rec = parent[node]
+            path.append((parent[node], node))
+            node = parent[node]
             level += 1
-            path.append(rec.id)
             if level > 1 and group_of.get(node) == gi and (node, member) not in seen:
                 seen.add((node, member))
                 how = shared(node, member)
                 out.append(
-                    Finding(
-                        finding_key("self_referral", node, member),
+                    Raw(
                         "self_referral",
-                        f"{names[node]} is {level} levels above {names[member]} on their chain and shares their"
-                        f" {how}: {names[node]} is credited for {names[member]}'s deals.",
-                        _who(names, (member, node)),
+                        finding_key("self_referral", node, member),
+                        (member, node),
                         tuple(path),
                         {"level": level, "primary": True, "field": how},
+                        f"{_n(node)} is {level} levels above {_n(member)} on their chain and shares their {how}:"
+                        f" {_n(node)} is credited for {_n(member)}'s deals.",
                     )
                 )
     return out
 
 
-def _field_words(fld: str) -> str:
-    return fld.replace("_", " ")
-
-
-def _bursts(recs: Sequence[Rec], names: Mapping[str, str], th: Thresholds) -> list[Finding]:
+def _bursts(f: Facts, th: Thresholds) -> list[Raw]:
     """Per recommending client, every stretch where a window of `burst_days` days holds more than
-    `burst_count` recommendations; overlapping windows make one burst."""
-    made: dict[str, list[Rec]] = defaultdict(list)
-    for r in recs:
-        if r.source_kind is SourceKind.CLIENT:
-            made[r.source_id].append(r)
-    out = []
+    `burst_count` recommendations; overlapping windows make one burst. Only clients with more than
+    `burst_count` recommendations in all are looked at (counted in C)."""
+    counts = Counter(compress(f.sources, f.from_client))
+    big = {s for s, n in counts.items() if n > th.burst_count}
+    if not big:
+        return []
+    made: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for i in [i for i, s in enumerate(f.sources) if s in big]:
+        made[f.sources[i]].append((f.days[i], f.targets[i]))
+    out: list[Raw] = []
     span = th.burst_days
+    fromiso = date.fromisoformat
     for source in sorted(made):
-        rs = made[source]
-        if len(rs) <= th.burst_count:
-            continue
-        rs.sort(key=lambda r: (r.referred_on, r.client_id))
-        ordinals = [r.referred_on.toordinal() for r in rs]
+        recs = sorted(made[source])
+        ordinals = [fromiso(d).toordinal() for d, _ in recs]
         episodes: list[list[int]] = []  # [first index, last index, most in one window]
         i = 0
         for j, day in enumerate(ordinals):
@@ -425,50 +485,33 @@ def _bursts(recs: Sequence[Rec], names: Mapping[str, str], th: Thresholds) -> li
                 else:
                     episodes.append([i, j, n])
         for first, last, most in episodes:
-            part = rs[first : last + 1]
-            clients = [r.client_id for r in part]
+            part = recs[first : last + 1]
+            clients = [t for _, t in part]
+            start, end = part[0][0], part[-1][0]
             out.append(
-                Finding(
-                    finding_key("burst", source, part[0].referred_on.isoformat()),
+                Raw(
                     "burst",
-                    f"{names[source]} recommended {len(part)} clients from {part[0].referred_on.isoformat()} to"
-                    f" {part[-1].referred_on.isoformat()}, {most} of them within {span} days"
-                    f" (more than {th.burst_count} in {span} days): {_listing(names, clients)}.",
-                    _who(names, [source, *clients[:LISTED]]),
-                    tuple(r.id for r in part[:LISTED]),
-                    {
-                        "clients": len(part),
-                        "most_in_window": most,
-                        "from": part[0].referred_on.isoformat(),
-                        "to": part[-1].referred_on.isoformat(),
-                    },
+                    finding_key("burst", source, start),
+                    (source, *clients[:LISTED]),
+                    tuple((source, t) for t in clients[:LISTED]),
+                    {"clients": len(part), "most_in_window": most, "from": start, "to": end},
+                    f"{_n(source)} recommended {len(part)} clients from {start} to {end}, {most} of them within"
+                    f" {span} days (more than {th.burst_count} in {span} days): {_listing(clients)}.",
                 )
             )
     return out
 
 
-def _hollow_clusters(
-    recs: Sequence[Rec], payments: Iterable[tuple[str, int, str, date]], names: Mapping[str, str], th: Thresholds
-) -> list[Finding]:
+def _hollow_clusters(f: Facts, th: Thresholds) -> list[Raw]:
     """Clients with deals, none above zero, joined by recommendations between them (either way)."""
-    deals: dict[str, int] = defaultdict(int)
-    paid: set[str] = set()
-    refunded: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for client, amount, currency, _ in payments:
-        deals[client] += 1
-        if amount > 0:
-            paid.add(client)
-        elif amount < 0:
-            refunded[client][currency] += amount
-    hollow = {c for c in deals if c not in paid}
+    hollow = f.hollow
     if len(hollow) < th.hollow_size:
         return []
     links: dict[str, list[str]] = defaultdict(list)
-    for r in recs:
-        if r.source_kind is SourceKind.CLIENT and r.source_id in hollow and r.client_id in hollow:
-            links[r.source_id].append(r.client_id)
-            links[r.client_id].append(r.source_id)
-    out = []
+    for s, t in _between(f, hollow.keys()):
+        links[s].append(t)
+        links[t].append(s)
+    out: list[Raw] = []
     seen: set[str] = set()
     for start in sorted(links):
         if start in seen:
@@ -487,113 +530,123 @@ def _hollow_clusters(
         cluster.sort()
         refunds: dict[str, int] = defaultdict(int)
         for c in cluster:
-            for cur, minor in refunded.get(c, {}).items():
+            for cur, minor in hollow[c][1].items():
                 refunds[cur] += minor
-        count = sum(deals[c] for c in cluster)
+        deals = sum(hollow[c][0] for c in cluster)
         out.append(
-            Finding(
-                finding_key("hollow_cluster", *cluster),
+            Raw(
                 "hollow_cluster",
-                f"{len(cluster)} clients linked by recommendations have {count} deals and none above zero:"
-                f" {_listing(names, cluster)}.",
-                _who(names, cluster[:LISTED]),
-                numbers={
+                finding_key("hollow_cluster", *cluster),
+                tuple(cluster[:LISTED]),
+                (),
+                {
                     "clients": len(cluster),
-                    "deals": count,
-                    "refunds": [{"currency": c, "amount_minor": m} for c, m in sorted(refunds.items())],
+                    "deals": deals,
+                    "refunds": [{"currency": c, "amount_minor": m} for c, m in sorted(refunds.items()) if m],
                 },
+                (
+                    f"{len(cluster)} clients linked by recommendations have {deals}"
+                    f" deals and none above zero: {_listing(cluster)}."
+                ),
             )
         )
     return out
 
 
-def _dated_early(
-    by_id: Mapping[str, Person], recs: Sequence[Rec], names: Mapping[str, str], th: Thresholds
-) -> list[Finding]:
+def _dated_early(f: Facts, th: Thresholds) -> list[Raw]:
     """Recommendations dated before the recommender's first day, or long before the client's acquisition."""
-    first: dict[str, date] = {}
-    for r in recs:
-        if r.primary:
-            first[r.client_id] = r.referred_on
-    for p in by_id.values():
-        if p.acquired_on is not None:
-            first[p.id] = p.acquired_on
-    out = []
-    for r in sorted(recs, key=lambda r: (r.referred_on, r.id)):
-        day = r.referred_on.isoformat()
-        if r.source_kind is SourceKind.CLIENT:
-            since = first.get(r.source_id)
-            if since is not None and r.referred_on < since:
-                gap = (since - r.referred_on).days
-                out.append(
-                    Finding(
-                        finding_key("dated_early", r.source_id, r.client_id, "recommender"),
-                        "dated_early",
-                        f"{names[r.source_id]} recommended {names[r.client_id]} on {day}, {gap} days before"
-                        f" {names[r.source_id]}'s own first day ({since.isoformat()}).",
-                        _who(names, (r.source_id, r.client_id)),
-                        (r.id,),
-                        {"referred_on": day, "first_day": since.isoformat(), "days": gap, "whose": "recommender"},
-                    )
-                )
-        p = by_id.get(r.client_id)
-        if p is not None and p.acquired_on is not None and (p.acquired_on - r.referred_on).days > th.lead_days:
-            gap = (p.acquired_on - r.referred_on).days
+    acquired = dict(compress(zip(f.clients, f.acquired, strict=True), f.acquired))
+    # a client's first day: its acquisition date, else the date of its primary recommendation
+    first = dict(zip(compress(f.targets, f.primary), compress(f.days, f.primary), strict=True)) | acquired
+    fromiso = date.fromisoformat
+    found: list[tuple[str, str, str, str, str]] = []  # (day, source, client, whose, first day)
+    # compared as YYYY-MM-DD text (in C); a channel has no first day ("", before every date)
+    before = map(lt, f.days, map(first.get, f.sources, repeat("")))
+    for i in compress(count(), map(and_, f.from_client, before)):
+        s = f.sources[i]
+        found.append((f.days[i], s, f.targets[i], "recommender", first[s]))
+    if acquired:
+        later = map(gt, map(acquired.get, f.targets, repeat("")), f.days)
+        for i in compress(range(len(f.days)), later):
+            d, t = f.days[i], f.targets[i]
+            if (fromiso(acquired[t]) - fromiso(d)).days > th.lead_days:
+                found.append((d, f.sources[i], t, "client", acquired[t]))
+    out: list[Raw] = []
+    for d, s, t, whose, since in sorted(found):
+        gap = (fromiso(since) - fromiso(d)).days
+        numbers = {"referred_on": d, "first_day": since, "days": gap, "whose": whose}
+        if whose == "recommender":
             out.append(
-                Finding(
-                    finding_key("dated_early", r.source_kind.value, r.source_id, r.client_id, "client"),
+                Raw(
                     "dated_early",
-                    f"{names[r.client_id]} was recommended by {names.get(r.source_id, r.source_id)} on {day},"
-                    f" {gap} days before they were acquired ({p.acquired_on.isoformat()}; more than"
-                    f" {th.lead_days} days).",
-                    _who(names, (r.client_id, r.source_id)),
-                    (r.id,),
-                    {"referred_on": day, "first_day": p.acquired_on.isoformat(), "days": gap, "whose": "client"},
+                    finding_key("dated_early", s, t, "recommender"),
+                    (s, t),
+                    ((s, t),),
+                    numbers,
+                    (f"{_n(s)} recommended {_n(t)} on {d}, {gap} days before {_n(s)}'s own first day ({since})."),
+                )
+            )
+        else:
+            out.append(
+                Raw(
+                    "dated_early",
+                    finding_key("dated_early", s, t, "client"),
+                    (t, s),
+                    ((s, t),),
+                    numbers,
+                    (
+                        f"{_n(t)} was recommended by {_n(s)} on {d},"
+                        f" {gap} days before they were acquired ({since}; more than {th.lead_days} days)."
+                    ),
                 )
             )
     return out
 
 
-def _rings(recs: Sequence[Rec], names: Mapping[str, str]) -> list[Finding]:
-    """Rings among client-to-client recommendations: what a topological sort cannot order, split into
-    strongly connected parts (networkx, on that small remainder only)."""
+def _between(f: Facts, among: Container[str]) -> list[tuple[str, str]]:
+    """(source, client) of the recommendations from one client of `among` to another (filtered in C)."""
+    inside = map(and_, map(among.__contains__, f.sources), map(among.__contains__, f.targets))
+    return list(compress(zip(f.sources, f.targets, strict=True), map(and_, f.from_client, inside)))
+
+
+def _rings(f: Facts) -> list[Raw]:
+    """Rings among client-to-client recommendations. A client on a ring both recommended and was
+    recommended by clients, so only those are sorted topologically; what the sort cannot order is split
+    into strongly connected parts (networkx, on that small remainder only)."""
+    both = set(compress(f.sources, f.from_client)).intersection(compress(f.targets, f.from_client))
+    if not both:
+        return []
+    edges = _between(f, both)
     out_edges: dict[str, list[str]] = defaultdict(list)
-    indegree: dict[str, int] = defaultdict(int)
-    for r in recs:
-        if r.source_kind is SourceKind.CLIENT:
-            out_edges[r.source_id].append(r.client_id)
-            indegree[r.client_id] += 1
-    ready = [n for n in out_edges if indegree.get(n, 0) == 0]
+    for s, t in edges:
+        out_edges[s].append(t)
+    indegree = Counter(map(itemgetter(1), edges))
+    ready = [n for n in both if not indegree[n]]
     while ready:
         n = ready.pop()
         for m in out_edges.get(n, ()):
             indegree[m] -= 1
-            if indegree[m] == 0:
+            if not indegree[m]:
                 ready.append(m)
     left = {n for n, d in indegree.items() if d > 0}
     if not left:
         return []
     import networkx as nx
 
-    g = nx.DiGraph()
-    by_pair: dict[tuple[str, str], Rec] = {}
-    for r in recs:
-        if r.source_kind is SourceKind.CLIENT and r.source_id in left and r.client_id in left:
-            g.add_edge(r.source_id, r.client_id)
-            by_pair[r.source_id, r.client_id] = r
-    out = []
+    g = nx.DiGraph((s, t) for s, t in edges if s in left and t in left)
+    out: list[Raw] = []
     for part in sorted(sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1):
         inside = set(part)
-        ring = sorted((r for (s, c), r in by_pair.items() if s in inside and c in inside), key=lambda r: r.id)
+        ring = sorted((s, t) for s, t in g.edges if s in inside and t in inside)
         out.append(
-            Finding(
-                finding_key("ring", *(r.id for r in ring)),
+            Raw(
                 "ring",
-                f"{len(part)} clients recommended each other round a ring ({len(ring)} recommendations):"
-                f" {_listing(names, part)}.",
-                _who(names, part[:LISTED]),
-                tuple(r.id for r in ring[:LISTED]),
+                finding_key("ring", *(f"{s}>{t}" for s, t in ring)),
+                tuple(part[:LISTED]),
+                tuple(ring[:LISTED]),
                 {"clients": len(part), "recommendations": len(ring)},
+                f"{len(part)} clients recommended each other round a ring ({len(ring)} recommendations):"
+                f" {_listing(part)}.",
             )
         )
     return out

@@ -316,11 +316,23 @@ class Traversals(Protocol):
     def payments(self, ws: str) -> Iterator[tuple[str, int, str, date]]:
         """Every deal: payer, amount (minor units), currency, date; streamed."""
 
-    def check_people(self, ws: str) -> Iterator[integrity.Person]:
-        """Every client with what the integrity rules read of it; streamed."""
+    def check_clients(
+        self, ws: str
+    ) -> tuple[list[str], list[str | None], list[str | None], list[str | None], list[str | None]]:
+        """Every client's id, email, phone, external id and acquisition date (YYYY-MM-DD), as five columns."""
 
-    def check_recommendations(self, ws: str) -> Iterator[integrity.Rec]:
-        """Every recommendation with what the integrity rules read of it; streamed."""
+    def check_recommendations(self, ws: str) -> tuple[list[bool], list[str], list[str], list[str], list[bool]]:
+        """Every recommendation as five columns: whether its source is a client, its source id, its
+        client id, its date (YYYY-MM-DD), whether it is primary."""
+
+    def hollow_clients(self, ws: str) -> dict[str, tuple[int, dict[str, int]]]:
+        """The clients with deals and none above zero: their deals and refunds per currency (minor units)."""
+
+    def names(self, ws: str, ids: Sequence[str]) -> dict[str, str]:
+        """The names of these clients and channels (ids not found are left out)."""
+
+    def referral_ids(self, ws: str, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The ids of the recommendations by (source id, client id)."""
 
     def chain_facts(self, ws: str, client_id: str) -> asof.Facts:
         """Every client above the client over every recommendation, with what the as-of rule reads."""

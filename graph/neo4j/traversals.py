@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any, LiteralString, cast
 
 from graph.common import Link, link, period_facts
 from graph.neo4j.db import Rows, native
-from referrals import asof, integrity
+from referrals import asof
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
 from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
@@ -196,26 +196,67 @@ class Neo4jTraversals(Rows):
         ):
             yield cid, amount, currency, fromiso(on)
 
-    def check_people(self, ws: str) -> Iterator[integrity.Person]:
-        """Every client's id, name, contact details and acquisition date, streamed (one query)."""
-        fromiso, person = date.fromisoformat, integrity.Person
-        for cid, name, email, phone, external_id, acquired in self._stream(
-            "MATCH (c:Client) WHERE c.workspace = $ws"
-            " RETURN c.id, c.name, c.email, c.phone, c.external_id, toString(c.acquired_on)",
+    def check_clients(
+        self, ws: str
+    ) -> tuple[list[str], list[str | None], list[str | None], list[str | None], list[str | None]]:
+        """Every client's id, email, phone, external id and acquisition date, as columns: one record of
+        lists (ten times faster through the driver than a record per client; collect() skips nulls, so
+        missing values travel as "" and come back as None)."""
+        (row,) = self._run(
+            "MATCH (c:Client) WHERE c.workspace = $ws RETURN collect(c.id) AS ids,"
+            " collect(coalesce(c.email, '')) AS emails, collect(coalesce(c.phone, '')) AS phones,"
+            " collect(coalesce(c.external_id, '')) AS external_ids,"
+            " collect(coalesce(toString(c.acquired_on), '')) AS acquired",
             ws=ws,
-        ):
-            yield person(cid, name, email, phone, external_id, fromiso(acquired) if acquired else None)
+        )
+        return row["ids"], *([v or None for v in row[k]] for k in ("emails", "phones", "external_ids", "acquired"))  # type: ignore[return-value]
 
-    def check_recommendations(self, ws: str) -> Iterator[integrity.Rec]:
-        """Every recommendation's id, source, client, date and kind, streamed (one query)."""
-        fromiso, rec = date.fromisoformat, integrity.Rec
-        kinds = {True: SourceKind.CLIENT, False: SourceKind.CHANNEL}
-        for rid, is_client, source, client, on, primary in self._stream(
-            "MATCH (c:Client)<-[r:REFERRED]-(s) WHERE c.workspace = $ws"
-            " RETURN r.id, s:Client, s.id, c.id, toString(r.referred_on), r.primary",
+    def check_recommendations(self, ws: str) -> tuple[list[bool], list[str], list[str], list[str], list[bool]]:
+        """Every recommendation's source kind, source, client, date and primary flag, as columns (one
+        record of lists)."""
+        (row,) = self._run(
+            "MATCH (c:Client)<-[r:REFERRED]-(s) WHERE c.workspace = $ws RETURN collect(s:Client) AS kinds,"
+            " collect(s.id) AS sources, collect(c.id) AS clients, collect(toString(r.referred_on)) AS days,"
+            " collect(r.primary) AS primary",
+            ws=ws,
+        )
+        return row["kinds"], row["sources"], row["clients"], row["days"], row["primary"]
+
+    def hollow_clients(self, ws: str) -> dict[str, tuple[int, dict[str, int]]]:
+        """Per client whose deals are none above zero: its deals and refunds per currency (one query)."""
+        out: dict[str, tuple[int, dict[str, int]]] = {}
+        for r in self._run(
+            "MATCH (d:Deal) WHERE d.workspace = $ws WITH d.client_id AS client, collect(d) AS deals"
+            " WHERE all(d IN deals WHERE d.amount_minor <= 0) UNWIND deals AS d"
+            " RETURN client, d.currency AS currency, count(*) AS n,"
+            " sum(CASE WHEN d.amount_minor < 0 THEN d.amount_minor ELSE 0 END) AS refunds",
             ws=ws,
         ):
-            yield rec(rid, kinds[is_client], source, client, fromiso(on), primary)
+            count, per = out.get(r["client"], (0, {}))
+            per[r["currency"]] = r["refunds"]
+            out[r["client"]] = (count + r["n"], per)
+        return out
+
+    def names(self, ws: str, ids: Sequence[str]) -> dict[str, str]:
+        """The names of these clients and channels (one query)."""
+        rows = self._run(
+            "CALL { MATCH (c:Client) WHERE c.workspace = $ws AND c.id IN $ids RETURN c.id AS id, c.name AS name"
+            " UNION ALL MATCH (c:Channel) WHERE c.workspace = $ws AND c.id IN $ids RETURN c.id AS id, c.name AS name }"
+            " RETURN id, name",
+            ws=ws,
+            ids=list(ids),
+        )
+        return {r["id"]: r["name"] for r in rows}
+
+    def referral_ids(self, ws: str, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The ids of the recommendations by (source id, client id) (one query)."""
+        rows = self._run(
+            "UNWIND $pairs AS p MATCH (c:Client {workspace: $ws, id: p[1]})<-[r:REFERRED]-(s) WHERE s.id = p[0]"
+            " RETURN p[0] AS source, p[1] AS client, r.id AS id",
+            ws=ws,
+            pairs=[list(p) for p in pairs],
+        )
+        return {(r["source"], r["client"]): r["id"] for r in rows}
 
     def chain(self, ws: str, client_id: str) -> Chain:
         """One query: the longest primary path ending at the client (it starts at the chain's top)."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from graph.common import Link, link, period_facts
 from graph.sqlite.db import Rows
-from referrals import asof, integrity
+from referrals import asof
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
 from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
@@ -114,23 +114,70 @@ class SqliteTraversals(Rows):
         ):
             yield cid, amount, currency, fromiso(on)
 
-    def check_people(self, ws: str) -> Iterator[integrity.Person]:
-        """Every client's id, name, contact details and acquisition date, streamed (one query)."""
-        fromiso, person = date.fromisoformat, integrity.Person
-        for cid, name, email, phone, external_id, acquired in self._run(
-            "SELECT id, name, email, phone, external_id, acquired_on FROM clients WHERE workspace_id = ?", (ws,)
-        ):
-            yield person(cid, name, email, phone, external_id, fromiso(acquired) if acquired else None)
+    def check_clients(
+        self, ws: str
+    ) -> tuple[list[str], list[str | None], list[str | None], list[str | None], list[str | None]]:
+        """Every client's id, email, phone, external id and acquisition date, as columns (one query)."""
+        ids, emails, phones, external_ids, acquired = self._concat(
+            "SELECT group_concat(id, char(31)), group_concat(coalesce(email, ''), char(31)),"
+            " group_concat(coalesce(phone, ''), char(31)), group_concat(coalesce(external_id, ''), char(31)),"
+            " group_concat(coalesce(acquired_on, ''), char(31)) FROM clients WHERE workspace_id = ?",
+            ws,
+        )
+        return ids, *([v or None for v in col] for col in (emails, phones, external_ids, acquired))  # type: ignore[return-value]
 
-    def check_recommendations(self, ws: str) -> Iterator[integrity.Rec]:
-        """Every recommendation's id, source, client, date and kind, streamed (one query)."""
-        fromiso, kinds, rec = date.fromisoformat, _KINDS, integrity.Rec
-        for rid, kind, source, client, on, primary in self._run(
-            "SELECT id, source_kind, source_id, client_id, referred_on, is_primary FROM referrals"
-            " WHERE workspace_id = ?",
-            (ws,),
+    def check_recommendations(self, ws: str) -> tuple[list[bool], list[str], list[str], list[str], list[bool]]:
+        """Every recommendation's source kind, source, client, date and primary flag, as columns (one query)."""
+        kinds, sources, clients, days, primary = self._concat(
+            "SELECT group_concat(source_kind = 'client', char(31)), group_concat(source_id, char(31)),"
+            " group_concat(client_id, char(31)), group_concat(referred_on, char(31)),"
+            " group_concat(is_primary, char(31)) FROM referrals WHERE workspace_id = ?",
+            ws,
+        )
+        return list(map("1".__eq__, kinds)), sources, clients, days, list(map("1".__eq__, primary))
+
+    def _concat(self, sql: str, ws: str) -> list[list[str]]:
+        """The columns of one row of group_concat(…, char(31)) aggregates, split in C: a million values
+        cross from SQLite as a few strings, not a million tuples. Stored text never holds a control
+        character (the domain refuses them), so the separator cannot occur inside a value."""
+        row = self._run(sql, (ws,)).fetchone()
+        return [col.split("\x1f") if col is not None else [] for col in row]
+
+    def hollow_clients(self, ws: str) -> dict[str, tuple[int, dict[str, int]]]:
+        """Per client whose deals are none above zero: its deals and refunds per currency (one query)."""
+        out: dict[str, tuple[int, dict[str, int]]] = {}
+        for cid, currency, deals, refunds in self._run(
+            "SELECT client_id, currency, count(*), sum(min(amount_minor, 0)) FROM deals"
+            " WHERE workspace_id = :ws AND client_id IN (SELECT client_id FROM deals WHERE workspace_id = :ws"
+            " GROUP BY client_id HAVING max(amount_minor) <= 0) GROUP BY client_id, currency",
+            {"ws": ws},
         ):
-            yield rec(rid, kinds[kind], source, client, fromiso(on), bool(primary))
+            count, per = out.get(cid, (0, {}))
+            per[currency] = refunds
+            out[cid] = (count + deals, per)
+        return out
+
+    def names(self, ws: str, ids: Sequence[str]) -> dict[str, str]:
+        """The names of these clients and channels (one query)."""
+        rows = self._run(
+            "WITH wanted(id) AS (SELECT value FROM json_each(:ids))"  # CROSS JOIN: look each id up by its key
+            " SELECT c.id, c.name FROM wanted CROSS JOIN clients c ON c.workspace_id = :ws AND c.id = wanted.id"
+            " UNION ALL SELECT ch.id, ch.name FROM wanted"
+            " CROSS JOIN channels ch ON ch.workspace_id = :ws AND ch.id = wanted.id",
+            {"ws": ws, "ids": json.dumps(list(ids))},
+        )
+        return dict(rows.fetchall())
+
+    def referral_ids(self, ws: str, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The ids of the recommendations by (source id, client id) (one query)."""
+        rows = self._run(
+            "WITH wanted(source, client) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')"
+            " FROM json_each(:pairs))"  # CROSS JOIN: each pair looked up by its client, not a scan per pair
+            " SELECT r.source_id, r.client_id, r.id FROM wanted CROSS JOIN referrals r INDEXED BY referral_by_client"
+            " ON r.workspace_id = :ws AND r.client_id = wanted.client AND r.source_id = wanted.source",
+            {"ws": ws, "pairs": json.dumps([list(p) for p in pairs])},
+        )
+        return {(s, c): i for s, c, i in rows}
 
     def chain(self, ws: str, client_id: str) -> Chain:
         """One recursive CTE up the primary sources to the top; level 0 is the client itself."""

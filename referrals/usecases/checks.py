@@ -1,7 +1,8 @@
 """The integrity check of a workspace (referrals/integrity.py), and findings set aside with a note.
 
-The check reads the workspace in one read transaction (clients' contact details, every recommendation,
-every deal, channel names and the dismissals) and runs every rule in memory. A dismissal is stored by
+The check reads the workspace in one read transaction: clients' contact details and every
+recommendation as columns, the clients whose deals are none above zero, then (once the rules have run in
+memory) the names and recommendation ids the findings need, and the dismissals. A dismissal is stored by
 the finding's stable key, under the workspace lock, so it counts as a change of the workspace (cached
 answers are recomputed) and keeps applying to that finding on every later check.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from referrals import clock
 from referrals.errors import Invalid, NotFound
-from referrals.integrity import Dismissal, Report, Thresholds, check
+from referrals.integrity import Dismissal, Facts, Report, Thresholds, detect, named, render
 from referrals.model import NOTE_MAX, clean_text
 from referrals.ports import Storage, Unit
 
@@ -20,12 +21,13 @@ def run(store: Storage, ws: str, thresholds: Thresholds | None = None) -> Report
 
     def work(u: Unit) -> Report:
         u.workspaces.require(ws)
-        people = list(u.graph.check_people(ws))
-        recs = list(u.graph.check_recommendations(ws))
-        payments = list(u.graph.payments(ws))
-        channels = {ch.id: ch.name for ch in u.channels.each(ws)}
-        dismissed = list(u.dismissals.each(ws))
-        return check(people, recs, payments, channels, dismissed, thresholds)
+        clients = u.graph.check_clients(ws)
+        recs = u.graph.check_recommendations(ws)
+        raws = detect(Facts(*clients, *recs, hollow=u.graph.hollow_clients(ws)), thresholds)
+        ids, pairs = named(raws)
+        names = u.graph.names(ws, sorted(ids)) if ids else {}
+        referral_ids = u.graph.referral_ids(ws, sorted(pairs)) if pairs else {}
+        return render(raws, names, referral_ids, list(u.dismissals.each(ws)), thresholds)
 
     return store.read(work)
 
