@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
 from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
@@ -41,6 +42,8 @@ from referrals.model import (
     TreeNode,
     beyond_of,
 )
+
+D = TypeVar("D", date, str)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +63,10 @@ class Person:
         return first_day(self.acquired_on, self.primary_on, _utc_day(self.created_at))
 
 
-def first_day(acquired_on: date | None, primary_on: date | None, recorded_on: date) -> date:
+def first_day(acquired_on: D | None, primary_on: D | None, recorded_on: D) -> D:
     """A client's first day: its acquisition date, else the date of its primary recommendation, else the
-    (UTC) day it was recorded. It is also the day it counts as a new client."""
+    (UTC) day it was recorded. It is also the day it counts as a new client. (Dates, or YYYY-MM-DD text
+    with "" for none.)"""
     return acquired_on or primary_on or recorded_on
 
 

@@ -23,40 +23,41 @@ comes from. Definitions (README "How word of mouth grows"), over the primary sou
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import compress
 from typing import Any
 
-from referrals.model import SourceKind
 from referrals.money import format_amount
 
 ORIGINS = ("people", "channels", "direct")
 
 
 @dataclass(frozen=True, slots=True)
-class Member:
-    """What growth reads of a client: its first day and its primary source (kind, id, date) if any."""
+class Members:
+    """What growth reads of every client, as columns (dates YYYY-MM-DD, "" for none): its id, first day
+    (`since`), and primary source: kind ("client", "channel", or "" for nobody), id and date."""
 
-    id: str
-    since: date
-    source_kind: SourceKind | None = None
-    source_id: str | None = None
-    referred_on: date | None = None
-
-    @property
-    def origin(self) -> str:
-        if self.source_kind is None:
-            return "direct"
-        return "people" if self.source_kind is SourceKind.CLIENT else "channels"
+    ids: Sequence[str]
+    since: Sequence[str]
+    kinds: Sequence[str]
+    sources: Sequence[str]
+    referred: Sequence[str]
 
 
 @dataclass(frozen=True, slots=True)
-class Payment:
-    client_id: str
-    amount: int
-    currency: str
-    closed_on: date
+class Payments:
+    """Every deal, as columns: payer, amount (minor units), currency, date (YYYY-MM-DD)."""
+
+    clients: Sequence[str]
+    amounts: Sequence[int]
+    currencies: Sequence[str]
+    days: Sequence[str]
+
+
+_ORIGIN = {"client": "people", "channel": "channels", "": "direct"}
 
 
 def month_of(day: date) -> str:
@@ -159,8 +160,8 @@ class Growth:
 
 
 def growth(
-    members: Iterable[Member],
-    payments: Iterable[Payment],
+    members: Members,
+    payments: Payments,
     channel_names: dict[str, str],
     first: str,
     last: str,
@@ -168,34 +169,41 @@ def growth(
     today: date,
 ) -> Growth:
     """Cohorts of the months `first` .. `last` (YYYY-MM), root channels and first-year revenue by
-    origin, from every client's first day and primary source and every deal."""
-    people = {m.id: m for m in members}
+    origin, from every client's first day and primary source and every deal. Days are compared as
+    YYYY-MM-DD text, and a date `months` later is computed once per distinct day."""
+    ids, since_of = members.ids, dict(zip(members.ids, members.since, strict=True))
+    origin_of = dict(zip(ids, map(_ORIGIN.__getitem__, members.kinds), strict=True))
     months = months_between(first, last)
     cohorts = {mo: Cohort(mo) for mo in months}
+    later = _Later()
+    now = today.isoformat()
     # root channel and level of every client, walking up once per chain (memoised)
+    up = {c: s for c, k, s in zip(ids, members.kinds, members.sources, strict=True) if k == "client"}
+    top_channel = {c: s for c, k, s in zip(ids, members.kinds, members.sources, strict=True) if k == "channel"}
     root: dict[str, tuple[str | None, int]] = {}
-    for start in people:
+    for start in ids:
+        parent = up.get(start)
+        if parent in root:  # the common case when parents were recorded first: one step
+            channel, level = root[parent]  # type: ignore[index]
+            root[start] = (channel, level + 1)
+            continue
+        if start in root:
+            continue
         path: list[str] = []
-        node: str | None = start
-        top: tuple[str | None, int] | None = None
-        while node is not None:
+        node = start
+        while True:
             if node in root:
-                top = root[node]
+                channel, level = root[node]
                 break
             path.append(node)
-            m = people.get(node)
-            if m is None or m.source_kind is None:
-                top = (None, -1)  # a client nobody brought in: level 0 below
+            if node in top_channel:
+                channel, level = top_channel[node], 0
                 break
-            if m.source_kind is SourceKind.CHANNEL:
-                top = (m.source_id, 0)
+            parent = up.get(node)
+            if parent is None or parent not in since_of or len(path) > len(ids):
+                channel, level = None, -1  # a client nobody brought in (level 0 below); never a ring
                 break
-            node = m.source_id
-            if len(path) > len(people):
-                top = (None, -1)  # never on stored data: the graph has no ring
-                break
-        assert top is not None
-        channel, level = top
+            node = parent
         for n in reversed(path):
             level += 1
             root[n] = (channel, level)
@@ -209,46 +217,50 @@ def growth(
             g.per_level.append(0)
         g.per_level[level - 1] += 1
     # payments: first paid deal per client, first-year revenue, the month's revenue by origin
-    first_paid: dict[str, date] = {}
+    first_paid: dict[str, str] = {}
     origins = {o: OriginRevenue(o) for o in ORIGINS}
-    year_end = {cid: add_months(m.since, 12) for cid, m in people.items()}
-    for p in payments:
-        m = people.get(p.client_id)
-        if m is None:
+    for cid, amount, currency, day in zip(
+        payments.clients, payments.amounts, payments.currencies, payments.days, strict=True
+    ):
+        since = since_of.get(cid)
+        if since is None:
             continue
-        if p.amount > 0 and (p.client_id not in first_paid or p.closed_on < first_paid[p.client_id]):
-            first_paid[p.client_id] = p.closed_on
-        if m.since <= p.closed_on < year_end[p.client_id] and year_end[p.client_id] <= today:
-            _add(origins[m.origin].first_year, p.currency, p.amount)
-        c = cohorts.get(month_of(p.closed_on))
+        origin = origin_of[cid]
+        if amount > 0 and day < first_paid.get(cid, "9999"):
+            first_paid[cid] = day
+        year_end = later(since, 12)
+        if since <= day < year_end <= now:
+            _add(origins[origin].first_year, currency, amount)
+        c = cohorts.get(day[:7])
         if c is not None:
-            _add(c.revenue, p.currency, p.amount)
-            _add(c.revenue_by_origin[m.origin], p.currency, p.amount)
-    for cid, m in people.items():
-        o = origins[m.origin]
-        o.clients += 1
-        if year_end[cid] <= today:
-            o.matured += 1
-        c = cohorts.get(month_of(m.since))
-        if c is None:
-            continue
+            _add(c.revenue, currency, amount)
+            _add(c.revenue_by_origin[origin], currency, amount)
+    fromiso = date.fromisoformat
+    for origin, n in Counter(origin_of.values()).items():
+        origins[origin].clients = n
+    matured = {d for d in set(members.since) if later(d, 12) <= now}  # a few thousand distinct days
+    for origin, n in Counter(compress(origin_of.values(), map(matured.__contains__, members.since))).items():
+        origins[origin].matured = n
+    # the months' clients (YYYY-MM-DD text sorts as days do: "YYYY-MM" <= day < "YYYY-MM~" for the last month)
+    lo, hi = first, last + "~"
+    for i in [i for i, day in enumerate(members.since) if lo <= day < hi]:
+        cid, since, referred = ids[i], members.since[i], members.referred[i]
+        origin = origin_of[cid]
+        c = cohorts[since[:7]]
         c.new_clients += 1
-        c.by_origin[m.origin] += 1
-        if m.origin == "people":
+        c.by_origin[origin] += 1
+        if origin == "people":
             c.recommended += 1
             paid = first_paid.get(cid)
             if paid is not None:
                 c.converted += 1
-                if m.referred_on is not None and paid >= m.referred_on:
-                    c.days_to_first_deal.append((paid - m.referred_on).days)
+                if referred and paid >= referred:
+                    c.days_to_first_deal.append((fromiso(paid) - fromiso(referred)).days)
     # K: who each cohort's members brought in within the window
-    for m in people.values():
-        if m.source_kind is not SourceKind.CLIENT or m.source_id not in people:
-            continue
-        up = people[m.source_id]
-        c = cohorts.get(month_of(up.since))
-        if c is not None and up.since <= m.since <= add_months(up.since, window):
-            c.brought_in += 1
+    for cid, parent in up.items():
+        upper = since_of.get(parent)
+        if upper is not None and lo <= upper < hi and upper <= since_of[cid] <= later(upper, window):
+            cohorts[upper[:7]].brought_in += 1
     for c in cohorts.values():
         y, mo = map(int, c.month.split("-"))
         c.window_open = add_months(date(y, mo, 1), window + 1) > today
@@ -260,8 +272,23 @@ def growth(
         [cohorts[mo] for mo in months],
         sorted(chans.values(), key=lambda g: (-g.clients, g.name, g.id)),
         [origins[o] for o in ORIGINS],
-        len(people),
+        len(ids),
     )
+
+
+class _Later:
+    """`add_months` over YYYY-MM-DD text, computed once per distinct (day, months): a network of a million
+    clients has a few thousand distinct days."""
+
+    def __init__(self) -> None:
+        self._done: dict[tuple[str, int], str] = {}
+
+    def __call__(self, day: str, months: int) -> str:
+        key = (day, months)
+        out = self._done.get(key)
+        if out is None:
+            out = self._done[key] = add_months(date.fromisoformat(day), months).isoformat()
+        return out
 
 
 def month_start(month: str) -> date:
@@ -284,10 +311,6 @@ def last_months(today: date, count: int) -> tuple[str, str]:
         m += 12
         y -= 1
     return f"{y:04d}-{m:02d}", month_of(today)
-
-
-def members_of(rows: Sequence[tuple[str, date, SourceKind | None, str | None, date | None]]) -> list[Member]:
-    return [Member(*r) for r in rows]
 
 
 def amounts(values: dict[str, int]) -> list[dict[str, Any]]:

@@ -29,7 +29,6 @@ from referrals.model import (
     Page,
     Referral,
     SourceChange,
-    SourceKind,
     SourceRef,
     Tree,
     Workspace,
@@ -310,11 +309,12 @@ class Traversals(Protocol):
     def tree(self, ws: str, root: SourceRef, depth: int | None) -> Tree:
         """The downline to `depth` levels (None: all), with what lies beyond each last-level node."""
 
-    def growth_rows(self, ws: str) -> Iterator[tuple[str, date, SourceKind | None, str | None, date | None]]:
-        """Every client: id, first day (asof.first_day), primary source kind, id and date; streamed."""
+    def growth_columns(self, ws: str) -> tuple[list[str], list[str], list[str], list[str], list[str], list[str]]:
+        """Every client as six columns of text ("" for none): id, acquisition date, the (UTC) day it was
+        recorded, and its primary source's kind ("client", "channel"), id and date."""
 
-    def payments(self, ws: str) -> Iterator[tuple[str, int, str, date]]:
-        """Every deal: payer, amount (minor units), currency, date; streamed."""
+    def payment_columns(self, ws: str) -> tuple[list[str], list[int], list[str], list[str]]:
+        """Every deal as four columns: payer, amount (minor units), currency, date (YYYY-MM-DD)."""
 
     def check_clients(
         self, ws: str

@@ -332,15 +332,17 @@ class Store(abc.ABC):
         self, ws: str, months: int = 24, window: int = 3, last: str | None = None, today: date | None = None
     ) -> growth.Growth:
         """How word of mouth grows over the `months` months up to `last` (YYYY-MM; default: this month):
-        monthly cohorts, root channels, first-year revenue by origin (referrals/growth.py). Two streamed
-        reads (clients with their primary source; deals) in one read transaction."""
+        monthly cohorts, root channels, first-year revenue by origin (referrals/growth.py). Two reads of
+        columns (clients with their primary source; deals) in one read transaction."""
         today = today or clock.now().date()
         first, final = growth.last_months(growth.month_start(last) if last else today, months)
 
-        def work(u: Unit) -> tuple[list[growth.Member], list[growth.Payment], dict[str, str]]:
+        def work(u: Unit) -> tuple[growth.Members, growth.Payments, dict[str, str]]:
             u.workspaces.require(ws)
-            members = [growth.Member(*row) for row in u.graph.growth_rows(ws)]
-            payments = [growth.Payment(*row) for row in u.graph.payments(ws)]
+            ids, acquired, recorded, kinds, sources, referred = u.graph.growth_columns(ws)
+            since = list(map(asof.first_day, acquired, referred, recorded))
+            members = growth.Members(ids, since, kinds, sources, referred)
+            payments = growth.Payments(*u.graph.payment_columns(ws))
             return members, payments, {ch.id: ch.name for ch in u.channels.each(ws)}
 
         members, payments, names = self.read(work)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, LiteralString, cast
 
@@ -170,31 +170,29 @@ def _as_of_facts(row: Any) -> asof.Facts:
 
 
 class Neo4jTraversals(Rows):
-    def growth_rows(self, ws: str) -> Iterator[tuple[str, date, SourceKind | None, str | None, date | None]]:
-        """Every client's id, first day and primary source (kind, id, date), streamed (one query)."""
-        fromiso = date.fromisoformat
-        kinds = {"client": SourceKind.CLIENT, "channel": SourceKind.CHANNEL}
-        for cid, acquired, recorded, kind, source, on in self._stream(
+    def growth_columns(self, ws: str) -> tuple[list[str], list[str], list[str], list[str], list[str], list[str]]:
+        """Every client's id, acquisition date, recorded day and primary source (kind, id, date), as
+        columns: one record of lists ("" for none: collect() skips nulls)."""
+        (row,) = self._run(
             "MATCH (c:Client) WHERE c.workspace = $ws"
             " OPTIONAL MATCH (c)<-[r:REFERRED {primary: true}]-(s)"
-            " RETURN c.id, toString(c.acquired_on), toString(date(c.created_at)),"
-            " CASE WHEN s IS NULL THEN null WHEN s:Client THEN 'client' ELSE 'channel' END, s.id,"
-            " toString(r.referred_on)",
+            " RETURN collect(c.id) AS ids, collect(coalesce(toString(c.acquired_on), '')) AS acquired,"
+            " collect(toString(date(c.created_at))) AS recorded,"
+            " collect(CASE WHEN s IS NULL THEN '' WHEN s:Client THEN 'client' ELSE 'channel' END) AS kinds,"
+            " collect(coalesce(s.id, '')) AS sources, collect(coalesce(toString(r.referred_on), '')) AS referred",
             ws=ws,
-        ):
-            primary_on = fromiso(on) if on else None
-            day = asof.first_day(fromiso(acquired) if acquired else None, primary_on, fromiso(recorded))
-            yield cid, day, kinds[kind] if kind else None, source, primary_on
+        )
+        return tuple(row[k] for k in ("ids", "acquired", "recorded", "kinds", "sources", "referred"))  # type: ignore[return-value]
 
-    def payments(self, ws: str) -> Iterator[tuple[str, int, str, date]]:
-        """Every deal's payer, amount, currency and date, streamed (one query)."""
-        fromiso = date.fromisoformat
-        for cid, amount, currency, on in self._stream(
-            "MATCH (d:Deal) WHERE d.workspace = $ws RETURN d.client_id, d.amount_minor, d.currency,"
-            " toString(d.closed_on)",
+    def payment_columns(self, ws: str) -> tuple[list[str], list[int], list[str], list[str]]:
+        """Every deal's payer, amount, currency and date, as columns (one record of lists)."""
+        (row,) = self._run(
+            "MATCH (d:Deal) WHERE d.workspace = $ws RETURN collect(d.client_id) AS clients,"
+            " collect(d.amount_minor) AS amounts, collect(d.currency) AS currencies,"
+            " collect(toString(d.closed_on)) AS days",
             ws=ws,
-        ):
-            yield cid, amount, currency, fromiso(on)
+        )
+        return row["clients"], row["amounts"], row["currencies"], row["days"]
 
     def check_clients(
         self, ws: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -93,26 +93,31 @@ def _as_of_facts(rows: Any) -> asof.Facts:
 
 
 class SqliteTraversals(Rows):
-    def growth_rows(self, ws: str) -> Iterator[tuple[str, date, SourceKind | None, str | None, date | None]]:
-        """Every client's id, first day and primary source (kind, id, date), streamed (one query)."""
-        fromiso, kinds = date.fromisoformat, _KINDS
-        for cid, acquired, recorded, kind, source, on in self._run(
-            "SELECT c.id, c.acquired_on, substr(c.created_at, 1, 10), r.source_kind, r.source_id, r.referred_on"
-            " FROM clients c LEFT JOIN referrals r INDEXED BY referral_one_primary"
-            " ON r.workspace_id = :ws AND r.client_id = c.id AND r.is_primary = 1 WHERE c.workspace_id = :ws",
-            {"ws": ws},
-        ):
-            primary_on = fromiso(on) if on else None
-            day = asof.first_day(fromiso(acquired) if acquired else None, primary_on, fromiso(recorded))
-            yield cid, day, kinds[kind] if kind else None, source, primary_on
+    def growth_columns(self, ws: str) -> tuple[list[str], list[str], list[str], list[str], list[str], list[str]]:
+        """Every client's id, acquisition date, recorded day and primary source (kind, id, date), as
+        columns (one query)."""
+        return tuple(  # type: ignore[return-value]
+            self._concat(
+                "SELECT group_concat(c.id, char(31)), group_concat(coalesce(c.acquired_on, ''), char(31)),"
+                " group_concat(substr(c.created_at, 1, 10), char(31)),"
+                " group_concat(coalesce(r.source_kind, ''), char(31)),"
+                " group_concat(coalesce(r.source_id, ''), char(31)),"
+                " group_concat(coalesce(r.referred_on, ''), char(31))"
+                " FROM clients c LEFT JOIN referrals r INDEXED BY referral_one_primary"
+                " ON r.workspace_id = c.workspace_id AND r.client_id = c.id AND r.is_primary = 1"
+                " WHERE c.workspace_id = ?",
+                ws,
+            )
+        )
 
-    def payments(self, ws: str) -> Iterator[tuple[str, int, str, date]]:
-        """Every deal's payer, amount, currency and date, streamed (one query)."""
-        fromiso = date.fromisoformat
-        for cid, amount, currency, on in self._run(
-            "SELECT client_id, amount_minor, currency, closed_on FROM deals WHERE workspace_id = ?", (ws,)
-        ):
-            yield cid, amount, currency, fromiso(on)
+    def payment_columns(self, ws: str) -> tuple[list[str], list[int], list[str], list[str]]:
+        """Every deal's payer, amount, currency and date, as columns (one query)."""
+        clients, amounts, currencies, days = self._concat(
+            "SELECT group_concat(client_id, char(31)), group_concat(amount_minor, char(31)),"
+            " group_concat(currency, char(31)), group_concat(closed_on, char(31)) FROM deals WHERE workspace_id = ?",
+            ws,
+        )
+        return clients, list(map(int, amounts)), currencies, days
 
     def check_clients(
         self, ws: str
