@@ -916,6 +916,12 @@ class IntegrityArgs(ma.Schema):
     lead_days = _threshold("lead_days")
 
 
+class IntegrityQuerySchema(IntegrityArgs):
+    """The thresholds, and how many findings to list (open ones first; the counts are always whole)."""
+
+    limit = ma.fields.Integer(load_default=200, validate=validate.Range(1, MAX_PAGE))
+
+
 class IntegrityRuleSchema(ma.Schema):
     id = ma.fields.String(required=True, metadata={"example": "shared_contact"})
     title = ma.fields.String(required=True)
@@ -958,6 +964,7 @@ class IntegritySchema(ma.Schema):
     open = ma.fields.Integer(required=True)
     dismissed = ma.fields.Integer(required=True)
     findings = ma.fields.List(ma.fields.Nested(FindingSchema), required=True)
+    not_listed = ma.fields.Integer(required=True, metadata={"description": "findings past `limit`, not listed"})
 
 
 class DismissRequestSchema(IntegrityArgs):

@@ -61,17 +61,18 @@ def check_group() -> None:
 @check_group.command("run", context_settings=CONTEXT)
 @threshold_options
 @click.option("--all", "show_all", is_flag=True, help="List dismissed findings too, with their notes.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000), help="Findings listed.")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table", show_default=True
 )
 @workspace_option
 @click.pass_obj
-def check_run(app: AppContext, show_all: bool, fmt: str, workspace: str | None, **given: int) -> None:
+def check_run(app: AppContext, show_all: bool, limit: int, fmt: str, workspace: str | None, **given: int) -> None:
     """Run every rule and list the open findings (dismissed ones are counted; --all lists them)."""
     ws = resolve_workspace(app.store, workspace)
     report = app.store.integrity_check(ws, thresholds(given))
     if fmt.lower() == "json":
-        click.echo(json.dumps(to_json(report), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(to_json(report, limit), indent=2, ensure_ascii=False))
         return
     counts = report.counts()
     table = Table(title="Rules")
@@ -82,7 +83,8 @@ def check_run(app: AppContext, show_all: bool, fmt: str, workspace: str | None, 
     for rule in RULES.values():
         table.add_row(rule.id, describe(rule.id, report.thresholds), *map(str, counts[rule.id].values()))
     Console().print(table)  # the descriptions wrap; names and counts never do
-    shown = report.findings if show_all else report.open
+    listable = report.findings if show_all else report.open
+    shown = listable[:limit]
     if not report.findings:
         click.echo("No findings.")
     for f in shown:
@@ -90,7 +92,9 @@ def check_run(app: AppContext, show_all: bool, fmt: str, workspace: str | None, 
         click.echo(f"\n{head}\n  {f.summary}")
         if f.dismissed:
             click.echo(f"  dismissed {f.dismissed.dismissed_at:%Y-%m-%d}: {f.dismissed.note}")
-    hidden = len(report.findings) - len(shown)
+    if len(listable) > limit:
+        click.echo(f"\n... and {len(listable) - limit} more (--limit)")
+    hidden = len(report.findings) - len(listable)
     if hidden:
         click.echo(f"\n{hidden} dismissed finding(s) not listed (--all lists them).")
     if not report.open and report.findings:

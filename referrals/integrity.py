@@ -1,8 +1,8 @@
 """What looks wrong: rules over a whole workspace that find records worth a second look.
 
-Each rule (README "What looks wrong") reads the facts a store streams (clients' contact details and
-acquisition dates, every recommendation, every deal) and yields findings that name the people, the
-rule and the numbers. A finding has a stable key (the rule and what it is about), so a dismissal
+Each rule (README "What looks wrong") reads the facts a store gives as columns (clients' contact
+details and acquisition dates, every recommendation, the clients whose deals are none above zero) and
+yields findings that name the people, the rule and the numbers. A finding has a stable key (the rule and what it is about), so a dismissal
 (with a note) keeps applying to the same finding however often the check runs; a finding that changes
 in substance (another client joins a shared contact, a burst starts on another day) gets a new key and
 is shown again.
@@ -657,8 +657,9 @@ def describe(rule: str, th: Thresholds) -> str:
     return RULES[rule].description.format(**th.as_dict())
 
 
-def to_json(report: Report) -> dict[str, Any]:
-    """The report as JSON-ready dicts."""
+def to_json(report: Report, limit: int | None = None) -> dict[str, Any]:
+    """The report as JSON-ready dicts: the first `limit` findings (all when None; open ones come first),
+    and how many more there are (`not_listed`)."""
 
     def finding(f: Finding) -> dict[str, Any]:
         return {
@@ -682,5 +683,6 @@ def to_json(report: Report) -> dict[str, Any]:
         ],
         "open": len(report.open),
         "dismissed": len(report.findings) - len(report.open),
-        "findings": [finding(f) for f in report.findings],
+        "findings": [finding(f) for f in report.findings[:limit]],
+        "not_listed": max(0, len(report.findings) - limit) if limit is not None else 0,
     }

@@ -11,7 +11,7 @@ from api.auth import workspace_id
 from api.heavy import heavy
 from api.idempotency import HEADER_DOC
 from api.resources import blueprint
-from api.schemas import DismissalSchema, DismissRequestSchema, IntegrityArgs, IntegritySchema
+from api.schemas import DismissalSchema, DismissRequestSchema, IntegrityQuerySchema, IntegritySchema
 from api.store import current_store
 from referrals.integrity import Dismissal, Thresholds, to_json
 
@@ -27,18 +27,19 @@ def thresholds(args: dict[str, Any]) -> Thresholds:
 class Integrity(MethodView):
     """The integrity check."""
 
-    @blp.arguments(IntegrityArgs, location="query")
+    @blp.arguments(IntegrityQuerySchema, location="query")
     @blp.response(200, IntegritySchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Every rule over the workspace (README "What looks wrong"): the same email mailbox, phone or
         external id on several clients, clients recommended by a second identity, bursts, clusters of
         clients who never paid, recommendations dated too early, rings. Each finding names the people,
-        the rule and the numbers; dismissed findings come after the open ones, with their note.
+        the rule and the numbers; dismissed findings come after the open ones, with their note. The first
+        `limit` findings are listed and `not_listed` counts the rest.
 
         Computed once per change of the workspace (cached), at most a few at once per workspace (429).
         """
-        ws, th = workspace_id(), thresholds(args)
-        return heavy(ws, ("integrity", th), lambda: to_json(current_store().integrity_check(ws, th)))
+        ws, th, limit = workspace_id(), thresholds(args), args["limit"]
+        return heavy(ws, ("integrity", th, limit), lambda: to_json(current_store().integrity_check(ws, th), limit))
 
 
 @blp.route("/network/integrity/dismissals")

@@ -53,6 +53,19 @@ def test_findings_and_their_dismissal_over_http(api: Api) -> None:
     assert api.call("DELETE", f"/network/integrity/dismissals/{f['key']}").status_code == 404
 
 
+def test_a_limit_lists_the_first_findings_and_counts_the_rest(api: Api) -> None:
+    for name, phone in (
+        ("Ana", "+79161234567"),
+        ("Anya", "+79161234567"),
+        ("Bo", "+79160000001"),
+        ("Bob", "+79160000001"),
+    ):
+        api.store.create_client(api.ws, ClientInput.parse({"name": name, "phone": phone}))
+    body = api.ok(api.get("/network/integrity?limit=1"))
+    assert (len(body["findings"]), body["not_listed"], body["open"]) == (1, 1, 2)
+    assert api.ok(api.get("/network/integrity"))["not_listed"] == 0
+
+
 def test_thresholds_are_query_arguments_refused_by_name(api: Api) -> None:
     body = api.ok(api.get("/network/integrity?burst_count=2&burst_days=30&hollow_size=2&lead_days=0"))
     assert body["thresholds"] == {"burst_count": 2, "burst_days": 30, "hollow_size": 2, "lead_days": 0}

@@ -53,5 +53,7 @@ def test_check_lists_dismisses_and_shows_again(tmp_path: Path) -> None:
     assert "[burst]" in run("check", "--burst-count", "3").output
     gone = run("check", "undismiss", found["key"])
     assert gone.exit_code == 3 and gone.stderr.startswith("error:")
+    one = run("check", "--burst-count", "3", "--limit", "1")
+    assert one.output.count("\n[") == 1 and "... and 1 more (--limit)" in one.output
     bad = run("check", "--hollow-size", "1")
     assert bad.exit_code == 2 and "--hollow-size" in bad.stderr

@@ -90,10 +90,12 @@ function render(body) {
   const shown = body.findings.filter((f) => withDismissed || !f.dismissed);
   const list = h("ul", { class: "findings", id: "checks-list" }, shown.map((f) => finding(f, titles)));
   const hidden = body.dismissed && !withDismissed ? `; ${body.dismissed} dismissed (tick "show dismissed")` : "";
+  const more = body.not_listed ? ` The first ${body.findings.length} are listed; ${body.not_listed} more are not.` : "";
   const head = h(
     "p",
     { class: "facts", id: "checks-count" },
-    body.open ? `${body.open} open finding${body.open === 1 ? "" : "s"}${hidden}.` : `No open findings${hidden}.`,
+    (body.open ? `${body.open} open finding${body.open === 1 ? "" : "s"}${hidden}.` : `No open findings${hidden}.`) +
+      more,
   );
   $("#checks-body").replaceChildren(head, list, rules);
 }
