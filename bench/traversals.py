@@ -85,8 +85,8 @@ def load(
             else SourceRef(SourceKind.CHANNEL, channels[p[1]])
         )
         refs.append(ReferralInput(src, ids[i], forest.referred_on[i]))
-    for start in range(0, len(refs), chunk * 4):
-        store.add_referrals(ws, refs[start : start + chunk * 4])
+    for start in range(0, len(refs), chunk):  # 50,000 a transaction: Neo4j's test server times out at 60 s
+        store.add_referrals(ws, refs[start : start + chunk])
     deals = [
         DealInput(ids[i], Money(m, "EUR"), forest.referred_on[i], external_id=f"d{i}")
         for i, m in enumerate(forest.revenue)

@@ -27,9 +27,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import compress
+from itertools import compress, repeat
+from operator import eq
 from typing import Any
 
+from referrals.attribution import gc_paused
 from referrals.money import format_amount
 
 ORIGINS = ("people", "channels", "direct")
@@ -159,6 +161,7 @@ class Growth:
     clients: int
 
 
+@gc_paused()
 def growth(
     members: Members,
     payments: Payments,
@@ -171,95 +174,99 @@ def growth(
     """Cohorts of the months `first` .. `last` (YYYY-MM), root channels and first-year revenue by
     origin, from every client's first day and primary source and every deal. Days are compared as
     YYYY-MM-DD text, and a date `months` later is computed once per distinct day."""
-    ids, since_of = members.ids, dict(zip(members.ids, members.since, strict=True))
-    origin_of = dict(zip(ids, map(_ORIGIN.__getitem__, members.kinds), strict=True))
+    ids, since, kinds, sources = members.ids, members.since, members.kinds, members.sources
+    n = len(ids)
+    pos = dict(zip(ids, range(n), strict=True))
     months = months_between(first, last)
     cohorts = {mo: Cohort(mo) for mo in months}
     later = _Later()
     now = today.isoformat()
-    # root channel and level of every client, walking up once per chain (memoised)
-    up = {c: s for c, k, s in zip(ids, members.kinds, members.sources, strict=True) if k == "client"}
-    top_channel = {c: s for c, k, s in zip(ids, members.kinds, members.sources, strict=True) if k == "channel"}
-    root: dict[str, tuple[str | None, int]] = {}
-    for start in ids:
-        parent = up.get(start)
-        if parent in root:  # the common case when parents were recorded first: one step
-            channel, level = root[parent]  # type: ignore[index]
-            root[start] = (channel, level + 1)
+    # the position of each client's recommending client (-1: a channel or nobody brought it in)
+    is_client = list(map(eq, kinds, repeat("client")))
+    parent = [-1] * n
+    for i, p in zip(compress(range(n), is_client), map(pos.get, compress(sources, is_client)), strict=True):
+        parent[i] = -1 if p is None else p
+    # root channel and level of every client, walking up once per chain (memoised); a client nobody
+    # brought in is level 0 of no channel
+    channel: list[str | None] = [None] * n
+    level = [-2] * n  # -2: not known yet
+    for start in range(n):
+        p = parent[start]
+        if p >= 0 and level[p] != -2:  # the common case when parents were recorded first: one step
+            channel[start], level[start] = channel[p], level[p] + 1
             continue
-        if start in root:
+        if level[start] != -2:
             continue
-        path: list[str] = []
+        path: list[int] = []
         node = start
         while True:
-            if node in root:
-                channel, level = root[node]
+            if level[node] != -2:
+                top, depth = channel[node], level[node]
                 break
             path.append(node)
-            if node in top_channel:
-                channel, level = top_channel[node], 0
+            if kinds[node] == "channel":
+                top, depth = sources[node], 0
                 break
-            parent = up.get(node)
-            if parent is None or parent not in since_of or len(path) > len(ids):
-                channel, level = None, -1  # a client nobody brought in (level 0 below); never a ring
+            if parent[node] < 0 or len(path) > n:
+                top, depth = None, -1  # a client nobody brought in (level 0 below); never a ring
                 break
-            node = parent
-        for n in reversed(path):
-            level += 1
-            root[n] = (channel, level)
+            node = parent[node]
+        for i in reversed(path):
+            depth += 1
+            channel[i], level[i] = top, depth
     chans: dict[str, ChannelGrowth] = {cid: ChannelGrowth(cid, name) for cid, name in channel_names.items()}
-    for channel, level in root.values():
-        if channel is None or level < 1:
-            continue
-        g = chans.setdefault(channel, ChannelGrowth(channel, channel_names.get(channel, channel)))
-        g.clients += 1
-        while len(g.per_level) < level:
+    for (ch, lv), count in sorted(Counter(compress(zip(channel, level, strict=True), channel)).items()):
+        g = chans.setdefault(ch, ChannelGrowth(ch, channel_names.get(ch, ch)))  # type: ignore[arg-type]
+        g.clients += count
+        while len(g.per_level) < lv:
             g.per_level.append(0)
-        g.per_level[level - 1] += 1
+        g.per_level[lv - 1] += count
     # payments: first paid deal per client, first-year revenue, the month's revenue by origin
     first_paid: dict[str, str] = {}
     origins = {o: OriginRevenue(o) for o in ORIGINS}
     for cid, amount, currency, day in zip(
         payments.clients, payments.amounts, payments.currencies, payments.days, strict=True
     ):
-        since = since_of.get(cid)
-        if since is None:
+        i = pos.get(cid)
+        if i is None:
             continue
-        origin = origin_of[cid]
+        origin = _ORIGIN[kinds[i]]
         if amount > 0 and day < first_paid.get(cid, "9999"):
             first_paid[cid] = day
-        year_end = later(since, 12)
-        if since <= day < year_end <= now:
+        if since[i] <= day < later(since[i], 12) <= now:
             _add(origins[origin].first_year, currency, amount)
         c = cohorts.get(day[:7])
         if c is not None:
             _add(c.revenue, currency, amount)
             _add(c.revenue_by_origin[origin], currency, amount)
     fromiso = date.fromisoformat
-    for origin, n in Counter(origin_of.values()).items():
-        origins[origin].clients = n
-    matured = {d for d in set(members.since) if later(d, 12) <= now}  # a few thousand distinct days
-    for origin, n in Counter(compress(origin_of.values(), map(matured.__contains__, members.since))).items():
-        origins[origin].matured = n
+    for kind, count in Counter(kinds).items():
+        origins[_ORIGIN[kind]].clients = count
+    matured = {d for d in set(since) if later(d, 12) <= now}  # a few thousand distinct days
+    for kind, count in Counter(compress(kinds, map(matured.__contains__, since))).items():
+        origins[_ORIGIN[kind]].matured = count
     # the months' clients (YYYY-MM-DD text sorts as days do: "YYYY-MM" <= day < "YYYY-MM~" for the last month)
     lo, hi = first, last + "~"
-    for i in [i for i, day in enumerate(members.since) if lo <= day < hi]:
-        cid, since, referred = ids[i], members.since[i], members.referred[i]
-        origin = origin_of[cid]
-        c = cohorts[since[:7]]
+    in_window = [i for i, day in enumerate(since) if lo <= day < hi]
+    for i in in_window:
+        origin = _ORIGIN[kinds[i]]
+        c = cohorts[since[i][:7]]
         c.new_clients += 1
         c.by_origin[origin] += 1
         if origin == "people":
             c.recommended += 1
-            paid = first_paid.get(cid)
+            paid = first_paid.get(ids[i])
             if paid is not None:
                 c.converted += 1
+                referred = members.referred[i]
                 if referred and paid >= referred:
                     c.days_to_first_deal.append((fromiso(paid) - fromiso(referred)).days)
-    # K: who each cohort's members brought in within the window
-    for cid, parent in up.items():
-        upper = since_of.get(parent)
-        if upper is not None and lo <= upper < hi and upper <= since_of[cid] <= later(upper, window):
+    # K: who each cohort's members brought in within the window (only clients recommended by a member
+    # of a cohort in view are looked at one by one)
+    members_in_view = set(in_window)
+    for i in compress(range(n), map(members_in_view.__contains__, parent)):
+        upper = since[parent[i]]
+        if upper <= since[i] <= later(upper, window):
             cohorts[upper[:7]].brought_in += 1
     for c in cohorts.values():
         y, mo = map(int, c.month.split("-"))
@@ -272,7 +279,7 @@ def growth(
         [cohorts[mo] for mo in months],
         sorted(chans.values(), key=lambda g: (-g.clients, g.name, g.id)),
         [origins[o] for o in ORIGINS],
-        len(ids),
+        n,
     )
 
 

@@ -1,11 +1,11 @@
 """What looks wrong: rules over a whole workspace that find records worth a second look.
 
-Each rule (README "What looks wrong") reads the facts a store gives as columns (clients' contact
-details and acquisition dates, every recommendation, the clients whose deals are none above zero) and
-yields findings that name the people, the rule and the numbers. A finding has a stable key (the rule and what it is about), so a dismissal
-(with a note) keeps applying to the same finding however often the check runs; a finding that changes
-in substance (another client joins a shared contact, a burst starts on another day) gets a new key and
-is shown again.
+Each rule (README "What looks wrong") reads the facts a store gives (`Facts`: the clients whose contact
+details meet another's, acquisition dates, every recommendation as columns, the clients whose deals are
+none above zero) and yields findings that name the people, the rule and the numbers. A finding has a
+stable key (the rule and what it is about), so a dismissal (with a note) keeps applying to the same
+finding however often the check runs; a finding that changes in substance (another client joins a
+shared contact, a burst starts on another day) gets a new key and is shown again.
 
 The rules, with their thresholds (`Thresholds`, each settable per check):
 
@@ -37,9 +37,10 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import compress, count, repeat
-from operator import and_, gt, itemgetter, lt
+from operator import and_, ge, gt, itemgetter, lt, sub
 from typing import Any, ClassVar
 
+from referrals.attribution import gc_paused
 from referrals.config import CREDIT_DEPTH
 from referrals.errors import FieldError, Invalid
 
@@ -205,12 +206,28 @@ def external_key(external_id: str) -> str:
 _REWRITTEN = tuple("@" + d for d in (*GMAIL, *YANDEX))
 
 
-def _mailboxes(emails: Sequence[str | None]) -> list[str | None]:
-    """`mailbox` of every email; the common address (no +tag, no rewritten domain) costs one lower()."""
-    return [
-        None if e is None else m if "+" not in (m := e.lower()) and not m.endswith(_REWRITTEN) else mailbox(m)
+def shared_values(emails: Iterable[str], external_ids: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Of the emails and the external ids a workspace holds (each one unique as stored), those whose
+    comparison key (`mailbox`, `external_key`) another one shares: the values whose holders a check
+    looks up. Only a value the comparison rewrites (a +tag, a Gmail or Yandex address, capitals, spaces)
+    can meet another, so every other one costs a lower() and a comparison."""
+    rewritten = {
+        e: mailbox(m) if "+" in m or m.endswith(_REWRITTEN) else m
         for e in emails
-    ]
+        if "+" in (m := e.lower()) or m.endswith(_REWRITTEN) or m != e
+    }
+    keyed = {x: k for x in external_ids if (k := external_key(x)) != x}
+    return _meeting(rewritten, emails), _meeting(keyed, external_ids)
+
+
+def _meeting(rewritten: Mapping[str, str], values: Iterable[str]) -> list[str]:
+    """The values (of those rewritten to a key, and the unchanged ones) whose key another value has."""
+    if not rewritten:
+        return []
+    keys = Counter(rewritten.values())
+    unchanged = set(keys).intersection(v for v in values if v not in rewritten)
+    shared = {k for k, n in keys.items() if n > 1} | unchanged
+    return sorted([v for v, k in rewritten.items() if k in shared] + list(unchanged))
 
 
 # --- what a check reads -----------------------------------------------------------------------
@@ -221,11 +238,10 @@ class Facts:
     """What the rules read, column by column, as a store reads them in one go: a million clients cost a
     few lists, not a million objects. Dates are YYYY-MM-DD strings (they sort as days do)."""
 
-    clients: Sequence[str]
-    emails: Sequence[str | None]
-    phones: Sequence[str | None]
-    external_ids: Sequence[str | None]
-    acquired: Sequence[str | None]
+    # the clients holding a contact value another client's value meets (`shared_values`, and phones held
+    # twice): (id, email, phone, external id)
+    contacts: Sequence[tuple[str, str | None, str | None, str | None]]
+    acquired: Mapping[str, str]  # client id -> its acquisition date, for the clients that have one
     # one entry per recommendation
     from_client: Sequence[bool]  # its source is a client (else a channel)
     sources: Sequence[str]
@@ -258,8 +274,10 @@ def _n(i: str) -> str:
     return f"{_MARK}{i}{_MARK}"
 
 
+@gc_paused()
 def detect(facts: Facts, thresholds: Thresholds | None = None) -> list[Raw]:
-    """Every rule over the facts, by rule in RULES order."""
+    """Every rule over the facts, by rule in RULES order (the cyclic garbage collector paused: a million
+    recommendations make lists and tuples enough to trigger it again and again, and none is a cycle)."""
     th = thresholds or Thresholds()
     groups = _contact_groups(facts)
     return [
@@ -329,21 +347,19 @@ class _Group:
 
 
 def _contact_groups(f: Facts) -> list[_Group]:
-    """Clients joined by any shared contact key (union-find), each group with what they share. Keys are
-    counted first (in C), so only the few shared ones are gathered client by client."""
+    """Clients joined by any shared contact key (union-find), each group with what they share."""
     holders: dict[tuple[str, str], list[str]] = defaultdict(list)
     written: dict[tuple[str, str], str] = {}
-    for fld, values, keys in (
-        ("email", f.emails, _mailboxes(f.emails)),
-        ("phone", f.phones, f.phones),
-        ("external_id", f.external_ids, [x and external_key(x) for x in f.external_ids]),
-    ):
-        counts = Counter(keys)
-        counts.pop(None, None)
-        shared = {k for k, n in counts.items() if n > 1}
-        for i in [i for i, k in enumerate(keys) if k in shared] if shared else ():
-            holders[fld, keys[i]].append(f.clients[i])
-            written.setdefault((fld, keys[i]), values[i])
+    for cid, email, phone, external_id in f.contacts:
+        for fld, value, key in (
+            ("email", email, email and mailbox(email)),
+            ("phone", phone, phone),
+            ("external_id", external_id, external_id and external_key(external_id)),
+        ):
+            if value and key:
+                holders[fld, key].append(cid)
+                written.setdefault((fld, key), value)
+    holders = {k: sorted(ids) for k, ids in holders.items() if len(ids) > 1}
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:
@@ -466,12 +482,14 @@ def _bursts(f: Facts, th: Thresholds) -> list[Raw]:
     made: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for i in [i for i, s in enumerate(f.sources) if s in big]:
         made[f.sources[i]].append((f.days[i], f.targets[i]))
-    out: list[Raw] = []
+    ordinal = _ordinals(f.days)
     span = th.burst_days
-    fromiso = date.fromisoformat
+    out: list[Raw] = []
     for source in sorted(made):
         recs = sorted(made[source])
-        ordinals = [fromiso(d).toordinal() for d, _ in recs]
+        ordinals = [ordinal[d] for d, _ in recs]
+        if all(map(ge, map(sub, ordinals[th.burst_count :], ordinals), repeat(span))):
+            continue  # no burst_count + 1 of them within a window: the common case, checked in C
         episodes: list[list[int]] = []  # [first index, last index, most in one window]
         i = 0
         for j, day in enumerate(ordinals):
@@ -500,6 +518,12 @@ def _bursts(f: Facts, th: Thresholds) -> list[Raw]:
                 )
             )
     return out
+
+
+def _ordinals(days: Iterable[str]) -> dict[str, int]:
+    """Day numbers of YYYY-MM-DD texts, parsed once per distinct day (a network has a few thousand)."""
+    fromiso = date.fromisoformat
+    return {d: fromiso(d).toordinal() for d in set(days)}
 
 
 def _hollow_clusters(f: Facts, th: Thresholds) -> list[Raw]:
@@ -555,7 +579,7 @@ def _hollow_clusters(f: Facts, th: Thresholds) -> list[Raw]:
 
 def _dated_early(f: Facts, th: Thresholds) -> list[Raw]:
     """Recommendations dated before the recommender's first day, or long before the client's acquisition."""
-    acquired = dict(compress(zip(f.clients, f.acquired, strict=True), f.acquired))
+    acquired = f.acquired
     # a client's first day: its acquisition date, else the date of its primary recommendation
     first = dict(zip(compress(f.targets, f.primary), compress(f.days, f.primary), strict=True)) | acquired
     fromiso = date.fromisoformat
@@ -617,18 +641,23 @@ def _rings(f: Facts) -> list[Raw]:
     if not both:
         return []
     edges = _between(f, both)
-    out_edges: dict[str, list[str]] = defaultdict(list)
-    for s, t in edges:
-        out_edges[s].append(t)
-    indegree = Counter(map(itemgetter(1), edges))
-    ready = [n for n in both if not indegree[n]]
+    # Kahn's sort over integer node numbers (list indexing, not string hashing, in the loop)
+    nodes = list(both)
+    number = dict(zip(nodes, range(len(nodes)), strict=True))
+    src = list(map(number.__getitem__, map(itemgetter(0), edges)))
+    dst = list(map(number.__getitem__, map(itemgetter(1), edges)))
+    out_edges: list[list[int]] = [[] for _ in nodes]
+    indegree = [0] * len(nodes)
+    for a, b in zip(src, dst, strict=True):
+        out_edges[a].append(b)
+        indegree[b] += 1
+    ready = [i for i, d in enumerate(indegree) if not d]
     while ready:
-        n = ready.pop()
-        for m in out_edges.get(n, ()):
+        for m in out_edges[ready.pop()]:
             indegree[m] -= 1
             if not indegree[m]:
                 ready.append(m)
-    left = {n for n, d in indegree.items() if d > 0}
+    left = {nodes[i] for i, d in enumerate(indegree) if d}
     if not left:
         return []
     import networkx as nx

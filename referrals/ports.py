@@ -316,10 +316,19 @@ class Traversals(Protocol):
     def payment_columns(self, ws: str) -> tuple[list[str], list[int], list[str], list[str]]:
         """Every deal as four columns: payer, amount (minor units), currency, date (YYYY-MM-DD)."""
 
-    def check_clients(
-        self, ws: str
-    ) -> tuple[list[str], list[str | None], list[str | None], list[str | None], list[str | None]]:
-        """Every client's id, email, phone, external id and acquisition date (YYYY-MM-DD), as five columns."""
+    def contact_values(self, ws: str) -> tuple[list[str], list[str]]:
+        """Every email and every external id the workspace's clients hold (each unique as stored)."""
+
+    def shared_phones(self, ws: str) -> list[str]:
+        """The phone numbers two or more clients hold."""
+
+    def contact_holders(
+        self, ws: str, emails: Sequence[str], phones: Sequence[str], external_ids: Sequence[str]
+    ) -> list[tuple[str, str | None, str | None, str | None]]:
+        """(id, email, phone, external id) of the clients holding any of these values."""
+
+    def acquisitions(self, ws: str) -> dict[str, str]:
+        """Client id -> acquisition date (YYYY-MM-DD), for the clients that have one."""
 
     def check_recommendations(self, ws: str) -> tuple[list[bool], list[str], list[str], list[str], list[bool]]:
         """Every recommendation as five columns: whether its source is a client, its source id, its

@@ -194,20 +194,50 @@ class Neo4jTraversals(Rows):
         )
         return row["clients"], row["amounts"], row["currencies"], row["days"]
 
-    def check_clients(
-        self, ws: str
-    ) -> tuple[list[str], list[str | None], list[str | None], list[str | None], list[str | None]]:
-        """Every client's id, email, phone, external id and acquisition date, as columns: one record of
-        lists (ten times faster through the driver than a record per client; collect() skips nulls, so
-        missing values travel as "" and come back as None)."""
+    def contact_values(self, ws: str) -> tuple[list[str], list[str]]:
+        """Every email and external id, each from its uniqueness constraint's index (one query)."""
         (row,) = self._run(
-            "MATCH (c:Client) WHERE c.workspace = $ws RETURN collect(c.id) AS ids,"
-            " collect(coalesce(c.email, '')) AS emails, collect(coalesce(c.phone, '')) AS phones,"
-            " collect(coalesce(c.external_id, '')) AS external_ids,"
-            " collect(coalesce(toString(c.acquired_on), '')) AS acquired",
+            "CALL { MATCH (c:Client) WHERE c.workspace = $ws AND c.email IS NOT NULL"
+            " RETURN collect(c.email) AS emails }"
+            " CALL { MATCH (c:Client) WHERE c.workspace = $ws AND c.external_id IS NOT NULL"
+            " RETURN collect(c.external_id) AS external_ids } RETURN emails, external_ids",
             ws=ws,
         )
-        return row["ids"], *([v or None for v in row[k]] for k in ("emails", "phones", "external_ids", "acquired"))  # type: ignore[return-value]
+        return row["emails"], row["external_ids"]
+
+    def shared_phones(self, ws: str) -> list[str]:
+        """Phones held twice or more (one query)."""
+        rows = self._run(
+            "MATCH (c:Client) WHERE c.workspace = $ws AND c.phone IS NOT NULL"
+            " WITH c.phone AS phone, count(*) AS n WHERE n > 1 RETURN phone",
+            ws=ws,
+        )
+        return [r["phone"] for r in rows]
+
+    def contact_holders(
+        self, ws: str, emails: Sequence[str], phones: Sequence[str], external_ids: Sequence[str]
+    ) -> list[tuple[str, str | None, str | None, str | None]]:
+        """The clients holding any of these values, each value looked up by its index (one query)."""
+        rows = self._run(
+            "CALL { MATCH (c:Client) WHERE c.workspace = $ws AND c.email IN $emails RETURN c"
+            " UNION MATCH (c:Client) WHERE c.workspace = $ws AND c.phone IN $phones RETURN c"
+            " UNION MATCH (c:Client) WHERE c.workspace = $ws AND c.external_id IN $external_ids RETURN c }"
+            " RETURN c.id AS id, c.email AS email, c.phone AS phone, c.external_id AS external_id",
+            ws=ws,
+            emails=list(emails),
+            phones=list(phones),
+            external_ids=list(external_ids),
+        )
+        return [(r["id"], r["email"], r["phone"], r["external_id"]) for r in rows]
+
+    def acquisitions(self, ws: str) -> dict[str, str]:
+        """Acquisition dates by client, from their index (one query)."""
+        (row,) = self._run(
+            "MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on IS NOT NULL"
+            " RETURN collect(c.id) AS ids, collect(toString(c.acquired_on)) AS days",
+            ws=ws,
+        )
+        return dict(zip(row["ids"], row["days"], strict=True))
 
     def check_recommendations(self, ws: str) -> tuple[list[bool], list[str], list[str], list[str], list[bool]]:
         """Every recommendation's source kind, source, client, date and primary flag, as columns (one

@@ -1,8 +1,9 @@
 """The integrity check of a workspace (referrals/integrity.py), and findings set aside with a note.
 
-The check reads the workspace in one read transaction: clients' contact details and every
-recommendation as columns, the clients whose deals are none above zero, then (once the rules have run in
-memory) the names and recommendation ids the findings need, and the dismissals. A dismissal is stored by
+The check reads the workspace in one read transaction: every email and external id (from their
+indexes), the clients holding a value another client's meets, every recommendation as columns, the
+clients whose deals are none above zero, then (once the rules have run in memory) the names and
+recommendation ids the findings need, and the dismissals. A dismissal is stored by
 the finding's stable key, under the workspace lock, so it counts as a change of the workspace (cached
 answers are recomputed) and keeps applying to that finding on every later check.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from referrals import clock
 from referrals.errors import Invalid, NotFound
-from referrals.integrity import Dismissal, Facts, Report, Thresholds, detect, named, render
+from referrals.integrity import Dismissal, Facts, Report, Thresholds, detect, named, render, shared_values
 from referrals.model import NOTE_MAX, clean_text
 from referrals.ports import Storage, Unit
 
@@ -21,9 +22,12 @@ def run(store: Storage, ws: str, thresholds: Thresholds | None = None) -> Report
 
     def work(u: Unit) -> Report:
         u.workspaces.require(ws)
-        clients = u.graph.check_clients(ws)
+        emails, external_ids = shared_values(*u.graph.contact_values(ws))
+        phones = u.graph.shared_phones(ws)
+        holders = u.graph.contact_holders(ws, emails, phones, external_ids) if emails or phones or external_ids else []
         recs = u.graph.check_recommendations(ws)
-        raws = detect(Facts(*clients, *recs, hollow=u.graph.hollow_clients(ws)), thresholds)
+        facts = Facts(holders, u.graph.acquisitions(ws), *recs, hollow=u.graph.hollow_clients(ws))
+        raws = detect(facts, thresholds)
         ids, pairs = named(raws)
         names = u.graph.names(ws, sorted(ids)) if ids else {}
         referral_ids = u.graph.referral_ids(ws, sorted(pairs)) if pairs else {}
