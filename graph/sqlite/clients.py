@@ -90,8 +90,9 @@ class SqliteClients(Rows):
 
     def by_external_id(self, ws: str, external_ids: Sequence[str]) -> dict[str, Client]:
         rows = self._run(
-            "SELECT * FROM clients WHERE workspace_id = ? AND external_id IN (SELECT value FROM json_each(?))",
-            (ws, json.dumps(list(external_ids))),
+            # each id looked up on the (workspace, external id) index: with IN, SQLite scanned the workspace
+            "SELECT t.* FROM json_each(?) v CROSS JOIN clients t ON t.workspace_id = ? AND t.external_id = v.value",
+            (json.dumps(list(external_ids)), ws),
         )
         return {r["external_id"]: client(r) for r in rows}
 

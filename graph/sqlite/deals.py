@@ -90,8 +90,9 @@ class SqliteDeals(Rows):
 
     def by_external_id(self, ws: str, external_ids: Sequence[str]) -> dict[str, Deal]:
         rows = self._run(
-            "SELECT * FROM deals WHERE workspace_id = ? AND external_id IN (SELECT value FROM json_each(?))",
-            (ws, json.dumps(list(external_ids))),
+            # each id looked up on the (workspace, external id) index: with IN, SQLite scanned the workspace
+            "SELECT t.* FROM json_each(?) v CROSS JOIN deals t ON t.workspace_id = ? AND t.external_id = v.value",
+            (json.dumps(list(external_ids)), ws),
         )
         return {r["external_id"]: deal(r) for r in rows}
 

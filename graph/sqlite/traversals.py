@@ -32,6 +32,7 @@ _STATUSES = {s.value: s for s in ClientStatus}
 
 
 # The facts a view as of a day reads (referrals/asof.py), as rows of one shape: what, then six values.
+# Every CTE read by more than one part is MATERIALIZED: SQLite would walk it again for each.
 _PEOPLE = (
     " SELECT 'person', c.id, c.name, c.status, c.acquired_on, c.created_at, p.referred_on FROM people"
     " JOIN clients c ON c.workspace_id = :ws AND c.id = people.id"
@@ -45,13 +46,14 @@ _PEOPLE = (
     " JOIN source_changes h ON h.workspace_id = :ws AND h.client_id = members.id"
 )
 _RECS = (
-    " recs AS (SELECT r.id, r.client_id, r.source_kind, r.source_id, r.referred_on, r.created_at FROM members"
-    " JOIN referrals r INDEXED BY referral_by_client ON r.workspace_id = :ws AND r.client_id = members.id),"
-    " people(id) AS (SELECT id FROM members UNION SELECT source_id FROM recs WHERE source_kind = 'client')"
+    " recs AS MATERIALIZED (SELECT r.id, r.client_id, r.source_kind, r.source_id, r.referred_on, r.created_at"
+    " FROM members CROSS JOIN referrals r INDEXED BY referral_by_client"  # CROSS JOIN: by member, not a scan
+    " ON r.workspace_id = :ws AND r.client_id = members.id),"
+    " people(id) AS MATERIALIZED (SELECT id FROM members UNION SELECT source_id FROM recs WHERE source_kind = 'client')"
 )
 # Up from a client over every recommendation (its chain of any day is among them).
 _CHAIN_FACTS = (
-    "WITH RECURSIVE members(id) AS (SELECT :id UNION SELECT r.source_id FROM members"  # noqa: S608 - literals only
+    "WITH RECURSIVE members(id) AS MATERIALIZED (SELECT :id UNION SELECT r.source_id FROM members"  # noqa: S608
     " JOIN referrals r INDEXED BY referral_by_client ON r.workspace_id = :ws AND r.client_id = members.id"
     " WHERE r.source_kind = 'client')," + _RECS + _PEOPLE
 )
@@ -62,11 +64,11 @@ _TREE_FACTS = (
     " WHERE r.workspace_id = :ws AND r.source_kind = :kind AND r.source_id = :id"
     " UNION SELECT r.client_id FROM down JOIN referrals r INDEXED BY referral_by_source"
     " ON r.workspace_id = :ws AND r.source_kind = 'client' AND r.source_id = down.id),"
-    " members(id) AS (SELECT id FROM down UNION SELECT :id WHERE :kind = 'client'),"
+    " members(id) AS MATERIALIZED (SELECT id FROM down UNION SELECT :id WHERE :kind = 'client'),"
     + _RECS
     + _PEOPLE
     + " UNION ALL SELECT 'money', d.client_id, d.currency, sum(d.amount_minor), NULL, NULL, NULL FROM members"
-    " JOIN deals d INDEXED BY deal_by_client ON d.workspace_id = :ws AND d.client_id = members.id"
+    " CROSS JOIN deals d INDEXED BY deal_by_client ON d.workspace_id = :ws AND d.client_id = members.id"
     " WHERE d.closed_on <= :day GROUP BY d.client_id, d.currency"
 )
 
@@ -287,7 +289,9 @@ class SqliteTraversals(Rows):
         last-level node carries that node's id (`cut`), so what lies beyond sums up per cut in SQL.
         """
         rows = self._run(
-            "WITH RECURSIVE down(level, id, parent_kind, parent_id, referral_id, referred_on, cut) AS ("
+            # MATERIALIZED: the walk and its sums are read by several parts below, and a CTE that is not
+            # materialized is walked again for each of them (the per-cut sums once per last-level node)
+            "WITH RECURSIVE down(level, id, parent_kind, parent_id, referral_id, referred_on, cut) AS MATERIALIZED ("
             " SELECT 1, r.client_id, r.source_kind, r.source_id, r.id, r.referred_on,"
             " CASE WHEN :depth = 1 THEN r.client_id END"
             " FROM referrals r INDEXED BY referral_by_source"
@@ -297,11 +301,11 @@ class SqliteTraversals(Rows):
             " CASE WHEN down.level + 1 = :depth THEN r.client_id ELSE down.cut END FROM down"
             " JOIN referrals r INDEXED BY referral_by_source ON r.workspace_id = :ws AND r.source_kind = 'client'"
             " AND r.source_id = down.id AND r.is_primary = 1 WHERE down.level < :limit),"
-            " far_clients(cut, clients) AS ("
+            " far_clients(cut, clients) AS MATERIALIZED ("
             " SELECT cut, count(*) FROM down WHERE level > :depth GROUP BY cut),"
-            " far_money(cut, currency, total) AS ("
-            " SELECT down.cut, d.currency, sum(d.amount_minor) FROM down"
-            " JOIN deals d INDEXED BY deal_by_client ON d.workspace_id = :ws AND d.client_id = down.id"
+            " far_money(cut, currency, total) AS MATERIALIZED ("
+            " SELECT down.cut, d.currency, sum(d.amount_minor) FROM down"  # CROSS JOIN: by node, not a scan
+            " CROSS JOIN deals d INDEXED BY deal_by_client ON d.workspace_id = :ws AND d.client_id = down.id"
             " WHERE down.level > :depth GROUP BY down.cut, d.currency),"
             " nodes(level, id, parent_kind, parent_id, referral_id, referred_on, name, status) AS ("
             " SELECT 0, id, NULL, NULL, NULL, NULL, name, status FROM clients"
