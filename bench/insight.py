@@ -6,8 +6,9 @@ today's tree(7) of the same branch, and growth over 24 months.
 The forest (bench/forest.py: dated recommendations over 3,000 days from 2018-01-01, deals dated with
 them) is loaded once per store through the bulk writes. Then, in the same run:
 * tree(7) of the branch today and as of a day (as of today, which gives the same tree and is checked,
-  and as of the middle of the forest's history), `--rounds` rounds of `--repeat` calls each, the two
-  kinds alternating round by round after `--warmup` calls of each; the p95 of every round is reported;
+  and as of the middle of the forest's history): each warmed up until its timings settle (bench/measure.py,
+  at most `--warmup` calls), then `--rounds` rounds of `--repeat` calls each, the kinds alternating round
+  by round; every round's p50 and p95, their medians and spreads, and the store's settings are reported;
 * growth (`Store.network_growth`, 24 months up to the forest's last month), `--growth-runs` times;
 * the integrity check (`Store.integrity_check`, default thresholds), `--check-runs` times. Clients carry
   an email and a phone here (every 1,000th shares its phone with the one before it).
@@ -29,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.forest import branch_near, generate
-from bench.traversals import load, pct, timed
+from bench.measure import pct, settings, settle, spread, timed
+from bench.traversals import load
 from referrals.growth import month_of
 from referrals.model import SourceKind, SourceRef
 from referrals.store import Store
@@ -55,12 +57,14 @@ def measure(store: Store, n: int, args: argparse.Namespace) -> dict[str, Any]:
         "as_of_mid": lambda: store.tree(ws, root, 7, mid),
     }
     print(f"{store.kind} {n}: branch of {reach}; timing trees ...", file=sys.stderr, flush=True)
-    for fn in kinds.values():
-        timed(fn, args.warmup)
+    warmed = {k: settle(fn, max_calls=args.warmup) for k, fn in kinds.items()}
+    p50s: dict[str, list[float]] = {k: [] for k in kinds}
     rounds: dict[str, list[float]] = {k: [] for k in kinds}
-    for _ in range(args.rounds):
+    for _ in range(args.rounds):  # the kinds alternate round by round, so drift touches them alike
         for k, fn in kinds.items():
-            rounds[k].append(round(pct(timed(fn, args.repeat), 95), 2))
+            t = timed(fn, args.repeat)
+            p50s[k].append(round(pct(t, 50), 2))
+            rounds[k].append(round(pct(t, 95), 2))
     print(f"{store.kind} {n}: timing growth ...", file=sys.stderr, flush=True)
     last = month_of(max(forest.referred_on))
     growth_s = []
@@ -81,11 +85,17 @@ def measure(store: Store, n: int, args: argparse.Namespace) -> dict[str, Any]:
         "branch_reach_7": reach,
         "as_of_mid": mid.isoformat(),
         "as_of_mid_nodes": mid_nodes,
+        "settings": settings(store),
+        "tree7_warmup_calls": warmed,
+        "tree7_p50_ms_per_round": p50s,
         "tree7_p95_ms_per_round": rounds,
         "tree7_p95_ms_median": {k: statistics.median(v) for k, v in rounds.items()},
+        "tree7_p95_spread": {k: spread(v) for k, v in rounds.items()},
         "growth_24_months_s": growth_s,
         "growth_cohort_clients": sum(c.new_clients for c in g.cohorts),
+        "growth_24_months_s_median": statistics.median(growth_s),
         "integrity_check_s": check_s,
+        "integrity_check_s_median": statistics.median(check_s),
         "integrity_findings": {rule: c["open"] for rule, c in report.counts().items()},
     }
     med = res["tree7_p95_ms_median"]
@@ -99,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=100_000)
     parser.add_argument("--stores", nargs="+", default=["sqlite", "neo4j"], choices=["sqlite", "neo4j"])
     parser.add_argument("--repeat", type=int, default=100)
-    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=100, help="most warm-up calls before the timings settle")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--growth-runs", type=int, default=3)
     parser.add_argument("--check-runs", type=int, default=3)

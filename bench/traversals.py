@@ -9,12 +9,16 @@ writes, then measures, in the same run:
 * (a) the bare round trip of a trivial query through the same read path (same driver, same kind of
   transaction) and, for Neo4j, an auto-commit `RETURN 1` as well;
 * (b) the same answers computed by networkx on the graph already in memory.
+Each figure is warmed up until its timings settle (at most `--warmup` calls), then timed in `--rounds`
+rounds of `--repeat` calls, the figures alternating round by round (bench/measure.py); the medians of
+the rounds' p50 and p95 are the figures, with their spreads and the store's settings.
 Neo4j runs in a server this script starts with a larger heap than the tests use.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import platform
 import random
@@ -30,27 +34,12 @@ from typing import Any
 import networkx as nx
 
 from bench.forest import Forest, branch_near, generate
+from bench.measure import pct, settings, settle, spread, timed
 from referrals.model import ChannelInput, ClientInput, DealInput, ReferralInput, SourceKind, SourceRef
 from referrals.money import Money
 from referrals.store import Store
 
 CHUNK = 50_000
-
-
-def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
-    """Milliseconds of each of `repeat` calls."""
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t) * 1000)
-    return out
-
-
-def pct(values: list[float], q: float) -> float:
-    """The q-th percentile (0..100) of values."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def _client(i: int, contacts: bool) -> ClientInput:
@@ -108,7 +97,9 @@ def trivial_read(store: Store) -> Callable[[], Any]:
     return lambda: store.query(lambda u: u.workspaces._run("SELECT 1").fetchone())  # type: ignore[attr-defined]
 
 
-def measure(store: Store, forest: Forest, repeat: int, rng: random.Random) -> dict[str, Any]:
+def measure(
+    store: Store, forest: Forest, repeat: int, rng: random.Random, rounds: int = 3, warmup: int = 100
+) -> dict[str, Any]:
     """All timings for one store and one forest."""
     ws, ids, channels, load_s = load(store, forest)
     g = forest.graph()
@@ -130,33 +121,39 @@ def measure(store: Store, forest: Forest, repeat: int, rng: random.Random) -> di
     def nx_tree(i: int) -> dict[Any, int]:
         return nx.single_source_shortest_path_length(g, i, cutoff=7)
 
-    # warm caches the same way for every contender
-    for i in sample[:20]:
-        store.chain(ws, names[i], 7)
-        store.tree(ws, SourceRef(SourceKind.CLIENT, names[i]), 7)
-    trivial = trivial_read(store)
-    res: dict[str, Any] = {"clients": forest.n, "load_seconds": round(load_s, 1), "branch_size": branch_size}
-    res["trivial_ms"] = timed(trivial, repeat)
-    if store.kind == "neo4j":
-        res["ping_ms"] = timed(store.ping, repeat)
-    it = iter(deep * 2)
-    res["chain_ms"] = timed(lambda: store.chain(ws, names[next(it)], 7), len(deep))
-    it = iter(deep * 2)
-    res["nx_chain_ms"] = timed(lambda: nx_chain(next(it)), len(deep))
+    def cycling(fn: Callable[[Any], Any], items: list[Any]) -> Callable[[], Any]:
+        """A call of `fn` on the next item, round and round."""
+        it = itertools.cycle(items)
+        return lambda: fn(next(it))
+
     root = SourceRef(SourceKind.CLIENT, names[branch])
-    res["tree_branch_ms"] = timed(lambda: store.tree(ws, root, 7), repeat)
+    today = date.today()
     # as of a day: the same branch through the as-of path (every recommendation read, that day's primary
     # sources picked in Python); as of today it is the same tree, which is checked first
-    today = date.today()
     assert store.tree(ws, root, 7, today) == store.tree(ws, root, 7)
-    res["tree_branch_as_of_ms"] = timed(lambda: store.tree(ws, root, 7, today), repeat)
-    it = iter(deep * 2)
-    res["chain_as_of_ms"] = timed(lambda: store.chain(ws, names[next(it)], 7, today), len(deep))
-    res["nx_tree_branch_ms"] = timed(lambda: nx_tree(branch), repeat)
-    it = iter(sample * 2)
-    res["tree_random_ms"] = timed(lambda: store.tree(ws, SourceRef(SourceKind.CLIENT, names[next(it)]), 7), len(sample))
-    it = iter(sample * 2)
-    res["nx_tree_random_ms"] = timed(lambda: nx_tree(next(it)), len(sample))
+    figures: dict[str, tuple[Callable[[], Any], int]] = {
+        "trivial": (trivial_read(store), repeat),
+        **({"ping": (store.ping, repeat)} if store.kind == "neo4j" else {}),
+        "chain": (cycling(lambda i: store.chain(ws, names[i], 7), deep), len(deep)),
+        "nx_chain": (cycling(nx_chain, deep), len(deep)),
+        "tree_branch": (lambda: store.tree(ws, root, 7), repeat),
+        "tree_branch_as_of": (lambda: store.tree(ws, root, 7, today), repeat),
+        "chain_as_of": (cycling(lambda i: store.chain(ws, names[i], 7, today), deep), len(deep)),
+        "nx_tree_branch": (lambda: nx_tree(branch), repeat),
+        "tree_random": (
+            cycling(lambda i: store.tree(ws, SourceRef(SourceKind.CLIENT, names[i]), 7), sample),
+            len(sample),
+        ),
+        "nx_tree_random": (cycling(nx_tree, sample), len(sample)),
+    }
+    res: dict[str, Any] = {"clients": forest.n, "load_seconds": round(load_s, 1), "branch_size": branch_size}
+    res["settings"] = settings(store)
+    res["warmup_calls"] = {k: settle(fn, max_calls=warmup) for k, (fn, _) in figures.items()}
+    for k in figures:
+        res[k + "_ms"] = []
+    for _ in range(rounds):  # the figures alternate round by round, so drift touches them alike
+        for k, (fn, count) in figures.items():
+            res[k + "_ms"].append(timed(fn, count))
     sizes = [len(store.tree(ws, SourceRef(SourceKind.CLIENT, names[i]), 7).nodes) for i in sample[:50]]
     res["tree_random_mean_size"] = round(statistics.mean(sizes), 1)
     depth_hist = [len(store.chain(ws, names[i], 7).steps) for i in sample[:200]]
@@ -165,23 +162,34 @@ def measure(store: Store, forest: Forest, repeat: int, rng: random.Random) -> di
 
 
 def summarize(res: dict[str, Any]) -> dict[str, Any]:
-    """p50/p95 and ratios."""
+    """Per figure: every round's p50 and p95, their medians (`p50`, `p95`: what targets are judged on) and
+    spreads; and the ratios of the medians."""
     out = {k: v for k, v in res.items() if not k.endswith("_ms")}
-    for k, v in res.items():
+    med: dict[str, dict[str, float]] = {}
+    for k, per_round in res.items():
         if k.endswith("_ms"):
-            out[k.removesuffix("_ms")] = {"p50": round(pct(v, 50), 3), "p95": round(pct(v, 95), 3)}
-    out["chain_p95_over_trivial_p95"] = round(pct(res["chain_ms"], 95) / pct(res["trivial_ms"], 95), 2)
-    if "ping_ms" in res:
-        out["chain_p95_over_ping_p95"] = round(pct(res["chain_ms"], 95) / pct(res["ping_ms"], 95), 2)
-    out["chain_p95_over_networkx_p95"] = round(pct(res["chain_ms"], 95) / max(pct(res["nx_chain_ms"], 95), 1e-6), 1)
-    if "tree_branch_as_of_ms" in res:
-        out["tree_branch_as_of_p95_over_tree_branch_p95"] = round(
-            pct(res["tree_branch_as_of_ms"], 95) / pct(res["tree_branch_ms"], 95), 2
-        )
-        out["chain_as_of_p95_over_chain_p95"] = round(pct(res["chain_as_of_ms"], 95) / pct(res["chain_ms"], 95), 2)
-    out["tree_branch_p95_over_networkx_p95"] = round(
-        pct(res["tree_branch_ms"], 95) / max(pct(res["nx_tree_branch_ms"], 95), 1e-6), 1
-    )
+            p50s = [round(pct(v, 50), 3) for v in per_round]
+            p95s = [round(pct(v, 95), 3) for v in per_round]
+            name = k.removesuffix("_ms")
+            med[name] = {"p50": statistics.median(p50s), "p95": statistics.median(p95s)}
+            out[name] = {
+                **med[name],
+                "p50_per_round": p50s,
+                "p95_per_round": p95s,
+                "p50_spread": spread(p50s),
+                "p95_spread": spread(p95s),
+            }
+
+    def ratio(a: str, b: str, q: str = "p95", digits: int = 2) -> float:
+        return round(med[a][q] / max(med[b][q], 1e-6), digits)
+
+    out["chain_p95_over_trivial_p95"] = ratio("chain", "trivial")
+    if "ping" in med:
+        out["chain_p95_over_ping_p95"] = ratio("chain", "ping")
+    out["chain_p95_over_networkx_p95"] = ratio("chain", "nx_chain", digits=1)
+    out["tree_branch_as_of_p95_over_tree_branch_p95"] = ratio("tree_branch_as_of", "tree_branch")
+    out["chain_as_of_p95_over_chain_p95"] = ratio("chain_as_of", "chain")
+    out["tree_branch_p95_over_networkx_p95"] = ratio("tree_branch", "nx_tree_branch", digits=1)
     return out
 
 
@@ -190,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--stores", nargs="+", default=["sqlite", "neo4j"], choices=["sqlite", "neo4j"])
-    parser.add_argument("--repeat", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=300, help="calls per figure and round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every figure, alternating")
+    parser.add_argument("--warmup", type=int, default=100, help="most warm-up calls before the timings settle")
     parser.add_argument("--neo4j-url", help="use this server instead of starting one")
     parser.add_argument("--heap", default="6g", help="heap of the Neo4j this script starts")
     parser.add_argument("--out", type=Path, default=Path("bench/results-traversals.json"))
@@ -224,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
                     store = Neo4jStore(args.neo4j_url or server.url)  # type: ignore[union-attr]
                 store.init_schema()
                 print(f"{store_kind} {n}: loading ...", file=sys.stderr, flush=True)
-                res = summarize(measure(store, forest, args.repeat, rng))
+                res = summarize(measure(store, forest, args.repeat, rng, args.rounds, args.warmup))
                 res["store"] = store_kind
                 if server is not None and store_kind == "neo4j":
                     res["neo4j"] = {"heap": args.heap, "pagecache": os.environ.get("REFERRALS_NEO4J_PAGECACHE")}
