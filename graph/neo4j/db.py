@@ -92,6 +92,9 @@ class Db:
             max_transaction_retry_time=retry_seconds,
             notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
         )
+        # One bookmark manager for every session of this process: a read that follows a write sees it,
+        # also on a cluster whose reads are routed to another member (causal consistency)
+        self.bookmarks = neo4j.GraphDatabase.bookmark_manager()
         self.sent = 0
         self._mutex = threading.Lock()
         self._down_seconds = down_seconds
@@ -115,7 +118,7 @@ class Db:
     def call(self, write: bool, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
         self.check_up()
         try:
-            with self.driver.session(database=self.database) as session:
+            with self.driver.session(database=self.database, bookmark_manager=self.bookmarks) as session:
                 if write:
                     return session.execute_write(work)
                 return session.execute_read(work)

@@ -163,7 +163,9 @@ class Neo4jStore(Store):
         self._db.check_up()
         try:
             with (
-                self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session,
+                self._driver.session(
+                    database=self.database, default_access_mode=neo4j.READ_ACCESS, bookmark_manager=self._db.bookmarks
+                ) as session,
                 session.begin_transaction() as tx,
             ):
                 yield Neo4jUnit(self._db, tx)
