@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.forest import generate
+from bench.measure import settings, spread
 from bench.stores import BenchStores
 from bench.traversals import load
 from referrals.attribution import DealFacts, Model, PeriodFacts, Step, month_range, statement
@@ -116,6 +117,7 @@ def measure(store: Store, n: int, deals: int, repeat: int, chunk: int = 50_000) 
     frozen_t, (frozen_out, _) = timed(lambda: (export_bytes(store.month_facts(ws, MONTH)[0]), None), repeat)
     assert frozen_out == export_out
     med = statistics.median
+    figures = {"export": export_t, "export_query": query_t, "floor": floor_t, "closed_export": frozen_t}
     return {
         "clients": n,
         "month_deals": len(facts.deals),
@@ -133,6 +135,10 @@ def measure(store: Store, n: int, deals: int, repeat: int, chunk: int = 50_000) 
         "peer_over_export": round(peer_t[0] / med(export_t), 1),
         "checksum": closed.checksum,
         "repeat": repeat,
+        # every run of each figure (the figures above are their medians) and how far the runs are apart
+        "runs_s": {name: [round(x, 3) for x in runs] for name, runs in figures.items()},
+        "spread": {name: spread(runs) for name, runs in figures.items()},
+        "settings": settings(store),
     }
 
 

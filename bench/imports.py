@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.measure import settings
 from bench.stores import BenchStores
 from referrals.importing import Parsed, plan_files, read_file
 from referrals.model import ClientInput, ReferralInput, SourceKind, SourceRef
@@ -123,6 +124,7 @@ def measure(store: Store, n: int, baseline_rows: int, xlsx: bool = True) -> dict
         "baseline_s": round(baseline_s, 2),
         "baseline_rows_per_s": round(baseline_rate, 1),
         "speedup": round(import_rate / baseline_rate, 1),
+        "settings": settings(store),
     }
 
 
