@@ -4,6 +4,8 @@ Each of them reads the whole workspace. So that one viewer cannot starve everyon
 
 * a result is cached per process under (workspace, its revision, the request), so it is computed
   again only once the workspace changed (every data write counts the revision, see the stores);
+* a plain-JSON result is also kept in the database under the same key, so every other worker and every
+  other instance answers it from there instead of computing it again (exports stay in the process);
 * identical requests that arrive together wait for the first one's result instead of computing it
   again;
 * at most REFERRALS_HEAVY_CONCURRENCY heavy computations of one workspace run at once per process;
@@ -12,17 +14,24 @@ Each of them reads the whole workspace. So that one viewer cannot starve everyon
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import current_app
 
 from api.errors import ApiError
 from api.store import current_settings, current_store
+from referrals.store import Store
 
 T = TypeVar("T")
+ROOT = Path(__file__).resolve().parents[1]
 EXTENSION = "referrals.heavy"
 MAX_ENTRIES = 32
 
@@ -44,8 +53,9 @@ class HeavyReads:
                 return True, self._cache[key]
         return False, None
 
-    def get(self, ws: str, revision: int, request: Hashable, compute: Callable[[], T]) -> T:
-        """The result for `request` at this revision of the workspace: cached, or computed under the bounds."""
+    def get(self, ws: str, revision: int, request: Hashable, compute: Callable[[], T], kept: Kept | None = None) -> T:
+        """The result for `request` at this revision of the workspace: cached in this process, kept in the
+        database (`kept`: by another worker or instance), or computed under the bounds (and then kept)."""
         key = (ws, revision, request)
         hit, value = self._cached(key)
         if hit:
@@ -59,12 +69,18 @@ class HeavyReads:
             hit, value = self._cached(key)  # computed while this request waited for its twin
             if hit:
                 return value  # type: ignore[no-any-return]
-            if not turns.acquire(timeout=self.wait_seconds):
-                raise self._busy()
-            try:
-                value = compute()
-            finally:
-                turns.release()
+            body = kept.get(ws, revision, request) if kept else None
+            if body is not None:
+                value = json.loads(body, object_hook=_revive)
+            else:
+                if not turns.acquire(timeout=self.wait_seconds):
+                    raise self._busy()
+                try:
+                    value = compute()
+                finally:
+                    turns.release()
+                if kept:
+                    kept.put(ws, revision, request, value)
             with self._mutex:
                 self._cache[key] = value
                 while len(self._cache) > self.max_entries:
@@ -85,12 +101,71 @@ class HeavyReads:
         )
 
 
-def heavy(ws: str, request: Hashable, compute: Callable[[], T]) -> T:
-    """`compute()` for this request, through the app's HeavyReads (made on first use)."""
+@functools.cache
+def code_digest() -> str:
+    """A digest of the code that computes answers (the `referrals` and `api` packages): instances running
+    other code never serve each other's answers, whose shape may differ."""
+    digest = hashlib.sha256()
+    for package in ("referrals", "api"):
+        root = ROOT / package
+        for path in sorted(root.rglob("*.py")):
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class Kept:
+    """Answers kept in the database, shared by every worker and instance: JSON of the answer, keyed by a
+    digest of the request and of the code (an upgrade never serves an answer of another shape), for one
+    revision of the workspace. Answers too big to be worth a row are not kept."""
+
+    MAX_BYTES = 2 * 1024 * 1024
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @staticmethod
+    def key(request: Hashable) -> str:
+        return hashlib.sha256(f"{code_digest()}\x1f{request!r}".encode()).hexdigest()
+
+    def get(self, ws: str, revision: int, request: Hashable) -> str | None:
+        return self.store.kept_answer(ws, self.key(request), revision)
+
+    def put(self, ws: str, revision: int, request: Hashable, value: Any) -> None:
+        try:
+            body = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_tag)
+        except TypeError:
+            return  # not JSON (bytes, say): this answer stays in the process only
+        if len(body) <= self.MAX_BYTES:
+            self.store.keep_answer(ws, self.key(request), revision, body)
+
+
+def _tag(value: Any) -> Any:
+    """Dates and times in a kept answer, tagged so they come back as themselves (the response schemas
+    format them)."""
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not kept")
+
+
+def _revive(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        if "$date" in obj:
+            return date.fromisoformat(obj["$date"])
+        if "$datetime" in obj:
+            return datetime.fromisoformat(obj["$datetime"])
+    return obj
+
+
+def heavy(ws: str, request: Hashable, compute: Callable[[], T], keep: bool = True) -> T:
+    """`compute()` for this request, through the app's HeavyReads (made on first use); with `keep`, the
+    answer (plain JSON) is also kept in the database for every other worker until the data changes."""
     reads: HeavyReads | None = current_app.extensions.get(EXTENSION)
     if reads is None:
         settings = current_settings()
         reads = current_app.extensions.setdefault(
             EXTENSION, HeavyReads(settings.heavy_concurrency, settings.heavy_wait_seconds)
         )
-    return reads.get(ws, current_store().revision(ws), request, compute)
+    store = current_store()
+    return reads.get(ws, store.revision(ws), request, compute, Kept(store) if keep else None)

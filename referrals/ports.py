@@ -283,6 +283,18 @@ class DismissalRows(Protocol):
         """Forget a dismissal; False when there was none."""
 
 
+class AnswerRows(Protocol):
+    """Answers of heavy reads (JSON text) kept in the database, so every worker of every instance reuses
+    them until the workspace's data changes: one per (workspace, request key), for one revision."""
+
+    def get(self, ws: str, key: str, revision: int) -> str | None:
+        """The answer stored for `key` at `revision`, or None."""
+
+    def put(self, ws: str, key: str, revision: int, body: str) -> None:
+        """Store the answer (replacing the key's older one) and drop the workspace's answers of revisions
+        before `revision`, which no request can ask for again."""
+
+
 class KeyRows(Protocol):
     """Idempotency records: one answer per (workspace, key), claimed by one request at a time."""
 
@@ -366,6 +378,7 @@ class Unit(Protocol):
     keys: KeyRows
     batches: BatchRows
     dismissals: DismissalRows
+    answers: AnswerRows
     graph: Traversals
 
 
@@ -393,6 +406,10 @@ class Storage(Protocol):
 
     def write(self, work: Callable[[Unit], T]) -> T:
         """Run `work` in one write transaction, all or nothing (a store may retry it on transient errors)."""
+
+    def aside(self, work: Callable[[Unit], T]) -> T:
+        """Run `work`, which writes only the store's own bookkeeping (kept answers), in a write transaction
+        that is not a change of any workspace's data: it counts no revision."""
 
     def stream(self) -> AbstractContextManager[Unit]:
         """One read transaction whose `each` iterators stream (memory stays flat however big the workspace)."""

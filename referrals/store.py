@@ -96,6 +96,10 @@ class Store(abc.ABC):
         """Run `work` in one write transaction, all or nothing."""
 
     @abc.abstractmethod
+    def aside(self, work: Callable[[Unit], T]) -> T:
+        """Run `work`, which writes only kept answers, in a write transaction that counts no revision."""
+
+    @abc.abstractmethod
     def stream(self) -> AbstractContextManager[Unit]:
         """One read transaction whose `each` iterators stream."""
 
@@ -168,6 +172,14 @@ class Store(abc.ABC):
     def revision(self, ws: str) -> int:
         """A number that grows with every change to the workspace's data (caches compare it)."""
         return requests.revision(self, ws)
+
+    def kept_answer(self, ws: str, key: str, revision: int) -> str | None:
+        """The answer of a heavy read kept for `key` at this revision of the workspace, or None."""
+        return self.query(lambda u: u.answers.get(ws, key, revision))
+
+    def keep_answer(self, ws: str, key: str, revision: int, body: str) -> None:
+        """Keep a heavy read's answer for every worker until the workspace's data changes."""
+        self.aside(lambda u: u.answers.put(ws, key, revision, body))
 
     # -- clients -----------------------------------------------------------------------------
     def create_client(self, ws: str, data: ClientInput) -> Client:

@@ -438,6 +438,9 @@ class NetworkExport(MethodView):
         """GraphML, GEXF, DOT, Mermaid or JSON of every client, channel and recommendation."""
         ws, fmt, as_of = workspace_id(), GraphFormat(args["format"]), args["as_of"]
         body = heavy(
-            ws, ("export", fmt, as_of), lambda: export(analysis.network_graph(current_store().snapshot(ws, as_of)), fmt)
+            ws,
+            ("export", fmt, as_of),
+            lambda: export(analysis.network_graph(current_store().snapshot(ws, as_of)), fmt),
+            keep=False,  # a file, possibly big: cached in this process only
         )
         return export_response(body, fmt, f"referrals-{ws}" + (f"-as-of-{as_of.isoformat()}" if as_of else ""))

@@ -58,6 +58,8 @@ MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
     ),
     # Findings of the integrity check can be dismissed with a note.
     7: ("CREATE CONSTRAINT dismissal_key IF NOT EXISTS FOR (d:Dismissal) REQUIRE (d.workspace, d.key) IS UNIQUE",),
+    # Answers of heavy reads kept for every worker until the data changes.
+    8: ("CREATE CONSTRAINT answer_key IF NOT EXISTS FOR (a:Answer) REQUIRE (a.workspace, a.key) IS UNIQUE",),
 }
 
 

@@ -19,6 +19,7 @@ _DELETE_WORKSPACE = (
     "DELETE FROM idempotency_keys WHERE workspace_id = ?",
     "DELETE FROM import_batches WHERE workspace_id = ?",
     "DELETE FROM dismissals WHERE workspace_id = ?",
+    "DELETE FROM answers WHERE workspace_id = ?",
     "DELETE FROM tokens WHERE workspace_id = ?",
     "DELETE FROM deals WHERE workspace_id = ?",
     "DELETE FROM source_changes WHERE workspace_id = ?",

@@ -133,10 +133,10 @@ class Db:
                 return Unavailable(f"SQLite: {name}: {e}", public=public)
         return e
 
-    def tx(self, write: bool = False, create: bool = False) -> Transaction:
+    def tx(self, write: bool = False, create: bool = False, counted: bool = True) -> Transaction:
         """One transaction on this thread's connection (`with db.tx() as conn:`); a write one takes the
-        write lock at once and counts the file's revision."""
-        return Transaction(self, self.conn(create), write)
+        write lock at once and, unless it only keeps answers (`counted=False`), counts the file's revision."""
+        return Transaction(self, self.conn(create), write, counted)
 
     def close(self) -> None:
         with self._mutex:
@@ -153,12 +153,13 @@ class Transaction:
     A plain class rather than a generator context manager: every read is one of these, and the
     generator machinery cost as much as the BEGIN and COMMIT themselves."""
 
-    __slots__ = ("db", "conn", "write")
+    __slots__ = ("conn", "counted", "db", "write")
 
-    def __init__(self, db: Db, conn: sqlite3.Connection, write: bool) -> None:
+    def __init__(self, db: Db, conn: sqlite3.Connection, write: bool, counted: bool = True) -> None:
         self.db = db
         self.conn = conn
         self.write = write
+        self.counted = counted
 
     def __enter__(self) -> sqlite3.Connection:
         try:
@@ -177,7 +178,7 @@ class Transaction:
                 raise conflict(error) from error
             return  # the error goes on as it is
         try:
-            if self.write:
+            if self.write and self.counted:
                 # the file's revision: one count per committed write transaction, whatever it changed
                 # (caches of heavy reads compare it); one row, so bulk writes pay nothing per row
                 conn.execute(
@@ -205,6 +206,14 @@ class Rows:
     def _run(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         self.db.count()
         return self.conn.execute(sql, params)
+
+    def _concat(self, sql: str, ws: str) -> list[list[str]]:
+        """The columns of one row of group_concat(…, char(31)) aggregates over a workspace (`ws` is the
+        query's one parameter), split in C: a million values cross from SQLite as a few strings, not a
+        million tuples. Stored text never holds a control character (the domain refuses them), so the
+        separator cannot occur inside a value."""
+        row = self._run(sql, (ws,)).fetchone()
+        return [col.split("\x1f") if col is not None else [] for col in row]
 
     def _many(self, sql: str, rows: Sequence[Any]) -> int:
         if not rows:

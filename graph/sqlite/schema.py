@@ -139,6 +139,14 @@ MIGRATIONS: dict[int, str | tuple[str, ...]] = {
         " PRIMARY KEY (workspace_id, key)"
         ") WITHOUT ROWID",
     ),
+    # Answers of heavy reads kept for every worker until the data changes.
+    8: (
+        "CREATE TABLE answers ("
+        " workspace_id TEXT NOT NULL REFERENCES workspaces(id),"
+        " key TEXT NOT NULL, revision INTEGER NOT NULL, body TEXT NOT NULL,"
+        " PRIMARY KEY (workspace_id, key)"
+        ") WITHOUT ROWID",
+    ),
 }
 
 

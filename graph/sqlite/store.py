@@ -20,6 +20,7 @@ from graph.common import LazyUnit
 from graph.schema import SCHEMA_VERSION
 from graph.sqlite import schema
 from graph.sqlite.access import SqliteKeys, SqliteTokens, SqliteWorkspaces
+from graph.sqlite.answers import SqliteAnswers
 from graph.sqlite.batches import SqliteBatches
 from graph.sqlite.checks import SqliteDismissals
 from graph.sqlite.clients import SqliteChannels, SqliteClients
@@ -52,6 +53,7 @@ class SqliteUnit(LazyUnit):
         "keys": SqliteKeys,
         "batches": SqliteBatches,
         "dismissals": SqliteDismissals,
+        "answers": SqliteAnswers,
         "graph": SqliteTraversals,
     }
 
@@ -126,6 +128,10 @@ class SqliteStore(Store):
 
     def write(self, work: Callable[[Unit], T]) -> T:
         with self._db.tx(write=True) as conn:
+            return work(self._unit(conn))
+
+    def aside(self, work: Callable[[Unit], T]) -> T:
+        with self._db.tx(write=True, counted=False) as conn:
             return work(self._unit(conn))
 
     @contextmanager

@@ -187,13 +187,6 @@ class SqliteTraversals(Rows):
         )
         return list(map("1".__eq__, kinds)), sources, clients, days, list(map("1".__eq__, primary))
 
-    def _concat(self, sql: str, ws: str) -> list[list[str]]:
-        """The columns of one row of group_concat(…, char(31)) aggregates, split in C: a million values
-        cross from SQLite as a few strings, not a million tuples. Stored text never holds a control
-        character (the domain refuses them), so the separator cannot occur inside a value."""
-        row = self._run(sql, (ws,)).fetchone()
-        return [col.split("\x1f") if col is not None else [] for col in row]
-
     def hollow_clients(self, ws: str) -> dict[str, tuple[int, dict[str, int]]]:
         """Per client whose deals are none above zero: its deals and refunds per currency (one query)."""
         out: dict[str, tuple[int, dict[str, int]]] = {}

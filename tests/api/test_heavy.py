@@ -99,3 +99,37 @@ def test_a_workspace_gets_at_most_its_share_of_heavy_computations() -> None:
     release.set()
     worker.join(10)
     assert reads.get("ws_a", 1, "summary", lambda: "recomputed") == "slow"  # cached
+
+
+def test_another_instance_answers_from_the_kept_answer_until_the_data_changes(api: Api) -> None:
+    """A second app on the same store (another worker or machine) reads the answer the first one kept,
+    in one statement, instead of computing it; a write makes both compute afresh."""
+    from api import create_app
+    from tests.api.conftest import Api as Client
+
+    _seed(api)
+    other_app = create_app({"STORE": api.store, "TESTING": True})
+    other = Client(other_app, other_app.test_client(), api.store, api.ws, api.other_ws, api.tokens)
+    first = api.ok(api.get("/network/summary"))
+    revision = api.store.revision(api.ws)
+    sent = api.store.query_count
+    assert other.ok(other.get("/network/summary")) == first
+    assert api.store.query_count - sent == 3  # the token, the revision, the kept answer: no snapshot
+    assert api.store.revision(api.ws) == revision  # keeping an answer is no change of the data
+    api.client_id("Dora")
+    sent = api.store.query_count
+    assert other.ok(other.get("/network/summary"))["clients"] == first["clients"] + 1
+    assert api.store.query_count - sent > 3  # computed again
+
+
+def test_a_kept_answer_of_other_code_is_never_served(api: Api) -> None:
+    import hashlib
+
+    from api.heavy import Kept
+
+    _seed(api)
+    request = ("summary", None, None)
+    other_code = hashlib.sha256(f"{'0' * 64}\x1f{request!r}".encode()).hexdigest()  # as other code keys it
+    api.store.keep_answer(api.ws, other_code, api.store.revision(api.ws), '{"clients": 999}')
+    assert Kept.key(request) != other_code
+    assert api.ok(api.get("/network/summary"))["clients"] == 3

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 GRAPH = Path(__file__).resolve().parents[2] / "graph"
-FUNNELS = {"_run", "_many", "_stream", "_batches", "_admin", "probe"}
+FUNNELS = {"_run", "_many", "_concat", "_stream", "_batches", "_admin", "probe"}
 SENDERS = {
     "_run": 0,
     "_many": 0,
+    "_concat": 0,
     "_stream": 0,
     "_batches": 0,
     "_admin": 0,

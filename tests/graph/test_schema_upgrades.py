@@ -34,8 +34,8 @@ def test_a_version_4_sqlite_file_gains_client_phones(tmp_path: Path) -> None:
     store = SqliteStore(path)
     try:
         assert store.schema_version() == 4
-        assert store.init_schema() == SCHEMA_VERSION == 7
-        assert store.schema_version() == 7
+        assert store.init_schema() == SCHEMA_VERSION == 8
+        assert store.schema_version() == 8
         old = store.get_client("ws_old", "cl_old")
         assert (old.name, old.email, old.phone) == ("Ana", "ana@example.org", None)
         new = store.create_client("ws_old", ClientInput.parse({"name": "Bo", "phone": "+7 916 000-00-01"}))
@@ -59,8 +59,8 @@ def test_a_version_4_neo4j_database_gains_the_phone_index(neo4j_store: Neo4jStor
         s.run("DROP INDEX client_phone IF EXISTS").consume()
         s.run("MERGE (v:SchemaVersion {name: 'referrals'}) SET v.version = 4").consume()
     assert neo4j_store.schema_version() == 4
-    assert neo4j_store.init_schema() == SCHEMA_VERSION == 7
-    assert neo4j_store.schema_version() == 7
+    assert neo4j_store.init_schema() == SCHEMA_VERSION == 8
+    assert neo4j_store.schema_version() == 8
     with neo4j_store._driver.session() as s:
         names = [r["name"] for r in s.run("SHOW INDEXES YIELD name, state WHERE state = 'ONLINE' RETURN name")]
     assert "client_phone" in names
@@ -88,3 +88,14 @@ def test_a_version_6_neo4j_database_gains_dismissals(neo4j_store: Neo4jStore) ->
     with neo4j_store._driver.session() as s:
         constraints = [r["name"] for r in s.run("SHOW CONSTRAINTS YIELD name RETURN name")]
     assert "dismissal_key" in constraints
+
+
+def test_a_version_7_neo4j_database_gains_kept_answers(neo4j_store: Neo4jStore) -> None:
+    with neo4j_store._driver.session() as s:  # the database as version 7 left it
+        s.run("DROP CONSTRAINT answer_key IF EXISTS").consume()
+        s.run("MERGE (v:SchemaVersion {name: 'referrals'}) SET v.version = 7").consume()
+    assert neo4j_store.schema_version() == 7
+    assert neo4j_store.init_schema() == SCHEMA_VERSION
+    with neo4j_store._driver.session() as s:
+        constraints = [r["name"] for r in s.run("SHOW CONSTRAINTS YIELD name RETURN name")]
+    assert "answer_key" in constraints
