@@ -1,6 +1,11 @@
 """Heavy answers cold and kept: /network/summary and /network/key-clients computed by one app, then answered
 by a second app on the same store (another worker or instance) from the answer kept in the database.
 
+Before that, the computation alone (what a request costs after any change): the store's columnar
+answers (referrals/forest.py) `--cold-runs` times, with median and spread; with `--baseline`, once
+each the way they were answered before, from the whole snapshot (referrals/analysis.py), and the
+two answers compared.
+
     .venv/bin/python -m bench.kept_answers --clients 1000000 --stores sqlite
     .venv/bin/python -m bench.kept_answers --database-url sqlite:///big.db --workspace ws_...   # a loaded store
 
@@ -23,22 +28,56 @@ from typing import Any
 
 from api import create_app
 from bench.forest import generate
-from bench.measure import pct, settings
+from bench.measure import pct, settings, spread
 from bench.traversals import load
 from graph import open_store
+from referrals import analysis
 from referrals.access import Role, hash_secret, new_secret
 from referrals.store import Store
 
 PATHS = ("/api/v1/network/summary", "/api/v1/network/key-clients")
 
 
-def measure(store: Store, ws: str, repeat: int) -> dict[str, Any]:
+def computed(store: Store, ws: str, runs: int, baseline: bool) -> dict[str, Any]:
+    """Seconds per computation of each answer (no kept answer involved)."""
+    out: dict[str, Any] = {}
+    answers = {
+        "summary": lambda: store.network_summary(ws),
+        "key_clients": lambda: store.key_clients(ws),
+    }
+    for name, fn in answers.items():
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        out[name] = {"median_s": round(statistics.median(times), 2), "spread": spread(times), "runs": len(times)}
+        print(name, out[name], file=sys.stderr, flush=True)
+    if baseline:
+        t = time.perf_counter()
+        snap = store.snapshot(ws)
+        want = analysis.summarize(snap), analysis.first_day(snap)
+        out["summary"]["snapshot_s"] = round(time.perf_counter() - t, 2)
+        assert want == store.network_summary(ws), "the columns and the snapshot disagree on the summary"
+        t = time.perf_counter()
+        snap = store.snapshot(ws)
+        cur, ranked = analysis.key_clients(snap)
+        out["key_clients"]["snapshot_s"] = round(time.perf_counter() - t, 2)
+        assert (cur, analysis.currencies(snap), ranked) == store.key_clients(ws), "key clients disagree"
+        for name in answers:
+            out[name]["ratio"] = round(out[name]["median_s"] / out[name]["snapshot_s"], 4)
+        print("baseline", {k: out[k]["snapshot_s"] for k in answers}, file=sys.stderr, flush=True)
+    return out
+
+
+def measure(store: Store, ws: str, repeat: int, runs: int = 3, baseline: bool = False) -> dict[str, Any]:
+    computed_s = computed(store, ws, runs, baseline)
     secret = new_secret()
     store.create_token(ws, Role.VIEWER, "bench", hash_secret(secret))
     headers = {"Authorization": f"Bearer {secret}"}
     first = create_app({"STORE": store}).test_client()
     second = create_app({"STORE": store}).test_client()
-    out: dict[str, Any] = {"settings": settings(store)}
+    out: dict[str, Any] = {"settings": settings(store), "computed": computed_s}
     for path in PATHS:
         t = time.perf_counter()
         cold = first.get(path, headers=headers)
@@ -69,13 +108,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workspace", help="the workspace of --database-url")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--heap", default="6g")
+    parser.add_argument("--cold-runs", type=int, default=3, help="computations of each answer, for the median")
+    parser.add_argument("--baseline", action="store_true", help="also answer once from the whole snapshot")
     parser.add_argument("--out", type=Path, default=Path("bench/results-kept-answers.json"))
     args = parser.parse_args(argv)
     runs = []
     if args.database_url:
         store = open_store(args.database_url)
         store.init_schema()
-        runs.append(measure(store, args.workspace, args.repeat))
+        runs.append(measure(store, args.workspace, args.repeat, args.cold_runs, args.baseline))
         store.close()
     for kind in [] if args.database_url else args.stores:
         server = None
@@ -90,7 +131,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             store.init_schema()
             ws, _, _, load_s = load(store, generate(args.clients), contacts=True)
-            runs.append({"clients": args.clients, "load_s": round(load_s, 1), **measure(store, ws, args.repeat)})
+            runs.append(
+                {
+                    "clients": args.clients,
+                    "load_s": round(load_s, 1),
+                    **measure(store, ws, args.repeat, args.cold_runs, args.baseline),
+                }
+            )
         finally:
             store.close()
             if server is not None:

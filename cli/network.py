@@ -202,7 +202,7 @@ def network() -> None:
 def network_summary(app: AppContext, depth: int | None, as_of: date | None, workspace: str | None) -> None:
     """Counts, where clients came from, the longest chain, dead ends, most prolific referrers."""
     ws = resolve_workspace(app.store, workspace)
-    s = analysis.summarize(app.store.snapshot(ws, as_of), depth=depth)
+    s, _ = app.store.network_summary(ws, depth, as_of)
     total = s.clients or 1
     table = Table(show_header=False, title=f"Workspace summary{as_of_text(as_of)}")
     for k, v in [
@@ -260,15 +260,15 @@ def network_key_clients(
     from referrals.money import parse_currency
 
     ws = resolve_workspace(app.store, workspace)
-    snap = app.store.snapshot(ws, as_of)
-    cur, ranked = analysis.key_clients(
-        snap,
+    cur, paid_in, ranked = app.store.key_clients(
+        ws,
         parse_currency(currency) if currency else None,
         analysis.Weights(w_own, w_downline, w_reach),
         depth,
         limit,
+        as_of,
     )
-    others = [c for c in analysis.currencies(snap) if c != cur]
+    others = [c for c in paid_in if c != cur]
     title = f"Key clients{as_of_text(as_of)}, ranked in {cur}" if cur else "Key clients (no revenue yet)"
     if others:
         title += f" (also paid in {', '.join(others)}: --currency ranks in another)"

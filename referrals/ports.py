@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol, TypeVar
 
-from referrals import asof, integrity
+from referrals import asof, forest, integrity
 from referrals.access import StoredResponse, Token
 from referrals.attribution import PeriodFacts
 from referrals.model import (
@@ -324,6 +324,17 @@ class Traversals(Protocol):
     def growth_columns(self, ws: str) -> tuple[list[str], list[str], list[str], list[str], list[str], list[str]]:
         """Every client as six columns of text ("" for none): id, acquisition date, the (UTC) day it was
         recorded, and its primary source's kind ("client", "channel"), id and date."""
+
+    def network_columns(self, ws: str) -> forest.Columns:
+        """How many clients, channels and recommendations (primary or not) the workspace holds, its
+        first day (analysis.first_day), and every primary recommendation as three columns: the client
+        it brought in, whether its source is a client (else a channel), the source's id. No deals."""
+
+    def first_by_name(self, ws: str, n: int) -> list[tuple[str, str]]:
+        """The first n clients as (id, name), by name then id (code point order)."""
+
+    def revenue_totals(self, ws: str) -> dict[str, int]:
+        """Every deal summed per currency (minor units), refunds netted."""
 
     def payment_columns(self, ws: str) -> tuple[list[str], list[int], list[str], list[str]]:
         """Every deal as four columns: payer, amount (minor units), currency, date (YYYY-MM-DD)."""

@@ -28,7 +28,7 @@ from contextlib import AbstractContextManager
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from referrals import asof, clock, growth
+from referrals import analysis, asof, clock, growth
 from referrals.access import Role, StoredResponse, Token
 from referrals.attribution import PeriodFacts
 from referrals.config import view_depth
@@ -59,7 +59,7 @@ from referrals.model import (
     check_limit,
 )
 from referrals.ports import Restoring, StoredBatch, Unit
-from referrals.usecases import checks, clients, deals, imports, months, referrals, requests, transfer
+from referrals.usecases import checks, clients, deals, imports, months, network, referrals, requests, transfer
 from referrals.usecases.clients import BulkResult
 from referrals.usecases.requests import IDEMPOTENCY_LEASE, IDEMPOTENCY_TTL
 
@@ -359,6 +359,27 @@ class Store(abc.ABC):
 
         members, payments, names = self.read(work)
         return growth.growth(members, payments, names, first, final, window, today)
+
+    def network_summary(
+        self, ws: str, depth: int | None = None, as_of: date | None = None
+    ) -> tuple[analysis.Summary, date | None]:
+        """The workspace at a glance (analysis.Summary: counts, origins, chain lengths, dead ends, the
+        most prolific referrers, within `depth` levels for reach) and its first day. Today's from a few
+        columns in one read transaction (referrals/forest.py); as of a day, from that day's snapshot."""
+        return network.summary(self, ws, view_depth(depth), as_of)
+
+    def key_clients(
+        self,
+        ws: str,
+        currency: str | None = None,
+        weights: analysis.Weights | None = None,
+        depth: int | None = None,
+        limit: int = 20,
+        as_of: date | None = None,
+    ) -> tuple[str | None, list[str], list[analysis.KeyClient]]:
+        """Clients ranked by own revenue, the revenue they brought in and reach (analysis.key_clients):
+        the ranking's currency, every currency paid in (main first) and the first `limit` clients."""
+        return network.key_clients(self, ws, currency, weights or analysis.Weights(), view_depth(depth), limit, as_of)
 
     def integrity_check(self, ws: str, thresholds: Thresholds | None = None) -> Report:
         """What looks wrong (referrals/integrity.py): every rule over the workspace, dismissed findings

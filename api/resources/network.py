@@ -246,11 +246,10 @@ class NetworkSummary(MethodView):
 
 
 def _summary(ws: str, depth: int | None, as_of: date | None) -> dict[str, Any]:
-    snap = current_store().snapshot(ws, as_of)
-    s = analysis.summarize(snap, depth=depth)
+    s, first_day = current_store().network_summary(ws, depth, as_of)
     total = s.clients or 1
     return {
-        "first_day": analysis.first_day(snap),
+        "first_day": first_day,
         **{
             k: getattr(s, k)
             for k in (
@@ -303,8 +302,7 @@ class KeyClients(MethodView):
 def _key_clients(
     ws: str, currency: str | None, weights: analysis.Weights, depth: int | None, limit: int, as_of: date | None
 ) -> dict[str, Any]:
-    snap = current_store().snapshot(ws, as_of)
-    currency, ranked = analysis.key_clients(snap, currency, weights, depth, limit)
+    currency, paid_in, ranked = current_store().key_clients(ws, currency, weights, depth, limit, as_of)
 
     def money(minor: int) -> dict[str, Any] | None:
         if currency is None:
@@ -313,7 +311,7 @@ def _key_clients(
 
     return {
         "currency": currency,
-        "currencies": analysis.currencies(snap),
+        "currencies": paid_in,
         "depth": depth,
         "weights": {"own": weights.own, "downline": weights.downline, "reach": weights.reach},
         "items": [

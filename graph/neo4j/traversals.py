@@ -8,7 +8,7 @@ from typing import Any, LiteralString, cast
 
 from graph.common import Link, link, period_facts
 from graph.neo4j.db import Rows, native
-from referrals import asof
+from referrals import asof, forest
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
 from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
@@ -183,6 +183,60 @@ class Neo4jTraversals(Rows):
             ws=ws,
         )
         return tuple(row[k] for k in ("ids", "acquired", "recorded", "kinds", "sources", "referred"))  # type: ignore[return-value]
+
+    def network_columns(self, ws: str) -> forest.Columns:
+        """The counts, the first day and the primary recommendations as columns (one record of lists,
+        and one more query for clients recorded before every date)."""
+        (row,) = self._run(
+            "CALL { MATCH (c:Client) WHERE c.workspace = $ws RETURN count(c) AS clients }"
+            " CALL { MATCH (c:Channel) WHERE c.workspace = $ws RETURN count(c) AS channels }"
+            " CALL { MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on IS NOT NULL"
+            " RETURN min(c.acquired_on) AS acquired }"
+            " CALL { MATCH ()-[r:REFERRED]->() WHERE r.workspace = $ws AND r.referred_on IS NOT NULL"
+            " RETURN count(r) AS referrals, min(r.referred_on) AS referred }"
+            " CALL { MATCH (c:Client) WHERE c.workspace = $ws MATCH (c)<-[r:REFERRED {primary: true}]-(s)"
+            " RETURN collect(c.id) AS brought_in, collect(s:Client) AS by_client, collect(s.id) AS sources }"
+            " RETURN clients, channels, referrals, toString(acquired) AS acquired, toString(referred) AS referred,"
+            " brought_in, by_client, sources",
+            ws=ws,
+        )
+        acquired, referred = row["acquired"], row["referred"]
+        known = min(filter(None, (acquired, referred)), default="9999-12-31")
+        # A client with neither an acquisition nor a primary recommendation starts on the day it was
+        # recorded (analysis.first_day); only those recorded before every date above can move it.
+        (late,) = self._run(
+            "MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on IS NULL AND date(c.created_at) < date($known)"
+            " AND NOT EXISTS { (c)<-[:REFERRED {primary: true}]-() } RETURN toString(min(date(c.created_at))) AS day",
+            ws=ws,
+            known=known,
+        )
+        first = min(filter(None, (acquired, referred, late["day"])), default=None)
+        return forest.Columns(
+            row["clients"],
+            row["channels"],
+            row["referrals"],
+            date.fromisoformat(first) if first else None,
+            row["brought_in"],
+            row["by_client"],
+            row["sources"],
+        )
+
+    def first_by_name(self, ws: str, n: int) -> list[tuple[str, str]]:
+        """The first n clients (id, name) by name, then id (one query)."""
+        rows = self._run(
+            "MATCH (c:Client) WHERE c.workspace = $ws RETURN c.id AS id, c.name AS name ORDER BY name, id LIMIT $n",
+            ws=ws,
+            n=n,
+        )
+        return [(r["id"], r["name"]) for r in rows]
+
+    def revenue_totals(self, ws: str) -> dict[str, int]:
+        """Every deal summed per currency (one query)."""
+        rows = self._run(
+            "MATCH (d:Deal) WHERE d.workspace = $ws RETURN d.currency AS currency, sum(d.amount_minor) AS total",
+            ws=ws,
+        )
+        return {r["currency"]: r["total"] for r in rows}
 
     def payment_columns(self, ws: str) -> tuple[list[str], list[int], list[str], list[str]]:
         """Every deal's payer, amount, currency and date, as columns (one record of lists)."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from graph.common import Link, link, period_facts
 from graph.sqlite.db import Rows
-from referrals import asof
+from referrals import asof, forest
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
 from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
@@ -117,6 +117,59 @@ class SqliteTraversals(Rows):
             return ["" if j is None else values[j] for j in rows]
 
         return ids, acquired, recorded, column(kinds), column(sources), column(days)
+
+    def network_columns(self, ws: str) -> forest.Columns:
+        """The counts, the first day and the primary recommendations as columns: one scan of the
+        recommendations for them all (group_concat skips the NULLs of secondary ones), two small
+        queries for the rest."""
+        clients, channels, acquired = self._run(
+            "SELECT (SELECT count(*) FROM clients WHERE workspace_id = :ws),"
+            " (SELECT count(*) FROM channels WHERE workspace_id = :ws),"
+            " (SELECT min(acquired_on) FROM clients INDEXED BY client_by_acquired"
+            " WHERE workspace_id = :ws AND acquired_on IS NOT NULL)",
+            {"ws": ws},
+        ).fetchone()
+        brought_in, by_client, sources, count, referred = self._run(
+            "SELECT group_concat(CASE is_primary WHEN 1 THEN client_id END, char(31)),"
+            " group_concat(CASE is_primary WHEN 1 THEN source_kind = 'client' END, char(31)),"
+            " group_concat(CASE is_primary WHEN 1 THEN source_id END, char(31)),"
+            " count(*), min(referred_on) FROM referrals WHERE workspace_id = ?",
+            (ws,),
+        ).fetchone()
+        brought_in, by_client, sources = (col.split("\x1f") if col else [] for col in (brought_in, by_client, sources))
+        known = min(filter(None, (acquired, referred)), default="9999-12-31")
+        # A client with neither an acquisition nor a primary recommendation starts on the day it was
+        # recorded (analysis.first_day); only those recorded before every date above can move it.
+        (recorded,) = self._run(
+            "SELECT min(substr(c.created_at, 1, 10)) FROM clients c WHERE c.workspace_id = :ws"
+            " AND c.acquired_on IS NULL AND c.created_at < :known AND NOT EXISTS (SELECT 1 FROM referrals r"
+            " INDEXED BY referral_one_primary WHERE r.workspace_id = :ws AND r.client_id = c.id AND r.is_primary = 1)",
+            {"ws": ws, "known": known},
+        ).fetchone()
+        first = min(filter(None, (acquired, referred, recorded)), default=None)
+        return forest.Columns(
+            clients,
+            channels,
+            count,
+            date.fromisoformat(first) if first else None,
+            brought_in,
+            list(map("1".__eq__, by_client)),
+            sources,
+        )
+
+    def first_by_name(self, ws: str, n: int) -> list[tuple[str, str]]:
+        """The first n clients (id, name) by name, then id (one query)."""
+        rows = self._run(
+            "SELECT id, name FROM clients WHERE workspace_id = ? ORDER BY name, id LIMIT ?", (ws, n)
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def revenue_totals(self, ws: str) -> dict[str, int]:
+        """Every deal summed per currency (one query)."""
+        rows = self._run(
+            "SELECT currency, sum(amount_minor) FROM deals WHERE workspace_id = ? GROUP BY currency", (ws,)
+        )
+        return {r[0]: r[1] for r in rows}
 
     def payment_columns(self, ws: str) -> tuple[list[str], list[int], list[str], list[str]]:
         """Every deal's payer, amount, currency and date, as columns (one query)."""

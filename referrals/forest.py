@@ -1,0 +1,379 @@
+"""The primary forest as arrays: the network-wide answers (summary, key clients) at a million clients.
+
+`analysis.summarize` and `analysis.key_clients` answer the same questions from a Snapshot (every
+record of the workspace and a networkx graph of it): exact, the reference the tests hold this module
+to, and what views as of a past day still use; but at a million clients building the snapshot alone
+takes minutes. Here the store hands over a few columns instead (`Columns`: the primary
+recommendations as client / source kind / source, every deal's payer, amount and currency, and a few
+counts) and numpy does the tree work over integer arrays:
+
+* levels by pointer doubling: every client jumps to its ancestor 1, 2, 4, … steps up, so the longest
+  chain of L steps takes log2(L) vectorized passes;
+* whole downlines leaves first, one vectorized pass per level (O(clients) in all);
+* downlines within a depth d by walking every client's ancestors d steps (d passes);
+* names are read only for the clients a ranking shows and for those tied with its last one, so ties
+  are broken by name and id exactly as the snapshot path breaks them.
+
+Clients that appear in no primary recommendation and paid nothing are never materialised: they are
+counted (level 0, direct, dead ends) and only read, by name, when a ranking has room for them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from itertools import repeat
+
+import numpy as np
+import numpy.typing as npt
+
+from referrals.analysis import KeyClient, Summary, Weights
+
+Ints = npt.NDArray[np.int64]
+Names = Callable[[Sequence[str]], dict[str, str]]  # client ids -> names
+FirstByName = Callable[[int], list[tuple[str, str]]]  # n -> the first n clients (id, name) by name, then id
+
+Keyed = tuple[tuple[int | float, ...], int]  # (numeric sort key, node): smaller keys rank first
+_ROUNDING = 1e-6  # a score is shown rounded to 6 decimals: rounding moves it by at most half of this
+
+
+@dataclass(frozen=True)
+class Columns:
+    """What the store hands over for the network-wide answers of today (one read transaction)."""
+
+    clients: int  # every client of the workspace
+    channels: int
+    referrals: int  # every recommendation, primary or secondary
+    first_day: date | None  # see analysis.first_day
+    brought_in: Sequence[str]  # per primary recommendation: the client it brought in (each at most once)
+    from_client: Sequence[bool]  # ... whether its source is a client (else a channel)
+    sources: Sequence[str]  # ... the source's id
+    payers: Sequence[str] = ()  # per deal: the client who paid, the amount in minor units, the currency
+    amounts: Sequence[int] = ()
+    currencies: Sequence[str] = ()
+    revenue: dict[str, int] | None = None  # per currency, when the store summed the deals itself
+
+
+class Forest:
+    """The clients of the primary forest (and every payer) as indexes 0..n-1, with parent links.
+
+    `parent[i]` is the client who brought client i in (-1: nobody, or a channel did); `channel_top[i]`
+    says a channel brought it in. `steps[i]` counts the client links up to the top client of i's chain,
+    `level[i]` adds one when a channel stands above that top (a channel is level 0, as in
+    analysis.network_graph).
+    """
+
+    def __init__(self, cols: Columns) -> None:
+        m = len(cols.brought_in)
+        known = _Ids(cols.brought_in)
+        ids = list(cols.brought_in)
+        extra: dict[str, int] = {}  # clients outside `brought_in`: tops of chains, payers with no source
+
+        def number(column: Sequence[str], found: Ints, wanted: Ints) -> Ints:
+            for k in np.flatnonzero((found < 0) & wanted).tolist():
+                found[k] = extra.setdefault(column[k], len(ids))
+                if found[k] == len(ids):
+                    ids.append(column[k])
+            return found
+
+        from_client = np.fromiter(cols.from_client, np.bool_, m)
+        up = number(cols.sources, np.where(from_client, known.lookup(cols.sources), -1), from_client)
+        self.payer = number(cols.payers, known.lookup(cols.payers), np.ones(len(cols.payers), np.bool_))
+        n = len(ids)
+        self.ids, self._known, self._extra = ids, known, extra
+        parent = np.full(n, -1, np.int64)
+        parent[:m] = up
+        channel = np.zeros(n, np.bool_)
+        channel[:m] = ~from_client
+        self.parent, self.channel = parent, channel
+        self.referred = np.bincount(parent[parent >= 0], minlength=n).astype(np.int64)
+        self.steps, top = _climb(parent)
+        self.level = self.steps + channel[top]
+        self._by_steps: list[Ints] | None = None
+
+    def find(self, client_id: str) -> int | None:
+        """The index of a client, or None when it is not in the forest."""
+        at = int(self._known.lookup([client_id])[0])
+        return at if at >= 0 else self._extra.get(client_id)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def downline(self, own: Ints | None, depth: int | None) -> tuple[Ints, Ints]:
+        """Per client: how many clients it brought in through primary sources, directly or not (all
+        levels, or within `depth`), and their revenue (`own`: each client's own, in one currency)."""
+        n = len(self)
+        reach = np.zeros(n, np.int64)
+        paid = np.zeros(n, np.int64)
+        own = np.zeros(n, np.int64) if own is None else own
+        deepest = int(self.steps.max()) if n else 0
+        if depth is None or depth >= deepest:
+            for nodes in self._levels()[:0:-1]:  # the deepest clients first, up to level 1
+                up = self.parent[nodes]
+                np.add.at(reach, up, 1 + reach[nodes])
+                np.add.at(paid, up, own[nodes] + paid[nodes])
+            return reach, paid
+        nodes = np.flatnonzero(self.parent >= 0)
+        above = self.parent[nodes]
+        for _ in range(depth):
+            np.add.at(reach, above, 1)
+            np.add.at(paid, above, own[nodes])
+            higher = self.parent[above]
+            keep = higher >= 0
+            nodes, above = nodes[keep], higher[keep]
+            if not len(nodes):
+                break
+        return reach, paid
+
+    def _levels(self) -> list[Ints]:
+        """The clients at 0, 1, 2, … client links below the top of their chain."""
+        if self._by_steps is None:
+            order = np.argsort(self.steps, kind="stable")
+            bounds = np.searchsorted(self.steps[order], np.arange(int(self.steps.max(initial=0)) + 2))
+            self._by_steps = [order[bounds[k] : bounds[k + 1]] for k in range(len(bounds) - 1)]
+        return self._by_steps
+
+    def own(self, cols: Columns) -> dict[str, Ints]:
+        """Each client's own revenue per currency (refunds netted), as arrays over the forest."""
+        out: dict[str, Ints] = {}
+        if not cols.payers:
+            return out
+        payer = self.payer
+        amount = np.fromiter(cols.amounts, np.int64, len(cols.amounts))
+        codes = np.array(cols.currencies)
+        for currency in sorted(set(cols.currencies)):
+            pick = codes == currency
+            total = np.zeros(len(self), np.int64)
+            np.add.at(total, payer[pick], amount[pick])
+            out[currency] = total
+        return out
+
+
+class _Ids:
+    """Distinct ids numbered by position, looked up a column at a time.
+
+    A million lookups in a dict of a million fresh strings cost about a second (each a cache miss);
+    here the ids become fixed-width bytes, hashed to 64 bits in a few vectorized passes, and a column is
+    looked up by binary search over the sorted hashes, each hit confirmed byte for byte. When two ids
+    share a hash (or an id is not ASCII) it falls back to the dict: the answer is the same either way.
+    """
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        self.ids = ids
+        self.index: dict[str, int] | None = None
+        try:
+            self.raw = np.array(ids, dtype=np.bytes_) if len(ids) else np.array([], dtype="S1")
+        except UnicodeEncodeError:
+            self._fall_back()
+            return
+        hashes = _hash(self.raw)
+        self.order = np.argsort(hashes, kind="stable")
+        self.sorted = hashes[self.order]
+        if len(ids) > 1 and bool((self.sorted[1:] == self.sorted[:-1]).any()):
+            self._fall_back()
+
+    def _fall_back(self) -> None:
+        self.index = dict(zip(self.ids, range(len(self.ids)), strict=True))
+        if len(self.index) != len(self.ids):
+            raise ValueError("a client has two primary recommendations")
+
+    def lookup(self, wanted: Sequence[str]) -> Ints:
+        """Each wanted id's position among the ids, or -1."""
+        if self.index is not None:
+            return np.fromiter(map(self.index.get, wanted, repeat(-1)), np.int64, len(wanted))
+        if not len(wanted) or not len(self.ids):
+            return np.full(len(wanted), -1, np.int64)
+        try:
+            raw = np.array(wanted, dtype=np.bytes_)
+        except UnicodeEncodeError:  # such an id is not among the ASCII ones: look the column up by dict
+            self._fall_back()
+            return self.lookup(wanted)
+        width = max(raw.dtype.itemsize, self.raw.dtype.itemsize)
+        hashes = _hash(raw.astype(f"S{width}"))
+        needles = np.argsort(hashes)  # searched in order, the binary searches walk memory forwards
+        at = np.empty(len(hashes), np.int64)
+        at[needles] = np.minimum(np.searchsorted(self.sorted, hashes[needles]), len(self.sorted) - 1)
+        candidate = self.order[at]
+        hit = (self.sorted[at] == hashes) & (self.raw[candidate] == raw)
+        return np.where(hit, candidate, -1)
+
+
+def _hash(raw: npt.NDArray[np.bytes_]) -> npt.NDArray[np.uint64]:
+    """A 64-bit hash of each fixed-width byte string (zero-padded to whole words), a word at a time."""
+    words = (raw.dtype.itemsize + 7) // 8
+    grid = np.zeros((len(raw), words * 8), np.uint8)
+    grid[:, : raw.dtype.itemsize] = raw.view(np.uint8).reshape(len(raw), raw.dtype.itemsize)
+    columns = grid.view(np.uint64)
+    h = np.full(len(raw), words, np.uint64)
+    for j in range(words):
+        h = (h ^ columns[:, j]) * np.uint64(0x9E3779B97F4A7C15)
+        h ^= h >> np.uint64(29)
+    return h
+
+
+def _climb(parent: Ints) -> tuple[Ints, Ints]:
+    """For every node: its distance to the top of its tree and that top, by pointer doubling."""
+    n = len(parent)
+    steps = (parent >= 0).astype(np.int64)
+    top = np.where(parent >= 0, parent, np.arange(n))
+    jump = parent.copy()
+    live = np.flatnonzero(jump >= 0)
+    for _ in range(64):  # 2**64 steps: more than any forest holds, so a ring ends here, not in a loop
+        if not len(live):
+            return steps, top
+        via = jump[live]
+        steps[live] += steps[via]
+        top[live] = top[via]
+        jump[live] = jump[via]
+        live = live[jump[live] >= 0]
+    raise ValueError("the primary recommendations close a ring")
+
+
+def paid_pairs(cols: Columns) -> set[tuple[str, str]]:
+    """Every (client, currency) a client has deals in (whatever their total)."""
+    return set(zip(cols.payers, cols.currencies, strict=True))
+
+
+def currencies(pairs: set[tuple[str, str]]) -> list[str]:
+    """Every currency clients paid in, by how many clients paid in it, then by code (analysis.currencies)."""
+    counts = Counter(cur for _, cur in pairs)
+    return [cur for cur, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _first(keys: list[Keyed], k: int, forest: Forest, names: Names) -> list[tuple[str, int]]:
+    """The k best of (numeric key, node) pairs (smaller is better), ties broken by name then id: names
+    are read for the pairs ahead of the k-th and for every pair tied with it. Returns (name, node)."""
+    keys.sort()
+    if len(keys) > k:
+        last = keys[k - 1][0]
+        end = k
+        while end < len(keys) and keys[end][0] == last:
+            end += 1
+        keys = keys[:end]
+    found = names([forest.ids[i] for _, i in keys])
+    ranked = sorted((key, found[forest.ids[i]], forest.ids[i], i) for key, i in keys)
+    return [(name, i) for _, name, _, i in ranked[:k]]
+
+
+def _ahead(first: Ints, second: Ints, k: int) -> npt.NDArray[np.bool_]:
+    """Which pairs (first, second) could be among the k largest (larger first, then larger second):
+    those at least as large as the k-th largest, ties included."""
+    if len(first) <= k:
+        return np.ones(len(first), np.bool_)
+    kth = np.lexsort((-second, -first))[k - 1]
+    return (first > first[kth]) | ((first == first[kth]) & (second >= second[kth]))
+
+
+def summarize(cols: Columns, names: Names, depth: int | None = None, prolific: int = 10) -> Summary:
+    """analysis.summarize from columns: the same Summary, field for field."""
+    forest = Forest(cols)
+    primaries = len(cols.brought_in)
+    from_referral = primaries - int(forest.channel.sum())
+    reach, _ = forest.downline(None, depth)
+    level = forest.level
+    deepest = int(level.max(initial=0))
+    longest_client = max((forest.ids[i] for i in np.flatnonzero(level == deepest)), default=None) if deepest else None
+    by_level = np.bincount(level, minlength=deepest + 1).tolist() if len(forest) else [0]
+    by_level[0] = cols.clients - primaries  # the forest holds only some of the clients without a source
+    referrers = np.flatnonzero(forest.referred)
+    ahead = _ahead(forest.referred[referrers], reach[referrers], prolific)
+    keys = [((-int(forest.referred[i]), -int(reach[i])), int(i)) for i in referrers[ahead]]
+    top = _first(keys, prolific, forest, names)
+    revenue = dict(cols.revenue) if cols.revenue is not None else {}
+    if cols.revenue is None:
+        for amount, currency in zip(cols.amounts, cols.currencies, strict=True):
+            revenue[currency] = revenue.get(currency, 0) + amount
+    return Summary(
+        clients=cols.clients,
+        channels=cols.channels,
+        primary_referrals=primaries,
+        secondary_referrals=cols.referrals - primaries,
+        from_referral=from_referral,
+        from_channel=primaries - from_referral,
+        direct=cols.clients - primaries,
+        dead_ends=cols.clients - len(referrers),
+        longest_chain=deepest,
+        longest_chain_client=longest_client,
+        clients_by_level=by_level if cols.clients else [0],
+        revenue=dict(sorted(revenue.items())),
+        prolific=[(forest.ids[i], name, int(forest.referred[i]), int(reach[i])) for name, i in top],
+    )
+
+
+def key_clients(
+    cols: Columns,
+    names: Names,
+    first_by_name: FirstByName,
+    currency: str | None = None,
+    weights: Weights | None = None,
+    depth: int | None = None,
+    limit: int = 20,
+) -> tuple[str | None, list[KeyClient]]:
+    """analysis.key_clients from columns: the same ranking, score for score and tie for tie."""
+    weights = weights or Weights()
+    pairs = paid_pairs(cols)
+    paid_in = currencies(pairs)
+    currency = currency or next(iter(paid_in), None)
+    forest = Forest(cols)
+    own = forest.own(cols)
+    down = {cur: forest.downline(own[cur], depth) for cur in paid_in}
+    reach, dl = down[currency] if currency in down else forest.downline(None, depth)
+    mine = own[currency] if currency in own else np.zeros(len(forest), np.int64)
+    own_c, dl_c = np.maximum(mine, 0), np.maximum(dl, 0)
+    top_own = int(own_c.max(initial=0)) or 1
+    top_dl = int(dl_c.max(initial=0)) or 1
+    top_reach = int(reach.max(initial=0)) or 1
+    score = weights.own * own_c / top_own + weights.downline * dl_c / top_dl + weights.reach * reach / top_reach
+
+    def rounded(i: int) -> float:  # exactly the snapshot path's arithmetic, in Python floats
+        return round(
+            weights.own * int(own_c[i]) / top_own
+            + weights.downline * int(dl_c[i]) / top_dl
+            + weights.reach * int(reach[i]) / top_reach,
+            6,
+        )
+
+    candidates = np.flatnonzero((score > 0) | (reach > 0))
+    if len(candidates) > limit:  # only those that could reach the top `limit` once rounded
+        kth = np.partition(score[candidates], len(candidates) - limit)[len(candidates) - limit]
+        chosen = candidates[score[candidates] >= kth - _ROUNDING]
+    else:
+        chosen = candidates
+    keys = [((-rounded(i), -int(reach[i])), int(i)) for i in chosen]
+    positive = [kv for kv in keys if kv[0] != (0.0, 0)]
+    if len(positive) < limit and len(chosen) < len(candidates):  # rounding left too few: take them all
+        keys = [((-rounded(i), -int(reach[i])), int(i)) for i in candidates]
+        positive = [kv for kv in keys if kv[0] != (0.0, 0)]
+    ranked = _first(positive, limit, forest, names)
+    rows = [
+        KeyClient(
+            forest.ids[i],
+            name,
+            rounded(i),
+            int(own_c[i]),
+            int(dl_c[i]),
+            int(reach[i]),
+            int(forest.referred[i]),
+        )
+        for name, i in ranked
+    ]
+    if len(rows) < limit:  # the rest score 0 with no reach: by name, then id
+        shown = {r.client_id for r in rows}
+        for cid, name in sorted(first_by_name(limit), key=lambda r: (r[1], r[0])):
+            if len(rows) == limit:
+                break
+            if cid not in shown:  # a tiny own revenue may still round to a score of 0
+                i = forest.find(cid)
+                rows.append(KeyClient(cid, name, 0.0, int(own_c[i]) if i is not None else 0, 0, 0, 0))
+
+    def by_currency(k: KeyClient) -> KeyClient:
+        i = forest.find(k.client_id)
+        if i is None:
+            return k
+        paid = {cur: int(total[i]) for cur, total in own.items() if (k.client_id, cur) in pairs}
+        below = {cur: int(d[1][i]) for cur, d in down.items() if d[1][i]}
+        return replace(k, own_by_currency=paid, downline_by_currency=below)
+
+    return currency, [by_currency(k) for k in rows]
