@@ -90,10 +90,27 @@ def timed(fn: Any, repeat: int) -> tuple[list[float], Any]:
     return times, out
 
 
-def measure(store: Store, n: int, deals: int, repeat: int, chunk: int = 50_000) -> dict[str, Any]:
-    forest = generate(n)
-    print(f"loading {n} clients ...", file=sys.stderr, flush=True)
-    ws, ids, _, load_s = load(store, forest, chunk)
+def measure(
+    store: Store,
+    n: int,
+    deals: int,
+    repeat: int,
+    chunk: int = 50_000,
+    loaded: str | None = None,
+    with_peer: bool = True,
+) -> dict[str, Any]:
+    """Every figure on one store: a forest of `n` clients loaded first, or the workspace `loaded` holds
+    (loaded before by a runner of bench/); the month's deals are upserted either way (same ids, same
+    rows), and the month is reopened at the end, so a loaded store can be measured again."""
+    if loaded is None:
+        print(f"loading {n} clients ...", file=sys.stderr, flush=True)
+        ws, ids, _, load_s = load(store, generate(n), chunk)
+    else:
+        ws, load_s = loaded, 0.0
+        ids = store.read(lambda u: u.graph.growth_columns(loaded)[0])
+        if any(m.month == MONTH for m in store.list_closed_months(ws)):  # left closed by a run cut short
+            store.reopen_month(ws, MONTH)
+        n = len(ids)
     deals_s = add_month_deals(store, ws, ids, deals, seed=n)
     print(f"loaded in {load_s:.0f} s + {deals_s:.0f} s for the month's deals", file=sys.stderr, flush=True)
 
@@ -106,16 +123,20 @@ def measure(store: Store, n: int, deals: int, repeat: int, chunk: int = 50_000) 
     export_t, (export_out, facts) = timed(export, repeat)
     floor_t, floor_out = timed(lambda: export_bytes(facts), repeat)
     query_t, _ = timed(lambda: store.month_facts(ws, MONTH), repeat)
-    print("peer (one query per deal) ...", file=sys.stderr, flush=True)
-    peer_t, peer_out = timed(lambda: peer(store, ws), 1)
-    # the peer has no `active` flags and no arrivals: compare the credit columns only
-    assert _credits(peer_out) == _credits(export_out), "peer and export disagree"
+    if with_peer:
+        print("peer (one query per deal) ...", file=sys.stderr, flush=True)
+        peer_t, peer_out = timed(lambda: peer(store, ws), 1)
+        # the peer has no `active` flags and no arrivals: compare the credit columns only
+        assert _credits(peer_out) == _credits(export_out), "peer and export disagree"
+    else:
+        peer_t = []
     assert floor_out == export_out
     t = time.perf_counter()
     closed = store.close_month(ws, MONTH)
     close_s = time.perf_counter() - t
     frozen_t, (frozen_out, _) = timed(lambda: (export_bytes(store.month_facts(ws, MONTH)[0]), None), repeat)
     assert frozen_out == export_out
+    store.reopen_month(ws, MONTH)
     med = statistics.median
     figures = {"export": export_t, "export_query": query_t, "floor": floor_t, "closed_export": frozen_t}
     return {
@@ -128,11 +149,11 @@ def measure(store: Store, n: int, deals: int, repeat: int, chunk: int = 50_000) 
         "export_s": round(med(export_t), 3),
         "export_query_s": round(med(query_t), 3),
         "floor_s": round(med(floor_t), 3),
-        "peer_s": round(peer_t[0], 1),
+        "peer_s": round(peer_t[0], 1) if peer_t else None,
         "close_s": round(close_s, 2),
         "closed_export_s": round(med(frozen_t), 3),
         "export_over_floor": round(med(export_t) / med(floor_t), 2),
-        "peer_over_export": round(peer_t[0] / med(export_t), 1),
+        "peer_over_export": round(peer_t[0] / med(export_t), 1) if peer_t else None,
         "checksum": closed.checksum,
         "repeat": repeat,
         # every run of each figure (the figures above are their medians) and how far the runs are apart
@@ -160,7 +181,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--neo4j-url", help="use this server instead of starting one")
     parser.add_argument("--heap", default="6g", help="heap of the Neo4j this script starts")
     parser.add_argument("--out", type=Path, default=Path("bench/results-attribution.json"))
+    parser.add_argument("--database-url", help="a store loaded by a runner of bench/ (with --workspace)")
+    parser.add_argument("--workspace", help="the loaded workspace of --database-url")
+    parser.add_argument("--no-peer", action="store_true", help="skip the one-query-per-deal peer (minutes at 1M)")
     args = parser.parse_args(argv)
+    if args.database_url:
+        from graph import open_store
+
+        store = open_store(args.database_url)
+        store.init_schema()
+        res = {
+            "store": store.kind,
+            **measure(store, 0, args.deals, args.repeat, loaded=args.workspace, with_peer=not args.no_peer),
+        }
+        store.close()
+        args.out.write_text(json.dumps({"month": MONTH, "model": "linear", "runs": [res]}, indent=2) + "\n")
+        print(json.dumps(res, indent=2))
+        return 0
     results: dict[str, Any] = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "month": MONTH,
@@ -171,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for kind in args.stores:
             store = stores.open(kind)
-            res = {"store": kind, **measure(store, args.clients, args.deals, args.repeat)}
+            res = {"store": kind, **measure(store, args.clients, args.deals, args.repeat, with_peer=not args.no_peer)}
             results["runs"].append(res)
             print(json.dumps(res), file=sys.stderr, flush=True)
             store.close()

@@ -328,6 +328,10 @@ def _split(amount: int, ws: Sequence[int]) -> list[int]:
     if not ws or total == 0:
         raise ValueError("nothing to split across")
     magnitude = abs(amount)
+    if ws.count(ws[0]) == len(ws):  # equal weights (linear, and most deals of the others): the same rule, directly
+        q, r = divmod(magnitude, len(ws))  # every remainder is r, so the r leftover units go to the first r
+        floors = [q + 1] * r + [q] * (len(ws) - r)
+        return [-f for f in floors] if amount < 0 else floors
     floors: list[int] = []
     remainders: list[int] = []
     for w in ws:
@@ -460,25 +464,33 @@ def statement(facts: PeriodFacts, model: Model, params: Params = Params()) -> li
     nothing. Rows are ordered by currency (count-only rows last), then by amount and new
     clients (largest first), then by source id, so the same data always gives the same statement.
     """
-    rows: dict[tuple[str, str | None], StatementRow] = {}  # (source id, currency): ids never repeat across kinds
+    tables: dict[str, dict[str, StatementRow]] = {}  # currency -> source id (ids never repeat across kinds)
+    commission = model.is_commission
     for deal, upline in facts.deals:
         cur = deal.currency
-        if model.is_commission:
+        table = tables.get(cur)
+        if table is None:
+            table = tables[cur] = {}
+        if commission:
             lines = [(c.source, c.name, c.level, c.amount) for c in credit(deal, upline, model, params)]
         else:
             lines = [(st.source, st.name, level, amount) for st, level, amount in _shares(deal, upline, model, params)]
         seen: set[str] = set()
         for source, name, level, amount in lines:
-            key = (source.id, cur)
-            row = rows.get(key)
+            sid = source.id
+            row = table.get(sid)
             if row is None:
-                row = rows[key] = StatementRow(source, name, cur)
+                row = table[sid] = StatementRow(source, name, cur)
             row.amount += amount
             if level is not None:
-                row.by_level[level] = row.by_level.get(level, 0) + amount
-            if source.id not in seen:
+                by_level = row.by_level
+                by_level[level] = by_level.get(level, 0) + amount
+            if sid not in seen:
                 row.deals += 1
-                seen.add(source.id)
+                seen.add(sid)
+    rows: dict[tuple[str, str | None], StatementRow] = {
+        (sid, cur): row for cur, table in tables.items() for sid, row in table.items()
+    }
     level_1: dict[SourceRef, int] = {}
     total: dict[SourceRef, int] = {}
     names: dict[SourceRef, str] = {}
@@ -615,7 +627,13 @@ def row_values(row: StatementRow) -> dict[str, Any]:
         "new_clients_level_1": row.new_clients_level_1,
         "new_clients": row.new_clients,
     }
-    for i in range(1, LEVELS + 1):
-        out[f"level_{i}"] = money(levels.get(i, 0))
-    out["above_level_7"] = money(sum(v for k, v in levels.items() if k > LEVELS))
+    zero = money(0)  # most levels of most rows
+    for i, column in enumerate(_LEVEL_COLUMNS, 1):
+        amount = levels.get(i)
+        out[column] = money(amount) if amount else zero
+    above = sum(v for k, v in levels.items() if k > LEVELS)
+    out["above_level_7"] = money(above) if above else zero
     return out
+
+
+_LEVEL_COLUMNS = tuple(f"level_{i}" for i in range(1, LEVELS + 1))
