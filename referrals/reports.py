@@ -75,9 +75,9 @@ def render(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], fmt: str, 
         return (json.dumps(list(rows), indent=2, ensure_ascii=False) + "\n").encode()
     if fmt == "csv":
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(_inert(r) for r in rows)
+        writer = csv.writer(buf, lineterminator="\n")  # rows as lists: a DictWriter checks every key of every row
+        writer.writerow(columns)
+        writer.writerows([row.get(c, "") for c in columns] for row in map(_inert, rows))
         return buf.getvalue().encode()
     if fmt == "xlsx":
         return _xlsx(columns, rows, title)
