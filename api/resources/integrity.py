@@ -29,7 +29,7 @@ class Integrity(MethodView):
 
     @blp.arguments(IntegrityQuerySchema, location="query")
     @blp.response(200, IntegritySchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Every rule over the workspace (README "What looks wrong"): the same email mailbox, phone or
         external id on several clients, clients recommended by a second identity, bursts, clusters of
         clients who never paid, recommendations dated too early, rings. Each finding names the people,
@@ -39,7 +39,12 @@ class Integrity(MethodView):
         Computed once per change of the workspace (cached), at most a few at once per workspace (429).
         """
         ws, th, limit = workspace_id(), thresholds(args), args["limit"]
-        return heavy(ws, ("integrity", th, limit), lambda: to_json(current_store().integrity_check(ws, th), limit))
+        return heavy(
+            ws,
+            ("integrity", th, limit),
+            lambda: to_json(current_store().integrity_check(ws, th), limit),
+            schema=IntegritySchema(),
+        )
 
 
 @blp.route("/network/integrity/dismissals")

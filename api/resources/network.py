@@ -236,13 +236,13 @@ class NetworkSummary(MethodView):
 
     @blp.arguments(DepthArgs, location="query")
     @blp.response(200, SummarySchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Counts, where clients came from, the longest chain, dead ends and the most prolific referrers.
 
         Computed once per change of the workspace (cached), at most a few at once per workspace (429).
         """
         ws, depth, as_of = workspace_id(), _depth(args), args["as_of"]
-        return heavy(ws, ("summary", depth, as_of), lambda: _summary(ws, depth, as_of))
+        return heavy(ws, ("summary", depth, as_of), lambda: _summary(ws, depth, as_of), schema=SummarySchema())
 
 
 def _summary(ws: str, depth: int | None, as_of: date | None) -> dict[str, Any]:
@@ -283,7 +283,7 @@ class KeyClients(MethodView):
 
     @blp.arguments(KeyClientArgs, location="query")
     @blp.response(200, KeyClientsSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Clients ranked by own revenue, the revenue they brought in, and reach (weights tunable).
 
         Computed once per change of the workspace (cached), at most a few at once per workspace (429).
@@ -296,7 +296,12 @@ class KeyClients(MethodView):
         ws = workspace_id()
         as_of = args["as_of"]
         request = ("key-clients", depth, currency, weights, args["limit"], as_of)
-        return heavy(ws, request, lambda: _key_clients(ws, currency, weights, depth, args["limit"], as_of))
+        return heavy(
+            ws,
+            request,
+            lambda: _key_clients(ws, currency, weights, depth, args["limit"], as_of),
+            schema=KeyClientsSchema(),
+        )
 
 
 def _key_clients(
@@ -337,7 +342,7 @@ class NetworkGrowth(MethodView):
 
     @blp.arguments(GrowthArgs, location="query")
     @blp.response(200, GrowthSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Monthly cohorts of new clients (origin, viral coefficient K, referral conversion, days to the
         first deal, the month's revenue by origin), each root channel's cascade depth, and first-year
         revenue of referred, channel and direct clients.
@@ -350,6 +355,7 @@ class NetworkGrowth(MethodView):
             ws,
             request,
             lambda: growth_json(current_store().network_growth(ws, args["months"], args["window"], args["to"])),
+            schema=GrowthSchema(),
         )
 
 
@@ -359,7 +365,7 @@ class NetworkInfluence(MethodView):
 
     @blp.arguments(InfluenceArgs, location="query")
     @blp.response(200, InfluenceSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Clients by the downline revenue they unlocked (with and without their own), bridge clients
         (whom others would be orphaned without), sleeping referrers, and dead ends ranked by what the
         chain above them paid. Definitions: README "Who matters and where it stops".
@@ -379,6 +385,7 @@ class NetworkInfluence(MethodView):
             lambda: influence_json(
                 influence(current_store().snapshot(ws, as_of), day, args["months"], currency, args["limit"])
             ),
+            schema=InfluenceSchema(),
         )
 
 
@@ -388,14 +395,14 @@ class NetworkTrees(MethodView):
 
     @blp.arguments(TreesArgs, location="query")
     @blp.response(200, TreesSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Each tree of the network by its top (a channel, or a client nobody brought in), biggest first.
 
         Listed trees and `beyond` (those left out) add up to the workspace's clients and revenue.
         Computed once per change of the workspace (cached), at most a few at once per workspace (429).
         """
         ws, limit, as_of = workspace_id(), args["limit"], args["as_of"]
-        return heavy(ws, ("trees", limit, as_of), lambda: _trees(ws, limit, as_of))
+        return heavy(ws, ("trees", limit, as_of), lambda: _trees(ws, limit, as_of), schema=TreesSchema())
 
 
 def _trees(ws: str, limit: int, as_of: date | None) -> dict[str, Any]:

@@ -133,3 +133,25 @@ def test_a_kept_answer_of_other_code_is_never_served(api: Api) -> None:
     api.store.keep_answer(api.ws, other_code, api.store.revision(api.ws), '{"clients": 999}')
     assert Kept.key(request) != other_code
     assert api.ok(api.get("/network/summary"))["clients"] == 3
+
+
+@pytest.mark.parametrize("path", ["/network/summary", "/network/key-clients", "/network/trees", "/network/integrity"])
+def test_a_repeated_answer_is_the_same_bytes_and_is_not_serialized_again(
+    api: Api, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer is dumped through its schema once per change; a repeat (from this process or from the
+    database) is that text, byte for byte, with no schema work."""
+    import marshmallow
+
+    _seed(api)
+    dumps = []
+    real_dump = marshmallow.Schema.dump
+    monkeypatch.setattr(marshmallow.Schema, "dump", lambda self, *a, **k: dumps.append(1) or real_dump(self, *a, **k))
+    first = api.get(path)
+    assert first.status_code == 200 and first.mimetype == "application/json" and dumps
+    done = len(dumps)
+    again = api.get(path)
+    api.app.extensions.pop("referrals.heavy")  # another worker: the answer kept in the database
+    kept = api.get(path)
+    assert len(dumps) == done
+    assert again.get_data() == first.get_data() == kept.get_data()
