@@ -8,6 +8,7 @@ from flask import Response
 from flask.views import MethodView
 
 from api.auth import workspace_id
+from api.heavy import heavy
 from api.resources import blueprint
 from api.schemas import (
     ClientCreditsSchema,
@@ -48,21 +49,29 @@ class Attribution(MethodView):
 
     @blp.arguments(MonthArgs, location="query")
     @blp.response(200, StatementSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Credits per source and currency for the deals of one calendar month, or of `from` to `to` (closed
-        months' days from their frozen facts, the others from the graph): the same numbers as the CLI export."""
-        p = _period(args)
-        rows = statement(p.facts, Model(args["model"]), _params(args))
-        return {
-            "month": p.month,
-            "start": p.facts.start,
-            "end": p.facts.end,
-            "model": args["model"],
-            "closed": p.is_closed_month,
-            "checksum": p.closed[0].checksum if p.is_closed_month else None,
-            "closed_months": _closed(p),
-            "rows": [row_values(r) for r in rows],
-        }
+        months' days from their frozen facts, the others from the graph): the same numbers as the CLI export.
+
+        Computed once per change of the workspace (cached), at most a few at once per workspace (429).
+        """
+        request = ("attribution", tuple(sorted((k, str(v)) for k, v in args.items())))
+        return heavy(workspace_id(), request, lambda: _statement(args), schema=StatementSchema())
+
+
+def _statement(args: dict[str, Any]) -> dict[str, Any]:
+    p = _period(args)
+    rows = statement(p.facts, Model(args["model"]), _params(args))
+    return {
+        "month": p.month,
+        "start": p.facts.start,
+        "end": p.facts.end,
+        "model": args["model"],
+        "closed": p.is_closed_month,
+        "checksum": p.closed[0].checksum if p.is_closed_month else None,
+        "closed_months": _closed(p),
+        "rows": [row_values(r) for r in rows],
+    }
 
 
 MEDIA_TYPES = {

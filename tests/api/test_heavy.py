@@ -135,7 +135,10 @@ def test_a_kept_answer_of_other_code_is_never_served(api: Api) -> None:
     assert api.ok(api.get("/network/summary"))["clients"] == 3
 
 
-@pytest.mark.parametrize("path", ["/network/summary", "/network/key-clients", "/network/trees", "/network/integrity"])
+@pytest.mark.parametrize(
+    "path",
+    ["/network/summary", "/network/key-clients", "/network/trees", "/network/integrity", "/attribution?month=2024-02"],
+)
 def test_a_repeated_answer_is_the_same_bytes_and_is_not_serialized_again(
     api: Api, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
