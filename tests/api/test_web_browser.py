@@ -92,6 +92,9 @@ DRAW_LIMIT = 9  # the small network has 11 nodes: Blog's tree (5), Instagram's (
 
 @pytest.fixture
 def small_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SmallSite]:
+    """The small network on a server of its own. Tests name it before `page`: fixtures are torn down in
+    reverse, so the page closes before this server stops and no request still in flight (a tab's badge
+    count, say) fails against a closed socket and reads as a page error."""
     store = SqliteStore(str(tmp_path / "small.db"))
     store.init_schema()
     ws = store.create_workspace("Small studio").id
@@ -616,7 +619,7 @@ def test_the_depth_slider_starts_at_all_levels_and_runs_to_the_one_bound(page, s
 # -- past the draw limit, key clients in every currency, the channel form (small network) -------
 
 
-def test_past_the_draw_limit_the_page_draws_the_biggest_trees_and_counts_the_rest(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+def test_past_the_draw_limit_the_page_draws_the_biggest_trees_and_counts_the_rest(small_site: SmallSite, page) -> None:  # type: ignore[no-untyped-def]
     pg = page
     sign_in(pg, small_site)  # type: ignore[arg-type]
     drawn = node_names(pg)
@@ -645,7 +648,7 @@ def test_past_the_draw_limit_the_page_draws_the_biggest_trees_and_counts_the_res
 
 
 @pytest.mark.parametrize("small_site", [4], indirect=True)
-def test_when_even_the_biggest_tree_is_too_big_the_page_says_which_and_what_to_do(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+def test_when_even_the_biggest_tree_is_too_big_the_page_says_which_and_what_to_do(small_site: SmallSite, page) -> None:  # type: ignore[no-untyped-def]
     pg = page
     pg.goto(small_site.url + "/")
     pg.fill("#token-input", small_site.token)
@@ -660,7 +663,7 @@ def test_when_even_the_biggest_tree_is_too_big_the_page_says_which_and_what_to_d
     assert set(node_names(pg)) == {"Blog", "Ada", "Ben", "Cy", "Dee"}
 
 
-def test_key_clients_rank_in_the_picked_currency_and_show_every_currency(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+def test_key_clients_rank_in_the_picked_currency_and_show_every_currency(small_site: SmallSite, page) -> None:  # type: ignore[no-untyped-def]
     pg = page
     sign_in(pg, small_site)  # type: ignore[arg-type]
     pg.click("button[data-view=key]")
@@ -694,7 +697,7 @@ def test_key_clients_rank_in_the_picked_currency_and_show_every_currency(page, s
     shot(pg, "key-clients-usd")
 
 
-def test_the_channel_form_adds_a_channel_ready_to_record_who_came_through_it(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+def test_the_channel_form_adds_a_channel_ready_to_record_who_came_through_it(small_site: SmallSite, page) -> None:  # type: ignore[no-untyped-def]
     pg = page
     sign_in(pg, small_site)  # type: ignore[arg-type]
     pg.click("button[data-view=record]")
@@ -797,7 +800,7 @@ def _cents(text: str) -> int:
     return int(Decimal(text) * 100)
 
 
-def test_the_attribution_tab_shows_the_clis_numbers_and_downloads_its_files(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+def test_the_attribution_tab_shows_the_clis_numbers_and_downloads_its_files(small_site: SmallSite, page) -> None:  # type: ignore[no-untyped-def]
     pg = page
     sign_in(pg, small_site)  # type: ignore[arg-type]
     pg.click("button[data-view=attribution]")
@@ -886,7 +889,7 @@ def test_the_attribution_tab_shows_the_clis_numbers_and_downloads_its_files(page
     assert Path(d.value.path()).read_bytes() == ranged
 
 
-def test_the_attribution_tab_names_a_missing_field(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+def test_the_attribution_tab_names_a_missing_field(small_site: SmallSite, page) -> None:  # type: ignore[no-untyped-def]
     pg = page
     sign_in(pg, small_site)  # type: ignore[arg-type]
     pg.click("button[data-view=attribution]")
@@ -912,7 +915,7 @@ def _as_of(pg, day: str) -> None:  # type: ignore[no-untyped-def]
     wait_drawn(pg, before)
 
 
-def test_the_network_as_of_a_day_and_its_growth_replayed(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+def test_the_network_as_of_a_day_and_its_growth_replayed(small_site: SmallSite, page) -> None:  # type: ignore[no-untyped-def]
     """The small network's recommendations are dated Jan 6 to 11, 2025 (Blog: Ada, Ben, Cy, Dee), its
     deals Feb 5; Gus and Hal came in directly, recorded today."""
     pg = page
@@ -979,7 +982,7 @@ def _walk(children: list[dict]) -> list[dict]:
 # -- growth ----------------------------------------------------------------------------------
 
 
-def test_the_growth_tab_draws_the_apis_numbers(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+def test_the_growth_tab_draws_the_apis_numbers(small_site: SmallSite, page) -> None:  # type: ignore[no-untyped-def]
     pg = page
     sign_in(pg, small_site)  # type: ignore[arg-type]
     pg.click("button[data-view=growth]")
@@ -1021,7 +1024,7 @@ def test_the_growth_tab_draws_the_apis_numbers(page, small_site: SmallSite) -> N
     assert pg.get_attribute("#growth-window", "aria-invalid") == "true"
 
 
-def test_the_checks_tab_shows_the_apis_findings_and_dismisses_with_a_note(page, small_site: SmallSite) -> None:  # type: ignore[no-untyped-def]
+def test_the_checks_tab_shows_the_apis_findings_and_dismisses_with_a_note(small_site: SmallSite, page) -> None:  # type: ignore[no-untyped-def]
     from referrals.model import ClientPatch
 
     pg = page
