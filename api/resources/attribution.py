@@ -80,11 +80,15 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
+_JSON_ROWS = {"type": "array", "items": {"type": "object"}}
 EXPORT_DOC = {
     "responses": {
         "200": {
             "description": "the statement file",
-            "content": {media: {"schema": {"type": "string"}} for media in sorted(set(MEDIA_TYPES.values()))},
+            "content": {  # JSON: the statement's rows, the same columns as the CSV
+                media: {"schema": _JSON_ROWS if media == "application/json" else {"type": "string"}}
+                for media in sorted(set(MEDIA_TYPES.values()))
+            },
         }
     }
 }

@@ -283,3 +283,17 @@ def test_a_channel_id_says_its_kind_and_the_api_refuses_what_the_import_refuses(
     api.ok(api.post("/referrals", {"source_id": ana, "client_id": bruno, "referred_on": "2024-02-01"}), 201)
     ring = problem(api.post("/referrals", {"source_id": bruno, "client_id": ana, "referred_on": "2024-03-01"}), 409)
     assert f"Ana Lima ({ana}) already brought in Bruno Costa ({bruno})" in json.dumps(ring)
+
+
+def test_every_export_answers_what_its_documentation_says(api: Api) -> None:
+    """The JSON statement export is the statement's rows (an array of objects), and is documented so;
+    the other formats are files (strings). Checked against the served OpenAPI document."""
+    import jsonschema_rs
+
+    doc = api.client.get("/api/v1/openapi.json").json
+    content = doc["paths"]["/api/v1/attribution/export"]["get"]["responses"]["200"]["content"]
+    for fmt, media in (("json", "application/json"), ("csv", "text/csv; charset=utf-8")):
+        got = api.get(f"/attribution/export?month=2024-05&format={fmt}")
+        assert got.status_code == 200 and got.mimetype == media.split(";")[0]
+        body = got.json if fmt == "json" else got.get_data(as_text=True)
+        assert jsonschema_rs.validator_for(content[media]["schema"]).is_valid(body), (fmt, content[media])
