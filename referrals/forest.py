@@ -310,8 +310,9 @@ def key_clients(
     weights: Weights | None = None,
     depth: int | None = None,
     limit: int = 20,
-) -> tuple[str | None, list[KeyClient]]:
-    """analysis.key_clients from columns: the same ranking, score for score and tie for tie."""
+) -> tuple[str | None, list[str], list[KeyClient]]:
+    """analysis.key_clients from columns: the same ranking, score for score and tie for tie; also every
+    currency paid in, main first (analysis.currencies)."""
     weights = weights or Weights()
     pairs = paid_pairs(cols)
     paid_in = currencies(pairs)
@@ -376,4 +377,4 @@ def key_clients(
         below = {cur: int(d[1][i]) for cur, d in down.items() if d[1][i]}
         return replace(k, own_by_currency=paid, downline_by_currency=below)
 
-    return currency, [by_currency(k) for k in rows]
+    return currency, paid_in, [by_currency(k) for k in rows]

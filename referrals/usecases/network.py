@@ -61,7 +61,7 @@ def key_clients(
 
     def work(u: Unit) -> tuple[str | None, list[str], list[analysis.KeyClient]]:
         cols = columns(u, ws)
-        cur, ranked = forest.key_clients(
+        return forest.key_clients(
             cols,
             lambda ids: u.graph.names(ws, ids),
             lambda n: u.graph.first_by_name(ws, n),
@@ -70,6 +70,5 @@ def key_clients(
             depth,
             limit,
         )
-        return cur, forest.currencies(forest.paid_pairs(cols)), ranked
 
     return store.read(work)
