@@ -14,11 +14,12 @@ from rich.table import Table
 
 from cli.main import CONTEXT, AppContext, cli
 from cli.resolve import resolve_root, resolve_workspace, workspace_option
+from referrals import i18n
 from referrals import source_statement as source_statements
 from referrals.attribution import LEVELS, Model, Params, statement
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 from referrals.errors import Invalid
-from referrals.money import format_amount
+from referrals.i18n import N_, _
 from referrals.reports import FORMATS, side_by_side, statement_rows
 from referrals.usecases import statements
 
@@ -37,10 +38,16 @@ def _format(fmt: str | None, output: Path | None) -> str | None:
         fmt = fmt.lower()
         if suffix in FORMATS and suffix != fmt:
             raise Invalid.one(
-                "format", f"--format {fmt}, but {output.name} names a {suffix} file: drop --format or rename the file"
+                "format",
+                _(
+                    "--format %(format)s, but %(file)s names a %(suffix)s file: drop --format or rename the file",
+                    format=fmt,
+                    file=output.name,
+                    suffix=suffix,
+                ),
             )
         if fmt == "xlsx" and output is None and sys.stdout.isatty():
-            raise Invalid.one("output", "an XLSX workbook is binary: give --output FILE.xlsx, or pipe it")
+            raise Invalid.one("output", _("an XLSX workbook is binary: give --output FILE.xlsx, or pipe it"))
         return fmt
     if output is None:
         return None
@@ -123,11 +130,20 @@ def export(
     if chosen is None:
         if all_models:
             columns, rows = side_by_side({m: statement(p.facts, m, params) for m in Model})
-            title = f"all models {p.name}"
+            title = _("all models %(period)s", period=p.name)
         else:
             columns, rows = statement_rows(statement(p.facts, Model(model), params))
             title = f"{model} {p.name}"
-        note = "".join(f" ({c.month} closed {c.closed_at:%Y-%m-%d}, {c.checksum[:19]}…)" for c in p.closed)
+        note = "".join(
+            " "
+            + _(
+                "(%(month)s closed %(day)s, %(checksum)s…)",
+                month=c.month,
+                day=i18n.format_date(c.closed_at.date()),
+                checksum=c.checksum[:19],
+            )
+            for c in p.closed
+        )
         console = Console()
         table = _table(columns, rows, f"{title}{note}", all_models)
         # never squeeze amounts into ellipses: a wide table is printed at its natural width
@@ -139,7 +155,9 @@ def export(
         sys.stdout.buffer.write(data)
     else:
         output.write_bytes(data)
-        click.echo(f"wrote {count} rows to {output}", err=True)
+        click.echo(
+            i18n.ngettext("wrote %(n)s row to %(file)s", "wrote %(n)s rows to %(file)s", count, file=output), err=True
+        )
 
 
 @attribution.command("statement", context_settings=CONTEXT)
@@ -178,35 +196,47 @@ def source_statement_command(
     params = Params.parse(depth=depth)
     chosen = (fmt or (output.suffix.lower().lstrip(".") if output else "")).lower() or None
     if chosen not in (None, "html", "xlsx"):
-        raise Invalid.one("output", "a statement is written as .html or .xlsx")
+        raise Invalid.one("output", _("a statement is written as .html or .xlsx"))
     if chosen == "xlsx" and output is None and sys.stdout.isatty():
-        raise Invalid.one("output", "an XLSX workbook is binary: give --output FILE.xlsx, or pipe it")
+        raise Invalid.one("output", _("an XLSX workbook is binary: give --output FILE.xlsx, or pipe it"))
     s = statements.for_source(app.store, ws, p, ref, name, Model(model), params)
     if chosen is None:
         table = Table(title=f"{name}: {model} {p.name}")
-        for head in ("date", "deal", "payer", "deal amount", "level", "credit"):
-            table.add_column(head, justify="right" if head in ("deal amount", "level", "credit") else "left")
+        heads = (_("date"), _("deal"), _("payer"), _("deal amount"), _("level"), _("credit"))
+        for i, head in enumerate(heads):
+            table.add_column(head, justify="right" if i >= 3 else "left")
         for line in s.lines:
             table.add_row(
-                line.closed_on.isoformat(),
+                i18n.format_date(line.closed_on),
                 line.deal_id,
                 line.payer,
-                f"{format_amount(line.deal_amount, line.currency)} {line.currency}",
+                i18n.format_money(line.deal_amount, line.currency),
                 "" if line.level is None else str(line.level),
-                f"{format_amount(line.credit, line.currency)} {line.currency}",
+                i18n.format_money(line.credit, line.currency),
             )
         for currency, total in s.totals.items():
-            table.add_row("total", "", "", "", "", f"{format_amount(total, currency)} {currency}")
+            table.add_row(_("total"), "", "", "", "", i18n.format_money(total, currency))
         Console().print(table)
         if not s.lines:
-            click.echo(f"{name} was credited nothing in {p.name} under {model}")
+            click.echo(
+                _("%(name)s was credited nothing in %(period)s under %(model)s", name=name, period=p.name, model=model)
+            )
         return
     data = source_statements.to_html(s) if chosen == "html" else source_statements.to_xlsx(s)
     if output is None:
         sys.stdout.buffer.write(data)
     else:
         output.write_bytes(data)
-        click.echo(f"wrote {len(s.lines)} credit line(s) for {name} to {output}", err=True)
+        click.echo(
+            i18n.ngettext(
+                "wrote %(n)s credit line for %(name)s to %(file)s",
+                "wrote %(n)s credit lines for %(name)s to %(file)s",
+                len(s.lines),
+                name=name,
+                file=output,
+            ),
+            err=True,
+        )
 
 
 def _period(
@@ -220,40 +250,52 @@ _SHORT = {"first_touch": "first", "last_touch": "last", "position_based": "posit
 _SHORT["unilevel_compressed"] = "compressed"
 
 
+_SOURCE_TYPES = {"client": N_("client"), "channel": N_("channel"), "direct": N_("direct")}
+
+
+def _source_type(kind: str) -> str:
+    """A source's type as the table shows it (the exports keep the machine value)."""
+    return i18n.lazy(_SOURCE_TYPES[kind]) if kind in _SOURCE_TYPES else kind
+
+
 def _table(columns: list[str], rows: list[dict[str, Any]], title: str, all_models: bool) -> Table:
     """A terminal table: the source column never wraps; credit per level shares one column."""
     table = Table(title=title)
-    table.add_column("source", no_wrap=True)
-    table.add_column("type")
+    table.add_column(_("source"), no_wrap=True)
+    table.add_column(_("type"))
     if all_models:
-        table.add_column("cur")
-        table.add_column("new", justify="right")
+        table.add_column(_("cur"))
+        table.add_column(_("new"), justify="right")
         for model in columns[6:]:
             table.add_column(_SHORT.get(model, model), justify="right", no_wrap=True)
         for r in rows:
             table.add_row(
                 r["source_name"],
-                r["source_type"],
+                _source_type(r["source_type"]),
                 r["currency"] or "",
-                str(r["new_clients"]),
-                *[r[m] for m in columns[6:]],
+                i18n.format_number(r["new_clients"]),
+                *[i18n.format_amount_text(r[m]) if r[m] else "" for m in columns[6:]],
             )
         return table
-    table.add_column("amount", justify="right", no_wrap=True)
-    for head in ("deals", "new L1", "new L1-7"):
+    table.add_column(_("amount"), justify="right", no_wrap=True)
+    for head in (_("deals"), _("new L1"), _("new L1-7")):
         table.add_column(head, justify="right")
-    table.add_column("by level")
+    table.add_column(_("by level"))
     for r in rows:
-        levels = [f"L{i} {r[f'level_{i}']}" for i in range(1, LEVELS + 1) if r[f"level_{i}"].strip("0.-")]
+        levels = [
+            f"L{i} {i18n.format_amount_text(r[f'level_{i}'])}"
+            for i in range(1, LEVELS + 1)
+            if r[f"level_{i}"].strip("0.-")
+        ]
         if r["above_level_7"].strip("0.-"):
-            levels.append(f">L7 {r['above_level_7']}")
+            levels.append(f">L7 {i18n.format_amount_text(r['above_level_7'])}")
         table.add_row(
             r["source_name"],
-            r["source_type"],
-            f"{r['amount']} {r['currency']}" if r["currency"] else "-",
-            str(r["deals"]),
-            str(r["new_clients_level_1"]),
-            str(r["new_clients"]),
+            _source_type(r["source_type"]),
+            i18n.format_amount_text(r["amount"], r["currency"]) if r["currency"] else "-",
+            i18n.format_number(r["deals"]),
+            i18n.format_number(r["new_clients_level_1"]),
+            i18n.format_number(r["new_clients"]),
             ", ".join(levels),
         )
     return table
@@ -271,7 +313,15 @@ def close(app: AppContext, month: str, workspace: str | None) -> None:
     """
     ws = resolve_workspace(app.store, workspace)
     closed = app.store.close_month(ws, month)
-    click.echo(f"closed {closed.month}: {closed.deals} deal(s), {closed.new_clients} new client(s), {closed.checksum}")
+    click.echo(
+        _(
+            "closed %(month)s: %(deals)s, %(clients)s, %(checksum)s",
+            month=closed.month,
+            deals=i18n.ngettext("%(n)s deal", "%(n)s deals", closed.deals),
+            clients=i18n.ngettext("%(n)s new client", "%(n)s new clients", closed.new_clients),
+            checksum=closed.checksum,
+        )
+    )
 
 
 @attribution.command("reopen", context_settings=CONTEXT)
@@ -282,7 +332,7 @@ def reopen(app: AppContext, month: str, workspace: str | None) -> None:
     """Drop a closed month's frozen facts: its statement follows the current graph again."""
     ws = resolve_workspace(app.store, workspace)
     app.store.reopen_month(ws, month)
-    click.echo(f"reopened {month}")
+    click.echo(_("reopened %(month)s", month=month))
 
 
 @attribution.command("months", context_settings=CONTEXT)
@@ -291,9 +341,15 @@ def reopen(app: AppContext, month: str, workspace: str | None) -> None:
 def months(app: AppContext, workspace: str | None) -> None:
     """List the closed months with their counts and checksums."""
     ws = resolve_workspace(app.store, workspace)
-    table = Table(title="closed months")
-    for head in ("month", "closed at", "deals", "new clients", "checksum"):
+    table = Table(title=_("closed months"))
+    for head in (_("month"), _("closed at"), _("deals"), _("new clients"), _("checksum")):
         table.add_column(head)
     for m in app.store.list_closed_months(ws):
-        table.add_row(m.month, m.closed_at.isoformat(timespec="seconds"), str(m.deals), str(m.new_clients), m.checksum)
+        table.add_row(
+            m.month,
+            f"{i18n.format_date(m.closed_at.date())} {m.closed_at:%H:%M:%S}",
+            i18n.format_number(m.deals),
+            i18n.format_number(m.new_clients),
+            m.checksum,
+        )
     Console().print(table)

@@ -11,13 +11,15 @@ from rich.table import Table
 
 from cli.main import CONTEXT, AppContext, DefaultCommandGroup, cli
 from cli.resolve import resolve_workspace, workspace_option
+from referrals import i18n
+from referrals.i18n import N_, _
 from referrals.integrity import RULES, Thresholds, describe, to_json
 
 _HELP = {
-    "burst_count": "A burst: a person recommending more than this many clients ...",
-    "burst_days": "... within this many days.",
-    "hollow_size": "The smallest cluster of linked clients whose deals are all refunds or zero.",
-    "lead_days": "A recommendation more than this many days before the client's acquisition is too early.",
+    "burst_count": N_("A burst: a person recommending more than this many clients ..."),
+    "burst_days": N_("... within this many days."),
+    "hollow_size": N_("The smallest cluster of linked clients whose deals are all refunds or zero."),
+    "lead_days": N_("A recommendation more than this many days before the client's acquisition is too early."),
 }
 
 
@@ -63,7 +65,12 @@ def check_group() -> None:
 @click.option("--all", "show_all", is_flag=True, help="List dismissed findings too, with their notes.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000), help="Findings listed.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"], case_sensitive=False),
+    default="table",
+    show_default=True,
+    help="table (for people) or json (for programs).",
 )
 @workspace_option
 @click.pass_obj
@@ -75,32 +82,40 @@ def check_run(app: AppContext, show_all: bool, limit: int, fmt: str, workspace: 
         click.echo(json.dumps(to_json(report, limit), indent=2, ensure_ascii=False))
         return
     counts = report.counts()
-    table = Table(title="Rules")
-    for head in ("rule", "what it looks for", "open", "dismissed"):
-        table.add_column(
-            head, justify="right" if head in ("open", "dismissed") else "left", no_wrap=head != "what it looks for"
-        )
+    table = Table(title=_("Rules"))
+    table.add_column(_("rule"), no_wrap=True)
+    table.add_column(_("what it looks for"))
+    table.add_column(_("open"), justify="right", no_wrap=True)
+    table.add_column(_("dismissed"), justify="right", no_wrap=True)
     for rule in RULES.values():
-        table.add_row(rule.id, describe(rule.id, report.thresholds), *map(str, counts[rule.id].values()))
+        table.add_row(rule.id, describe(rule.id, report.thresholds), *map(i18n.format_number, counts[rule.id].values()))
     Console().print(table)  # the descriptions wrap; names and counts never do
     listable = report.findings if show_all else report.open
     shown = listable[:limit]
     if not report.findings:
-        click.echo("No findings.")
+        click.echo(_("No findings."))
     for f in shown:
-        head = f"[{f.rule}] {f.key}" + ("  (dismissed)" if f.dismissed else "")
+        head = f"[{f.rule}] {f.key}" + ("  " + _("(dismissed)") if f.dismissed else "")
         click.echo(f"\n{head}\n  {f.summary}")
         if f.dismissed:
-            click.echo(f"  dismissed {f.dismissed.dismissed_at:%Y-%m-%d}: {f.dismissed.note}")
+            day = i18n.format_date(f.dismissed.dismissed_at.date())
+            click.echo("  " + _("dismissed %(day)s: %(note)s", day=day, note=f.dismissed.note))
     if len(listable) > limit:
-        click.echo(f"\n... and {len(listable) - limit} more (--limit)")
+        click.echo("\n" + _("... and %(n)s more (--limit)", n=i18n.format_number(len(listable) - limit)))
     hidden = len(report.findings) - len(listable)
     if hidden:
-        click.echo(f"\n{hidden} dismissed finding(s) not listed (--all lists them).")
+        click.echo(
+            "\n"
+            + i18n.ngettext(
+                "%(n)s dismissed finding not listed (--all lists them).",
+                "%(n)s dismissed findings not listed (--all lists them).",
+                hidden,
+            )
+        )
     if not report.open and report.findings:
-        click.echo("No open findings.")
+        click.echo(_("No open findings."))
     elif report.open:
-        click.echo("\nSet one aside: referrals check dismiss KEY --note TEXT")
+        click.echo("\n" + _("Set one aside: referrals check dismiss KEY --note TEXT"))
 
 
 @check_group.command("dismiss", context_settings=CONTEXT)
@@ -114,7 +129,7 @@ def check_dismiss(app: AppContext, key: str, note: str, workspace: str | None, *
     thresholds of the check that found it, if they were not the defaults."""
     ws = resolve_workspace(app.store, workspace)
     d = app.store.dismiss_finding(ws, key, note, thresholds(given))
-    click.echo(f"dismissed {d.key} ({d.rule}): {d.summary}")
+    click.echo(_("dismissed %(key)s (%(rule)s): %(summary)s", key=d.key, rule=d.rule, summary=d.summary))
 
 
 @check_group.command("undismiss", context_settings=CONTEXT)
@@ -125,4 +140,4 @@ def check_undismiss(app: AppContext, key: str, workspace: str | None) -> None:
     """Show the dismissed finding KEY again."""
     ws = resolve_workspace(app.store, workspace)
     app.store.undismiss_finding(ws, key)
-    click.echo(f"{key} is shown again")
+    click.echo(_("%(key)s is shown again", key=key))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -10,10 +11,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
-from cli.main import CONTEXT, AppContext, DefaultCommandGroup, cli
+from cli.main import CONTEXT, AppContext, DefaultCommandGroup, cli, held_text
 from cli.resolve import resolve_workspace, workspace_option
 from graph import open_store
+from referrals import i18n
 from referrals.errors import Invalid
+from referrals.i18n import _
 from referrals.importing import KINDS, DateOrder, Parsed, PlanOptions, ReadOptions, Undated, plan_files, read_file
 from referrals.importing.columns import parse_mapping
 from referrals.importing.read import FORMATS
@@ -27,7 +30,7 @@ MATCHES_SHOWN = 50  # rows matched to a client that an import lists
 
 
 def _summary(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {kind.replace('_', ' ')}(s)" for kind, n in counts.items() if n)
+    return held_text(counts, _("nothing"))
 
 
 @cli.command("backup", context_settings=CONTEXT)
@@ -59,7 +62,7 @@ def backup(app: AppContext, output: str, workspace: str | None) -> None:
             partial.replace(path)
         finally:
             partial.unlink(missing_ok=True)
-    click.echo(f"backed up {ws}: {_summary(counts)}", err=True)
+    click.echo(_("backed up %(workspace)s: %(what)s", workspace=ws, what=_summary(counts)), err=True)
 
 
 @cli.command("restore", context_settings=CONTEXT)
@@ -75,7 +78,7 @@ def restore(app: AppContext, file: str) -> None:
     else:
         with open(file, "rb") as lines:
             ws, counts = read_backup(app.store, lines)
-    click.echo(f"restored {ws.id} ({ws.name}): {_summary(counts)}")
+    click.echo(_("restored %(id)s (%(name)s): %(what)s", id=ws.id, name=ws.name, what=_summary(counts)))
 
 
 @cli.command("migrate", context_settings=CONTEXT)
@@ -93,7 +96,14 @@ def migrate(source_url: str, target_url: str, workspace: str | None) -> None:
     finally:
         source.close()
         target.close()
-    click.echo(f"migrated {ws}: {_summary(counts)}; verified, sha256 {digest}")
+    click.echo(
+        _(
+            "migrated %(workspace)s: %(what)s; verified, sha256 %(digest)s",
+            workspace=ws,
+            what=_summary(counts),
+            digest=digest,
+        )
+    )
 
 
 class FilesOrCommand(DefaultCommandGroup):
@@ -213,50 +223,89 @@ def import_files(
         console=Console(stderr=True),
         transient=True,
     ) as progress:
-        task = progress.add_task("reading", total=sum(f.stat().st_size for f in files))
+        task = progress.add_task(_("reading"), total=sum(f.stat().st_size for f in files))
         for f in files:
             parsed.add(read_file(f.name, f.read_bytes(), opts=read_opts))
             progress.advance(task, f.stat().st_size)
-        progress.update(task, description="checking" if dry_run else "checking and writing", total=None)
+        progress.update(task, description=_("checking") if dry_run else _("checking and writing"), total=None)
         changes = app.store.run_import(
             ws, lambda view: plan_files(parsed, view, plan_opts), dry_run=dry_run, files=[f.name for f in files]
         )
-    table = Table(title=("dry run: " if dry_run else "") + f"import into {ws}")
-    for head in ("", "created", "updated", "unchanged", "rejected"):
-        table.add_column(head, justify="left" if not head else "right")
+    title = _("import into %(workspace)s", workspace=ws)
+    table = Table(title=_("dry run: %(title)s", title=title) if dry_run else title)
+    table.add_column("")
+    for head in (_("created"), _("updated"), _("unchanged"), _("rejected")):
+        table.add_column(head, justify="right")
     for k, counts in changes.summary.items():
-        table.add_row(k, *(str(counts[c]) for c in ("created", "updated", "unchanged", "rejected")))
+        table.add_row(
+            _kind(k), *(i18n.format_number(counts[c]) for c in ("created", "updated", "unchanged", "rejected"))
+        )
     console, errors = Console(), Console(stderr=True)
     console.print(table)
     if changes.dated:
-        how = ", ".join(f"{n} on the client's {what} date" for what, n in sorted(changes.dated.items()))
-        click.echo(f"recommendations without a date (--undated {plan_opts.undated.value}): {how}")
+        how = ", ".join(
+            _("%(n)s on the client's %(what)s date", n=i18n.format_number(n), what=what)
+            for what, n in sorted(changes.dated.items())
+        )
+        click.echo(
+            _("recommendations without a date (--undated %(how)s): %(what)s", how=plan_opts.undated.value, what=how)
+        )
     for line in changes.matches[:MATCHES_SHOWN]:
-        click.echo(f"match: {line}")
+        click.echo(_("match: %(line)s", line=line))
     if len(changes.matches) > MATCHES_SHOWN:
-        click.echo(f"… and {len(changes.matches) - MATCHES_SHOWN} more matches")
+        click.echo(_("… and %(n)s more matches", n=i18n.format_number(len(changes.matches) - MATCHES_SHOWN)))
     for w in changes.warnings:
-        errors.print(f"note: {w.file}: {w.column}: {w.reason}", markup=False, highlight=False)
+        errors.print(
+            _("note: %(file)s: %(column)s: %(reason)s", file=w.file, column=w.column, reason=w.reason),
+            markup=False,
+            highlight=False,
+        )
     problems = changes.problems
     if report_file is not None:
         report_file.write_text(report_csv(problems), encoding="utf-8")
     if problems:
         groups = group(problems)
-        errors.print(f"{len(problems)} problem(s), nothing was written:", markup=False, highlight=False)
+        errors.print(
+            i18n.ngettext("%(n)s problem, nothing was written:", "%(n)s problems, nothing was written:", len(problems)),
+            markup=False,
+            highlight=False,
+        )
         for g in groups[:GROUPS_SHOWN]:
             errors.print(f"- {g}", markup=False, highlight=False, soft_wrap=True)
         if len(groups) > GROUPS_SHOWN:
-            errors.print(f"… and {len(groups) - GROUPS_SHOWN} more kinds of problem", markup=False)
+            errors.print(
+                _("… and %(n)s more kinds of problem", n=i18n.format_number(len(groups) - GROUPS_SHOWN)), markup=False
+            )
         if report_file is None and len(problems) > len(groups[:GROUPS_SHOWN]):
-            errors.print("--report FILE writes every problem to a CSV file", markup=False)
-        raise Invalid.one("files", f"{len(problems)} problem(s) in the files; fix them and run again")
+            errors.print(_("--report FILE writes every problem to a CSV file"), markup=False)
+        raise Invalid.one(
+            "files",
+            i18n.ngettext(
+                "%(n)s problem in the files; fix it and run again",
+                "%(n)s problems in the files; fix them and run again",
+                len(problems),
+            ),
+        )
     if dry_run:
-        click.echo(f"dry run: {changes.writes} record(s) would be written; nothing was")
+        click.echo(
+            i18n.ngettext(
+                "dry run: %(n)s record would be written; nothing was",
+                "dry run: %(n)s records would be written; nothing was",
+                changes.writes,
+            )
+        )
     elif changes.batch:
-        click.echo(f"imported: {changes.writes} record(s) written as batch {changes.batch}")
-        click.echo(f"to take it back: referrals import undo {changes.batch}")
+        click.echo(
+            i18n.ngettext(
+                "imported: %(n)s record written as batch %(batch)s",
+                "imported: %(n)s records written as batch %(batch)s",
+                changes.writes,
+                batch=changes.batch,
+            )
+        )
+        click.echo(_("to take it back: %(command)s", command=f"referrals import undo {changes.batch}"))
     else:
-        click.echo("imported: 0 record(s) written: the workspace already holds all of it")
+        click.echo(_("imported: nothing written: the workspace already holds all of it"))
 
 
 @import_group.command("list", context_settings=CONTEXT)
@@ -269,19 +318,37 @@ def import_list(app: AppContext, limit: int, workspace: str | None) -> None:
     ws = resolve_workspace(app.store, workspace)
     batches = app.store.import_batches(ws, limit)
     if not batches:
-        click.echo("no imports yet")
+        click.echo(_("no imports yet"))
         return
-    click.echo(f"imports into {ws}, newest first:")
+    click.echo(_("imports into %(workspace)s, newest first:", workspace=ws))
     for b in batches:
-        when = b.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        undone = f"  (undone {b.undone_at.astimezone().strftime('%Y-%m-%d %H:%M')})" if b.undone_at else ""
+        when = _when(b.created_at)
+        undone = "  " + _("(undone %(when)s)", when=_when(b.undone_at)) if b.undone_at else ""
         click.echo(f"{b.id}  {when}  {', '.join(b.files) or '-'}{undone}")
-        click.echo(f"    created: {_counts(b.summary, 'created')}; updated: {_counts(b.summary, 'updated')}")
+        click.echo(
+            "    "
+            + _(
+                "created: %(created)s; updated: %(updated)s",
+                created=_counts(b.summary, "created"),
+                updated=_counts(b.summary, "updated"),
+            )
+        )
+
+
+def _when(at: datetime) -> str:
+    """A moment in the local time zone, for people: its day as the language writes it, and the time."""
+    local = at.astimezone()
+    return f"{i18n.format_date(local.date())} {local:%H:%M}"
+
+
+def _kind(kind: str) -> str:
+    """A kind of record as a table's row heading."""
+    names = {"clients": _("clients"), "channels": _("channels"), "referrals": _("recommendations"), "deals": _("deals")}
+    return names.get(kind, kind)
 
 
 def _counts(summary: dict[str, dict[str, int]], what: str) -> str:
-    parts = [f"{n[what]} {kind}" for kind, n in summary.items() if n.get(what)]
-    return ", ".join(parts) or "-"
+    return held_text({kind: n.get(what, 0) for kind, n in summary.items()}, "-")
 
 
 @import_group.command("undo", context_settings=CONTEXT)
@@ -298,6 +365,13 @@ def import_undo(app: AppContext, batch: str, workspace: str | None) -> None:
     """
     ws = resolve_workspace(app.store, workspace)
     done = app.store.undo_import(ws, batch)
-    removed = ", ".join(f"{n} {kind}" for kind, n in done.removed.items() if n) or "nothing"
-    restored = ", ".join(f"{n} {kind}" for kind, n in done.restored.items() if n) or "nothing"
-    click.echo(f"undone: import {done.batch}; removed {removed}; restored {restored}")
+    removed = held_text(done.removed, _("nothing"))
+    restored = held_text(done.restored, _("nothing"))
+    click.echo(
+        _(
+            "undone: import %(batch)s; removed %(removed)s; restored %(restored)s",
+            batch=done.batch,
+            removed=removed,
+            restored=restored,
+        )
+    )

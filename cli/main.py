@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import gettext
+import inspect
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from graph import Store, open_store
-from referrals import __version__
+from referrals import __version__, i18n
 from referrals.access import Role, hash_secret, new_secret
 from referrals.config import Settings
 from referrals.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
+from referrals.i18n import _
 from referrals.model import Workspace
 from referrals.usecases.requests import workspace_name
 
@@ -52,8 +57,81 @@ class AppContext:
             self._store.close()
 
 
-class DomainAwareGroup(click.Group):
+# Click's own messages (usage lines, option errors, prompts) go through the standard library's gettext:
+# they come from our catalogue too, in the language the LANGUAGE variable names while a command runs.
+gettext.bindtextdomain(i18n.DOMAIN, str(i18n.LOCALE_DIR))
+gettext.textdomain(i18n.DOMAIN)
+
+
+def speak(lang: str) -> None:
+    """Answer in `lang` from now on: our messages and click's."""
+    i18n.activate(lang)
+    os.environ["LANGUAGE"] = i18n.current()
+
+
+@contextmanager
+def spoken(cmd: click.Command, ctx: click.Context) -> Iterator[None]:
+    """The command's help and its options' help in the current language while they are shown (the
+    English texts are the catalogue's message ids; tools/catalog.py extracts them)."""
+    texts: list[tuple[Any, str]] = [(p, p.help) for p in cmd.get_params(ctx) if getattr(p, "help", None)]
+    if cmd.help:
+        texts.append((cmd, cmd.help))
+    try:
+        for owner, text in texts:
+            owner.help = i18n.lazy(inspect.cleandoc(text))
+        yield
+    finally:
+        for owner, text in texts:
+            owner.help = text
+
+
+class SpokenCommand(click.Command):
+    """A command whose help is shown in the user's language."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with spoken(self, ctx):
+            super().format_help(ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        saved = self.help
+        self.help = i18n.lazy(inspect.cleandoc(saved)) if saved else saved
+        try:
+            return super().get_short_help_str(limit)
+        finally:
+            self.help = saved
+
+
+class SpokenGroup(SpokenCommand, click.Group):
+    """A group of spoken commands (its subcommands and subgroups are spoken too)."""
+
+    command_class = SpokenCommand
+
+
+SpokenGroup.group_class = SpokenGroup
+
+
+def _lang_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value:
+        speak(value)
+    return value
+
+
+class DomainAwareGroup(SpokenGroup):
     """Turns domain errors into a one-line message on stderr and a distinct exit code."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run in the language of the environment (LANGUAGE, LC_ALL, LC_MESSAGES, LANG) unless --lang
+        says otherwise; the process's LANGUAGE is put back afterwards."""
+        before = os.environ.get("LANGUAGE")
+        speak(i18n.from_environment(os.environ))
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            if before is None:
+                os.environ.pop("LANGUAGE", None)
+            else:
+                os.environ["LANGUAGE"] = before
+            i18n.activate(i18n.DEFAULT)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; map domain errors at this single boundary."""
@@ -67,21 +145,28 @@ class DomainAwareGroup(click.Group):
                 code = EXIT_UNAVAILABLE
             elif not isinstance(e, Invalid):
                 code = EXIT_CONFLICT
-            click.echo(f"error: {e.message}", err=True)
+            click.echo(_("error: %(message)s", message=e.message), err=True)
             ctx.exit(code)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            click.echo(_("interrupted"), err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except Exception as e:  # a bug or an unforeseen fault: one line, the traceback only when asked
             if os.environ.get("REFERRALS_DEBUG"):
                 raise
-            click.echo(f"error: {type(e).__name__}: {e} (set REFERRALS_DEBUG=1 for the traceback)", err=True)
+            click.echo(
+                _(
+                    "error: %(kind)s: %(message)s (set REFERRALS_DEBUG=1 for the traceback)",
+                    kind=type(e).__name__,
+                    message=str(e),
+                ),
+                err=True,
+            )
             ctx.exit(EXIT_INTERNAL)
 
 
-class DefaultCommandGroup(click.Group):
+class DefaultCommandGroup(SpokenGroup):
     """A group whose `default` command runs when the first word is none of its commands (nor a help
     option): `referrals check --burst-count 3` is `referrals check run --burst-count 3`."""
 
@@ -100,6 +185,14 @@ class DefaultCommandGroup(click.Group):
 
 @click.group(cls=DomainAwareGroup, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="referrals")
+@click.option(
+    "--lang",
+    type=click.Choice(i18n.LANGUAGES),
+    is_eager=True,
+    expose_value=False,
+    callback=_lang_option,
+    help="Language of messages, help and tables (default: from LANGUAGE, LC_ALL, LC_MESSAGES or LANG).",
+)
 @click.option(
     "--database-url",
     envvar="REFERRALS_DATABASE_URL",
@@ -126,8 +219,8 @@ def db_init(app: AppContext) -> None:
     (safe to run again)."""
     version = app.store.init_schema()
     for ws in app.store.sweep_unfinished():
-        click.echo(f"removed what an interrupted restore of {ws} left behind")
-    click.echo(f"{app.store.kind} store ready, schema version {version}")
+        click.echo(_("removed what an interrupted restore of %(workspace)s left behind", workspace=ws))
+    click.echo(_("%(store)s store ready, schema version %(version)s", store=app.store.kind, version=version))
 
 
 @db.command("status", context_settings=CONTEXT)
@@ -136,8 +229,11 @@ def db_status(app: AppContext) -> None:
     """Say which store is configured, whether it answers, and its schema version."""
     app.store.ping()
     version = app.store.schema_version()
-    click.echo(f"store: {app.store.kind}")
-    click.echo(f"schema version: {version if version is not None else 'not initialised (run: referrals db init)'}")
+    click.echo(_("store: %(store)s", store=app.store.kind))
+    if version is None:
+        click.echo(_("schema version: not initialised (run: referrals db init)"))
+    else:
+        click.echo(_("schema version: %(version)s", version=version))
 
 
 @cli.group(context_settings=CONTEXT)
@@ -178,18 +274,23 @@ def workspace_delete(app: AppContext, workspace: str, force: bool, yes: bool) ->
     ws = app.store.find_workspace(workspace)
     held = app.store.workspace_counts(ws.id)
     if held["clients"] or held["channels"]:
-        what = ", ".join(f"{n} {k}" for k, n in held.items())
+        what = held_text(held)
         if not force:
             raise Conflict(
                 "workspace",
-                f"{ws.name!r} holds {what}: back it up first (referrals backup --workspace {ws.id} -o"
-                f" {ws.id}.jsonl), then delete it with --force",
+                _(
+                    "%(name)r holds %(what)s: back it up first (referrals backup --workspace %(id)s -o"
+                    " %(id)s.jsonl), then delete it with --force",
+                    name=ws.name,
+                    what=what,
+                    id=ws.id,
+                ),
             )
-        click.echo(f"{ws.name!r} ({ws.id}) holds {what}.", err=True)
+        click.echo(_("%(name)r (%(id)s) holds %(what)s.", name=ws.name, id=ws.id, what=what), err=True)
     if not yes:
-        click.confirm(f"Delete workspace {ws.name!r} ({ws.id}) for good?", abort=True, err=True)
+        click.confirm(_("Delete workspace %(name)r (%(id)s) for good?", name=ws.name, id=ws.id), abort=True, err=True)
     app.store.delete_workspace(ws.id, force=force)
-    click.echo(f"deleted {ws.id} ({ws.name})")
+    click.echo(_("deleted %(id)s (%(name)s)", id=ws.id, name=ws.name))
 
 
 @workspace.command("list", context_settings=CONTEXT)
@@ -232,7 +333,15 @@ def token_create(app: AppContext, workspace: str, role: str, name: str) -> None:
     secret = new_secret()
     created = app.store.create_token(workspace, Role(role), name, hash_secret(secret))
     click.echo(secret)
-    click.echo(f"({created.role.value} token {created.id} for {workspace}; it will not be shown again)", err=True)
+    click.echo(
+        _(
+            "(%(role)s token %(id)s for %(workspace)s; it will not be shown again)",
+            role=created.role.value,
+            id=created.id,
+            workspace=workspace,
+        ),
+        err=True,
+    )
 
 
 @token.command("list", context_settings=CONTEXT)
@@ -252,7 +361,7 @@ def token_list(app: AppContext, workspace: str) -> None:
 def token_revoke(app: AppContext, workspace: str, token_id: str) -> None:
     """Revoke the token TOKEN_ID at once."""
     app.store.revoke_token(app.store.find_workspace(workspace).id, token_id)
-    click.echo(f"revoked {token_id}")
+    click.echo(_("revoked %(id)s", id=token_id))
 
 
 SERVE_TOKEN_NAME = "local (referrals serve)"
@@ -281,10 +390,39 @@ def page_url() -> str:
     return (given or "http://" + (os.environ.get("REFERRALS_BIND", "").strip() or "127.0.0.1:8000")).rstrip("/")
 
 
+def counted(kind: str, n: int) -> str:
+    """`n` things of a kind (a store's name for it, singular or plural) for people: "3 clients"."""
+    kind = kind.removesuffix("s")
+    if kind == "client":
+        return i18n.ngettext("%(n)s client", "%(n)s clients", n)
+    if kind == "channel":
+        return i18n.ngettext("%(n)s channel", "%(n)s channels", n)
+    if kind == "referral":
+        return i18n.ngettext("%(n)s recommendation", "%(n)s recommendations", n)
+    if kind == "deal":
+        return i18n.ngettext("%(n)s deal", "%(n)s deals", n)
+    if kind == "closed_month":
+        return i18n.ngettext("%(n)s closed month", "%(n)s closed months", n)
+    if kind == "closed_chunk":
+        return i18n.ngettext("%(n)s part of a closed month", "%(n)s parts of closed months", n)
+    if kind == "source_change":
+        return i18n.ngettext("%(n)s change of source", "%(n)s changes of source", n)
+    if kind == "dismissal":
+        return i18n.ngettext("%(n)s dismissed finding", "%(n)s dismissed findings", n)
+    if kind == "token":
+        return i18n.ngettext("%(n)s token", "%(n)s tokens", n)
+    return f"{i18n.format_number(n)} {kind.replace('_', ' ')}"
+
+
+def held_text(held: dict[str, int], empty: str = "") -> str:
+    """Counts of things for people, those above zero: "3 clients, 1 channel, 2 recommendations"."""
+    return ", ".join(counted(k, n) for k, n in held.items() if n) or empty
+
+
 def print_link(site: str, ws: Workspace, secret: str) -> None:
     # The token rides in the fragment: the browser never sends it to the server, the page keeps it in the tab.
     # Printed to the terminal only; nothing writes it to a log.
-    click.echo(f"network page of {ws.name!r}, signed in: {site}/#token={secret}")
+    click.echo(_("network page of %(name)r, signed in: %(url)s", name=ws.name, url=f"{site}/#token={secret}"))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -311,14 +449,13 @@ def demo(app: AppContext, url: str | None) -> None:
     app.store.init_schema()
     try:
         ws = app.store.find_workspace(DEMO_NAME)
-        click.echo(f"{DEMO_NAME!r} is already here ({ws.id}); delete it first to load it again", err=True)
+        click.echo(
+            _("%(name)r is already here (%(id)s); delete it first to load it again", name=DEMO_NAME, id=ws.id), err=True
+        )
     except NotFound:
         ws = load_demo(app.store)
         held = app.store.workspace_counts(ws.id)
-        click.echo(
-            f"loaded {DEMO_NAME!r} ({ws.id}): {held['clients']} clients, {held['channels']} channels,"
-            f" {held['referrals']} recommendations, {held['deals']} deals"
-        )
+        click.echo(_("loaded %(name)r (%(id)s): %(what)s", name=DEMO_NAME, id=ws.id, what=held_text(held)))
     ws, secret = local_token(app.store, ws.id)
     print_link((url or page_url()).rstrip("/"), ws, secret)
 
@@ -340,10 +477,18 @@ def serve(app: AppContext, host: str, port: int, workspace: str | None) -> None:
     flask_app = create_app({"STORE": store, "SETTINGS": app.settings})
     site = f"http://{host}:{port}"
     base = f"{site}/api/v1"
-    click.echo(f"referrals API on {base} ({store.kind} store, workspace {ws.name!r} {ws.id})")
-    click.echo(f"local owner token: {secret}")
+    click.echo(
+        _(
+            "referrals API on %(url)s (%(store)s store, workspace %(name)r %(id)s)",
+            url=base,
+            store=store.kind,
+            name=ws.name,
+            id=ws.id,
+        )
+    )
+    click.echo(_("local owner token: %(token)s", token=secret))
     print_link(site, ws, secret)
-    click.echo(f'try: curl -H "Authorization: Bearer {secret}" {base}/workspace')
+    click.echo(_("try: %(command)s", command=f'curl -H "Authorization: Bearer {secret}" {base}/workspace'))
     flask_app.run(host=host, port=port, debug=False, use_reloader=False)
 
 

@@ -14,19 +14,19 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.tree import Tree as RichTree
 
-from cli.main import CONTEXT, AppContext, cli
+from cli.main import CONTEXT, AppContext, cli, counted
 from cli.resolve import resolve_client, resolve_root, resolve_workspace, workspace_option
-from referrals import analysis, growth
+from referrals import analysis, growth, i18n
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 from referrals.errors import Invalid
 from referrals.exports import BINARY, IMAGE_FORMATS, GraphFormat, export, render_image
+from referrals.i18n import N_, _
 from referrals.model import Beyond, SourceKind, SourceRef
-from referrals.money import format_amount
 
 
 def money(amounts: dict[str, int]) -> str:
     """Per-currency totals as "1250.00 EUR + 300 JPY", or "-" when empty."""
-    return " + ".join(f"{format_amount(m, c)} {c}" for c, m in sorted(amounts.items())) or "-"
+    return " + ".join(i18n.format_money(m, c) for c, m in sorted(amounts.items())) or "-"
 
 
 def depth_option(f: Any) -> Any:
@@ -36,7 +36,7 @@ def depth_option(f: Any) -> Any:
         "-d",
         type=click.IntRange(1, MAX_DEPTH),
         default=None,
-        help=f"Show at most this many levels, 1 to {MAX_DEPTH} (default: all); what lies beyond is counted.",
+        help="Show at most this many levels, 1 to 50 (default: all); what lies beyond is counted.",
     )(f)
 
 
@@ -57,12 +57,22 @@ def as_of_option(f: Any) -> Any:
 
 
 def as_of_text(as_of: date | None) -> str:
-    return f" as of {as_of.isoformat()}" if as_of else ""
+    return " " + _("as of %(day)s", day=i18n.format_date(as_of)) if as_of else ""
 
 
 def beyond_text(beyond: Beyond, depth: int | None) -> str:
-    """ "past level 7: 3 clients, revenue 2000.50 EUR" """
-    return f"past level {depth}: {beyond.clients} clients, revenue {money(dict(beyond.revenue))}"
+    """ "past level 7: 3 clients, revenue €2,000.50" """
+    return _(
+        "past level %(depth)s: %(clients)s, revenue %(revenue)s",
+        depth=depth,
+        clients=counted("clients", beyond.clients),
+        revenue=money(dict(beyond.revenue)),
+    )
+
+
+def kind_text(kind: SourceKind) -> str:
+    """A source's kind for people."""
+    return _("client") if kind is SourceKind.CLIENT else _("channel")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -77,18 +87,24 @@ def chain(app: AppContext, client: str, depth: int | None, as_of: date | None, w
     c = resolve_client(app.store, ws, client)
     result = app.store.chain(ws, c.id, depth, as_of)
     console = Console()
-    table = Table(title=f"Chain of {c.name} ({c.id}){as_of_text(as_of)}")
-    for col in ("level", "source", "kind", "id", "recommended on"):
+    table = Table(title=_("Chain of %(name)s (%(id)s)", name=c.name, id=c.id) + as_of_text(as_of))
+    for col in (_("level"), _("source"), _("kind"), _("id"), _("recommended on")):
         table.add_column(col)
     for s in result.steps:
-        table.add_row(str(s.level), s.name, s.source.kind.value, s.source.id, s.referred_on.isoformat())
+        table.add_row(str(s.level), s.name, kind_text(s.source.kind), s.source.id, i18n.format_date(s.referred_on))
     console.print(table)
     if not result.steps:
-        console.print("no recorded source: a direct client")
+        console.print(_("no recorded source: a direct client"))
     elif result.truncated and result.top is not None:
         console.print(
-            f"the chain goes on above level {depth}: {result.levels} levels in all, up to {result.top.name}"
-            f" ({result.top.source.kind.value}); drop --depth to see every level"
+            _(
+                "the chain goes on above level %(depth)s: %(levels)s levels in all, up to %(name)s (%(kind)s);"
+                " drop --depth to see every level",
+                depth=depth,
+                levels=result.levels,
+                name=result.top.name,
+                kind=kind_text(result.top.source.kind),
+            )
         )
 
 
@@ -114,7 +130,9 @@ def tree(
     result = app.store.tree(ws, ref, depth, as_of)
     size = analysis.tree_size(result)
     revenue = money(analysis.tree_revenue(result))
-    label = f"[bold]{name}[/] ({ref.kind.value}){as_of_text(as_of)} — {size} clients, revenue {revenue}"
+    label = f"[bold]{name}[/] ({kind_text(ref.kind)}){as_of_text(as_of)} — " + _(
+        "%(clients)s, revenue %(revenue)s", clients=counted("clients", size), revenue=revenue
+    )
     top = RichTree(label)
     shown = 0
 
@@ -124,32 +142,47 @@ def tree(
             if shown >= max_nodes:
                 rest = branches[i:]
                 hidden = len(rest) + sum(r.branch_size for r in rest)
-                parent.add(f"[dim]… {hidden} more clients (raise --max-nodes)[/]")
+                parent.add(
+                    "[dim]… "
+                    + i18n.ngettext(
+                        "%(n)s more client (raise --max-nodes)", "%(n)s more clients (raise --max-nodes)", hidden
+                    )
+                    + "[/]"
+                )
                 return
             shown += 1
             n = b.node
-            mark = " [yellow]dead end[/]" if b.dead_end else ""
+            mark = " [yellow]" + _("dead end") + "[/]" if b.dead_end else ""
             if b.past_credit_depth:
-                mark += f" [magenta]past level {CREDIT_DEPTH}: no credit to {name}[/]"
-            node = parent.add(
-                f"{n.name} [dim]L{n.level} · {money(dict(n.revenue))} · branch {b.branch_size} / "
-                f"{money(b.branch_revenue)}[/]{mark}"
-            )
+                mark += " [magenta]" + _("past level %(depth)s: no credit to %(name)s", depth=CREDIT_DEPTH, name=name)
+                mark += "[/]"
+            branch = _("branch %(size)s / %(revenue)s", size=b.branch_size, revenue=money(b.branch_revenue))
+            node = parent.add(f"{n.name} [dim]L{n.level} · {money(dict(n.revenue))} · {branch}[/]{mark}")
             if n.beyond:
-                node.add(
-                    f"[dim]… {n.beyond.clients} more clients below level {depth}, {money(dict(n.beyond.revenue))}[/]"
+                more = i18n.ngettext(
+                    "%(n)s more client below level %(depth)s, %(revenue)s",
+                    "%(n)s more clients below level %(depth)s, %(revenue)s",
+                    n.beyond.clients,
+                    depth=depth,
+                    revenue=money(dict(n.beyond.revenue)),
                 )
+                node.add(f"[dim]… {more}[/]")
             add(node, b.children)
 
     add(top, analysis.nest(result))
     console = Console()
-    console.print(top)
-    console.print(
-        "reach per level: " + ", ".join(f"L{i}={n}" for i, n in enumerate(analysis.reach_per_level(result), 1))
-    )
+    # at its natural width: a deep branch's line is never wrapped between the tree's guides
+    needed = Measurement.get(console, console.options.update_width(10_000), top).maximum
+    Console(width=max(console.width, needed)).print(top)
+    per_level = ", ".join(f"L{i}={n}" for i, n in enumerate(analysis.reach_per_level(result), 1))
+    console.print(_("reach per level: %(levels)s", levels=per_level))
     if result.beyond:
         console.print(
-            f"{len(result.nodes)} clients shown; {beyond_text(result.beyond, depth)} (drop --depth to see them)"
+            _(
+                "%(shown)s shown; %(beyond)s (drop --depth to see them)",
+                shown=counted("clients", len(result.nodes)),
+                beyond=beyond_text(result.beyond, depth),
+            )
         )
 
 
@@ -167,22 +200,22 @@ def stats(app: AppContext, client: str, depth: int | None, as_of: date | None, w
     t = app.store.tree(ws, SourceRef(SourceKind.CLIENT, c.id), depth, as_of)
     top = up.top
     rows = [
-        ("client", f"{c.name} ({c.id})"),
-        *([("as of", as_of.isoformat())] if as_of else []),
-        ("level in its chain", str(up.levels)),
-        ("top of chain", f"{top.name} ({top.source.kind.value})" if top else "(direct)"),
-        ("brought in directly", str(t.referred)),
-        ("reach", str(analysis.tree_size(t))),
-        ("reach per level", ", ".join(str(n) for n in analysis.reach_per_level(t))),
+        (_("client"), f"{c.name} ({c.id})"),
+        *([(_("as of"), i18n.format_date(as_of))] if as_of else []),
+        (_("level in its chain"), str(up.levels)),
+        (_("top of chain"), f"{top.name} ({kind_text(top.source.kind)})" if top else _("(direct)")),
+        (_("brought in directly"), i18n.format_number(t.referred)),
+        (_("reach"), i18n.format_number(analysis.tree_size(t))),
+        (_("reach per level"), ", ".join(str(n) for n in analysis.reach_per_level(t))),
         (
-            "dead ends below" + (f" (within {depth} levels)" if t.beyond else ""),
-            str(sum(1 for n in t.nodes if n.referred == 0)),
+            _("dead ends below (within %(depth)s levels)", depth=depth) if t.beyond else _("dead ends below"),
+            i18n.format_number(sum(1 for n in t.nodes if n.referred == 0)),
         ),
-        ("own revenue", money(dict(t.revenue))),
-        ("branch revenue", money(analysis.tree_revenue(t))),
+        (_("own revenue"), money(dict(t.revenue))),
+        (_("branch revenue"), money(analysis.tree_revenue(t))),
     ]
     if t.beyond:
-        rows.append(("not shown", beyond_text(t.beyond, depth)))
+        rows.append((_("not shown"), beyond_text(t.beyond, depth)))
     table = Table(show_header=False)
     for k, v in rows:
         table.add_row(k, v)
@@ -202,35 +235,46 @@ def network() -> None:
 def network_summary(app: AppContext, depth: int | None, as_of: date | None, workspace: str | None) -> None:
     """Counts, where clients came from, the longest chain, dead ends, most prolific referrers."""
     ws = resolve_workspace(app.store, workspace)
-    s, _ = app.store.network_summary(ws, depth, as_of)
+    s, _first = app.store.network_summary(ws, depth, as_of)
     total = s.clients or 1
-    table = Table(show_header=False, title=f"Workspace summary{as_of_text(as_of)}")
+
+    def share(n: int) -> str:
+        return f"{i18n.format_number(n)} ({i18n.format_percent(n / total)})"
+
+    table = Table(show_header=False, title=_("Workspace summary") + as_of_text(as_of))
     for k, v in [
-        ("clients", s.clients),
-        ("channels", s.channels),
-        ("recommendations", f"{s.primary_referrals} primary, {s.secondary_referrals} secondary"),
-        ("came through a client", f"{s.from_referral} ({s.from_referral / total:.0%})"),
-        ("came through a channel", f"{s.from_channel} ({s.from_channel / total:.0%})"),
-        ("direct", f"{s.direct} ({s.direct / total:.0%})"),
-        ("dead ends", s.dead_ends),
-        ("longest chain", s.longest_chain),
-        ("clients by level", ", ".join(f"L{i}={n}" for i, n in enumerate(s.clients_by_level))),
-        ("revenue", money(s.revenue)),
+        (_("clients"), i18n.format_number(s.clients)),
+        (_("channels"), i18n.format_number(s.channels)),
+        (
+            _("recommendations"),
+            _(
+                "%(primary)s primary, %(secondary)s secondary",
+                primary=s.primary_referrals,
+                secondary=s.secondary_referrals,
+            ),
+        ),
+        (_("came through a client"), share(s.from_referral)),
+        (_("came through a channel"), share(s.from_channel)),
+        (_("direct"), share(s.direct)),
+        (_("dead ends"), i18n.format_number(s.dead_ends)),
+        (_("longest chain"), str(s.longest_chain)),
+        (_("clients by level"), ", ".join(f"L{i}={n}" for i, n in enumerate(s.clients_by_level))),
+        (_("revenue"), money(s.revenue)),
     ]:
-        table.add_row(k, str(v))
+        table.add_row(k, v)
     console = Console()
     console.print(table)
     if s.prolific:
-        top = Table(title="Most prolific referrers")
-        for col in ("client", "brought in", "reach"):
+        top = Table(title=_("Most prolific referrers"))
+        for col in (_("client"), _("brought in"), _("reach")):
             top.add_column(col)
         for _cid, name, referred, reach in s.prolific:
-            top.add_row(name, str(referred), str(reach))
+            top.add_row(name, i18n.format_number(referred), i18n.format_number(reach))
         console.print(top)
 
 
 @network.command("key-clients", context_settings=CONTEXT)
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500))
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500), help="Clients listed.")
 @click.option("--currency", help="Currency of the revenue parts (default: the one most clients paid in).")
 @click.option("--w-own", default=1.0, show_default=True, type=click.FloatRange(0), help="Weight of own revenue.")
 @click.option(
@@ -269,16 +313,21 @@ def network_key_clients(
         as_of,
     )
     others = [c for c in paid_in if c != cur]
-    title = f"Key clients{as_of_text(as_of)}, ranked in {cur}" if cur else "Key clients (no revenue yet)"
+    if cur:
+        title = _("Key clients%(as_of)s, ranked in %(currency)s", as_of=as_of_text(as_of), currency=cur)
+    else:
+        title = _("Key clients (no revenue yet)")
     if others:
-        title += f" (also paid in {', '.join(others)}: --currency ranks in another)"
+        title += " " + _("(also paid in %(currencies)s: --currency ranks in another)", currencies=", ".join(others))
     table = Table(title=title)
-    for col in ("#", "client", "score", "own", "brought in (revenue)", "reach", "direct"):
-        table.add_column(col, justify="right" if col not in ("client",) else "left")
+    heads = ("#", _("client"), _("score"), _("own"), _("brought in (revenue)"), _("reach"), _("direct"))
+    for i, col in enumerate(heads):
+        table.add_column(col, justify="left" if i == 1 else "right")
     for i, k in enumerate(ranked, 1):
         own = _ranked_first(k.own_by_currency, cur)
         down = _ranked_first(k.downline_by_currency, cur)
-        table.add_row(str(i), k.name, f"{k.score:.3f}", own, down, str(k.reach), str(k.referred))
+        score = i18n.format_amount_text(f"{k.score:.3f}")
+        table.add_row(str(i), k.name, score, own, down, i18n.format_number(k.reach), i18n.format_number(k.referred))
     Console().print(table)
 
 
@@ -286,7 +335,7 @@ def _ranked_first(amounts: dict[str, int], ranked_in: str | None) -> str:
     """Every currency's amount, one a line, the ranking's currency first (0 when none was paid in it)."""
     first = {ranked_in: amounts.get(ranked_in, 0)} if ranked_in else {}
     rest = {c: m for c, m in sorted(amounts.items()) if c != ranked_in}
-    return "\n".join(f"{format_amount(m, c)} {c}" for c, m in {**first, **rest}.items()) or "-"
+    return "\n".join(i18n.format_money(m, c) for c, m in {**first, **rest}.items()) or "-"
 
 
 GRAPH_SUFFIXES = {
@@ -312,7 +361,12 @@ GRAPH_SUFFIXES = {
     help="K counts the clients a cohort brought in within this many months.",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"], case_sensitive=False),
+    default="table",
+    show_default=True,
+    help="table (for people) or json (for programs).",
 )
 @workspace_option
 @click.pass_obj
@@ -328,47 +382,68 @@ def network_growth(
     if fmt.lower() == "json":
         click.echo(json.dumps(growth.to_json(g), indent=2, ensure_ascii=False, default=str))
         return
-    table = Table(title=f"New clients per month, {g.first} to {g.last} (K within {window} months)")
-    for head in (
-        "month",
-        "new",
-        "people",
-        "channels",
-        "direct",
+    table = Table(
+        title=_(
+            "New clients per month, %(first)s to %(last)s (K within %(window)s months)",
+            first=g.first,
+            last=g.last,
+            window=window,
+        )
+    )
+    heads = (
+        _("month"),
+        _("new"),
+        _("people"),
+        _("channels"),
+        _("direct"),
         "K",
-        "recommended → paid",
-        "days to 1st deal",
-        "revenue",
-    ):
-        table.add_column(head, justify="left" if head == "month" else "right")
+        _("recommended → paid"),
+        _("days to 1st deal"),
+        _("revenue"),
+    )
+    for i, head in enumerate(heads):
+        table.add_column(head, justify="left" if i == 0 else "right")
+    num = i18n.format_number
     for c in g.cohorts:
-        conversion = f"{c.converted}/{c.recommended}" + (f" ({c.conversion:.0%})" if c.conversion is not None else "")
+        conversion = f"{num(c.converted)}/{num(c.recommended)}"
+        if c.conversion is not None:
+            conversion += f" ({i18n.format_percent(c.conversion)})"
         table.add_row(
             c.month,
-            str(c.new_clients),
-            str(c.by_origin["people"]),
-            str(c.by_origin["channels"]),
-            str(c.by_origin["direct"]),
-            f"{c.k:.2f}" + ("*" if c.window_open else ""),
+            num(c.new_clients),
+            num(c.by_origin["people"]),
+            num(c.by_origin["channels"]),
+            num(c.by_origin["direct"]),
+            i18n.format_amount_text(f"{c.k:.2f}") + ("*" if c.window_open else ""),
             conversion if c.recommended else "-",
-            "-" if c.median_days is None else f"{c.median_days:g}",
+            "-" if c.median_days is None else num(c.median_days),
             money(c.revenue),
         )
     wide(table)
     if any(c.window_open for c in g.cohorts):
-        click.echo(f"* window still open: those members' {window} months have not all passed, K may grow")
-    chans = Table(title="Root channels: how far their chains reach")
-    for head in ("channel", "clients", "cascade depth", "clients per level"):
+        click.echo(
+            _("* window still open: those members' %(window)s months have not all passed, K may grow", window=window)
+        )
+    chans = Table(title=_("Root channels: how far their chains reach"))
+    for head in (_("channel"), _("clients"), _("cascade depth"), _("clients per level")):
         chans.add_column(head)
     for ch in g.channels:
-        chans.add_row(ch.name, str(ch.clients), str(ch.depth), " · ".join(str(n) for n in ch.per_level) or "-")
+        chans.add_row(ch.name, num(ch.clients), str(ch.depth), " · ".join(num(n) for n in ch.per_level) or "-")
     wide(chans)
-    origins = Table(title="First-year revenue by origin (clients whose first 12 months have ended)")
-    for head in ("origin", "clients", "first year ended", "first-year revenue", "average per client"):
+    origins = Table(title=_("First-year revenue by origin (clients whose first 12 months have ended)"))
+    for head in (_("origin"), _("clients"), _("first year ended"), _("first-year revenue"), _("average per client")):
         origins.add_column(head)
     for o in g.origins:
-        origins.add_row(o.origin, str(o.clients), str(o.matured), money(o.first_year), money(o.average()))
+        origins.add_row(_origin(o.origin), num(o.clients), num(o.matured), money(o.first_year), money(o.average()))
     wide(origins)
+
+
+_ORIGINS = {"people": N_("people"), "channels": N_("channels"), "direct": N_("direct")}
+
+
+def _origin(origin: str) -> str:
+    """Where clients came from, for people (JSON keeps the machine word)."""
+    return i18n.lazy(_ORIGINS[origin]) if origin in _ORIGINS else origin
 
 
 @network.command("influence", context_settings=CONTEXT)
@@ -382,7 +457,12 @@ def network_growth(
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500), help="Rows per list.")
 @click.option("--currency", help="Currency of the rankings (default: the one most clients paid in).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"], case_sensitive=False),
+    default="table",
+    show_default=True,
+    help="table (for people) or json (for programs).",
 )
 @as_of_option
 @workspace_option
@@ -410,39 +490,56 @@ def network_influence(
     if fmt.lower() == "json":
         click.echo(json.dumps(to_json(inf), indent=2, ensure_ascii=False))
         return
-    seen = f"{as_of_text(as_of)}, ranked in {inf.currency}" if inf.currency else f"{as_of_text(as_of)}"
+    seen = as_of_text(as_of)
+    if inf.currency:
+        seen += ", " + _("ranked in %(currency)s", currency=inf.currency)
+    num = i18n.format_number
 
     def more(shown: int, total: int) -> None:
         if total > shown:
-            click.echo(f"... and {total - shown} more (--limit)")
+            click.echo(_("... and %(n)s more (--limit)", n=num(total - shown)))
 
-    table = Table(title=f"Downline revenue{seen}")
-    for head in ("client", "own", "downline", "with own", "reach", "brought in"):
-        table.add_column(head, justify="left" if head == "client" else "right")
+    table = Table(title=_("Downline revenue") + seen)
+    heads = (_("client"), _("own"), _("downline"), _("with own"), _("reach"), _("brought in"))
+    for i, head in enumerate(heads):
+        table.add_column(head, justify="left" if i == 0 else "right")
     for st in inf.clients:
-        table.add_row(st.name, money(st.own), money(st.downline), money(st.branch), str(st.reach), str(st.referred))
+        table.add_row(st.name, money(st.own), money(st.downline), money(st.branch), num(st.reach), num(st.referred))
     wide(table)
     more(len(inf.clients), inf.clients_total)
-    table = Table(title="Bridge clients: whom others would be orphaned without")
-    for head in ("client", "orphaned", "their revenue", "orphaned clients (nearest first)"):
-        table.add_column(head, justify="right" if head == "orphaned" else "left")
+    table = Table(title=_("Bridge clients: whom others would be orphaned without"))
+    heads = (_("client"), _("orphaned"), _("their revenue"), _("orphaned clients (nearest first)"))
+    for i, head in enumerate(heads):
+        table.add_column(head, justify="right" if i == 1 else "left")
     for st in inf.bridges:
-        names = ", ".join(n for _, n in st.orphans) + (" ..." if st.orphaned > len(st.orphans) else "")
-        table.add_row(st.name, str(st.orphaned), money(st.orphaned_revenue), names)
+        names = ", ".join(n for _id, n in st.orphans) + (" ..." if st.orphaned > len(st.orphans) else "")
+        table.add_row(st.name, num(st.orphaned), money(st.orphaned_revenue), names)
     wide(table)
     more(len(inf.bridges), inf.bridges_total)
-    table = Table(title=f"Sleeping referrers: nobody recommended in the {months} months to {day.isoformat()}")
-    for head in ("client", "recommended", "last", "days quiet", "downline revenue"):
-        table.add_column(head, justify="left" if head in ("client", "last") else "right")
+    table = Table(
+        title=_(
+            "Sleeping referrers: nobody recommended in the %(months)s months to %(day)s",
+            months=months,
+            day=i18n.format_date(day),
+        )
+    )
+    heads = (_("client"), _("recommended"), _("last"), _("days quiet"), _("downline revenue"))
+    for i, head in enumerate(heads):
+        table.add_column(head, justify="left" if i in (0, 2) else "right")
     for sl in inf.sleeping:
         table.add_row(
-            sl.name, str(sl.recommended), sl.last_recommended_on.isoformat(), str(sl.days_quiet), money(sl.downline)
+            sl.name,
+            num(sl.recommended),
+            i18n.format_date(sl.last_recommended_on),
+            num(sl.days_quiet),
+            money(sl.downline),
         )
     wide(table)
     more(len(inf.sleeping), inf.sleeping_total)
-    table = Table(title="Dead ends, by what the chain above them paid")
-    for head in ("client", "level", "top", "chain above paid", "own"):
-        table.add_column(head, justify="right" if head == "level" else "left")
+    table = Table(title=_("Dead ends, by what the chain above them paid"))
+    heads = (_("client"), _("level"), _("top"), _("chain above paid"), _("own"))
+    for i, head in enumerate(heads):
+        table.add_column(head, justify="right" if i == 1 else "left")
     for d in inf.dead_ends:
         table.add_row(d.name, str(d.level), d.top or "-", money(d.upline_revenue), money(d.own))
     wide(table)
@@ -487,10 +584,10 @@ def export_graph(
         fmt = GRAPH_SUFFIXES.get(output.suffix.lower(), "graphml") if output else "graphml"
     fmt = fmt.lower()
     if (fmt == "png" or fmt in BINARY) and output is None and sys.stdout.isatty():
-        raise Invalid.one("output", f"{fmt} is a binary file: give --output FILE, or pipe it")
+        raise Invalid.one("output", _("%(format)s is a binary file: give --output FILE, or pipe it", format=fmt))
     ws = resolve_workspace(app.store, workspace)
     if root:
-        ref, _ = resolve_root(app.store, ws, root)
+        ref, _name = resolve_root(app.store, ws, root)
         t = app.store.tree(ws, ref, depth, as_of)
         channel = ""
         if ref.kind is SourceKind.CLIENT:

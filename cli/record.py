@@ -18,7 +18,9 @@ from rich.table import Table
 
 from cli.main import CONTEXT, AppContext, cli
 from cli.resolve import resolve_channel, resolve_client, resolve_root, resolve_workspace, workspace_option
+from referrals import i18n
 from referrals.errors import Invalid
+from referrals.i18n import _
 from referrals.model import (
     ChannelInput,
     ChannelKind,
@@ -46,7 +48,7 @@ def parse_day(text: str | None, field: str) -> date:
             return date(int(m[3]), int(m[2]), int(m[1]))
         return date.fromisoformat(t)
     except ValueError:
-        raise Invalid.one(field, f"{text!r} is not a date like 2024-05-31 or 31.05.2024") from None
+        raise Invalid.one(field, _("%(text)r is not a date like 2024-05-31 or 31.05.2024", text=text)) from None
 
 
 def _on_option(f: Any) -> Any:
@@ -63,12 +65,16 @@ def client() -> None:
 
 @client.command("add", context_settings=CONTEXT)
 @click.argument("name")
-@click.option("--email")
+@click.option("--email", help="Email address.")
 @click.option("--phone", help="Any usual way of writing it: +7 916 123-45-67, 8 (916) 123-45-67.")
-@click.option("--status", type=click.Choice([s.value for s in ClientStatus], case_sensitive=False))
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in ClientStatus], case_sensitive=False),
+    help="Where the client stands.",
+)
 @click.option("--tag", "tags", multiple=True, help="A tag (repeat for more).")
 @click.option("--acquired-on", help="When the client came in: 2024-05-31 or 31.05.2024.")
-@click.option("--notes")
+@click.option("--notes", help="Free text kept with the client.")
 @workspace_option
 @click.pass_obj
 def client_add(app: AppContext, name: str, workspace: str | None, **fields: Any) -> None:
@@ -85,12 +91,16 @@ def client_add(app: AppContext, name: str, workspace: str | None, **fields: Any)
 
 @client.command("edit", context_settings=CONTEXT)
 @click.argument("who")
-@click.option("--name")
-@click.option("--email")
-@click.option("--phone")
-@click.option("--status", type=click.Choice([s.value for s in ClientStatus], case_sensitive=False))
-@click.option("--acquired-on")
-@click.option("--notes")
+@click.option("--name", help="New name.")
+@click.option("--email", help="Email address.")
+@click.option("--phone", help="Any usual way of writing it: +7 916 123-45-67, 8 (916) 123-45-67.")
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in ClientStatus], case_sensitive=False),
+    help="Where the client stands.",
+)
+@click.option("--acquired-on", help="When the client came in: 2024-05-31 or 31.05.2024.")
+@click.option("--notes", help="Free text kept with the client.")
 @workspace_option
 @click.pass_obj
 def client_edit(app: AppContext, who: str, workspace: str | None, **fields: Any) -> None:
@@ -99,7 +109,7 @@ def client_edit(app: AppContext, who: str, workspace: str | None, **fields: Any)
     c = resolve_client(app.store, ws, who)
     data = {k: v for k, v in fields.items() if v is not None}
     if not data:
-        raise Invalid.one("client", "name at least one field to change (see --help)")
+        raise Invalid.one("client", _("name at least one field to change (see --help)"))
     if "acquired_on" in data:
         data["acquired_on"] = parse_day(data["acquired_on"], "acquired_on")
     changed = app.store.update_client(ws, c.id, ClientPatch.parse(data))
@@ -108,7 +118,7 @@ def client_edit(app: AppContext, who: str, workspace: str | None, **fields: Any)
 
 @client.command("list", context_settings=CONTEXT)
 @click.option("--search", help="Part of a name or email, or a phone.")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500), help="Clients listed.")
 @workspace_option
 @click.pass_obj
 def client_list(app: AppContext, search: str | None, limit: int, workspace: str | None) -> None:
@@ -116,14 +126,16 @@ def client_list(app: AppContext, search: str | None, limit: int, workspace: str 
     ws = resolve_workspace(app.store, workspace)
     page = app.store.list_clients(ws, ClientQuery(text=search, limit=limit))
     table = Table()
-    for col in ("id", "name", "email", "phone", "status", "acquired"):
+    for col in (_("id"), _("name"), _("email"), _("phone"), _("status"), _("acquired")):
         table.add_column(col)
     for c in page.items:
-        acquired = c.acquired_on.isoformat() if c.acquired_on else ""
+        acquired = i18n.format_date(c.acquired_on) if c.acquired_on else ""
         table.add_row(c.id, c.name, c.email or "", c.phone or "", c.status.value, acquired)
     Console().print(table)
     if page.next_after:
-        click.echo(f"more clients follow: raise --limit or narrow --search (shown {len(page.items)})", err=True)
+        click.echo(
+            _("more clients follow: raise --limit or narrow --search (shown %(n)s)", n=len(page.items)), err=True
+        )
 
 
 # -- channels -----------------------------------------------------------------------------------
@@ -141,8 +153,9 @@ def channel() -> None:
     type=click.Choice([k.value for k in ChannelKind], case_sensitive=False),
     default=ChannelKind.OTHER.value,
     show_default=True,
+    help="What sort of channel it is.",
 )
-@click.option("--url")
+@click.option("--url", help="Where it lives on the web.")
 @workspace_option
 @click.pass_obj
 def channel_add(app: AppContext, name: str, kind: str, url: str | None, workspace: str | None) -> None:
@@ -175,7 +188,7 @@ def channel_list(app: AppContext, workspace: str | None) -> None:
 @click.argument("source")
 @click.argument("who")
 @_on_option
-@click.option("--note")
+@click.option("--note", help="Free text kept with the recommendation.")
 @workspace_option
 @click.pass_obj
 def refer(app: AppContext, source: str, who: str, on: str | None, note: str | None, workspace: str | None) -> None:
@@ -185,7 +198,7 @@ def refer(app: AppContext, source: str, who: str, on: str | None, note: str | No
     target = resolve_client(app.store, ws, who)
     row = ReferralInput(src, target.id, parse_day(on, "on"), note)
     made = app.store.record_referral(ws, row)
-    role = "primary source" if made.primary else "a further recommendation (the primary source stays)"
+    role = _("primary source") if made.primary else _("a further recommendation (the primary source stays)")
     click.echo(f"{made.id}\t{src_name} → {target.name}\t{role}")
 
 
@@ -204,7 +217,7 @@ def deal() -> None:
     help="ISO 4217 code (default: the one most of the workspace's deals are in).",
 )
 @_on_option
-@click.option("--title")
+@click.option("--title", help="What the deal was for.")
 @workspace_option
 @click.pass_obj
 def deal_add(
@@ -228,7 +241,7 @@ def deal_add(
 def _usual_currency(app: AppContext, ws: str) -> str:
     seen = Counter(d.amount.currency for d in app.store.list_deals(ws, DealQuery(limit=500)).items)
     if not seen:
-        raise Invalid.one("currency", "give --currency (such as RUB or EUR): the workspace has no deals yet")
+        raise Invalid.one("currency", _("give --currency (such as RUB or EUR): the workspace has no deals yet"))
     return seen.most_common(1)[0][0]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from referrals.errors import Conflict, Invalid, NotFound
+from referrals.i18n import _
 from referrals.ids import looks_like_id
 from referrals.model import Channel, Client, ClientQuery, SourceKind, SourceRef, name_key
 from referrals.store import Store
@@ -33,7 +34,10 @@ def resolve_workspace(store: Store, given: str | None) -> str:
     if not spaces:
         raise NotFound("workspace", "(none)", field="workspace")
     names = ", ".join(f"{w.id} ({w.name})" for w in spaces[:5])
-    raise Invalid.one("workspace", f"there are {len(spaces)} workspaces; choose one with --workspace: {names}")
+    raise Invalid.one(
+        "workspace",
+        _("there are %(n)s workspaces; choose one with --workspace: %(names)s", n=len(spaces), names=names),
+    )
 
 
 def resolve_client(store: Store, ws: str, text: str) -> Client:
@@ -55,7 +59,7 @@ def resolve_client(store: Store, ws: str, text: str) -> Client:
     if not exact:
         raise NotFound("client", text, field="client", hint=did_you_mean(text, _client_names(store, ws)))
     listed = ", ".join(f"{c.id} ({c.email or c.name})" for c in exact[:5])
-    raise Conflict("client", f"{len(exact)} clients match {text!r}; use an id: {listed}")
+    raise Conflict("client", _("%(n)s clients match %(text)r; use an id: %(ids)s", n=len(exact), text=text, ids=listed))
 
 
 # How many names a near miss is compared with at most (a freelancer's whole list, well within a second).

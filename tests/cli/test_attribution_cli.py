@@ -185,7 +185,7 @@ def test_all_models_side_by_side(export) -> None:
     for model in ("first_touch", "linear", "position_based", "time_decay", "geometric"):
         assert sum(float(r[model]) for r in rows) == pytest.approx(1250.00)
     table = export("--month", "2024-05", "--all-models")
-    assert table.exit_code == 0 and "compressed" in table.output and "1250.00" in table.output
+    assert table.exit_code == 0 and "compressed" in table.output and "1,250.00" in table.output
 
 
 def test_closed_month_export_never_changes(export, store: Store, tmp_path) -> None:
@@ -197,7 +197,7 @@ def test_closed_month_export_never_changes(export, store: Store, tmp_path) -> No
 
     closed = run("close", "--month", "2024-05")
     assert closed.exit_code == 0, closed.output
-    assert "closed 2024-05: 4 deal(s), 1 new client(s), sha256:" in closed.output
+    assert "closed 2024-05: 4 deals, 1 new client, sha256:" in closed.output
     assert run("close", "--month", "2024-05").exit_code == 4  # already closed
     running = run("close", "--month", clock.earliest_today().strftime("%Y-%m"))
     assert running.exit_code == 1 and "is not over yet" in running.stderr  # today's deals stay open
@@ -329,7 +329,7 @@ def test_a_source_statement_adds_up_to_its_rows_of_the_export(export, store: Sto
         )
 
     shown = statement("Ana", "--month", "2024-05")
-    assert shown.exit_code == 0 and "total" in shown.stdout and f"{ana['EUR']:.2f} EUR" in shown.stdout
+    assert shown.exit_code == 0 and "total" in shown.stdout and f"€{ana['EUR']:,.2f}" in shown.stdout
     page = tmp_path / "ana.html"
     assert statement("Ana", "--month", "2024-05", "-o", str(page)).exit_code == 0
     html = page.read_text()

@@ -77,7 +77,7 @@ def test_deleting_a_workspace_asks_and_refuses_while_it_holds_data(run, tmp_path
     store.create_client(ws, ClientInput(name="Ana"))
     store.close()
     refused = run("workspace", "delete", "Old clients", "--yes")
-    assert refused.exit_code == 4 and "holds 1 clients" in refused.stderr and "referrals backup" in refused.stderr
+    assert refused.exit_code == 4 and "holds 1 client:" in refused.stderr and "referrals backup" in refused.stderr
     declined = CliRunner().invoke(
         cli,
         ["--database-url", f"sqlite:///{tmp_path}/cli.db", "workspace", "delete", "Old clients", "--force"],

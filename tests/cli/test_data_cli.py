@@ -24,7 +24,7 @@ def test_backup_restore_and_refusals(tmp_path: Path) -> None:
     first = tmp_path / "one.jsonl"
     out = run(a, "backup", "--output", str(first))
     assert out.exit_code == 0, out.output
-    assert "40 client(s)" in out.stderr and not list(tmp_path.glob("*.partial"))
+    assert "40 clients" in out.stderr and not list(tmp_path.glob("*.partial"))
     restored = run(b, "restore", str(first))
     assert restored.exit_code == 0, restored.output
     assert f"restored {ws}" in restored.stdout

@@ -1,0 +1,195 @@
+"""Languages: the message catalogues and the language of the current request or command.
+
+Every user-facing sentence is an English message id marked `_()` (or `ngettext()` for a count, `N_()`
+where it is translated later, when shown) and looked up in a gettext catalogue compiled by Babel
+(`referrals/locale/<lang>/LC_MESSAGES/referrals.mo`, from the `.po` beside it; `python -m tools.catalog`
+extracts, updates and compiles them). English is the message ids themselves; its catalogue lists every
+message so a translator can start from it.
+
+The language is a context variable: the API sets it per request from `Accept-Language`, the command line
+once from `--lang` or the environment (`LANGUAGE`, `LC_ALL`, `LC_MESSAGES`, `LANG`). Field names, error
+codes, ids, dates on the wire and CSV/JSON headers never change with it. Dates, numbers and money are
+formatted for people by Babel from CLDR (`format_date`, `format_money`, ...).
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel import dates as _dates
+from babel import numbers as _numbers
+
+LANGUAGES = ("en", "ru")
+DEFAULT = "en"
+DOMAIN = "referrals"
+LOCALE_DIR = Path(__file__).parent / "locale"
+NAMES = {"en": "English", "ru": "Русский"}
+
+_current: ContextVar[str] = ContextVar("referrals_language", default=DEFAULT)
+
+
+@cache
+def translations(lang: str) -> _gettext.NullTranslations:
+    """The compiled catalogue of `lang` (English: the message ids as they are)."""
+    if lang == DEFAULT:
+        return _gettext.NullTranslations()
+    return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang])
+
+
+def current() -> str:
+    """The language of this request or command."""
+    return _current.get()
+
+
+def activate(lang: str) -> None:
+    """Speak `lang` from now on in this context (a command's whole run, a request's thread)."""
+    _current.set(lang if lang in LANGUAGES else DEFAULT)
+
+
+@contextmanager
+def use(lang: str) -> Iterator[None]:
+    """Speak `lang` inside the block."""
+    token = _current.set(lang if lang in LANGUAGES else DEFAULT)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def gettext(message: str, /, **params: object) -> str:
+    """`message` in the current language, with `%(name)s` placeholders filled from `params`."""
+    text = translations(_current.get()).gettext(message)
+    return text % params if params else text
+
+
+_ = gettext
+
+
+def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
+    """The form for `n` in the current language ("1 клиент", "2 клиента", "5 клиентов"); `%(n)s` is `n`
+    written for people."""
+    text = translations(_current.get()).ngettext(singular, plural, n)
+    return text % {"n": format_number(n), **params}
+
+
+def N_(message: str) -> str:
+    """Mark `message` for the catalogue without translating it now (it is translated when shown)."""
+    return message
+
+
+def lazy(message: str) -> str:
+    """`message` in the current language when it was marked earlier with `N_()`."""
+    return translations(_current.get()).gettext(message) if message else message
+
+
+# -- choosing the language -------------------------------------------------------------------
+
+
+def supported(tag: str | None) -> str | None:
+    """The language of ours a tag such as "ru_RU.UTF-8", "ru-RU" or "RU" names, else None."""
+    if not tag:
+        return None
+    head = tag.strip().split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
+    return head if head in LANGUAGES else None
+
+
+def from_environment(env: Mapping[str, str]) -> str:
+    """The language the environment asks for: the first of LANGUAGE (a list), LC_ALL, LC_MESSAGES and
+    LANG that is set (the POSIX order; "C" and "POSIX" mean English), else English."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "").strip()
+        if not value:
+            continue
+        if name == "LANGUAGE":
+            for tag in value.split(":"):
+                if lang := supported(tag):
+                    return lang
+            continue
+        return supported(value) or DEFAULT
+    return DEFAULT
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The best of our languages for an Accept-Language header (q-values honoured), else English."""
+    best: tuple[float, int, str] | None = None
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        q = 1.0
+        for p in params.split(";"):
+            key, _eq, value = p.strip().partition("=")
+            if key.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        lang = DEFAULT if tag.strip() == "*" else supported(tag)
+        if lang and q > 0 and (best is None or (q, -i) > (best[0], best[1])):
+            best = (q, -i, lang)
+    return best[2] if best else DEFAULT
+
+
+# -- formatting for people (CLDR through Babel) ----------------------------------------------
+
+
+@cache
+def locale(lang: str | None = None) -> Locale:
+    """Babel's locale of `lang` (default: the current language)."""
+    try:
+        return Locale.parse(lang or DEFAULT)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(DEFAULT)
+
+
+def _here() -> Locale:
+    return locale(_current.get())
+
+
+def format_date(day: date) -> str:
+    """A day as people of the current language write it: 31.10.2026 in Russian. English writes ISO 8601
+    (2026-10-31): its one catalogue serves readers who put the day first and readers who put the month
+    first, and only the ISO form reads the same to both."""
+    if _current.get() == DEFAULT:
+        return day.isoformat()
+    return _dates.format_date(day, "short", locale=_here())
+
+
+def format_month(month: str) -> str:
+    """A YYYY-MM month for people: "October 2026", "октябрь 2026"."""
+    return _dates.format_date(date.fromisoformat(month + "-01"), "LLLL y", locale=_here())
+
+
+def format_number(n: int | float | Decimal) -> str:
+    """A number with the current language's separators: 1,250 or 1 250."""
+    return _numbers.format_decimal(n, locale=_here())
+
+
+def format_money(minor: int, currency: str) -> str:
+    """Integer minor units of an ISO 4217 currency for people: "1 250,50 ₽", "€1,250.50"."""
+    from referrals.money import MINOR_UNITS
+
+    exponent = MINOR_UNITS.get(currency, 2)
+    amount = Decimal(minor).scaleb(-exponent)
+    return _numbers.format_currency(amount, currency, locale=_here(), decimal_quantization=False)
+
+
+def format_percent(share: float) -> str:
+    """A share (0.25) as a percentage for people: 25%, 25 %."""
+    return _numbers.format_percent(share, locale=_here())
+
+
+def format_amount_text(amount: str, currency: str | None = None) -> str:
+    """A decimal amount as the exports write it ("1250.50") for people, with its currency when given:
+    "1 250,50 ₽", "€1,250.50", "1 250,50"."""
+    value = Decimal(amount)
+    if currency:
+        return _numbers.format_currency(value, currency, locale=_here(), decimal_quantization=False)
+    digits = len(amount.partition(".")[2])
+    return _numbers.format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0", locale=_here())

@@ -1,0 +1,275 @@
+"""The message catalogues: extract every marked message with Babel, merge it into each language's `.po`
+and compile the `.mo` files the program reads (referrals/i18n.py).
+
+    python -m tools.catalog update   # after changing a message: extract, merge, compile
+    python -m tools.catalog check    # what the test suite runs: nothing missing, stale or untranslated
+
+What is extracted (Babel's own extractors):
+* our Python (`referrals/`, `api/`, `cli/`, `graph/`): `_()`, `gettext()`, `ngettext()` and `N_()`;
+* the help of every command of the command line, which click takes from the command's docstring
+  (`click_docstrings` below finds them; the message id is the docstring as click shows it);
+* click's own messages (usage lines, option errors, prompts), from the installed click package, so the
+  command line speaks one language from the first word to the last;
+* the page's scripts (`api/static/app/*.js`): `t()` and `tn()`, and its markup's `data-i18n` texts.
+
+English is the message ids; its catalogue repeats them (so a wording can be changed without changing the
+id). Every other catalogue must translate every message: `check` says what is missing.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import inspect
+import io
+import re
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+from referrals.i18n import DEFAULT, DOMAIN, LANGUAGES, LOCALE_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+CLICK_KEYWORDS = {"_": None, "ngettext": (1, 2)}
+JS_KEYWORDS = {"t": None, "tn": (1, 2)}
+# A fixed creation date: the catalogues change only when a message does.
+CREATED = datetime(2026, 12, 1, tzinfo=UTC)
+WIDTH = 100
+
+
+def click_docstrings(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[int, str | None, str, list[str]]]:
+    """A Babel extraction method for the command line's help: the docstring of every function decorated
+    as a click command or group (`@x.command(...)`, `@x.group(...)`) and every `help="..."` of an option
+    or argument, each cleaned as click shows it."""
+    tree = ast.parse(fileobj.read())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg == "help" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                    yield kw.value.lineno, None, inspect.cleandoc(kw.value.value), []
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        decorated = any(
+            isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in ("command", "group")
+            for d in node.decorator_list
+        )
+        doc = ast.get_docstring(node, clean=False)
+        if decorated and doc:
+            yield node.lineno, None, inspect.cleandoc(doc), []
+
+
+class _Marked(HTMLParser):
+    """The texts of elements marked `data-i18n` (and their `data-i18n-title`/`-placeholder`/`-label`)."""
+
+    ATTRS = ("data-i18n-title", "data-i18n-placeholder", "data-i18n-label")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str]] = []
+        self._open: list[bool] = []
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        for name in self.ATTRS:
+            if a.get(name):
+                self.found.append((self.getpos()[0], str(a[name])))
+        if "data-i18n" in a:
+            self._text = []
+            self._open.append(True)
+
+    def handle_data(self, data: str) -> None:
+        self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open and self._open[-1]:
+            self._open.pop()
+            text = " ".join("".join(self._text).split())
+            if text:
+                self.found.append((self.getpos()[0], text))
+            self._text = []
+
+
+def html_marked(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[int, str | None, str, list[str]]]:
+    """A Babel extraction method for the page's markup: every `data-i18n` element's text (whitespace
+    collapsed, as the page looks it up) and every `data-i18n-*` attribute."""
+    parser = _Marked()
+    parser.feed(fileobj.read().decode("utf-8"))
+    for lineno, text in parser.found:
+        yield lineno, None, text, []
+
+
+def _sources() -> list[tuple[Path, str, Any, dict[str, Any]]]:
+    """(file, location shown in the catalogue, extraction method, keywords) for every source."""
+    out: list[tuple[Path, str, Any, dict[str, Any]]] = []
+    for package in ("referrals", "api", "cli", "graph"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            out.append((path, path.relative_to(ROOT).as_posix(), "python", PYTHON_KEYWORDS))
+    for path in sorted((ROOT / "cli").glob("*.py")):
+        out.append((path, path.relative_to(ROOT).as_posix(), click_docstrings, {}))
+    app = ROOT / "api" / "static" / "app"
+    for path in sorted(app.glob("*.js")):
+        out.append((path, path.relative_to(ROOT).as_posix(), "javascript", JS_KEYWORDS))
+    for path in sorted(app.glob("*.html")):
+        out.append((path, path.relative_to(ROOT).as_posix(), html_marked, {}))
+    click_dir = Path(click.__file__).parent
+    for path in sorted(click_dir.glob("*.py")):
+        if path.name not in ("_winconsole.py", "shell_completion.py", "testing.py"):
+            out.append((path, f"click/{path.name}", "python", CLICK_KEYWORDS))
+    return out
+
+
+def extract_all() -> Catalog:
+    """Every marked message, as a template catalogue."""
+    template = Catalog(project=DOMAIN, creation_date=CREATED, fuzzy=False)
+    for path, where, method, keywords in _sources():
+        with path.open("rb") as f:
+            for lineno, message, comments, context in extract(method, f, keywords=keywords):
+                template.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
+    return template
+
+
+def po_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def mo_path(lang: str) -> Path:
+    return po_path(lang).with_suffix(".mo")
+
+
+def _read(lang: str) -> Catalog:
+    path = po_path(lang)
+    if not path.exists():
+        return Catalog(locale=lang, project=DOMAIN, creation_date=CREATED, revision_date=CREATED, fuzzy=False)
+    with path.open("rb") as f:
+        return read_po(f, locale=lang, domain=DOMAIN)
+
+
+def _po_bytes(catalog: Catalog) -> bytes:
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=WIDTH, include_lineno=False, ignore_obsolete=True, sort_output=False)
+    return buf.getvalue()
+
+
+def _mo_bytes(catalog: Catalog) -> bytes:
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    return buf.getvalue()
+
+
+def merged(lang: str, template: Catalog) -> Catalog:
+    """The catalogue of `lang` brought in line with the template (translations kept, new messages added,
+    messages gone from the code dropped; English repeats its ids)."""
+    catalog = _read(lang)
+    catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)  # update() keeps the template's messages
+    catalog.revision_date = CREATED
+    catalog.fuzzy = False
+    if lang == DEFAULT:
+        for message in catalog:
+            if message.id and not _translated(message):
+                message.string = tuple(message.id) if isinstance(message.id, tuple) else message.id
+    return catalog
+
+
+def update() -> None:
+    """Extract, merge and compile every language."""
+    template = extract_all()
+    for lang in LANGUAGES:
+        catalog = merged(lang, template)
+        po_path(lang).parent.mkdir(parents=True, exist_ok=True)
+        po_path(lang).write_bytes(_po_bytes(catalog))
+        # compile what was written, read back (so the .mo is exactly the .po's)
+        with po_path(lang).open("rb") as f:
+            mo_path(lang).write_bytes(_mo_bytes(read_po(f, locale=lang, domain=DOMAIN)))
+        missing = sum(1 for m in catalog if m.id and not _translated(m))
+        print(f"{lang}: {len(catalog)} messages, {missing} untranslated", file=sys.stderr)
+
+
+def _translated(message: Any) -> bool:
+    forms = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
+    return bool(forms) and all(forms)
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]|\{(\w*)\}")
+
+
+def _placeholders(text: str) -> set[str]:
+    return {a or b for a, b in _PLACEHOLDER.findall(text)}
+
+
+def problems() -> list[str]:
+    """Everything wrong with the catalogues: messages in the code but not in a catalogue, messages in a
+    catalogue no longer in the code, untranslated or fuzzy messages, placeholders that do not match, a
+    `.mo` that is not the compiled `.po`, and Babel's own checks."""
+    template = extract_all()
+    wanted = {m.id for m in template if m.id}
+    out: list[str] = []
+    for lang in LANGUAGES:
+        if not po_path(lang).exists():
+            out.append(f"{lang}: no catalogue at {po_path(lang).relative_to(ROOT)}")
+            continue
+        catalog = _read(lang)
+        have = {m.id for m in catalog if m.id}
+        out += [f"{lang}: missing {_short(i)}" for i in sorted(wanted - have, key=str)]
+        out += [f"{lang}: no longer in the code {_short(i)}" for i in sorted(have - wanted, key=str)]
+        for m in catalog:
+            if not m.id:
+                continue
+            if m.fuzzy:
+                out.append(f"{lang}: fuzzy {_short(m.id)}")
+            if not _translated(m):
+                out.append(f"{lang}: untranslated {_short(m.id)}")
+                continue
+            ids = m.id if isinstance(m.id, tuple) else (m.id,)
+            forms = m.string if isinstance(m.string, tuple) else (m.string,)
+            known = set().union(*map(_placeholders, ids))  # a form may use any of these ...
+            kept = set.intersection(*map(_placeholders, ids)) - {"n"}  # ... and must keep those of every form
+            for form in forms:
+                got = _placeholders(form)
+                if not got <= known or not kept <= got:
+                    out.append(f"{lang}: placeholders {sorted(got)} instead of {sorted(known)} in {_short(m.id)}")
+            for error in m.check(catalog):
+                out.append(f"{lang}: {error} in {_short(m.id)}")
+        if not mo_path(lang).exists() or mo_path(lang).read_bytes() != _mo_bytes(catalog):
+            out.append(
+                f"{lang}: {mo_path(lang).relative_to(ROOT)} is not the compiled .po"
+                " (run: python -m tools.catalog update)"
+            )
+    return out
+
+
+def _short(message_id: object) -> str:
+    text = message_id[0] if isinstance(message_id, tuple) else str(message_id)
+    return repr(text if len(text) <= 70 else text[:67] + "...")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["update"]:
+        update()
+        return 0
+    if args == ["check"]:
+        found = problems()
+        for p in found:
+            print(p)
+        return 1 if found else 0
+    print(__doc__.split("\n\n")[1], file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
