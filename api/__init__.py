@@ -21,6 +21,7 @@ from referrals.errors import Unavailable
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. `config` may hold STORE (a ready Store) or SETTINGS (a Settings)."""
     app = Flask(__name__)
+    app.before_request(errors.speak)  # first: the guards' refusals speak the caller's language too
     app.config.update(
         API_TITLE="referrals",
         API_VERSION=__version__,

@@ -7,6 +7,7 @@ from flask import g, request
 from api.errors import ApiError
 from api.store import current_store
 from referrals.access import Role, Token, hash_secret
+from referrals.i18n import _
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -27,13 +28,13 @@ def authenticate(minimum: Role | None = None) -> None:
     Reads need a viewer, writes an editor; `minimum` raises the bar for a whole blueprint.
     """
     header = request.headers.get("Authorization", "")
-    scheme, _, secret = header.partition(" ")
+    scheme, _sep, secret = header.partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret:
         raise ApiError(
             401,
             "unauthorized",
-            "send a workspace token: Authorization: Bearer <token>",
+            _("send a workspace token: Authorization: Bearer <token>"),
             headers={"WWW-Authenticate": 'Bearer realm="referrals"'},
         )
     token = current_store().find_token(hash_secret(secret))
@@ -41,7 +42,7 @@ def authenticate(minimum: Role | None = None) -> None:
         raise ApiError(
             401,
             "unauthorized",
-            "the token is unknown or was revoked",
+            _("the token is unknown or was revoked"),
             headers={"WWW-Authenticate": 'Bearer realm="referrals", error="invalid_token"'},
         )
     g.caller = token
@@ -49,4 +50,8 @@ def authenticate(minimum: Role | None = None) -> None:
     if minimum is not None and minimum.allows(needed):
         needed = minimum
     if not token.role.allows(needed):
-        raise ApiError(403, "forbidden", f"a {token.role.value} token cannot do this; it needs {needed.value}")
+        raise ApiError(
+            403,
+            "forbidden",
+            _("a %(role)s token cannot do this; it needs %(needed)s", role=token.role.value, needed=needed.value),
+        )

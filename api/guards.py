@@ -20,6 +20,7 @@ from flask import Flask, Response, request
 
 from api.errors import ApiError
 from referrals.config import Settings
+from referrals.i18n import _
 
 MAX_URL_BYTES = 4096
 
@@ -27,7 +28,11 @@ MAX_URL_BYTES = 4096
 def _check_url() -> None:
     size = len(request.environ.get("RAW_URI") or request.full_path)
     if size > MAX_URL_BYTES:
-        raise ApiError(414, "uri too long", f"the URL is {size} bytes long; at most {MAX_URL_BYTES} are accepted")
+        raise ApiError(
+            414,
+            "uri too long",
+            _("the URL is %(size)s bytes long; at most %(limit)s are accepted", size=size, limit=MAX_URL_BYTES),
+        )
 
 
 DOCS_PATH = "/api/v1/docs"

@@ -29,6 +29,7 @@ from marshmallow import Schema
 
 from api.errors import ApiError
 from api.store import current_settings, current_store
+from referrals import i18n
 from referrals.store import Store
 
 T = TypeVar("T")
@@ -97,7 +98,11 @@ class HeavyReads:
         return ApiError(
             429,
             "too many requests",
-            f"{self.concurrency} heavy read(s) of this workspace are being computed already; retry shortly",
+            i18n.ngettext(
+                "%(n)s heavy read of this workspace is being computed already; retry shortly",
+                "%(n)s heavy reads of this workspace are being computed already; retry shortly",
+                self.concurrency,
+            ),
             headers={"Retry-After": "2"},
         )
 
@@ -175,6 +180,7 @@ def heavy(ws: str, request: Hashable, compute: Callable[[], T], keep: bool = Tru
         )
     store = current_store()
     kept = Kept(store) if keep else None
+    request = (request, i18n.current())  # answers hold words (titles, findings): one per language
     if schema is None:
         return reads.get(ws, store.revision(ws), request, compute, kept)
 

@@ -20,6 +20,7 @@ from api.auth import workspace_id
 from api.errors import PROBLEM, ApiError
 from api.store import current_settings, current_store
 from referrals.errors import Unavailable
+from referrals.i18n import _
 from referrals.ids import new_id
 
 HEADER = "Idempotency-Key"
@@ -49,7 +50,12 @@ def before() -> Response | None:
     if request.method != "POST" or key is None:
         return None
     if not 1 <= len(key) <= MAX_KEY or not key.isascii() or not key.isprintable():
-        raise ApiError(400, "bad request", f"{HEADER} must be 1-{MAX_KEY} printable ASCII characters", field=HEADER)
+        raise ApiError(
+            400,
+            "bad request",
+            _("%(header)s must be 1-%(most)s printable ASCII characters", header=HEADER, most=MAX_KEY),
+            field=HEADER,
+        )
     fingerprint = _fingerprint()
     settings = current_settings()
     claim = new_id("claim")
@@ -65,12 +71,14 @@ def before() -> Response | None:
         g.idempotency_key = (key, claim)
         return None
     if stored.fingerprint != fingerprint:
-        raise ApiError(422, "invalid input", f"this {HEADER} was used for a different request", field=HEADER)
+        raise ApiError(
+            422, "invalid input", _("this %(header)s was used for a different request", header=HEADER), field=HEADER
+        )
     if stored.status is None:
         raise ApiError(
             409,
             "conflict",
-            f"a request with this {HEADER} is still in progress; retry shortly",
+            _("a request with this %(header)s is still in progress; retry shortly", header=HEADER),
             field=HEADER,
             headers={"Retry-After": "1"},
         )

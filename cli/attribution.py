@@ -133,7 +133,7 @@ def export(
             title = _("all models %(period)s", period=p.name)
         else:
             columns, rows = statement_rows(statement(p.facts, Model(model), params))
-            title = f"{model} {p.name}"
+            title = f"{model_name(model)} {p.name}"
         note = "".join(
             " "
             + _(
@@ -201,7 +201,7 @@ def source_statement_command(
         raise Invalid.one("output", _("an XLSX workbook is binary: give --output FILE.xlsx, or pipe it"))
     s = statements.for_source(app.store, ws, p, ref, name, Model(model), params)
     if chosen is None:
-        table = Table(title=f"{name}: {model} {p.name}")
+        table = Table(title=f"{name}: {model_name(model)} {p.name}")
         heads = (_("date"), _("deal"), _("payer"), _("deal amount"), _("level"), _("credit"))
         for i, head in enumerate(heads):
             table.add_column(head, justify="right" if i >= 3 else "left")
@@ -219,7 +219,12 @@ def source_statement_command(
         Console().print(table)
         if not s.lines:
             click.echo(
-                _("%(name)s was credited nothing in %(period)s under %(model)s", name=name, period=p.name, model=model)
+                _(
+                    "%(name)s was credited nothing in %(period)s under %(model)s",
+                    name=name,
+                    period=p.name,
+                    model=model_name(model),
+                )
             )
         return
     data = source_statements.to_html(s) if chosen == "html" else source_statements.to_xlsx(s)
@@ -246,11 +251,43 @@ def _period(
     return statements.period(app.store, ws, month, start.date() if start else None, end.date() if end else None)
 
 
-_SHORT = {"first_touch": "first", "last_touch": "last", "position_based": "position", "time_decay": "decay"}
-_SHORT["unilevel_compressed"] = "compressed"
+# A model as a table names it: in English its --model word (titles) or a short column heading.
+_MODEL = {
+    "first_touch": N_("first_touch"),
+    "last_touch": N_("last_touch"),
+    "linear": N_("linear"),
+    "position_based": N_("position_based"),
+    "time_decay": N_("time_decay"),
+    "geometric": N_("geometric"),
+    "unilevel": N_("unilevel"),
+    "unilevel_compressed": N_("unilevel_compressed"),
+}
+_SHORT = {
+    "first_touch": N_("first"),
+    "last_touch": N_("last"),
+    "linear": N_("linear"),
+    "position_based": N_("position"),
+    "time_decay": N_("decay"),
+    "geometric": N_("geometric"),
+    "unilevel": N_("unilevel"),
+    "unilevel_compressed": N_("compressed"),
+}
 
 
-_SOURCE_TYPES = {"client": N_("client"), "channel": N_("channel"), "direct": N_("direct")}
+def model_name(model: str) -> str:
+    """A model's name for people (the --model word in English)."""
+    return i18n.lazy(_MODEL[model]) if model in _MODEL else model
+
+
+_SOURCE_TYPES = {"client": N_("client"), "channel": N_("channel"), "direct": N_("direct"), "house": N_("house")}
+
+
+_PSEUDO = {"(house)": N_("(house)"), "(direct)": N_("(direct)")}
+
+
+def _source_name(name: str) -> str:
+    """A source's name as the table shows it: the remainder and direct rows in the user's language."""
+    return i18n.lazy(_PSEUDO[name]) if name in _PSEUDO else name
 
 
 def _source_type(kind: str) -> str:
@@ -267,10 +304,10 @@ def _table(columns: list[str], rows: list[dict[str, Any]], title: str, all_model
         table.add_column(_("cur"))
         table.add_column(_("new"), justify="right")
         for model in columns[6:]:
-            table.add_column(_SHORT.get(model, model), justify="right", no_wrap=True)
+            table.add_column(i18n.lazy(_SHORT[model]) if model in _SHORT else model, justify="right", no_wrap=True)
         for r in rows:
             table.add_row(
-                r["source_name"],
+                _source_name(r["source_name"]),
                 _source_type(r["source_type"]),
                 r["currency"] or "",
                 i18n.format_number(r["new_clients"]),
@@ -290,7 +327,7 @@ def _table(columns: list[str], rows: list[dict[str, Any]], title: str, all_model
         if r["above_level_7"].strip("0.-"):
             levels.append(f">L7 {i18n.format_amount_text(r['above_level_7'])}")
         table.add_row(
-            r["source_name"],
+            _source_name(r["source_name"]),
             _source_type(r["source_type"]),
             i18n.format_amount_text(r["amount"], r["currency"]) if r["currency"] else "-",
             i18n.format_number(r["deals"]),

@@ -18,7 +18,7 @@ from referrals import __version__, i18n
 from referrals.access import Role, hash_secret, new_secret
 from referrals.config import Settings
 from referrals.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
-from referrals.i18n import _
+from referrals.i18n import N_, _
 from referrals.model import Workspace
 from referrals.usecases.requests import workspace_name
 
@@ -85,8 +85,22 @@ def spoken(cmd: click.Command, ctx: click.Context) -> Iterator[None]:
             owner.help = text
 
 
+# Click writes these two helps in the language of the moment it builds the option (the help option once
+# per command, the version option at import): they are kept as click's English message ids instead and
+# shown in the language of each run, like every other help.
+HELP_OPTION = N_("Show this message and exit.")
+VERSION_OPTION = N_("Show the version and exit.")
+
+
 class SpokenCommand(click.Command):
     """A command whose help is shown in the user's language."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        new = self._help_option is None
+        option = super().get_help_option(ctx)
+        if option is not None and new:
+            option.help = HELP_OPTION
+        return option
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with spoken(self, ctx):
@@ -490,6 +504,11 @@ def serve(app: AppContext, host: str, port: int, workspace: str | None) -> None:
     print_link(site, ws, secret)
     click.echo(_("try: %(command)s", command=f'curl -H "Authorization: Bearer {secret}" {base}/workspace'))
     flask_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+for _param in cli.params:
+    if _param.name == "version":
+        _param.help = VERSION_OPTION
 
 
 def main() -> None:

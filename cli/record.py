@@ -20,7 +20,7 @@ from cli.main import CONTEXT, AppContext, cli
 from cli.resolve import resolve_channel, resolve_client, resolve_root, resolve_workspace, workspace_option
 from referrals import i18n
 from referrals.errors import Invalid
-from referrals.i18n import _
+from referrals.i18n import N_, _
 from referrals.model import (
     ChannelInput,
     ChannelKind,
@@ -49,6 +49,10 @@ def parse_day(text: str | None, field: str) -> date:
         return date.fromisoformat(t)
     except ValueError:
         raise Invalid.one(field, _("%(text)r is not a date like 2024-05-31 or 31.05.2024", text=text)) from None
+
+
+# A client's status as a table shows it (the API and the exports keep the machine word).
+_STATUS = {"lead": N_("lead"), "active": N_("active"), "inactive": N_("inactive")}
 
 
 def _on_option(f: Any) -> Any:
@@ -130,7 +134,7 @@ def client_list(app: AppContext, search: str | None, limit: int, workspace: str 
         table.add_column(col)
     for c in page.items:
         acquired = i18n.format_date(c.acquired_on) if c.acquired_on else ""
-        table.add_row(c.id, c.name, c.email or "", c.phone or "", c.status.value, acquired)
+        table.add_row(c.id, c.name, c.email or "", c.phone or "", i18n.lazy(_STATUS[c.status.value]), acquired)
     Console().print(table)
     if page.next_after:
         click.echo(

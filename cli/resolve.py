@@ -76,7 +76,8 @@ def did_you_mean(text: str, names: list[str], limit: int = 3) -> str:
     )
     if not found:
         return ""
-    return "; did you mean " + " or ".join(repr(name) for name, _, _ in found) + "?"
+    names = _(" or ").join(repr(name) for name, _score, _index in found)
+    return "; " + _("did you mean %(names)s?", names=names)
 
 
 def _client_names(store: Store, ws: str) -> list[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from referrals.i18n import N_, _, lazy
+
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
@@ -43,7 +45,7 @@ class Invalid(DomainError):
 
     def __init__(self, errors: list[FieldError] | FieldError) -> None:
         errs = [errors] if isinstance(errors, FieldError) else list(errors)
-        super().__init__("; ".join(str(e) for e in errs) or "invalid input", errs)
+        super().__init__("; ".join(str(e) for e in errs) or _("invalid input"), errs)
 
     @classmethod
     def one(cls, field: str, reason: str) -> Invalid:
@@ -58,12 +60,31 @@ class TooLarge(Invalid):
         super().__init__(FieldError(field, reason))
 
 
+# The kinds of record a NotFound names, as people read them (`kind` stays the machine word).
+KINDS = {
+    "client": N_("client"),
+    "channel": N_("channel"),
+    "deal": N_("deal"),
+    "referral": N_("recommendation"),
+    "workspace": N_("workspace"),
+    "token": N_("token"),
+    "import": N_("import"),
+    "dismissal": N_("dismissed finding"),
+    "closed month": N_("closed month"),
+    "client or channel": N_("client or channel"),
+}
+
+
 class NotFound(DomainError):
     """A referenced record does not exist in this workspace."""
 
     def __init__(self, kind: str, id: str, field: str = "id", hint: str = "") -> None:
         """`hint` follows the message: "; did you mean 'Ana Lima'?" or what there is instead."""
-        super().__init__(f"{kind} {id!r} not found{hint}", [FieldError(field, f"no {kind} with id {id!r}{hint}")])
+        what = lazy(KINDS[kind]) if kind in KINDS else kind
+        super().__init__(
+            _("%(kind)s %(id)r not found%(hint)s", kind=what, id=id, hint=hint),
+            [FieldError(field, _("no %(kind)s with id %(id)r%(hint)s", kind=what, id=id, hint=hint))],
+        )
         self.kind = kind
         self.id = id
 
@@ -82,6 +103,7 @@ class Unavailable(DomainError):
     or a path), e.g. that the disk is full, so an operator knows what to fix.
     """
 
-    def __init__(self, message: str = "the database is unavailable", public: str | None = None) -> None:
+    def __init__(self, message: str | None = None, public: str | None = None) -> None:
+        message = message or _("the database is unavailable")
         super().__init__(message)
         self.public = public

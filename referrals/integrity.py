@@ -43,6 +43,7 @@ from typing import Any, ClassVar
 from referrals.attribution import gc_paused
 from referrals.config import CREDIT_DEPTH
 from referrals.errors import FieldError, Invalid
+from referrals.i18n import N_, lazy
 
 LISTED = 20  # the clients a finding names at most (its numbers always count all of them)
 
@@ -61,35 +62,41 @@ RULES: dict[str, Rule] = {
     for r in (
         Rule(
             "shared_contact",
-            "Same contact on several clients",
-            "Two or more clients share an email mailbox, a phone number or an external id.",
+            N_("Same contact on several clients"),
+            N_("Two or more clients share an email mailbox, a phone number or an external id."),
         ),
         Rule(
             "self_referral",
-            "Recommended by a second identity",
-            "A client recommended by someone sharing their contact details, or with such a person on its"
-            " chain within the credit depth.",
+            N_("Recommended by a second identity"),
+            N_(
+                "A client recommended by someone sharing their contact details, or with such a person on its"
+                " chain within the credit depth."
+            ),
         ),
         Rule(
             "burst",
-            "Burst of recommendations",
-            "One person recommended more than {burst_count} clients within {burst_days} days.",
+            N_("Burst of recommendations"),
+            N_("One person recommended more than {burst_count} clients within {burst_days} days."),
         ),
         Rule(
             "hollow_cluster",
-            "Clients who never paid",
-            "At least {hollow_size} clients linked by recommendations whose deals are all refunds or zero.",
+            N_("Clients who never paid"),
+            N_("At least {hollow_size} clients linked by recommendations whose deals are all refunds or zero."),
         ),
         Rule(
             "dated_early",
-            "Recommendation dated too early",
-            "A recommendation dated before the recommending client's first day, or more than {lead_days}"
-            " days before the recommended client's acquisition.",
+            N_("Recommendation dated too early"),
+            N_(
+                "A recommendation dated before the recommending client's first day, or more than {lead_days}"
+                " days before the recommended client's acquisition."
+            ),
         ),
         Rule(
             "ring",
-            "Recommendations in a ring",
-            "Clients who recommended each other round a ring (only possible with data written outside the service).",
+            N_("Recommendations in a ring"),
+            N_(
+                "Clients who recommended each other round a ring (only possible with data written outside the service)."
+            ),
         ),
     )
 }
@@ -683,7 +690,7 @@ def _rings(f: Facts) -> list[Raw]:
 
 def describe(rule: str, th: Thresholds) -> str:
     """A rule's description with its thresholds filled in."""
-    return RULES[rule].description.format(**th.as_dict())
+    return lazy(RULES[rule].description).format(**th.as_dict())
 
 
 def to_json(report: Report, limit: int | None = None) -> dict[str, Any]:
@@ -707,7 +714,7 @@ def to_json(report: Report, limit: int | None = None) -> dict[str, Any]:
     return {
         "thresholds": report.thresholds.as_dict(),
         "rules": [
-            {"id": r.id, "title": r.title, "description": describe(r.id, report.thresholds), **counts[r.id]}
+            {"id": r.id, "title": lazy(r.title), "description": describe(r.id, report.thresholds), **counts[r.id]}
             for r in RULES.values()
         ],
         "open": len(report.open),

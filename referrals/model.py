@@ -15,6 +15,7 @@ import phonenumbers
 
 from referrals.config import phone_region
 from referrals.errors import FieldError, Invalid
+from referrals.i18n import _
 from referrals.ids import PREFIXES, looks_like_id
 from referrals.money import Money
 
@@ -306,21 +307,21 @@ def clean_text(value: object, field: str, *, required: bool, max_len: int, error
     """Trim and normalize (NFC) a text field; collect an error instead of raising."""
     if value is None:
         if required:
-            errors.append(FieldError(field, "required"))
+            errors.append(FieldError(field, _("required")))
         return None
     if not isinstance(value, str):
-        errors.append(FieldError(field, "must be a string"))
+        errors.append(FieldError(field, _("must be a string")))
         return None
     text = unicodedata.normalize("NFC", value).strip()
     if not text:
         if required:
-            errors.append(FieldError(field, "must not be blank"))
+            errors.append(FieldError(field, _("must not be blank")))
         return None
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
-        errors.append(FieldError(field, "must not contain control characters"))
+        errors.append(FieldError(field, _("must not contain control characters")))
         return None
     if len(text) > max_len:
-        errors.append(FieldError(field, f"must be at most {max_len} characters"))
+        errors.append(FieldError(field, _("must be at most %(n)s characters", n=max_len)))
         return None
     return text
 
@@ -332,7 +333,7 @@ def clean_email(value: object, errors: list[FieldError]) -> str | None:
         return None
     text = text.lower()
     if not _EMAIL.match(text):
-        errors.append(FieldError("email", f"{text!r} is not an email address"))
+        errors.append(FieldError("email", _("%(text)r is not an email address", text=text)))
         return None
     return text
 
@@ -350,11 +351,13 @@ def clean_phone(value: object, errors: list[FieldError]) -> str | None:
     try:
         number = phonenumbers.parse(text, phone_region())
     except phonenumbers.NumberParseException:
-        errors.append(FieldError("phone", f"{text!r} is not a phone number"))
+        errors.append(FieldError("phone", _("%(text)r is not a phone number", text=text)))
         return None
     if not phonenumbers.is_possible_number(number):
         errors.append(
-            FieldError("phone", f"{text!r} is not a possible phone number: check its digits and country code")
+            FieldError(
+                "phone", _("%(text)r is not a possible phone number: check its digits and country code", text=text)
+            )
         )
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -373,7 +376,7 @@ def clean_url(value: object, errors: list[FieldError]) -> str | None:
     except ValueError:
         parts = None
     if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        errors.append(FieldError("url", f"{text!r} is not an http:// or https:// address"))
+        errors.append(FieldError("url", _("%(text)r is not an http:// or https:// address", text=text)))
         return None
     return text
 
@@ -383,25 +386,25 @@ def clean_tags(value: object, errors: list[FieldError]) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str) or not isinstance(value, Iterable):
-        errors.append(FieldError("tags", "must be a list of strings"))
+        errors.append(FieldError("tags", _("must be a list of strings")))
         return ()
     tags: set[str] = set()
     for i, tag in enumerate(value):
         if not isinstance(tag, str):
-            errors.append(FieldError(f"tags[{i}]", "must be a string"))
+            errors.append(FieldError(f"tags[{i}]", _("must be a string")))
             continue
         t = unicodedata.normalize("NFC", tag).strip().lower()
         if not t or len(t) > TAG_MAX or not _TAG.match(t):
             errors.append(
                 FieldError(
                     f"tags[{i}]",
-                    f"{tag!r} is not a tag: 1-{TAG_MAX} letters, digits, spaces or . : / + - _",
+                    _("%(tag)r is not a tag: 1-%(most)s letters, digits, spaces or . : / + - _", tag=tag, most=TAG_MAX),
                 )
             )
             continue
         tags.add(t)
     if len(tags) > TAGS_MAX:
-        errors.append(FieldError("tags", f"at most {TAGS_MAX} tags"))
+        errors.append(FieldError("tags", _("at most %(n)s tags", n=TAGS_MAX)))
     return tuple(sorted(tags))
 
 
@@ -418,10 +421,10 @@ def clean_date(value: object, field: str, errors: list[FieldError], *, required:
     """Accept a date or an ISO 8601 calendar date string (YYYY-MM-DD)."""
     if value is None:
         if required:
-            errors.append(FieldError(field, "required"))
+            errors.append(FieldError(field, _("required")))
         return None
     if isinstance(value, datetime):
-        errors.append(FieldError(field, "must be a date (YYYY-MM-DD), not a date and time"))
+        errors.append(FieldError(field, _("must be a date (YYYY-MM-DD), not a date and time")))
         return None
     if isinstance(value, date):
         return value
@@ -431,9 +434,9 @@ def clean_date(value: object, field: str, errors: list[FieldError], *, required:
                 return date.fromisoformat(value.strip())
         except ValueError:
             pass
-        errors.append(FieldError(field, f"{value!r} is not an ISO 8601 date (YYYY-MM-DD)"))
+        errors.append(FieldError(field, _("%(value)r is not an ISO 8601 date (YYYY-MM-DD)", value=value)))
         return None
-    errors.append(FieldError(field, "must be an ISO 8601 date (YYYY-MM-DD)"))
+    errors.append(FieldError(field, _("must be an ISO 8601 date (YYYY-MM-DD)")))
     return None
 
 
@@ -443,7 +446,7 @@ def clean_enum(value: object, field: str, kind: type[E], errors: list[FieldError
         return kind(value.strip().lower() if isinstance(value, str) else value)
     except ValueError:
         allowed = ", ".join(m.value for m in kind)
-        errors.append(FieldError(field, f"{value!r} is not one of: {allowed}"))
+        errors.append(FieldError(field, _("%(value)r is not one of: %(allowed)s", value=value, allowed=allowed)))
         return None
 
 
@@ -628,7 +631,17 @@ class ReferralInput:
         implied = kind_of_id(source_id or "")
         kind = clean_enum(data.get("source_kind", implied or "client"), "source_kind", SourceKind, errors)
         if kind and implied and kind.value != implied:
-            errors.append(FieldError("source_id", f"{source_id} is a {implied} id, but source_kind says {kind.value}"))
+            errors.append(
+                FieldError(
+                    "source_id",
+                    _(
+                        "%(id)s is a %(implied)s id, but source_kind says %(kind)s",
+                        id=source_id,
+                        implied=implied,
+                        kind=kind.value,
+                    ),
+                )
+            )
         client_id = clean_text(data.get("client_id"), "client_id", required=True, max_len=100, errors=errors)
         referred_on = clean_date(data.get("referred_on"), "referred_on", errors, required=True)
         note = clean_text(data.get("note"), "note", required=False, max_len=NOTE_MAX, errors=errors)
@@ -755,7 +768,7 @@ MAX_PAGE = 500
 
 def check_limit(limit: int) -> None:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise Invalid.one("limit", f"must be a whole number from 1 to {MAX_PAGE}")
+        raise Invalid.one("limit", _("must be a whole number from 1 to %(most)s", most=MAX_PAGE))
 
 
 _CLIENT_FIELDS = frozenset({"name", "email", "phone", "status", "tags", "external_id", "notes", "acquired_on"})

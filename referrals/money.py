@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from referrals.errors import FieldError, Invalid
+from referrals.i18n import _
 
 # ISO 4217 active codes and their minor-unit exponents. Codes without a minor unit
 # (precious metals, testing codes) are left out on purpose: they are not money a client pays.
@@ -38,10 +39,10 @@ _DECIMAL = re.compile(r"^([+-]?)(\d+)(?:\.(\d+))?$")
 def parse_currency(text: object, field: str = "currency") -> str:
     """Return the ISO 4217 code for `text` (case-insensitive) or raise Invalid."""
     if not isinstance(text, str) or not text.strip():
-        raise Invalid.one(field, "required: an ISO 4217 code such as EUR")
+        raise Invalid.one(field, _("required: an ISO 4217 code such as EUR"))
     code = text.strip().upper()
     if code not in MINOR_UNITS:
-        raise Invalid.one(field, f"{text.strip()!r} is not an ISO 4217 currency code")
+        raise Invalid.one(field, _("%(text)r is not an ISO 4217 currency code", text=text.strip()))
     return code
 
 
@@ -51,22 +52,30 @@ def parse_amount(text: object, currency: str, field: str = "amount") -> int:
     Floats are refused: 0.1 has no exact binary form, and money must not drift.
     """
     if isinstance(text, bool) or not isinstance(text, (str, int)):
-        raise Invalid.one(field, 'must be a decimal string such as "1234.50"')
+        raise Invalid.one(field, _('must be a decimal string such as "1234.50"'))
     raw = str(text).strip()
     m = _DECIMAL.match(raw)
     if not m:
         raise Invalid.one(
             field,
-            f'{raw!r} is not a decimal amount: use digits, an optional "." and no thousands separators',
+            _('%(raw)r is not a decimal amount: use digits, an optional "." and no thousands separators', raw=raw),
         )
     sign, whole, frac = m.group(1), m.group(2), m.group(3) or ""
     digits = MINOR_UNITS[currency]
     significant = frac.rstrip("0")
     if len(significant) > digits:
-        raise Invalid.one(field, f"{raw!r} has more decimal places than {currency} allows ({digits})")
+        raise Invalid.one(
+            field,
+            _(
+                "%(raw)r has more decimal places than %(currency)s allows (%(digits)s)",
+                raw=raw,
+                currency=currency,
+                digits=digits,
+            ),
+        )
     minor = int(whole) * 10**digits + (int(significant.ljust(digits, "0")) if digits else 0)
     if minor >= MAX_MINOR:
-        raise Invalid.one(field, f"{raw!r} is too large")
+        raise Invalid.one(field, _("%(raw)r is too large", raw=raw))
     return -minor if sign == "-" else minor
 
 

@@ -8,17 +8,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from referrals import clock
-from referrals.errors import Conflict, FieldError, Invalid
+from referrals.errors import KINDS, Conflict, FieldError, Invalid
+from referrals.i18n import N_, _, lazy
 from referrals.model import Client, ReferralInput, SourceKind, SourceRef
 
-FUTURE_REASON = "{day} is in the future (no place on Earth has reached it yet)"
+FUTURE_REASON = N_("{day} is in the future (no place on Earth has reached it yet)")
 
 
 def refuse_future(dates: Iterable[tuple[str, date | None]]) -> None:
     """Refuse any (field, date) whose date has not begun anywhere yet, naming each field."""
     latest = clock.latest_today()
     errors = [
-        FieldError(field, FUTURE_REASON.format(day=day.isoformat()))
+        FieldError(field, lazy(FUTURE_REASON).format(day=day.isoformat()))
         for field, day in dates
         if day is not None and day > latest
     ]
@@ -26,7 +27,7 @@ def refuse_future(dates: Iterable[tuple[str, date | None]]) -> None:
         raise Invalid(errors)
 
 
-CYCLE_REASON = "would close a cycle: {client} already brought in {source}, directly or through others"
+CYCLE_REASON = N_("would close a cycle: {client} already brought in {source}, directly or through others")
 
 
 def who(client: Client) -> str:
@@ -36,7 +37,7 @@ def who(client: Client) -> str:
 
 def cycle_conflict(source: Client, client: Client) -> Conflict:
     """The error for a recommendation that would make a client its own ancestor, naming both people."""
-    return Conflict("source_id", CYCLE_REASON.format(client=who(client), source=who(source)))
+    return Conflict("source_id", lazy(CYCLE_REASON).format(client=who(client), source=who(source)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +123,19 @@ class ReferralGraph:
             known = known_clients if src.kind is SourceKind.CLIENT else known_channels
             bad = False
             if src.id not in known:
-                errors.append(FieldError(f"{where}.source_id", f"no {src.kind.value} with id {src.id!r}"))
+                errors.append(
+                    FieldError(
+                        f"{where}.source_id",
+                        _("no %(kind)s with id %(id)r", kind=lazy(KINDS[src.kind.value]), id=src.id),
+                    )
+                )
                 bad = True
             if row.client_id not in known_clients:
-                errors.append(FieldError(f"{where}.client_id", f"no client with id {row.client_id!r}"))
+                errors.append(
+                    FieldError(
+                        f"{where}.client_id", _("no %(kind)s with id %(id)r", kind=_("client"), id=row.client_id)
+                    )
+                )
                 bad = True
             if bad:
                 continue
@@ -136,7 +146,7 @@ class ReferralGraph:
                 errors.append(
                     FieldError(
                         f"{where}.source_id",
-                        CYCLE_REASON.format(client=describe(row.client_id), source=describe(src.id)),
+                        lazy(CYCLE_REASON).format(client=describe(row.client_id), source=describe(src.id)),
                     )
                 )
                 continue
@@ -151,4 +161,4 @@ class ReferralGraph:
 def refuse_self_referral(data: ReferralInput) -> None:
     """A client can never be its own source."""
     if data.source.kind is SourceKind.CLIENT and data.source.id == data.client_id:
-        raise Invalid.one("source_id", "a client cannot refer themselves")
+        raise Invalid.one("source_id", _("a client cannot refer themselves"))

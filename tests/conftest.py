@@ -14,6 +14,12 @@ from referrals.ids import new_id
 from referrals.model import Workspace
 from referrals.store import Store
 
+# The suite speaks English unless a test asks for another language: the command line follows LANGUAGE,
+# LC_ALL, LC_MESSAGES and LANG, which a developer's shell may set to anything.
+for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
+
 STORES = ["sqlite", "neo4j"]
 
 

@@ -220,7 +220,7 @@ def problems() -> list[str]:
     out: list[str] = []
     for lang in LANGUAGES:
         if not po_path(lang).exists():
-            out.append(f"{lang}: no catalogue at {po_path(lang).relative_to(ROOT)}")
+            out.append(f"{lang}: no catalogue at {_shown(po_path(lang))}")
             continue
         catalog = _read(lang)
         have = {m.id for m in catalog if m.id}
@@ -246,10 +246,14 @@ def problems() -> list[str]:
                 out.append(f"{lang}: {error} in {_short(m.id)}")
         if not mo_path(lang).exists() or mo_path(lang).read_bytes() != _mo_bytes(catalog):
             out.append(
-                f"{lang}: {mo_path(lang).relative_to(ROOT)} is not the compiled .po"
+                f"{lang}: {_shown(mo_path(lang))} is not the compiled .po"
                 " (run: python -m tools.catalog update)"
             )
     return out
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def _short(message_id: object) -> str:

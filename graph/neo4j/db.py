@@ -18,6 +18,7 @@ import neo4j
 from neo4j.exceptions import ConstraintError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from referrals.errors import Conflict, DomainError, TooLarge, Unavailable
+from referrals.i18n import N_, _, lazy
 
 T = TypeVar("T")
 
@@ -26,9 +27,9 @@ T = TypeVar("T")
 ROWS = 2_000
 
 _CONSTRAINT_FIELDS = (
-    ("`email`", "email", "another client already has this email"),
-    ("`name_key`", "name", "another channel already has this name"),
-    ("`external_id`", "external_id", "another record of this kind has this external id"),
+    ("`email`", "email", N_("another client already has this email")),
+    ("`name_key`", "name", N_("another channel already has this name")),
+    ("`external_id`", "external_id", N_("another record of this kind has this external id")),
 )
 
 # Transaction memory exhausted (the server's pool, or db.memory.transaction.max): retrying cannot help.
@@ -73,8 +74,8 @@ def conflict(e: ConstraintError) -> Conflict:
     text = e.message or ""
     for marker, field, reason in _CONSTRAINT_FIELDS:
         if marker in text:
-            return Conflict(field, reason)
-    return Conflict("id", "the change breaks a uniqueness rule")
+            return Conflict(field, lazy(reason))
+    return Conflict("id", _("the change breaks a uniqueness rule"))
 
 
 class Db:
@@ -112,7 +113,7 @@ class Db:
         if not self._down_until:
             return
         if time.monotonic() < self._down_until:
-            raise Unavailable("Neo4j is unavailable (known down; not retried)")
+            raise Unavailable(_("Neo4j is unavailable (known down; not retried)"))
         self.probe("RETURN 1 AS ok")  # marks it down again when it fails, clears the mark when not
 
     def call(self, write: bool, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
@@ -128,16 +129,16 @@ class Db:
             raise conflict(e) from e
         except (ServiceUnavailable, SessionExpired) as e:
             self.mark_down()
-            raise Unavailable(f"Neo4j is unavailable: {e}") from e
+            raise Unavailable(_("Neo4j is unavailable: %(error)s", error=e)) from e
         except Neo4jError as e:
             if e.code in _OUT_OF_MEMORY:
                 raise too_large(e) from e
             if e.code and e.code.startswith("Neo.TransientError"):
-                raise Unavailable(f"Neo4j is busy: {e.code}") from e
+                raise Unavailable(_("Neo4j is busy: %(code)s", code=e.code)) from e
             raise
         except DriverError as e:
             self.mark_down()
-            raise Unavailable(f"Neo4j is unavailable: {e}") from e
+            raise Unavailable(_("Neo4j is unavailable: %(error)s", error=e)) from e
 
     def probe(self, query: LiteralString) -> list[neo4j.Record]:
         """One auto-commit read with no retries: health checks must answer fast when Neo4j is down."""
@@ -147,7 +148,7 @@ class Db:
                 rows = list(session.run(query))
         except (ServiceUnavailable, SessionExpired, DriverError) as e:
             self.mark_down()
-            raise Unavailable(f"Neo4j is unavailable: {e}") from e
+            raise Unavailable(_("Neo4j is unavailable: %(error)s", error=e)) from e
         self._down_until = 0.0
         return rows
 

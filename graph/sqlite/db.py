@@ -15,29 +15,30 @@ from pathlib import Path
 from typing import Any
 
 from referrals.errors import Conflict, Unavailable
+from referrals.i18n import N_, _, lazy
 
-DISK_FULL = "the database's disk is full: free some space"
-READ_ONLY = "the database file cannot be written (read-only file or file system)"
+DISK_FULL = N_("the database's disk is full: free some space")
+READ_ONLY = N_("the database file cannot be written (read-only file or file system)")
 # Storage faults by SQLite's error name (prefixes): what the caller and health are told.
 _FAULTS = (
     ("SQLITE_FULL", DISK_FULL),
     ("SQLITE_READONLY", READ_ONLY),
-    ("SQLITE_IOERR", "the database file could not be read or written (I/O error)"),
-    ("SQLITE_CANTOPEN", "the database file cannot be opened"),
-    ("SQLITE_BUSY", "the database is busy"),
+    ("SQLITE_IOERR", N_("the database file could not be read or written (I/O error)")),
+    ("SQLITE_CANTOPEN", N_("the database file cannot be opened")),
+    ("SQLITE_BUSY", N_("the database is busy")),
 )
 
 # Which field a failed UNIQUE constraint speaks of, by the columns SQLite names.
 _UNIQUE_FIELDS = {
-    "clients.workspace_id, clients.email": ("email", "another client already has this email"),
-    "clients.workspace_id, clients.external_id": ("external_id", "another client has this external id"),
-    "channels.workspace_id, channels.name_key": ("name", "another channel already has this name"),
-    "channels.workspace_id, channels.external_id": ("external_id", "another channel has this external id"),
-    "deals.workspace_id, deals.external_id": ("external_id", "another deal has this external id"),
-    "referrals.workspace_id, referrals.client_id": ("client_id", "the client already has a primary source"),
+    "clients.workspace_id, clients.email": ("email", N_("another client already has this email")),
+    "clients.workspace_id, clients.external_id": ("external_id", N_("another client has this external id")),
+    "channels.workspace_id, channels.name_key": ("name", N_("another channel already has this name")),
+    "channels.workspace_id, channels.external_id": ("external_id", N_("another channel has this external id")),
+    "deals.workspace_id, deals.external_id": ("external_id", N_("another deal has this external id")),
+    "referrals.workspace_id, referrals.client_id": ("client_id", N_("the client already has a primary source")),
     "referrals.workspace_id, referrals.source_kind, referrals.source_id, referrals.client_id": (
         "source_id",
-        "this source already recommended this client",
+        N_("this source already recommended this client"),
     ),
 }
 
@@ -57,8 +58,8 @@ def conflict(e: sqlite3.IntegrityError) -> Exception:
     text = str(e)
     for cols, (field, reason) in _UNIQUE_FIELDS.items():
         if text.endswith(cols):
-            return Conflict(field, reason)
-    return Conflict("id", f"the change breaks an integrity rule ({text})")
+            return Conflict(field, lazy(reason))
+    return Conflict("id", _("the change breaks an integrity rule (%(rule)s)", rule=text))
 
 
 class Db:
@@ -79,9 +80,12 @@ class Db:
         if conn is None:
             if not create and not self.path.exists():
                 raise Unavailable(
-                    f"no database file at {self.path.absolute()}: create it with `referrals db init`, or check"
-                    " REFERRALS_DATABASE_URL / --database-url",
-                    public="the database file does not exist: run `referrals db init`",
+                    _(
+                        "no database file at %(path)s: create it with `referrals db init`, or check"
+                        " REFERRALS_DATABASE_URL / --database-url",
+                        path=self.path.absolute(),
+                    ),
+                    public=_("the database file does not exist: run `referrals db init`"),
                 )
             try:
                 if create:
@@ -106,8 +110,10 @@ class Db:
             except (sqlite3.Error, OSError) as e:
                 folder = self.path.parent
                 read_only = folder.exists() and bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-                public = READ_ONLY if read_only else "the database file cannot be opened"
-                raise Unavailable(f"cannot open the database file {str(self.path)!r}: {e}", public=public) from e
+                public = lazy(READ_ONLY) if read_only else _("the database file cannot be opened")
+                raise Unavailable(
+                    _("cannot open the database file %(path)r: %(error)s", path=str(self.path), error=e), public=public
+                ) from e
             self._local.conn = conn
             with self._mutex:
                 self._connections.append(conn)
@@ -123,14 +129,18 @@ class Db:
         name = getattr(e, "sqlite_errorname", "") or ""
         if str(e).startswith("no such table"):
             return Unavailable(
-                f"the database file {self.path.absolute()} holds no referrals tables ({e}): run `referrals db init`",
-                public="the database holds no referrals tables: run `referrals db init`",
+                _(
+                    "the database file %(path)s holds no referrals tables (%(error)s): run `referrals db init`",
+                    path=self.path.absolute(),
+                    error=e,
+                ),
+                public=_("the database holds no referrals tables: run `referrals db init`"),
             )
         for prefix, public in _FAULTS:
             if name.startswith(prefix):
                 if prefix != "SQLITE_BUSY":
                     self.write_fault = public  # health reports it until a write succeeds again
-                return Unavailable(f"SQLite: {name}: {e}", public=public)
+                return Unavailable(f"SQLite: {name}: {e}", public=lazy(public))
         return e
 
     def tx(self, write: bool = False, create: bool = False, counted: bool = True) -> Transaction:

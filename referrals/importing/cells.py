@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from referrals.errors import Invalid
+from referrals.i18n import lazy
 from referrals.money import MINOR_UNITS, parse_amount
 from referrals.rules import FUTURE_REASON
 
@@ -126,7 +127,7 @@ def cell_date(text: str, today: date, *, order: DateOrder | None = None, future_
     """A date not after `today` (the latest date anywhere on Earth)."""
     value = read_date(text, order)
     if not future_ok and value > today:
-        raise CellError(FUTURE_REASON.format(day=value.isoformat()))
+        raise CellError(lazy(FUTURE_REASON).format(day=value.isoformat()))
     return value
 
 

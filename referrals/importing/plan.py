@@ -13,6 +13,7 @@ from typing import Any
 
 from referrals import clock
 from referrals.errors import Invalid
+from referrals.i18n import lazy
 from referrals.ids import new_id
 from referrals.importing.cells import (
     CellError,
@@ -177,7 +178,7 @@ class _Planner:
             self.problem(
                 row,
                 "acquired_on",
-                FUTURE_REASON.format(day=parsed.acquired_on.isoformat()),
+                lazy(FUTURE_REASON).format(day=parsed.acquired_on.isoformat()),
             )
             self.out.summary["clients"]["rejected"] += 1
             return

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from referrals import clock
 from referrals.errors import Conflict, FieldError, Invalid
+from referrals.i18n import ngettext
 from referrals.ids import new_id
 from referrals.model import Channel, ChannelInput, ChannelPatch, Client, ClientInput, ClientPatch, Deal, DealInput
 from referrals.ports import Storage, Unit
@@ -203,7 +204,14 @@ def delete_channel(store: Storage, ws: str, channel_id: str) -> None:
         u.channels.get(ws, channel_id)
         used = u.channels.uses(ws, channel_id)
         if used:
-            raise Conflict("id", f"the channel is the source of {used} referral(s); delete those first")
+            raise Conflict(
+                "id",
+                ngettext(
+                    "the channel is the source of %(n)s recommendation; delete it first",
+                    "the channel is the source of %(n)s recommendations; delete those first",
+                    used,
+                ),
+            )
         u.channels.remove(ws, channel_id)
 
     store.write(work)

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from referrals import clock
 from referrals.errors import Conflict, FieldError, Invalid
+from referrals.i18n import _
 from referrals.ids import new_id
 from referrals.model import Deal, DealInput, DealPatch
 from referrals.ports import Storage, Unit
@@ -25,9 +26,10 @@ def month_of(day: date) -> str:
 
 def closed_message(month: str) -> str:
     """Why a deal of a closed month cannot change, and what to do."""
-    return (
-        f"{month} is closed for attribution; reopen it (referrals attribution reopen --month {month})"
-        " to change its deals"
+    return _(
+        "%(month)s is closed for attribution; reopen it (referrals attribution reopen --month %(month)s)"
+        " to change its deals",
+        month=month,
     )
 
 

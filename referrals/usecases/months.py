@@ -12,6 +12,7 @@ from datetime import date, datetime
 from referrals import clock
 from referrals.attribution import PeriodFacts, checksum, freeze, month_range, thaw
 from referrals.errors import Conflict, Invalid, NotFound
+from referrals.i18n import N_, _
 from referrals.model import ClosedMonth
 from referrals.ports import Chunk, Storage, Unit
 
@@ -40,14 +41,18 @@ def close(store: Storage, ws: str, month: str) -> ClosedMonth:
     if end >= clock.earliest_today():
         raise Invalid.one(
             "month",
-            f"{month} is not over yet: a month can be closed once it has ended in every time zone"
-            f" (from {date.fromordinal(end.toordinal() + 1).isoformat()} 12:00 UTC)",
+            _(
+                "%(month)s is not over yet: a month can be closed once it has ended in every time zone"
+                " (from %(day)s 12:00 UTC)",
+                month=month,
+                day=date.fromordinal(end.toordinal() + 1).isoformat(),
+            ),
         )
 
     def work(u: Unit) -> ClosedMonth:
         u.workspaces.lock(ws)
         if u.months.get(ws, month) is not None:
-            raise Conflict("month", f"{month} is already closed")
+            raise Conflict("month", _("%(month)s is already closed", month=month))
         closed, chunks = freeze_month(month, u.graph.period(ws, start, end), clock.now())
         u.months.insert(ws, [closed])
         u.months.insert_chunks(ws, [Chunk(month, i, body) for i, body in enumerate(chunks)])
@@ -80,13 +85,14 @@ def facts(store: Storage, ws: str, month: str) -> tuple[PeriodFacts, ClosedMonth
         closed, chunks = frozen
         lines = unchunk(chunks)
         if checksum(lines) != closed.checksum:
-            raise Conflict("month", f"the frozen facts of {month} do not match their checksum; restore from a backup")
+            raise Conflict("month", _(_TAMPERED, month=month))
         return thaw(start, end, lines), closed
 
     return store.read(work)
 
 
 MAX_RANGE_DAYS = 5 * 366  # the longest date range one statement covers
+_TAMPERED = N_("the frozen facts of %(month)s do not match their checksum; restore from a backup")
 
 
 def _months_between(start: date, end: date) -> list[str]:
@@ -102,9 +108,12 @@ def range_facts(store: Storage, ws: str, start: date, end: date) -> tuple[Period
     (checksums verified), every other day from the current graph — so a range's statement adds up
     with the closed months' own. Also the closed months it reaches into."""
     if end < start:
-        raise Invalid.one("to", f"{end.isoformat()} is before the first day of the range, {start.isoformat()}")
+        raise Invalid.one(
+            "to",
+            _("%(end)s is before the first day of the range, %(start)s", end=end.isoformat(), start=start.isoformat()),
+        )
     if (end - start).days >= MAX_RANGE_DAYS:
-        raise Invalid.one("to", f"a statement covers at most {MAX_RANGE_DAYS} days; split the range")
+        raise Invalid.one("to", _("a statement covers at most %(n)s days; split the range", n=MAX_RANGE_DAYS))
 
     def inside(day: date) -> bool:
         return start <= day <= end
@@ -122,9 +131,7 @@ def range_facts(store: Storage, ws: str, start: date, end: date) -> tuple[Period
             record, chunks = found
             lines = unchunk(chunks)
             if checksum(lines) != record.checksum:
-                raise Conflict(
-                    "month", f"the frozen facts of {month} do not match their checksum; restore from a backup"
-                )
+                raise Conflict("month", _(_TAMPERED, month=month))
             frozen = thaw(*month_range(month), lines)
             deals += [d for d in frozen.deals if inside(d[0].closed_on)]
             arrivals += [a for a in frozen.arrivals if inside(a.arrived_on)]

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from referrals import clock
 from referrals.errors import Conflict
+from referrals.i18n import _, ngettext
 from referrals.ids import new_id
 from referrals.model import DeletePolicy, Referral, ReferralInput, SourceChange, SourceKind
 from referrals.ports import Storage, Unit
@@ -78,7 +79,7 @@ def record(store: Storage, ws: str, data: ReferralInput) -> Referral:
     def work(u: Unit) -> Referral:
         _check_new(u, ws, data)
         if u.referrals.pair(ws, data.source, data.client_id):
-            raise Conflict("source_id", "this source already recommended this client")
+            raise Conflict("source_id", _("this source already recommended this client"))
         ref = _new(data, u.referrals.primary(ws, data.client_id) is None, clock.now())
         u.referrals.insert(ws, [ref])
         return ref
@@ -125,11 +126,23 @@ def delete_client(store: Storage, ws: str, client_id: str, policy: DeletePolicy 
         u.clients.get(ws, client_id)
         deals = u.deals.count_of(ws, client_id)
         if deals:
-            raise Conflict("id", f"the client has {deals} deal(s); delete or move them first")
+            raise Conflict(
+                "id",
+                ngettext(
+                    "the client has %(n)s deal; delete or move it first",
+                    "the client has %(n)s deals; delete or move them first",
+                    deals,
+                ),
+            )
         children = u.referrals.children(ws, client_id)
         if children and policy is DeletePolicy.REFUSE:
             raise Conflict(
-                "policy", f"the client brought in {len(children)} client(s); choose relink or detach for them"
+                "policy",
+                ngettext(
+                    "the client brought in %(n)s client; choose relink or detach for them",
+                    "the client brought in %(n)s clients; choose relink or detach for them",
+                    len(children),
+                ),
             )
         parent = u.referrals.primary(ws, client_id)
         now = clock.now()

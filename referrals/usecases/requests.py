@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from referrals import asof, clock
 from referrals.access import Role, StoredResponse, Token
 from referrals.errors import Conflict, Invalid, NotFound
+from referrals.i18n import _, ngettext
 from referrals.ids import looks_like_id, new_id
 from referrals.model import Snapshot, Workspace, name_key
 from referrals.ports import Storage, StoredToken, Unit
@@ -23,11 +24,11 @@ def workspace_name(name: str) -> str:
     """A workspace name as stored: trimmed, not blank, at most WORKSPACE_NAME_MAX characters."""
     clean = " ".join(str(name).split())
     if not clean:
-        raise Invalid.one("name", "must not be blank")
+        raise Invalid.one("name", _("must not be blank"))
     if len(clean) > WORKSPACE_NAME_MAX:
-        raise Invalid.one("name", f"at most {WORKSPACE_NAME_MAX} characters")
+        raise Invalid.one("name", _("must be at most %(n)s characters", n=WORKSPACE_NAME_MAX))
     if looks_like_id(clean):
-        raise Invalid.one("name", "looks like an id: choose a name people would say")
+        raise Invalid.one("name", _("looks like an id: choose a name people would say"))
     return clean
 
 
@@ -35,7 +36,7 @@ def _refuse_taken(u: Unit, name: str, other_than: str | None = None) -> None:
     key = name_key(name)
     for w in u.workspaces.all():
         if w.id != other_than and name_key(w.name) == key:
-            raise Conflict("name", f"workspace {w.id} is already called {w.name!r}")
+            raise Conflict("name", _("workspace %(id)s is already called %(name)r", id=w.id, name=w.name))
 
 
 def create_workspace(store: Storage, name: str) -> Workspace:
@@ -63,9 +64,12 @@ def find_workspace(store: Storage, text: str) -> Workspace:
         return named[0]
     if len(named) > 1:  # only stores from before names were unique can hold two
         ids = ", ".join(w.id for w in named)
-        raise Invalid.one("workspace", f"{len(named)} workspaces are called {given!r}: use an id ({ids})")
-    there = ", ".join(repr(w.name) for w in spaces[:10]) or "none yet (create one: referrals workspace create NAME)"
-    raise NotFound("workspace", given, field="workspace", hint=f"; the workspaces here: {there}")
+        raise Invalid.one(
+            "workspace",
+            _("%(n)s workspaces are called %(name)r: use an id (%(ids)s)", n=len(named), name=given, ids=ids),
+        )
+    there = ", ".join(repr(w.name) for w in spaces[:10]) or _("none yet (create one: referrals workspace create NAME)")
+    raise NotFound("workspace", given, field="workspace", hint="; " + _("the workspaces here: %(names)s", names=there))
 
 
 def rename_workspace(store: Storage, ws: str, name: str) -> Workspace:
@@ -100,9 +104,14 @@ def delete_workspace(store: Storage, ws: str, force: bool = False) -> dict[str, 
         if not force and (held["clients"] or held["channels"]):
             raise Conflict(
                 "workspace",
-                f"workspace {ws} holds {held['clients']} clients, {held['channels']} channels and"
-                f" {held['deals']} deals: back it up first (referrals backup --workspace {ws} -o FILE),"
-                " then delete it with --force",
+                _(
+                    "workspace %(id)s holds %(clients)s, %(channels)s and %(deals)s: back it up first"
+                    " (referrals backup --workspace %(id)s -o FILE), then delete it with --force",
+                    id=ws,
+                    clients=ngettext("%(n)s client", "%(n)s clients", held["clients"]),
+                    channels=ngettext("%(n)s channel", "%(n)s channels", held["channels"]),
+                    deals=ngettext("%(n)s deal", "%(n)s deals", held["deals"]),
+                ),
             )
         u.workspaces.delete(ws)
         return held

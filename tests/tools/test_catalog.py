@@ -1,0 +1,56 @@
+"""The message catalogues are whole: every message the code marks (our Python, the command help, click's
+own messages, the page) is in the English and the Russian catalogue, Russian translates each one with
+matching placeholders, and the compiled files are the catalogues' own (tools/catalog.py)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+
+from tools import catalog
+
+
+def test_every_marked_message_is_in_both_catalogues_and_translated() -> None:
+    assert catalog.problems() == []
+
+
+@pytest.fixture
+def copy_of_the_catalogues(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The catalogues copied aside, so a test may break one."""
+    shutil.copytree(catalog.LOCALE_DIR, tmp_path / "locale")
+    monkeypatch.setattr(catalog, "LOCALE_DIR", tmp_path / "locale")
+    return tmp_path / "locale"
+
+
+def test_a_message_the_catalogues_lack_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "new.py"
+    source.write_text('from referrals.i18n import _\n\nprint(_("a sentence nobody translated"))\n')
+    sources = catalog._sources()
+    monkeypatch.setattr(catalog, "_sources", lambda: [*sources, (source, "new.py", "python", catalog.PYTHON_KEYWORDS)])
+    found = catalog.problems()
+    assert "en: missing 'a sentence nobody translated'" in found
+    assert "ru: missing 'a sentence nobody translated'" in found
+
+
+def test_an_untranslated_or_misplaced_russian_message_is_named(copy_of_the_catalogues: Path) -> None:
+    path = copy_of_the_catalogues / "ru" / "LC_MESSAGES" / "referrals.po"
+    with path.open("rb") as f:
+        ru = read_po(f, locale="ru")
+    ru["no recorded source: a direct client"].string = ""
+    ru["restored %(id)s (%(name)s): %(what)s"].string = "восстановлено %(id)s: %(what)s и %(oops)s"
+    with path.open("wb") as f:
+        write_po(f, ru)
+    found = catalog.problems()
+    assert "ru: untranslated 'no recorded source: a direct client'" in found
+    assert any(p.startswith("ru: placeholders ['id', 'oops', 'what']") for p in found)
+    assert any("is not the compiled .po" in p for p in found)  # the .mo no longer matches
+
+
+def test_click_help_and_the_page_markup_are_extracted() -> None:
+    ids = {m.id for m in catalog.extract_all() if m.id}
+    assert "Show this message and exit." in ids  # click's own
+    assert "Show who brought CLIENT in, level by level (CLIENT: id, email, phone or exact name)." in ids  # a docstring
+    assert "Draw at most this many clients; the rest are summarised per branch." in ids  # an option's help
