@@ -245,10 +245,7 @@ def problems() -> list[str]:
             for error in m.check(catalog):
                 out.append(f"{lang}: {error} in {_short(m.id)}")
         if not mo_path(lang).exists() or mo_path(lang).read_bytes() != _mo_bytes(catalog):
-            out.append(
-                f"{lang}: {_shown(mo_path(lang))} is not the compiled .po"
-                " (run: python -m tools.catalog update)"
-            )
+            out.append(f"{lang}: {_shown(mo_path(lang))} is not the compiled .po (run: python -m tools.catalog update)")
     return out
 
 

@@ -24,8 +24,9 @@ def test_problems_speak_russian_and_keep_their_fields(api: Api) -> None:
     assert missing.status_code == 404 and missing.json["title"] == "не найдено"
     assert missing.json["detail"].startswith("не найдено: клиент 'cl_")
     schema = api.post("/clients", {"name": "Ана", "unknown": 1}, headers=RU)
-    assert schema.status_code == 422 and {"field": "unknown", "reason": "Неизвестное поле.", "in": "json"} in (
-        schema.json["errors"]
+    assert (
+        schema.status_code == 422
+        and {"field": "unknown", "reason": "Неизвестное поле.", "in": "json"} in (schema.json["errors"])
     )
     anonymous = api.get("/clients", token=None, headers=RU)
     assert anonymous.status_code == 401 and anonymous.json["title"] == "нет доступа"
