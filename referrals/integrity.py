@@ -43,7 +43,7 @@ from typing import Any, ClassVar
 from referrals.attribution import gc_paused
 from referrals.config import CREDIT_DEPTH
 from referrals.errors import FieldError, Invalid
-from referrals.i18n import N_, lazy
+from referrals.i18n import N_, _, format_date, format_number, lazy, ngettext
 
 LISTED = 20  # the clients a finding names at most (its numbers always count all of them)
 
@@ -194,7 +194,7 @@ def mailbox(email: str) -> str:
     """The mailbox an address delivers to, as far as its provider's rules are known: lower case, no
     `+tag`; Gmail ignores dots and answers at googlemail.com too; Yandex answers at all its domains and
     reads `-` in a login as `.`."""
-    local, _, domain = email.lower().rpartition("@")
+    local, _at, domain = email.lower().rpartition("@")
     if "+" in local:
         local = local.split("+", 1)[0]
     if domain in GMAIL:
@@ -342,7 +342,12 @@ def render(
 
 def _listing(ids: Sequence[str]) -> str:
     shown = ", ".join(_n(i) for i in ids[:LISTED])
-    return shown + (f" and {len(ids) - LISTED} more" if len(ids) > LISTED else "")
+    return shown + (" " + _("and %(n)s more", n=format_number(len(ids) - LISTED)) if len(ids) > LISTED else "")
+
+
+def _day(iso: str) -> str:
+    """A stored YYYY-MM-DD day as the finding's reader writes it."""
+    return format_date(date.fromisoformat(iso))
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,18 +406,25 @@ def _shared_contacts(groups: list[_Group]) -> list[Raw]:
                 "clients": len(g.members),
                 "shared": [{"field": fld, "value": v, "clients": len(ids)} for fld, v, ids in g.shared],
             },
-            (
-                f"{len(g.members)} clients share contact details: "
-                + "; ".join(f"the {_words(fld)} {value} ({_listing(ids)})" for fld, value, ids in g.shared)
-                + "."
+            _(
+                "%(clients)s share contact details: %(what)s.",
+                clients=ngettext("%(n)s client", "%(n)s clients", len(g.members)),
+                what="; ".join(
+                    _("the %(field)s %(value)s (%(clients)s)", field=_words(fld), value=value, clients=_listing(ids))
+                    for fld, value, ids in g.shared
+                ),
             ),
         )
         for g in groups
     ]
 
 
+_FIELDS = {"email": N_("email"), "phone": N_("phone"), "external_id": N_("external id")}
+
+
 def _words(fld: str) -> str:
-    return fld.replace("_", " ")
+    """A contact field for people."""
+    return lazy(_FIELDS[fld]) if fld in _FIELDS else fld.replace("_", " ")
 
 
 def _self_referrals(groups: list[_Group], f: Facts) -> list[Raw]:
@@ -430,8 +442,13 @@ def _self_referrals(groups: list[_Group], f: Facts) -> list[Raw]:
     def shared(a: str, b: str) -> str:
         """What two clients of one group share: "phone", "email and phone", or (linked only through
         others of the group) "contact details through others"."""
-        both = sorted({fld for fld, _ in keys[a] & keys[b]})
-        return " and ".join(_words(x) for x in both) or "contact details through others"
+        both = sorted({fld for fld, _value in keys[a] & keys[b]})
+        return " and ".join(x.replace("_", " ") for x in both) or "contact details through others"
+
+    def shared_words(a: str, b: str) -> str:
+        """The same for people, in their language."""
+        both = sorted({fld for fld, _value in keys[a] & keys[b]})
+        return _(" and ").join(_words(x) for x in both) or _("contact details through others")
 
     chain = list(map(and_, f.from_client, f.primary))  # primary recommendations by clients
     parent = dict(zip(compress(f.targets, chain), compress(f.sources, chain), strict=True))
@@ -444,7 +461,7 @@ def _self_referrals(groups: list[_Group], f: Facts) -> list[Raw]:
     seen: set[tuple[str, str]] = set()
     for t, s, d, p in sorted(direct):
         seen.add((s, t))
-        how, kind = shared(s, t), "primary" if p else "secondary"
+        how, kind = shared(s, t), _("primary") if p else _("secondary")
         out.append(
             Raw(
                 "self_referral",
@@ -452,7 +469,14 @@ def _self_referrals(groups: list[_Group], f: Facts) -> list[Raw]:
                 (t, s),
                 ((s, t),),
                 {"level": 1, "primary": p, "field": how},
-                (f"{_n(t)} was recommended ({kind}, {d}) by {_n(s)}, who shares their {how}."),
+                _(
+                    "%(client)s was recommended (%(kind)s, %(day)s) by %(source)s, who shares their %(how)s.",
+                    client=_n(t),
+                    kind=kind,
+                    day=_day(d),
+                    source=_n(s),
+                    how=shared_words(s, t),
+                ),
             )
         )
     for member, gi in sorted(group_of.items()):
@@ -471,8 +495,14 @@ def _self_referrals(groups: list[_Group], f: Facts) -> list[Raw]:
                         (member, node),
                         tuple(path),
                         {"level": level, "primary": True, "field": how},
-                        f"{_n(node)} is {level} levels above {_n(member)} on their chain and shares their {how}:"
-                        f" {_n(node)} is credited for {_n(member)}'s deals.",
+                        _(
+                            "%(above)s is %(level)s levels above %(client)s on their chain and shares their %(how)s:"
+                            " %(above)s is credited for %(client)s's deals.",
+                            above=_n(node),
+                            level=level,
+                            client=_n(member),
+                            how=shared_words(node, member),
+                        ),
                     )
                 )
     return out
@@ -494,7 +524,7 @@ def _bursts(f: Facts, th: Thresholds) -> list[Raw]:
     out: list[Raw] = []
     for source in sorted(made):
         recs = sorted(made[source])
-        ordinals = [ordinal[d] for d, _ in recs]
+        ordinals = [ordinal[d] for d, _t in recs]
         if all(map(ge, map(sub, ordinals[th.burst_count :], ordinals), repeat(span))):
             continue  # no burst_count + 1 of them within a window: the common case, checked in C
         episodes: list[list[int]] = []  # [first index, last index, most in one window]
@@ -511,7 +541,7 @@ def _bursts(f: Facts, th: Thresholds) -> list[Raw]:
                     episodes.append([i, j, n])
         for first, last, most in episodes:
             part = recs[first : last + 1]
-            clients = [t for _, t in part]
+            clients = [t for _d, t in part]
             start, end = part[0][0], part[-1][0]
             out.append(
                 Raw(
@@ -520,8 +550,18 @@ def _bursts(f: Facts, th: Thresholds) -> list[Raw]:
                     (source, *clients[:LISTED]),
                     tuple((source, t) for t in clients[:LISTED]),
                     {"clients": len(part), "most_in_window": most, "from": start, "to": end},
-                    f"{_n(source)} recommended {len(part)} clients from {start} to {end}, {most} of them within"
-                    f" {span} days (more than {th.burst_count} in {span} days): {_listing(clients)}.",
+                    _(
+                        "%(source)s recommended %(clients)s from %(start)s to %(end)s, %(most)s of them within"
+                        " %(span)s days (more than %(limit)s in %(span)s days): %(listing)s.",
+                        source=_n(source),
+                        clients=ngettext("%(n)s client", "%(n)s clients", len(part)),
+                        start=_day(start),
+                        end=_day(end),
+                        most=most,
+                        span=span,
+                        limit=th.burst_count,
+                        listing=_listing(clients),
+                    ),
                 )
             )
     return out
@@ -575,9 +615,11 @@ def _hollow_clusters(f: Facts, th: Thresholds) -> list[Raw]:
                     "deals": deals,
                     "refunds": [{"currency": c, "amount_minor": m} for c, m in sorted(refunds.items()) if m],
                 },
-                (
-                    f"{len(cluster)} clients linked by recommendations have {deals}"
-                    f" deals and none above zero: {_listing(cluster)}."
+                _(
+                    "%(clients)s linked by recommendations have %(deals)s and none above zero: %(listing)s.",
+                    clients=ngettext("%(n)s client", "%(n)s clients", len(cluster)),
+                    deals=ngettext("%(n)s deal", "%(n)s deals", deals),
+                    listing=_listing(cluster),
                 ),
             )
         )
@@ -614,7 +656,15 @@ def _dated_early(f: Facts, th: Thresholds) -> list[Raw]:
                     (s, t),
                     ((s, t),),
                     numbers,
-                    (f"{_n(s)} recommended {_n(t)} on {d}, {gap} days before {_n(s)}'s own first day ({since})."),
+                    _(
+                        "%(source)s recommended %(client)s on %(day)s, %(gap)s days before %(source)s's own"
+                        " first day (%(since)s).",
+                        source=_n(s),
+                        client=_n(t),
+                        day=_day(d),
+                        gap=gap,
+                        since=_day(since),
+                    ),
                 )
             )
         else:
@@ -625,9 +675,15 @@ def _dated_early(f: Facts, th: Thresholds) -> list[Raw]:
                     (t, s),
                     ((s, t),),
                     numbers,
-                    (
-                        f"{_n(t)} was recommended by {_n(s)} on {d},"
-                        f" {gap} days before they were acquired ({since}; more than {th.lead_days} days)."
+                    _(
+                        "%(client)s was recommended by %(source)s on %(day)s, %(gap)s days before they were"
+                        " acquired (%(since)s; more than %(limit)s days).",
+                        client=_n(t),
+                        source=_n(s),
+                        day=_day(d),
+                        gap=gap,
+                        since=_day(since),
+                        limit=th.lead_days,
                     ),
                 )
             )
@@ -681,8 +737,12 @@ def _rings(f: Facts) -> list[Raw]:
                 tuple(part[:LISTED]),
                 tuple(ring[:LISTED]),
                 {"clients": len(part), "recommendations": len(ring)},
-                f"{len(part)} clients recommended each other round a ring ({len(ring)} recommendations):"
-                f" {_listing(part)}.",
+                _(
+                    "%(clients)s recommended each other round a ring (%(recommendations)s): %(listing)s.",
+                    clients=ngettext("%(n)s client", "%(n)s clients", len(part)),
+                    recommendations=ngettext("%(n)s recommendation", "%(n)s recommendations", len(ring)),
+                    listing=_listing(part),
+                ),
             )
         )
     return out
