@@ -25,11 +25,21 @@ from fractions import Fraction
 from typing import Any
 
 from referrals.attribution import LEVELS, Model, Params, PeriodFacts, StatementRow, credit, statement
+from referrals.i18n import N_, _, current, lazy
 from referrals.model import ClosedMonth
 from referrals.money import format_amount
 from referrals.reports import amount_format, workbook_bytes
 
-SOURCE_TYPES = {"client": "Client", "channel": "Channel", "direct": "Direct", "house": "House"}
+SOURCE_TYPES = {"client": N_("Client"), "channel": N_("Channel"), "direct": N_("Direct"), "house": N_("House")}
+
+
+def _type(kind: str) -> str:
+    return lazy(SOURCE_TYPES[kind])
+
+
+def _date_format() -> str:
+    """How a date cell is shown: as the reader's language writes days."""
+    return "dd.mm.yyyy" if current() == "ru" else "yyyy-mm-dd"
 
 
 def _num(value: Fraction) -> str:
@@ -96,19 +106,26 @@ def statement_workbook(
     for r in rows:
         if r.currency:
             by_currency.setdefault(r.currency, []).append(r)
-    levels = [f"Level {i}" for i in range(1, LEVELS + 1)]
+    levels = [_("Level %(n)s", n=i) for i in range(1, LEVELS + 1)]
     for currency in sorted(by_currency):
         money = amount_format(currency) + f' "{currency}"'
-        head = ["Source", "Type", f"Credit ({currency})", "Deals", *levels, f"Above level {LEVELS}"]
+        head = [
+            _("Source"),
+            _("Type"),
+            _("Credit (%(currency)s)", currency=currency),
+            _("Deals"),
+            *levels,
+            _("Above level %(n)s", n=LEVELS),
+        ]
         body = []
         for r in by_currency[currency]:
             by_level = [_money(r.by_level.get(i, 0), currency) for i in range(1, LEVELS + 1)]
             above = _money(sum(v for k, v in r.by_level.items() if k > LEVELS), currency)
-            body.append([r.name, SOURCE_TYPES[r.source_type], _money(r.amount, currency), r.deals, *by_level, above])
+            body.append([r.name, _type(r.source_type), _money(r.amount, currency), r.deals, *by_level, above])
         formats = {2: money, **dict.fromkeys(range(4, 5 + LEVELS), money)}
         sheet = _sheet(wb, currency, head, body, formats)
         total = [
-            "Total",
+            _("Total"),
             None,
             _money(sum(r.amount for r in by_currency[currency]), currency),
             None,
@@ -120,12 +137,12 @@ def statement_workbook(
     counted = [r for r in rows if r.new_clients]
     sheet = _sheet(
         wb,
-        "New clients",
-        ["Source", "Type", "Recommended directly", f"Within {params.depth} levels"],
-        [[r.name, SOURCE_TYPES[r.source_type], r.new_clients_level_1, r.new_clients] for r in counted],
+        _("New clients"),
+        [_("Source"), _("Type"), _("Recommended directly"), _("Within %(n)s levels", n=params.depth)],
+        [[r.name, _type(r.source_type), r.new_clients_level_1, r.new_clients] for r in counted],
         {},
     )
-    _total_row(sheet, ["Total new clients", None, len(facts.arrivals), None], {})
+    _total_row(sheet, [_("Total new clients"), None, len(facts.arrivals), None], {})
 
     lines = []
     for deal, upline in facts.deals:
@@ -143,8 +160,18 @@ def statement_workbook(
                     _money(c.amount, c.currency),
                 ]
             )
-    deal_head = ["Deal", "Date", "Payer", "Deal amount", "Currency", "Model", "Source", "Level", "Credit"]
-    sheet = _sheet(wb, "Deals", deal_head, lines, {1: "yyyy-mm-dd", 3: "#,##0.00", 8: "#,##0.00"})
+    deal_head = [
+        _("Deal"),
+        _("Date"),
+        _("Payer"),
+        _("Deal amount"),
+        _("Currency"),
+        _("Model"),
+        _("Source"),
+        _("Level"),
+        _("Credit"),
+    ]
+    sheet = _sheet(wb, _("Deals"), deal_head, lines, {1: _date_format(), 3: "#,##0.00", 8: "#,##0.00"})
     for row in sheet.iter_rows(min_row=2):
         currency = row[4].value
         for cell in (row[3], row[8]):
@@ -152,30 +179,37 @@ def statement_workbook(
 
     source = (
         "; ".join(
-            f"{c.month}: frozen facts closed {c.closed_at:%Y-%m-%d %H:%M} UTC, sha256 {c.checksum}" for c in closed
+            _(
+                "%(month)s: frozen facts closed %(at)s UTC, sha256 %(checksum)s",
+                month=c.month,
+                at=f"{c.closed_at:%Y-%m-%d %H:%M}",
+                checksum=c.checksum,
+            )
+            for c in closed
         )
         if closed
-        else "the current graph (the period has no closed month)"
+        else _("the current graph (the period has no closed month)")
     )
     parameters = [
-        ["Period", period],
-        ["From", facts.start],
-        ["To", facts.end],
-        ["Model", model.value],
-        ["Credit depth (levels)", params.depth],
-        ["Half-life (days, time_decay)", _num(params.half_life_days)],
-        ["Ratio (geometric)", _num(params.ratio)],
-        ["Rates (% per level, commission plans)", ", ".join(_num(r * 100) for r in params.rates)],
-        ["Deals", len(facts.deals)],
-        ["New clients", len(facts.arrivals)],
-        ["Numbers from", source],
+        [_("Period"), period],
+        [_("From"), facts.start],
+        [_("To"), facts.end],
+        [_("Model"), model.value],
+        [_("Credit depth (levels)"), params.depth],
+        [_("Half-life (days, time_decay)"), _num(params.half_life_days)],
+        [_("Ratio (geometric)"), _num(params.ratio)],
+        [_("Rates (% per level, commission plans)"), ", ".join(_num(r * 100) for r in params.rates)],
+        [_("Deals"), len(facts.deals)],
+        [_("New clients"), len(facts.arrivals)],
+        [_("Numbers from"), source],
     ]
-    _sheet(wb, "Parameters", ["Parameter", "Value"], parameters, {})
-    wb["Parameters"]["B3"].number_format = wb["Parameters"]["B2"].number_format = "yyyy-mm-dd"
+    name = _("Parameters")
+    _sheet(wb, name, [_("Parameter"), _("Value")], parameters, {})
+    wb[name]["B3"].number_format = wb[name]["B2"].number_format = _date_format()
 
     props = wb.properties
-    props.title = f"Attribution statement {period} ({model.value})"
-    props.subject = "credit per source of new business"
+    props.title = _("Attribution statement %(period)s (%(model)s)", period=period, model=model.value)
+    props.subject = _("credit per source of new business")
     props.keywords = f"attribution, {model.value}, {period}"
     props.description = source
     return workbook_bytes(wb, facts.end)

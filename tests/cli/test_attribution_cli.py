@@ -333,7 +333,7 @@ def test_a_source_statement_adds_up_to_its_rows_of_the_export(export, store: Sto
     page = tmp_path / "ana.html"
     assert statement("Ana", "--month", "2024-05", "-o", str(page)).exit_code == 0
     html = page.read_text()
-    assert "Referral credits for Ana" in html and f"{ana['EUR']:.2f} EUR" in html and "Carla" in html
+    assert "Referral credits for Ana" in html and f"€{ana['EUR']:,.2f}" in html and "Carla" in html
     book = tmp_path / "ana.xlsx"
     assert statement("Ana", "--month", "2024-05", "--format", "xlsx", "-o", str(book)).exit_code == 0
     sheet = load_workbook(book)["Statement"]
@@ -362,4 +362,4 @@ def test_a_statement_page_escapes_every_name() -> None:
         )
     ).decode()
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page
-    assert "&#34;Pay&#34; &lt;er&gt;" in page and "10.00 EUR" in page
+    assert "&#34;Pay&#34; &lt;er&gt;" in page and "€10.00" in page

@@ -191,3 +191,32 @@ def test_the_tables_hold_no_english_but_names_under_a_russian_locale(demo) -> No
         assert out.exit_code == 0, (view, out.output)
         left = [w for w in english_left(out.output) if w not in data]
         assert left == [], (view, out.output)
+
+
+def test_the_workbook_and_the_statement_speak_russian_with_the_same_numbers(demo, tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    books = {}
+    for lang, env in (("ru", RU), ("en", EN)):
+        path = tmp_path / f"{lang}.xlsx"
+        out = demo(env, "attribution", "export", "--month", "2025-03", "-o", str(path))
+        assert out.exit_code == 0, out.output
+        books[lang] = load_workbook(path)
+    assert books["en"].sheetnames == ["EUR", "RUB", "New clients", "Deals", "Parameters"]
+    assert books["ru"].sheetnames == ["EUR", "RUB", "Новые клиенты", "Сделки", "Параметры"]
+    for ru_sheet, en_sheet in zip(books["ru"].worksheets, books["en"].worksheets, strict=True):
+
+        def numbers(sheet) -> list:
+            return [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, int | float | Decimal)]
+
+        assert numbers(ru_sheet) == numbers(en_sheet), ru_sheet.title
+    assert (
+        books["ru"]["RUB"]["A1"].value == "Источник"
+        and books["ru"]["RUB"].cell(books["ru"]["RUB"].max_row, 1).value == "Итого"
+    )
+    page = demo(RU, "attribution", "statement", "Ольга Васильева", "--month", "2025-03", "--format", "html")
+    assert page.exit_code == 0
+    html = page.stdout
+    assert '<html lang="ru">' in html and "Начисления за рекомендации: Ольга Васильева" in html and "\u00a0₽" in html
