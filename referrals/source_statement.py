@@ -57,7 +57,7 @@ def source_statement(
 ) -> SourceStatement:
     """Every credit of `source` in the period's deals, in deal order, with its totals per currency."""
     credits, totals = credits_of(facts, source.id, model, params)
-    deals = {deal.id: deal for deal, _ in facts.deals}
+    deals = {deal.id: deal for deal, _upline in facts.deals}
     payers = payers or {}
 
     def line(c: Credit) -> Line:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from referrals.errors import Invalid
-from referrals.i18n import lazy
+from referrals.i18n import _, lazy
 from referrals.money import MINOR_UNITS, parse_amount
 from referrals.rules import FUTURE_REASON
 
@@ -68,13 +68,13 @@ def _day(y: int, m: int, d: int, text: str) -> date:
     try:
         return date(y, m, d)
     except ValueError:
-        raise CellError(f"{text!r} is not a day of the calendar") from None
+        raise CellError(_("%(text)r is not a day of the calendar", text=text)) from None
 
 
 def _month(name: str, text: str) -> int:
     m = _MONTHS.get(name.lower())
     if m is None:
-        raise CellError(f"{text!r}: {name!r} is not a month name")
+        raise CellError(_("%(text)r: %(name)r is not a month name", text=text, name=name))
     return m
 
 
@@ -107,10 +107,16 @@ def read_date(text: str, order: DateOrder | None = None) -> date:
             elif b > 12 >= a:
                 order = DateOrder.MONTH_FIRST
             elif a > 12 and b > 12:
-                raise CellError(f"{t!r} is not a day of the calendar")
+                raise CellError(_("%(text)r is not a day of the calendar", text=t))
             elif a != b:
                 raise CellError(
-                    f"{t!r} could be day {a} of month {b} or month {a}, day {b}; pass --day-first or --month-first"
+                    _(
+                        "%(text)r could be day %(a)s of month %(b)s or month %(a)s, day %(b)s;"
+                        " pass --day-first or --month-first",
+                        text=t,
+                        a=a,
+                        b=b,
+                    )
                 )
             else:
                 order = DateOrder.DAY_FIRST
@@ -120,7 +126,7 @@ def read_date(text: str, order: DateOrder | None = None) -> date:
         return _day(int(m.group(3)), _month(m.group(2), t), int(m.group(1)), t)
     if m := _MONTH_DAY.match(t):
         return _day(int(m.group(3)), _month(m.group(1), t), int(m.group(2)), t)
-    raise CellError(f"{t!r} is not a date: write 2024-03-12, 12.03.2024 or 12 Mar 2024")
+    raise CellError(_("%(text)r is not a date: write 2024-03-12, 12.03.2024 or 12 Mar 2024", text=t))
 
 
 def cell_date(text: str, today: date, *, order: DateOrder | None = None, future_ok: bool = False) -> date:
@@ -194,7 +200,7 @@ def _currency_mark(mark: str, text: str) -> str | None:
         return _SYMBOLS[m]
     if m.upper() in MINOR_UNITS:
         return m.upper()
-    raise CellError(f"{text!r}: {mark!r} is not a currency symbol or ISO 4217 code")
+    raise CellError(_("%(text)r: %(mark)r is not a currency symbol or ISO 4217 code", text=text, mark=mark))
 
 
 def decimal_mark(text: str) -> str | None:
@@ -215,34 +221,40 @@ def decimal_hint(values: Iterable[str]) -> str | None:
     return seen.pop() if len(seen) == 1 else None
 
 
+class _NotAmount(CellError):
+    """A cell that is no amount."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(_("%(text)r is not an amount: write 1250.50, 1 250,50 or €1,250.50", text=text))
+
+
 def read_amount(text: str, decimal: str | None = None) -> Amount:
     """An amount cell as plain decimal text (sign, digits, "." and decimals) and the currency it names;
     `decimal` is the column's decimal separator when another value showed it."""
     t = text.strip()
-    bad = CellError(f"{t!r} is not an amount: write 1250.50, 1 250,50 or €1,250.50")
     negative = False
     if t.startswith("(") and t.endswith(")"):  # (20.00): accountants' negative
         t, negative = t[1:-1].strip(), True
     core = _CORE.search(t)
     if core is None:
-        raise bad
+        raise _NotAmount(t)
     before, after = t[: core.start()].strip(), t[core.end() :].strip()
     signs = [ch for ch in before + after if ch in _SIGNS]
     if len(signs) > 1 or (signs and negative):
-        raise bad
+        raise _NotAmount(t)
     if signs and signs[0] != "+":
         if not before.endswith(signs[0]) and not before.startswith(signs[0]):
-            raise bad  # a sign after the number
+            raise _NotAmount(t)  # a sign after the number
         negative = True
     marks = [m.strip(_SIGNS + " ").rstrip(".").strip() for m in (before, after)]
     marks = [m for m in marks if m]
     if len(marks) > 1:
-        raise CellError(f"{t!r} names more than one currency")
+        raise CellError(_("%(text)r names more than one currency", text=t))
     currency = _currency_mark(marks[0], t) if marks else None
     number = core.group(0)
     digits = _SPACES.sub("", number)
     if not _NUMBER.match(digits):
-        raise bad
+        raise _NotAmount(t)
     whole, frac = _split(digits, decimal, digits != number, t)
     whole = whole.lstrip("0") or "0"
     return Amount(f"{'-' if negative else ''}{whole}{'.' + frac if frac else ''}", currency)
@@ -253,18 +265,18 @@ def _split(digits: str, decimal: str | None, grouped_by_space: bool, text: str) 
     if commas and dots:
         mark = "," if digits.rfind(",") > digits.rfind(".") else "."
         group = "." if mark == "," else ","
-        whole, _, frac = digits.rpartition(mark)
+        whole, _mark, frac = digits.rpartition(mark)
         if mark in whole or not _groups_ok(whole, group):
-            raise CellError(f"{text!r}: the thousands are not grouped by three")
+            raise CellError(_("%(text)r: the thousands are not grouped by three", text=text))
         return whole.replace(group, ""), frac
     if not commas and not dots:
         return digits, ""
     mark = "," if commas else "."
     if commas + dots > 1:  # one mark, several times: thousands
         if not _groups_ok(digits, mark):
-            raise CellError(f"{text!r}: the thousands are not grouped by three")
+            raise CellError(_("%(text)r: the thousands are not grouped by three", text=text))
         return digits.replace(mark, ""), ""
-    whole, _, frac = digits.partition(mark)
+    whole, _mark, frac = digits.partition(mark)
     if len(frac) != 3 or grouped_by_space:
         return whole, frac  # 12,5 / 1 250,00 / 1250.50: a decimal separator
     if decimal == mark:
@@ -272,8 +284,13 @@ def _split(digits: str, decimal: str | None, grouped_by_space: bool, text: str) 
     if decimal is not None:
         return whole + frac, ""  # the column shows the other mark as its decimal one
     raise CellError(
-        f"{text!r} could be {whole}{frac} or {whole}.{frac}: write it as {whole}{frac} or {whole} {frac},00, "
-        "or give the column a value with decimals"
+        _(
+            "%(text)r could be %(a)s or %(b)s: write it as %(a)s or %(c)s, or give the column a value with decimals",
+            text=text,
+            a=f"{whole}{frac}",
+            b=f"{whole}.{frac}",
+            c=f"{whole} {frac},00",
+        )
     )
 
 
@@ -286,7 +303,14 @@ def cell_amount(text: str, currency: str, decimal: str | None = None) -> int:
     """An amount cell in minor units of `currency` (the cell's own symbol or code must agree)."""
     got = read_amount(text, decimal)
     if got.currency and got.currency != currency:
-        raise CellError(f"{text.strip()!r} is in {got.currency}, the row says {currency}")
+        raise CellError(
+            _(
+                "%(text)r is in %(got)s, the row says %(currency)s",
+                text=text.strip(),
+                got=got.currency,
+                currency=currency,
+            )
+        )
     try:
         return parse_amount(got.decimal, currency)
     except Invalid as e:
@@ -297,7 +321,7 @@ def cell_currency(text: str) -> str:
     """An ISO 4217 code, or a symbol that names one (₽ € $ £ ...)."""
     code = _currency_mark(text, text) if text.strip() else None
     if code is None or code not in MINOR_UNITS:
-        raise CellError("not an ISO 4217 currency code such as EUR")
+        raise CellError(_("not an ISO 4217 currency code such as EUR"))
     return code
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from referrals import clock
 from referrals.errors import Invalid
-from referrals.i18n import lazy
+from referrals.i18n import _, lazy
 from referrals.ids import new_id
 from referrals.importing.cells import (
     CellError,
@@ -40,7 +40,7 @@ from referrals.model import (
     name_key,
 )
 from referrals.money import Money, parse_amount
-from referrals.rules import FUTURE_REASON, Edge, ReferralGraph
+from referrals.rules import CYCLE_REASON, FUTURE_REASON, Edge, ReferralGraph
 from referrals.usecases.clients import new_channel, new_client
 from referrals.usecases.deals import closed_message, first_closed
 
@@ -101,8 +101,11 @@ class _Planner:
         """False (and a problem) when an earlier row of the files already used this key."""
         first = self.seen.setdefault((kind, key), (row.file, row.row))
         if first != (row.file, row.row):
-            where = f"row {first[1]}" if first[0] == row.file else f"{first[0]} row {first[1]}"
-            self.problem(row, column, f"repeats {where}")
+            if first[0] == row.file:
+                where = _("row %(row)s", row=first[1])
+            else:
+                where = _("%(file)s row %(row)s", file=first[0], row=first[1])
+            self.problem(row, column, _("repeats %(where)s", where=where))
             return False
         return True
 
@@ -196,19 +199,29 @@ class _Planner:
         if found is None:
             c = new_client(parsed, new_id("client"), self.now, self.now)
             self.new_at[c.id] = len(self.out.new_clients)
-            self.origin[c.id] = f"{row.file} row {row.row}"
+            self.origin[c.id] = _("%(file)s row %(row)s", file=row.file, row=row.row)
             self.out.new_clients.append(c)
             self.out.summary["clients"]["created"] += 1
         else:
             existing, reason = found
             from_files = existing.id in self.new_at
             c, filled, kept = _merged(existing, parsed, given, overwrite=self.opts.update and not from_files)
-            whom = f"the client from {self.origin[existing.id]}" if from_files else f"stored client {existing.name}"
-            line = f"{row.file} row {row.row} ({parsed.name}) is {whom}: {reason}"
+            if from_files:
+                whom = _("the client from %(where)s", where=self.origin[existing.id])
+            else:
+                whom = _("stored client %(name)s", name=existing.name)
+            line = _(
+                "%(file)s row %(row)s (%(name)s) is %(whom)s: %(reason)s",
+                file=row.file,
+                row=row.row,
+                name=parsed.name,
+                whom=whom,
+                reason=reason,
+            )
             if filled:
-                line += f"; fills {', '.join(filled)}"
-            if kept:
-                line += f"; keeps its {', '.join(kept)} (--update overwrites)" if not from_files else ""
+                line += "; " + _("fills %(fields)s", fields=", ".join(filled))
+            if kept and not from_files:
+                line += "; " + _("keeps its %(fields)s (--update overwrites)", fields=", ".join(kept))
             self.out.matches.append(line)
             if from_files:
                 self.out.new_clients[self.new_at[existing.id]] = c
@@ -235,7 +248,7 @@ class _Planner:
         and a CSV, say) is matched to the client the first one made."""
         first = self.seen.setdefault(("client", key), (row.file, row.row))
         if first[0] == row.file and first != (row.file, row.row):
-            self.problem(row, column, f"repeats row {first[1]}")
+            self.problem(row, column, _("repeats %(where)s", where=_("row %(row)s", row=first[1])))
             return False
         return True
 
@@ -249,16 +262,22 @@ class _Planner:
         (no email) is one client."""
         cid, reason = None, ""
         if parsed.external_id:
-            cid, reason = self.by_ext.get(parsed.external_id), f"the same external id {parsed.external_id}"
+            cid, reason = self.by_ext.get(parsed.external_id), _("the same external id %(id)s", id=parsed.external_id)
         if cid is None and parsed.email:
-            cid, reason = self.by_email.get(parsed.email.lower()), f"the same email {parsed.email}"
+            cid, reason = self.by_email.get(parsed.email.lower()), _("the same email %(email)s", email=parsed.email)
             if cid and parsed.external_id and self.clients[cid].external_id not in (None, parsed.external_id):
                 self.problem(
-                    row, "email", f"belongs to client {cid}, whose external id is {self.clients[cid].external_id}"
+                    row,
+                    "email",
+                    _(
+                        "belongs to client %(id)s, whose external id is %(external)s",
+                        id=cid,
+                        external=self.clients[cid].external_id,
+                    ),
                 )
                 return False
         if cid is None and parsed.phone:
-            cid, reason = self.by_phone.get(parsed.phone), f"the same phone {parsed.phone}"
+            cid, reason = self.by_phone.get(parsed.phone), _("the same phone %(phone)s", phone=parsed.phone)
             if cid and parsed.email and self.clients[cid].email not in (None, parsed.email):
                 cid = None  # the same phone, another email: a shared number (a family, an office), not one person
         company = company_in(row.extras.items())
@@ -270,17 +289,17 @@ class _Planner:
             ]
             if len(same) == 1:
                 shown = next(v for h, v in row.extras.items() if company_in([(h, v)]))
-                cid, reason = same[0], f"the same name and company {shown.strip()}"
+                cid, reason = same[0], _("the same name and company %(company)s", company=shown.strip())
         if cid is None and not parsed.external_id and not parsed.email:
             named = self.by_name.get(name_key(parsed.name), set())
             if len(named) > 1:
-                self.problem(row, "name", "several clients have this name; add an email or an external id")
+                self.problem(row, "name", _("several clients have this name; add an email or an external id"))
                 return False
-            cid, reason = next(iter(named), None), "the same name"
+            cid, reason = next(iter(named), None), _("the same name")
         if cid is not None and parsed.email:
             other = self.by_email.get(parsed.email.lower())
             if other is not None and other != cid:
-                self.problem(row, "email", f"belongs to another client ({other})")
+                self.problem(row, "email", _("belongs to another client (%(id)s)", id=other))
                 return False
         return (self.clients[cid], reason) if cid else None
 
@@ -301,16 +320,17 @@ class _Planner:
         if len(found) == 1:
             return found.pop()
         if found:
-            return "matches several clients; use an email or an external id"
-        what = "client" if clients_only else "client or channel"
-        return f"no {what} with this name, email or external id in the files or the workspace"
+            return _("matches several clients; use an email or an external id")
+        if clients_only:
+            return _("no client with this name, email or external id in the files or the workspace")
+        return _("no client or channel with this name, email or external id in the files or the workspace")
 
     def referral(self, row: Row, client: str | None, source_text: str, on_text: str | None, note: str | None) -> None:
         where = "referred_by"
         if client is None:
             got = self.resolve(row.values.get("client", ""), clients_only=True)
             if isinstance(got, str):
-                self.problem(row, "client", got if row.values.get("client") else "required")
+                self.problem(row, "client", got if row.values.get("client") else _("required"))
                 self.out.summary["referrals"]["rejected"] += 1
                 return
             client = got.id
@@ -326,7 +346,7 @@ class _Planner:
             self.out.summary["referrals"]["rejected"] += 1
             return
         if source.kind is SourceKind.CLIENT and source.id == client:
-            self.problem(row, where, "a client cannot refer themselves", source_text)
+            self.problem(row, where, _("a client cannot refer themselves"), source_text)
             self.out.summary["referrals"]["rejected"] += 1
             return
         if not self.once(row, "referral", f"{source.kind.value}:{source.id}>{client}", where):
@@ -337,7 +357,7 @@ class _Planner:
             return
         if source.kind is SourceKind.CLIENT and self.graph.is_ancestor(client, source.id):
             who = row.values.get("name") or row.values.get("client") or client
-            reason = f"would close a cycle: {who} already brought in {source_text}, directly or through others"
+            reason = lazy(CYCLE_REASON).format(client=who, source=source_text)
             self.problem(row, where, reason, source_text)
             self.out.summary["referrals"]["rejected"] += 1
             return
@@ -363,17 +383,23 @@ class _Planner:
             how, got = "acquired", self.day(row, "acquired_on")  # the row's own date, as ever
         elif policy is Undated.REFUSE:
             raise CellError(
-                "required: give referred_on (or acquired_on), or choose --undated acquired or before-first-deal"
+                _("required: give referred_on (or acquired_on), or choose --undated acquired or before-first-deal")
             )
         else:
             acquired = self.clients[client].acquired_on
             first = self.first_deal.get(client) if policy is Undated.BEFORE_FIRST_DEAL else None
             how, got = ("first deal", first) if first else ("acquired", acquired)
             if got is None:
-                wanted = (
-                    "no paid deal and no acquired date" if policy is Undated.BEFORE_FIRST_DEAL else "no acquired date"
-                )
-                raise CellError(f"required: the client has {wanted} to date it by (--undated {policy.value})")
+                if policy is Undated.BEFORE_FIRST_DEAL:
+                    wanted = _(
+                        "required: the client has no paid deal and no acquired date to date it by (--undated %(how)s)",
+                        how=policy.value,
+                    )
+                else:
+                    wanted = _(
+                        "required: the client has no acquired date to date it by (--undated %(how)s)", how=policy.value
+                    )
+                raise CellError(wanted)
         self.out.dated[how] = self.out.dated.get(how, 0) + 1
         return got
 
@@ -381,7 +407,7 @@ class _Planner:
     def deal(self, row: Row) -> None:
         v = row.values
         bad = False
-        got = self.resolve(v.get("client", ""), clients_only=True) if v.get("client") else "required"
+        got = self.resolve(v.get("client", ""), clients_only=True) if v.get("client") else _("required")
         if isinstance(got, str):
             self.problem(row, "client", got)
             bad = True
@@ -398,14 +424,14 @@ class _Planner:
             if currency is None and written is not None and written.currency:
                 currency = written.currency
             if currency is None:
-                raise CellError("required (or write it with the amount, e.g. 1250 ₽ or €1250)")
+                raise CellError(_("required (or write it with the amount, e.g. 1250 ₽ or €1250)"))
         except CellError as e:
             self.problem(row, "currency", str(e))
             bad = True
         if currency and not bad:
             try:
                 if not v.get("amount"):
-                    self.problem(row, "amount", "required")
+                    self.problem(row, "amount", _("required"))
                 elif written is None:
                     amount = parse_amount(v["amount"], currency)
                 else:
@@ -418,7 +444,7 @@ class _Planner:
         try:
             closed_on = self.day(row, "closed_on") if v.get("closed_on") else None
             if closed_on is None:
-                self.problem(row, "closed_on", "required")
+                self.problem(row, "closed_on", _("required"))
         except CellError as e:
             self.problem(row, "closed_on", str(e))
         bad = bad or closed_on is None
@@ -532,7 +558,7 @@ def plan(rows: Sequence[Row], view: View, today: date, now: datetime, opts: Plan
     for r in rows:
         if r.kind == "referrals":
             if not r.values.get("referred_by"):
-                p.problem(r, "referred_by", "required")
+                p.problem(r, "referred_by", _("required"))
                 p.out.summary["referrals"]["rejected"] += 1
                 continue
             note = p.with_extras(r, r.values.get("notes"))

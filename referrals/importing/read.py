@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from referrals.errors import TooLarge
+from referrals.i18n import _
 from referrals.importing.columns import IGNORE, field_of
 from referrals.importing.formats import BY_NAME, KEEP, MULTI, is_telegram, profile_of, telegram_rows, vcard_rows
 
@@ -102,8 +103,11 @@ def too_many_rows(max_rows: int) -> TooLarge:
     """The refusal of an import over the row cap of one request."""
     return TooLarge(
         "files",
-        f"more than {max_rows} rows in one request: split the files, or import them with `referrals import` "
-        "on the command line, which has no row cap",
+        _(
+            "more than %(n)s rows in one request: split the files, or import them with `referrals import`"
+            " on the command line, which has no row cap",
+            n=max_rows,
+        ),
     )
 
 
@@ -122,12 +126,16 @@ def _decode(name: str, data: bytes, encoding: str, problems: list[Problem]) -> s
                 line,
                 "(file)",
                 "",
-                f"not valid {encoding} at byte {e.start}; save the file as UTF-8 or pass --encoding (e.g. cp1251)",
+                _(
+                    "not valid %(encoding)s at byte %(byte)s; save the file as UTF-8 or pass --encoding (e.g. cp1251)",
+                    encoding=encoding,
+                    byte=e.start,
+                ),
             )
         )
         return None
     except LookupError:
-        problems.append(Problem(name, 0, "(file)", "", f"unknown encoding {encoding!r}"))
+        problems.append(Problem(name, 0, "(file)", "", _("unknown encoding %(encoding)r", encoding=encoding)))
         return None
 
 
@@ -154,10 +162,10 @@ class _Table:
                 f = None
             elif f is None and h:
                 if opts.strict:
-                    out.problems.append(Problem(name, 1, h, "", "unknown column; see the README, or --map it"))
+                    out.problems.append(Problem(name, 1, h, "", _("unknown column; see the README, or --map it")))
                 unknown.append(h)
             if f is not None and f != IGNORE and f not in MULTI and f in self.fields:
-                out.problems.append(Problem(name, 1, h, "", f"a second column for {f}"))
+                out.problems.append(Problem(name, 1, h, "", _("a second column for %(field)s", field=f)))
             if f == IGNORE:
                 ignored.add(h)
             self.fields.append(None if f == IGNORE else f)
@@ -171,10 +179,16 @@ class _Table:
         self.parts = bool(set(self.fields) & set(NAME_PARTS))  # first/middle/last name columns to join
         target = _NOTES_OF.get(self.kind)
         if unknown and not opts.strict:
-            where = f"kept in each row's {target}" if target else "ignored (a deal has no notes)"
+            where = _("kept in each row's %(field)s", field=target) if target else _("ignored (a deal has no notes)")
             listed = ", ".join(repr(u) for u in unknown)
             out.warnings.append(
-                Problem(name, 1, listed, "", f"not a field: {where}; --map 'Header=field' reads it, --strict refuses")
+                Problem(
+                    name,
+                    1,
+                    listed,
+                    "",
+                    _("not a field: %(what)s; --map 'Header=field' reads it, --strict refuses", what=where),
+                )
             )
         if not target:
             self.keep = set()
@@ -189,7 +203,13 @@ class _Table:
     def row(self, number: int, cells: Sequence[Any], max_rows: int | None) -> None:
         if len(cells) > len(self.fields) and any(_text(c) for c in cells[len(self.fields) :]):
             self.out.problems.append(
-                Problem(self.name, number, "(row)", "", f"{len(cells)} cells for {len(self.fields)} columns")
+                Problem(
+                    self.name,
+                    number,
+                    "(row)",
+                    "",
+                    _("%(cells)s cells for %(columns)s columns", cells=len(cells), columns=len(self.fields)),
+                )
             )
             return
         values: dict[str, str] = {}
@@ -262,7 +282,7 @@ def read_csv(
     try:
         codecs.lookup(_codec(encoding))
     except LookupError:
-        out.problems.append(Problem(name, 0, "(file)", "", f"unknown encoding {encoding!r}"))
+        out.problems.append(Problem(name, 0, "(file)", "", _("unknown encoding %(encoding)r", encoding=encoding)))
         return out
     try:
         first = data.split(b"\n", 1)[0].decode(_codec(encoding))
@@ -292,10 +312,10 @@ def _read_table(
     try:
         header = next(rows)
     except StopIteration:
-        out.problems.append(Problem(name, 0, "(file)", "", "the file is empty"))
+        out.problems.append(Problem(name, 0, "(file)", "", _("the file is empty")))
         return
     except csv.Error as e:
-        out.problems.append(Problem(name, 1, "(header)", "", f"unreadable CSV ({e})"))
+        out.problems.append(Problem(name, 1, "(header)", "", _("unreadable CSV (%(error)s)", error=e)))
         return
     number = 1
     skipped: list[Sequence[Any]] = []
@@ -316,7 +336,9 @@ def _read_table(
         for number, cells in enumerate(rows, first):
             table.row(number, cells, max_rows)
     except csv.Error as e:
-        out.problems.append(Problem(name, line() if line else number, "(row)", "", f"unreadable CSV ({e})"))
+        out.problems.append(
+            Problem(name, line() if line else number, "(row)", "", _("unreadable CSV (%(error)s)", error=e))
+        )
 
 
 PREAMBLE_LINES = 10  # lines before the header a file may have (LinkedIn's "Notes:" paragraph)
@@ -344,10 +366,10 @@ def read_vcard(name: str, data: bytes, opts: ReadOptions, max_rows: int | None =
     try:
         cards = list(vcard_rows(text))
     except Exception as e:  # the parser's errors carry the line at fault: report, never crash
-        out.problems.append(Problem(name, 0, "(file)", "", f"not a vCard file ({e})"))
+        out.problems.append(Problem(name, 0, "(file)", "", _("not a vCard file (%(error)s)", error=e)))
         return out
     if not cards:
-        out.problems.append(Problem(name, 0, "(file)", "", "no vCard (BEGIN:VCARD … END:VCARD) in the file"))
+        out.problems.append(Problem(name, 0, "(file)", "", _("no vCard (BEGIN:VCARD … END:VCARD) in the file")))
     for number, (values, kept) in enumerate(cards, 1):
         if max_rows is not None and len(out.rows) >= max_rows:
             raise too_many_rows(max_rows)
@@ -364,13 +386,15 @@ def read_sheets(name: str, data: bytes, opts: ReadOptions, max_rows: int | None 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as e:  # the reader's own error types vary by format: report, never crash
-        out.problems.append(Problem(name, 0, "(file)", "", f"not a spreadsheet this tool reads ({e})"))
+        out.problems.append(Problem(name, 0, "(file)", "", _("not a spreadsheet this tool reads (%(error)s)", error=e)))
         return out
     names = list(book.sheet_names)
     for wanted in opts.sheets:
         if wanted not in names:
             listed = ", ".join(repr(n) for n in names)
-            out.problems.append(Problem(name, 0, "(sheet)", wanted, f"no such sheet; the file has {listed}"))
+            out.problems.append(
+                Problem(name, 0, "(sheet)", wanted, _("no such sheet; the file has %(sheets)s", sheets=listed))
+            )
     chosen = [n for n in names if n in opts.sheets] if opts.sheets else names
     read = 0
     for sheet in chosen:
@@ -386,7 +410,7 @@ def read_sheets(name: str, data: bytes, opts: ReadOptions, max_rows: int | None 
         label = f"{name}[{sheet}]" if len(names) > 1 else name
         _read_table(label, itertools.chain([first], rows), opts, out, max_rows, offset=blank)
     if not read and not out.problems:
-        out.problems.append(Problem(name, 0, "(file)", "", "the workbook has no data"))
+        out.problems.append(Problem(name, 0, "(file)", "", _("the workbook has no data")))
     return out
 
 
@@ -401,7 +425,7 @@ def read_json(name: str, data: bytes, max_rows: int | None = None, opts: ReadOpt
     try:
         doc = json.loads(text)
     except ValueError as e:
-        out.problems.append(Problem(name, 0, "(file)", "", f"not JSON ({e})"))
+        out.problems.append(Problem(name, 0, "(file)", "", _("not JSON (%(error)s)", error=e)))
         return out
     except RecursionError:
         out.problems.append(Problem(name, 0, "(file)", "", "JSON nested too deeply"))
@@ -410,7 +434,7 @@ def read_json(name: str, data: bytes, max_rows: int | None = None, opts: ReadOpt
     if is_telegram(doc):
         for number, values, kept in telegram_rows(doc):
             if not values:
-                out.problems.append(Problem(name, number, "(row)", "", "a contact with no name and no phone"))
+                out.problems.append(Problem(name, number, "(row)", "", _("a contact with no name and no phone")))
                 continue
             if max_rows is not None and len(out.rows) >= max_rows:
                 raise too_many_rows(max_rows)
@@ -419,15 +443,17 @@ def read_json(name: str, data: bytes, max_rows: int | None = None, opts: ReadOpt
     if isinstance(doc, dict):
         for key in doc:
             if key not in KINDS:
-                out.problems.append(Problem(name, 0, key, "", f"unknown section; use {', '.join(KINDS)}"))
+                out.problems.append(
+                    Problem(name, 0, key, "", _("unknown section; use %(kinds)s", kinds=", ".join(KINDS)))
+                )
         lists = [(k, doc[k]) for k in KINDS if k in doc]
     elif isinstance(doc, list):
         lists = [(None, doc)]
     else:
-        out.problems.append(Problem(name, 0, "(file)", "", "expected an object of lists or a list of objects"))
+        out.problems.append(Problem(name, 0, "(file)", "", _("expected an object of lists or a list of objects")))
     for kind, items in lists:
         if not isinstance(items, list):
-            out.problems.append(Problem(name, 0, kind or "(file)", "", "expected a list of objects"))
+            out.problems.append(Problem(name, 0, kind or "(file)", "", _("expected a list of objects")))
             continue
         _json_rows(name, kind or opts.kind, items, opts, out, max_rows)
     return out
@@ -443,7 +469,7 @@ def _json_rows(
     table = _Table(name, keys, ReadOptions(kind=kind, mapping=opts.mapping, strict=True), Parsed())
     for number, item in enumerate(items, 1):
         if not isinstance(item, dict):
-            out.problems.append(Problem(name, number, "(row)", "", "expected an object"))
+            out.problems.append(Problem(name, number, "(row)", "", _("expected an object")))
             continue
         cells = []
         for key in keys:
@@ -455,7 +481,7 @@ def _json_rows(
             cells.append(value)
         for key in item:
             if table.fields[keys.index(str(key))] is None:
-                out.problems.append(Problem(name, number, str(key), "", "unknown field"))
+                out.problems.append(Problem(name, number, str(key), "", _("unknown field")))
         table.out = out
         table.row(number, cells, max_rows)
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from referrals.errors import FieldError, Invalid
+from referrals.i18n import _, ngettext
 from referrals.importing.read import Problem
 from referrals.reports import neutralise
 
@@ -33,16 +34,19 @@ class Group:
         """ "row 4", or "rows 3–302 (299 rows)", or "rows 3–5, 9 (4 rows)"; the file itself when row 0."""
         real = [r for r in self.rows if r]
         if not real:
-            return "the file"
+            return _("the file")
         text = spans(real)
-        return f"row {text}" if len(real) == 1 else f"rows {text} ({len(real)} rows)"
+        if len(real) == 1:
+            return _("row %(rows)s", rows=text)
+        return _("rows %(rows)s (%(n)s rows)", rows=text, n=len(real))
 
     def __str__(self) -> str:
         head = f"{self.file}: {self.column} {self.reason} — {self.where()}"
-        shown = [f"row {p.row} {p.value!r}" for p in self.examples if p.value and p.row]
+        shown = [_("row %(row)s %(value)r", row=p.row, value=p.value) for p in self.examples if p.value and p.row]
         more = self.count - len(self.examples)
         if shown:
-            head += "; e.g. " + ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+            head += "; " + _("e.g. %(examples)s", examples=", ".join(shown))
+            head += " " + _("and %(n)s more", n=more) if more > 0 else ""
         return head
 
 
@@ -51,7 +55,7 @@ def _general(p: Problem) -> str:
     quoted = repr(p.value)
     if p.value and p.reason.startswith(quoted):
         rest = p.reason[len(quoted) :].lstrip(" :")
-        return f"value {rest}" if rest else p.reason
+        return _("value %(reason)s", reason=rest) if rest else p.reason
     return p.reason
 
 
@@ -104,7 +108,11 @@ def refusal(problems: Sequence[Problem]) -> Invalid:
             for p in problems
         ]
     )
-    error.message = f"{len(problems)} problem(s) of {len(groups)} kind(s) in the files; nothing was written"
+    error.message = _(
+        "%(problems)s of %(kinds)s in the files; nothing was written",
+        problems=ngettext("%(n)s problem", "%(n)s problems", len(problems)),
+        kinds=ngettext("%(n)s kind", "%(n)s kinds", len(groups)),
+    )
     error.extensions = {
         "groups": [
             {

@@ -43,7 +43,7 @@ def test_a_problem_repeated_on_many_rows_is_one_group(api: Api) -> None:
     resp = api.post("/imports", {"files": [{"name": "c.csv", "content": "name,email,referred by\n" + rows}]})
     assert resp.status_code == 422
     problem = resp.get_json()
-    assert len(problem["errors"]) == 300 and problem["detail"].startswith("300 problem(s) of 1 kind(s)")
+    assert len(problem["errors"]) == 300 and problem["detail"].startswith("300 problems of 1 kind")
     (g,) = problem["groups"]
     assert (g["column"], g["rows"], g["count"]) == ("referred_by", "2–301", 300)
     assert [e["row"] for e in g["examples"]] == [2, 3, 4]

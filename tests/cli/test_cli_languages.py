@@ -220,3 +220,16 @@ def test_the_workbook_and_the_statement_speak_russian_with_the_same_numbers(demo
     assert page.exit_code == 0
     html = page.stdout
     assert '<html lang="ru">' in html and "Начисления за рекомендации: Ольга Васильева" in html and "\u00a0₽" in html
+
+
+def test_an_import_report_speaks_russian(demo, tmp_path: Path) -> None:
+    sheet = tmp_path / "клиенты.csv"
+    rows = "Имя,Email,Клиент с\nВера,vera@example.com,31.13.2024\nГлеб,не-почта,01.02.2024\n"
+    sheet.write_text(rows, encoding="utf-8")
+    ru = demo(RU, "import", str(sheet), "--dry-run")
+    en = demo(EN, "import", str(sheet), "--dry-run")
+    assert ru.exit_code == en.exit_code == 1
+    assert "2 проблемы, ничего не записано:" in ru.stderr and "2 problems, nothing was written:" in en.stderr
+    assert "такого дня в календаре нет" in ru.stderr and "не адрес email" in ru.stderr
+    assert "ошибка: files: в файлах 2 проблемы; исправьте их и запустите снова" in ru.stderr
+    assert english_left(ru.stderr.replace("клиенты.csv", "")) == [], ru.stderr
