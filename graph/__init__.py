@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 from graph.schema import SCHEMA_VERSION
 from referrals.errors import Invalid
+from referrals.i18n import _
 from referrals.store import BulkResult, Store
 
 NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
@@ -19,7 +20,7 @@ def sqlite_path(url: str) -> Path:
     path = unquote(parts.path)
     if parts.netloc or not path.startswith("/") or len(path) < 2:
         raise Invalid.one(
-            "REFERRALS_DATABASE_URL", "a SQLite URL looks like sqlite:///referrals.db or sqlite:////abs/file.db"
+            "REFERRALS_DATABASE_URL", _("a SQLite URL looks like sqlite:///referrals.db or sqlite:////abs/file.db")
         )
     return Path(path[1:])
 
@@ -47,7 +48,10 @@ def open_store(url: str) -> Store:
     if opener is None:
         raise Invalid.one(
             "REFERRALS_DATABASE_URL",
-            f"unknown scheme {scheme!r}: use sqlite:///file.db or neo4j://host:7687 (also bolt://, neo4j+s://)",
+            _(
+                "unknown scheme %(scheme)r: use sqlite:///file.db or neo4j://host:7687 (also bolt://, neo4j+s://)",
+                scheme=scheme,
+            ),
         )
     return opener(url)
 

@@ -31,6 +31,7 @@ from typing import Any
 
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 from referrals.errors import Invalid
+from referrals.i18n import _
 from referrals.model import SourceKind, SourceRef
 from referrals.money import format_amount
 
@@ -171,26 +172,26 @@ class Params:
         try:
             half = Fraction(str(half_life_days))
         except ValueError:
-            raise Invalid.one("half_life_days", f"{half_life_days!r} is not a number") from None
+            raise Invalid.one("half_life_days", _("%(value)r is not a number", value=half_life_days)) from None
         if half <= 0:
-            raise Invalid.one("half_life_days", "must be greater than 0")
+            raise Invalid.one("half_life_days", _("must be greater than 0"))
         try:
             r = Fraction(str(ratio))
         except ValueError:
-            raise Invalid.one("ratio", f"{ratio!r} is not a number") from None
+            raise Invalid.one("ratio", _("%(value)r is not a number", value=ratio)) from None
         if not 0 < r <= 1:
-            raise Invalid.one("ratio", "must be greater than 0 and at most 1")
+            raise Invalid.one("ratio", _("must be greater than 0 and at most 1"))
         parsed: list[Fraction] = []
         for i, rate in enumerate(rates):
             try:
                 value = Fraction(str(rate)) / 100
             except ValueError:
-                raise Invalid.one(f"rates[{i}]", f"{rate!r} is not a percentage") from None
+                raise Invalid.one(f"rates[{i}]", _("%(value)r is not a percentage", value=rate)) from None
             if not 0 <= value <= 1:
-                raise Invalid.one(f"rates[{i}]", "must be between 0 and 100 (percent)")
+                raise Invalid.one(f"rates[{i}]", _("must be between 0 and 100 (percent)"))
             parsed.append(value)
         if not 1 <= depth <= MAX_DEPTH:
-            raise Invalid.one("depth", f"must be a whole number from 1 to {MAX_DEPTH}")
+            raise Invalid.one("depth", _("must be a whole number from 1 to %(most)s", most=MAX_DEPTH))
         return cls(depth, half, r, tuple(parsed))
 
 
@@ -604,7 +605,7 @@ def month_range(text: str) -> tuple[date, date]:
         year, month = (int(part) for part in text.split("-"))
         start = date(year, month, 1)
     except ValueError:
-        raise Invalid.one("month", f"{text!r} is not a month like 2024-05") from None
+        raise Invalid.one("month", _("%(text)r is not a month like 2024-05", text=text)) from None
     end = date(year + (month == 12), month % 12 + 1, 1)
     return start, date.fromordinal(end.toordinal() - 1)
 

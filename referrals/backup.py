@@ -32,6 +32,7 @@ from typing import IO, Any
 
 from referrals.access import Role, Token
 from referrals.errors import Invalid
+from referrals.i18n import _
 from referrals.integrity import Dismissal
 from referrals.model import (
     Channel,
@@ -331,8 +332,11 @@ class Reader:
             if head.get("version") not in READABLE:
                 raise Invalid.one(
                     "version",
-                    f"backup version {head.get('version')!r} is not supported (this release reads"
-                    f" {', '.join(map(str, READABLE[:-1]))} and {READABLE[-1]})",
+                    _(
+                        "backup version %(version)r is not supported (this release reads %(readable)s)",
+                        version=head.get("version"),
+                        readable=", ".join(map(str, READABLE)),
+                    ),
                 )
             self.kinds = KINDS_OF[head["version"]]
             w = head["workspace"]
@@ -340,7 +344,7 @@ class Reader:
         except Invalid:
             raise
         except (ValueError, KeyError, TypeError, AttributeError) as e:
-            raise Invalid.one("line 1", f"not a referrals backup header ({e})") from None
+            raise Invalid.one("line 1", _("not a referrals backup header (%(error)s)", error=e)) from None
         self.counts: dict[str, int] = dict.fromkeys(self.kinds, 0)
 
     def __iter__(self) -> Iterator[Record]:
@@ -354,40 +358,53 @@ class Reader:
             try:
                 obj = json.loads(raw)
             except ValueError as e:
-                raise Invalid.one(f"line {number}", f"not JSON ({e})") from None
+                raise Invalid.one(f"line {number}", _("not JSON (%(error)s)", error=e)) from None
             if obj.get("type") == "end":
                 if next(self._lines, None) is not None:
-                    raise Invalid.one(f"line {number + 1}", "data after the end line")
+                    raise Invalid.one(f"line {number + 1}", _("data after the end line"))
                 if obj.get("sha256") != self._digest.hexdigest():
-                    raise Invalid.one("sha256", "the file does not match its checksum: it was altered or damaged")
+                    raise Invalid.one("sha256", _("the file does not match its checksum: it was altered or damaged"))
                 if obj.get("counts") != self.counts:
                     raise Invalid.one(
-                        "counts", f"the end line counts {obj.get('counts')} but the file holds {self.counts}"
+                        "counts",
+                        _(
+                            "the end line counts %(said)s but the file holds %(held)s",
+                            said=obj.get("counts"),
+                            held=self.counts,
+                        ),
                     )
                 for month, (closed, digest) in months.items():
                     if f"sha256:{digest.hexdigest()}" != closed.checksum:
                         raise Invalid.one(
-                            f"closed_month {month}", "its frozen lines do not match the checksum it was closed with"
+                            f"closed_month {month}", _("its frozen lines do not match the checksum it was closed with")
                         )
                 return
             self._digest.update(raw)
             kind = obj.get("type")
             if kind not in order:
-                raise Invalid.one(f"line {number}", f"unknown record type {kind!r}")
+                raise Invalid.one(f"line {number}", _("unknown record type %(kind)r", kind=kind))
             if order[kind] < last:
-                raise Invalid.one(f"line {number}", f"{kind} records must come before {self.kinds[last]} records")
+                raise Invalid.one(
+                    f"line {number}",
+                    _("%(kind)s records must come before %(last)s records", kind=kind, last=self.kinds[last]),
+                )
             last = order[kind]
             try:
                 record = decode(obj, self.workspace.id)
             except (KeyError, ValueError, TypeError) as e:
-                raise Invalid.one(f"line {number}", f"malformed {kind} record ({e})") from None
+                raise Invalid.one(
+                    f"line {number}", _("malformed %(kind)s record (%(error)s)", kind=kind, error=e)
+                ) from None
             if isinstance(record, ClosedMonth):
                 months[record.month] = (record, hashlib.sha256())
             elif isinstance(record, Chunk):
                 if record.month not in months:
-                    raise Invalid.one(f"line {number}", f"frozen lines of {record.month}, which is not closed here")
+                    raise Invalid.one(
+                        f"line {number}",
+                        _("frozen lines of %(month)s, which is not closed here", month=record.month),
+                    )
                 for line in record.body.split("\n") if record.body else ():  # as graph.common.unchunk reads it
                     months[record.month][1].update(line.encode() + b"\n")
             self.counts[kind] += 1
             yield record
-        raise Invalid.one(f"line {number + 1}", "the file ends before its end line: it is truncated")
+        raise Invalid.one(f"line {number + 1}", _("the file ends before its end line: it is truncated"))

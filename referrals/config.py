@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import phonenumbers
 
 from referrals.errors import Invalid
+from referrals.i18n import _
 
 DEFAULT_DATABASE_URL = "sqlite:///referrals.db"
 # The depth rule, written once (README "Depth: credit and views"):
@@ -71,7 +72,7 @@ def _whole(env: Mapping[str, str], name: str, default: int, minimum: int) -> int
     if not raw:
         return default
     if not raw.isdigit() or int(raw) < minimum:
-        raise Invalid.one(name, f"must be a whole number of at least {minimum}")
+        raise Invalid.one(name, _("must be a whole number of at least %(n)s", n=minimum))
     return int(raw)
 
 
@@ -83,13 +84,15 @@ def phone_region(env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     region = env.get("REFERRALS_PHONE_REGION", "").strip().upper() or DEFAULT_PHONE_REGION
     if region not in phonenumbers.SUPPORTED_REGIONS:
-        raise Invalid.one("REFERRALS_PHONE_REGION", f"{region!r} is not a region code such as RU, DE or US")
+        raise Invalid.one(
+            "REFERRALS_PHONE_REGION", _("%(region)r is not a region code such as RU, DE or US", region=region)
+        )
     return region
 
 
 def _checked_depth(depth: object, field: str) -> int:
     if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= MAX_DEPTH:
-        raise Invalid.one(field, f"must be a whole number from 1 to {MAX_DEPTH}")
+        raise Invalid.one(field, _("must be a whole number from 1 to %(most)s", most=MAX_DEPTH))
     return depth
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import networkx as nx
 
 from referrals.errors import Unavailable
+from referrals.i18n import N_, _, lazy
 from referrals.money import format_amount
 
 
@@ -223,7 +224,7 @@ GEXF_TYPES = {"string": "string", "int": "integer", "long": "long", "boolean": "
 def main_currency(g: nx.DiGraph) -> str | None:
     """The currency most revenue is in (what sizes nodes), ties by code; None without revenue."""
     totals: dict[str, int] = {}
-    for _, attrs in g.nodes(data=True):
+    for _node, attrs in g.nodes(data=True):
         for name, value in attrs.items():
             if name.startswith("revenue_") and _is_money(name):
                 totals[name[8:]] = totals.get(name[8:], 0) + max(0, int(value))
@@ -259,8 +260,8 @@ def to_gexf(g: nx.DiGraph) -> bytes:
     graph = ET.SubElement(root, q + "graph", {"defaultedgetype": "directed", "mode": "static"})
     nodes, edges = _nodes(g), _edges(g)
     for domain, items, declared in (
-        ("node", [a for _, a in nodes], NODE_FIELDS),
-        ("edge", [a for _, _, a in edges], EDGE_FIELDS),
+        ("node", [a for _n, a in nodes], NODE_FIELDS),
+        ("edge", [a for _s, _t, a in edges], EDGE_FIELDS),
     ):
         fields = _fields(items, declared)
         if fields:
@@ -430,7 +431,7 @@ def _tables() -> Any:
 
 
 IMAGE_FORMATS = ("svg", "png")
-GRAPHVIZ_HINT = "Graphviz is not installed: install Debian's package with `apt-get install graphviz`"
+GRAPHVIZ_HINT = N_("Graphviz is not installed: install Debian's package with `apt-get install graphviz`")
 
 
 def render_image(g: nx.DiGraph, fmt: str) -> bytes:
@@ -438,10 +439,10 @@ def render_image(g: nx.DiGraph, fmt: str) -> bytes:
     Debian package when `dot` is missing; Graphviz's own message when it fails."""
     dot = shutil.which("dot")
     if dot is None:
-        raise Unavailable(GRAPHVIZ_HINT, public=GRAPHVIZ_HINT)
+        raise Unavailable(lazy(GRAPHVIZ_HINT), public=lazy(GRAPHVIZ_HINT))
     done = subprocess.run([dot, f"-T{fmt}"], input=to_dot(g).encode(), capture_output=True, check=False)
     if done.returncode != 0:
-        raise Unavailable(f"Graphviz failed: {done.stderr.decode(errors='replace').strip()}")
+        raise Unavailable(_("Graphviz failed: %(error)s", error=done.stderr.decode(errors="replace").strip()))
     return done.stdout
 
 

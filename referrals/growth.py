@@ -32,6 +32,7 @@ from operator import eq
 from typing import Any
 
 from referrals.attribution import gc_paused
+from referrals.i18n import _
 from referrals.money import format_amount
 
 ORIGINS = ("people", "channels", "direct")
@@ -308,7 +309,7 @@ def month_start(month: str) -> date:
             raise ValueError(month)
         return date(y, m, 1)
     except ValueError:
-        raise Invalid.one("to", f"{month!r} is not a month: YYYY-MM, e.g. 2026-11") from None
+        raise Invalid.one("to", _("%(text)r is not a month: YYYY-MM, e.g. 2026-11", text=month)) from None
 
 
 def last_months(today: date, count: int) -> tuple[str, str]:

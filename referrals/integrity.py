@@ -123,7 +123,9 @@ class Thresholds:
         for name, (low, high) in self.LIMITS.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                errors.append(FieldError(name, f"must be a whole number from {low} to {high}"))
+                errors.append(
+                    FieldError(name, _("must be a whole number from %(low)s to %(high)s", low=low, high=high))
+                )
         if errors:
             raise Invalid(errors)
 

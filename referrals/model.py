@@ -646,7 +646,7 @@ class ReferralInput:
         referred_on = clean_date(data.get("referred_on"), "referred_on", errors, required=True)
         note = clean_text(data.get("note"), "note", required=False, max_len=NOTE_MAX, errors=errors)
         if kind is SourceKind.CLIENT and source_id and source_id == client_id:
-            errors.append(FieldError("source_id", "a client cannot refer themselves"))
+            errors.append(FieldError("source_id", _("a client cannot refer themselves")))
         _raise_if(errors)
         assert kind and source_id and client_id and referred_on
         return cls(SourceRef(kind, source_id), client_id, referred_on, note)
@@ -779,7 +779,7 @@ _DEAL_FIELDS = frozenset({"client_id", "amount", "currency", "closed_on", "title
 def _reject_unknown(data: Mapping[str, Any], allowed: frozenset[str] | set[str], errors: list[FieldError]) -> None:
     for key in data:
         if key not in allowed:
-            errors.append(FieldError(str(key), "unknown field"))
+            errors.append(FieldError(str(key), _("unknown field")))
 
 
 def _replace(record: Any, **changes: Any) -> Any:

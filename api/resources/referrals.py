@@ -21,6 +21,7 @@ from api.schemas import (
 )
 from api.store import current_store
 from referrals.errors import Invalid
+from referrals.i18n import _
 from referrals.model import Page, Referral, ReferralInput, SourceKind, SourceRef, kind_of_id
 
 blp = blueprint("referrals", "Referrals: who recommended whom")
@@ -41,7 +42,7 @@ class Referrals(MethodView):
             kind = args.get("source_kind") or kind_of_id(args["source_id"]) or "client"
             source = SourceRef(SourceKind(kind), args["source_id"])
         elif args.get("source_kind"):
-            raise Invalid.one("source_id", "required with source_kind")
+            raise Invalid.one("source_id", _("required with source_kind"))
         limit = args["limit"]
         items = current_store().list_referrals(
             workspace_id(), client_id=args.get("client_id"), source=source, limit=limit + 1, after=args["after"]

@@ -33,6 +33,7 @@ from graph.neo4j.traversals import Neo4jTraversals
 from graph.schema import SCHEMA_VERSION
 from referrals import clock
 from referrals.errors import Conflict, Unavailable
+from referrals.i18n import _
 from referrals.model import Workspace
 from referrals.ports import Unit
 from referrals.store import RESTORE_GRACE, Store
@@ -178,7 +179,7 @@ class Neo4jStore(Store):
                 yield Neo4jUnit(self._db, tx)
         except (ServiceUnavailable, SessionExpired, DriverError) as e:
             self._db.mark_down()
-            raise Unavailable(f"Neo4j is unavailable: {e}") from e
+            raise Unavailable(_("Neo4j is unavailable: %(error)s", error=e)) from e
 
     def _admin(self, query: LiteralString, **params: Any) -> list[neo4j.Record]:
         """A statement of the store's own housekeeping, in a write transaction of its own."""
@@ -192,7 +193,7 @@ class Neo4jStore(Store):
         and by every restore) deletes such leftovers."""
         ws = workspace.id
         if self.read(lambda u: u.workspaces.get(ws)) is not None:
-            raise Conflict("workspace", f"workspace {ws} already exists in this store")
+            raise Conflict("workspace", _("workspace %(id)s already exists in this store", id=ws))
         self.sweep_unfinished()
         self._purge(ws)
         try:
@@ -205,7 +206,9 @@ class Neo4jStore(Store):
                 at=clock.now(),
             )
         except Conflict:
-            raise Conflict("workspace", f"workspace {ws} is being restored by another process right now") from None
+            raise Conflict(
+                "workspace", _("workspace %(id)s is being restored by another process right now", id=ws)
+            ) from None
         try:
             yield _Restoring(self, workspace)
         except BaseException:
@@ -257,7 +260,7 @@ class Neo4jStore(Store):
         try:
             schema.migrate(self._driver, self.database, self.schema_version() or 0, self._db.count)
         except (ServiceUnavailable, SessionExpired) as e:
-            raise Unavailable(f"Neo4j is unavailable: {e}") from e
+            raise Unavailable(_("Neo4j is unavailable: %(error)s", error=e)) from e
         return SCHEMA_VERSION
 
     def ping(self) -> None:

@@ -30,6 +30,7 @@ from graph.sqlite.months import SqliteMonths
 from graph.sqlite.referrals import SqliteReferrals
 from graph.sqlite.traversals import SqliteTraversals
 from referrals.errors import Conflict, Invalid, Unavailable
+from referrals.i18n import _, lazy
 from referrals.model import Workspace
 from referrals.ports import Unit
 from referrals.store import Store
@@ -78,7 +79,14 @@ class _Restoring:
             {"ws": self.workspace.id},
         ).fetchone()
         if orphan:
-            raise Invalid.one("referral", f"{orphan['id']} names a {orphan['source_kind']} that is not in the backup")
+            raise Invalid.one(
+                "referral",
+                _(
+                    "%(id)s names a %(kind)s that is not in the backup",
+                    id=orphan["id"],
+                    kind=orphan["source_kind"],
+                ),
+            )
 
 
 class SqliteStore(Store):
@@ -145,7 +153,7 @@ class SqliteStore(Store):
         with self._db.tx(write=True) as conn:
             unit = self._unit(conn)
             if unit.workspaces.get(workspace.id) is not None:
-                raise Conflict("workspace", f"workspace {workspace.id} already exists in this store")
+                raise Conflict("workspace", _("workspace %(id)s already exists in this store", id=workspace.id))
             unit.workspaces.insert(workspace)
             yield _Restoring(unit, workspace)
 
@@ -165,7 +173,7 @@ class SqliteStore(Store):
         """Apply every migration above the recorded version, in one write transaction."""
         with self._db.tx(write=True, create=True) as conn:
             sent = schema.migrate(conn)
-        for _ in range(sent):
+        for _sent in range(sent):
             self._db.count()
         return SCHEMA_VERSION
 
@@ -179,8 +187,8 @@ class SqliteStore(Store):
         except sqlite3.Error as e:
             raise Unavailable(str(e)) from e
         if read_only or not os.access(self.path, os.W_OK) or os.statvfs(self.path).f_flag & os.ST_RDONLY:
-            raise Unavailable("SQLite: read-only", public=READ_ONLY)
+            raise Unavailable("SQLite: read-only", public=lazy(READ_ONLY))
         if shutil.disk_usage(self.path.parent).free < _MIN_FREE_BYTES:
-            raise Unavailable("SQLite: disk full", public=DISK_FULL)
+            raise Unavailable("SQLite: disk full", public=lazy(DISK_FULL))
         if self._db.write_fault:
-            raise Unavailable(f"SQLite: last write failed: {self._db.write_fault}", public=self._db.write_fault)
+            raise Unavailable(f"SQLite: last write failed: {self._db.write_fault}", public=lazy(self._db.write_fault))

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from referrals import clock
 from referrals.errors import Conflict, FieldError, Invalid
-from referrals.i18n import ngettext
+from referrals.i18n import _, ngettext
 from referrals.ids import new_id
 from referrals.model import Channel, ChannelInput, ChannelPatch, Client, ClientInput, ClientPatch, Deal, DealInput
 from referrals.ports import Storage, Unit
@@ -87,9 +87,9 @@ def require_external_ids(rows: Sequence[ClientInput] | Sequence[DealInput]) -> N
     seen: dict[str, int] = {}
     for i, r in enumerate(rows):
         if not r.external_id:
-            errors.append(FieldError(f"rows[{i}].external_id", "required for a bulk upsert"))
+            errors.append(FieldError(f"rows[{i}].external_id", _("required for a bulk upsert")))
         elif r.external_id in seen:
-            errors.append(FieldError(f"rows[{i}].external_id", f"repeats row {seen[r.external_id]}"))
+            errors.append(FieldError(f"rows[{i}].external_id", _("repeats row %(row)s", row=seen[r.external_id])))
         else:
             seen[r.external_id] = i
     if errors:

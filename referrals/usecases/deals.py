@@ -106,7 +106,7 @@ def upsert(store: Storage, ws: str, rows: Sequence[DealInput]) -> BulkResult:
         u.workspaces.lock(ws)
         known = u.clients.known(ws, sorted({r.client_id for r in rows}))
         missing = [
-            FieldError(f"rows[{i}].client_id", f"no client with id {r.client_id!r}")
+            FieldError(f"rows[{i}].client_id", _("no %(kind)s with id %(id)r", kind=_("client"), id=r.client_id))
             for i, r in enumerate(rows)
             if r.client_id not in known
         ]

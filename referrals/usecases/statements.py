@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from referrals.attribution import Model, Params, PeriodFacts, statement
 from referrals.errors import Invalid
+from referrals.i18n import _
 from referrals.model import ClosedMonth, SourceRef
 from referrals.reports import FORMATS, render, side_by_side, statement_rows
 from referrals.source_statement import SourceStatement, source_statement
@@ -40,7 +41,7 @@ class Period:
 def period(store: Store, ws: str, month: str | None, start: date | None, end: date | None) -> Period:
     """The facts of `month`, or of `start` to `end` (inclusive); Invalid naming the field otherwise."""
     if month and (start or end):
-        raise Invalid.one("month", "give a month, or from and to, not both")
+        raise Invalid.one("month", _("give a month, or from and to, not both"))
     if month:
         facts, closed = store.month_facts(ws, month)
         return Period(facts, (closed,) if closed else (), month, month)
@@ -48,7 +49,7 @@ def period(store: Store, ws: str, month: str | None, start: date | None, end: da
         facts, ranged = store.range_facts(ws, start, end)
         return Period(facts, tuple(ranged), f"{start.isoformat()}..{end.isoformat()}", None)
     missing = "month" if not (start or end) else ("to" if start else "from")
-    raise Invalid.one(missing, "required: a month, or from and to")
+    raise Invalid.one(missing, _("required: a month, or from and to"))
 
 
 def payers(store: Store, ws: str, facts: PeriodFacts) -> dict[str, str]:
@@ -64,7 +65,7 @@ def export(
     """The statement file (csv, json or xlsx) and its number of rows. One model's XLSX is the statement
     workbook (a sheet per currency, new clients, deals, parameters); every other file is the rows."""
     if fmt not in FORMATS:
-        raise Invalid.one("format", f"one of {', '.join(FORMATS)}")
+        raise Invalid.one("format", _("one of %(formats)s", formats=", ".join(FORMATS)))
     if all_models:
         columns, rows = side_by_side({m: statement(p.facts, m, params) for m in Model})
         title = f"all models {p.name}"

@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from referrals.backup import Reader, Record, write
 from referrals.errors import Conflict, Invalid
+from referrals.i18n import _, ngettext
 from referrals.integrity import Dismissal
 from referrals.model import Channel, Client, ClosedMonth, Deal, Referral, Workspace
 from referrals.ports import Chunk, HistoryEntry, Storage, StoredToken, Unit
@@ -55,7 +56,12 @@ def _put(u: Unit, ws: str, kind: type, batch: list[Any]) -> None:
     made = _PUT[kind](u, ws, batch)
     if made != len(batch):
         raise Invalid.one(
-            kind.__name__.lower(), f"{len(batch) - made} record(s) name a client, channel or month not in the backup"
+            kind.__name__.lower(),
+            ngettext(
+                "%(n)s record names a client, channel or month not in the backup",
+                "%(n)s records name a client, channel or month not in the backup",
+                len(batch) - made,
+            ),
         )
 
 
@@ -120,5 +126,12 @@ def migrate(source: Storage, target: Storage, ws: str) -> tuple[str, dict[str, i
     want = fingerprint(source, ws)
     got = fingerprint(target, ws)
     if got != want:
-        raise Conflict("checksum", f"the copy differs from the original (source {want[0][:12]}, target {got[0][:12]})")
+        raise Conflict(
+            "checksum",
+            _(
+                "the copy differs from the original (source %(want)s, target %(got)s)",
+                want=want[0][:12],
+                got=got[0][:12],
+            ),
+        )
     return want
