@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from referrals import i18n
 from referrals.attribution import (
     DIRECT,
     HOUSE,
@@ -29,6 +30,14 @@ from referrals.attribution import (
 )
 from referrals.errors import Invalid
 from referrals.model import SourceKind, SourceRef
+
+
+@pytest.fixture(autouse=True, scope="module", params=i18n.LANGUAGES)
+def language(request: pytest.FixtureRequest):
+    """Every test of this module runs in each language: nothing about credits depends on it."""
+    with i18n.use(request.param):
+        yield request.param
+
 
 D = date(2024, 6, 15)
 ATTRIBUTION = [m for m in Model if not m.is_commission]
