@@ -1090,3 +1090,22 @@ def test_the_checks_tab_shows_the_apis_findings_and_dismisses_with_a_note(small_
     pg.click("#checks-form button[type=submit]")
     pg.wait_for_function("() => document.querySelector('#checks-error').textContent.startsWith('hollow_size:')")
     assert pg.get_attribute("#checks-form [name=hollow_size]", "aria-invalid") == "true"
+
+
+def test_the_api_answers_the_page_in_the_pages_language_whatever_the_browser_prefers(browser, site: Site) -> None:  # type: ignore[no-untyped-def]
+    # A Russian browser sends Accept-Language: ru-RU; the page (English for now) asks for its own language,
+    # so a refusal never mixes Russian into an English page.
+    context = browser.new_context(viewport={"width": 1400, "height": 860}, locale="ru-RU", service_workers="block")
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(15_000)
+        asked: list[str] = []
+        pg.on("request", lambda r: asked.append(r.headers.get("accept-language", "")) if "/api/v1/" in r.url else None)
+        sign_in(pg, site)
+        pg.click("button[data-view=record]")
+        pg.click("#form-client button[type=submit]")  # no name
+        pg.wait_for_selector("#form-client [data-error-for=name]:not(:empty)")
+        assert pg.inner_text("#form-client [data-error-for=name]") == "Missing data for required field."
+        assert asked and set(asked) == {"en"}
+    finally:
+        context.close()

@@ -13,7 +13,13 @@ export class ApiError extends Error {
 }
 
 export async function call(path, { method = "GET", body, raw = false, token = state.token } = {}) {
-  const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
+  // The API answers in the page's own language (its <html lang>), whatever the browser prefers, so
+  // its messages never mix with the page's words.
+  const headers = {
+    Authorization: `Bearer ${token}`,
+    Accept: "application/json",
+    "Accept-Language": document.documentElement.lang || "en",
+  };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     headers["Idempotency-Key"] = randomKey();
