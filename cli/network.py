@@ -601,4 +601,12 @@ def export_graph(
         sys.stdout.flush()
     else:
         output.write_bytes(data)
-        click.echo(f"wrote {graph.number_of_nodes()} nodes and {graph.number_of_edges()} edges to {output}", err=True)
+        click.echo(
+            _(
+                "wrote %(nodes)s and %(edges)s to %(file)s",
+                nodes=i18n.ngettext("%(n)s node", "%(n)s nodes", graph.number_of_nodes()),
+                edges=i18n.ngettext("%(n)s edge", "%(n)s edges", graph.number_of_edges()),
+                file=output,
+            ),
+            err=True,
+        )

@@ -253,6 +253,60 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
+# Where a sentence reaches a person: (call name, positions and keywords of its text).
+_SPOTS = {
+    "one": ([1], []),  # Invalid.one(field, reason)
+    "FieldError": ([1], ["reason"]),
+    "Conflict": ([1], ["reason"]),
+    "TooLarge": ([1], ["reason"]),
+    "Unavailable": ([0], ["message", "public"]),
+    "CellError": ([0], []),
+    "ApiError": ([2], ["detail"]),
+    "Problem": ([4], ["reason"]),
+    "echo": ([0], []),  # click.echo
+    "confirm": ([0], []),  # click.confirm
+    "print": ([0], []),  # a rich console's print
+}
+_WORDY = re.compile(r"[A-Za-z]{2,}")
+
+
+def _wordy(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return bool(_WORDY.search(node.value))
+    if isinstance(node, ast.JoinedStr):
+        return any(isinstance(v, ast.Constant) and _WORDY.search(str(v.value)) for v in node.values)
+    if isinstance(node, ast.BinOp):
+        return _wordy(node.left) or _wordy(node.right)
+    return False
+
+
+def unmarked_sentences(
+    root: Path = ROOT, packages: tuple[str, ...] = ("referrals", "api", "cli", "graph")
+) -> list[str]:
+    """Literal sentences handed to a refusal or printed for a person without passing the catalogue
+    (file:line: the text), in our Python."""
+    found: list[str] = []
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                f = node.func
+                name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+                if name not in _SPOTS:
+                    continue
+                owner = getattr(f.value, "id", "") if isinstance(f, ast.Attribute) else ""
+                if (name == "one" and owner != "Invalid") or (name in ("echo", "confirm") and owner != "click"):
+                    continue
+                if name == "print" and not isinstance(f, ast.Attribute):
+                    continue
+                positions, keywords = _SPOTS[name]
+                texts = [node.args[i] for i in positions if i < len(node.args)]
+                texts += [k.value for k in node.keywords if k.arg in keywords]
+                found += [f"{path.relative_to(root)}:{node.lineno}: {ast.unparse(t)[:90]}" for t in texts if _wordy(t)]
+    return found
+
+
 def _short(message_id: object) -> str:
     text = message_id[0] if isinstance(message_id, tuple) else str(message_id)
     return repr(text if len(text) <= 70 else text[:67] + "...")

@@ -21,6 +21,7 @@ from api.schemas import (
 )
 from api.store import current_settings, current_store
 from referrals.errors import FieldError, Invalid, TooLarge
+from referrals.i18n import _
 from referrals.importing import (
     DateOrder,
     Parsed,
@@ -84,7 +85,7 @@ class Imports(MethodView):
                 try:
                     content = base64.b64decode(f["content_base64"], validate=True)
                 except (binascii.Error, ValueError):  # a non-ASCII character is a ValueError
-                    raise Invalid.one(f"files.{i}.content_base64", "not base64") from None
+                    raise Invalid.one(f"files.{i}.content_base64", _("not base64")) from None
             # the cap counts the rows of every file together; reading stops at the first row past it
             try:
                 one = read_file(f["name"], content, max_rows=max_rows - len(parsed.rows), opts=opts)

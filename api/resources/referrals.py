@@ -60,7 +60,7 @@ class Referrals(MethodView):
             referral = store.reattribute(ws, row, reason=data.get("reason"))
         else:
             if data.get("reason") is not None:
-                raise Invalid.one("reason", "only with primary=true")
+                raise Invalid.one("reason", _("only with primary=true"))
             referral = store.record_referral(ws, row)
         return created(referral, 201, url_for("referrals.ReferralItem", referral_id=referral.id))
 

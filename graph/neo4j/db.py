@@ -45,9 +45,12 @@ _OUT_OF_MEMORY = frozenset(
 def too_large(e: Neo4jError) -> TooLarge:
     return TooLarge(
         "transaction",
-        f"the change is too large for one transaction in this Neo4j server's memory ({e.code}); nothing was "
-        "written. Split the file into smaller ones (each is all or nothing), or give the server more heap "
-        "(server.memory.heap.max_size; REFERRALS_NEO4J_HEAP for the project's own server)",
+        _(
+            "the change is too large for one transaction in this Neo4j server's memory (%(code)s); nothing was"
+            " written. Split the file into smaller ones (each is all or nothing), or give the server more heap"
+            " (server.memory.heap.max_size; REFERRALS_NEO4J_HEAP for the project's own server)",
+            code=e.code,
+        ),
     )
 
 

@@ -140,7 +140,7 @@ class Db:
             if name.startswith(prefix):
                 if prefix != "SQLITE_BUSY":
                     self.write_fault = public  # health reports it until a write succeeds again
-                return Unavailable(f"SQLite: {name}: {e}", public=lazy(public))
+                return Unavailable(_("SQLite: %(name)s: %(error)s", name=name, error=e), public=lazy(public))
         return e
 
     def tx(self, write: bool = False, create: bool = False, counted: bool = True) -> Transaction:

@@ -187,8 +187,11 @@ class SqliteStore(Store):
         except sqlite3.Error as e:
             raise Unavailable(str(e)) from e
         if read_only or not os.access(self.path, os.W_OK) or os.statvfs(self.path).f_flag & os.ST_RDONLY:
-            raise Unavailable("SQLite: read-only", public=lazy(READ_ONLY))
+            raise Unavailable(lazy(READ_ONLY), public=lazy(READ_ONLY))
         if shutil.disk_usage(self.path.parent).free < _MIN_FREE_BYTES:
-            raise Unavailable("SQLite: disk full", public=lazy(DISK_FULL))
+            raise Unavailable(lazy(DISK_FULL), public=lazy(DISK_FULL))
         if self._db.write_fault:
-            raise Unavailable(f"SQLite: last write failed: {self._db.write_fault}", public=lazy(self._db.write_fault))
+            raise Unavailable(
+                _("SQLite: the last write failed: %(fault)s", fault=lazy(self._db.write_fault)),
+                public=lazy(self._db.write_fault),
+            )

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 
 from referrals.errors import Invalid
+from referrals.i18n import _
 
 # field -> the header names read as it, written without spaces (each is folded by `fold` when compared).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -186,9 +187,17 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
         header, sep, target = item.partition("=")
         target = target.strip().lower()
         if not sep or not header.strip() or not target:
-            raise Invalid.one(f"map[{i}]", f'{item!r}: write "Header=field", e.g. "Откуда=referred_by"')
+            raise Invalid.one(f"map[{i}]", _('%(item)r: write "Header=field", e.g. "Откуда=referred_by"', item=item))
         if target not in FIELDS and target != IGNORE:
-            raise Invalid.one(f"map[{i}]", f"{target!r} is not a field; use one of {', '.join(FIELDS)} or {IGNORE}")
+            raise Invalid.one(
+                f"map[{i}]",
+                _(
+                    "%(target)r is not a field; use one of %(fields)s or %(ignore)s",
+                    target=target,
+                    fields=", ".join(FIELDS),
+                    ignore=IGNORE,
+                ),
+            )
         out[fold(header)] = target
     return out
 

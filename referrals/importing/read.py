@@ -428,7 +428,7 @@ def read_json(name: str, data: bytes, max_rows: int | None = None, opts: ReadOpt
         out.problems.append(Problem(name, 0, "(file)", "", _("not JSON (%(error)s)", error=e)))
         return out
     except RecursionError:
-        out.problems.append(Problem(name, 0, "(file)", "", "JSON nested too deeply"))
+        out.problems.append(Problem(name, 0, "(file)", "", _("JSON nested too deeply")))
         return out
     lists: list[tuple[str | None, Any]] = []
     if is_telegram(doc):

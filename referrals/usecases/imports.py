@@ -20,6 +20,7 @@ from typing import Any
 
 from referrals import backup, clock
 from referrals.errors import Conflict, FieldError, NotFound
+from referrals.i18n import _, ngettext
 from referrals.ids import new_id
 from referrals.importing import Changes, View
 from referrals.model import Channel, Client, Deal, Referral
@@ -213,7 +214,10 @@ def undo(store: Storage, ws: str, batch_id: str) -> Undone:
         if batch is None:
             raise NotFound("import", batch_id, field="batch")
         if batch.undone_at is not None:
-            raise Conflict("batch", f"import {batch_id} was undone already, at {batch.undone_at.isoformat()}")
+            raise Conflict(
+                "batch",
+                _("import %(id)s was undone already, at %(at)s", id=batch_id, at=batch.undone_at.isoformat()),
+            )
         payload = json.loads(batch.payload or "{}")
         now = view(u, ws)
         found = _dependents(payload, now, u.referrals.each_history(ws))
@@ -221,10 +225,16 @@ def undo(store: Storage, ws: str, batch_id: str) -> Undone:
             by = _written_by(u, ws, batch)
             why = [f"{w} by import {by[rid]} (undo that first)" if rid in by else w for w, rid in found]
             shown = "; ".join(why[:DEPENDENTS_SHOWN])
-            more = f"; … and {len(why) - DEPENDENTS_SHOWN} more" if len(why) > DEPENDENTS_SHOWN else ""
+            more = "; … " + _("and %(n)s more", n=len(why) - DEPENDENTS_SHOWN) if len(why) > DEPENDENTS_SHOWN else ""
             error = Conflict(
                 "batch",
-                f"import {batch_id} cannot be undone: {len(why)} later change(s) depend on it: {shown}{more}",
+                _(
+                    "import %(id)s cannot be undone: %(changes)s depend on it: %(shown)s%(more)s",
+                    id=batch_id,
+                    changes=ngettext("%(n)s later change", "%(n)s later changes", len(why)),
+                    shown=shown,
+                    more=more,
+                ),
             )
             error.errors = [FieldError("batch", w) for w in why]
             raise error

@@ -54,3 +54,26 @@ def test_click_help_and_the_page_markup_are_extracted() -> None:
     assert "Show this message and exit." in ids  # click's own
     assert "Show who brought CLIENT in, level by level (CLIENT: id, email, phone or exact name)." in ids  # a docstring
     assert "Draw at most this many clients; the rest are summarised per branch." in ids  # an option's help
+
+
+def test_no_user_facing_sentence_bypasses_the_catalogue() -> None:
+    """Every refusal (Invalid, FieldError, Conflict, TooLarge, Unavailable, an import cell or problem, an
+    HTTP error) and every line the command line prints or asks is made with `_()`, `ngettext()` or
+    `lazy()` — a literal or an f-string with words in it is English whatever the reader's language.
+    Lines without words (ids and values separated by tabs, for scripts) are fine."""
+    found = catalog.unmarked_sentences()
+    assert found == [], "\n".join(found)
+
+
+def test_an_unmarked_sentence_is_named(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "m.py").write_text(
+        "import click\nfrom referrals.errors import Invalid\nfrom referrals.i18n import _\n\n\n"
+        "def f(a, ws):\n"
+        '    click.echo(f"{ws.id}\\t{ws.name}")  # for scripts: no words\n'
+        '    click.echo(_("deleted %(id)s", id=a))\n'
+        '    click.echo(f"deleted {a}")\n'
+        '    raise Invalid.one("amount", f"{a!r} is too large")\n'
+    )
+    found = catalog.unmarked_sentences(tmp_path, ("pkg",))
+    assert found == ["pkg/m.py:9: f'deleted {a}'", "pkg/m.py:10: f'{a!r} is too large'"]
