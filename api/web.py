@@ -8,7 +8,9 @@ never in a cookie, so the page adds no cookie-based way in beside the API's bear
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, jsonify
+
+from referrals import i18n
 
 blp = Blueprint("web", __name__)
 
@@ -38,4 +40,14 @@ def page() -> Response:
     resp.headers["Cache-Control"] = "no-cache"
     resp.headers["Referrer-Policy"] = "no-referrer"
     resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@blp.get("/app/i18n/<lang>.json")
+def page_catalogue(lang: str) -> Response:
+    """The page's words in `lang` (referrals/i18n.py: page_messages), for static/app/i18n.js."""
+    if lang not in i18n.LANGUAGES:
+        return Response(status=404)
+    resp = jsonify({"lang": lang, "messages": i18n.page_messages(lang)})
+    resp.headers["Cache-Control"] = "no-cache"
     return resp

@@ -193,3 +193,43 @@ def format_amount_text(amount: str, currency: str | None = None) -> str:
         return _numbers.format_currency(value, currency, locale=_here(), decimal_quantization=False)
     digits = len(amount.partition(".")[2])
     return _numbers.format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0", locale=_here())
+
+
+# -- the page's share of the catalogue -------------------------------------------------------
+
+
+@cache
+def page_messages(lang: str) -> dict[str, str | dict[str, str]]:
+    """The messages of the network page (those the catalogue locates in api/static/app/) in `lang`:
+    a text per message id, or for a count the form per CLDR plural category ("one", "few", "many",
+    "other"), which the browser picks with Intl.PluralRules. English: {} (the ids are the words)."""
+    if lang not in LANGUAGES or lang == DEFAULT:
+        return {}
+    from babel.messages.pofile import read_po
+
+    with (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as f:
+        catalog = read_po(f, locale=lang, domain=DOMAIN)
+    out: dict[str, str | dict[str, str]] = {}
+    for m in catalog:
+        if not m.id or not any(path.startswith("api/static/app/") for path, _line in m.locations):
+            continue
+        if isinstance(m.id, tuple):
+            out[m.id[0]] = forms_by_category(lang, m.string if isinstance(m.string, tuple) else (m.string,))
+        elif m.string:
+            out[m.id] = m.string
+    return out
+
+
+def forms_by_category(lang: str, forms: tuple[str, ...]) -> dict[str, str]:
+    """A count's gettext forms (in the catalogue's order) keyed by CLDR plural category: a number of each
+    category is put through the catalogue's own plural rule to find its form."""
+    rules = locale(lang).plural_form
+    samples: dict[str, float] = {}
+    for n in [*range(200), 1.5]:
+        samples.setdefault(rules(n), n)
+    plural = getattr(translations(lang), "plural", lambda n: int(n != 1))  # English: the ids' own rule
+    # a category only fractions reach (Russian "other": 1,5) takes the general plural; counts are whole
+    return {
+        tag: forms[min(plural(n), len(forms) - 1) if isinstance(n, int) else len(forms) - 1]
+        for tag, n in samples.items()
+    }

@@ -74,3 +74,10 @@ def test_vendored_libraries_carry_their_licences_and_pinned_versions() -> None:
     assert d3["license"] == "ISC" and (vendor / "d3" / "d3.min.js").read_text().startswith(
         f"// https://d3js.org v{d3['version']}"
     )
+
+
+def test_the_page_catalogue_is_served_for_each_language(api) -> None:  # type: ignore[no-untyped-def]
+    for lang in ("en", "ru"):
+        resp = api.client.get(f"/app/i18n/{lang}.json")
+        assert resp.status_code == 200 and resp.json["lang"] == lang and isinstance(resp.json["messages"], dict)
+    assert api.client.get("/app/i18n/de.json").status_code == 404

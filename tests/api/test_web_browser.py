@@ -1109,3 +1109,31 @@ def test_the_api_answers_the_page_in_the_pages_language_whatever_the_browser_pre
         assert asked and set(asked) == {"en"}
     finally:
         context.close()
+
+
+def test_the_pages_marked_words_come_from_the_catalogue(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    # The plumbing of the page's language: its markup's marked words, looked up in the server's
+    # catalogue by static/app/i18n.js, and counts by Intl.PluralRules (the page itself stays English
+    # until every word of it is marked).
+    pg = page
+    pg.goto(site.url + "/")
+    pg.wait_for_selector("#sign-in-form")
+    assert pg.inner_text("#sign-in-form h2") == "Sign in"
+    got = pg.evaluate(
+        """async () => {
+            const i18n = await import("/static/app/i18n.js");
+            await i18n.loadLanguage("ru");
+            i18n.translatePage();
+            return {
+                lang: document.documentElement.lang,
+                heading: document.querySelector("#sign-in-form h2").textContent,
+                tabs: [...document.querySelectorAll("#tabs button")].map((b) => b.textContent.trim()),
+                search: document.querySelector("#search").getAttribute("placeholder"),
+                clients: [1, 2, 5, 21].map((n) => i18n.tn("{n} client", "{n} clients", n)),
+            };
+        }"""
+    )
+    assert got["lang"] == "ru" and got["heading"] == "Войти" and got["search"] == "имя или email"
+    assert got["tabs"][:3] == ["Дерево", "Цепочка", "Ключевые клиенты"]
+    # no page message counts clients yet: an unknown id falls back to the English forms
+    assert got["clients"] == ["1 client", "2 clients", "5 clients", "21 clients"]

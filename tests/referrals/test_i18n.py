@@ -59,3 +59,14 @@ def test_the_language_follows_accept_language_and_the_environment() -> None:
     assert i18n.from_environment({"LC_MESSAGES": "ru_RU", "LANG": "en_US.UTF-8"}) == "ru"
     assert i18n.from_environment({"LANGUAGE": "de:ru", "LANG": "en_US.UTF-8"}) == "ru"
     assert i18n.from_environment({}) == "en"
+
+
+def test_the_page_gets_each_counts_form_by_plural_category() -> None:
+    forms = i18n.forms_by_category("ru", ("%(n)s клиент", "%(n)s клиента", "%(n)s клиентов"))
+    assert forms == {"one": "%(n)s клиент", "few": "%(n)s клиента", "many": "%(n)s клиентов", "other": "%(n)s клиентов"}
+    assert i18n.forms_by_category("en", ("%(n)s client", "%(n)s clients")) == {
+        "one": "%(n)s client",
+        "other": "%(n)s clients",
+    }
+    assert i18n.page_messages("en") == {}
+    assert all(isinstance(v, str | dict) for v in i18n.page_messages("ru").values())

@@ -7,6 +7,7 @@ import { wireGrowth } from "./growth.js";
 import { today } from "./dom.js";
 import { draw, markSelected } from "./draw.js";
 import { downloadGraph, exportPng, exportSvg } from "./exports.js";
+import { loadLanguage, translatePage } from "./i18n.js";
 import { onChannelSubmit, onClientSubmit, onDealSubmit, onPickInput, onReferralSubmit } from "./forms.js";
 import { loadKeyClients, selectNode } from "./panels.js";
 import { depthLabel, fillOptions, search, show, signIn, signOut, tokenFromLink } from "./session.js";
@@ -83,6 +84,10 @@ function wire() {
 }
 
 async function start() {
+  // The page's language is its <html lang> (English until every word of the page is in the catalogue);
+  // the markup's marked words are looked up in it before anything is shown.
+  await loadLanguage(document.documentElement.lang);
+  translatePage();
   wire();
   const token = tokenFromLink() || sessionStorage.getItem(TOKEN_KEY);
   if (!token) {
