@@ -354,7 +354,7 @@ def close(app: AppContext, month: str, workspace: str | None) -> None:
         _(
             "closed %(month)s: %(deals)s, %(clients)s, %(checksum)s",
             month=closed.month,
-            deals=i18n.ngettext("%(n)s deal", "%(n)s deals", closed.deals),
+            deals=i18n.count("deals", closed.deals),
             clients=i18n.ngettext("%(n)s new client", "%(n)s new clients", closed.new_clients),
             checksum=closed.checksum,
         )

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from cli.main import CONTEXT, AppContext, DefaultCommandGroup, cli
+from cli.main import CONTEXT, TABLE_OR_JSON, AppContext, DefaultCommandGroup, cli
 from cli.resolve import resolve_workspace, workspace_option
 from referrals import i18n
 from referrals.i18n import N_, _
@@ -64,14 +64,7 @@ def check_group() -> None:
 @threshold_options
 @click.option("--all", "show_all", is_flag=True, help="List dismissed findings too, with their notes.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000), help="Findings listed.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"], case_sensitive=False),
-    default="table",
-    show_default=True,
-    help="table (for people) or json (for programs).",
-)
+@TABLE_OR_JSON
 @workspace_option
 @click.pass_obj
 def check_run(app: AppContext, show_all: bool, limit: int, fmt: str, workspace: str | None, **given: int) -> None:

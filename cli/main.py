@@ -320,6 +320,16 @@ def token() -> None:
     """Create, list and revoke API tokens (only a hash of each is stored)."""
 
 
+# --format of a report: a table for people or JSON for programs.
+TABLE_OR_JSON = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"], case_sensitive=False),
+    default="table",
+    show_default=True,
+    help="table (for people) or json (for programs).",
+)
+
 WORKSPACE_OPTION = click.option(
     "--workspace",
     "-w",
@@ -404,33 +414,9 @@ def page_url() -> str:
     return (given or "http://" + (os.environ.get("REFERRALS_BIND", "").strip() or "127.0.0.1:8000")).rstrip("/")
 
 
-def counted(kind: str, n: int) -> str:
-    """`n` things of a kind (a store's name for it, singular or plural) for people: "3 clients"."""
-    kind = kind.removesuffix("s")
-    if kind == "client":
-        return i18n.ngettext("%(n)s client", "%(n)s clients", n)
-    if kind == "channel":
-        return i18n.ngettext("%(n)s channel", "%(n)s channels", n)
-    if kind == "referral":
-        return i18n.ngettext("%(n)s recommendation", "%(n)s recommendations", n)
-    if kind == "deal":
-        return i18n.ngettext("%(n)s deal", "%(n)s deals", n)
-    if kind == "closed_month":
-        return i18n.ngettext("%(n)s closed month", "%(n)s closed months", n)
-    if kind == "closed_chunk":
-        return i18n.ngettext("%(n)s part of a closed month", "%(n)s parts of closed months", n)
-    if kind == "source_change":
-        return i18n.ngettext("%(n)s change of source", "%(n)s changes of source", n)
-    if kind == "dismissal":
-        return i18n.ngettext("%(n)s dismissed finding", "%(n)s dismissed findings", n)
-    if kind == "token":
-        return i18n.ngettext("%(n)s token", "%(n)s tokens", n)
-    return f"{i18n.format_number(n)} {kind.replace('_', ' ')}"
-
-
 def held_text(held: dict[str, int], empty: str = "") -> str:
     """Counts of things for people, those above zero: "3 clients, 1 channel, 2 recommendations"."""
-    return ", ".join(counted(k, n) for k, n in held.items() if n) or empty
+    return ", ".join(i18n.count(k, n) for k, n in held.items() if n) or empty
 
 
 def print_link(site: str, ws: Workspace, secret: str) -> None:

@@ -14,7 +14,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.tree import Tree as RichTree
 
-from cli.main import CONTEXT, AppContext, cli, counted
+from cli.main import CONTEXT, TABLE_OR_JSON, AppContext, cli
 from cli.resolve import resolve_client, resolve_root, resolve_workspace, workspace_option
 from referrals import analysis, growth, i18n
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
@@ -65,7 +65,7 @@ def beyond_text(beyond: Beyond, depth: int | None) -> str:
     return _(
         "past level %(depth)s: %(clients)s, revenue %(revenue)s",
         depth=depth,
-        clients=counted("clients", beyond.clients),
+        clients=i18n.count("clients", beyond.clients),
         revenue=money(dict(beyond.revenue)),
     )
 
@@ -131,7 +131,7 @@ def tree(
     size = analysis.tree_size(result)
     revenue = money(analysis.tree_revenue(result))
     label = f"[bold]{name}[/] ({kind_text(ref.kind)}){as_of_text(as_of)} — " + _(
-        "%(clients)s, revenue %(revenue)s", clients=counted("clients", size), revenue=revenue
+        "%(clients)s, revenue %(revenue)s", clients=i18n.count("clients", size), revenue=revenue
     )
     top = RichTree(label)
     shown = 0
@@ -180,7 +180,7 @@ def tree(
         console.print(
             _(
                 "%(shown)s shown; %(beyond)s (drop --depth to see them)",
-                shown=counted("clients", len(result.nodes)),
+                shown=i18n.count("clients", len(result.nodes)),
                 beyond=beyond_text(result.beyond, depth),
             )
         )
@@ -360,14 +360,7 @@ GRAPH_SUFFIXES = {
     type=click.IntRange(1, 36),
     help="K counts the clients a cohort brought in within this many months.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"], case_sensitive=False),
-    default="table",
-    show_default=True,
-    help="table (for people) or json (for programs).",
-)
+@TABLE_OR_JSON
 @workspace_option
 @click.pass_obj
 def network_growth(
@@ -456,14 +449,7 @@ def _origin(origin: str) -> str:
 )
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500), help="Rows per list.")
 @click.option("--currency", help="Currency of the rankings (default: the one most clients paid in).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"], case_sensitive=False),
-    default="table",
-    show_default=True,
-    help="table (for people) or json (for programs).",
-)
+@TABLE_OR_JSON
 @as_of_option
 @workspace_option
 @click.pass_obj

@@ -62,6 +62,23 @@ def _on_option(f: Any) -> Any:
 # -- clients ------------------------------------------------------------------------------------
 
 
+def contact_options(f: Any) -> Any:
+    """--email, --phone and --status of `client add` and `client edit`."""
+    f = click.option(
+        "--status",
+        type=click.Choice([s.value for s in ClientStatus], case_sensitive=False),
+        help="Where the client stands.",
+    )(f)
+    f = click.option("--phone", help="Any usual way of writing it: +7 916 123-45-67, 8 (916) 123-45-67.")(f)
+    return click.option("--email", help="Email address.")(f)
+
+
+def acquired_and_notes_options(f: Any) -> Any:
+    """--acquired-on and --notes of `client add` and `client edit`."""
+    f = click.option("--notes", help="Free text kept with the client.")(f)
+    return click.option("--acquired-on", help="When the client came in: 2024-05-31 or 31.05.2024.")(f)
+
+
 @cli.group(context_settings=CONTEXT)
 def client() -> None:
     """Add, edit and list clients."""
@@ -69,16 +86,9 @@ def client() -> None:
 
 @client.command("add", context_settings=CONTEXT)
 @click.argument("name")
-@click.option("--email", help="Email address.")
-@click.option("--phone", help="Any usual way of writing it: +7 916 123-45-67, 8 (916) 123-45-67.")
-@click.option(
-    "--status",
-    type=click.Choice([s.value for s in ClientStatus], case_sensitive=False),
-    help="Where the client stands.",
-)
+@contact_options
 @click.option("--tag", "tags", multiple=True, help="A tag (repeat for more).")
-@click.option("--acquired-on", help="When the client came in: 2024-05-31 or 31.05.2024.")
-@click.option("--notes", help="Free text kept with the client.")
+@acquired_and_notes_options
 @workspace_option
 @click.pass_obj
 def client_add(app: AppContext, name: str, workspace: str | None, **fields: Any) -> None:
@@ -96,15 +106,8 @@ def client_add(app: AppContext, name: str, workspace: str | None, **fields: Any)
 @client.command("edit", context_settings=CONTEXT)
 @click.argument("who")
 @click.option("--name", help="New name.")
-@click.option("--email", help="Email address.")
-@click.option("--phone", help="Any usual way of writing it: +7 916 123-45-67, 8 (916) 123-45-67.")
-@click.option(
-    "--status",
-    type=click.Choice([s.value for s in ClientStatus], case_sensitive=False),
-    help="Where the client stands.",
-)
-@click.option("--acquired-on", help="When the client came in: 2024-05-31 or 31.05.2024.")
-@click.option("--notes", help="Free text kept with the client.")
+@contact_options
+@acquired_and_notes_options
 @workspace_option
 @click.pass_obj
 def client_edit(app: AppContext, who: str, workspace: str | None, **fields: Any) -> None:

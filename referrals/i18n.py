@@ -85,6 +85,34 @@ def N_(message: str) -> str:
     return message
 
 
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a count's two English forms for the catalogue; `ngettext(*pair, n)` translates them later."""
+    return singular, plural
+
+
+# How many of a kind of record, for people ("3 clients"), by the stores' names of the kinds.
+COUNTS = {
+    "client": Nn_("%(n)s client", "%(n)s clients"),
+    "channel": Nn_("%(n)s channel", "%(n)s channels"),
+    "referral": Nn_("%(n)s recommendation", "%(n)s recommendations"),
+    "deal": Nn_("%(n)s deal", "%(n)s deals"),
+    "closed_month": Nn_("%(n)s closed month", "%(n)s closed months"),
+    "closed_chunk": Nn_("%(n)s part of a closed month", "%(n)s parts of closed months"),
+    "source_change": Nn_("%(n)s change of source", "%(n)s changes of source"),
+    "dismissal": Nn_("%(n)s dismissed finding", "%(n)s dismissed findings"),
+    "token": Nn_("%(n)s token", "%(n)s tokens"),
+}
+
+
+def count(kind: str, n: int) -> str:
+    """`n` records of a kind (its store name, singular or plural: "client", "clients") for people, in the
+    current language: "1 клиент", "5 clients"."""
+    kind = kind.removesuffix("s")
+    if kind in COUNTS:
+        return ngettext(*COUNTS[kind], n)
+    return f"{format_number(n)} {kind.replace('_', ' ')}"
+
+
 def lazy(message: str) -> str:
     """`message` in the current language when it was marked earlier with `N_()`."""
     return translations(_current.get()).gettext(message) if message else message

@@ -40,10 +40,11 @@ from itertools import compress, count, repeat
 from operator import and_, ge, gt, itemgetter, lt, sub
 from typing import Any, ClassVar
 
+from referrals import i18n
 from referrals.attribution import gc_paused
 from referrals.config import CREDIT_DEPTH
 from referrals.errors import FieldError, Invalid
-from referrals.i18n import N_, _, format_date, format_number, lazy, ngettext
+from referrals.i18n import N_, _, format_date, format_number, lazy
 
 LISTED = 20  # the clients a finding names at most (its numbers always count all of them)
 
@@ -410,7 +411,7 @@ def _shared_contacts(groups: list[_Group]) -> list[Raw]:
             },
             _(
                 "%(clients)s share contact details: %(what)s.",
-                clients=ngettext("%(n)s client", "%(n)s clients", len(g.members)),
+                clients=i18n.count("clients", len(g.members)),
                 what="; ".join(
                     _("the %(field)s %(value)s (%(clients)s)", field=_words(fld), value=value, clients=_listing(ids))
                     for fld, value, ids in g.shared
@@ -556,7 +557,7 @@ def _bursts(f: Facts, th: Thresholds) -> list[Raw]:
                         "%(source)s recommended %(clients)s from %(start)s to %(end)s, %(most)s of them within"
                         " %(span)s days (more than %(limit)s in %(span)s days): %(listing)s.",
                         source=_n(source),
-                        clients=ngettext("%(n)s client", "%(n)s clients", len(part)),
+                        clients=i18n.count("clients", len(part)),
                         start=_day(start),
                         end=_day(end),
                         most=most,
@@ -619,8 +620,8 @@ def _hollow_clusters(f: Facts, th: Thresholds) -> list[Raw]:
                 },
                 _(
                     "%(clients)s linked by recommendations have %(deals)s and none above zero: %(listing)s.",
-                    clients=ngettext("%(n)s client", "%(n)s clients", len(cluster)),
-                    deals=ngettext("%(n)s deal", "%(n)s deals", deals),
+                    clients=i18n.count("clients", len(cluster)),
+                    deals=i18n.count("deals", deals),
                     listing=_listing(cluster),
                 ),
             )
@@ -741,8 +742,8 @@ def _rings(f: Facts) -> list[Raw]:
                 {"clients": len(part), "recommendations": len(ring)},
                 _(
                     "%(clients)s recommended each other round a ring (%(recommendations)s): %(listing)s.",
-                    clients=ngettext("%(n)s client", "%(n)s clients", len(part)),
-                    recommendations=ngettext("%(n)s recommendation", "%(n)s recommendations", len(ring)),
+                    clients=i18n.count("clients", len(part)),
+                    recommendations=i18n.count("referrals", len(ring)),
                     listing=_listing(part),
                 ),
             )

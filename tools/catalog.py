@@ -39,7 +39,7 @@ from babel.messages.pofile import read_po, write_po
 from referrals.i18n import DEFAULT, DOMAIN, LANGUAGES, LOCALE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+PYTHON_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "Nn_": (1, 2)}
 CLICK_KEYWORDS = {"_": None, "ngettext": (1, 2)}
 JS_KEYWORDS = {"t": None, "tn": (1, 2)}
 # A fixed creation date: the catalogues change only when a message does.

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from referrals import asof, clock
 from referrals.access import Role, StoredResponse, Token
 from referrals.errors import Conflict, Invalid, NotFound
-from referrals.i18n import _, ngettext
+from referrals.i18n import _, count
 from referrals.ids import looks_like_id, new_id
 from referrals.model import Snapshot, Workspace, name_key
 from referrals.ports import Storage, StoredToken, Unit
@@ -108,9 +108,9 @@ def delete_workspace(store: Storage, ws: str, force: bool = False) -> dict[str, 
                     "workspace %(id)s holds %(clients)s, %(channels)s and %(deals)s: back it up first"
                     " (referrals backup --workspace %(id)s -o FILE), then delete it with --force",
                     id=ws,
-                    clients=ngettext("%(n)s client", "%(n)s clients", held["clients"]),
-                    channels=ngettext("%(n)s channel", "%(n)s channels", held["channels"]),
-                    deals=ngettext("%(n)s deal", "%(n)s deals", held["deals"]),
+                    clients=count("clients", held["clients"]),
+                    channels=count("channels", held["channels"]),
+                    deals=count("deals", held["deals"]),
                 ),
             )
         u.workspaces.delete(ws)
