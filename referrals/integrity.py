@@ -412,14 +412,16 @@ def _shared_contacts(groups: list[_Group]) -> list[Raw]:
             _(
                 "%(clients)s share contact details: %(what)s.",
                 clients=i18n.count("clients", len(g.members)),
-                what="; ".join(
-                    _("the %(field)s %(value)s (%(clients)s)", field=_words(fld), value=value, clients=_listing(ids))
-                    for fld, value, ids in g.shared
-                ),
+                what="; ".join(_shared_value(fld, value, ids) for fld, value, ids in g.shared),
             ),
         )
         for g in groups
     ]
+
+
+def _shared_value(field: str, value: str, ids: Sequence[str]) -> str:
+    """One value two or more clients share, as a finding's summary names it."""
+    return _("the %(field)s %(value)s (%(clients)s)", field=_words(field), value=value, clients=_listing(ids))
 
 
 _FIELDS = {"email": N_("email"), "phone": N_("phone"), "external_id": N_("external id")}

@@ -19,7 +19,10 @@ from pathlib import Path
 
 # The real binary first: /usr/bin/chromium is a shell wrapper that adds nothing the tests need.
 CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
-PACKAGES = ("chromium", "fonts-dejavu-core")
+# chromium-l10n: the browser's own Russian (a Russian reader's date fields read 31.10.2026), for the
+# page's Russian test.
+PACKAGES = ("chromium", "chromium-l10n", "fonts-dejavu-core")
+RUSSIAN = Path("/usr/lib/chromium/locales/ru.pak")
 
 # Flags for a headless run that sends nothing anywhere: no sync, updates, field trials, QUIC, or DNS
 # for any host but the loopback test server.
@@ -52,16 +55,17 @@ def find() -> str | None:
 
 
 def ensure() -> str:
-    """The binary; installs Debian's chromium when missing and this process may (root + apt-get)."""
+    """The binary; installs Debian's chromium (with its translations) when missing and this process may
+    (root + apt-get)."""
     path = find()
-    if path:
+    if path and (RUSSIAN.exists() or not path.startswith("/usr/lib/chromium/")):
         return path
     if os.environ.get("REFERRALS_CHROMIUM"):
         raise SystemExit(f"REFERRALS_CHROMIUM names no such browser: {os.environ['REFERRALS_CHROMIUM']}")
     apt = shutil.which("apt-get")
     if apt is None or os.geteuid() != 0:
         raise SystemExit(
-            "Chromium is not installed; install Debian's package as root: "
+            "Chromium or its translations are not installed; install Debian's packages as root: "
             f"apt-get install -y --no-install-recommends {' '.join(PACKAGES)}"
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
@@ -77,6 +81,13 @@ def ensure() -> str:
     if path is None:
         raise SystemExit("chromium was installed but its binary was not found")
     return path
+
+
+def speaking(language: str) -> dict[str, str]:
+    """The environment that makes Chromium's own interface (date fields, built-in messages) speak
+    `language` ("ru_RU.UTF-8"): on Linux it follows LANG/LANGUAGE, not --lang."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES")}
+    return {**env, "LANG": language, "LANGUAGE": language.split("_")[0]}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -17,6 +17,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -115,21 +116,52 @@ def small_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Small
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def driver() -> Iterator[object]:
+    """Playwright, once for the module's browsers."""
+    with playwright_api.sync_playwright() as p:
+        yield p
+
+
+def _launch(driver, **options):  # type: ignore[no-untyped-def]
     path = chromium.find()
     assert path, "Chromium is missing: `make test` installs Debian's package (python -m tools.chromium ensure)"
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=list(chromium.FLAGS), headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+    return driver.chromium.launch(executable_path=path, args=list(chromium.FLAGS), headless=True, **options)
+
+
+@pytest.fixture(scope="module")
+def browser(driver) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    b = _launch(driver)
+    try:
+        yield b
+    finally:
+        b.close()
 
 
 @pytest.fixture
-def page(browser, site: Site, tmp_path: Path):  # type: ignore[no-untyped-def]
+def page(browser, site: Site):  # type: ignore[no-untyped-def]
+    """A tab of a browser whose reader prefers English."""
+    yield from _tab(browser, site, "en-US")
+
+
+@pytest.fixture(scope="module")
+def ru_browser(driver) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """Chromium run in Russian, as a Russian reader's is (its date fields read 31.10.2026)."""
+    b = _launch(driver, env=chromium.speaking("ru_RU.UTF-8"))
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+@pytest.fixture
+def ru_page(ru_browser, site: Site):  # type: ignore[no-untyped-def]
+    """A tab of a browser whose reader prefers Russian (Accept-Language: ru-RU, navigator.languages)."""
+    yield from _tab(ru_browser, site, "ru-RU")
+
+
+def _tab(browser, site: Site, locale: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(
-        viewport={"width": 1400, "height": 860}, accept_downloads=True, service_workers="block"
+        viewport={"width": 1400, "height": 860}, accept_downloads=True, service_workers="block", locale=locale
     )
     errors: list[str] = []
 
@@ -229,7 +261,7 @@ def test_sign_in_tree_depth_details_and_recording(page, site: Site) -> None:  # 
         "Luis Moura",
     ]
     facts = pg.inner_text("#tree-facts")
-    assert "11 clients in all" in facts and "past level" not in facts and "revenue: 2099.50 EUR" in facts
+    assert "11 clients in all" in facts and "past level" not in facts and "revenue: €2,099.50" in facts
     assert pg.inner_text("#depth-value") == "all" and pg.get_attribute("#graph", "data-depth") == "all"
     shot(pg, "tree")
 
@@ -238,8 +270,8 @@ def test_sign_in_tree_depth_details_and_recording(page, site: Site) -> None:  # 
     pg.fill("#depth", "3")
     wait_drawn(pg, before)
     facts = pg.inner_text("#tree-facts")
-    assert "11 clients in all — 7 shown; past level 3: 4 (50.00 EUR)" in facts
-    assert "revenue: 2099.50 EUR" in facts  # the same total as the whole tree
+    assert "11 clients in all — 7 shown; past level 3: 4 (€50.00)" in facts
+    assert "revenue: €2,099.50" in facts  # the same total as the whole tree
     assert pg.get_attribute("#graph g.node[data-beyond]", "data-beyond") == "4"  # Duarte's branch goes on
     names = node_names(pg)
     assert max(names.values()) == 3
@@ -272,7 +304,7 @@ def test_sign_in_tree_depth_details_and_recording(page, site: Site) -> None:  # 
     click_node(pg, "Carla Dias")
     pg.wait_for_selector("#details:has-text('Carla Dias')")
     details = pg.inner_text("#details")
-    assert "level\n2" in details and "300.00 EUR" in details
+    assert "level\n2" in details and "€300.00" in details
     pg.wait_for_selector("#details-chain:has-text('Bruno Costa ← Ana Lima ← Spring newsletter')")
     assert pg.get_attribute("#graph g.node.selected", "data-id") == site.seeded.clients["Carla Dias"]
     pg.wait_for_timeout(400)  # the centring transition
@@ -327,7 +359,7 @@ def test_form_errors_show_next_to_their_fields_and_write_nothing(page, site: Sit
     assert pg.get_attribute("#form-client [name=name]", "aria-invalid") == "true"
 
     pg.fill("#form-deal [name=client_id]", "Ana Lima")
-    pg.fill("#form-deal [name=amount]", "1,234.50")
+    pg.fill("#form-deal [name=amount]", "1,5")  # English groups thousands in threes: not read as 15
     pg.fill("#form-deal [name=currency]", "EURO")
     pg.click("#form-deal button[type=submit]")
     pg.wait_for_selector("#form-deal [data-error-for=currency]:not(:empty)")
@@ -335,9 +367,7 @@ def test_form_errors_show_next_to_their_fields_and_write_nothing(page, site: Sit
     pg.fill("#form-deal [name=currency]", "EUR")
     pg.click("#form-deal button[type=submit]")
     pg.wait_for_selector("#form-deal [data-error-for=amount]:not(:empty)")
-    assert "amount" in pg.inner_text("#form-deal [data-error-for=amount]") or pg.inner_text(
-        "#form-deal [data-error-for=amount]"
-    )
+    assert "'1,5' is not a decimal amount" in pg.inner_text("#form-deal [data-error-for=amount]")
     assert pg.inner_text("#form-deal [data-error-for=currency]") == ""  # cleared on the next try
 
     pg.fill("#form-referral [name=client_id]", "Hugo Vaz")
@@ -352,9 +382,9 @@ def test_form_errors_show_next_to_their_fields_and_write_nothing(page, site: Sit
     assert after.revenue == before.revenue  # no deal written
 
     # Corrected, the deal goes in and the errors go away.
-    pg.fill("#form-deal [name=amount]", "1234.50")
+    pg.fill("#form-deal [name=amount]", "1,234.50")  # as English writes it
     pg.click("#form-deal button[type=submit]")
-    pg.wait_for_selector("#form-deal .form-ok:has-text('Added 1234.50 EUR')")
+    pg.wait_for_selector("#form-deal .form-ok:has-text('Added €1,234.50.')")
     assert pg.inner_text("#form-deal [data-error-for=amount]") == ""
     ana = site.seeded.clients["Ana Lima"]
     assert site.store.snapshot(site.seeded.ws).revenue[ana]["EUR"] == before.revenue[ana]["EUR"] + 123450
@@ -429,7 +459,7 @@ def test_the_whole_networks_total_is_the_summarys_at_every_depth(page, site: Sit
     before = pg.get_attribute("#graph", "data-renders")
     pg.fill("#depth", "7")
     wait_drawn(pg, before)
-    assert "past level 7: 1 (50.00 EUR)" in pg.inner_text("#tree-facts")  # Hugo, eight levels down
+    assert "past level 7: 1 (€50.00)" in pg.inner_text("#tree-facts")  # Hugo, eight levels down
     shown = pg.inner_text("#tree-facts").split("revenue: ")[-1]
     pg.click("button[data-view=summary]")
     pg.wait_for_selector("#summary .card")
@@ -642,7 +672,7 @@ def test_past_the_draw_limit_the_page_draws_the_biggest_trees_and_counts_the_res
     }
     facts = pg.inner_text("#tree-facts")
     assert facts.startswith("8 clients in all — too many to draw at once: the 3 biggest of 5 trees drawn (7 clients)")
-    assert "the other 2 trees hold 1 client (9.00 EUR)" in facts
+    assert "the other 2 trees hold 1 client (€9.00)" in facts
     summary = _small_api(small_site, "/network/summary")
     assert _minor(json.loads(pg.get_attribute("#tree-facts", "data-revenue"))) == _minor(summary["revenue"])
     shot(pg, "biggest-trees")
@@ -650,7 +680,7 @@ def test_past_the_draw_limit_the_page_draws_the_biggest_trees_and_counts_the_res
     pg.fill("#depth", "1")  # the drawn trees cut at a depth say what lies past it
     wait_drawn(pg, before)
     assert set(node_names(pg)) - {"Small studio"} == {"Blog", "Ada", "Instagram", "Eli", "Gus"}
-    assert "3 shown; past level 1: 4 (50.00 EUR · 700.00 USD)" in pg.inner_text("#tree-facts")
+    assert "3 shown; past level 1: 4 (€50.00 · $700.00)" in pg.inner_text("#tree-facts")
     assert _minor(json.loads(pg.get_attribute("#tree-facts", "data-revenue"))) == _minor(summary["revenue"])
 
 
@@ -686,21 +716,21 @@ def test_key_clients_rank_in_the_picked_currency_and_show_every_currency(small_s
         )
 
     eur = rows()
-    assert eur["Cy"] == ["0.00 EUR · 700.00 USD", "0.00 EUR"]  # paid in USD only: shown, not "own 0.00"
-    assert eur["Ada"] == ["100.00 EUR", "50.00 EUR · 700.00 USD"]
+    assert eur["Cy"] == ["€0.00 · $700.00", "€0.00"]  # paid in USD only: shown, not "own 0.00"
+    assert eur["Ada"] == ["€100.00", "€50.00 · $700.00"]
     names = pg.eval_on_selector_all("#key-table tbody tr", "els => els.map(e => e.cells[1].innerText)")
     assert names == [k["name"] for k in _small_api(small_site, "/network/key-clients?limit=25")["items"]]
     shot(pg, "key-clients-eur")
     pg.select_option("#key-currency", "USD")
     api_usd = _small_api(small_site, "/network/key-clients?limit=25&currency=USD")["items"]
     pg.wait_for_function(  # re-ranked: the ranking's currency comes first in every revenue cell
-        "() => document.querySelector('#key-table tbody tr').cells[3].innerText.split(' · ')[0].endsWith('USD')"
+        "() => document.querySelector('#key-table tbody tr').cells[3].innerText.split(' · ')[0].startsWith('$')"
     )
     names = pg.eval_on_selector_all("#key-table tbody tr", "els => els.map(e => e.cells[1].innerText)")
     assert names == [k["name"] for k in api_usd]
     usd = rows()
-    assert usd["Cy"] == ["700.00 USD", "0.00 USD"]
-    assert usd["Ada"] == ["0.00 USD · 100.00 EUR", "700.00 USD · 50.00 EUR"]
+    assert usd["Cy"] == ["$700.00", "$0.00"]
+    assert usd["Ada"] == ["$0.00 · €100.00", "$700.00 · €50.00"]
     shot(pg, "key-clients-usd")
 
 
@@ -781,10 +811,20 @@ def _pick(pg, selector: str, value: str) -> None:  # type: ignore[no-untyped-def
     _wait_loaded(pg, before)
 
 
-def _page_rows(pg) -> dict[tuple[str, str], list[str]]:  # type: ignore[no-untyped-def]
-    """(source id, currency) -> the statement cells the page shows: credit, deals, new clients, L1..>L7."""
+def _plain(shown: str, lang: str = "en") -> str:
+    """A number or amount as the page shows it ("€1,250.50", "1 250,50 €") read back as the CSV writes
+    it ("1250.50"): currency signs and digit groups out, the language's decimal mark made a point."""
+    text = re.sub(r"[^\d,.\-−]", "", shown).replace("−", "-")
+    if lang == "ru":
+        return text.replace(",", ".")
+    return text.replace(",", "")
+
+
+def _page_rows(pg, lang: str = "en") -> dict[tuple[str, str], list[str]]:  # type: ignore[no-untyped-def]
+    """(source id, currency) -> the statement cells the page shows: credit, deals, new clients, L1..>L7,
+    read back from the page's digits."""
     return {
-        (k[0], k[1]): v
+        (k[0], k[1]): [_plain(c, lang) for c in v]
         for k, v in pg.eval_on_selector_all(
             ".att-rows tbody tr",
             "els => els.map(e => [[e.dataset.source, e.dataset.currency],"
@@ -864,7 +904,7 @@ def test_the_attribution_tab_shows_the_clis_numbers_and_downloads_its_files(smal
         for n in range(1, 8):
             amount = cells[3 + n]
             if Decimal(amount):
-                assert levels[f"{n} {currency}"] == f"{amount} {currency}"
+                assert _plain(levels[f"{n} {currency}"]) == amount
     shot(pg, "attribution-source")
 
     # a closed month: shown closed with its checksum; its numbers stay the CLI's under any model
@@ -1092,48 +1132,269 @@ def test_the_checks_tab_shows_the_apis_findings_and_dismisses_with_a_note(small_
     assert pg.get_attribute("#checks-form [name=hollow_size]", "aria-invalid") == "true"
 
 
-def test_the_api_answers_the_page_in_the_pages_language_whatever_the_browser_prefers(browser, site: Site) -> None:  # type: ignore[no-untyped-def]
-    # A Russian browser sends Accept-Language: ru-RU; the page (English for now) asks for its own language,
-    # so a refusal never mixes Russian into an English page.
-    context = browser.new_context(viewport={"width": 1400, "height": 860}, locale="ru-RU", service_workers="block")
-    try:
-        pg = context.new_page()
-        pg.set_default_timeout(15_000)
-        asked: list[str] = []
+# -- the page in Russian ------------------------------------------------------------------------
+
+# What may stay in Latin letters on the Russian page: the product's and file formats' names, currency
+# codes, commands to type, the viral coefficient's letter, and the language switch's "English".
+LATIN_KEPT = {
+    "referrals", "token", "create", "serve", "attribution", "close", "statement", "month",
+    "CSV", "XLSX", "PNG", "SVG", "GraphML", "GEXF", "EUR", "USD", "RUB", "English", "Email", "email", "id",
+}  # fmt: skip
+SWEEP = """() => {
+    const texts = [document.title, document.body.innerText];
+    for (const el of document.querySelectorAll("[title], [aria-label], [placeholder]")) {
+        if (el.closest("[hidden]")) continue;
+        for (const name of ["title", "aria-label", "placeholder"]) texts.push(el.getAttribute(name) || "");
+    }
+    for (const el of document.querySelectorAll("svg title, option")) {
+        if (!el.closest("[hidden]")) texts.push(el.textContent);
+    }
+    // <code>: what the reader types or quotes as it is (a command, a finding's key, a checksum)
+    const code = [...document.querySelectorAll("code")].map((el) => el.textContent);
+    return [texts.join("\\n"), code];
+}"""
+
+
+def english_left(pg, site: Site) -> list[str]:  # type: ignore[no-untyped-def]
+    """The Latin words the page shows (text, tooltips, labels, placeholders, options) that are neither a
+    name the user gave (clients, channels, the workspace), an email, an id, <code> nor one of LATIN_KEPT."""
+    text, code = pg.evaluate(SWEEP)
+    for quoted in sorted(code, key=len, reverse=True):
+        text = text.replace(quoted, " ")
+    snap = site.store.snapshot(site.seeded.ws)
+    names = [c.name for c in snap.clients] + [c.name for c in snap.channels]
+    for name in sorted({*names, "Demo studio"}, key=len, reverse=True):
+        text = text.replace(name, " ")
+    text = re.sub(r"\S+@\S+|\b(cl|ch|ws|dl|rf)_[0-9a-z]+\b|--\w+|\b[0-9a-f]{16,}\b", " ", text)
+    return sorted(
+        {
+            f"{m.group()} in …{text[max(0, m.start() - 40) : m.end() + 40]}…"
+            for m in re.finditer(r"[A-Za-z]{2,}", text)
+            if m.group() not in LATIN_KEPT
+        }
+    )
+
+
+def ru(n: int | Decimal, currency: str | None = None) -> str:
+    """A number or an amount as the command line writes it in Russian (Babel, CLDR): the page's must
+    be the same characters."""
+    from babel.numbers import format_currency, format_decimal
+
+    if currency:
+        return format_currency(Decimal(n), currency, locale="ru")
+    return format_decimal(n, locale="ru")
+
+
+def test_the_page_in_russian(site: Site, ru_page) -> None:  # type: ignore[no-untyped-def]
+    pg = ru_page
+    snap = site.store.snapshot(site.seeded.ws)
+    clients = len(snap.clients)
+    pg.goto(site.url + "/")
+    pg.wait_for_selector("#sign-in-form h2:text('Войти')")
+    assert pg.evaluate("document.documentElement.lang") == "ru" and pg.input_value("#lang") == "ru"
+    pg.click("#sign-in-form button[type=submit]")  # no token
+    assert pg.inner_text("#sign-in-error") == "Токен: вставьте токен пространства"
+    assert english_left(pg, site) == []
+    shot(pg, "ru-sign-in")
+
+    # the whole network, and one tree: counts, money and days in Russian, the same digits as the API's
+    pg.fill("#token-input", site.token)
+    pg.click("#sign-in-form button[type=submit]")
+    pg.wait_for_selector("#graph[data-renders]")
+    assert pg.inner_text("#status").endswith("мс.") and "узл" in pg.inner_text("#status")
+    assert pg.inner_text("#tree-title") == "Вся сеть: Demo studio"
+    assert pg.inner_text("#tree-facts").startswith(f"всего {ru(clients)} клиент")
+    assert english_left(pg, site) == []
+    open_tree(pg, "Ana Lima")
+    facts = pg.inner_text("#tree-facts")
+    tree = _api(site, f"/clients/{site.seeded.clients['Ana Lima']}/tree")
+    revenue = Decimal(tree["revenue"][0]["amount"])
+    assert f"всего {ru(tree['size'])} клиентов" in facts and f"выручка: {ru(revenue, 'EUR')}" in facts
+    assert revenue >= 1000  # digits grouped: "2 099,50 €"
+    assert "уровень 3" in pg.inner_text("#legend") and "тупик" in pg.inner_text("#legend")
+    before = pg.get_attribute("#graph", "data-renders")
+    pg.fill("#depth", "3")
+    wait_drawn(pg, before)
+    cut = _api(site, f"/clients/{site.seeded.clients['Ana Lima']}/tree?depth=3")
+    past = ru(Decimal(cut["beyond"]["revenue"][0]["amount"]), "EUR")
+    want = f"показано {ru(cut['shown'])}; глубже уровня 3: {ru(cut['beyond']['clients'])} ({past})"
+    assert want in pg.inner_text("#tree-facts")
+    assert english_left(pg, site) == []
+    shot(pg, "ru-tree")
+
+    # a node's details: its words, its day as DD.MM.YYYY, its money
+    click_node(pg, "Carla Dias")
+    pg.wait_for_selector("#details-chain:has-text('Привели: Bruno Costa ← Ana Lima ← Spring newsletter')")
+    details = pg.inner_text("#details")
+    carla = next(n for n in _flat(tree) if n["name"] == "Carla Dias")
+    day = date.fromisoformat(carla["referred_on"]).strftime("%d.%m.%Y")
+    assert f"дата рекомендации\n{day}" in details and "уровень\n2" in details
+    assert f"собственная выручка\n{ru(Decimal(300), 'EUR')}" in details and "вид\nклиент" in details
+    assert english_left(pg, site) == []
+    shot(pg, "ru-details")
+
+    # the chain up from Hugo, eight levels, each with its day
+    open_tree(pg, "Hugo Vaz")
+    click_node(pg, "Hugo Vaz")
+    pg.click("#details button:has-text('Цепочка вверх')")
+    pg.wait_for_selector("#chain-list li:has-text('уровень 8')")
+    assert pg.inner_text("#chain-title") == "Цепочка вверх от Hugo Vaz"
+    assert re.search(r"рекомендован \d\d\.\d\d\.2025", pg.inner_text("#chain-list"))
+    assert english_left(pg, site) == []
+    shot(pg, "ru-chain")
+
+    # key clients: the API's ranking, scores with a decimal comma, money in Russian
+    pg.click("button[data-view=key]")
+    pg.wait_for_selector("#key-table tbody tr td button")
+    key = _api(site, "/network/key-clients?limit=25")
+    first = pg.eval_on_selector_all("#key-table tbody tr", "els => [...els[0].cells].map(c => c.innerText)")
+    top = key["items"][0]
+    assert first[1] == top["name"] and first[2] == f"{top['score']:.3f}".replace(".", ",")
+    assert first[3].startswith(ru(Decimal(top["own_revenue"]["amount"]), "EUR"))
+    assert english_left(pg, site) == []
+    shot(pg, "ru-key-clients")
+
+    # the summary: counts and shares in Russian, the same numbers as the API's
+    pg.click("button[data-view=summary]")
+    pg.wait_for_selector("#summary .card")
+    summary = _api(site, "/network/summary")
+    text = pg.inner_text("#summary")
+    assert f"Клиенты\n{ru(summary['clients'])}" in text and "Самые активные рекомендатели" in text
+    share = Decimal(str(summary["share_from_referral"] * 100)).quantize(Decimal("0.1"))
+    assert f"по рекомендации\n{ru(summary['from_referral'])} ({str(share).replace('.', ',')}\xa0%)" in text
+    assert english_left(pg, site) == []
+    shot(pg, "ru-summary")
+
+    # recording: a refusal in Russian next to its field, nothing written; then an amount typed the
+    # Russian way goes in exactly
+    pg.click("button[data-view=record]")
+    assert pg.evaluate("navigator.language") == "ru-RU"  # the browser's own date fields read DD.MM.YYYY
+    pg.click("#form-client button[type=submit]")  # no name
+    pg.wait_for_selector("#form-client [data-error-for=name]:not(:empty)")
+    assert pg.inner_text("#form-client [data-error-for=name]") == "Нет данных для обязательного поля."
+    pg.fill("#form-deal [name=client_id]", "Ana Lima")
+    pg.fill("#form-deal [name=amount]", "1.234,50")  # not how Russian writes it: refused, not guessed
+    pg.fill("#form-deal [name=currency]", "RUB")
+    pg.click("#form-deal button[type=submit]")
+    pg.wait_for_selector("#form-deal [data-error-for=amount]:not(:empty)")
+    assert "не десятичная сумма" in pg.inner_text("#form-deal [data-error-for=amount]")
+    assert site.store.snapshot(site.seeded.ws).revenue == snap.revenue  # nothing written
+    assert english_left(pg, site) == []
+    shot(pg, "ru-record-errors")
+    pg.fill("#form-deal [name=amount]", "1 234,50")
+    pg.click("#form-deal button[type=submit]")
+    pg.wait_for_selector("#form-deal .form-ok:not(:empty)")
+    assert pg.inner_text("#form-deal .form-ok") == f"Добавлено: {ru(Decimal('1234.50'), 'RUB')}."
+    ana = site.seeded.clients["Ana Lima"]
+    assert site.store.snapshot(site.seeded.ws).revenue[ana]["RUB"] == 123450
+    shot(pg, "ru-record")
+
+    # attribution of March 2025: the CLI's numbers in Russian digits
+    pg.click("button[data-view=attribution]")
+    _wait_loaded(pg, None)
+    before = pg.get_attribute("#att-body", "data-loads")
+    pg.fill("#att-month", "2025-03")
+    pg.dispatch_event("#att-month", "change")
+    _wait_loaded(pg, before)
+    cli_csv = _cli_export(_as_small(site), "--month", "2025-03", "--model", "linear", "--format", "csv")
+    assert _page_rows(pg, "ru") == _cli_rows(cli_csv) and len(_cli_rows(cli_csv)) >= 3
+    assert "03.2025" in pg.inner_text("#att-state") and "линейная" in pg.inner_text("#att-model")
+    assert english_left(pg, site) == []
+    shot(pg, "ru-attribution")
+
+    # growth up to March 2025 and the checks (two clients sharing a phone make findings)
+    pg.click("button[data-view=growth]")
+    pg.wait_for_function("() => document.querySelector('#growth-body').dataset.loads")
+    before = pg.get_attribute("#growth-body", "data-loads")
+    pg.fill("#growth-to", "2025-03")
+    pg.dispatch_event("#growth-to", "change")
+    pg.wait_for_function("([b]) => document.querySelector('#growth-body').dataset.loads !== b", arg=[before])
+    assert "03.2025: откуда пришли новые клиенты" in pg.inner_text("#growth-this-month")
+    assert english_left(pg, site) == []
+    shot(pg, "ru-growth")
+    from referrals.model import ClientPatch
+
+    for who in ("Iris Nunes", "Luis Moura"):
+        site.store.update_client(
+            site.seeded.ws, site.seeded.clients[who], ClientPatch.parse({"phone": "+7 916 123-45-67"})
+        )
+    pg.click("button[data-view=checks]")
+    pg.click("#checks-form button[type=submit]")
+    pg.wait_for_selector("#checks-list li.finding")
+    assert re.match(r"\d+ открыт", pg.inner_text("#checks-count"))
+    assert english_left(pg, site) == []
+    shot(pg, "ru-checks")
+
+
+def _flat(tree: dict) -> list[dict]:
+    out, stack = [], list(tree["children"])
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(n.get("children") or [])
+    return out
+
+
+def _as_small(site: Site) -> SmallSite:
+    """The big site in the shape _cli_export reads (its store and workspace)."""
+    return SmallSite(site.url, site.store, Small(site.seeded.ws), site.token)
+
+
+def test_the_page_follows_the_browser_and_remembers_the_switch(browser, site: Site) -> None:  # type: ignore[no-untyped-def]
+    # A Russian browser gets the Russian page, and the API answers it in Russian; a switch to English is
+    # kept in this browser, and from then on the page and the API's answers are English.
+    asked: list[str] = []
+    for tab in _tab(browser, site, "ru-RU"):
+        pg = tab
         pg.on("request", lambda r: asked.append(r.headers.get("accept-language", "")) if "/api/v1/" in r.url else None)
         sign_in(pg, site)
+        assert pg.evaluate("document.documentElement.lang") == "ru"
         pg.click("button[data-view=record]")
         pg.click("#form-client button[type=submit]")  # no name
         pg.wait_for_selector("#form-client [data-error-for=name]:not(:empty)")
+        assert pg.inner_text("#form-client [data-error-for=name]") == "Нет данных для обязательного поля."
+        assert asked and set(asked) == {"ru"}
+        with pg.expect_navigation():
+            pg.select_option("#lang", "en")
+        pg.wait_for_selector("#graph[data-renders]")  # still signed in (the tab keeps its token)
+        assert pg.evaluate("document.documentElement.lang") == "en"
+        assert pg.inner_text("button[data-view=tree]") == "Tree"
+        asked.clear()
+        pg.click("button[data-view=record]")
+        pg.click("#form-client button[type=submit]")
+        pg.wait_for_selector("#form-client [data-error-for=name]:not(:empty)")
         assert pg.inner_text("#form-client [data-error-for=name]") == "Missing data for required field."
-        assert asked and set(asked) == {"en"}
-    finally:
-        context.close()
+        assert set(asked) == {"en"}
+        # remembered: a new tab of the same browser opens in English
+        other = pg.context.new_page()
+        other.goto(site.url + "/")
+        other.wait_for_selector("#sign-in-form h2:text('Sign in')")
+        assert other.evaluate("localStorage.getItem('referrals.lang')") == "en"
+        other.close()
 
 
-def test_the_pages_marked_words_come_from_the_catalogue(page, site: Site) -> None:  # type: ignore[no-untyped-def]
-    # The plumbing of the page's language: its markup's marked words, looked up in the server's
-    # catalogue by static/app/i18n.js, and counts by Intl.PluralRules (the page itself stays English
-    # until every word of it is marked).
+def test_counts_take_the_languages_plural_forms(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    # 1 клиент, 2 клиента, 5 клиентов, 21 клиент: the catalogue's forms picked by Intl.PluralRules
     pg = page
     pg.goto(site.url + "/")
     pg.wait_for_selector("#sign-in-form")
-    assert pg.inner_text("#sign-in-form h2") == "Sign in"
     got = pg.evaluate(
         """async () => {
             const i18n = await import("/static/app/i18n.js");
+            const english = [1, 2, 5].map((n) => i18n.tn("{n} client", "{n} clients", n));
             await i18n.loadLanguage("ru");
-            i18n.translatePage();
             return {
-                lang: document.documentElement.lang,
-                heading: document.querySelector("#sign-in-form h2").textContent,
-                tabs: [...document.querySelectorAll("#tabs button")].map((b) => b.textContent.trim()),
-                search: document.querySelector("#search").getAttribute("placeholder"),
-                clients: [1, 2, 5, 21].map((n) => i18n.tn("{n} client", "{n} clients", n)),
+                english,
+                russian: [1, 2, 5, 21, 1000].map((n) => i18n.tn("{n} client", "{n} clients", n)),
+                money: [i18n.formatMoney(125050, "RUB"), i18n.formatMoney(-2000, "EUR"), i18n.formatMoney(5, "JPY")],
+                day: i18n.formatDate("2026-10-31"),
+                read: ["1 250,50", "1\u00a0250,50", "1250,5", "1.250,50", "-20"].map(i18n.readAmount),
             };
         }"""
     )
-    assert got["lang"] == "ru" and got["heading"] == "Войти" and got["search"] == "имя или email"
-    assert got["tabs"][:3] == ["Дерево", "Цепочка", "Ключевые клиенты"]
-    # no page message counts clients yet: an unknown id falls back to the English forms
-    assert got["clients"] == ["1 client", "2 clients", "5 clients", "21 clients"]
+    assert got["english"] == ["1 client", "2 clients", "5 clients"]
+    assert got["russian"] == ["1 клиент", "2 клиента", "5 клиентов", "21 клиент", "1\xa0000 клиентов"]
+    assert got["money"] == [ru(Decimal("1250.50"), "RUB"), ru(Decimal("-20.00"), "EUR"), ru(5, "JPY")]
+    assert got["money"][0] == "1\xa0250,50\xa0₽"
+    assert got["day"] == "31.10.2026"
+    assert got["read"] == ["1250.50", "1250.50", "1250.5", "1.250,50", "-20"]

@@ -77,3 +77,49 @@ def test_an_unmarked_sentence_is_named(tmp_path: Path) -> None:
     )
     found = catalog.unmarked_sentences(tmp_path, ("pkg",))
     assert found == ["pkg/m.py:9: f'deleted {a}'", "pkg/m.py:10: f'{a!r} is too large'"]
+
+
+def test_no_word_of_the_pages_scripts_bypasses_the_catalogue() -> None:
+    """A string with words in the page's scripts is an argument of t()/tn() (or a selector, a class,
+    a header name): a bare "Sign in" or `Added ${name}` would stay English on the Russian page."""
+    found = catalog.unmarked_script_words()
+    assert found == [], "\n".join(found)
+
+
+def test_an_unmarked_word_of_a_script_is_named(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "m.js").write_text(
+        'import { t } from "./i18n.js";\n'
+        'el.textContent = t("Added {name}.", { name });\n'
+        'el.className = "grid att-rows";\n'
+        'h("td", { class: "num own" }, `${t("level {level}", { level })}: ${n}`);\n'
+        "status(`Signed in to ${ws.name}.`);\n"
+        'h("button", {}, "Show again");\n'
+        'if (evt.key === "Enter") go();\n'
+        '$("#form-referral [name=source_kind]").value = "client";\n'
+    )
+    found = catalog.unmarked_script_words(tmp_path, "app")
+    assert found == [
+        'app/m.js:3: "grid att-rows"',
+        "app/m.js:5: `Signed in to ${ws.name}.`",
+        'app/m.js:6: "Show again"',
+    ]
+
+
+def test_every_message_the_code_looks_up_is_extracted() -> None:
+    """Each `_("...")`, `ngettext`, `N_` in our Python and each `t("...")`/`tn("...")` in the page's
+    scripts, wherever it stands (nested in another call, in a template literal's ${}), is in the
+    catalogue: read the code another way than the extractor does and compare."""
+    found = catalog.looked_up_not_extracted()
+    assert found == [], "\n".join(found)
+
+
+def test_a_message_the_extractor_misses_is_named(tmp_path: Path) -> None:
+    (tmp_path / "referrals").mkdir()
+    (tmp_path / "referrals" / "m.py").write_text('from referrals.i18n import _\n\nX = _("Not in any catalogue yet")\n')
+    (tmp_path / "api" / "static" / "app").mkdir(parents=True)
+    (tmp_path / "api" / "static" / "app" / "m.js").write_text('const a = `${t("Tree")}: ${t("Nor this one")}`;\n')
+    assert catalog.looked_up_not_extracted(tmp_path) == [
+        "referrals/m.py:3: 'Not in any catalogue yet'",
+        "api/static/app/m.js:1: 'Nor this one'",
+    ]

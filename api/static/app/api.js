@@ -1,12 +1,13 @@
 /* The API client: every request goes to this server's /api/v1 with the bearer token. */
 
 import { randomKey, saveBlob, status } from "./dom.js";
+import { t } from "./i18n.js";
 import { signOut } from "./session.js";
 import { $, API, state } from "./state.js";
 
 export class ApiError extends Error {
   constructor(status, body) {
-    super((body && (body.detail || body.title)) || `the server answered ${status}`);
+    super((body && (body.detail || body.title)) || t("the server answered {status}", { status }));
     this.status = status;
     this.fields = (body && body.errors) || [];
   }
@@ -33,7 +34,7 @@ export async function call(path, { method = "GET", body, raw = false, token = st
       cache: "no-store",
     });
   } catch (err) {
-    throw new ApiError(0, { detail: "the server cannot be reached" });
+    throw new ApiError(0, { detail: t("the server cannot be reached") });
   }
   if (!resp.ok) {
     let problem = null;

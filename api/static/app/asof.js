@@ -4,6 +4,7 @@
 
 import { fetchOrSay } from "./api.js";
 import { today } from "./dom.js";
+import { formatDate, t } from "./i18n.js";
 import { $, state } from "./state.js";
 
 const STEP_MS = 1100; // how long Replay shows each month
@@ -51,7 +52,7 @@ export async function initAsOf() {
 }
 
 function showLabel() {
-  $("#as-of-label").textContent = state.asOf ? `end of ${state.asOf}` : "today";
+  $("#as-of-label").textContent = state.asOf ? t("end of {date}", { date: formatDate(state.asOf) }) : t("today");
   $("#as-of-today").disabled = state.asOf === null;
   $("#as-of-bar").dataset.asOf = state.asOf || "";
 }
@@ -72,7 +73,8 @@ export async function setAsOf(day) {
 
 function stop() {
   playing = false;
-  $("#as-of-play").textContent = "▶ Replay";
+  $("#as-of-play").firstChild.textContent = "▶ ";
+  $("#as-of-play-text").textContent = t("Replay");
   $("#as-of-play").setAttribute("aria-pressed", "false");
 }
 
@@ -83,7 +85,8 @@ async function replay() {
     return;
   }
   playing = true;
-  $("#as-of-play").textContent = "■ Stop";
+  $("#as-of-play").firstChild.textContent = "■ ";
+  $("#as-of-play-text").textContent = t("Stop");
   $("#as-of-play").setAttribute("aria-pressed", "true");
   const slider = $("#as-of-month");
   let index = state.asOf === null ? 0 : Number(slider.value);
@@ -106,7 +109,7 @@ export function wireAsOf() {
   $("#as-of-month").addEventListener("input", (evt) => {
     stop();
     const month = state.months[Number(evt.target.value)];
-    $("#as-of-label").textContent = `end of ${monthEnd(month)}`;
+    $("#as-of-label").textContent = t("end of {date}", { date: formatDate(monthEnd(month)) });
     clearTimeout(timer);
     timer = setTimeout(() => setAsOf(monthEnd(month)), 150);
   });

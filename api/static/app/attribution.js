@@ -4,7 +4,9 @@
    CLI exports; the downloads are that statement's files for the same period and model. */
 
 import { ApiError, call, download } from "./api.js";
-import { formatMinor, h, status } from "./dom.js";
+import { h, status } from "./dom.js";
+import { formatAmount, formatDate, formatMoney, formatMonth, formatNumber, formatPercent, t, tn } from "./i18n.js";
+import { word } from "./words.js";
 import { $, $$, state } from "./state.js";
 import { openTree } from "./tree.js";
 
@@ -18,7 +20,7 @@ const PARTS = [
   ["channel", "channels"],
   ["direct", "direct"],
   ["house", "house"],
-];
+]; // labels: words.js
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 let seq = 0;
@@ -36,7 +38,7 @@ export function initAttribution() {
   const picker = $("#att-model");
   const previous = picker.value;
   picker.replaceChildren(
-    ...models.map((m) => h("option", { value: m.name }, m.commission ? `${m.name} (commission plan)` : m.name)),
+    ...models.map((m) => h("option", { value: m.name }, m.commission ? t("{model} (commission plan)", { model: word(m.name) }) : word(m.name))),
   );
   picker.value = models.some((m) => m.name === previous) ? previous : "linear";
   if (!$("#att-month").value) $("#att-month").value = previousMonth();
@@ -68,13 +70,13 @@ function query() {
   const model = $("#att-model").value;
   if ($("#att-period").value === "month") {
     const month = $("#att-month").value;
-    if (!/^\d{4}-\d{2}$/.test(month)) return { field: "month", reason: "pick a month" };
+    if (!/^\d{4}-\d{2}$/.test(month)) return { field: "month", reason: t("pick a month") };
     return { q: `month=${month}&model=${encodeURIComponent(model)}` };
   }
   const start = $("#att-from").value;
   const end = $("#att-to").value;
-  if (!start) return { field: "from", reason: "pick the first day" };
-  if (!end) return { field: "to", reason: "pick the last day" };
+  if (!start) return { field: "from", reason: t("pick the first day") };
+  if (!end) return { field: "to", reason: t("pick the last day") };
   return { q: `from=${start}&to=${end}&model=${encodeURIComponent(model)}` };
 }
 
@@ -120,7 +122,7 @@ export async function loadAttribution() {
 }
 
 function periodName(body) {
-  return body.month || `${body.from} to ${body.to}`;
+  return body.month ? formatMonth(body.month) : t("{from} to {to}", { from: formatDate(body.from), to: formatDate(body.to) });
 }
 
 function renderState(body, closedMonths) {
@@ -129,30 +131,43 @@ function renderState(body, closedMonths) {
   if (body.closed) {
     line.dataset.closed = "true";
     const c = closedMonths.find((m) => m.month === body.month);
+    const month = formatMonth(body.month);
     parts.push(
-      h("span", { class: "badge closed" }, "closed"),
-      ` ${body.month} is closed${c ? ` (since ${c.closed_at.slice(0, 10)})` : ""}: its numbers come from its frozen facts and never change. Checksum `,
+      h("span", { class: "badge closed" }, t("closed")),
+      " ",
+      c
+        ? t("{month} is closed (since {date}): its numbers come from its frozen facts and never change.", {
+            month,
+            date: formatDate(c.closed_at.slice(0, 10)),
+          })
+        : t("{month} is closed: its numbers come from its frozen facts and never change.", { month }),
+      ` ${t("Checksum")} `,
       h("code", { id: "att-checksum" }, body.checksum),
     );
   } else {
     line.dataset.closed = "false";
-    parts.push(h("span", { class: "badge" }, "open"), ` ${periodName(body)} follows the current graph`);
+    const period = periodName(body);
+    let text = t("{period} follows the current graph.", { period });
     if (body.closed_months.length) {
-      parts.push(
-        `; the days of ${body.closed_months.map((c) => c.month).join(", ")} come from their frozen facts (closed months)`,
-      );
+      text = t("{period} follows the current graph; the days of {months} come from their frozen facts (closed months).", {
+        period,
+        months: body.closed_months.map((c) => formatMonth(c.month)).join(", "),
+      });
     } else if (body.month) {
-      parts.push(`: close it (referrals attribution close --month ${body.month}) to freeze it`);
+      text = t("{period} follows the current graph: close it ({command}) to freeze it.", {
+        period,
+        command: `referrals attribution close --month ${body.month}`,
+      });
     }
-    parts.push(".");
+    parts.push(h("span", { class: "badge" }, t("open")), " ", text);
   }
   if (closedMonths.length) {
     parts.push(
       h("br"),
-      "Closed months: ",
+      `${t("Closed months:")} `,
       ...closedMonths.flatMap((m, i) => [
         i ? ", " : "",
-        h("button", { type: "button", class: "link", onclick: () => pickMonth(m.month) }, m.month),
+        h("button", { type: "button", class: "link", dataset: { month: m.month }, onclick: () => pickMonth(m.month) }, formatMonth(m.month)),
       ]),
     );
   }
@@ -166,8 +181,8 @@ function pickMonth(month) {
   loadAttribution();
 }
 
-const amountText = (minor, currency) => `${formatMinor(minor, currency)} ${currency}`;
-const pct = (part, whole) => (whole ? `${((part / whole) * 100).toFixed(1)} %` : "—");
+const amountText = formatMoney;
+const pct = (part, whole) => (whole ? formatPercent(part / whole, 1) : "—");
 
 function renderBody(body) {
   const byCurrency = new Map();
@@ -181,7 +196,7 @@ function renderBody(body) {
   }
   const blocks = [...byCurrency.keys()].sort().map((cur) => currencyBlock(cur, byCurrency.get(cur)));
   if (!blocks.length) {
-    blocks.push(h("p", { class: "muted", id: "att-empty" }, `No deals in ${periodName(body)}: nothing was credited.`));
+    blocks.push(h("p", { class: "muted", id: "att-empty" }, t("No deals in {period}: nothing was credited.", { period: periodName(body) })));
   }
   if (countOnly.length) blocks.push(countOnlyBlock(countOnly));
   $("#att-body").replaceChildren(...blocks);
@@ -192,14 +207,14 @@ function currencyBlock(currency, rows) {
   const total = sorted.reduce((sum, r) => sum + r.amount_minor, 0);
   const parts = PARTS.map(([type, label]) => ({
     type,
-    label,
+    label: word(label),
     minor: sorted.filter((r) => r.source_type === type).reduce((sum, r) => sum + r.amount_minor, 0),
     sources: sorted.filter((r) => r.source_type === type).length,
   })).filter((p) => p.sources || p.type !== "house");
   return h(
     "section",
     { class: "att-currency", dataset: { currency, totalMinor: String(total) } },
-    h("h3", {}, `${currency}: `, h("span", { class: "att-total" }, amountText(total, currency)), " credited"),
+    h("h3", {}, t("{currency}: {total} credited", { currency, total: amountText(total, currency) })),
     splitBar(parts, total),
     h(
       "dl",
@@ -209,7 +224,7 @@ function currencyBlock(currency, rows) {
         h(
           "dd",
           { dataset: { part: p.type, minor: String(p.minor) } },
-          `${amountText(p.minor, currency)} (${pct(p.minor, total)}), ${p.sources} source${p.sources === 1 ? "" : "s"}`,
+          `${amountText(p.minor, currency)} (${pct(p.minor, total)}), ${tn("{n} source", "{n} sources", p.sources)}`,
         ),
       ]),
     ),
@@ -227,6 +242,14 @@ function splitBar(parts, total) {
       .filter((p) => p.minor > 0)
       .map((p) => h("span", { class: `part ${p.type}`, style: `width: ${((p.minor / whole) * 100).toFixed(2)}%` })),
   );
+}
+
+// The statement's two rows that are not a source's name: what a commission plan keeps, and deals of
+// clients nobody brought in.
+function sourceName(name) {
+  if (name === "(house)") return t("(house)");
+  if (name === "(direct)") return t("(direct)");
+  return name;
 }
 
 function svg(tag, attrs = {}) {
@@ -254,16 +277,16 @@ function barChart(sorted, currency) {
     height: drawn.length * row + 4,
     viewBox: `0 0 ${width} ${drawn.length * row + 4}`,
     role: "img",
-    "aria-label": `credit per source in ${currency}`,
+    "aria-label": t("credit per source in {currency}", { currency }),
   });
   drawn.forEach((r, i) => {
     const g = svg("g", { class: `bar ${r.source_type}`, transform: `translate(0,${i * row})`, tabindex: 0 });
     g.dataset.source = r.source_id;
     g.dataset.minor = String(r.amount_minor);
     const title = svg("title");
-    title.textContent = `${r.source_name} (${r.source_type}): ${amountText(r.amount_minor, currency)}`;
+    title.textContent = `${sourceName(r.source_name)} (${word(r.source_type)}): ${amountText(r.amount_minor, currency)}`;
     const name = svg("text", { x: label - 8, y: 15, "text-anchor": "end", class: "name" });
-    name.textContent = shortName(r.source_name);
+    name.textContent = shortName(sourceName(r.source_name));
     const w = Math.max(1, (Math.abs(r.amount_minor) / most) * room);
     const rect = svg("rect", { x: label, y: 3, width: w.toFixed(1), height: row - 6, rx: 2 });
     if (r.amount_minor < 0) rect.classList.add("negative");
@@ -286,7 +309,12 @@ function barChart(sorted, currency) {
       ? h(
           "figcaption",
           { class: "muted att-more" },
-          `and ${rest.length} more source${rest.length === 1 ? "" : "s"} with ${amountText(restMinor, currency)} (in the table below)`,
+          tn(
+            "and {n} more source with {amount} (in the table below)",
+            "and {n} more sources with {amount} (in the table below)",
+            rest.length,
+            { amount: amountText(restMinor, currency) },
+          ),
         )
       : null,
   );
@@ -294,15 +322,16 @@ function barChart(sorted, currency) {
 
 function levelCells(r) {
   const cells = [];
-  for (let n = 1; n <= LEVELS; n += 1) cells.push(h("td", { class: "num" }, r[`level_${n}`]));
-  cells.push(h("td", { class: "num" }, r.above_level_7));
+  for (let n = 1; n <= LEVELS; n += 1) cells.push(h("td", { class: "num" }, formatAmount(r[`level_${n}`])));
+  cells.push(h("td", { class: "num" }, formatAmount(r.above_level_7)));
   return cells;
 }
 
 function sourceTable(sorted, currency) {
   const listed = sorted.slice(0, ROWS);
-  const head = ["source", "kind", "credit", "deals", "new clients (direct)", "new clients (chain)"];
-  const levels = Array.from({ length: LEVELS }, (_, i) => `L${i + 1}`).concat([`> L${LEVELS}`]);
+  const head = [t("source"), t("kind"), t("credit"), t("deals"), t("new clients (direct)"), t("new clients (chain)")];
+  const level = (n) => t("L{level}", { level: n });
+  const levels = Array.from({ length: LEVELS }, (_, i) => level(i + 1)).concat([`> ${level(LEVELS)}`]);
   const table = h(
     "table",
     { class: "grid att-rows" },
@@ -323,12 +352,12 @@ function sourceTable(sorted, currency) {
         h(
           "tr",
           { dataset: { source: r.source_id, currency } },
-          h("td", {}, h("button", { type: "button", class: "link", onclick: () => openSource(r) }, r.source_name)),
-          h("td", {}, r.source_type),
-          h("td", { class: "num" }, r.amount),
-          h("td", { class: "num" }, r.deals),
-          h("td", { class: "num" }, r.new_clients_level_1),
-          h("td", { class: "num" }, r.new_clients),
+          h("td", {}, h("button", { type: "button", class: "link", onclick: () => openSource(r) }, sourceName(r.source_name))),
+          h("td", {}, word(r.source_type)),
+          h("td", { class: "num" }, formatAmount(r.amount)),
+          h("td", { class: "num" }, formatNumber(r.deals)),
+          h("td", { class: "num" }, formatNumber(r.new_clients_level_1)),
+          h("td", { class: "num" }, formatNumber(r.new_clients)),
           levelCells(r),
         ),
       ),
@@ -339,7 +368,13 @@ function sourceTable(sorted, currency) {
     "div",
     { class: "att-table" },
     table,
-    more ? h("p", { class: "muted att-more" }, `and ${more} more rows: download the CSV or XLSX for every row`) : null,
+    more
+      ? h(
+          "p",
+          { class: "muted att-more" },
+          tn("and {n} more row: download the CSV or XLSX for every row", "and {n} more rows: download the CSV or XLSX for every row", more),
+        )
+      : null,
   );
 }
 
@@ -347,7 +382,7 @@ function countOnlyBlock(rows) {
   return h(
     "section",
     { class: "att-currency att-count-only" },
-    h("h3", {}, "New clients brought in, no credit in this period"),
+    h("h3", {}, t("New clients brought in, no credit in this period")),
     h(
       "ul",
       {},
@@ -355,8 +390,12 @@ function countOnlyBlock(rows) {
         h(
           "li",
           { dataset: { source: r.source_id } },
-          h("button", { type: "button", class: "link", onclick: () => openSource(r) }, r.source_name),
-          ` (${r.source_type}): ${r.new_clients_level_1} directly, ${r.new_clients} on their chains`,
+          h("button", { type: "button", class: "link", onclick: () => openSource(r) }, sourceName(r.source_name)),
+          ` (${word(r.source_type)}): `,
+          t("{direct} directly, {chain} on their chains", {
+            direct: formatNumber(r.new_clients_level_1),
+            chain: formatNumber(r.new_clients),
+          }),
         ),
       ),
     ),
@@ -382,20 +421,20 @@ export async function openSource(row) {
     h(
       "div",
       { class: "att-source-head" },
-      h("h3", {}, body.name, " ", h("span", { class: `badge ${body.source_type}` }, body.source_type)),
-      h("button", { type: "button", class: "link", "aria-label": "Close", onclick: () => (panel.hidden = true) }, "×"),
+      h("h3", {}, sourceName(body.name), " ", h("span", { class: `badge ${body.source_type}` }, word(body.source_type))),
+      h("button", { type: "button", class: "link", "aria-label": t("Close"), onclick: () => (panel.hidden = true) }, "×"),
     ),
-    h("p", { class: "muted" }, `${periodName(body)}, ${body.model}`),
+    h("p", { class: "muted" }, `${periodName(body)}, ${word(body.model)}`),
     h(
       "dl",
       {},
-      body.totals.map((t) => [h("dt", {}, `credit in ${t.currency}`), h("dd", { dataset: { currency: t.currency } }, amountText(t.amount_minor, t.currency))]),
+      body.totals.map((x) => [h("dt", {}, t("credit in {currency}", { currency: x.currency })), h("dd", { dataset: { currency: x.currency } }, amountText(x.amount_minor, x.currency))]),
     ),
-    h("h4", {}, "Credit per level"),
+    h("h4", {}, t("Credit per level")),
     h(
       "table",
       { class: "grid att-levels" },
-      h("thead", {}, h("tr", {}, h("th", {}, "level"), h("th", { class: "num" }, "credit"))),
+      h("thead", {}, h("tr", {}, h("th", {}, t("level")), h("th", { class: "num" }, t("credit")))),
       h(
         "tbody",
         {},
@@ -409,7 +448,7 @@ export async function openSource(row) {
         ),
       ),
     ),
-    h("h4", {}, `Deals (${body.lines.length})`),
+    h("h4", {}, t("Deals ({count})", { count: formatNumber(body.lines.length) })),
     h(
       "table",
       { class: "grid att-lines" },
@@ -419,11 +458,11 @@ export async function openSource(row) {
         h(
           "tr",
           {},
-          h("th", {}, "date"),
-          h("th", {}, "payer"),
-          h("th", { class: "num" }, "deal"),
-          h("th", { class: "num" }, "level"),
-          h("th", { class: "num" }, "credit"),
+          h("th", {}, t("date")),
+          h("th", {}, t("payer")),
+          h("th", { class: "num" }, t("deal")),
+          h("th", { class: "num" }, t("level")),
+          h("th", { class: "num" }, t("credit")),
         ),
       ),
       h(
@@ -433,7 +472,7 @@ export async function openSource(row) {
           h(
             "tr",
             { dataset: { deal: x.deal_id } },
-            h("td", {}, x.closed_on),
+            h("td", {}, formatDate(x.closed_on)),
             h("td", {}, x.payer),
             h("td", { class: "num" }, amountText(x.deal_amount_minor, x.currency)),
             h("td", { class: "num" }, levelLabel(x.level)),
@@ -443,7 +482,16 @@ export async function openSource(row) {
       ),
     ),
     body.lines.length > LINES
-      ? h("p", { class: "muted" }, `and ${body.lines.length - LINES} more deals (referrals attribution statement lists every one)`)
+      ? h(
+          "p",
+          { class: "muted" },
+          tn(
+            "and {n} more deal ({command} lists every one)",
+            "and {n} more deals ({command} lists every one)",
+            body.lines.length - LINES,
+            { command: "referrals attribution statement" },
+          ),
+        )
       : null,
     body.source_type === "client" || body.source_type === "channel"
       ? h(
@@ -452,7 +500,7 @@ export async function openSource(row) {
           h(
             "button",
             { type: "button", onclick: () => openTree({ kind: body.source_type, id: body.source_id, name: body.name }) },
-            "Open its tree",
+            t("Open its tree"),
           ),
         )
       : null,

@@ -4,6 +4,7 @@
 
 import { ApiError, call } from "./api.js";
 import { h, status } from "./dom.js";
+import { formatDate, formatNumber, t, tn } from "./i18n.js";
 import { markFlagged } from "./draw.js";
 import { $, $$, state } from "./state.js";
 import { openTree } from "./tree.js";
@@ -67,7 +68,7 @@ function badge(open) {
   const el = $("#checks-badge");
   el.textContent = open ? String(open) : "";
   el.hidden = !open;
-  el.title = open ? `${open} open finding${open === 1 ? "" : "s"}` : "";
+  el.title = open ? tn("{n} open finding", "{n} open findings", open) : "";
 }
 
 function render(body) {
@@ -75,28 +76,31 @@ function render(body) {
   const rules = h(
     "table",
     { class: "grid", id: "checks-rules" },
-    h("thead", {}, h("tr", {}, h("th", {}, "rule"), h("th", {}, "what it looks for"), h("th", { class: "num" }, "open"),
-      h("th", { class: "num" }, "dismissed"))),
+    h("thead", {}, h("tr", {}, h("th", {}, t("rule")), h("th", {}, t("what it looks for")), h("th", { class: "num" }, t("open")),
+      h("th", { class: "num" }, t("dismissed")))),
     h(
       "tbody",
       {},
       body.rules.map((r) =>
         h("tr", { dataset: { rule: r.id } }, h("td", {}, r.title), h("td", { class: "muted" }, r.description),
-          h("td", { class: "num" }, r.open), h("td", { class: "num" }, r.dismissed)),
+          h("td", { class: "num" }, formatNumber(r.open)), h("td", { class: "num" }, formatNumber(r.dismissed))),
       ),
     ),
   );
   const withDismissed = $("#checks-dismissed").checked;
   const shown = body.findings.filter((f) => withDismissed || !f.dismissed);
   const list = h("ul", { class: "findings", id: "checks-list" }, shown.map((f) => finding(f, titles)));
-  const hidden = body.dismissed && !withDismissed ? `; ${body.dismissed} dismissed (tick "show dismissed")` : "";
-  const more = body.not_listed ? ` The first ${body.findings.length} are listed; ${body.not_listed} more are not.` : "";
-  const head = h(
-    "p",
-    { class: "facts", id: "checks-count" },
-    (body.open ? `${body.open} open finding${body.open === 1 ? "" : "s"}${hidden}.` : `No open findings${hidden}.`) +
-      more,
-  );
+  const parts = [body.open ? tn("{n} open finding", "{n} open findings", body.open) : t("No open findings")];
+  if (body.dismissed && !withDismissed) {
+    parts.push(tn('{n} dismissed (tick "show dismissed")', '{n} dismissed (tick "show dismissed")', body.dismissed));
+  }
+  let text = `${parts.join("; ")}.`;
+  if (body.not_listed) {
+    const listed = formatNumber(body.findings.length);
+    const rest = t("The first {listed} are listed; {more} more are not.", { listed, more: formatNumber(body.not_listed) });
+    text += ` ${rest}`;
+  }
+  const head = h("p", { class: "facts", id: "checks-count" }, text);
   $("#checks-body").replaceChildren(head, list, rules);
 }
 
@@ -114,23 +118,23 @@ function finding(f, titles) {
   );
   const item = h(
     "li",
-    { class: f.dismissed ? "finding dismissed" : "finding", dataset: { key: f.key, rule: f.rule } },
+    { class: `finding${f.dismissed ? " dismissed" : ""}`, dataset: { key: f.key, rule: f.rule } },
     h("div", { class: "finding-head" }, h("span", { class: `badge rule-${f.rule}` }, titles[f.rule] || f.rule),
       h("code", { class: "muted" }, f.key)),
     h("p", { class: "summary" }, f.summary),
-    h("p", { class: "people" }, "Open the tree of ", people),
+    h("p", { class: "people" }, `${t("Open the tree of")} `, people),
   );
   if (f.dismissed) {
     item.append(
-      h("p", { class: "note" }, `Dismissed ${f.dismissed.at.slice(0, 10)}: ${f.dismissed.note}`),
-      h("button", { type: "button", class: "undismiss", onclick: () => undismiss(f.key) }, "Show again"),
+      h("p", { class: "note" }, t("Dismissed {date}: {note}", { date: formatDate(f.dismissed.at.slice(0, 10)), note: f.dismissed.note })),
+      h("button", { type: "button", class: "undismiss", onclick: () => undismiss(f.key) }, t("Show again")),
     );
   } else {
     const form = h(
       "form",
       { class: "dismiss", novalidate: true },
-      h("label", {}, "Note ", h("input", { name: "note", maxlength: 2000, placeholder: "why this is fine" })),
-      h("button", { type: "submit" }, "Dismiss"),
+      h("label", {}, `${t("Note")} `, h("input", { name: "note", maxlength: 2000, placeholder: t("why this is fine") })),
+      h("button", { type: "submit" }, t("Dismiss")),
       h("small", { class: "field-error", role: "alert" }),
     );
     form.addEventListener("submit", (evt) => {
@@ -155,7 +159,7 @@ async function dismiss(form, key) {
     if (f && f.field === "note") input.setAttribute("aria-invalid", "true");
     return;
   }
-  status("Dismissed: it stays dismissed while it stays the same.");
+  status(t("Dismissed: it stays dismissed while it stays the same."));
   await loadChecks();
 }
 

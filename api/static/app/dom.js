@@ -1,5 +1,6 @@
-/* Small DOM helpers, money and dates on screen, file downloads. */
+/* Small DOM helpers, money on screen, file downloads. */
 
+import { formatMoney } from "./i18n.js";
 import { $ } from "./state.js";
 
 export function h(tag, attrs = {}, ...children) {
@@ -25,23 +26,10 @@ export function status(text, isError = false) {
   el.classList.toggle("error", isError);
 }
 
-// Minor units as an exact decimal string; the currency's digits come from the browser's ISO 4217 table.
-export function formatMinor(minor, currency) {
-  let digits = 2;
-  try {
-    digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
-  } catch (err) {
-    digits = 2;
-  }
-  const negative = minor < 0;
-  const text = String(Math.abs(minor)).padStart(digits + 1, "0");
-  const whole = digits ? text.slice(0, -digits) : text;
-  return `${negative ? "-" : ""}${whole}${digits ? `.${text.slice(-digits)}` : ""}`;
-}
-
+// Amounts in every currency: "€1,250.50 · $700.00" (a list the API gives as {currency, amount_minor}).
 export function money(list) {
   if (!list || !list.length) return "—";
-  return list.map((a) => `${a.amount ?? formatMinor(a.amount_minor, a.currency)} ${a.currency}`).join(" · ");
+  return list.map((a) => formatMoney(a.amount_minor, a.currency)).join(" · ");
 }
 
 export function minorIn(list, currency) {

@@ -1,12 +1,13 @@
 /* Drawing the tree: colours, layout, SVG nodes and links, zoom, the selection, facts and legend. */
 
 import { h, minorIn, money, status } from "./dom.js";
+import { formatDate, formatNumber, t, tn } from "./i18n.js";
 import { $, $$, CHANNEL_COLOURS, LEVEL_COLOURS, NO_CHANNEL_COLOUR, state } from "./state.js";
 
 export function fillCurrencies(currencies) {
   const select = $("#currency");
   const previous = state.currency;
-  select.replaceChildren(h("option", { value: "" }, "(equal sizes)"));
+  select.replaceChildren(h("option", { value: "" }, t("(equal sizes)")));
   for (const c of currencies) select.append(h("option", { value: c }, c));
   state.currency = currencies.includes(previous) ? previous : currencies[0] || "";
   select.value = state.currency;
@@ -172,13 +173,13 @@ export function draw(started = performance.now()) {
       svg.dataset.renders = String(Number(svg.dataset.renders || 0) + 1);
       svg.dataset.depth = state.depth === null ? "all" : String(state.depth);
       svg.dataset.root = tree.root.id;
-      status(`${tree.nodes.size.toLocaleString()} nodes drawn in ${ms} ms.`);
+      status(tn("{n} node drawn in {ms} ms.", "{n} nodes drawn in {ms} ms.", tree.nodes.size, { ms: formatNumber(ms) }));
     }, 0),
   );
   writeFacts(tree);
   writeLegend(tree);
   $("#tree-title").textContent =
-    state.root.kind === "network" ? `Whole network: ${tree.root.name}` : tree.root.name;
+    state.root.kind === "network" ? t("Whole network: {name}", { name: tree.root.name }) : tree.root.name;
   for (const id of ["#export-png", "#export-svg", "#download-graphml", "#download-gexf"]) $(id).disabled = false;
 }
 
@@ -262,45 +263,63 @@ export function markFlagged() {
     const flag = svgEl("text", { class: "flag", x: r * 0.75, y: -r * 0.75, "font-size": 13, fill: "#b42318" });
     flag.textContent = "⚠";
     g.append(flag);
-    title.textContent += ` · ⚠ ${flags.length} open finding${flags.length === 1 ? "" : "s"} (Checks): ${flags.join(" ")}`;
+    title.textContent += ` · ⚠ ${tn("{n} open finding (Checks)", "{n} open findings (Checks)", flags.length)}: ${flags.join(" ")}`;
   }
   const key = $("#legend .flag-key");
   if (key) key.remove();
   if ($("#graph g.node[data-flagged]")) {
-    $("#legend").append(h("span", { class: "flag-key" }, "⚠ named by an open finding (Checks tab)"));
+    $("#legend").append(h("span", { class: "flag-key" }, `⚠ ${t("named by an open finding (Checks tab)")}`));
   }
 }
 
 function nodeTitle(n) {
-  const parts = [n.name, n.level < 0 ? "workspace" : `level ${n.level}`];
-  if (n.dead_end) parts.push("dead end");
-  if (n.past_credit_depth) parts.push(`past level ${state.creditDepth}: no credit to the top`);
-  if (n.beyond) parts.push(`${n.beyond.clients.toLocaleString()} more below level ${state.depth}`);
+  const parts = [n.name, n.level < 0 ? t("workspace") : t("level {level}", { level: n.level })];
+  if (n.dead_end) parts.push(t("dead end"));
+  if (n.past_credit_depth) parts.push(t("past level {level}: no credit to the top", { level: state.creditDepth }));
+  if (n.beyond) {
+    parts.push(tn("{n} more below level {level}", "{n} more below level {level}", n.beyond.clients, { level: state.depth }));
+  }
   return parts.join(" · ");
 }
 
 export function writeFacts(tree) {
   const f = tree.facts;
-  const parts = [`${state.asOf ? `as of ${state.asOf}: ` : ""}${f.size.toLocaleString()} clients in all`];
+  const all = tn("{n} client in all", "{n} clients in all", f.size);
+  const asOf = state.asOf ? t("as of {date}", { date: formatDate(state.asOf) }) : "";
+  const parts = [asOf ? `${asOf}: ${all}` : all];
   if (f.trees) {
-    const t = f.trees;
-    const count = (n, one, many) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
+    const tr = f.trees;
+    const clients = (n) => tn("{n} client", "{n} clients", n);
+    const trees = tn("{n} tree", "{n} trees", tr.all);
+    const otherClients = clients(tr.other.clients);
+    const rest = tn("the other {n} tree holds {clients}", "the other {n} trees hold {clients}", tr.other.trees, {
+      clients: otherClients,
+    });
     parts.push(
-      `too many to draw at once: the ${count(t.drawn, "biggest", "biggest")} of ${count(t.all, "tree", "trees")} ` +
-        `drawn (${count(t.clients, "client", "clients")}); the other ${count(t.other.trees, "tree", "trees")} ` +
-        `${t.other.trees === 1 ? "holds" : "hold"} ${count(t.other.clients, "client", "clients")} ` +
-        `(${money(t.other.revenue)}): find a client or channel to open one`,
+      t("too many to draw at once: the {drawn} biggest of {all} drawn ({clients}); {rest} ({revenue}): find a client or channel to open one", {
+        drawn: formatNumber(tr.drawn),
+        all: trees,
+        clients: clients(tr.clients),
+        rest,
+        revenue: money(tr.other.revenue),
+      }),
     );
   }
   const cut = Boolean(f.beyond && f.beyond.clients);
   if (cut) {
-    const past = `past level ${state.depth}: ${f.beyond.clients.toLocaleString()} (${money(f.beyond.revenue)})`;
-    parts.push(`${f.shown.toLocaleString()} shown; ${past}`);
+    parts.push(
+      t("{shown} shown; past level {level}: {beyond} ({revenue})", {
+        shown: formatNumber(f.shown),
+        level: state.depth,
+        beyond: formatNumber(f.beyond.clients),
+        revenue: money(f.beyond.revenue),
+      }),
+    );
   }
-  parts.push(`${f.dead_ends.toLocaleString()} dead ends${cut ? " shown" : ""}`);
-  if (f.reach) parts.push(`per level: ${f.reach.join(" · ")}`);
+  parts.push(cut ? tn("{n} dead end shown", "{n} dead ends shown", f.dead_ends) : tn("{n} dead end", "{n} dead ends", f.dead_ends));
+  if (f.reach) parts.push(t("per level: {counts}", { counts: f.reach.map((x) => formatNumber(x)).join(" · ") }));
   if (f.revenue && f.revenue.length) {
-    parts.push(`revenue: ${money(f.revenue)}`);
+    parts.push(t("revenue: {amounts}", { amounts: money(f.revenue) }));
   }
   $("#tree-facts").textContent = parts.join(" — ");
   $("#tree-facts").dataset.revenue = JSON.stringify(f.revenue || []);
@@ -314,7 +333,7 @@ export function writeLegend(tree) {
     const levels = [...tree.nodes.values()].map((n) => n.level);
     const maxLevel = Math.max(...levels);
     for (let level = Math.max(0, Math.min(...levels)); level <= maxLevel; level += 1) {
-      const label = level === 0 && state.root.kind !== "network" ? "root" : `level ${level}`;
+      const label = level === 0 && state.root.kind !== "network" ? t("root") : t("level {level}", { level });
       legend.append(h("span", {}, h("i", { style: `background:${LEVEL_COLOURS[Math.min(level, 7)]}` }), label));
     }
   } else {
@@ -325,15 +344,18 @@ export function writeLegend(tree) {
     }
     for (const [id, name] of seen) legend.append(h("span", {}, h("i", { style: `background:${channelColour(id)}` }), name));
     if ([...tree.nodes.values()].some((n) => n.kind === "client" && !n.channel)) {
-      legend.append(h("span", {}, h("i", { style: `background:${NO_CHANNEL_COLOUR}` }), "no channel within reach"));
+      legend.append(h("span", {}, h("i", { style: `background:${NO_CHANNEL_COLOUR}` }), t("no channel within reach")));
     }
   }
-  legend.append(h("span", { class: "muted" }, "dashed red ring: dead end"));
+  legend.append(h("span", { class: "muted" }, t("dashed red ring: dead end")));
   if (state.newIds.size) {
-    const since = state.drawnIds.since ? `the end of ${state.drawnIds.since}` : "today";
-    legend.append(h("span", { class: "new-key" }, `green ring: new since ${since} (${state.newIds.size})`));
+    const count = formatNumber(state.newIds.size);
+    const text = state.drawnIds.since
+      ? t("green ring: new since the end of {date} ({count})", { date: formatDate(state.drawnIds.since), count })
+      : t("green ring: new since today ({count})", { count });
+    legend.append(h("span", { class: "new-key" }, text));
   }
   if ([...tree.nodes.values()].some((n) => n.past_credit_depth)) {
-    legend.append(h("span", { class: "muted" }, `faded: past level ${state.creditDepth}, earns the top no credit`));
+    legend.append(h("span", { class: "muted" }, t("faded: past level {level}, earns the top no credit", { level: state.creditDepth })));
   }
 }

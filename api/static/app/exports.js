@@ -2,6 +2,7 @@
 
 import { download } from "./api.js";
 import { h, saveBlob, slug, status } from "./dom.js";
+import { t } from "./i18n.js";
 import { SVG_NS, bounds, svgEl } from "./draw.js";
 import { $, state, view } from "./state.js";
 import { treePath } from "./tree.js";
@@ -25,7 +26,8 @@ export function svgOfView() {
     "font-family": "DejaVu Sans, sans-serif",
   });
   const title = svgEl("title", {});
-  title.textContent = `${state.tree.root.name} (${state.depth === null ? "all levels" : `depth ${state.depth}`})`;
+  const depth = state.depth === null ? t("all levels") : t("depth {depth}", { depth: state.depth });
+  title.textContent = `${state.tree.root.name} (${depth})`;
   doc.append(
     title,
     svgEl("rect", { x: box.x1, y: box.y1, width: w, height: hgt, fill: "#ffffff" }),
@@ -55,7 +57,7 @@ export function exportPng() {
   };
   img.onerror = () => {
     URL.revokeObjectURL(url);
-    status("the PNG could not be drawn", true);
+    status(t("the PNG could not be drawn"), true);
   };
   img.src = url;
 }

@@ -2,6 +2,7 @@
 
 import { call } from "./api.js";
 import { today } from "./dom.js";
+import { formatMoney, readAmount, t } from "./i18n.js";
 import { fillOptions, remember, search, show } from "./session.js";
 import { $, $$, state } from "./state.js";
 import { loadTree } from "./tree.js";
@@ -77,7 +78,7 @@ export function onClientSubmit(evt) {
     remember("client", client);
     fillOptions();
     form.reset();
-    $(".form-ok", form).textContent = `Added ${client.name}.`;
+    $(".form-ok", form).textContent = t("Added {name}.", { name: client.name });
     $("#form-referral [name=client_id]").value = `${client.name} (${client.id})`;
     $("#form-deal [name=client_id]").value = `${client.name} (${client.id})`;
     search($("#search").value);
@@ -91,7 +92,7 @@ export function onChannelSubmit(evt) {
     remember("channel", channel);
     state.channels.push(channel);
     form.reset();
-    $(".form-ok", form).textContent = `Added ${channel.name}.`;
+    $(".form-ok", form).textContent = t("Added {name}.", { name: channel.name });
     // Ready to record who came through it.
     $("#form-referral [name=source_kind]").value = "channel";
     fillOptions();
@@ -108,7 +109,7 @@ export function onReferralSubmit(evt) {
   if (body.client_id) body.client_id = resolvePick(body.client_id, "client");
   if (body.source_id) body.source_id = resolvePick(body.source_id, kind);
   submit(form, "/referrals", body, (ref) => {
-    $(".form-ok", form).textContent = `Recorded (${ref.primary ? "primary source" : "secondary"}).`;
+    $(".form-ok", form).textContent = ref.primary ? t("Recorded (primary source).") : t("Recorded (secondary).");
     for (const name of ["client_id", "note"]) $(`[name=${name}]`, form).value = "";
     refreshAfterWrite();
   });
@@ -120,8 +121,9 @@ export function onDealSubmit(evt) {
   const body = values(form);
   if (body.client_id) body.client_id = resolvePick(body.client_id, "client");
   if (body.currency) body.currency = body.currency.toUpperCase();
+  if (body.amount) body.amount = readAmount(body.amount);
   submit(form, "/deals", body, (deal) => {
-    $(".form-ok", form).textContent = `Added ${deal.amount} ${deal.currency}.`;
+    $(".form-ok", form).textContent = t("Added {amount}.", { amount: formatMoney(deal.amount_minor, deal.currency) });
     for (const name of ["amount", "title"]) $(`[name=${name}]`, form).value = "";
     refreshAfterWrite();
   });

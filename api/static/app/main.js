@@ -7,7 +7,7 @@ import { wireGrowth } from "./growth.js";
 import { today } from "./dom.js";
 import { draw, markSelected } from "./draw.js";
 import { downloadGraph, exportPng, exportSvg } from "./exports.js";
-import { loadLanguage, translatePage } from "./i18n.js";
+import { chooseLanguage, lang, loadLanguage, rememberLanguage, t, translatePage } from "./i18n.js";
 import { onChannelSubmit, onClientSubmit, onDealSubmit, onPickInput, onReferralSubmit } from "./forms.js";
 import { loadKeyClients, selectNode } from "./panels.js";
 import { depthLabel, fillOptions, search, show, signIn, signOut, tokenFromLink } from "./session.js";
@@ -19,18 +19,25 @@ function wire() {
     evt.preventDefault();
     const token = $("#token-input").value.trim();
     if (!token) {
-      $("#sign-in-error").textContent = "token: paste a workspace token";
+      $("#sign-in-error").textContent = `${t("Token")}: ${t("paste a workspace token")}`;
       return;
     }
     signIn(token).catch((err) => {
-      $("#sign-in-error").textContent = `token: ${err.message}`;
+      $("#sign-in-error").textContent = `${t("Token")}: ${err.message}`;
     });
   });
   $("#sign-out").addEventListener("click", () => signOut(""));
+  // A new language is remembered in this browser and the page starts again in it (the sign-in is kept
+  // for the tab).
+  $("#lang").value = lang();
+  $("#lang").addEventListener("change", (evt) => {
+    rememberLanguage(evt.target.value);
+    location.reload();
+  });
   for (const b of $$("#tabs button")) b.addEventListener("click", () => show(b.dataset.view));
   $("#search").addEventListener("input", (evt) => search(evt.target.value));
   $("#whole-network").addEventListener("click", () =>
-    openTree({ kind: "network", id: "(network)", name: "Whole network" }),
+    openTree({ kind: "network", id: "(network)", name: t("Whole network") }),
   );
   let depthTimer = null;
   $("#depth").addEventListener("input", (evt) => {
@@ -84,9 +91,9 @@ function wire() {
 }
 
 async function start() {
-  // The page's language is its <html lang> (English until every word of the page is in the catalogue);
-  // the markup's marked words are looked up in it before anything is shown.
-  await loadLanguage(document.documentElement.lang);
+  // The page's language (its switch's pick, else the browser's): the markup's marked words are looked
+  // up in it before anything is shown, and <html lang> says it to the API and to Intl.
+  await loadLanguage(chooseLanguage());
   translatePage();
   wire();
   const token = tokenFromLink() || sessionStorage.getItem(TOKEN_KEY);
@@ -97,7 +104,7 @@ async function start() {
   try {
     await signIn(token);
   } catch (err) {
-    signOut(`token: ${err.message}`);
+    signOut(`${t("Token")}: ${err.message}`);
   }
 }
 

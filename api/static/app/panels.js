@@ -2,6 +2,8 @@
 
 import { call, fetchOrSay } from "./api.js";
 import { h, money, status } from "./dom.js";
+import { formatDate, formatNumber, formatPercent, t, tn } from "./i18n.js";
+import { word } from "./words.js";
 import { markSelected } from "./draw.js";
 import { prefillDeal, prefillReferral } from "./forms.js";
 import { show } from "./session.js";
@@ -19,42 +21,47 @@ export function selectNode(id) {
 }
 
 function levelText(node) {
-  if (node.level < 0) return "the workspace";
-  if (node.level === 0 && state.root.kind !== "network") return "root of this view";
+  if (node.level < 0) return t("the workspace");
+  if (node.level === 0 && state.root.kind !== "network") return t("root of this view");
   return String(node.level);
 }
 
 export function renderDetails(node) {
   const panel = $("#details");
   const rows = [
-    ["kind", node.kind],
-    ["level", levelText(node)],
+    [t("kind"), word(node.kind)],
+    [t("level"), levelText(node)],
   ];
-  if (node.past_credit_depth) rows.push(["credit", `past level ${state.creditDepth}: earns the top of the view no credit`]);
-  if (node.status) rows.push(["status", node.status]);
-  if (node.referred_on) rows.push(["recommended on", node.referred_on]);
-  rows.push(["brought in directly", String(node.referred)]);
-  rows.push(["branch size", String(node.branch_size)]);
-  rows.push(["own revenue", money(node.revenue)]);
-  rows.push(["branch revenue", money(node.branch_revenue)]);
+  if (node.past_credit_depth) {
+    rows.push([t("credit"), t("past level {level}: earns the top of the view no credit", { level: state.creditDepth })]);
+  }
+  if (node.status) rows.push([t("status"), word(node.status)]);
+  if (node.referred_on) rows.push([t("recommended on"), formatDate(node.referred_on)]);
+  rows.push([t("brought in directly"), formatNumber(node.referred)]);
+  rows.push([t("branch size"), formatNumber(node.branch_size)]);
+  rows.push([t("own revenue"), money(node.revenue)]);
+  rows.push([t("branch revenue"), money(node.branch_revenue)]);
   if (node.beyond) {
-    rows.push([`past level ${state.depth}`, `${node.beyond.clients} clients, ${money(node.beyond.revenue) || "no revenue"}`]);
+    rows.push([
+      t("past level {level}", { level: state.depth }),
+      `${tn("{n} client", "{n} clients", node.beyond.clients)}, ${node.beyond.revenue.length ? money(node.beyond.revenue) : t("no revenue")}`,
+    ]);
   }
   const dl = h("dl", {}, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
   const chain = h("p", { class: "muted", id: "details-chain" });
   panel.replaceChildren(
-    h("h3", {}, node.name, " ", node.dead_end ? h("span", { class: "badge dead" }, "dead end") : null),
+    h("h3", {}, node.name, " ", node.dead_end ? h("span", { class: "badge dead" }, t("dead end")) : null),
     dl,
     chain,
     h(
       "div",
       { class: "actions" },
-      h("button", { type: "button", id: "details-recentre", onclick: () => recentre(node.id) }, "Open its tree"),
+      h("button", { type: "button", id: "details-recentre", onclick: () => recentre(node.id) }, t("Open its tree")),
       node.kind === "client"
-        ? h("button", { type: "button", onclick: () => show("chain") }, "Upstream chain")
+        ? h("button", { type: "button", onclick: () => show("chain") }, t("Upstream chain"))
         : null,
-      h("button", { type: "button", onclick: () => prefillReferral(node) }, "Record someone it brought"),
-      node.kind === "client" ? h("button", { type: "button", onclick: () => prefillDeal(node) }, "Add a deal") : null,
+      h("button", { type: "button", onclick: () => prefillReferral(node) }, t("Record someone it brought")),
+      node.kind === "client" ? h("button", { type: "button", onclick: () => prefillDeal(node) }, t("Add a deal")) : null,
     ),
   );
   panel.hidden = false;
@@ -64,8 +71,8 @@ export function renderDetails(node) {
       .then((c) => {
         if (panel.dataset.id !== node.id) return;
         chain.textContent = c.steps.length
-          ? `Brought in by ${c.steps.map((s) => s.name).join(" ← ")}${c.truncated ? " ← …" : ""}`
-          : "Came in directly (no recorded source).";
+          ? t("Brought in by {chain}", { chain: `${c.steps.map((s) => s.name).join(" ← ")}${c.truncated ? " ← …" : ""}` })
+          : t("Came in directly (no recorded source).");
       })
       .catch(() => {});
   }
@@ -97,28 +104,37 @@ export async function loadChain(clientId) {
     return;
   }
   if (seq !== chainSeq) return; // a later pick won
-  $("#chain-title").textContent = `Upstream chain of ${client.name}`;
+  $("#chain-title").textContent = t("Upstream chain of {name}", { name: client.name });
   list.append(
-    h("li", {}, h("span", { class: "level" }, "client"), h("strong", {}, client.name)),
+    h("li", {}, h("span", { class: "level" }, t("client")), h("strong", {}, client.name)),
     ...body.steps.map((s) =>
       h(
         "li",
         {},
-        h("span", { class: "level" }, `level ${s.level}`),
-        h("span", { class: `badge ${s.source_kind}` }, s.source_kind),
+        h("span", { class: "level" }, t("level {level}", { level: s.level })),
+        h("span", { class: `badge ${s.source_kind}` }, word(s.source_kind)),
         h(
           "button",
           { type: "button", class: "link", onclick: () => openTree({ kind: s.source_kind, id: s.source_id, name: s.name }) },
           s.name,
         ),
-        h("span", { class: "muted" }, `recommended on ${s.referred_on}`),
+        h("span", { class: "muted" }, t("recommended on {date}", { date: formatDate(s.referred_on) })),
       ),
     ),
   );
-  if (!body.steps.length) list.append(h("li", { class: "muted" }, "No recorded source: came in directly."));
+  if (!body.steps.length) list.append(h("li", { class: "muted" }, t("No recorded source: came in directly.")));
   if (body.truncated && body.top) {
     list.append(
-      h("li", { class: "muted" }, `The chain goes on above level ${body.depth}: ${body.levels} levels, up to ${body.top.name}.`),
+      h(
+        "li",
+        { class: "muted" },
+        tn(
+          "The chain goes on above level {depth}: {n} level, up to {name}.",
+          "The chain goes on above level {depth}: {n} levels, up to {name}.",
+          body.levels,
+          { depth: body.depth, name: body.top.name },
+        ),
+      ),
     );
   }
 }
@@ -143,50 +159,54 @@ export async function loadKeyClients() {
       h(
         "tr",
         { dataset: { id: k.client_id } },
-        h("td", { class: "num" }, i + 1),
+        h("td", { class: "num" }, formatNumber(i + 1)),
         h(
           "td",
           {},
           h("button", { type: "button", class: "link", onclick: () => openTree({ kind: "client", id: k.client_id, name: k.name }) }, k.name),
         ),
-        h("td", { class: "num" }, k.score.toFixed(3)),
+        h("td", { class: "num" }, formatNumber(k.score, 3)),
         h("td", { class: "num own" }, cell(k.own_revenue, k.own_by_currency)),
         h("td", { class: "num downline" }, cell(k.downline_revenue, k.downline_by_currency)),
-        h("td", { class: "num" }, k.reach),
-        h("td", { class: "num" }, k.referred),
+        h("td", { class: "num" }, formatNumber(k.reach)),
+        h("td", { class: "num" }, formatNumber(k.referred)),
       ),
     ),
   );
-  if (!body.items.length) tbody.append(h("tr", {}, h("td", { colspan: 7, class: "muted" }, "No clients yet.")));
+  if (!body.items.length) tbody.append(h("tr", {}, h("td", { colspan: 7, class: "muted" }, t("No clients yet."))));
 }
 
 export async function loadSummary() {
   const s = await fetchOrSay(view("/network/summary"));
   if (!s) return;
-  const pct = (x) => `${(x * 100).toFixed(1)} %`;
+  const pct = (x) => formatPercent(x, 1);
+  const n = formatNumber;
   const card = (title, big, rows) =>
     h("div", { class: "card" }, h("h3", {}, title), big !== null ? h("div", { class: "big" }, big) : null,
       rows.length ? h("dl", {}, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])) : null);
   $("#summary").replaceChildren(
-    card("Clients", s.clients.toLocaleString(), [
-      ["channels", s.channels],
-      ["recommendations", `${s.primary_referrals} primary, ${s.secondary_referrals} secondary`],
+    card(t("Clients"), n(s.clients), [
+      [t("channels"), n(s.channels)],
+      [
+        t("recommendations"),
+        t("{primary} primary, {secondary} secondary", { primary: n(s.primary_referrals), secondary: n(s.secondary_referrals) }),
+      ],
     ]),
-    card("Where clients came from", null, [
-      ["a recommendation", `${s.from_referral} (${pct(s.share_from_referral)})`],
-      ["a channel", `${s.from_channel} (${pct(s.share_from_channel)})`],
-      ["directly", `${s.direct} (${pct(s.share_direct)})`],
+    card(t("Where clients came from"), null, [
+      [t("a recommendation"), `${n(s.from_referral)} (${pct(s.share_from_referral)})`],
+      [t("a channel"), `${n(s.from_channel)} (${pct(s.share_from_channel)})`],
+      [t("directly"), `${n(s.direct)} (${pct(s.share_direct)})`],
     ]),
-    card("Chains", String(s.longest_chain), [
-      ["longest chain (levels)", s.longest_chain],
-      ["dead ends", s.dead_ends],
-      ["clients by level", s.clients_by_level.join(" · ") || "—"],
+    card(t("Chains"), n(s.longest_chain), [
+      [t("longest chain (levels)"), n(s.longest_chain)],
+      [t("dead ends"), n(s.dead_ends)],
+      [t("clients by level"), s.clients_by_level.map((x) => n(x)).join(" · ") || "—"],
     ]),
-    card("Revenue", money(s.revenue), []),
+    card(t("Revenue"), money(s.revenue), []),
     card(
-      "Most prolific referrers",
+      t("Most prolific referrers"),
       null,
-      s.prolific_referrers.map((p) => [p.name, `${p.referred} direct, ${p.reach} in reach`]),
+      s.prolific_referrers.map((p) => [p.name, t("{direct} direct, {reach} in reach", { direct: n(p.referred), reach: n(p.reach) })]),
     ),
   );
 }

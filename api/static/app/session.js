@@ -6,6 +6,8 @@ import { initAttribution, showAttribution } from "./attribution.js";
 import { loadChecks, resetChecks } from "./checks.js";
 import { resetGrowth, showGrowth } from "./growth.js";
 import { h, status } from "./dom.js";
+import { t } from "./i18n.js";
+import { word } from "./words.js";
 import { loadChain, loadKeyClients, loadSummary } from "./panels.js";
 import { $, $$, TOKEN_KEY, state } from "./state.js";
 import { openTree } from "./tree.js";
@@ -26,7 +28,7 @@ export async function signIn(token) {
   $("#app").hidden = false;
   $("#tabs").hidden = false;
   $("#sign-out").hidden = false;
-  $("#workspace-name").textContent = `${ws.name} · ${ws.role || ""}`.replace(/ · $/, "");
+  $("#workspace-name").textContent = `${ws.name} · ${ws.role ? word(ws.role) : ""}`.replace(/ · $/, "");
   // Views show every level unless asked for fewer: the slider runs from 1 to the server's bound, and one
   // step past it (where it starts) means "all levels".
   const slider = $("#depth");
@@ -41,16 +43,16 @@ export async function signIn(token) {
   resetChecks();
   loadChecks({ quiet: true }); // the tab's badge: open findings
   await initAsOf();
-  status(`Signed in to ${ws.name}.`);
+  status(t("Signed in to {name}.", { name: ws.name }));
   await loadChannels();
   search("");
   // Open on the whole network, not an empty canvas (a workspace too big to draw says so and asks for a pick).
   const { openTree } = await import("./tree.js");
-  await openTree({ kind: "network", id: "(network)", name: "Whole network" });
+  await openTree({ kind: "network", id: "(network)", name: t("Whole network") });
 }
 
 export function depthLabel(depth) {
-  return depth === null ? "all" : String(depth);
+  return depth === null ? t("all") : String(depth);
 }
 
 export function signOut(message = "") {
@@ -141,13 +143,13 @@ export async function runSearch(text) {
   const list = $("#results");
   list.replaceChildren();
   for (const ch of channels) {
-    list.append(resultItem("channel", ch, ch.kind));
+    list.append(resultItem("channel", ch, word(ch.kind)));
   }
   for (const cl of page.items) {
     remember("client", cl);
     list.append(resultItem("client", cl, cl.email || cl.phone || ""));
   }
-  if (!list.children.length) list.append(h("li", { class: "muted" }, "Nothing matches."));
+  if (!list.children.length) list.append(h("li", { class: "muted" }, t("Nothing matches.")));
   fillOptions();
 }
 
@@ -174,7 +176,7 @@ export function resultItem(kind, item, extra) {
         "aria-current": current ? "true" : null,
         onclick: () => pick({ kind, id: item.id, name: item.name }),
       },
-      h("span", { class: `badge ${kind}` }, kind),
+      h("span", { class: `badge ${kind}` }, word(kind)),
       h("span", {}, item.name),
       extra ? h("span", { class: "email" }, extra) : null,
     ),

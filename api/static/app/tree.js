@@ -2,6 +2,7 @@
 
 import { ApiError, call } from "./api.js";
 import { status } from "./dom.js";
+import { formatNumber, t, tn } from "./i18n.js";
 import { draw, fillCurrencies } from "./draw.js";
 import { renderDetails } from "./panels.js";
 import { pick, show } from "./session.js";
@@ -27,7 +28,7 @@ export async function loadTree() {
   if (!root) return;
   const seq = ++state.loadSeq;
   const started = performance.now();
-  $("#tree-title").textContent = `Loading ${root.name}…`;
+  $("#tree-title").textContent = t("Loading {name}…", { name: root.name });
   let tree;
   try {
     tree = root.kind === "network" ? await networkTree() : await fetchTree(root);
@@ -243,9 +244,10 @@ async function biggestTrees(summary, limit) {
   if (!chosen.length) {
     const big = listing.items[0];
     throw new ApiError(0, {
-      detail:
-        `the network's biggest tree (${big.name}, ${big.clients.toLocaleString()} clients) is more than the ` +
-        `${limit.toLocaleString()} nodes the page draws at once; pick a client or channel in it`,
+      detail: t(
+        "the network's biggest tree ({name}, {clients}) is more than the {limit} nodes the page draws at once; pick a client or channel in it",
+        { name: big.name, clients: tn("{n} client", "{n} clients", big.clients), limit: formatNumber(limit) },
+      ),
     });
   }
   const parts = await Promise.all(chosen.map((t) => fetchTree({ kind: t.kind, id: t.id, name: t.name }, true)));
