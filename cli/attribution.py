@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
-from cli.main import CONTEXT, AppContext, cli
+from cli.main import CONTEXT, AppContext, FilePath, cli
 from cli.resolve import resolve_root, resolve_workspace, workspace_option
 from referrals import i18n
 from referrals import source_statement as source_statements
@@ -87,7 +87,7 @@ def period_options(f: Any) -> Any:
     type=click.Choice(FORMATS, case_sensitive=False),
     help="File format (default: from the --output suffix, else a table on the terminal).",
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+@click.option("--output", "-o", type=FilePath(dir_okay=False, path_type=Path), help="File to write.")
 @click.option(
     "--depth",
     default=CREDIT_DEPTH,
@@ -169,7 +169,7 @@ def export(
     type=click.Choice(["html", "xlsx"], case_sensitive=False),
     help="html (a page to send or print) or xlsx (default: from the --output suffix, else a table).",
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+@click.option("--output", "-o", type=FilePath(dir_okay=False, path_type=Path), help="File to write.")
 @click.option(
     "--depth", default=CREDIT_DEPTH, show_default=True, type=click.IntRange(1, MAX_DEPTH), help="Credit depth."
 )

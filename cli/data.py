@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
-from cli.main import CONTEXT, AppContext, DefaultCommandGroup, cli, held_text
+from cli.main import CONTEXT, AppContext, DefaultCommandGroup, FilePath, cli, held_text
 from cli.resolve import resolve_workspace, workspace_option
 from graph import open_store
 from referrals import i18n
@@ -38,7 +38,7 @@ def _summary(counts: dict[str, int]) -> str:
     "--output",
     "-o",
     required=True,
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=FilePath(dir_okay=False, allow_dash=True),
     help="File to write, - for stdout.",
 )
 @workspace_option
@@ -55,9 +55,17 @@ def backup(app: AppContext, output: str, workspace: str | None) -> None:
         counts = write_backup(app.store, ws, sys.stdout.buffer)
     else:
         path = Path(output)
+        if not path.parent.is_dir():
+            raise Invalid.one("output", _("there is no folder %(folder)s to write into", folder=str(path.parent)))
         partial = path.with_name(path.name + ".partial")
         try:
-            with partial.open("wb") as out:
+            try:
+                out = partial.open("wb")
+            except OSError as e:
+                raise Invalid.one(
+                    "output", _("%(path)s cannot be written (%(reason)s)", path=output, reason=e.strerror)
+                ) from None
+            with out:
                 counts = write_backup(app.store, ws, out)
             partial.replace(path)
         finally:
@@ -66,7 +74,7 @@ def backup(app: AppContext, output: str, workspace: str | None) -> None:
 
 
 @cli.command("restore", context_settings=CONTEXT)
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, exists=True))
+@click.argument("file", type=FilePath(dir_okay=False, allow_dash=True, exists=True))
 @click.pass_obj
 def restore(app: AppContext, file: str) -> None:
     """Restore a backup FILE (- for stdin) into this store: the workspace comes back with the same ids,
@@ -124,7 +132,7 @@ def import_group() -> None:
 
 
 @import_group.command("files", context_settings=CONTEXT)
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=FilePath(dir_okay=False, exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check everything and print the report; write nothing.")
 @click.option(
     "--kind",
@@ -171,7 +179,7 @@ def import_group() -> None:
 @click.option(
     "--report",
     "report_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath(dir_okay=False, path_type=Path),
     help="Write every problem (file, row, column, value, reason) to this CSV file.",
 )
 @workspace_option

@@ -92,6 +92,20 @@ HELP_OPTION = N_("Show this message and exit.")
 VERSION_OPTION = N_("Show the version and exit.")
 
 
+class FilePath(click.Path):
+    """click.Path whose noun in its refusals ("File 'x' does not exist") is put in the reader's language
+    when the refusal is made: click names it once, when the command is declared, before any language is
+    chosen."""
+
+    @property  # type: ignore[override]
+    def name(self) -> str:
+        return gettext.gettext(self._noun)
+
+    @name.setter
+    def name(self, noun: str) -> None:
+        self._noun = noun
+
+
 class SpokenCommand(click.Command):
     """A command whose help is shown in the user's language."""
 

@@ -14,7 +14,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.tree import Tree as RichTree
 
-from cli.main import CONTEXT, TABLE_OR_JSON, AppContext, cli
+from cli.main import CONTEXT, TABLE_OR_JSON, AppContext, FilePath, cli
 from cli.resolve import resolve_client, resolve_root, resolve_workspace, workspace_option
 from referrals import analysis, growth, i18n
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
@@ -550,9 +550,7 @@ def wide(table: Table) -> None:
 )
 @click.option("--root", help="Export only this client's or channel's tree (id, email, phone or name).")
 @depth_option
-@click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout)."
-)
+@click.option("--output", "-o", type=FilePath(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
 @as_of_option
 @workspace_option
 @click.pass_obj

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
+from referrals import i18n
 from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
 from referrals.model import (
@@ -223,7 +224,12 @@ def _absent(facts: Facts, client_id: str, day: date) -> NotFound:
         "client",
         client_id,
         field="as_of",
-        hint=f" on {day.isoformat()}: it became a client on {person.since.isoformat()}",
+        hint=" "
+        + i18n._(
+            "on %(day)s: it became a client on %(since)s",
+            day=i18n.format_date(day),
+            since=i18n.format_date(person.since),
+        ),
     )
 
 

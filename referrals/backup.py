@@ -313,6 +313,11 @@ def write(workspace: Workspace, records: Iterable[Record], out: IO[bytes]) -> di
     return counts
 
 
+def _at_line(number: int) -> str:
+    """Where in a backup file a problem is, as the refusal names it: "line 3", "строка 3"."""
+    return _("line %(number)s", number=number)
+
+
 class Reader:
     """Reads a backup: the header at once, then the records as a stream; the trailer is checked at the end.
 
@@ -343,8 +348,8 @@ class Reader:
             self.workspace = Workspace(id=w["id"], name=w["name"], created_at=datetime.fromisoformat(w["created_at"]))
         except Invalid:
             raise
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
-            raise Invalid.one("line 1", _("not a referrals backup header (%(error)s)", error=e)) from None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise Invalid.one(_at_line(1), _("not a referrals backup header")) from None
         self.counts: dict[str, int] = dict.fromkeys(self.kinds, 0)
 
     def __iter__(self) -> Iterator[Record]:
@@ -358,10 +363,13 @@ class Reader:
             try:
                 obj = json.loads(raw)
             except ValueError as e:
-                raise Invalid.one(f"line {number}", _("not JSON (%(error)s)", error=e)) from None
+                where = _("column %(column)s", column=e.colno) if isinstance(e, json.JSONDecodeError) else ""
+                raise Invalid.one(
+                    _at_line(number), _("not JSON (%(where)s)", where=where) if where else _("not JSON")
+                ) from None
             if obj.get("type") == "end":
                 if next(self._lines, None) is not None:
-                    raise Invalid.one(f"line {number + 1}", _("data after the end line"))
+                    raise Invalid.one(_at_line(number + 1), _("data after the end line"))
                 if obj.get("sha256") != self._digest.hexdigest():
                     raise Invalid.one("sha256", _("the file does not match its checksum: it was altered or damaged"))
                 if obj.get("counts") != self.counts:
@@ -382,10 +390,10 @@ class Reader:
             self._digest.update(raw)
             kind = obj.get("type")
             if kind not in order:
-                raise Invalid.one(f"line {number}", _("unknown record type %(kind)r", kind=kind))
+                raise Invalid.one(_at_line(number), _("unknown record type %(kind)r", kind=kind))
             if order[kind] < last:
                 raise Invalid.one(
-                    f"line {number}",
+                    _at_line(number),
                     _("%(kind)s records must come before %(last)s records", kind=kind, last=self.kinds[last]),
                 )
             last = order[kind]
@@ -393,18 +401,18 @@ class Reader:
                 record = decode(obj, self.workspace.id)
             except (KeyError, ValueError, TypeError) as e:
                 raise Invalid.one(
-                    f"line {number}", _("malformed %(kind)s record (%(error)s)", kind=kind, error=e)
+                    _at_line(number), _("malformed %(kind)s record (%(error)s)", kind=kind, error=e)
                 ) from None
             if isinstance(record, ClosedMonth):
                 months[record.month] = (record, hashlib.sha256())
             elif isinstance(record, Chunk):
                 if record.month not in months:
                     raise Invalid.one(
-                        f"line {number}",
+                        _at_line(number),
                         _("frozen lines of %(month)s, which is not closed here", month=record.month),
                     )
                 for line in record.body.split("\n") if record.body else ():  # as graph.common.unchunk reads it
                     months[record.month][1].update(line.encode() + b"\n")
             self.counts[kind] += 1
             yield record
-        raise Invalid.one(f"line {number + 1}", _("the file ends before its end line: it is truncated"))
+        raise Invalid.one(_at_line(number + 1), _("the file ends before its end line: it is truncated"))

@@ -70,6 +70,7 @@ KINDS = {
     "token": N_("token"),
     "import": N_("import"),
     "dismissal": N_("dismissed finding"),
+    "finding": N_("finding"),
     "closed month": N_("closed month"),
     "client or channel": N_("client or channel"),
 }

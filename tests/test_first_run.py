@@ -95,7 +95,7 @@ def test_make_serve_then_demo_then_the_link_shows_the_demo_network(served, tmp_p
             assert page.inner_text("#workspace-name") == f"{DEMO_NAME} · owner"
             assert int(page.get_attribute("#graph", "data-nodes")) == held["clients"] + channels + 1
             facts = page.inner_text("#tree-facts")
-            assert f"{held['clients']} clients in all" in facts and "RUB" in facts and "EUR" in facts
+            assert f"{held['clients']} clients in all" in facts and "RUB" in facts and "€" in facts
             faded = page.eval_on_selector_all("#graph g.node[data-past-credit-depth]", "els => els.length")
             assert faded >= 2  # the blog's chain runs past the seventh level
             assert "token" not in page.url

@@ -265,6 +265,7 @@ _SPOTS = {
     "CellError": ([0], []),
     "ApiError": ([2], ["detail"]),
     "Problem": ([4], ["reason"]),
+    "NotFound": ([3], ["hint"]),  # NotFound(kind, id, field, hint)
     "echo": ([0], []),  # click.echo
     "confirm": ([0], []),  # click.confirm
     "print": ([0], []),  # a rich console's print

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from referrals import clock
 from referrals.errors import Invalid, NotFound
+from referrals.i18n import _
 from referrals.integrity import Dismissal, Facts, Report, Thresholds, detect, named, render, shared_values
 from referrals.model import NOTE_MAX, clean_text
 from referrals.ports import Storage, Unit
@@ -50,7 +51,7 @@ def dismiss(store: Storage, ws: str, key: str, note: object, thresholds: Thresho
             "finding",
             key,
             field="key",
-            hint=": the check with these thresholds finds nothing under it (give the thresholds that found it)",
+            hint=": " + _("the check with these thresholds finds nothing under it (give the thresholds that found it)"),
         )
     dismissal = Dismissal(key, found.rule, text, found.summary, clock.now())
 

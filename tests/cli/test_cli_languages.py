@@ -5,6 +5,7 @@ same and every credited amount is the same in both."""
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -233,3 +234,171 @@ def test_an_import_report_speaks_russian(demo, tmp_path: Path) -> None:
     assert "такого дня в календаре нет" in ru.stderr and "не адрес email" in ru.stderr
     assert "ошибка: files: в файлах 2 проблемы; исправьте их и запустите снова" in ru.stderr
     assert english_left(ru.stderr.replace("клиенты.csv", "")) == [], ru.stderr
+
+
+# -- every command, both languages -------------------------------------------------------------
+
+# One success and one refusal per command, each on its own copy of the demo workspace; `setup` runs
+# first (in English) and returns values the arguments name as {key}. `serve` runs a server until
+# stopped, so only its refusal runs here (its banner: tests/test_first_run.py).
+CASES: dict[str, tuple[str | None, str]] = {
+    "db init": ("db init", "db init --nope"),
+    "db status": ("db status", "db status extra"),
+    "workspace create": ("workspace create 'Студия Север'", "workspace create ''"),
+    "workspace rename": ("workspace rename '{ws}' 'Студия Юг'", "workspace rename ws_nope 'Юг'"),
+    "workspace delete": ("workspace delete '{ws}' --force --yes", "workspace delete ws_nope --yes"),
+    "workspace list": ("workspace list", "workspace list --nope"),
+    "token create": ("token create -w '{ws}' --role viewer", "token create -w '{ws}' --role god"),
+    "token list": ("token list -w '{ws}'", "token list -w ws_nope"),
+    "token revoke": ("token revoke '{token}' -w '{ws}'", "token revoke tk_nope -w '{ws}'"),
+    "link": ("link", "link -w ws_nope"),
+    "demo": ("demo", "demo --nope"),
+    "serve": (None, "serve --port 0"),
+    "attribution export": ("attribution export --month 2025-03", "attribution export --month 2025-13"),
+    "attribution statement": (
+        "attribution statement 'Ольга Васильева' --month 2025-03",
+        "attribution statement 'Никто' --month 2025-03",
+    ),
+    "attribution close": ("attribution close --month 2025-03", "attribution close --month 2099-01"),
+    "attribution reopen": ("attribution reopen --month 2025-03", "attribution reopen --month 2025-04"),
+    "attribution months": ("attribution months", "attribution months --format pdf"),
+    "check run": ("check run", "check run --burst-days 0"),
+    "check dismiss": ("check dismiss '{finding}' --note 'одна семья'", "check dismiss nope --note x"),
+    "check undismiss": ("check undismiss '{finding}'", "check undismiss nope"),
+    "backup": ("backup --output '{tmp}/копия.jsonl'", "backup --output '{tmp}/нет/копия.jsonl'"),
+    "restore": ("restore '{backup}'", "restore '{tmp}/пусто.jsonl'"),
+    "migrate": ("migrate --from '{url}' --to 'sqlite:///{tmp}/другая.db'", "migrate --from '{url}' --to ftp://x"),
+    "import files": ("import files '{csv}'", "import files '{tmp}/нет.csv'"),
+    "import list": ("import list", "import list --format pdf"),
+    "import undo": ("import undo '{batch}'", "import undo im_nope"),
+    "chain": ("chain 'Ксения Орлова'", "chain 'Никто'"),
+    "tree": ("tree 'Telegram channel'", "tree 'Telegram channel' --depth 0"),
+    "stats": ("stats 'Ольга Васильева'", "stats 'Никто'"),
+    "network summary": ("network summary", "network summary --as-of 2025-02-30"),
+    "network key-clients": ("network key-clients", "network key-clients --currency XYZW"),
+    "network growth": ("network growth --to 2025-09", "network growth --window 99"),
+    "network influence": ("network influence --as-of 2025-10-01", "network influence --top 0"),
+    "export-graph": ("export-graph -o '{tmp}/сеть.dot'", "export-graph --root 'Никто'"),
+    "client add": ("client add 'Вера Ким' --phone '+7 916 555-44-33'", "client add 'Вера' --email 'не-почта'"),
+    "client edit": ("client edit 'Ольга Васильева' --status inactive", "client edit 'Никто' --status active"),
+    "client list": ("client list", "client list --limit 0"),
+    "channel add": ("channel add 'Подкаст'", "channel add 'Подкаст' --kind radio"),
+    "channel list": ("channel list", "channel list --format pdf"),
+    "refer": ("refer 'Ольга Васильева' 'Вера Ким' --on 2025-05-01", "refer 'Ольга Васильева' 'Никто'"),
+    "deal add": (
+        "deal add 'Ольга Васильева' 1250.50 --currency RUB",
+        "deal add 'Ольга Васильева' 12,345 --currency RUB",
+    ),
+}
+
+
+RULES = {"shared_contact", "self_referral", "burst", "hollow_cluster", "dated_early", "ring"}
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    path = tmp_path_factory.mktemp("every") / "demo.db"
+    loaded = CliRunner().invoke(cli, ["--database-url", f"sqlite:///{path}", "demo"], env=EN, catch_exceptions=False)
+    assert loaded.exit_code == 0, loaded.output
+    return path, re.search(r"\((ws_\w+)\)", loaded.output)[1]
+
+
+def _data_words(path: Path, ws: str) -> set[str]:
+    """Words of what the demo holds (names, titles, notes): Russian data stays Russian in English output."""
+    import sqlite3
+
+    words: set[str] = set()
+    with sqlite3.connect(path) as db:
+        for table in ("clients", "channels", "deals", "workspaces"):
+            columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]  # our own table names
+            for column in set(columns) & {"name", "title", "notes"}:
+                for (value,) in db.execute(f"SELECT {column} FROM {table}"):
+                    words |= set(re.findall(r"\w+", value or ""))
+    return words
+
+
+def _setup(name: str, run, tmp: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    values: dict[str, str] = {}
+    if name == "token revoke":
+        values["token"] = re.search(r"\b(tk_\w+)", run(EN, "token", "create", "-w", "{ws}").output)[1]
+    if name in ("check dismiss", "check undismiss"):
+        for who in ("Ксения Орлова", "Ольга Васильева"):
+            assert run(EN, "client", "edit", who, "--phone", "+7 916 123-45-67").exit_code == 0
+        import json
+
+        values["finding"] = json.loads(run(EN, "check", "run", "--format", "json").stdout)["findings"][0]["key"]
+        if name == "check undismiss":
+            assert run(EN, "check", "dismiss", values["finding"], "--note", "x").exit_code == 0
+    if name == "refer":
+        assert run(EN, "client", "add", "Вера Ким").exit_code == 0
+    if name == "attribution reopen":
+        assert run(EN, "attribution", "close", "--month", "2025-03").exit_code == 0
+    if name == "restore":
+        values["backup"] = str(tmp / "b.jsonl")
+        assert run(EN, "backup", "--output", values["backup"]).exit_code == 0
+        assert run(EN, "workspace", "delete", "{ws}", "--force", "--yes").exit_code == 0
+    (tmp / "пусто.jsonl").write_text("")
+    csv = tmp / "клиенты.csv"
+    csv.write_text("Имя,Email\nГлеб Орлов,gleb@example.com\n", encoding="utf-8")
+    values["csv"] = str(csv)
+    if name == "import undo":
+        done = run(EN, "import", "files", str(csv))
+        values["batch"] = re.search(r"\b(im_\w+)", done.output + done.stderr)[1]
+    return values
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_command_speaks_both_languages(name: str, demo_db: tuple[Path, str], tmp_path: Path) -> None:
+    """Each command's output and its refusal, under ru_RU.UTF-8 and en_US.UTF-8: the same exit code, no
+    English word in the Russian (names, ids, formats, options and the demo's data aside), no Russian in
+    the English but the demo's own data."""
+    import shutil
+
+    success, failure = CASES[name]
+    source, ws = demo_db
+    data = _data_words(source, ws) | {"Studio", "Nord", "GmbH", "Telegram", "channel", "Blog", "how", "I", "price"}
+    data |= {"a", "logo", "Demo", "Anna", "Anna's", "design", "studio", "s"}
+    for env, check in ((RU, "ru"), (EN, "en")):
+        for args, ok in ((success, True), (failure, False)):
+            if args is None:
+                continue
+            tmp = tmp_path / f"{check}-{ok}"
+            tmp.mkdir()
+            db = tmp / "w.db"
+            shutil.copy(source, db)
+            known = {"ws": ws, "tmp": str(tmp), "url": f"sqlite:///{db}"}
+
+            def run(env_, *a: str, _known: dict[str, str] = known):  # type: ignore[no-untyped-def]
+                filled = [x.format(**_known) for x in a]
+                return CliRunner().invoke(
+                    cli, ["--database-url", _known["url"], *filled], env={**env_, "REFERRALS_WORKSPACE": ws}
+                )
+
+            known.update(_setup(name, run, tmp))
+            out = run(env, *shlex.split(args))
+            text = out.output
+            assert (out.exit_code == 0) is ok, (name, check, args, text)
+            given = data | set(re.findall(r"\w+", args))  # what the command was given is echoed
+            given |= RULES  # the check's rule ids, codes like a linter's
+            # tab-separated lines are for scripts: ids and machine values, the same in any language
+            text = "\n".join(line for line in text.splitlines() if "\t" not in line)
+            text = re.sub(r"\b[0-9a-f]{16,}\b", " ", text)  # checksums
+            if check == "ru":
+                left = [w for w in english_left(text) if w not in given]
+                assert left == [], (name, args, text)
+                if not ok:
+                    assert re.search(r"[Оо]шибка|Нет параметра|Неверное значение|Отсутствует", text), (name, text)
+            else:
+                russian = [w for w in re.findall(r"[А-Яа-яЁё]+", text) if w not in given]
+                assert russian == [], (name, args, text)
+
+
+def test_every_command_has_its_case() -> None:
+    leaves = set()
+    for path in ALL:
+        cmd: click.Command = cli
+        for name in path:
+            cmd = cmd.commands[name]  # type: ignore[attr-defined]
+        if path and not isinstance(cmd, click.Group):
+            leaves.add(" ".join(path))
+    assert set(CASES) == leaves
