@@ -1155,9 +1155,13 @@ SWEEP = """() => {
 }"""
 
 
+ISO_DAY = re.compile(r"\b\d{4}-\d{2}(-\d{2})?\b")  # a Russian page writes 31.10.2026 and 10.2026
+
+
 def english_left(pg, site: Site) -> list[str]:  # type: ignore[no-untyped-def]
     """The Latin words the page shows (text, tooltips, labels, placeholders, options) that are neither a
-    name the user gave (clients, channels, the workspace), an email, an id, <code> nor one of LATIN_KEPT."""
+    name the user gave (clients, channels, the workspace), an email, an id, <code> nor one of LATIN_KEPT;
+    and days or months written the ISO way (a command's --month value aside)."""
     text, code = pg.evaluate(SWEEP)
     for quoted in sorted(code, key=len, reverse=True):
         text = text.replace(quoted, " ")
@@ -1165,8 +1169,9 @@ def english_left(pg, site: Site) -> list[str]:  # type: ignore[no-untyped-def]
     names = [c.name for c in snap.clients] + [c.name for c in snap.channels]
     for name in sorted({*names, "Demo studio"}, key=len, reverse=True):
         text = text.replace(name, " ")
-    text = re.sub(r"\S+@\S+|\b(cl|ch|ws|dl|rf)_[0-9a-z]+\b|--\w+|\b[0-9a-f]{16,}\b", " ", text)
-    return sorted(
+    text = re.sub(r"\S+@\S+|\b(cl|ch|ws|dl|rf)_[0-9a-z]+\b|--\w+ [\w-]+|\b[0-9a-f]{16,}\b", " ", text)
+    iso = [f"ISO {m.group()} in …{text[max(0, m.start() - 40) : m.end() + 40]}…" for m in ISO_DAY.finditer(text)]
+    return iso + sorted(
         {
             f"{m.group()} in …{text[max(0, m.start() - 40) : m.end() + 40]}…"
             for m in re.finditer(r"[A-Za-z]{2,}", text)

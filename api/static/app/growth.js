@@ -4,7 +4,7 @@
 
 import { ApiError, call } from "./api.js";
 import { h, money, status } from "./dom.js";
-import { formatDate, formatMonth, formatNumber, formatPercent, t } from "./i18n.js";
+import { formatMonth, formatNumber, formatPercent, t } from "./i18n.js";
 import { word } from "./words.js";
 import { $, $$ } from "./state.js";
 
@@ -95,7 +95,7 @@ function render(g) {
   $("#growth-body").replaceChildren(
     ...[
       month,
-      h("h3", {}, t("New clients per month, {from} to {to}", { from: formatDate(g.from), to: formatDate(g.to) })),
+      h("h3", {}, t("New clients per month, {from} to {to}", { from: formatMonth(g.from), to: formatMonth(g.to) })),
       stacked(g.cohorts),
       h("h3", {}, t("K: clients each month's new clients brought in within {window} months, per client", { window: n(g.window) })),
       kChart(g.cohorts, g.window),
