@@ -37,15 +37,17 @@ def authenticate(minimum: Role | None = None) -> None:
             _("send a workspace token: Authorization: Bearer <token>"),
             headers={"WWW-Authenticate": 'Bearer realm="referrals"'},
         )
-    token = current_store().find_token(hash_secret(secret))
-    if token is None:
+    found = current_store().find_caller(hash_secret(secret))
+    if found is None:
         raise ApiError(
             401,
             "unauthorized",
             _("the token is unknown or was revoked"),
             headers={"WWW-Authenticate": 'Bearer realm="referrals", error="invalid_token"'},
         )
+    token = found.token
     g.caller = token
+    g.revision = found.revision  # read with the token: a cached answer of this request needs no other read
     needed = Role.VIEWER if request.method in SAFE_METHODS else Role.EDITOR
     if minimum is not None and minimum.allows(needed):
         needed = minimum

@@ -24,7 +24,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import current_app
+from flask import current_app, g
+from flask import request as http_request
 from marshmallow import Schema
 
 from api.errors import ApiError
@@ -164,6 +165,17 @@ def _revive(obj: dict[str, Any]) -> Any:
     return obj
 
 
+def _revision(store: Store, ws: str) -> int:
+    """The workspace's revision: as read with the caller's token at the start of this request (one read
+    fewer), else read now. Read at the start, an answer computed after a later write is kept under the
+    older revision: no request of the newer revision ever takes it."""
+    caller = g.get("caller")
+    fresh = http_request.method in ("GET", "HEAD")  # a write in this request would have moved it on
+    if fresh and caller is not None and caller.workspace_id == ws and g.get("revision") is not None:
+        return int(g.revision)
+    return store.revision(ws)
+
+
 def heavy(ws: str, request: Hashable, compute: Callable[[], T], keep: bool = True, schema: Schema | None = None) -> Any:
     """`compute()` for this request, through the app's HeavyReads (made on first use); with `keep`, the
     answer (plain JSON) is also kept in the database for every other worker until the data changes.
@@ -181,11 +193,12 @@ def heavy(ws: str, request: Hashable, compute: Callable[[], T], keep: bool = Tru
     store = current_store()
     kept = Kept(store) if keep else None
     request = (request, i18n.current())  # answers hold words (titles, findings): one per language
+    revision = _revision(store, ws)
     if schema is None:
-        return reads.get(ws, store.revision(ws), request, compute, kept)
+        return reads.get(ws, revision, request, compute, kept)
 
     def text() -> str:
         return current_app.json.response(schema.dump(compute())).get_data(as_text=True)  # type: ignore[no-any-return]
 
-    body = reads.get(ws, store.revision(ws), ("json", request), text, kept)
+    body = reads.get(ws, revision, ("json", request), text, kept)
     return current_app.response_class(body, mimetype=current_app.json.mimetype)  # type: ignore[attr-defined]

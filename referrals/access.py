@@ -35,6 +35,15 @@ class Token:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who a request comes from, and the revision of their workspace when the token was read: both in
+    one read, so a request's cached answer needs no second one."""
+
+    token: Token
+    revision: int
+
+
 def new_secret() -> str:
     """A fresh bearer token: 256 random bits, URL-safe."""
     return TOKEN_PREFIX + secrets.token_urlsafe(32)

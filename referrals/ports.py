@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Protocol, TypeVar
 
 from referrals import asof, forest, integrity
-from referrals.access import StoredResponse, Token
+from referrals.access import Caller, StoredResponse, Token
 from referrals.attribution import PeriodFacts
 from referrals.model import (
     Chain,
@@ -248,6 +248,9 @@ class TokenRows(Protocol):
     def insert(self, ws: str, tokens: Sequence[StoredToken]) -> int: ...
 
     def by_hash(self, token_hash: str) -> Token | None: ...
+
+    def caller(self, token_hash: str) -> Caller | None:
+        """The token with this hash and its workspace's revision, in one read; None when unknown."""
 
     def each(self, ws: str) -> Iterator[StoredToken]: ...
 

@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from referrals import analysis, asof, clock, growth
-from referrals.access import Role, StoredResponse, Token
+from referrals.access import Caller, Role, StoredResponse, Token
 from referrals.attribution import PeriodFacts
 from referrals.config import view_depth
 from referrals.integrity import Dismissal, Report, Thresholds
@@ -463,6 +463,10 @@ class Store(abc.ABC):
     def find_token(self, token_hash: str) -> Token | None:
         """The token with this hash, whatever its workspace, or None."""
         return self.read(lambda u: u.tokens.by_hash(token_hash))
+
+    def find_caller(self, token_hash: str) -> Caller | None:
+        """The token with this hash and its workspace's revision (see `revision`), read together, or None."""
+        return self.read(lambda u: u.tokens.caller(token_hash))
 
     def list_tokens(self, ws: str) -> list[Token]:
         """The workspace's tokens, oldest first."""

@@ -10,7 +10,7 @@ from typing import Any, LiteralString
 
 from graph.neo4j.db import Rows, native
 from referrals import clock
-from referrals.access import Role, StoredResponse, Token
+from referrals.access import Caller, Role, StoredResponse, Token
 from referrals.errors import NotFound
 from referrals.model import Workspace
 from referrals.ports import StoredToken
@@ -118,6 +118,14 @@ class Neo4jTokens(Rows):
     def by_hash(self, token_hash: str) -> Token | None:
         rows = self._run("MATCH (t:Token {hash: $hash}) RETURN t", hash=token_hash)
         return _token(rows[0]["t"]) if rows else None
+
+    def caller(self, token_hash: str) -> Caller | None:
+        rows = self._run(
+            "MATCH (t:Token {hash: $hash}) MATCH (w:Workspace {id: t.workspace})"
+            " RETURN t, coalesce(w.revision, 0) AS r",
+            hash=token_hash,
+        )
+        return Caller(_token(rows[0]["t"]), int(rows[0]["r"])) if rows else None
 
     def each(self, ws: str) -> Iterator[StoredToken]:
         for r in self._stream("MATCH (t:Token) WHERE t.workspace = $ws RETURN t ORDER BY t.id", ws=ws):

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from graph.sqlite.db import Rows, ts
-from referrals.access import Role, StoredResponse, Token
+from referrals.access import Caller, Role, StoredResponse, Token
 from referrals.errors import NotFound
 from referrals.model import Workspace
 from referrals.ports import StoredToken
@@ -105,6 +105,14 @@ class SqliteTokens(Rows):
     def by_hash(self, token_hash: str) -> Token | None:
         row = self._run("SELECT * FROM tokens WHERE token_hash = ?", (token_hash,)).fetchone()
         return _token(row) if row else None
+
+    def caller(self, token_hash: str) -> Caller | None:
+        row = self._run(
+            "SELECT t.*, (SELECT value FROM meta WHERE key = 'revision') AS revision FROM tokens t"
+            " JOIN workspaces w ON w.id = t.workspace_id WHERE t.token_hash = ?",
+            (token_hash,),
+        ).fetchone()
+        return Caller(_token(row), int(row["revision"] or 0)) if row else None
 
     def each(self, ws: str) -> Iterator[StoredToken]:
         for r in self._run("SELECT * FROM tokens WHERE workspace_id = ? ORDER BY id", (ws,)):

@@ -578,6 +578,24 @@ def test_tokens_store_only_hashes_and_stay_in_their_workspace(store: Store, ws: 
         store.create_token("ws_nope", Role.OWNER, "x", hash_secret(new_secret()))
 
 
+def test_a_caller_is_its_token_with_its_workspaces_revision_in_one_read(store: Store, ws: Workspace) -> None:
+    from referrals.access import Role, hash_secret, new_secret
+    from referrals.model import ClientInput
+
+    secret = new_secret()
+    token = store.create_token(ws.id, Role.VIEWER, "phone", hash_secret(secret))
+    sent = store.query_count
+    caller = store.find_caller(hash_secret(secret))
+    assert store.query_count - sent == 1
+    assert caller is not None and caller.token == token and caller.revision == store.revision(ws.id)
+    store.create_client(ws.id, ClientInput(name="Ana"))
+    after = store.find_caller(hash_secret(secret))
+    assert after is not None and after.revision == store.revision(ws.id) > caller.revision
+    assert store.find_caller(hash_secret(new_secret())) is None
+    store.revoke_token(ws.id, token.id)
+    assert store.find_caller(hash_secret(secret)) is None
+
+
 def test_idempotency_keys(store: Store, ws: Workspace) -> None:
     assert store.claim_idempotency_key(ws.id, "k1", "fp") is None
     pending = store.claim_idempotency_key(ws.id, "k1", "fp")
