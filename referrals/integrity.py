@@ -653,45 +653,24 @@ def _dated_early(f: Facts, th: Thresholds) -> list[Raw]:
     for d, s, t, whose, since in sorted(found):
         gap = (fromiso(since) - fromiso(d)).days
         numbers = {"referred_on": d, "first_day": since, "days": gap, "whose": whose}
+        said = {"source": _n(s), "client": _n(t), "day": _day(d), "gap": gap, "since": _day(since)}
         if whose == "recommender":
-            out.append(
-                Raw(
-                    "dated_early",
-                    finding_key("dated_early", s, t, "recommender"),
-                    (s, t),
-                    ((s, t),),
-                    numbers,
-                    _(
-                        "%(source)s recommended %(client)s on %(day)s, %(gap)s days before %(source)s's own"
-                        " first day (%(since)s).",
-                        source=_n(s),
-                        client=_n(t),
-                        day=_day(d),
-                        gap=gap,
-                        since=_day(since),
-                    ),
-                )
+            people = (s, t)
+            summary = _(
+                "%(source)s recommended %(client)s on %(day)s, %(gap)s days before %(source)s's own"
+                " first day (%(since)s).",
+                **said,
             )
         else:
-            out.append(
-                Raw(
-                    "dated_early",
-                    finding_key("dated_early", s, t, "client"),
-                    (t, s),
-                    ((s, t),),
-                    numbers,
-                    _(
-                        "%(client)s was recommended by %(source)s on %(day)s, %(gap)s days before they were"
-                        " acquired (%(since)s; more than %(limit)s days).",
-                        client=_n(t),
-                        source=_n(s),
-                        day=_day(d),
-                        gap=gap,
-                        since=_day(since),
-                        limit=th.lead_days,
-                    ),
-                )
+            people = (t, s)
+            summary = _(
+                "%(client)s was recommended by %(source)s on %(day)s, %(gap)s days before they were"
+                " acquired (%(since)s; more than %(limit)s days).",
+                **said,
+                limit=th.lead_days,
             )
+        key = finding_key("dated_early", s, t, whose)
+        out.append(Raw("dated_early", key, people, ((s, t),), numbers, summary))
     return out
 
 

@@ -122,19 +122,20 @@ def driver() -> Iterator[object]:
         yield p
 
 
-def _launch(driver, **options):  # type: ignore[no-untyped-def]
+def _launch(driver, **options) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A headless Debian Chromium for a module's tests, closed after them."""
     path = chromium.find()
     assert path, "Chromium is missing: `make test` installs Debian's package (python -m tools.chromium ensure)"
-    return driver.chromium.launch(executable_path=path, args=list(chromium.FLAGS), headless=True, **options)
-
-
-@pytest.fixture(scope="module")
-def browser(driver) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    b = _launch(driver)
+    b = driver.chromium.launch(executable_path=path, args=list(chromium.FLAGS), headless=True, **options)
     try:
         yield b
     finally:
         b.close()
+
+
+@pytest.fixture(scope="module")
+def browser(driver) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    yield from _launch(driver)
 
 
 @pytest.fixture
@@ -146,11 +147,7 @@ def page(browser, site: Site):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def ru_browser(driver) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """Chromium run in Russian, as a Russian reader's is (its date fields read 31.10.2026)."""
-    b = _launch(driver, env=chromium.speaking("ru_RU.UTF-8"))
-    try:
-        yield b
-    finally:
-        b.close()
+    yield from _launch(driver, env=chromium.speaking("ru_RU.UTF-8"))
 
 
 @pytest.fixture

@@ -181,7 +181,6 @@ function pickMonth(month) {
   loadAttribution();
 }
 
-const amountText = formatMoney;
 const pct = (part, whole) => (whole ? formatPercent(part / whole, 1) : "—");
 
 function renderBody(body) {
@@ -214,7 +213,7 @@ function currencyBlock(currency, rows) {
   return h(
     "section",
     { class: "att-currency", dataset: { currency, totalMinor: String(total) } },
-    h("h3", {}, t("{currency}: {total} credited", { currency, total: amountText(total, currency) })),
+    h("h3", {}, t("{currency}: {total} credited", { currency, total: formatMoney(total, currency) })),
     splitBar(parts, total),
     h(
       "dl",
@@ -224,7 +223,7 @@ function currencyBlock(currency, rows) {
         h(
           "dd",
           { dataset: { part: p.type, minor: String(p.minor) } },
-          `${amountText(p.minor, currency)} (${pct(p.minor, total)}), ${tn("{n} source", "{n} sources", p.sources)}`,
+          `${formatMoney(p.minor, currency)} (${pct(p.minor, total)}), ${tn("{n} source", "{n} sources", p.sources)}`,
         ),
       ]),
     ),
@@ -284,14 +283,14 @@ function barChart(sorted, currency) {
     g.dataset.source = r.source_id;
     g.dataset.minor = String(r.amount_minor);
     const title = svg("title");
-    title.textContent = `${sourceName(r.source_name)} (${word(r.source_type)}): ${amountText(r.amount_minor, currency)}`;
+    title.textContent = `${sourceName(r.source_name)} (${word(r.source_type)}): ${formatMoney(r.amount_minor, currency)}`;
     const name = svg("text", { x: label - 8, y: 15, "text-anchor": "end", class: "name" });
     name.textContent = shortName(sourceName(r.source_name));
     const w = Math.max(1, (Math.abs(r.amount_minor) / most) * room);
     const rect = svg("rect", { x: label, y: 3, width: w.toFixed(1), height: row - 6, rx: 2 });
     if (r.amount_minor < 0) rect.classList.add("negative");
     const amount = svg("text", { x: label + w + 6, y: 15, class: "amount" });
-    amount.textContent = amountText(r.amount_minor, currency);
+    amount.textContent = formatMoney(r.amount_minor, currency);
     g.append(title, name, rect, amount);
     g.addEventListener("click", () => openSource(r));
     g.addEventListener("keydown", (evt) => {
@@ -313,7 +312,7 @@ function barChart(sorted, currency) {
             "and {n} more source with {amount} (in the table below)",
             "and {n} more sources with {amount} (in the table below)",
             rest.length,
-            { amount: amountText(restMinor, currency) },
+            { amount: formatMoney(restMinor, currency) },
           ),
         )
       : null,
@@ -428,7 +427,7 @@ export async function openSource(row) {
     h(
       "dl",
       {},
-      body.totals.map((x) => [h("dt", {}, t("credit in {currency}", { currency: x.currency })), h("dd", { dataset: { currency: x.currency } }, amountText(x.amount_minor, x.currency))]),
+      body.totals.map((x) => [h("dt", {}, t("credit in {currency}", { currency: x.currency })), h("dd", { dataset: { currency: x.currency } }, formatMoney(x.amount_minor, x.currency))]),
     ),
     h("h4", {}, t("Credit per level")),
     h(
@@ -443,7 +442,7 @@ export async function openSource(row) {
             "tr",
             { dataset: { level: l.level === null ? "" : String(l.level), currency: l.currency } },
             h("td", {}, levelLabel(l.level)),
-            h("td", { class: "num" }, amountText(l.amount_minor, l.currency)),
+            h("td", { class: "num" }, formatMoney(l.amount_minor, l.currency)),
           ),
         ),
       ),
@@ -474,9 +473,9 @@ export async function openSource(row) {
             { dataset: { deal: x.deal_id } },
             h("td", {}, formatDate(x.closed_on)),
             h("td", {}, x.payer),
-            h("td", { class: "num" }, amountText(x.deal_amount_minor, x.currency)),
+            h("td", { class: "num" }, formatMoney(x.deal_amount_minor, x.currency)),
             h("td", { class: "num" }, levelLabel(x.level)),
-            h("td", { class: "num" }, amountText(x.credit_minor, x.currency)),
+            h("td", { class: "num" }, formatMoney(x.credit_minor, x.currency)),
           ),
         ),
       ),

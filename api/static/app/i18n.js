@@ -17,7 +17,7 @@ export function lang() {
   return current.lang;
 }
 
-export function spoken() {
+function spoken() {
   const sw = document.querySelector("#lang");
   return sw ? Array.from(sw.options, (o) => o.value) : [DEFAULT];
 }
@@ -89,7 +89,7 @@ export function tn(one, other, n, params = {}) {
 // Minor units as an exact decimal string ("1250.50"); the currency's digits come from the browser's
 // ISO 4217 table.
 const minorDigits = new Map();
-export function formatMinor(minor, currency) {
+function formatMinor(minor, currency) {
   if (!minorDigits.has(currency)) {
     let found = 2;
     try {
