@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import IO, Any
 
 from referrals.access import Role, Token
@@ -191,6 +191,15 @@ def _ref_of(kind: str | None, id_: str | None) -> SourceRef | None:
     return SourceRef(SourceKind(kind), id_) if kind and id_ else None
 
 
+def _time(text: str) -> datetime:
+    """A time as written by `_ts`, in UTC as every store keeps it; ValueError for one without an offset
+    (a time of unknown zone cannot be placed)."""
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError(f"time without a UTC offset: {text!r}")
+    return value.astimezone(UTC)
+
+
 def _opt_date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
@@ -198,7 +207,7 @@ def _opt_date(text: str | None) -> date | None:
 def decode(obj: dict[str, Any], ws: str) -> Record:
     """The record of one backup line (KeyError/ValueError on a malformed line)."""
     kind = obj["type"]
-    at = datetime.fromisoformat
+    at = _time
     if kind == "channel":
         return Channel(
             id=obj["id"],
@@ -345,7 +354,7 @@ class Reader:
                 )
             self.kinds = KINDS_OF[head["version"]]
             w = head["workspace"]
-            self.workspace = Workspace(id=w["id"], name=w["name"], created_at=datetime.fromisoformat(w["created_at"]))
+            self.workspace = Workspace(id=w["id"], name=w["name"], created_at=_time(w["created_at"]))
         except Invalid:
             raise
         except (ValueError, KeyError, TypeError, AttributeError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import threading
@@ -36,14 +37,20 @@ def _next_value() -> int:
         return value
 
 
+# Base 32 of the standard alphabet, read as ours: the encoding runs in C (a bulk write makes ids by the
+# hundred thousand).
+_OURS = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET.encode())
+
+
+def encode(value: int) -> str:
+    """The 26 characters of a 128-bit value, most significant first: 160 bits (32 characters) of base 32
+    whose first six characters are always zero."""
+    return base64.b32encode(value.to_bytes(20, "big"))[6:].translate(_OURS).decode()
+
+
 def new_id(kind: str) -> str:
     """A fresh id for a record of `kind`; ids made by one process sort by creation order."""
-    value = _next_value()
-    chars = []
-    for _ in range(26):
-        value, rem = divmod(value, 32)
-        chars.append(_ALPHABET[rem])
-    return f"{PREFIXES[kind]}_{''.join(reversed(chars))}"
+    return f"{PREFIXES[kind]}_{encode(_next_value())}"
 
 
 def looks_like_id(text: str) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, LiteralString
 
-from graph.neo4j.db import Rows, native
+from graph.neo4j.db import Rows, moment, native, time_of
 from referrals import clock
 from referrals.access import Caller, Role, StoredResponse, Token
 from referrals.errors import NotFound
@@ -88,13 +88,17 @@ class Neo4jWorkspaces(Rows):
         return int(rows[0]["r"]) if rows else None
 
 
+# A token node as read: its properties, its time as `time_of` sends it.
+_TOKEN: LiteralString = "t{.*, " + time_of("t", "created_at") + "} AS t"
+
+
 def _token(t: Any) -> Token:
     return Token(
         id=t["id"],
         workspace_id=t["workspace"],
         role=Role(t["role"]),
         name=t["name"],
-        created_at=native(t["created_at"]),
+        created_at=moment(t["created_at"]),
     )
 
 
@@ -116,19 +120,19 @@ class Neo4jTokens(Rows):
         )
 
     def by_hash(self, token_hash: str) -> Token | None:
-        rows = self._run("MATCH (t:Token {hash: $hash}) RETURN t", hash=token_hash)
+        rows = self._run("MATCH (t:Token {hash: $hash}) RETURN " + _TOKEN, hash=token_hash)
         return _token(rows[0]["t"]) if rows else None
 
     def caller(self, token_hash: str) -> Caller | None:
         rows = self._run(
             "MATCH (t:Token {hash: $hash}) MATCH (w:Workspace {id: t.workspace})"
-            " RETURN t, coalesce(w.revision, 0) AS r",
+            " RETURN " + _TOKEN + ", coalesce(w.revision, 0) AS r",
             hash=token_hash,
         )
         return Caller(_token(rows[0]["t"]), int(rows[0]["r"])) if rows else None
 
     def each(self, ws: str) -> Iterator[StoredToken]:
-        for r in self._stream("MATCH (t:Token) WHERE t.workspace = $ws RETURN t ORDER BY t.id", ws=ws):
+        for r in self._stream("MATCH (t:Token) WHERE t.workspace = $ws RETURN " + _TOKEN + " ORDER BY t.id", ws=ws):
             yield StoredToken(_token(r["t"]), r["t"]["hash"])
 
     def remove(self, ws: str, token_id: str) -> bool:

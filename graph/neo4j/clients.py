@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, LiteralString
 
-from graph.neo4j.db import Rows, native
+from graph.neo4j.db import Rows, at, instant, moment, native, time_of
 from referrals.errors import NotFound
 from referrals.model import Channel, ChannelKind, Client, ClientQuery, ClientStatus, Page, name_key
 
@@ -23,8 +23,8 @@ def client_props(c: Client) -> dict[str, Any]:
         "external_id": c.external_id,
         "notes": c.notes,
         "acquired_on": c.acquired_on,
-        "created_at": c.created_at,
-        "updated_at": c.updated_at,
+        "created_at": instant(c.created_at),
+        "updated_at": instant(c.updated_at),
     }
 
 
@@ -39,8 +39,8 @@ def client(n: Any) -> Client:
         external_id=n.get("external_id"),
         notes=n.get("notes"),
         acquired_on=native(n.get("acquired_on")),
-        created_at=native(n["created_at"]),
-        updated_at=native(n["updated_at"]),
+        created_at=moment(n["created_at"]),
+        updated_at=moment(n["updated_at"]),
     )
 
 
@@ -53,8 +53,8 @@ def channel_props(c: Channel) -> dict[str, Any]:
         "url": c.url,
         "external_id": c.external_id,
         "notes": c.notes,
-        "created_at": c.created_at,
-        "updated_at": c.updated_at,
+        "created_at": instant(c.created_at),
+        "updated_at": instant(c.updated_at),
     }
 
 
@@ -66,32 +66,33 @@ def channel(n: Any) -> Channel:
         url=n.get("url"),
         external_id=n.get("external_id"),
         notes=n.get("notes"),
-        created_at=native(n["created_at"]),
-        updated_at=native(n["updated_at"]),
+        created_at=moment(n["created_at"]),
+        updated_at=moment(n["updated_at"]),
     )
 
 
+# A client or channel node as read: the node's properties, its times as `time_of` sends them.
+_NODE: LiteralString = "c{.*, " + time_of("c", "created_at") + ", " + time_of("c", "updated_at") + "} AS c"
+
 # CREATE for new nodes: a MERGE would look each one up in the transaction's own growing state as well,
 # which makes big batches slow down row by row.
-_CREATE_CLIENTS: LiteralString = (
-    "UNWIND $rows AS row CREATE (c:Client) SET c = row, c.workspace = $ws RETURN count(*) AS n"
-)
+# The properties of a row as written: the row with its workspace, and its times as DateTimes.
+_PROPS: LiteralString = "row{.*, workspace: $ws, " + at("created_at") + ", " + at("updated_at") + "}"
+_CREATE_CLIENTS: LiteralString = "UNWIND $rows AS row CREATE (c:Client) SET c = " + _PROPS + " RETURN count(*) AS n"
 _REPLACE_CLIENTS: LiteralString = (
     "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.id}) USING INDEX c:Client(workspace, id)"
-    " SET c = row, c.workspace = $ws RETURN count(*) AS n"
+    " SET c = " + _PROPS + " RETURN count(*) AS n"
 )
-_CREATE_CHANNELS: LiteralString = (
-    "UNWIND $rows AS row CREATE (c:Channel) SET c = row, c.workspace = $ws RETURN count(*) AS n"
-)
+_CREATE_CHANNELS: LiteralString = "UNWIND $rows AS row CREATE (c:Channel) SET c = " + _PROPS + " RETURN count(*) AS n"
 _REPLACE_CHANNELS: LiteralString = (
     "UNWIND $rows AS row MATCH (c:Channel {workspace: $ws, id: row.id}) USING INDEX c:Channel(workspace, id)"
-    " SET c = row, c.workspace = $ws RETURN count(*) AS n"
+    " SET c = " + _PROPS + " RETURN count(*) AS n"
 )
 
 
 class Neo4jClients(Rows):
     def get(self, ws: str, client_id: str, field: str = "id") -> Client:
-        rows = self._run("MATCH (c:Client {workspace: $ws, id: $id}) RETURN c", ws=ws, id=client_id)
+        rows = self._run("MATCH (c:Client {workspace: $ws, id: $id}) RETURN " + _NODE, ws=ws, id=client_id)
         if not rows:
             raise NotFound("client", client_id, field=field)
         return client(rows[0]["c"])
@@ -105,7 +106,7 @@ class Neo4jClients(Rows):
     def by_external_id(self, ws: str, external_ids: Sequence[str]) -> dict[str, Client]:
         rows = self._run(
             "MATCH (c:Client) USING INDEX c:Client(workspace, external_id)"
-            " WHERE c.workspace = $ws AND c.external_id IN $exts RETURN c",
+            " WHERE c.workspace = $ws AND c.external_id IN $exts RETURN " + _NODE,
             ws=ws,
             exts=list(external_ids),
         )
@@ -128,7 +129,7 @@ class Neo4jClients(Rows):
             " OR c.phone = $phone)"
             " AND ($tag IS NULL OR $tag IN c.tags) AND ($status IS NULL OR c.status = $status)"
             " AND ($from IS NULL OR c.acquired_on >= $from) AND ($to IS NULL OR c.acquired_on <= $to)"
-            " RETURN c ORDER BY c.id LIMIT $limit",
+            " RETURN " + _NODE + " ORDER BY c.id LIMIT $limit",
             ws=ws,
             after=query.after or "",
             text=name_key(query.text) if query.text else None,
@@ -141,7 +142,7 @@ class Neo4jClients(Rows):
         return Page.from_overfetch([client(r["c"]) for r in rows], query.limit)
 
     def each(self, ws: str) -> Iterator[Client]:
-        for r in self._stream("MATCH (c:Client) WHERE c.workspace = $ws RETURN c ORDER BY c.id", ws=ws):
+        for r in self._stream("MATCH (c:Client) WHERE c.workspace = $ws RETURN " + _NODE + " ORDER BY c.id", ws=ws):
             yield client(r["c"])
 
     def remove(self, ws: str, client_id: str) -> None:
@@ -162,7 +163,7 @@ class Neo4jClients(Rows):
 
 class Neo4jChannels(Rows):
     def get(self, ws: str, channel_id: str, field: str = "id") -> Channel:
-        rows = self._run("MATCH (c:Channel {workspace: $ws, id: $id}) RETURN c", ws=ws, id=channel_id)
+        rows = self._run("MATCH (c:Channel {workspace: $ws, id: $id}) RETURN " + _NODE, ws=ws, id=channel_id)
         if not rows:
             raise NotFound("channel", channel_id, field=field)
         return channel(rows[0]["c"])
@@ -184,7 +185,8 @@ class Neo4jChannels(Rows):
 
     def page(self, ws: str, limit: int, after: str | None) -> Page[Channel]:
         rows = self._run(
-            "MATCH (c:Channel) WHERE c.workspace = $ws AND c.id > $after RETURN c ORDER BY c.id LIMIT $limit",
+            "MATCH (c:Channel) WHERE c.workspace = $ws AND c.id > $after"
+            " RETURN " + _NODE + " ORDER BY c.id LIMIT $limit",
             ws=ws,
             after=after or "",
             limit=limit + 1,
@@ -192,7 +194,7 @@ class Neo4jChannels(Rows):
         return Page.from_overfetch([channel(r["c"]) for r in rows], limit)
 
     def each(self, ws: str) -> Iterator[Channel]:
-        for r in self._stream("MATCH (c:Channel) WHERE c.workspace = $ws RETURN c ORDER BY c.id", ws=ws):
+        for r in self._stream("MATCH (c:Channel) WHERE c.workspace = $ws RETURN " + _NODE + " ORDER BY c.id", ws=ws):
             yield channel(r["c"])
 
     def uses(self, ws: str, channel_id: str) -> int:

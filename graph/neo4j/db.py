@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any, LiteralString, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
@@ -57,6 +58,37 @@ def too_large(e: Neo4jError) -> TooLarge:
 def native(value: Any) -> Any:
     """A driver temporal value as Python's."""
     return value.to_native() if hasattr(value, "to_native") else value
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def instant(value: datetime) -> list[int]:
+    """A time (with its offset) as [seconds, nanoseconds] since the epoch: the form bulk writes send times
+    in, turned back into a DateTime by `at()` in the query. The driver's own conversion of a Python
+    datetime costs ~100 µs a value (time zones looked up per value), more than the server takes to
+    write the record it belongs to."""
+    since = value - _EPOCH
+    return [since.days * 86_400 + since.seconds, since.microseconds * 1_000]
+
+
+def moment(parts: list[int] | None) -> datetime | None:
+    """A time read as `time_of()` sends it, as Python's (in UTC); None for a property not set. Reading
+    DateTime values through the driver costs ~100 µs each, as writing them does."""
+    if parts is None or parts[0] is None:
+        return None
+    return _EPOCH + timedelta(seconds=parts[0], microseconds=parts[1] // 1_000)
+
+
+def time_of(node: LiteralString, field: LiteralString) -> LiteralString:
+    """A map projection entry that reads the DateTime `<node>.<field>` as [seconds, nanoseconds] since the
+    epoch (`moment()` turns it back)."""
+    return field + ": [" + node + "." + field + ".epochSeconds, " + node + "." + field + ".nanosecond]"
+
+
+def at(field: LiteralString) -> LiteralString:
+    """A map projection entry that reads `row.<field>`, sent as `instant()`, as a DateTime in UTC."""
+    return field + ": datetime({epochSeconds: row." + field + "[0], nanosecond: row." + field + "[1]})"
 
 
 def parse_neo4j_url(url: str) -> tuple[str, tuple[str, str] | None, str | None]:

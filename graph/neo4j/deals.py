@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any, LiteralString
 
-from graph.neo4j.db import Rows, native
+from graph.neo4j.db import Rows, at, instant, moment, native, time_of
 from referrals.errors import NotFound
 from referrals.model import Deal, DealQuery, Page
 from referrals.money import Money
@@ -21,8 +21,8 @@ def deal_props(d: Deal) -> dict[str, Any]:
         "closed_on": d.closed_on,
         "title": d.title,
         "external_id": d.external_id,
-        "created_at": d.created_at,
-        "updated_at": d.updated_at,
+        "created_at": instant(d.created_at),
+        "updated_at": instant(d.updated_at),
     }
 
 
@@ -34,27 +34,31 @@ def deal(n: Any) -> Deal:
         closed_on=native(n["closed_on"]),
         title=n.get("title"),
         external_id=n.get("external_id"),
-        created_at=native(n["created_at"]),
-        updated_at=native(n["updated_at"]),
+        created_at=moment(n["created_at"]),
+        updated_at=moment(n["updated_at"]),
     )
 
 
+# A deal node as read: its properties, its times as `time_of` sends them.
+_NODE: LiteralString = "d{.*, " + time_of("d", "created_at") + ", " + time_of("d", "updated_at") + "} AS d"
+_PROPS: LiteralString = "row{.*, workspace: $ws, " + at("created_at") + ", " + at("updated_at") + "}"
 _CREATE: LiteralString = (
     "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX c:Client(workspace, id)"
-    " CREATE (c)-[:PAID]->(d:Deal) SET d = row, d.workspace = $ws RETURN count(*) AS n"
+    " CREATE (c)-[:PAID]->(d:Deal) SET d = " + _PROPS + " RETURN count(*) AS n"
 )
 # A replaced deal may have moved to another client: its PAID edge follows.
 _REPLACE: LiteralString = (
     "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX c:Client(workspace, id)"
-    " MERGE (d:Deal {workspace: $ws, id: row.id}) SET d = row, d.workspace = $ws"
-    " WITH c, d OPTIONAL MATCH (d)<-[old:PAID]-(other) WHERE other <> c DELETE old"
+    " MERGE (d:Deal {workspace: $ws, id: row.id}) SET d = "
+    + _PROPS
+    + " WITH c, d OPTIONAL MATCH (d)<-[old:PAID]-(other) WHERE other <> c DELETE old"
     " MERGE (c)-[:PAID]->(d) RETURN count(*) AS n"
 )
 
 
 class Neo4jDeals(Rows):
     def get(self, ws: str, deal_id: str) -> Deal:
-        rows = self._run("MATCH (d:Deal {workspace: $ws, id: $id}) RETURN d", ws=ws, id=deal_id)
+        rows = self._run("MATCH (d:Deal {workspace: $ws, id: $id}) RETURN " + _NODE, ws=ws, id=deal_id)
         if not rows:
             raise NotFound("deal", deal_id)
         return deal(rows[0]["d"])
@@ -78,7 +82,7 @@ class Neo4jDeals(Rows):
     def by_external_id(self, ws: str, external_ids: Sequence[str]) -> dict[str, Deal]:
         rows = self._run(
             "MATCH (d:Deal) USING INDEX d:Deal(workspace, external_id)"
-            " WHERE d.workspace = $ws AND d.external_id IN $exts RETURN d",
+            " WHERE d.workspace = $ws AND d.external_id IN $exts RETURN " + _NODE,
             ws=ws,
             exts=list(external_ids),
         )
@@ -93,7 +97,7 @@ class Neo4jDeals(Rows):
             "MATCH (d:Deal) WHERE d.workspace = $ws AND d.id > $after"
             " AND ($client IS NULL OR d.client_id = $client)"
             " AND ($from IS NULL OR d.closed_on >= $from) AND ($to IS NULL OR d.closed_on <= $to)"
-            " RETURN d ORDER BY d.id LIMIT $limit",
+            " RETURN " + _NODE + " ORDER BY d.id LIMIT $limit",
             ws=ws,
             after=query.after or "",
             client=query.client_id,
@@ -103,7 +107,7 @@ class Neo4jDeals(Rows):
         return Page.from_overfetch([deal(r["d"]) for r in rows], query.limit)
 
     def each(self, ws: str) -> Iterator[Deal]:
-        for r in self._stream("MATCH (d:Deal) WHERE d.workspace = $ws RETURN d ORDER BY d.id", ws=ws):
+        for r in self._stream("MATCH (d:Deal) WHERE d.workspace = $ws RETURN " + _NODE + " ORDER BY d.id", ws=ws):
             yield deal(r["d"])
 
     def revenue(self, ws: str, until: date | None = None) -> Iterator[tuple[str, str, int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, LiteralString
 
-from graph.neo4j.db import ROWS, Rows, native
+from graph.neo4j.db import ROWS, Rows, at, instant, moment, native, time_of
 from referrals.errors import NotFound
 from referrals.model import Referral, SourceChange, SourceKind, SourceRef
 from referrals.ports import HistoryEntry
@@ -20,7 +20,7 @@ def referral(r: Any) -> Referral:
         referred_on=native(r["referred_on"]),
         note=r["note"],
         primary=r["primary"],
-        created_at=native(r["created_at"]),
+        created_at=moment(r["created_at"]),
     )
 
 
@@ -32,7 +32,7 @@ def referral_props(r: Referral) -> dict[str, Any]:
         "referred_on": r.referred_on,
         "note": r.note,
         "primary": r.primary,
-        "created_at": r.created_at,
+        "created_at": instant(r.created_at),
     }
 
 
@@ -48,7 +48,7 @@ def history_props(e: HistoryEntry) -> dict[str, Any]:
         "current_id": c.current.id if c.current else None,
         "referral_id": c.referral_id,
         "reason": c.reason,
-        "changed_at": c.changed_at,
+        "changed_at": instant(c.changed_at),
     }
 
 
@@ -63,7 +63,7 @@ def source_change(h: Any) -> SourceChange:
         current=ref(h.get("current_kind"), h.get("current_id")),
         referral_id=h.get("referral_id"),
         reason=h.get("reason"),
-        changed_at=native(h["changed_at"]),
+        changed_at=moment(h["changed_at"]),
     )
 
 
@@ -74,7 +74,7 @@ _REFERRAL_FILTER: LiteralString = (
 _REFERRAL_RETURN: LiteralString = (
     " RETURN r.id AS id, CASE WHEN s:Client THEN 'client' ELSE 'channel' END AS source_kind,"
     " s.id AS source_id, c.id AS client_id, r.referred_on AS referred_on, r.note AS note,"
-    " r.primary AS primary, r.created_at AS created_at"
+    " r.primary AS primary, [r.created_at.epochSeconds, r.created_at.nanosecond] AS created_at"
 )
 
 
@@ -101,25 +101,28 @@ CREATE_FROM: dict[SourceKind, LiteralString] = {
         " USING INDEX s:Client(workspace, id)"
         " MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX c:Client(workspace, id)"
         " CREATE (s)-[r:REFERRED {workspace: $ws, id: row.id, referred_on: row.referred_on, note: row.note,"
-        " primary: row.primary, created_at: row.created_at}]->(c) RETURN count(*) AS n"
+        " primary: row.primary, " + at("created_at") + "}]->(c) RETURN count(*) AS n"
     ),
     SourceKind.CHANNEL: (
         "UNWIND $rows AS row MATCH (s:Channel {workspace: $ws, id: row.source_id})"
         " USING INDEX s:Channel(workspace, id)"
         " MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX c:Client(workspace, id)"
         " CREATE (s)-[r:REFERRED {workspace: $ws, id: row.id, referred_on: row.referred_on, note: row.note,"
-        " primary: row.primary, created_at: row.created_at}]->(c) RETURN count(*) AS n"
+        " primary: row.primary, " + at("created_at") + "}]->(c) RETURN count(*) AS n"
     ),
 }
 
+# A source change as read: its properties, its time as `time_of` sends it.
+_CHANGE: LiteralString = "h{.*, " + time_of("h", "changed_at") + "} AS h"
 _INSERT_HISTORY: LiteralString = (
-    "UNWIND $rows AS row CREATE (h:SourceChange) SET h = row, h.workspace = $ws RETURN count(*) AS n"
+    "UNWIND $rows AS row CREATE (h:SourceChange) SET h = row{.*, workspace: $ws, " + at("changed_at") + "}"
+    " RETURN count(*) AS n"
 )
 # The next entry of a client's history takes the next sequence number.
 _LOG: LiteralString = (
-    "OPTIONAL MATCH (h:SourceChange {workspace: $ws, client_id: $row.client_id})"
-    " WITH coalesce(max(h.seq), 0) + 1 AS seq"
-    " CREATE (n:SourceChange) SET n = $row, n.seq = seq, n.workspace = $ws"
+    "WITH $row AS row OPTIONAL MATCH (h:SourceChange {workspace: $ws, client_id: row.client_id})"
+    " WITH row, coalesce(max(h.seq), 0) + 1 AS seq"
+    " CREATE (n:SourceChange) SET n = row{.*, seq: seq, workspace: $ws, " + at("changed_at") + "}"
 )
 
 
@@ -251,13 +254,15 @@ class Neo4jReferrals(Rows):
 
     def history(self, ws: str, client_id: str) -> list[SourceChange]:
         rows = self._run(
-            "MATCH (h:SourceChange {workspace: $ws, client_id: $id}) RETURN h ORDER BY h.seq", ws=ws, id=client_id
+            "MATCH (h:SourceChange {workspace: $ws, client_id: $id}) RETURN " + _CHANGE + " ORDER BY h.seq",
+            ws=ws,
+            id=client_id,
         )
         return [source_change(r["h"]) for r in rows]
 
     def each_history(self, ws: str) -> Iterator[HistoryEntry]:
         for r in self._stream(
-            "MATCH (h:SourceChange) WHERE h.workspace = $ws RETURN h ORDER BY h.client_id, h.seq", ws=ws
+            "MATCH (h:SourceChange) WHERE h.workspace = $ws RETURN " + _CHANGE + " ORDER BY h.client_id, h.seq", ws=ws
         ):
             yield HistoryEntry(r["h"]["seq"], source_change(r["h"]))
 

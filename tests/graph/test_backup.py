@@ -14,7 +14,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -210,6 +210,42 @@ def test_damaged_or_truncated_files_write_nothing(store: Store, empty) -> None:
     with pytest.raises(Invalid) as err:
         Reader([good.splitlines(keepends=True)[0].replace(b'"version":3', b'"version":9')])
     assert err.value.errors[0].field == "version"
+
+
+def _resealed(lines: list[bytes]) -> bytes:
+    """The lines with the end line's checksum made to match them, as a tool rewriting the file would."""
+    end = json.loads(lines[-1])
+    end["sha256"] = hashlib.sha256(b"".join(lines[:-1])).hexdigest()
+    return b"".join(lines[:-1]) + json.dumps(end, separators=(",", ":")).encode() + b"\n"
+
+
+def test_times_are_kept_in_utc_and_need_an_offset(store: Store, empty) -> None:
+    """A time written with another offset is the same instant, kept in UTC on both stores (so a backup of
+    the restore equals the original); a time without an offset cannot be placed and is refused."""
+    ws = build(store, 7)
+    good = backup_bytes(store, ws)
+    lines = good.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if json.loads(line).get("type") == "client")
+    client = json.loads(lines[at])
+    when = datetime.fromisoformat(client["created_at"])
+    moscow = when.astimezone(timezone(timedelta(hours=3))).isoformat(timespec="microseconds")
+    assert moscow.endswith("+03:00") and moscow != client["created_at"]
+    for value, refused in ((moscow, False), (moscow[: -len("+03:00")], True)):
+        changed = lines.copy()
+        changed[at] = json.dumps({**client, "created_at": value}, separators=(",", ":"), ensure_ascii=False).encode()
+        changed[at] += b"\n"
+        target = empty(ws)
+        if refused:
+            with pytest.raises(Invalid) as err:
+                restore(target, io.BytesIO(_resealed(changed)))
+            assert err.value.errors[0].field == f"line {at + 1}"
+            assert "offset" in str(err.value.errors[0].reason)
+            with pytest.raises(NotFound):
+                target.get_workspace(ws)
+        else:
+            restore(target, io.BytesIO(_resealed(changed)))
+            assert target.get_client(ws, client["id"]).created_at == when
+            assert backup_bytes(target, ws) == good
 
 
 def test_a_closed_month_whose_lines_do_not_match_its_checksum_is_refused(store: Store, empty) -> None:

@@ -2,7 +2,9 @@
 
 The check reads the storage code: the query argument of every call that sends a statement must
 be a string literal, a concatenation of literals, or a module/class constant (or an item of one)
-that is itself built only from literals. User values travel as parameters only.
+that is itself built only from literals, or a fragment helper of graph/neo4j/db.py (FRAGMENTS) called
+on such text; each helper's own body is checked to build only from literals and its arguments.
+User values travel as parameters only.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ SENDERS = {
     "execute_query": 0,
     "run": 0,
 }
+# Query fragment helpers: their result is text made of literals and their (checked) arguments.
+FRAGMENTS = {"at": GRAPH / "neo4j" / "db.py", "time_of": GRAPH / "neo4j" / "db.py"}
 
 
 def _constants(tree: ast.Module) -> dict[str, ast.AST]:
@@ -87,6 +91,8 @@ def _safe(
             return _int(arg, consts, ints)
         case ast.Call(func=ast.Name(id="cast"), args=[_, inner]):
             return rec(inner)
+        case ast.Call(func=ast.Name(id=name), args=args, keywords=[]) if name in FRAGMENTS:
+            return all(rec(a) for a in args)
         case ast.Call(func=ast.Attribute(attr="replace", value=value), args=[old, new]):
             return rec(value) and rec(old) and rec(new)
         case ast.Call(
@@ -241,3 +247,31 @@ def test_the_check_allows_column_tables_of_literals_only(tmp_path: Path) -> None
 def test_stores_send_queries() -> None:
     for store in ("neo4j", "sqlite"):
         assert sum(len(_query_calls(p)) for p in sorted((GRAPH / store).rglob("*.py"))) > 30
+
+
+def _helper_is_safe(path: Path, name: str) -> bool:
+    """The helper's every return builds only from literals and its parameters (taken as literals)."""
+    tree = ast.parse(path.read_text())
+    consts = _constants(tree)
+    [func] = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
+    params = {a.arg: ast.Constant(value="") for a in func.args.args}
+    returns = [n.value for n in ast.walk(func) if isinstance(n, ast.Return) and n.value is not None]
+    return bool(returns) and all(_safe(r, consts, params) for r in returns)
+
+
+@pytest.mark.parametrize("name", sorted(FRAGMENTS))
+def test_fragment_helpers_build_only_from_their_arguments(name: str) -> None:
+    assert _helper_is_safe(FRAGMENTS[name], name)
+
+
+def test_the_check_allows_fragment_helpers_on_literals_only(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "Q = 'UNWIND $rows AS row CREATE (c) SET c = row{' + at('created_at') + '}'\n"
+        "def ok(tx):\n    tx.run(Q)\n"
+        "def bad(tx, field):\n    tx.run('RETURN {' + at(field) + '}')\n"
+    )
+    assert [ok for _, ok in _query_calls(sample)] == [True, False]
+    helper = tmp_path / "helper.py"
+    helper.write_text("import os\ndef at(field):\n    return field + os.environ['X']\n")
+    assert not _helper_is_safe(helper, "at")
