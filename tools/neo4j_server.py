@@ -125,12 +125,16 @@ class Neo4jServer:
         port: int | None = None,
         heap: str | None = None,
         tie_to_parent: bool = True,
+        transaction_timeout: str = "60s",
     ) -> None:
+        """`transaction_timeout`: the server's default time limit for a transaction (a client may set its
+        own per transaction)."""
         self._own_home = home is None
         self.home = Path(tempfile.mkdtemp(prefix="referrals-neo4j-")) if home is None else home
         self.port = port or free_port()
         self.heap = heap or os.environ.get("REFERRALS_NEO4J_HEAP", DEFAULT_HEAP)
         self.tie_to_parent = tie_to_parent
+        self.transaction_timeout = transaction_timeout
         self.process: subprocess.Popen[bytes] | None = None
         self.startup_seconds: float | None = None
 
@@ -164,7 +168,7 @@ class Neo4jServer:
             "server.directories.plugins": str(self.home / "plugins"),
             "server.directories.transaction.logs.root": str(data / "transactions"),
             "dbms.usage_report.enabled": "false",
-            "db.transaction.timeout": "60s",
+            "db.transaction.timeout": self.transaction_timeout,
             "db.tx_log.rotation.retention_policy": "1 files",
             # a stop waits 5 s twice for Bolt connections and threads that a local server never has left
             # at that point (the databases are already checkpointed and closed): 10 s per stop otherwise

@@ -113,14 +113,15 @@ class Neo4jClients(Rows):
         return {r["c"]["external_id"]: client(r["c"]) for r in rows}
 
     def known(self, ws: str, ids: Sequence[str]) -> set[str]:
-        # IN lists seek the index once per value; an UNWIND + MATCH per row was planned badly
-        rows = self._run(
+        # IN lists seek the index once per value; an UNWIND + MATCH per row was planned badly. One record of
+        # a list: a record per id costs ten times as much through the driver.
+        (row,) = self._run(
             "MATCH (c:Client) USING INDEX c:Client(workspace, id) WHERE c.workspace = $ws AND c.id IN $ids"
-            " RETURN c.id AS id",
+            " RETURN collect(c.id) AS ids",
             ws=ws,
             ids=list(ids),
         )
-        return {r["id"] for r in rows}
+        return set(row["ids"])
 
     def page(self, ws: str, query: ClientQuery) -> Page[Client]:
         rows = self._run(

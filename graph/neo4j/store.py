@@ -94,6 +94,8 @@ class Neo4jUnit(LazyUnit):
 class _Restoring:
     """A restore in batches, each its own transaction, under the workspace's RestoreInProgress marker."""
 
+    read_ahead = True  # each batch waits on the server
+
     def __init__(self, store: Neo4jStore, workspace: Workspace) -> None:
         self.store = store
         self.workspace = workspace
@@ -122,6 +124,12 @@ class _Restoring:
             work(u)
 
         self.store.write(last)
+
+
+# A stream reads a whole workspace in one read transaction (a backup, a migration's copy and its checksum):
+# long by nature, not a runaway query, so it sets its own limit instead of the server's default one for
+# transactions (60 s on the project's own server; a 1M-client workspace takes minutes to read).
+STREAM_SECONDS = 3600.0
 
 
 class Neo4jStore(Store):
@@ -174,7 +182,7 @@ class Neo4jStore(Store):
                 self._driver.session(
                     database=self.database, default_access_mode=neo4j.READ_ACCESS, bookmark_manager=self._db.bookmarks
                 ) as session,
-                session.begin_transaction() as tx,
+                session.begin_transaction(timeout=STREAM_SECONDS) as tx,
             ):
                 yield Neo4jUnit(self._db, tx)
         except (ServiceUnavailable, SessionExpired, DriverError) as e:

@@ -16,15 +16,17 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
+from neo4j.exceptions import Neo4jError
 
 from graph.neo4j import Neo4jStore
 from graph.sqlite import SqliteStore
 from referrals import analysis
 from referrals.access import Role, hash_secret
 from referrals.attribution import Model, Params, statement
-from referrals.backup import Reader
+from referrals.backup import Reader, write
 from referrals.errors import Conflict, Invalid, NotFound
 from referrals.exports import GraphFormat, export
 from referrals.model import (
@@ -45,6 +47,7 @@ from referrals.usecases.transfer import backup, fingerprint, migrate, restore
 from tests.cli.test_attribution_cli import url_of
 from tests.cli.test_import_cli import _sqlite_busy
 from tests.conftest import make_sqlite_store, unique
+from tools.neo4j_server import Neo4jServer
 
 NAMES = ["Ana", "Bruno", 'Zoë "Z" Ñúñez', "李雷", "O'Brien, Pat", "Émile\nNewline", "🙂 Smiley", "Plain"]
 
@@ -366,3 +369,35 @@ def test_a_restore_killed_midway_leaves_nothing_once_swept(store: Store, tmp_pat
     assert done.returncode == 0, done.stderr
     assert store.find_token(hash_secret("secret-killed")) is not None
     assert len(store.list_clients(ws, ClientQuery(limit=500)).items) == 500
+
+
+def test_a_backup_outlives_the_servers_limit_for_transactions(tmp_path: Path) -> None:
+    """A backup reads the whole workspace in one transaction, which takes minutes at a million clients: it
+    sets its own limit, so the server's default one (60 s on the project's server) does not cut it off.
+    (The server checks its limits every 2 s: a transaction past a 2 s limit ends within 4 s.)"""
+    with (
+        Neo4jServer(heap="256m", transaction_timeout="4s") as server,
+        contextlib.closing(Neo4jStore(server.url)) as store,
+    ):
+        store.init_schema()
+        ws = build(store, 8)
+        # the server's limit holds for an ordinary transaction left open as long as the slow backup below
+        with store._driver.session() as s, pytest.raises(Neo4jError) as err, s.begin_transaction() as tx:
+            tx.run("RETURN 1").consume()
+            time.sleep(5)
+            tx.run("RETURN 1").consume()
+        assert "Timed" in (err.value.code or "")
+        out = io.BytesIO()
+        lines = 0
+
+        def slowly() -> Iterator[Any]:
+            nonlocal lines
+            for record in store.dump(ws):  # a reader that takes its time, as a slow disk would
+                if lines == 3:
+                    time.sleep(5)
+                lines += 1
+                yield record
+
+        counts = write(store.get_workspace(ws), slowly(), out)
+        assert counts["client"] == 40 and lines == sum(counts.values())
+        assert out.getvalue() == backup_bytes(store, ws)
