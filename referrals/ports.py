@@ -399,10 +399,6 @@ class Unit(Protocol):
 class Restoring(Protocol):
     """A restore in progress: what `Storage.restoring` yields."""
 
-    # True when a write waits on a server: the next batch is then read in a thread of its own meanwhile. A
-    # store writing in this process says False (two threads of Python work only take turns).
-    read_ahead: bool
-
     def write(self, work: Callable[[Unit], T]) -> T:
         """Run `work` as part of the restore (a store may give each batch a transaction of its own)."""
 

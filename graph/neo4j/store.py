@@ -94,8 +94,6 @@ class Neo4jUnit(LazyUnit):
 class _Restoring:
     """A restore in batches, each its own transaction, under the workspace's RestoreInProgress marker."""
 
-    read_ahead = True  # each batch waits on the server
-
     def __init__(self, store: Neo4jStore, workspace: Workspace) -> None:
         self.store = store
         self.workspace = workspace

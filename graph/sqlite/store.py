@@ -62,8 +62,6 @@ class SqliteUnit(LazyUnit):
 class _Restoring:
     """A restore inside the one write transaction `SqliteStore.restoring` holds."""
 
-    read_ahead = False  # writes are this process's own work: a reading thread would only take turns with it
-
     def __init__(self, unit: SqliteUnit, workspace: Workspace) -> None:
         self.unit = unit
         self.workspace = workspace

@@ -7,12 +7,9 @@ migration proves its copy: both stores must give the same counts and checksum.
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
-import queue
-import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any, TypeVar
+from typing import IO, Any
 
 from referrals.backup import Reader, Record, write
 from referrals.errors import Conflict, Invalid
@@ -23,7 +20,6 @@ from referrals.ports import Chunk, HistoryEntry, Storage, StoredToken, Unit
 from referrals.usecases.requests import get_workspace
 
 BATCH = 5_000  # records per write of a restore
-T = TypeVar("T")
 
 # Which port stores each kind of record (the backup order is the order of this table).
 _PUT: dict[type, Callable[[Unit, str, list[Any]], int]] = {
@@ -86,63 +82,15 @@ def _batches(records: Iterable[Record], tokens: list[StoredToken]) -> Iterator[t
         yield kind, batch
 
 
-def _ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """`items`, made by a thread of their own at most `depth` ahead of the consumer: the next batch is
-    decoded from the file (or read from the other store) while the store writes this one. An error made
-    there is raised here, in its place; leaving early stops the thread and closes `items` in it. The
-    thread runs in a copy of this context (the language errors are written in)."""
-    ready: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    end = object()
-
-    def put(item: tuple[bool, Any]) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put((True, item)):
-                    return
-            put((True, end))
-        except BaseException as e:  # handed over, raised by the consumer
-            put((False, e))
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()
-
-    thread = threading.Thread(target=contextvars.copy_context().run, args=(produce,), name="read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            ok, item = ready.get()
-            if not ok:
-                raise item
-            if item is end:
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join()
-
-
 def restore_records(store: Storage, workspace: Workspace, records: Iterable[Record]) -> None:
     """Write a workspace and its records exactly as they are (ids, times, history, token hashes), in
-    batches of one kind (each read while the one before is written, when the store writes to a server).
-    All or nothing: when a record is refused, or `records` raises (a damaged file), nothing of the
-    workspace remains. Tokens go in last, with the workspace itself, so no way into a half-restored
-    workspace ever exists."""
+    batches of one kind. All or nothing: when a record is refused, or `records` raises (a damaged file),
+    nothing of the workspace remains. Tokens go in last, with the workspace itself, so no way into a
+    half-restored workspace ever exists."""
     ws = workspace.id
     with store.restoring(workspace) as sink:
         tokens: list[StoredToken] = []
-        batches = _batches(records, tokens)
-        for kind, batch in _ahead(batches) if sink.read_ahead else batches:
+        for kind, batch in _batches(records, tokens):
             sink.write(lambda u, k=kind, b=batch: _put(u, ws, k, b))
         sink.finish(lambda u: _put(u, ws, StoredToken, tokens) if tokens else None)
 
