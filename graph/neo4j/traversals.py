@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, LiteralString, cast
 
 from graph.common import Link, link, period_facts
-from graph.neo4j.db import Rows, native
+from graph.neo4j.db import Rows, moment, native
 from referrals import asof, forest
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
 from referrals.config import WALK_LIMIT
@@ -117,14 +117,16 @@ _TREE_QUERIES = {
 _FACTS_TAIL: LiteralString = (
     " CALL (members) { UNWIND members AS m MATCH (m)<-[r:REFERRED]-(s)"
     " RETURN collect([r.id, m.id, CASE WHEN s:Client THEN 'client' ELSE 'channel' END, s.id,"
-    " toString(r.referred_on), r.created_at, s.name]) AS recs,"
+    " toString(r.referred_on), [r.created_at.epochSeconds, r.created_at.nanosecond], s.name]) AS recs,"
     " collect(DISTINCT CASE WHEN s:Client THEN s END) AS sources }"
     " CALL (members, sources) { UNWIND members + sources AS p WITH DISTINCT p"
     " OPTIONAL MATCH (p)<-[pr:REFERRED {primary: true}]-()"
-    " RETURN collect([p.id, p.name, p.status, toString(p.acquired_on), p.created_at, toString(pr.referred_on)])"
+    " RETURN collect([p.id, p.name, p.status, toString(p.acquired_on),"
+    " [p.created_at.epochSeconds, p.created_at.nanosecond], toString(pr.referred_on)])"
     " AS people }"
     " CALL (members) { UNWIND members AS m MATCH (h:SourceChange {workspace: $ws, client_id: m.id})"
-    " RETURN collect([h.client_id, h.seq, h.referral_id, h.changed_at]) AS switches }"
+    " RETURN collect([h.client_id, h.seq, h.referral_id, [h.changed_at.epochSeconds, h.changed_at.nanosecond]])"
+    " AS switches }"
 )
 # Up from a client over every recommendation (its chain of any day is among them).
 _CHAIN_FACTS: LiteralString = (
@@ -153,16 +155,16 @@ def _as_of_facts(row: Any) -> asof.Facts:
     fromiso = date.fromisoformat
     people = {
         pid: asof.Person(
-            pid, name, ClientStatus(status), fromiso(acq) if acq else None, native(created), fromiso(on) if on else None
+            pid, name, ClientStatus(status), fromiso(acq) if acq else None, moment(created), fromiso(on) if on else None
         )
         for pid, name, status, acq, created, on in row["people"]
     }
     recs = [
-        asof.Rec(rid, cid, SourceRef(SourceKind(kind), sid), fromiso(on), native(created))
+        asof.Rec(rid, cid, SourceRef(SourceKind(kind), sid), fromiso(on), moment(created))
         for rid, cid, kind, sid, on, created, _ in row["recs"]
     ]
     channels = {sid: name for _, _, kind, sid, _, _, name in row["recs"] if kind == "channel"}
-    switches = [asof.Switch(cid, seq, rid, native(at)) for cid, seq, rid, at in row["switches"]]
+    switches = [asof.Switch(cid, seq, rid, moment(at)) for cid, seq, rid, at in row["switches"]]
     revenue: dict[str, dict[str, int]] = {}
     for cid, cur, total in row["money"]:
         revenue.setdefault(cid, {})[cur] = total
