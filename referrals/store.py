@@ -465,8 +465,9 @@ class Store(abc.ABC):
         return self.read(lambda u: u.tokens.by_hash(token_hash))
 
     def find_caller(self, token_hash: str) -> Caller | None:
-        """The token with this hash and its workspace's revision (see `revision`), read together, or None."""
-        return self.read(lambda u: u.tokens.caller(token_hash))
+        """The token with this hash and its workspace's revision (see `revision`), read together, or None
+        (one statement: every request asks it first)."""
+        return self.query(lambda u: u.tokens.caller(token_hash))
 
     def list_tokens(self, ws: str) -> list[Token]:
         """The workspace's tokens, oldest first."""

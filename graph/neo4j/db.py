@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, LiteralString, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
@@ -134,6 +135,7 @@ class Db:
         self.sent = 0
         self._mutex = threading.Lock()
         self._down_seconds = down_seconds
+        self.retry_seconds = retry_seconds
         self._down_until = 0.0  # monotonic time until which Neo4j is taken as down
 
     def count(self) -> None:
@@ -153,11 +155,36 @@ class Db:
 
     def call(self, write: bool, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
         self.check_up()
+        with self._failures(), self.driver.session(database=self.database, bookmark_manager=self.bookmarks) as session:
+            if write:
+                return session.execute_write(work)
+            return session.execute_read(work)
+
+    def single(self, work: Callable[[neo4j.Session], T]) -> T:
+        """`work` sending one statement, as an auto-commit read: one round trip where a transaction takes
+        two (BEGIN goes with the statement, COMMIT is a second exchange). A failure the driver calls
+        retryable is retried for up to the store's retry time, as a transaction function's is."""
+        self.check_up()
+        with self._failures():
+            give_up = time.monotonic() + self.retry_seconds
+            pause = 0.05
+            while True:
+                try:
+                    with self.driver.session(
+                        database=self.database, default_access_mode=neo4j.READ_ACCESS, bookmark_manager=self.bookmarks
+                    ) as session:
+                        return work(session)
+                except (Neo4jError, DriverError) as e:
+                    if not e.is_retryable() or time.monotonic() + pause > give_up:
+                        raise
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
+
+    @contextmanager
+    def _failures(self) -> Iterator[None]:
+        """The driver's failures as the store's errors (Neo4j found down is remembered: `check_up`)."""
         try:
-            with self.driver.session(database=self.database, bookmark_manager=self.bookmarks) as session:
-                if write:
-                    return session.execute_write(work)
-                return session.execute_read(work)
+            yield
         except DomainError:
             raise
         except ConstraintError as e:
@@ -191,7 +218,7 @@ class Db:
 class Rows:
     """Base of the row ports: statements in the unit's transaction, each one counted."""
 
-    def __init__(self, db: Db, tx: neo4j.ManagedTransaction | neo4j.Transaction) -> None:
+    def __init__(self, db: Db, tx: neo4j.ManagedTransaction | neo4j.Transaction | neo4j.Session) -> None:
         self.db = db
         self.tx = tx
 
