@@ -73,7 +73,7 @@ def _process_alive(pid: int | None) -> bool:
 
 
 class Neo4jUnit(LazyUnit):
-    """One transaction and the row ports that work inside it."""
+    """One transaction (or one auto-commit statement: `Neo4jStore.query`) and the row ports that work in it."""
 
     PORTS: ClassVar[dict[str, type]] = {
         "workspaces": Neo4jWorkspaces,
