@@ -96,6 +96,10 @@ class WorkspaceSchema(ma.Schema):
         required=True,
         metadata={"description": "nodes the page draws at once; a bigger network is shown as its biggest trees"},
     )
+    webgl_from = ma.fields.Integer(
+        required=True,
+        metadata={"description": "views of this many nodes or more are drawn in WebGL, smaller ones in SVG"},
+    )
     models = ma.fields.List(
         ma.fields.Nested(ModelSchema),
         required=True,

@@ -34,6 +34,7 @@ IDEMPOTENCY_LEASE_SECONDS = 120  # REFERRALS_IDEMPOTENCY_LEASE_SECONDS: a claim 
 HEAVY_CONCURRENCY = 2  # REFERRALS_HEAVY_CONCURRENCY: heavy reads of one workspace computed at once, per process
 HEAVY_WAIT_SECONDS = 20  # REFERRALS_HEAVY_WAIT_SECONDS: how long a heavy read waits for a turn before 429
 DRAW_LIMIT = 20_000  # REFERRALS_DRAW_LIMIT: nodes the page draws at once; past it, the network's biggest trees
+WEBGL_FROM = 10_000  # REFERRALS_WEBGL_FROM: views of this many nodes or more are drawn in WebGL, smaller ones in SVG
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class Settings:
     heavy_concurrency: int = HEAVY_CONCURRENCY
     heavy_wait_seconds: int = HEAVY_WAIT_SECONDS
     draw_limit: int = DRAW_LIMIT
+    webgl_from: int = WEBGL_FROM
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -63,6 +65,7 @@ class Settings:
             heavy_concurrency=_whole(env, "REFERRALS_HEAVY_CONCURRENCY", HEAVY_CONCURRENCY, 1),
             heavy_wait_seconds=_whole(env, "REFERRALS_HEAVY_WAIT_SECONDS", HEAVY_WAIT_SECONDS, 0),
             draw_limit=_whole(env, "REFERRALS_DRAW_LIMIT", DRAW_LIMIT, 1),
+            webgl_from=_whole(env, "REFERRALS_WEBGL_FROM", WEBGL_FROM, 1),
         )
 
 

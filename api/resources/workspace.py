@@ -37,6 +37,7 @@ class CurrentWorkspace(MethodView):
             "max_depth": MAX_DEPTH,
             "credit_depth": CREDIT_DEPTH,
             "draw_limit": current_settings().draw_limit,
+            "webgl_from": current_settings().webgl_from,
             "models": [{"name": m.value, "commission": m.is_commission} for m in Model],
         }
 

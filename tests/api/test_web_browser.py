@@ -194,7 +194,8 @@ def sign_in(pg, site: Site) -> None:  # type: ignore[no-untyped-def]
     pg.fill("#token-input", site.token)
     pg.click("#sign-in-form button[type=submit]")
     pg.wait_for_selector("#results button")
-    pg.wait_for_selector("#graph[data-renders]")  # the whole network, drawn at sign-in
+    # the whole network, drawn at sign-in (in SVG or, when big, in WebGL with the SVG element hidden)
+    pg.wait_for_selector("#graph[data-renders]", state="attached")
 
 
 def open_tree(pg, label: str) -> None:  # type: ignore[no-untyped-def]
@@ -502,6 +503,85 @@ def test_a_5000_client_tree_renders_within_2_seconds_and_stays_responsive(page, 
     assert shown and "Listener 0003" in pg.inner_text("#details h3")
     print(f"zoom step {zoom_ms:.0f} ms, node click to details {click_ms:.0f} ms")
     assert zoom_ms < 1000 and click_ms < 1000
+
+
+@pytest.fixture(scope="module")
+def webgl_site(site: Site) -> Iterator[Site]:
+    """The same workspace served by a second app whose views of 1,000 nodes or more are drawn in WebGL."""
+    app = create_app({"STORE": site.store, "TESTING": True, "SETTINGS": Settings(webgl_from=1000)})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Site(f"http://127.0.0.1:{server.server_port}", site.store, site.seeded, site.token, site.outside)
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+def test_big_views_are_drawn_in_webgl_with_details_search_and_svg_exports(page, webgl_site: Site) -> None:  # type: ignore[no-untyped-def]
+    pg, site = page, webgl_site
+    sign_in(pg, site)
+    pg.wait_for_selector("#checks-body[data-loads]", state="attached")
+    open_tree(pg, "Podcast")
+    drawn = site.seeded.big_size + 1
+    assert pg.get_attribute("#graph", "data-renderer") == "webgl"
+    assert pg.get_attribute("#graph", "data-nodes") == str(drawn)
+    assert pg.locator("#graph").is_hidden() and pg.locator("#graph g.node").count() == 0
+    assert pg.locator("#webgl canvas").count() > 0 and pg.locator("#webgl").is_visible()
+    print(f"WebGL render of {drawn} nodes: {pg.get_attribute('#graph', 'data-render-ms')} ms")
+    shot(pg, "webgl-tree")
+
+    # Search and focus: the node is selected, its details shown, and the camera moves to it.
+    pg.fill("#find-node", "listener 0003")
+    pg.press("#find-node", "Enter")
+    pg.wait_for_function("() => !document.querySelector('#details').hidden")
+    assert "Listener 0003" in pg.inner_text("#details h3")
+    pg.wait_for_timeout(600)  # the camera's move (250 ms)
+
+    # A click on the node (now in the middle of the view) shows its details; timed in the page, from the
+    # click to the next painted frame with the details shown.
+    box = pg.locator("#webgl").bounding_box()
+    pg.evaluate("() => { document.querySelector('#details').hidden = true; }")
+    t = time.perf_counter()
+    pg.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    pg.wait_for_function("() => !document.querySelector('#details').hidden")
+    click_ms = (time.perf_counter() - t) * 1000
+    assert "Listener 0003" in pg.inner_text("#details h3")
+
+    # A zoom step paints within a frame budget.
+    pg.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    t = time.perf_counter()
+    pg.mouse.wheel(0, 400)
+    pg.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    zoom_ms = (time.perf_counter() - t) * 1000
+    print(f"WebGL: node click to details {click_ms:.0f} ms, zoom step {zoom_ms:.0f} ms")
+    assert click_ms < 1000 and zoom_ms < 1000
+
+    # A name nobody in the view has is said so.
+    pg.fill("#find-node", "nobody of that name")
+    pg.press("#find-node", "Enter")
+    pg.wait_for_function("() => document.querySelector('#status').textContent.includes('nobody named')")
+
+    # Exports stay SVG: every drawn node is in the file.
+    with pg.expect_download() as d:
+        pg.click("#export-svg")
+    svg = ET.parse(d.value.path()).getroot()
+    assert len(svg.findall(".//{http://www.w3.org/2000/svg}g[@class='node']")) == drawn
+
+    # A small tree goes back to SVG, and the WebGL view is gone.
+    open_tree(pg, "Ana Lima")
+    assert pg.get_attribute("#graph", "data-renderer") == "svg"
+    assert pg.locator("#webgl").is_hidden() and pg.locator("#webgl canvas").count() == 0
+    assert pg.locator("#graph g.node").count() == int(pg.get_attribute("#graph", "data-nodes"))
+
+
+def test_views_under_the_webgl_size_stay_svg(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    sign_in(pg, site)
+    open_tree(pg, "Podcast")  # 5,001 nodes, under the default 10,000
+    assert pg.get_attribute("#graph", "data-renderer") == "svg"
+    assert pg.locator("#webgl").is_hidden()
 
 
 def test_exports_of_the_drawn_tree(page, site: Site) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 import { h, minorIn, money, status } from "./dom.js";
 import { formatDate, formatNumber, t, tn } from "./i18n.js";
 import { $, $$, CHANNEL_COLOURS, LEVEL_COLOURS, NO_CHANNEL_COLOUR, state } from "./state.js";
+import { closeWebgl, drawWebgl, selectWebgl, webglAvailable } from "./webgl.js";
 
 export function fillCurrencies(currencies) {
   const select = $("#currency");
@@ -106,14 +107,22 @@ export function linkPath(pos, tree) {
   return parts.join("");
 }
 
-export function draw(started = performance.now()) {
-  const tree = state.tree;
-  const svg = $("#graph");
-  const pos = positions(tree);
+// Views of this many nodes or more are drawn in WebGL (webgl.js) when the browser has it: past ~10,000
+// SVG elements a view gets slow to draw and to move. Smaller views, and every export, are SVG.
+export const WEBGL_FROM = 10000;
+
+// Each node's radius in the drawing: its branch's revenue in the picked currency, else all equal.
+export function radiusOf(tree) {
+  if (!state.currency) return () => 10;
+  const max = Math.max(1, ...[...tree.nodes.values()].map((n) => minorIn(n.branch_revenue, state.currency)));
+  return (n) => 6 + 20 * Math.sqrt(Math.max(0, minorIn(n.branch_revenue, state.currency)) / max);
+}
+
+// The drawing of a tree at `pos` as an SVG group (links, then a group per node): what the page shows
+// for small views and what every export holds.
+export function buildViewport(tree, pos) {
   const large = tree.nodes.size > LARGE;
-  const max = state.currency
-    ? Math.max(1, ...[...tree.nodes.values()].map((n) => minorIn(n.branch_revenue, state.currency)))
-    : 1;
+  const radius = radiusOf(tree);
   const viewport = svgEl("g", { class: "viewport" });
   viewport.append(
     svgEl("path", {
@@ -128,8 +137,7 @@ export function draw(started = performance.now()) {
   const layer = svgEl("g", { class: "nodes", "font-size": 11, "text-anchor": "middle", fill: "#1d2433" });
   for (const n of tree.nodes.values()) {
     const p = pos.get(n.id);
-    const value = state.currency ? Math.max(0, minorIn(n.branch_revenue, state.currency)) : 0;
-    const r = state.currency ? 6 + 20 * Math.sqrt(value / max) : 10;
+    const r = radius(n);
     const g = svgEl("g", {
       class: "node",
       transform: `translate(${p.x.toFixed(1)},${p.y.toFixed(1)})`,
@@ -159,16 +167,37 @@ export function draw(started = performance.now()) {
     layer.append(g);
   }
   viewport.append(layer);
-  svg.replaceChildren(viewport);
+  return viewport;
+}
+
+export function draw(started = performance.now()) {
+  const tree = state.tree;
+  const svg = $("#graph");
+  const pos = positions(tree);
   state.positions = pos;
-  markFlagged();
-  setUpZoom(svg, viewport, pos);
-  if (state.selected && tree.nodes.has(state.selected.id)) markSelected(state.selected.id);
+  if (tree.nodes.size >= (state.workspace.webgl_from ?? WEBGL_FROM) && webglAvailable()) {
+    state.renderer = "webgl";
+    svg.replaceChildren();
+    svg.toggleAttribute("hidden", true); // an SVG element has no `hidden` property, only the attribute
+    state.zoom = null;
+    drawWebgl(tree.nodes.values(), pos, colourOf, radiusOf(tree));
+    if (state.selected && tree.nodes.has(state.selected.id)) selectWebgl(state.selected.id);
+  } else {
+    state.renderer = "svg";
+    closeWebgl();
+    svg.toggleAttribute("hidden", false);
+    const viewport = buildViewport(tree, pos);
+    svg.replaceChildren(viewport);
+    markFlagged();
+    setUpZoom(svg, viewport, pos);
+    if (state.selected && tree.nodes.has(state.selected.id)) markSelected(state.selected.id);
+  }
   requestAnimationFrame(() =>
     setTimeout(() => {
       const ms = Math.round(performance.now() - started);
       svg.dataset.nodes = String(tree.nodes.size);
       svg.dataset.renderMs = String(ms);
+      svg.dataset.renderer = state.renderer;
       // a count, so a watcher can tell two draws apart even when they took the same time
       svg.dataset.renders = String(Number(svg.dataset.renders || 0) + 1);
       svg.dataset.depth = state.depth === null ? "all" : String(state.depth);
@@ -218,6 +247,10 @@ export function setUpZoom(svg, viewport, pos) {
 }
 
 export function markSelected(id) {
+  if (state.renderer === "webgl") {
+    selectWebgl(id);
+    return null;
+  }
   for (const el of $$("#graph g.node.selected")) {
     el.classList.remove("selected");
     const shape = el.querySelector(".shape");
@@ -347,7 +380,10 @@ export function writeLegend(tree) {
       legend.append(h("span", {}, h("i", { style: `background:${NO_CHANNEL_COLOUR}` }), t("no channel within reach")));
     }
   }
-  legend.append(h("span", { class: "muted" }, t("dashed red ring: dead end")));
+  if (state.renderer === "webgl") {
+    // WebGL draws plain discs: the rings (dead ends, new clients, findings) are in the SVG export
+    legend.append(h("span", { class: "muted" }, t("a big view: dead ends and new clients are ringed in the SVG export")));
+  } else legend.append(h("span", { class: "muted" }, t("dashed red ring: dead end")));
   if (state.newIds.size) {
     const count = formatNumber(state.newIds.size);
     const text = state.drawnIds.since

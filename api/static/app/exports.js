@@ -3,7 +3,7 @@
 import { download } from "./api.js";
 import { h, saveBlob, slug, status } from "./dom.js";
 import { t } from "./i18n.js";
-import { SVG_NS, bounds, svgEl } from "./draw.js";
+import { SVG_NS, bounds, buildViewport, svgEl } from "./draw.js";
 import { $, state, view } from "./state.js";
 import { treePath } from "./tree.js";
 
@@ -16,7 +16,8 @@ export function svgOfView() {
   const box = bounds(state.positions);
   const w = Math.ceil(box.x2 - box.x1);
   const hgt = Math.ceil(box.y2 - box.y1);
-  const viewport = $("#graph g.viewport").cloneNode(true);
+  // a view drawn in WebGL is drawn again as SVG for its export
+  const viewport = state.renderer === "webgl" ? buildViewport(state.tree, state.positions) : $("#graph g.viewport").cloneNode(true);
   viewport.removeAttribute("transform");
   const doc = svgEl("svg", {
     xmlns: SVG_NS,

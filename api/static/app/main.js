@@ -9,7 +9,7 @@ import { draw, markSelected } from "./draw.js";
 import { downloadGraph, exportPng, exportSvg } from "./exports.js";
 import { chooseLanguage, lang, loadLanguage, rememberLanguage, t, translatePage } from "./i18n.js";
 import { onChannelSubmit, onClientSubmit, onDealSubmit, onPickInput, onReferralSubmit } from "./forms.js";
-import { loadKeyClients, selectNode } from "./panels.js";
+import { findInView, loadKeyClients, selectNode } from "./panels.js";
 import { depthLabel, fillOptions, search, show, signIn, signOut, tokenFromLink } from "./session.js";
 import { $, $$, TOKEN_KEY, state } from "./state.js";
 import { loadTree, openTree } from "./tree.js";
@@ -72,6 +72,16 @@ function wire() {
       state.selected = null;
       markSelected("");
     }
+  });
+  $("#webgl").addEventListener("pick", (evt) => selectNode(evt.detail.id));
+  $("#webgl").addEventListener("clear", () => {
+    $("#details").hidden = true;
+    state.selected = null;
+    markSelected("");
+  });
+  $("#find-form").addEventListener("submit", (evt) => {
+    evt.preventDefault();
+    findInView($("#find-node").value);
   });
   $("#export-png").addEventListener("click", exportPng);
   $("#export-svg").addEventListener("click", exportSvg);

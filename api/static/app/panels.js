@@ -9,15 +9,48 @@ import { prefillDeal, prefillReferral } from "./forms.js";
 import { show } from "./session.js";
 import { $, state, view } from "./state.js";
 import { openTree } from "./tree.js";
+import { selectWebgl } from "./webgl.js";
 
 export function selectNode(id) {
   const node = state.tree.nodes.get(id);
   if (!node || node.kind === "network") return;
   state.selected = { kind: node.kind, id: node.id, name: node.name };
   markSelected(id);
-  const p = state.positions.get(id);
-  d3.select("#graph").transition().duration(250).call(state.zoom.translateTo, p.x, p.y);
+  if (state.renderer === "webgl") selectWebgl(id, true);
+  else {
+    const p = state.positions.get(id);
+    d3.select("#graph").transition().duration(250).call(state.zoom.translateTo, p.x, p.y);
+  }
   renderDetails(node);
+}
+
+// Search and focus: of the drawn clients and channels whose name holds `text` (any case), the one named
+// exactly so, else the nearest the root (then the first by name) is selected and centred.
+export function findInView(text) {
+  const wanted = text.trim().toLocaleLowerCase();
+  if (!wanted || !state.tree) return null;
+  let best = null;
+  for (const n of state.tree.nodes.values()) {
+    if (n.kind === "network") continue;
+    const name = n.name.toLocaleLowerCase();
+    if (!name.includes(wanted)) continue;
+    const rank = [name === wanted ? 0 : 1, n.level, n.name];
+    if (!best || compareRanks(rank, best.rank) < 0) best = { node: n, rank };
+  }
+  if (!best) {
+    status(t("nobody named “{text}” is in this view", { text: text.trim() }), true);
+    return null;
+  }
+  selectNode(best.node.id);
+  return best.node.id;
+}
+
+function compareRanks(a, b) {
+  for (let i = 0; i < a.length; i += 1) {
+    if (a[i] < b[i]) return -1;
+    if (a[i] > b[i]) return 1;
+  }
+  return 0;
 }
 
 function levelText(node) {

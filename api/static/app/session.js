@@ -11,6 +11,7 @@ import { word } from "./words.js";
 import { loadChain, loadKeyClients, loadSummary } from "./panels.js";
 import { $, $$, TOKEN_KEY, state } from "./state.js";
 import { openTree } from "./tree.js";
+import { closeWebgl } from "./webgl.js";
 
 export function tokenFromLink() {
   const match = location.hash.match(/(?:^#|&)token=([^&]+)/);
@@ -59,6 +60,7 @@ export function signOut(message = "") {
   sessionStorage.removeItem(TOKEN_KEY);
   state.token = null;
   $("#graph").replaceChildren();
+  closeWebgl();
   state.tree = null;
   $("#app").hidden = true;
   $("#tabs").hidden = true;

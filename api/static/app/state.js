@@ -25,6 +25,7 @@ export const state = {
   selected: null,
   positions: null,
   zoom: null,
+  renderer: "svg", // how the view is drawn: "svg", or "webgl" past draw.js WEBGL_FROM nodes
   channels: [],
   known: new Map(), // "Name (id)" -> {kind, id}
   loadSeq: 0,
