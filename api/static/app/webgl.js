@@ -59,8 +59,11 @@ export function drawWebgl(nodes, pos, colour, radius) {
 // Mark one node (or none, with "") as selected; with `focus`, move the camera to it.
 export function selectWebgl(id, focus = false) {
   if (!renderer) return;
+  const graph = renderer.getGraph();
+  const changed = [selected, id].filter((n) => n && graph.hasNode(n));
   selected = id;
-  renderer.refresh({ skipIndexation: true });
+  // only the two nodes whose look changes are drawn again (a whole refresh costs ~1 s at 100,000 nodes)
+  if (changed.length) renderer.refresh({ partialGraph: { nodes: changed }, skipIndexation: true });
   if (focus && id && renderer.getGraph().hasNode(id)) {
     const at = renderer.getNodeDisplayData(id);
     renderer.getCamera().animate({ x: at.x, y: at.y, ratio: Math.min(renderer.getCamera().ratio, 0.15) }, { duration: 250 });

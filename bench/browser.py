@@ -1,0 +1,169 @@
+"""The whole network in the browser: a big network drawn by the page in WebGL, in Debian's Chromium.
+
+    .venv/bin/python -m bench.browser --clients 100000 --runs 3
+
+The forest of bench/forest.py is loaded into a fresh SQLite file (bench/traversals.py's bulk load) and
+served by the app on a loopback port (werkzeug, as the browser tests do) with a draw limit above its
+size, so the page draws it whole. Each run opens a new tab, signs in, then clicks "Whole network" and
+reads, in the page:
+* the draw: from the click to the painted view, API calls (summary, the whole network as JSON), layout
+  and WebGL included (the page's own `data-render-ms`);
+* zoom and pan frames: the gaps between the page's animation frames while `--frames` wheel steps, then a
+  drag of as many mouse moves, go on (a frame over its budget shows as a longer gap);
+* node click to details: a node found by name and centred ("Find in this view"), then a real mouse click
+  on it, timed in the page from the press to the details panel shown.
+Results are printed as JSON and written to `--out`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from werkzeug.serving import make_server
+
+from api import create_app
+from bench.forest import generate
+from bench.measure import settings
+from bench.traversals import load
+from graph.sqlite import SqliteStore
+from referrals.access import Role, hash_secret, new_secret
+from referrals.config import Settings
+from tools import chromium
+
+# Frame times: the gaps between animation frames while the view moves (a frame that takes longer than
+# its budget shows as a longer gap).
+_WATCH_FRAMES = (
+    "() => { window.__gaps = []; let last = performance.now(); window.__watching = true;"
+    " const tick = (now) => { window.__gaps.push(now - last); last = now;"
+    " if (window.__watching) requestAnimationFrame(tick); };"
+    " requestAnimationFrame(tick); }"
+)
+_STOP_FRAMES = "() => { window.__watching = false; return window.__gaps.slice(1); }"
+# Node click to details: from the mouse press on the view to the details panel shown.
+_WATCH_CLICK = (
+    "() => { window.__clicks = []; const view = document.querySelector('#webgl');"
+    " view.addEventListener('mousedown', () => { window.__down = performance.now(); }, {capture: true});"
+    " const details = document.querySelector('#details');"
+    " new MutationObserver(() => { if (!details.hidden && window.__down) {"
+    "  window.__clicks.push(performance.now() - window.__down); window.__down = 0; } })"
+    " .observe(details, {attributes: true, attributeFilter: ['hidden']}); }"
+)
+
+
+def run_once(browser: Any, url: str, token: str, frames: int, name: str) -> dict[str, Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 860})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.set_default_timeout(120_000)
+    pg.goto(url + "/")
+    pg.fill("#token-input", token)
+    pg.click("#sign-in-form button[type=submit]")
+    pg.wait_for_selector("#graph[data-renders]", state="attached")
+    before = pg.get_attribute("#graph", "data-renders")
+    pg.click("#whole-network")
+    pg.wait_for_function(
+        "([b]) => { const g = document.querySelector('#graph'); return g.dataset.renders && g.dataset.renders !== b; }",
+        arg=[before],
+    )
+    out: dict[str, Any] = {
+        "renderer": pg.get_attribute("#graph", "data-renderer"),
+        "nodes": int(pg.get_attribute("#graph", "data-nodes") or 0),
+        "draw_ms": int(pg.get_attribute("#graph", "data-render-ms") or 0),
+    }
+    pg.wait_for_timeout(500)
+    box = pg.locator("#webgl").bounding_box()
+    assert box is not None
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    pg.mouse.move(cx, cy)
+    pg.evaluate(_WATCH_FRAMES)
+    for i in range(frames):
+        pg.mouse.wheel(0, -120 if i % 2 == 0 else 120)
+        pg.wait_for_timeout(60)
+    out["zoom_frame_ms"] = [round(g, 1) for g in pg.evaluate(_STOP_FRAMES)]
+    pg.evaluate(_WATCH_FRAMES)
+    pg.mouse.down()
+    for i in range(frames):
+        pg.mouse.move(cx + 8 * (i % 10), cy + 5 * (i % 10))
+        pg.wait_for_timeout(30)
+    pg.mouse.up()
+    out["pan_frame_ms"] = [round(g, 1) for g in pg.evaluate(_STOP_FRAMES)]
+    pg.fill("#find-node", name)
+    pg.press("#find-node", "Enter")
+    pg.wait_for_function("() => !document.querySelector('#details').hidden")
+    pg.wait_for_timeout(800)
+    pg.evaluate(_WATCH_CLICK)
+    pg.evaluate("() => { document.querySelector('#details').hidden = true; }")
+    pg.mouse.click(cx, cy)
+    pg.wait_for_function("() => window.__clicks.length > 0")
+    out["click_to_details_ms"] = round(pg.evaluate("() => window.__clicks[0]"), 1)
+    out["details"] = pg.inner_text("#details h3")
+    out["errors"] = errors
+    context.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--frames", type=int, default=20)
+    parser.add_argument("--out", type=Path, default=Path("bench/results-browser.json"))
+    args = parser.parse_args()
+
+    import playwright.sync_api as playwright_api
+
+    store = SqliteStore(Path(tempfile.mkdtemp(prefix="referrals-bench-")) / "browser.db")
+    store.init_schema()
+    forest = generate(args.clients)
+    print(f"loading {args.clients} clients ...", file=sys.stderr, flush=True)
+    ws, ids, _, load_s = load(store, forest)
+    token = new_secret()
+    store.create_token(ws, Role.VIEWER, "bench", hash_secret(token))
+    limit = args.clients + 1000
+    app = create_app({"STORE": store, "SETTINGS": Settings(draw_limit=limit)})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    runs = []
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium.ensure(), args=list(chromium.FLAGS))
+        for i in range(args.runs):
+            got = run_once(browser, url, token, args.frames, f"client {forest.n // 2 + i}")
+            print(json.dumps({k: v for k, v in got.items() if not k.endswith("frame_ms")}), file=sys.stderr, flush=True)
+            runs.append(got)
+        version = browser.version
+        browser.close()
+    server.shutdown()
+    measured_with = settings(store)
+    store.close()
+
+    def p(values: list[float], q: float) -> float:
+        values = sorted(values)
+        return round(values[min(len(values) - 1, int(q * len(values)))], 1)
+
+    result = {
+        "clients": args.clients,
+        "load_s": round(load_s, 1),
+        "chromium": version,
+        "settings": measured_with,
+        "runs": runs,
+        "draw_ms": [r["draw_ms"] for r in runs],
+        "draw_ms_median": statistics.median(r["draw_ms"] for r in runs),
+        "zoom_frame_ms_p50_p95": [p(sum((r["zoom_frame_ms"] for r in runs), []), q) for q in (0.5, 0.95)],
+        "pan_frame_ms_p50_p95": [p(sum((r["pan_frame_ms"] for r in runs), []), q) for q in (0.5, 0.95)],
+        "click_to_details_ms": [r["click_to_details_ms"] for r in runs],
+    }
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in result.items() if k != "runs"}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
