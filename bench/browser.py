@@ -7,7 +7,7 @@ served by the app on a loopback port (werkzeug, as the browser tests do) with a 
 size, so the page draws it whole. Each run opens a new tab, signs in, then clicks "Whole network" and
 reads, in the page:
 * the draw: from the click to the painted view, API calls (summary, the whole network as JSON), layout
-  and WebGL included (the page's own `data-render-ms`);
+  and WebGL included (the page's own `data-render-ms`), and the API calls' own times;
 * zoom and pan frames: the gaps between the page's animation frames while `--frames` wheel steps, then a
   drag of as many mouse moves, go on (a frame over its budget shows as a longer gap);
 * node click to details: a node found by name and centred ("Find in this view"), then a real mouse click
@@ -77,6 +77,12 @@ def run_once(browser: Any, url: str, token: str, frames: int, name: str) -> dict
         "renderer": pg.get_attribute("#graph", "data-renderer"),
         "nodes": int(pg.get_attribute("#graph", "data-nodes") or 0),
         "draw_ms": int(pg.get_attribute("#graph", "data-render-ms") or 0),
+        # the API calls of that draw (the latest of each), from the page's resource timings
+        "api_ms": pg.evaluate(
+            "() => Object.fromEntries(performance.getEntriesByType('resource')"
+            ".filter(e => e.name.includes('/api/v1/network/'))"
+            ".map(e => [new URL(e.name).pathname, Math.round(e.duration)]))"
+        ),
     }
     pg.wait_for_timeout(500)
     box = pg.locator("#webgl").bounding_box()
