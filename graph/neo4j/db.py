@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, LiteralString, TypeVar
@@ -79,6 +79,13 @@ def moment(parts: list[int] | None) -> datetime | None:
     if parts is None or parts[0] is None:
         return None
     return _EPOCH + timedelta(seconds=parts[0], microseconds=parts[1] // 1_000)
+
+
+def utc_days(seconds: Sequence[int]) -> list[str]:
+    """Times read as epoch seconds, as their UTC days (YYYY-MM-DD), each distinct day formatted once."""
+    days = [s // 86400 for s in seconds]
+    text = {d: (_EPOCH + timedelta(days=d)).date().isoformat() for d in set(days)}
+    return list(map(text.__getitem__, days))
 
 
 def time_of(node: LiteralString, field: LiteralString) -> LiteralString:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from itertools import repeat
 from typing import Any, LiteralString, cast
 
 from graph.common import Link, link, period_facts
-from graph.neo4j.db import Rows, moment, native
+from graph.neo4j.db import Rows, moment, native, utc_days
 from referrals import asof, forest
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
 from referrals.config import WALK_LIMIT
@@ -170,16 +170,6 @@ def _as_of_facts(row: Any) -> asof.Facts:
     for cid, cur, total in row["money"]:
         revenue.setdefault(cid, {})[cur] = total
     return asof.Facts(people, channels, asof.group(recs), asof.group_switches(switches), revenue)
-
-
-_EPOCH_DAY = date(1970, 1, 1)
-
-
-def utc_days(seconds: Sequence[int]) -> list[str]:
-    """Times as epoch seconds, as their UTC days (YYYY-MM-DD), each distinct day formatted once."""
-    days = [s // 86400 for s in seconds]
-    text = {d: (_EPOCH_DAY + timedelta(days=d)).isoformat() for d in set(days)}
-    return list(map(text.__getitem__, days))
 
 
 class Neo4jTraversals(Rows):

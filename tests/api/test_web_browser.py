@@ -529,6 +529,9 @@ def test_big_views_are_drawn_in_webgl_with_details_search_and_svg_exports(page, 
     assert pg.get_attribute("#graph", "data-nodes") == str(drawn)
     assert pg.locator("#graph").is_hidden() and pg.locator("#graph g.node").count() == 0
     assert pg.locator("#webgl canvas").count() > 0 and pg.locator("#webgl").is_visible()
+    # every node and every link to its parent, as in the SVG drawing
+    assert pg.get_attribute("#webgl", "data-nodes") == str(drawn)
+    assert pg.get_attribute("#webgl", "data-edges") == str(drawn - 1)
     print(f"WebGL render of {drawn} nodes: {pg.get_attribute('#graph', 'data-render-ms')} ms")
     shot(pg, "webgl-tree")
 

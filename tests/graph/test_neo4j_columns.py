@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graph.neo4j.traversals import utc_days
+from graph.neo4j.db import utc_days
 
 _ZONES = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
 _TIMES = st.datetimes(datetime(1900, 1, 1), datetime(2200, 1, 1), timezones=_ZONES)

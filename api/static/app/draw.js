@@ -180,7 +180,7 @@ export function draw(started = performance.now()) {
     svg.replaceChildren();
     svg.toggleAttribute("hidden", true); // an SVG element has no `hidden` property, only the attribute
     state.zoom = null;
-    drawWebgl(tree.nodes.values(), pos, colourOf, radiusOf(tree));
+    drawWebgl([...tree.nodes.values()], pos, colourOf, radiusOf(tree));
     if (state.selected && tree.nodes.has(state.selected.id)) selectWebgl(state.selected.id);
   } else {
     state.renderer = "svg";

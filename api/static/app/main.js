@@ -63,22 +63,18 @@ function wire() {
     state.keyCurrency = evt.target.value;
     loadKeyClients();
   });
-  $("#graph").addEventListener("click", (evt) => {
-    const g = evt.target.closest("g.node");
-    if (g) {
-      selectNode(g.dataset.id);
-    } else {
-      $("#details").hidden = true;
-      state.selected = null;
-      markSelected("");
-    }
-  });
-  $("#webgl").addEventListener("pick", (evt) => selectNode(evt.detail.id));
-  $("#webgl").addEventListener("clear", () => {
+  const clearSelection = () => {
     $("#details").hidden = true;
     state.selected = null;
     markSelected("");
+  };
+  $("#graph").addEventListener("click", (evt) => {
+    const g = evt.target.closest("g.node");
+    if (g) selectNode(g.dataset.id);
+    else clearSelection();
   });
+  $("#webgl").addEventListener("pick", (evt) => selectNode(evt.detail.id));
+  $("#webgl").addEventListener("clear", clearSelection);
   $("#find-form").addEventListener("submit", (evt) => {
     evt.preventDefault();
     findInView($("#find-node").value);

@@ -20,9 +20,10 @@ export function webglAvailable() {
   }
 }
 
-// Draw `nodes` (an iterable of {id, parent, name}) at `pos` (id -> {x, y}, y down as in SVG), each with
+// Draw `nodes` (an array of {id, parent, name}) at `pos` (id -> {x, y}, y down as in SVG), each with
 // `colour(node)` and a radius `radius(node)` in the SVG drawing's units. A click on a node dispatches a
-// "pick" event on #webgl with the node's id; a click elsewhere, "clear".
+// "pick" event on #webgl with the node's id; a click elsewhere, "clear". #webgl's data-nodes and
+// data-edges say what was drawn.
 export function drawWebgl(nodes, pos, colour, radius) {
   const box = $("#webgl");
   box.hidden = false; // sigma measures its container when it starts
@@ -43,6 +44,8 @@ export function drawWebgl(nodes, pos, colour, radius) {
       graph.addDirectedEdge(n.parent, n.id, { color: EDGE_COLOUR, size: 1 });
     }
   }
+  box.dataset.nodes = String(graph.order);
+  box.dataset.edges = String(graph.size);
   selected = "";
   renderer = new Sigma(graph, box, {
     hideEdgesOnMove: graph.order > 20000,
@@ -64,20 +67,10 @@ export function selectWebgl(id, focus = false) {
   selected = id;
   // only the two nodes whose look changes are drawn again (a whole refresh costs ~1 s at 100,000 nodes)
   if (changed.length) renderer.refresh({ partialGraph: { nodes: changed }, skipIndexation: true });
-  if (focus && id && renderer.getGraph().hasNode(id)) {
+  if (focus && id && graph.hasNode(id)) {
     const at = renderer.getNodeDisplayData(id);
     renderer.getCamera().animate({ x: at.x, y: at.y, ratio: Math.min(renderer.getCamera().ratio, 0.15) }, { duration: 250 });
   }
-}
-
-// Where a node is on screen (CSS pixels in #webgl), for tests and tooltips; null when not drawn.
-export function nodeOnScreen(id) {
-  if (!renderer || !renderer.getGraph().hasNode(id)) return null;
-  return renderer.graphToViewport(renderer.getGraph().getNodeAttributes(id));
-}
-
-export function webglRenderer() {
-  return renderer;
 }
 
 export function closeWebgl(hide = true) {
