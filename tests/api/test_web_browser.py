@@ -1062,6 +1062,10 @@ def test_the_network_as_of_a_day_and_its_growth_replayed(small_site: SmallSite, 
     new = pg.eval_on_selector_all("#graph g.node[data-new] title", "els => els.map(e => e.textContent.split(' · ')[0])")
     assert sorted(new) == ["Cy", "Dee"]
     assert "green ring: new since the end of 2025-01-07 (2)" in pg.inner_text("#legend")
+    _as_of(pg, "2025-01-09")  # the same day again (a pick sent twice): the same rings
+    new = pg.eval_on_selector_all("#graph g.node[data-new] title", "els => els.map(e => e.textContent.split(' · ')[0])")
+    assert sorted(new) == ["Cy", "Dee"]
+    assert "green ring: new since the end of 2025-01-07 (2)" in pg.inner_text("#legend")
     shot(pg, "as-of-step")
     with pg.expect_download() as d:  # the downloads are of the day shown
         pg.click("#download-graphml")

@@ -41,11 +41,16 @@ export async function loadTree() {
   }
   if (seq !== state.loadSeq) return; // a newer request won
   // Who is new since the previous day shown of the same tree: ringed while replaying the network's growth.
+  // The same day drawn again (the same pick sent twice, a reload) keeps its rings.
   const ids = new Set(tree.nodes.keys());
   const prev = state.drawnIds;
-  const stepped = prev && prev.rootId === root.id && prev.asOf !== state.asOf;
-  state.newIds = stepped ? new Set([...ids].filter((id) => !prev.ids.has(id) && tree.nodes.get(id).kind === "client")) : new Set();
-  state.drawnIds = { rootId: root.id, asOf: state.asOf, ids, since: stepped ? prev.asOf : null };
+  const sameTree = Boolean(prev) && prev.rootId === root.id;
+  const stepped = sameTree && prev.asOf !== state.asOf;
+  if (stepped) state.newIds = new Set([...ids].filter((id) => !prev.ids.has(id) && tree.nodes.get(id).kind === "client"));
+  else if (sameTree) state.newIds = new Set([...state.newIds].filter((id) => ids.has(id)));
+  else state.newIds = new Set();
+  const since = stepped ? prev.asOf : sameTree ? prev.since : null;
+  state.drawnIds = { rootId: root.id, asOf: state.asOf, ids, since };
   state.tree = tree;
   fillCurrencies(tree.currencies);
   draw(started);
