@@ -126,15 +126,18 @@ class Neo4jServer:
         heap: str | None = None,
         tie_to_parent: bool = True,
         transaction_timeout: str = "60s",
+        timeout_check: str = "2s",
     ) -> None:
         """`transaction_timeout`: the server's default time limit for a transaction (a client may set its
-        own per transaction)."""
+        own per transaction); `timeout_check`: how often the server looks for transactions past their
+        limit (one ends up to this long after its limit)."""
         self._own_home = home is None
         self.home = Path(tempfile.mkdtemp(prefix="referrals-neo4j-")) if home is None else home
         self.port = port or free_port()
         self.heap = heap or os.environ.get("REFERRALS_NEO4J_HEAP", DEFAULT_HEAP)
         self.tie_to_parent = tie_to_parent
         self.transaction_timeout = transaction_timeout
+        self.timeout_check = timeout_check
         self.process: subprocess.Popen[bytes] | None = None
         self.startup_seconds: float | None = None
 
@@ -169,6 +172,7 @@ class Neo4jServer:
             "server.directories.transaction.logs.root": str(data / "transactions"),
             "dbms.usage_report.enabled": "false",
             "db.transaction.timeout": self.transaction_timeout,
+            "db.transaction.monitor.check.interval": self.timeout_check,
             "db.tx_log.rotation.retention_policy": "1 files",
             # a stop waits 5 s twice for Bolt connections and threads that a local server never has left
             # at that point (the databases are already checkpointed and closed): 10 s per stop otherwise
