@@ -33,10 +33,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import compress, count, repeat
+from itertools import chain, compress, count, repeat
 from operator import and_, ge, gt, itemgetter, lt, sub
 from typing import Any, ClassVar
 
@@ -243,23 +243,38 @@ def _meeting(rewritten: Mapping[str, str], values: Iterable[str]) -> list[str]:
 # --- what a check reads -----------------------------------------------------------------------
 
 
+Node = Hashable  # how a store names a client or channel in a check's facts (its id, or a number)
+
+
+def same_ids(nodes: Collection[Node]) -> dict[Node, str]:
+    """The resolver of a store whose nodes are named by their ids already."""
+    return {n: n for n in nodes}  # type: ignore[misc]
+
+
 @dataclass(frozen=True, slots=True)
 class Facts:
     """What the rules read, column by column, as a store reads them in one go: a million clients cost a
-    few lists, not a million objects. Dates are YYYY-MM-DD strings (they sort as days do)."""
+    few lists, not a million objects. Dates are YYYY-MM-DD strings (they sort as days do).
+
+    Clients and channels are named by the store's own node keys (`Node`): their ids, or numbers a
+    store reads for less than an id (Neo4j's node numbers). The rules compute over the keys and ask
+    `ids` for the ids of what they found only: a finding is keyed, sorted and worded by ids, so it is
+    the same whatever the keys."""
 
     # the clients holding a contact value another client's value meets (`shared_values`, and phones held
-    # twice): (id, email, phone, external id)
-    contacts: Sequence[tuple[str, str | None, str | None, str | None]]
-    acquired: Mapping[str, str]  # client id -> its acquisition date, for the clients that have one
+    # twice): (node, email, phone, external id)
+    contacts: Sequence[tuple[Node, str | None, str | None, str | None]]
+    acquired: Mapping[Node, str]  # client -> its acquisition date, for the clients that have one
     # one entry per recommendation
     from_client: Sequence[bool]  # its source is a client (else a channel)
-    sources: Sequence[str]
-    targets: Sequence[str]  # the clients recommended
+    sources: Sequence[Node]
+    targets: Sequence[Node]  # the clients recommended
     days: Sequence[str]
     primary: Sequence[bool]
     # the clients with deals and none above zero: their deals and refunds per currency (minor units)
-    hollow: Mapping[str, tuple[int, Mapping[str, int]]] = field(default_factory=dict)
+    hollow: Mapping[Node, tuple[int, Mapping[str, int]]] = field(default_factory=dict)
+    # the ids of the nodes asked for (every one of them)
+    ids: Callable[[Collection[Node]], Mapping[Node, str]] = same_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,10 +304,10 @@ def detect(facts: Facts, thresholds: Thresholds | None = None) -> list[Raw]:
     """Every rule over the facts, by rule in RULES order (the cyclic garbage collector paused: a million
     recommendations make lists and tuples enough to trigger it again and again, and none is a cycle)."""
     th = thresholds or Thresholds()
-    groups = _contact_groups(facts)
+    groups, nodes = _contact_groups(facts)
     return [
         *_shared_contacts(groups),
-        *_self_referrals(groups, facts),
+        *_self_referrals(groups, nodes, facts),
         *_bursts(facts, th),
         *_hollow_clusters(facts, th),
         *_dated_early(facts, th),
@@ -361,11 +376,14 @@ class _Group:
     shared: tuple[tuple[str, str, tuple[str, ...]], ...]
 
 
-def _contact_groups(f: Facts) -> list[_Group]:
-    """Clients joined by any shared contact key (union-find), each group with what they share."""
+def _contact_groups(f: Facts) -> tuple[list[_Group], dict[str, Node]]:
+    """Clients joined by any shared contact key (union-find), each group with what they share; and the
+    node of every client in a group, by id."""
     holders: dict[tuple[str, str], list[str]] = defaultdict(list)
     written: dict[tuple[str, str], str] = {}
-    for cid, email, phone, external_id in f.contacts:
+    id_of = f.ids({c[0] for c in f.contacts}) if f.contacts else {}
+    for node, email, phone, external_id in f.contacts:
+        cid = id_of[node]
         for fld, value, key in (
             ("email", email, email and mailbox(email)),
             ("phone", phone, phone),
@@ -395,7 +413,8 @@ def _contact_groups(f: Facts) -> list[_Group]:
         r = root(ids[0])
         members[r].update(ids)
         what[r].append((fld, written[fld, key], tuple(sorted(ids))))
-    return sorted((_Group(tuple(sorted(members[r])), tuple(sorted(what[r]))) for r in members), key=lambda g: g.members)
+    groups = [_Group(tuple(sorted(members[r])), tuple(sorted(what[r]))) for r in members]
+    return sorted(groups, key=lambda g: g.members), {cid: node for node, cid in id_of.items()}
 
 
 def _shared_contacts(groups: list[_Group]) -> list[Raw]:
@@ -432,12 +451,13 @@ def _words(fld: str) -> str:
     return lazy(_FIELDS[fld]) if fld in _FIELDS else fld.replace("_", " ")
 
 
-def _self_referrals(groups: list[_Group], f: Facts) -> list[Raw]:
+def _self_referrals(groups: list[_Group], nodes: Mapping[str, Node], f: Facts) -> list[Raw]:
     """Within each group of clients sharing contacts: a recommendation from one to another, or one above
-    another on its primary chain within the credit depth."""
+    another on its primary chain within the credit depth. `nodes`: the node of each group member."""
     if not groups:
         return []
     group_of = {m: i for i, g in enumerate(groups) for m in g.members}
+    member = {nodes[m]: m for m in group_of}  # node -> id, of the groups' members
     keys: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for g in groups:
         for fld, value, ids in g.shared:
@@ -455,12 +475,14 @@ def _self_referrals(groups: list[_Group], f: Facts) -> list[Raw]:
         both = sorted({fld for fld, _value in keys[a] & keys[b]})
         return _(" and ").join(_words(x) for x in both) or _("contact details through others")
 
-    chain = list(map(and_, f.from_client, f.primary))  # primary recommendations by clients
-    parent = dict(zip(compress(f.targets, chain), compress(f.sources, chain), strict=True))
+    upward = list(map(and_, f.from_client, f.primary))  # primary recommendations by clients
+    parent = dict(zip(compress(f.targets, upward), compress(f.sources, upward), strict=True))
     direct = [
-        (f.targets[i], f.sources[i], f.days[i], f.primary[i])
-        for i in [i for i, t in enumerate(f.targets) if t in group_of]
-        if f.from_client[i] and group_of.get(f.sources[i]) == group_of[f.targets[i]]
+        (member[f.targets[i]], member[f.sources[i]], f.days[i], f.primary[i])
+        for i in [i for i, t in enumerate(f.targets) if t in member]
+        if f.from_client[i]
+        and f.sources[i] in member
+        and group_of[member[f.sources[i]]] == group_of[member[f.targets[i]]]
     ]
     out: list[Raw] = []
     seen: set[tuple[str, str]] = set()
@@ -484,32 +506,37 @@ def _self_referrals(groups: list[_Group], f: Facts) -> list[Raw]:
                 ),
             )
         )
-    for member, gi in sorted(group_of.items()):
-        node, level, path = member, 0, []
+    found: list[tuple[str, str, int, list[tuple[Node, Node]]]] = []  # (client, above, level, path)
+    for cid, gi in sorted(group_of.items()):
+        node, level, path = nodes[cid], 0, []
         while node in parent and level < CREDIT_DEPTH:
             path.append((parent[node], node))
             node = parent[node]
             level += 1
-            if level > 1 and group_of.get(node) == gi and (node, member) not in seen:
-                seen.add((node, member))
-                how = shared(node, member)
-                out.append(
-                    Raw(
-                        "self_referral",
-                        finding_key("self_referral", node, member),
-                        (member, node),
-                        tuple(path),
-                        {"level": level, "primary": True, "field": how},
-                        _(
-                            "%(above)s is %(level)s levels above %(client)s on their chain and shares their %(how)s:"
-                            " %(above)s is credited for %(client)s's deals.",
-                            above=_n(node),
-                            level=level,
-                            client=_n(member),
-                            how=shared_words(node, member),
-                        ),
-                    )
-                )
+            above = member.get(node)
+            if level > 1 and above is not None and group_of[above] == gi and (above, cid) not in seen:
+                seen.add((above, cid))
+                found.append((cid, above, level, list(path)))
+    id_of = f.ids({n for *_, path in found for pair in path for n in pair}) if found else {}
+    for cid, above, level, path in found:
+        how = shared(above, cid)
+        out.append(
+            Raw(
+                "self_referral",
+                finding_key("self_referral", above, cid),
+                (cid, above),
+                tuple((id_of[a], id_of[b]) for a, b in path),
+                {"level": level, "primary": True, "field": how},
+                _(
+                    "%(above)s is %(level)s levels above %(client)s on their chain and shares their %(how)s:"
+                    " %(above)s is credited for %(client)s's deals.",
+                    above=_n(above),
+                    level=level,
+                    client=_n(cid),
+                    how=shared_words(above, cid),
+                ),
+            )
+        )
     return out
 
 
@@ -521,17 +548,24 @@ def _bursts(f: Facts, th: Thresholds) -> list[Raw]:
     big = {s for s, n in counts.items() if n > th.burst_count}
     if not big:
         return []
-    made: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    made: dict[Node, list[tuple[str, Node]]] = defaultdict(list)
     for i in [i for i, s in enumerate(f.sources) if s in big]:
         made[f.sources[i]].append((f.days[i], f.targets[i]))
     ordinal = _ordinals(f.days)
     span = th.burst_days
+    bursting = []
+    for source, recs in made.items():
+        ordinals = sorted(ordinal[d] for d, _t in recs)
+        if not all(map(ge, map(sub, ordinals[th.burst_count :], ordinals), repeat(span))):
+            bursting.append(source)  # else no burst_count + 1 of them within a window: the common case
+    if not bursting:
+        return []
+    id_of = f.ids({*bursting, *(t for s in bursting for _d, t in made[s])})
     out: list[Raw] = []
-    for source in sorted(made):
-        recs = sorted(made[source])
+    for node in sorted(bursting, key=id_of.__getitem__):
+        recs = sorted((d, id_of[t]) for d, t in made[node])
         ordinals = [ordinal[d] for d, _t in recs]
-        if all(map(ge, map(sub, ordinals[th.burst_count :], ordinals), repeat(span))):
-            continue  # no burst_count + 1 of them within a window: the common case, checked in C
+        source = id_of[node]
         episodes: list[list[int]] = []  # [first index, last index, most in one window]
         i = 0
         for j, day in enumerate(ordinals):
@@ -583,13 +617,13 @@ def _hollow_clusters(f: Facts, th: Thresholds) -> list[Raw]:
     hollow = f.hollow
     if len(hollow) < th.hollow_size:
         return []
-    links: dict[str, list[str]] = defaultdict(list)
+    links: dict[Node, list[Node]] = defaultdict(list)
     for s, t in _between(f, hollow.keys()):
         links[s].append(t)
         links[t].append(s)
-    out: list[Raw] = []
-    seen: set[str] = set()
-    for start in sorted(links):
+    clusters: list[list[Node]] = []
+    seen: set[Node] = set()
+    for start in links:
         if start in seen:
             continue
         seen.add(start)
@@ -601,14 +635,19 @@ def _hollow_clusters(f: Facts, th: Thresholds) -> list[Raw]:
                 if m not in seen:
                     seen.add(m)
                     stack.append(m)
-        if len(cluster) < th.hollow_size:
-            continue
-        cluster.sort()
+        if len(cluster) >= th.hollow_size:
+            clusters.append(cluster)
+    if not clusters:
+        return []
+    id_of = f.ids({n for c in clusters for n in c})
+    out: list[Raw] = []
+    for nodes in sorted((sorted(c, key=id_of.__getitem__) for c in clusters), key=lambda c: id_of[c[0]]):
+        cluster = [id_of[n] for n in nodes]
         refunds: dict[str, int] = defaultdict(int)
-        for c in cluster:
+        for c in nodes:
             for cur, minor in hollow[c][1].items():
                 refunds[cur] += minor
-        deals = sum(hollow[c][0] for c in cluster)
+        deals = sum(hollow[c][0] for c in nodes)
         out.append(
             Raw(
                 "hollow_cluster",
@@ -637,7 +676,7 @@ def _dated_early(f: Facts, th: Thresholds) -> list[Raw]:
     # a client's first day: its acquisition date, else the date of its primary recommendation
     first = dict(zip(compress(f.targets, f.primary), compress(f.days, f.primary), strict=True)) | acquired
     fromiso = date.fromisoformat
-    found: list[tuple[str, str, str, str, str]] = []  # (day, source, client, whose, first day)
+    found: list[tuple[str, Node, Node, str, str]] = []  # (day, source, client, whose, first day)
     # compared as YYYY-MM-DD text (in C); a channel has no first day ("", before every date)
     before = map(lt, f.days, map(first.get, f.sources, repeat("")))
     for i in compress(count(), map(and_, f.from_client, before)):
@@ -649,8 +688,11 @@ def _dated_early(f: Facts, th: Thresholds) -> list[Raw]:
             d, t = f.days[i], f.targets[i]
             if (fromiso(acquired[t]) - fromiso(d)).days > th.lead_days:
                 found.append((d, f.sources[i], t, "client", acquired[t]))
+    if not found:
+        return []
+    id_of = f.ids({n for _d, s, t, *_ in found for n in (s, t)})
     out: list[Raw] = []
-    for d, s, t, whose, since in sorted(found):
+    for d, s, t, whose, since in sorted((d, id_of[s], id_of[t], w, x) for d, s, t, w, x in found):
         gap = (fromiso(since) - fromiso(d)).days
         numbers = {"referred_on": d, "first_day": since, "days": gap, "whose": whose}
         said = {"source": _n(s), "client": _n(t), "day": _day(d), "gap": gap, "since": _day(since)}
@@ -674,42 +716,80 @@ def _dated_early(f: Facts, th: Thresholds) -> list[Raw]:
     return out
 
 
-def _between(f: Facts, among: Container[str]) -> list[tuple[str, str]]:
+def _between(f: Facts, among: Container[Node]) -> list[tuple[Node, Node]]:
     """(source, client) of the recommendations from one client of `among` to another (filtered in C)."""
     inside = map(and_, map(among.__contains__, f.sources), map(among.__contains__, f.targets))
     return list(compress(zip(f.sources, f.targets, strict=True), map(and_, f.from_client, inside)))
 
 
-def _rings(f: Facts) -> list[Raw]:
-    """Rings among client-to-client recommendations. A client on a ring both recommended and was
-    recommended by clients, so only those are sorted topologically; what the sort cannot order is split
-    into strongly connected parts (networkx, on that small remainder only)."""
-    both = set(compress(f.sources, f.from_client)).intersection(compress(f.targets, f.from_client))
-    if not both:
-        return []
-    edges = _between(f, both)
-    # Kahn's sort over integer node numbers (list indexing, not string hashing, in the loop)
-    nodes = list(both)
-    number = dict(zip(nodes, range(len(nodes)), strict=True))
-    src = list(map(number.__getitem__, map(itemgetter(0), edges)))
-    dst = list(map(number.__getitem__, map(itemgetter(1), edges)))
-    out_edges: list[list[int]] = [[] for _ in nodes]
-    indegree = [0] * len(nodes)
+PEEL_ROUNDS = 64  # numpy rounds of `_on_rings` before the rest is sorted one client at a time
+
+
+def _on_rings(edges: Sequence[tuple[Node, Node]]) -> set[Node]:
+    """The clients that may lie on a ring of these recommendations: what is left once clients nobody
+    recommended, or who recommended nobody, are taken away again and again (a ring member never is).
+    The rounds run over integer arrays (numpy), each one taking away both ends of every chain at once:
+    a forest of depth d goes in about d / 2 rounds. Past PEEL_ROUNDS (chains longer than ~128 levels)
+    the rest is sorted topologically one client at a time (Kahn's algorithm, lists of integers)."""
+    if not edges:
+        return set()
+    import numpy as np
+
+    m = len(edges)
+    nodes: list[Node]
+    if isinstance(edges[0][0], int):  # numbers already: made dense by a sort (in C)
+        ends = np.fromiter(chain(map(itemgetter(0), edges), map(itemgetter(1), edges)), np.int64, 2 * m)
+        unique, dense = np.unique(ends, return_inverse=True)
+        nodes, src, dst = unique.tolist(), dense[:m], dense[m:]
+    else:
+        number: defaultdict[Node, int] = defaultdict(count().__next__)
+        src = np.fromiter(map(number.__getitem__, map(itemgetter(0), edges)), np.int64, m)
+        dst = np.fromiter(map(number.__getitem__, map(itemgetter(1), edges)), np.int64, m)
+        nodes = list(number)
+    n = len(nodes)
+    for _round in range(PEEL_ROUNDS):
+        gone = (np.bincount(dst, minlength=n) == 0) | (np.bincount(src, minlength=n) == 0)
+        keep = ~(gone[src] | gone[dst])
+        if keep.all():
+            break
+        src, dst = src[keep], dst[keep]
+        if not len(src):
+            return set()
+    else:
+        a, b = _kahn(src.tolist(), dst.tolist(), n)
+        src, dst = np.array(a, np.int64), np.array(b, np.int64)
+    return {nodes[i] for i in np.union1d(src, dst).tolist()}
+
+
+def _kahn(src: list[int], dst: list[int], n: int) -> tuple[list[int], list[int]]:
+    """The edges (as two lists) among the nodes a topological sort cannot order: those on rings and
+    those only reachable from them."""
+    out_edges: list[list[int]] = [[] for _ in range(n)]
+    indegree = [0] * n
     for a, b in zip(src, dst, strict=True):
         out_edges[a].append(b)
         indegree[b] += 1
-    ready = [i for i, d in enumerate(indegree) if not d]
+    ready = [i for i in range(n) if not indegree[i]]
     while ready:
         for m in out_edges[ready.pop()]:
             indegree[m] -= 1
             if not indegree[m]:
                 ready.append(m)
-    left = {nodes[i] for i, d in enumerate(indegree) if d}
+    kept = [i for i, (a, b) in enumerate(zip(src, dst, strict=True)) if indegree[a] and indegree[b]]
+    return [src[i] for i in kept], [dst[i] for i in kept]
+
+
+def _rings(f: Facts) -> list[Raw]:
+    """Rings among client-to-client recommendations: the part no peeling can take apart (`_on_rings`) is
+    split into strongly connected parts (networkx, on that small remainder only)."""
+    edges = list(compress(zip(f.sources, f.targets, strict=True), f.from_client))
+    left = _on_rings(edges)
     if not left:
         return []
     import networkx as nx
 
-    g = nx.DiGraph((s, t) for s, t in edges if s in left and t in left)
+    id_of = f.ids(left)
+    g = nx.DiGraph((id_of[s], id_of[t]) for s, t in edges if s in left and t in left)
     out: list[Raw] = []
     for part in sorted(sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1):
         inside = set(part)

@@ -9,11 +9,11 @@ use-case turns into a query per row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from referrals import asof, forest, integrity
 from referrals.access import Caller, StoredResponse, Token
@@ -348,20 +348,27 @@ class Traversals(Protocol):
     def shared_phones(self, ws: str) -> list[str]:
         """The phone numbers two or more clients hold."""
 
+    # The integrity check's reads name clients and channels by the store's node keys (integrity.Node):
+    # their ids, or anything the store reads for less and can name with `node_ids` in the same unit.
+
     def contact_holders(
         self, ws: str, emails: Sequence[str], phones: Sequence[str], external_ids: Sequence[str]
-    ) -> list[tuple[str, str | None, str | None, str | None]]:
-        """(id, email, phone, external id) of the clients holding any of these values."""
+    ) -> list[tuple[Any, str | None, str | None, str | None]]:
+        """(node, email, phone, external id) of the clients holding any of these values."""
 
-    def acquisitions(self, ws: str) -> dict[str, str]:
-        """Client id -> acquisition date (YYYY-MM-DD), for the clients that have one."""
+    def acquisitions(self, ws: str) -> dict[Any, str]:
+        """Client node -> acquisition date (YYYY-MM-DD), for the clients that have one."""
 
-    def check_recommendations(self, ws: str) -> tuple[list[bool], list[str], list[str], list[str], list[bool]]:
-        """Every recommendation as five columns: whether its source is a client, its source id, its
-        client id, its date (YYYY-MM-DD), whether it is primary."""
+    def check_recommendations(self, ws: str) -> tuple[list[bool], list[Any], list[Any], list[str], list[bool]]:
+        """Every recommendation as five columns: whether its source is a client, its source node, its
+        client node, its date (YYYY-MM-DD), whether it is primary."""
 
-    def hollow_clients(self, ws: str) -> dict[str, tuple[int, dict[str, int]]]:
-        """The clients with deals and none above zero: their deals and refunds per currency (minor units)."""
+    def hollow_clients(self, ws: str) -> dict[Any, tuple[int, dict[str, int]]]:
+        """The clients (nodes) with deals and none above zero: their deals and refunds per currency
+        (minor units)."""
+
+    def node_ids(self, ws: str, nodes: Collection[Any]) -> dict[Any, str]:
+        """The ids of these nodes (as the check's reads above named them)."""
 
     def names(self, ws: str, ids: Sequence[str]) -> dict[str, str]:
         """The names of these clients and channels (ids not found are left out)."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any, LiteralString, cast
 
 from graph.common import Link, link, period_facts
@@ -172,25 +172,69 @@ def _as_of_facts(row: Any) -> asof.Facts:
     return asof.Facts(people, channels, asof.group(recs), asof.group_switches(switches), revenue)
 
 
+# The reads over every client and every recommendation of a workspace (growth, the integrity check) name
+# the nodes by their internal numbers (`id()`), and their ids come once, from a table of the workspace's
+# clients and channels read in the same query: a recommendation's far ends are then never visited for
+# their `id` property (at a million recommendations, ~2 s per end in the slotted runtime, against ~0.4 s
+# for the number), and `elementId()`, the number's successor, costs 2.6x as much as text. The numbers
+# are only compared within the one query's answer (never kept). Recommendations come grouped by their
+# date (from the workspace's date index): a few thousand days as text instead of one per recommendation.
+_NODES: LiteralString = (
+    "CALL { MATCH (c:Client) WHERE c.workspace = $ws RETURN collect(id(c)) AS client_nodes,"
+    " collect(c.id) AS client_ids§ }"
+    " CALL { MATCH (c:Channel) WHERE c.workspace = $ws RETURN collect(id(c)) AS channel_nodes,"
+    " collect(c.id) AS channel_ids }"
+)
+_BY_DAY: LiteralString = (
+    " CALL { MATCH ()-[r:REFERRED]->() WHERE r.workspace = $ws AND r.referred_on IS NOT NULL§"
+    " WITH r.referred_on AS day, collect(id(startNode(r))) AS s, collect(id(endNode(r))) AS c,"
+    " collect(coalesce(r.primary, false)) AS p"
+    " RETURN collect(toString(day)) AS days, collect(s) AS sources, collect(c) AS clients, collect(p) AS primary }"
+)
+
+
+def _flat(row: Any) -> tuple[list[int], list[int], list[str], list[bool]]:
+    """A `_BY_DAY` answer as flat columns: source and client node numbers, date, primary."""
+    flat = chain.from_iterable
+    days = list(flat(map(repeat, row["days"], map(len, row["clients"]))))
+    return list(flat(row["sources"])), list(flat(row["clients"])), days, list(flat(row["primary"]))
+
+
+def _by_day(row: Any) -> tuple[dict[int, str], dict[int, str], tuple[list[int], list[int], list[str], list[bool]]]:
+    """From a `_NODES` + `_BY_DAY` answer: the clients' ids by node number, every source's (clients' and
+    channels'), and the recommendations as flat columns (`_flat`)."""
+    clients = dict(zip(row["client_nodes"], row["client_ids"], strict=True))
+    known = dict(zip(row["channel_nodes"], row["channel_ids"], strict=True)) | clients
+    return clients, known, _flat(row)
+
+
 class Neo4jTraversals(Rows):
     def growth_columns(self, ws: str) -> tuple[list[str], list[str], list[str], list[str], list[str], list[str]]:
         """Every client's id, acquisition date, recorded day and primary source (kind, id, date), as
-        columns: one record of lists ("" for none: collect() skips nulls). Acquisition dates come from
-        their index (most clients have none) and recording times as epoch seconds, turned into days here
-        once per distinct day: both cost the server less than a text value per client."""
+        columns (one query, `_NODES`, `_BY_DAY`): recording times come as epoch seconds, turned into days here once
+        per distinct day; acquisition dates from their index (most clients have none)."""
         (row,) = self._run(
-            "CALL { MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on IS NOT NULL"
+            _NODES.replace("§", ", collect(c.created_at.epochSeconds) AS made")
+            + " CALL { MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on IS NOT NULL"
             " RETURN collect(c.id) AS acquired_ids, collect(toString(c.acquired_on)) AS acquired_days }"
-            " CALL { MATCH (c:Client) WHERE c.workspace = $ws OPTIONAL MATCH (c)<-[r:REFERRED {primary: true}]-(s)"
-            " RETURN collect(c.id) AS ids, collect(c.created_at.epochSeconds) AS made,"
-            " collect(CASE WHEN s IS NULL THEN '' WHEN s:Client THEN 'client' ELSE 'channel' END) AS kinds,"
-            " collect(coalesce(s.id, '')) AS sources, collect(coalesce(toString(r.referred_on), '')) AS referred }"
-            " RETURN acquired_ids, acquired_days, ids, made, kinds, sources, referred",
+            + _BY_DAY.replace("§", " AND r.primary = true")
+            + " RETURN client_nodes, client_ids, channel_nodes, channel_ids, made, acquired_ids, acquired_days,"
+            " days, sources, clients, primary",
             ws=ws,
         )
-        ids = row["ids"]
+        clients, known, (sources, targets, days, _primary) = _by_day(row)
+        ids = row["client_ids"]
         acquired = list(map(dict(zip(row["acquired_ids"], row["acquired_days"], strict=True)).get, ids, repeat("")))
-        return ids, acquired, utc_days(row["made"]), row["kinds"], row["sources"], row["referred"]
+        by_client = dict(zip(targets, range(len(targets)), strict=True))
+        at = list(map(by_client.get, row["client_nodes"]))
+        return (
+            ids,
+            acquired,
+            utc_days(row["made"]),
+            ["" if i is None else "client" if sources[i] in clients else "channel" for i in at],
+            ["" if i is None else known[sources[i]] for i in at],
+            ["" if i is None else days[i] for i in at],
+        )
 
     def network_columns(self, ws: str) -> forest.Columns:
         """The counts, the first day and the primary recommendations as columns (one record of lists,
@@ -278,13 +322,14 @@ class Neo4jTraversals(Rows):
 
     def contact_holders(
         self, ws: str, emails: Sequence[str], phones: Sequence[str], external_ids: Sequence[str]
-    ) -> list[tuple[str, str | None, str | None, str | None]]:
-        """The clients holding any of these values, each value looked up by its index (one query)."""
+    ) -> list[tuple[Any, str | None, str | None, str | None]]:
+        """The clients holding any of these values, each value looked up by its index, by node number
+        (one query)."""
         rows = self._run(
             "CALL { MATCH (c:Client) WHERE c.workspace = $ws AND c.email IN $emails RETURN c"
             " UNION MATCH (c:Client) WHERE c.workspace = $ws AND c.phone IN $phones RETURN c"
             " UNION MATCH (c:Client) WHERE c.workspace = $ws AND c.external_id IN $external_ids RETURN c }"
-            " RETURN c.id AS id, c.email AS email, c.phone AS phone, c.external_id AS external_id",
+            " RETURN id(c) AS id, c.email AS email, c.phone AS phone, c.external_id AS external_id",
             ws=ws,
             emails=list(emails),
             phones=list(phones),
@@ -292,33 +337,46 @@ class Neo4jTraversals(Rows):
         )
         return [(r["id"], r["email"], r["phone"], r["external_id"]) for r in rows]
 
-    def acquisitions(self, ws: str) -> dict[str, str]:
-        """Acquisition dates by client, from their index (one query)."""
+    def acquisitions(self, ws: str) -> dict[Any, str]:
+        """Acquisition dates by client node number, from their index (one query)."""
         (row,) = self._run(
             "MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on IS NOT NULL"
-            " RETURN collect(c.id) AS ids, collect(toString(c.acquired_on)) AS days",
+            " RETURN collect(id(c)) AS ids, collect(toString(c.acquired_on)) AS days",
             ws=ws,
         )
         return dict(zip(row["ids"], row["days"], strict=True))
 
-    def check_recommendations(self, ws: str) -> tuple[list[bool], list[str], list[str], list[str], list[bool]]:
-        """Every recommendation's source kind, source, client, date and primary flag, as columns (one
-        record of lists)."""
+    def check_recommendations(self, ws: str) -> tuple[list[bool], list[int], list[int], list[str], list[bool]]:
+        """Every recommendation's source kind, source, client, date and primary flag, as columns, with
+        its ends as node numbers (`node_ids` names the few a check finds; one query, `_BY_DAY`)."""
         (row,) = self._run(
-            "MATCH (c:Client)<-[r:REFERRED]-(s) WHERE c.workspace = $ws RETURN collect(s:Client) AS kinds,"
-            " collect(s.id) AS sources, collect(c.id) AS clients, collect(toString(r.referred_on)) AS days,"
-            " collect(r.primary) AS primary",
+            "CALL { MATCH (c:Channel) WHERE c.workspace = $ws RETURN collect(id(c)) AS channel_nodes }"
+            + _BY_DAY.replace("§", "")
+            + " RETURN channel_nodes, days, sources, clients, primary",
             ws=ws,
         )
-        return row["kinds"], row["sources"], row["clients"], row["days"], row["primary"]
+        sources, targets, days, primary = _flat(row)
+        channels = set(row["channel_nodes"])
+        return [s not in channels for s in sources], sources, targets, days, primary
 
-    def hollow_clients(self, ws: str) -> dict[str, tuple[int, dict[str, int]]]:
-        """Per client whose deals are none above zero: its deals and refunds per currency (one query)."""
-        out: dict[str, tuple[int, dict[str, int]]] = {}
+    def node_ids(self, ws: str, nodes: Collection[Any]) -> dict[Any, str]:
+        """The ids of these clients and channels, by the node numbers the check's reads gave (one query)."""
+        rows = self._run(
+            "UNWIND $nodes AS n MATCH (x) WHERE id(x) = n AND x.workspace = $ws RETURN n, x.id AS id",
+            ws=ws,
+            nodes=list(nodes),
+        )
+        return {r["n"]: r["id"] for r in rows}
+
+    def hollow_clients(self, ws: str) -> dict[Any, tuple[int, dict[str, int]]]:
+        """Per client whose deals are none above zero, by node number: its deals and refunds per currency
+        (one query)."""
+        out: dict[Any, tuple[int, dict[str, int]]] = {}
         for r in self._run(
             "MATCH (d:Deal) WHERE d.workspace = $ws WITH d.client_id AS client, collect(d) AS deals"
-            " WHERE all(d IN deals WHERE d.amount_minor <= 0) UNWIND deals AS d"
-            " RETURN client, d.currency AS currency, count(*) AS n,"
+            " WHERE all(d IN deals WHERE d.amount_minor <= 0)"
+            " MATCH (c:Client {workspace: $ws, id: client}) UNWIND deals AS d"
+            " RETURN id(c) AS client, d.currency AS currency, count(*) AS n,"
             " sum(CASE WHEN d.amount_minor < 0 THEN d.amount_minor ELSE 0 END) AS refunds",
             ws=ws,
         ):

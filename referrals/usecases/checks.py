@@ -27,7 +27,13 @@ def run(store: Storage, ws: str, thresholds: Thresholds | None = None) -> Report
         phones = u.graph.shared_phones(ws)
         holders = u.graph.contact_holders(ws, emails, phones, external_ids) if emails or phones or external_ids else []
         recs = u.graph.check_recommendations(ws)
-        facts = Facts(holders, u.graph.acquisitions(ws), *recs, hollow=u.graph.hollow_clients(ws))
+        facts = Facts(
+            holders,
+            u.graph.acquisitions(ws),
+            *recs,
+            hollow=u.graph.hollow_clients(ws),
+            ids=lambda nodes: u.graph.node_ids(ws, nodes),
+        )
         raws = detect(facts, thresholds)
         ids, pairs = named(raws)
         names = u.graph.names(ws, sorted(ids)) if ids else {}
