@@ -239,7 +239,7 @@ def serve(url: str, ws: str, workers: int, log: Path) -> tuple[subprocess.Popen[
 
 
 def run(store: Store, url: str, ws: str, args: argparse.Namespace) -> dict[str, Any]:
-    ids = random.Random(1).sample(store.read(lambda u: u.graph.growth_columns(ws)[0]), 2000)
+    ids = random.Random(1).sample(store.read(lambda u: u.graph.client_ids(ws)), 2000)
     secret = new_secret()
     store.create_token(ws, Role.EDITOR, "bench", hash_secret(secret))
     counter = iter(range(10**9))

@@ -107,7 +107,7 @@ def measure(
         ws, ids, _, load_s = load(store, generate(n), chunk)
     else:
         ws, load_s = loaded, 0.0
-        ids = store.read(lambda u: u.graph.growth_columns(loaded)[0])
+        ids = store.read(lambda u: u.graph.client_ids(loaded))
         if any(m.month == MONTH for m in store.list_closed_months(ws)):  # left closed by a run cut short
             store.reopen_month(ws, MONTH)
         n = len(ids)

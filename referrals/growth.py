@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import compress, repeat
@@ -40,21 +40,23 @@ ORIGINS = ("people", "channels", "direct")
 
 @dataclass(frozen=True, slots=True)
 class Members:
-    """What growth reads of every client, as columns (dates YYYY-MM-DD, "" for none): its id, first day
-    (`since`), and primary source: kind ("client", "channel", or "" for nobody), id and date."""
+    """What growth reads of every client, as columns (dates YYYY-MM-DD, "" for none): its node key (its
+    id, or a number the store reads for less), first day (`since`), and primary source: kind ("client",
+    "channel", or "" for nobody), key (a channel's id, a client's node key) and date."""
 
-    ids: Sequence[str]
+    ids: Sequence[Hashable]
     since: Sequence[str]
     kinds: Sequence[str]
-    sources: Sequence[str]
+    sources: Sequence[Hashable]
     referred: Sequence[str]
 
 
 @dataclass(frozen=True, slots=True)
 class Payments:
-    """Every deal, as columns: payer, amount (minor units), currency, date (YYYY-MM-DD)."""
+    """Every deal, as columns: payer (its node key, as in `Members`), amount (minor units), currency,
+    date (YYYY-MM-DD)."""
 
-    clients: Sequence[str]
+    clients: Sequence[Hashable]
     amounts: Sequence[int]
     currencies: Sequence[str]
     days: Sequence[str]
@@ -187,34 +189,7 @@ def growth(
     parent = [-1] * n
     for i, p in zip(compress(range(n), is_client), map(pos.get, compress(sources, is_client)), strict=True):
         parent[i] = -1 if p is None else p
-    # root channel and level of every client, walking up once per chain (memoised); a client nobody
-    # brought in is level 0 of no channel
-    channel: list[str | None] = [None] * n
-    level = [-2] * n  # -2: not known yet
-    for start in range(n):
-        p = parent[start]
-        if p >= 0 and level[p] != -2:  # the common case when parents were recorded first: one step
-            channel[start], level[start] = channel[p], level[p] + 1
-            continue
-        if level[start] != -2:
-            continue
-        path: list[int] = []
-        node = start
-        while True:
-            if level[node] != -2:
-                top, depth = channel[node], level[node]
-                break
-            path.append(node)
-            if kinds[node] == "channel":
-                top, depth = sources[node], 0
-                break
-            if parent[node] < 0 or len(path) > n:
-                top, depth = None, -1  # a client nobody brought in (level 0 below); never a ring
-                break
-            node = parent[node]
-        for i in reversed(path):
-            depth += 1
-            channel[i], level[i] = top, depth
+    channel, level = _origins(parent, kinds, sources)
     chans: dict[str, ChannelGrowth] = {cid: ChannelGrowth(cid, name) for cid, name in channel_names.items()}
     for (ch, lv), count in sorted(Counter(compress(zip(channel, level, strict=True), channel)).items()):
         g = chans.setdefault(ch, ChannelGrowth(ch, channel_names.get(ch, ch)))  # type: ignore[arg-type]
@@ -223,7 +198,7 @@ def growth(
             g.per_level.append(0)
         g.per_level[lv - 1] += count
     # payments: first paid deal per client, first-year revenue, the month's revenue by origin
-    first_paid: dict[str, str] = {}
+    first_paid: dict[Hashable, str] = {}
     origins = {o: OriginRevenue(o) for o in ORIGINS}
     for cid, amount, currency, day in zip(
         payments.clients, payments.amounts, payments.currencies, payments.days, strict=True
@@ -282,6 +257,35 @@ def growth(
         [origins[o] for o in ORIGINS],
         n,
     )
+
+
+def _origins(parent: list[int], kinds: Sequence[str], sources: Sequence[Hashable]) -> tuple[list[Any], list[int]]:
+    """The root channel (None: none) and level of every client: a client a channel brought in is level 1
+    of it, a client a client brought in one level below that client, a client nobody brought in level 0
+    of no channel. By pointer jumping over integer arrays (numpy): each round every client looks twice
+    as far up, so a forest of depth d takes log2(d) rounds; what never reaches a top (a ring, which the
+    service refuses) is of no channel."""
+    import numpy as np
+
+    n = len(parent)
+    # per client: `top`, an ancestor `steps` levels up (itself at first), and `up`, the parent of `top`
+    # (-1 once `top` is where its chain starts)
+    top = np.arange(n, dtype=np.int64)
+    steps = np.zeros(n, dtype=np.int64)
+    up = np.array(parent, dtype=np.int64)
+    for _round in range(max(1, n).bit_length() + 1):
+        going = np.flatnonzero(up >= 0)
+        if not len(going):
+            break
+        p = up[going]  # read before any write below: every client jumps from the same round
+        steps[going] += 1 + steps[p]
+        top[going] = top[p]
+        up[going] = up[p]
+    root_by_channel = np.fromiter(map(eq, kinds, repeat("channel")), dtype=bool, count=n)[top] & (up < 0)
+    channel = [None] * n
+    for i, t in zip(np.flatnonzero(root_by_channel).tolist(), top[root_by_channel].tolist(), strict=True):
+        channel[i] = sources[t]
+    return channel, (steps + 1).tolist()
 
 
 class _Later:

@@ -324,9 +324,17 @@ class Traversals(Protocol):
     def tree(self, ws: str, root: SourceRef, depth: int | None) -> Tree:
         """The downline to `depth` levels (None: all), with what lies beyond each last-level node."""
 
-    def growth_columns(self, ws: str) -> tuple[list[str], list[str], list[str], list[str], list[str], list[str]]:
-        """Every client as six columns of text ("" for none): id, acquisition date, the (UTC) day it was
-        recorded, and its primary source's kind ("client", "channel"), id and date."""
+    def client_ids(self, ws: str) -> list[str]:
+        """Every client's id (one column, in no particular order)."""
+
+    def growth_columns(self, ws: str) -> tuple[list[Any], list[str], list[str], list[str], list[Any], list[str]]:
+        """Every client as six columns ("" for none): its node key (its id, or anything the store reads
+        for less, as the integrity check's reads), acquisition date, the (UTC) day it was recorded, and
+        its primary source's kind ("client", "channel"), key (a channel's id; a client's node key) and
+        date."""
+
+    def growth_payments(self, ws: str) -> tuple[list[Any], list[int], list[str], list[str]]:
+        """Every deal as `payment_columns` has it, its payer named by the node key of `growth_columns`."""
 
     def network_columns(self, ws: str) -> forest.Columns:
         """How many clients, channels and recommendations (primary or not) the workspace holds, its

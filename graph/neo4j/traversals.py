@@ -173,18 +173,15 @@ def _as_of_facts(row: Any) -> asof.Facts:
 
 
 # The reads over every client and every recommendation of a workspace (growth, the integrity check) name
-# the nodes by their internal numbers (`id()`), and their ids come once, from a table of the workspace's
-# clients and channels read in the same query: a recommendation's far ends are then never visited for
-# their `id` property (at a million recommendations, ~2 s per end in the slotted runtime, against ~0.4 s
-# for the number), and `elementId()`, the number's successor, costs 2.6x as much as text. The numbers
-# are only compared within the one query's answer (never kept). Recommendations come grouped by their
-# date (from the workspace's date index): a few thousand days as text instead of one per recommendation.
-_NODES: LiteralString = (
-    "CALL { MATCH (c:Client) WHERE c.workspace = $ws RETURN collect(id(c)) AS client_nodes,"
-    " collect(c.id) AS client_ids§ }"
-    " CALL { MATCH (c:Channel) WHERE c.workspace = $ws RETURN collect(id(c)) AS channel_nodes,"
-    " collect(c.id) AS channel_ids }"
-)
+# clients by their node numbers (`id()`), not their ids: a recommendation's far ends are then never
+# visited for their `id` property (at a million recommendations ~2 s per end in the slotted runtime,
+# against ~0.4 s for the number; `elementId()`, the number's successor, costs 2.6x the number as text).
+# Only the few ids an answer shows are read, by number (`node_ids`), in the same read transaction. The
+# numbers are never kept: Neo4j may give a deleted node's number to a new one, so a client deleted and
+# another created between two reads of one answer could be taken for each other in that one answer (a
+# read transaction sees each committed write, as every Neo4j read does; it is no snapshot).
+# Recommendations come grouped by their date (from the workspace's date index): a few thousand days as
+# text instead of one per recommendation.
 _BY_DAY: LiteralString = (
     " CALL { MATCH ()-[r:REFERRED]->() WHERE r.workspace = $ws AND r.referred_on IS NOT NULL§"
     " WITH r.referred_on AS day, collect(id(startNode(r))) AS s, collect(id(endNode(r))) AS c,"
@@ -200,41 +197,52 @@ def _flat(row: Any) -> tuple[list[int], list[int], list[str], list[bool]]:
     return list(flat(row["sources"])), list(flat(row["clients"])), days, list(flat(row["primary"]))
 
 
-def _by_day(row: Any) -> tuple[dict[int, str], dict[int, str], tuple[list[int], list[int], list[str], list[bool]]]:
-    """From a `_NODES` + `_BY_DAY` answer: the clients' ids by node number, every source's (clients' and
-    channels'), and the recommendations as flat columns (`_flat`)."""
-    clients = dict(zip(row["client_nodes"], row["client_ids"], strict=True))
-    known = dict(zip(row["channel_nodes"], row["channel_ids"], strict=True)) | clients
-    return clients, known, _flat(row)
-
-
 class Neo4jTraversals(Rows):
-    def growth_columns(self, ws: str) -> tuple[list[str], list[str], list[str], list[str], list[str], list[str]]:
-        """Every client's id, acquisition date, recorded day and primary source (kind, id, date), as
-        columns (one query, `_NODES`, `_BY_DAY`): recording times come as epoch seconds, turned into days here once
-        per distinct day; acquisition dates from their index (most clients have none)."""
+    def client_ids(self, ws: str) -> list[str]:
+        """Every client's id (one query)."""
+        (row,) = self._run("MATCH (c:Client) WHERE c.workspace = $ws RETURN collect(c.id) AS ids", ws=ws)
+        return row["ids"]
+
+    def growth_columns(self, ws: str) -> tuple[list[int], list[str], list[str], list[str], list[Any], list[str]]:
+        """Every client's node number, acquisition date, recorded day and primary source (kind, key,
+        date), as columns (one query, `_BY_DAY`): recording times come as epoch seconds, turned into days
+        here once per distinct day; acquisition dates from their index (most clients have none)."""
         (row,) = self._run(
-            _NODES.replace("§", ", collect(c.created_at.epochSeconds) AS made")
-            + " CALL { MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on IS NOT NULL"
-            " RETURN collect(c.id) AS acquired_ids, collect(toString(c.acquired_on)) AS acquired_days }"
+            "CALL { MATCH (c:Client) WHERE c.workspace = $ws RETURN collect(id(c)) AS nodes,"
+            " collect(c.created_at.epochSeconds) AS made }"
+            " CALL { MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on IS NOT NULL"
+            " RETURN collect(id(c)) AS acquired_nodes, collect(toString(c.acquired_on)) AS acquired_days }"
+            " CALL { MATCH (c:Channel) WHERE c.workspace = $ws RETURN collect(id(c)) AS channel_nodes,"
+            " collect(c.id) AS channel_ids }"
             + _BY_DAY.replace("§", " AND r.primary = true")
-            + " RETURN client_nodes, client_ids, channel_nodes, channel_ids, made, acquired_ids, acquired_days,"
-            " days, sources, clients, primary",
+            + " RETURN nodes, made, acquired_nodes, acquired_days, channel_nodes, channel_ids, days, sources,"
+            " clients, primary",
             ws=ws,
         )
-        clients, known, (sources, targets, days, _primary) = _by_day(row)
-        ids = row["client_ids"]
-        acquired = list(map(dict(zip(row["acquired_ids"], row["acquired_days"], strict=True)).get, ids, repeat("")))
-        by_client = dict(zip(targets, range(len(targets)), strict=True))
-        at = list(map(by_client.get, row["client_nodes"]))
+        nodes = row["nodes"]
+        sources, targets, days, _primary = _flat(row)
+        channels = dict(zip(row["channel_nodes"], row["channel_ids"], strict=True))
+        at = list(map(dict(zip(targets, range(len(targets)), strict=True)).get, nodes))
+        source = [None if i is None else sources[i] for i in at]
+        acquired = dict(zip(row["acquired_nodes"], row["acquired_days"], strict=True))
         return (
-            ids,
-            acquired,
+            nodes,
+            list(map(acquired.get, nodes, repeat(""))),
             utc_days(row["made"]),
-            ["" if i is None else "client" if sources[i] in clients else "channel" for i in at],
-            ["" if i is None else known[sources[i]] for i in at],
+            ["" if s is None else "channel" if s in channels else "client" for s in source],
+            ["" if s is None else channels.get(s, s) for s in source],
             ["" if i is None else days[i] for i in at],
         )
+
+    def growth_payments(self, ws: str) -> tuple[list[int], list[int], list[str], list[str]]:
+        """Every deal's payer (its node number), amount, currency and date, as columns (one query)."""
+        (row,) = self._run(
+            "MATCH (d:Deal) WHERE d.workspace = $ws MATCH (c:Client)-[:PAID]->(d) RETURN collect(id(c)) AS clients,"
+            " collect(d.amount_minor) AS amounts, collect(d.currency) AS currencies,"
+            " collect(toString(d.closed_on)) AS days",
+            ws=ws,
+        )
+        return row["clients"], row["amounts"], row["currencies"], row["days"]
 
     def network_columns(self, ws: str) -> forest.Columns:
         """The counts, the first day and the primary recommendations as columns (one record of lists,

@@ -95,6 +95,11 @@ def _as_of_facts(rows: Any) -> asof.Facts:
 
 
 class SqliteTraversals(Rows):
+    def client_ids(self, ws: str) -> list[str]:
+        """Every client's id (one query)."""
+        (ids,) = self._concat("SELECT group_concat(id, char(31)) FROM clients WHERE workspace_id = ?", ws)
+        return ids
+
     def growth_columns(self, ws: str) -> tuple[list[str], list[str], list[str], list[str], list[str], list[str]]:
         """Every client's id, acquisition date, recorded day and primary source (kind, id, date), as
         columns: the clients and the primary recommendations read apart (two scans) and matched here,
@@ -179,6 +184,10 @@ class SqliteTraversals(Rows):
             ws,
         )
         return clients, list(map(int, amounts)), currencies, days
+
+    def growth_payments(self, ws: str) -> tuple[list[str], list[int], list[str], list[str]]:
+        """`payment_columns`: this store's node keys are the clients' ids."""
+        return self.payment_columns(ws)
 
     def contact_values(self, ws: str) -> tuple[list[str], list[str]]:
         """Every email and external id, each read from its unique index alone (two queries)."""

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from referrals.growth import add_months, months_between
+from referrals.growth import _origins, add_months, months_between
 from referrals.model import ChannelInput, ClientInput, DealInput, ReferralInput, SourceKind, SourceRef
 from referrals.money import Money
 from referrals.store import Store
@@ -103,3 +105,40 @@ def test_a_bad_month_names_the_field(store: Store) -> None:
     with pytest.raises(Invalid) as bad:
         store.network_growth(ws, last="2025-13")
     assert bad.value.errors[0].field == "to"
+
+
+def walked(parent: list[int], kinds: list[str], sources: list[str]) -> tuple[list[str | None], list[int]]:
+    """Root channel and level of each client, one step at a time up its chain (what `_origins` computes
+    by pointer jumping); a chain that never reaches its top (a ring) is of no channel."""
+    channel: list[str | None] = []
+    level: list[int] = []
+    for i in range(len(parent)):
+        node, steps = i, 0
+        while parent[node] >= 0 and steps <= len(parent):
+            node, steps = parent[node], steps + 1
+        ends = parent[node] < 0
+        channel.append(sources[node] if ends and kinds[node] == "channel" else None)
+        level.append(steps + 1)
+    return channel, level
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_root_channels_and_levels_by_pointer_jumping_match_a_walk_up(data: st.DataObject) -> None:
+    n = data.draw(st.integers(1, 60))
+    # a random forest (each client's parent recorded before it, or anywhere: rings come too)
+    parent = [data.draw(st.integers(-1, n - 1)) for _ in range(n)]
+    kinds = ["client" if p >= 0 else data.draw(st.sampled_from(["channel", ""])) for p in parent]
+    sources = [f"ch_{i % 3}" if k == "channel" else "" for i, k in enumerate(kinds)]
+    channel, level = _origins(parent, kinds, sources)
+    expected_channel, expected_level = walked(parent, kinds, sources)
+    assert channel == expected_channel
+    assert [lv for lv, ch in zip(level, channel, strict=True) if ch] == [
+        lv for lv, ch in zip(expected_level, expected_channel, strict=True) if ch
+    ]
+
+
+def test_a_chain_a_thousand_levels_deep_is_walked_to_its_channel() -> None:
+    n = 1000
+    channel, level = _origins([-1, *range(n - 1)], ["channel"] + ["client"] * (n - 1), ["ch_1"] + [""] * (n - 1))
+    assert channel == ["ch_1"] * n and level == list(range(1, n + 1))
