@@ -36,8 +36,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Container, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import chain, compress, count, repeat
-from operator import and_, ge, gt, itemgetter, lt, sub
+from itertools import compress, count, repeat
+from operator import and_, gt, itemgetter, lt
 from typing import Any, ClassVar
 
 from referrals import i18n
@@ -542,24 +542,28 @@ def _self_referrals(groups: list[_Group], nodes: Mapping[str, Node], f: Facts) -
 
 def _bursts(f: Facts, th: Thresholds) -> list[Raw]:
     """Per recommending client, every stretch where a window of `burst_days` days holds more than
-    `burst_count` recommendations; overlapping windows make one burst. Only clients with more than
-    `burst_count` recommendations in all are looked at (counted in C)."""
-    counts = Counter(compress(f.sources, f.from_client))
-    big = {s for s, n in counts.items() if n > th.burst_count}
-    if not big:
+    `burst_count` recommendations; overlapping windows make one burst. The clients with a burst are
+    found over integer arrays (numpy): the recommendations sorted by client, then day, a burst is a
+    recommendation whose burst_count-th predecessor is the same client's and less than `burst_days`
+    days older. Only those clients' recommendations are looked at one by one."""
+    import numpy as np
+
+    at = np.flatnonzero(np.fromiter(f.from_client, bool, len(f.from_client)))
+    k, span = th.burst_count, th.burst_days
+    if len(at) <= k:
+        return []
+    codes, _nodes = _dense([f.sources[i] for i in at.tolist()])
+    ordinal = _ordinals(f.days)
+    days = np.fromiter(map(ordinal.__getitem__, compress(f.days, f.from_client)), np.int64, len(at))
+    order = np.lexsort((days, codes))
+    c, d = codes[order], days[order]
+    hit = (c[k:] == c[:-k]) & (d[k:] - d[:-k] < span)
+    if not hit.any():
         return []
     made: dict[Node, list[tuple[str, Node]]] = defaultdict(list)
-    for i in [i for i, s in enumerate(f.sources) if s in big]:
+    for i in at[np.isin(codes, c[k:][hit])].tolist():
         made[f.sources[i]].append((f.days[i], f.targets[i]))
-    ordinal = _ordinals(f.days)
-    span = th.burst_days
-    bursting = []
-    for source, recs in made.items():
-        ordinals = sorted(ordinal[d] for d, _t in recs)
-        if not all(map(ge, map(sub, ordinals[th.burst_count :], ordinals), repeat(span))):
-            bursting.append(source)  # else no burst_count + 1 of them within a window: the common case
-    if not bursting:
-        return []
+    bursting = list(made)
     id_of = f.ids({*bursting, *(t for s in bursting for _d, t in made[s])})
     out: list[Raw] = []
     for node in sorted(bursting, key=id_of.__getitem__):
@@ -722,6 +726,19 @@ def _between(f: Facts, among: Container[Node]) -> list[tuple[Node, Node]]:
     return list(compress(zip(f.sources, f.targets, strict=True), map(and_, f.from_client, inside)))
 
 
+def _dense(keys: Sequence[Node]) -> tuple[Any, list[Node]]:
+    """Node keys as integers 0 .. n-1 (a numpy array) and the keys by integer: numbers by a sort (in C),
+    anything else by a dictionary."""
+    import numpy as np
+
+    if keys and isinstance(keys[0], int):
+        unique, dense = np.unique(np.fromiter(keys, np.int64, len(keys)), return_inverse=True)
+        return dense, unique.tolist()
+    number: defaultdict[Node, int] = defaultdict(count().__next__)
+    dense = np.fromiter(map(number.__getitem__, keys), np.int64, len(keys))
+    return dense, list(number)
+
+
 PEEL_ROUNDS = 64  # numpy rounds of `_on_rings` before the rest is sorted one client at a time
 
 
@@ -736,16 +753,8 @@ def _on_rings(edges: Sequence[tuple[Node, Node]]) -> set[Node]:
     import numpy as np
 
     m = len(edges)
-    nodes: list[Node]
-    if isinstance(edges[0][0], int):  # numbers already: made dense by a sort (in C)
-        ends = np.fromiter(chain(map(itemgetter(0), edges), map(itemgetter(1), edges)), np.int64, 2 * m)
-        unique, dense = np.unique(ends, return_inverse=True)
-        nodes, src, dst = unique.tolist(), dense[:m], dense[m:]
-    else:
-        number: defaultdict[Node, int] = defaultdict(count().__next__)
-        src = np.fromiter(map(number.__getitem__, map(itemgetter(0), edges)), np.int64, m)
-        dst = np.fromiter(map(number.__getitem__, map(itemgetter(1), edges)), np.int64, m)
-        nodes = list(number)
+    ends, nodes = _dense([*map(itemgetter(0), edges), *map(itemgetter(1), edges)])
+    src, dst = ends[:m], ends[m:]
     n = len(nodes)
     for _round in range(PEEL_ROUNDS):
         gone = (np.bincount(dst, minlength=n) == 0) | (np.bincount(src, minlength=n) == 0)

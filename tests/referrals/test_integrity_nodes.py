@@ -118,3 +118,24 @@ def test_a_ring_found_by_numbers_is_named_by_ids() -> None:
     (ring,) = integrity._rings(f)
     assert ring.people == tuple(sorted(ids[e[0]] for e in edges[-3:]))
     assert {p for pair in ring.pairs for p in pair} == set(ring.people)
+
+
+@settings(max_examples=150, deadline=None)
+@given(networks(), st.integers(1, 4), st.integers(1, 10))
+def test_bursts_are_the_clients_with_more_than_the_count_within_the_days(f: Facts, count: int, days: int) -> None:
+    """The array search for bursts against the rule read literally: a client whose recommendations, in
+    date order, hold `count` + 1 within fewer than `days` days of the first of them."""
+    th = Thresholds(burst_count=count, burst_days=days)
+    made: dict[str, list[int]] = {}
+    for by_client, s, d in zip(f.from_client, f.sources, f.days, strict=True):
+        if by_client:
+            made.setdefault(s, []).append(date.fromisoformat(d).toordinal())
+    expected = {
+        s
+        for s, ds in made.items()
+        for ordered in [sorted(ds)]
+        if any(ordered[j + count] - ordered[j] < days for j in range(len(ordered) - count))
+    }
+    found = integrity._bursts(f, th)
+    assert {r.people[0] for r in found} == expected
+    assert all(r.numbers["most_in_window"] > count for r in found)
