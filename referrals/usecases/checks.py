@@ -2,8 +2,9 @@
 
 The check reads the workspace in one read transaction: every email and external id (from their
 indexes), the clients holding a value another client's meets, every recommendation as columns, the
-clients whose deals are none above zero, then (once the rules have run in memory) the names and
-recommendation ids the findings need, and the dismissals. A dismissal is stored by
+clients whose deals are none above zero, all named by the store's node keys (ids, or Neo4j's node
+numbers, which cost less to read); while the rules run in memory, the ids of the clients they find;
+then the names and recommendation ids the findings need, and the dismissals. A dismissal is stored by
 the finding's stable key, under the workspace lock, so it counts as a change of the workspace (cached
 answers are recomputed) and keeps applying to that finding on every later check.
 """
