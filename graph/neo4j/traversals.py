@@ -182,6 +182,10 @@ def _as_of_facts(row: Any) -> asof.Facts:
 # read transaction sees each committed write, as every Neo4j read does; it is no snapshot).
 # Recommendations come grouped by their date (from the workspace's date index): a few thousand days as
 # text instead of one per recommendation.
+# Queries reading node numbers run as Cypher 5, where `id()` is (deprecated, but) part of the language,
+# also on servers whose default is a later Cypher (should it ever go, `elementId()` is the drop-in: the
+# numbers are opaque to everything above this module, at ~2.6x the read cost).
+_V5: LiteralString = "CYPHER 5 "
 _BY_DAY: LiteralString = (
     " CALL { MATCH ()-[r:REFERRED]->() WHERE r.workspace = $ws AND r.referred_on IS NOT NULL§"
     " WITH r.referred_on AS day, collect(id(startNode(r))) AS s, collect(id(endNode(r))) AS c,"
@@ -208,7 +212,7 @@ class Neo4jTraversals(Rows):
         date), as columns (one query, `_BY_DAY`): recording times come as epoch seconds, turned into days
         here once per distinct day; acquisition dates from their index (most clients have none)."""
         (row,) = self._run(
-            "CALL { MATCH (c:Client) WHERE c.workspace = $ws RETURN collect(id(c)) AS nodes,"
+            _V5 + "CALL { MATCH (c:Client) WHERE c.workspace = $ws RETURN collect(id(c)) AS nodes,"
             " collect(c.created_at.epochSeconds) AS made }"
             " CALL { MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on IS NOT NULL"
             " RETURN collect(id(c)) AS acquired_nodes, collect(toString(c.acquired_on)) AS acquired_days }"
@@ -237,7 +241,8 @@ class Neo4jTraversals(Rows):
     def growth_payments(self, ws: str) -> tuple[list[int], list[int], list[str], list[str]]:
         """Every deal's payer (its node number), amount, currency and date, as columns (one query)."""
         (row,) = self._run(
-            "MATCH (d:Deal) WHERE d.workspace = $ws MATCH (c:Client)-[:PAID]->(d) RETURN collect(id(c)) AS clients,"
+            _V5
+            + "MATCH (d:Deal) WHERE d.workspace = $ws MATCH (c:Client)-[:PAID]->(d) RETURN collect(id(c)) AS clients,"
             " collect(d.amount_minor) AS amounts, collect(d.currency) AS currencies,"
             " collect(toString(d.closed_on)) AS days",
             ws=ws,
@@ -334,7 +339,7 @@ class Neo4jTraversals(Rows):
         """The clients holding any of these values, each value looked up by its index, by node number
         (one query)."""
         rows = self._run(
-            "CALL { MATCH (c:Client) WHERE c.workspace = $ws AND c.email IN $emails RETURN c"
+            _V5 + "CALL { MATCH (c:Client) WHERE c.workspace = $ws AND c.email IN $emails RETURN c"
             " UNION MATCH (c:Client) WHERE c.workspace = $ws AND c.phone IN $phones RETURN c"
             " UNION MATCH (c:Client) WHERE c.workspace = $ws AND c.external_id IN $external_ids RETURN c }"
             " RETURN id(c) AS id, c.email AS email, c.phone AS phone, c.external_id AS external_id",
@@ -348,7 +353,7 @@ class Neo4jTraversals(Rows):
     def acquisitions(self, ws: str) -> dict[Any, str]:
         """Acquisition dates by client node number, from their index (one query)."""
         (row,) = self._run(
-            "MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on IS NOT NULL"
+            _V5 + "MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on IS NOT NULL"
             " RETURN collect(id(c)) AS ids, collect(toString(c.acquired_on)) AS days",
             ws=ws,
         )
@@ -358,7 +363,8 @@ class Neo4jTraversals(Rows):
         """Every recommendation's source kind, source, client, date and primary flag, as columns, with
         its ends as node numbers (`node_ids` names the few a check finds; one query, `_BY_DAY`)."""
         (row,) = self._run(
-            "CALL { MATCH (c:Channel) WHERE c.workspace = $ws RETURN collect(id(c)) AS channel_nodes }"
+            _V5
+            + "CALL { MATCH (c:Channel) WHERE c.workspace = $ws RETURN collect(id(c)) AS channel_nodes }"
             + _BY_DAY.replace("§", "")
             + " RETURN channel_nodes, days, sources, clients, primary",
             ws=ws,
@@ -370,7 +376,7 @@ class Neo4jTraversals(Rows):
     def node_ids(self, ws: str, nodes: Collection[Any]) -> dict[Any, str]:
         """The ids of these clients and channels, by the node numbers the check's reads gave (one query)."""
         rows = self._run(
-            "UNWIND $nodes AS n MATCH (x) WHERE id(x) = n AND x.workspace = $ws RETURN n, x.id AS id",
+            _V5 + "UNWIND $nodes AS n MATCH (x) WHERE id(x) = n AND x.workspace = $ws RETURN n, x.id AS id",
             ws=ws,
             nodes=list(nodes),
         )
@@ -381,7 +387,7 @@ class Neo4jTraversals(Rows):
         (one query)."""
         out: dict[Any, tuple[int, dict[str, int]]] = {}
         for r in self._run(
-            "MATCH (d:Deal) WHERE d.workspace = $ws WITH d.client_id AS client, collect(d) AS deals"
+            _V5 + "MATCH (d:Deal) WHERE d.workspace = $ws WITH d.client_id AS client, collect(d) AS deals"
             " WHERE all(d IN deals WHERE d.amount_minor <= 0)"
             " MATCH (c:Client {workspace: $ws, id: client}) UNWIND deals AS d"
             " RETURN id(c) AS client, d.currency AS currency, count(*) AS n,"
