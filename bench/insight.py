@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -120,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "runs": [],
     }
+    if args.out.exists():  # earlier runs stay: each run says its commit and day
+        results["runs"] = json.loads(args.out.read_text()).get("runs", [])
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     server = None
     try:
         for kind in args.stores:
@@ -135,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                 server = Neo4jServer(heap=args.heap).start()
                 store = Neo4jStore(server.url)
             store.init_schema()
-            res = measure(store, args.clients, args)
+            res = measure(store, args.clients, args) | {"commit": commit, "date": date.today().isoformat()}
             if kind == "neo4j":
                 res["neo4j"] = {"heap": args.heap, "pagecache": os.environ.get("REFERRALS_NEO4J_PAGECACHE")}
             results["runs"].append(res)
