@@ -36,7 +36,7 @@ from referrals import analysis
 from referrals.access import Role, hash_secret, new_secret
 from referrals.attribution import Model
 from referrals.config import MAX_DEPTH, Settings
-from referrals.model import ChannelKind, ClientQuery
+from referrals.model import ChannelKind, ClientQuery, SourceKind, SourceRef
 from tests.api.webseed import CHAIN, SMALL_DEALS, Seeded, Small, seed, seed_small
 from tests.serving import serve
 from tools import chromium, xsd
@@ -523,7 +523,10 @@ def test_big_views_are_drawn_in_webgl_with_details_search_and_svg_exports(page, 
     pg, site = page, webgl_site
     sign_in(pg, site)
     pg.wait_for_selector("#checks-body[data-loads]", state="attached")
-    open_tree(pg, "Podcast")
+    open_tree(pg, "Podcast")  # a tree this big opens two levels deep: every level asked for
+    before = pg.get_attribute("#graph", "data-renders")
+    pg.click("#open-all")
+    wait_drawn(pg, before)
     drawn = site.seeded.big_size + 1
     assert pg.get_attribute("#graph", "data-renderer") == "webgl"
     assert pg.get_attribute("#graph", "data-nodes") == str(drawn)
@@ -577,6 +580,67 @@ def test_big_views_are_drawn_in_webgl_with_details_search_and_svg_exports(page, 
     assert pg.get_attribute("#graph", "data-renderer") == "svg"
     assert pg.locator("#webgl").is_hidden() and pg.locator("#webgl canvas").count() == 0
     assert pg.locator("#graph g.node").count() == int(pg.get_attribute("#graph", "data-nodes"))
+
+
+def test_big_trees_open_two_levels_deep_and_more_on_click(page, webgl_site: Site) -> None:  # type: ignore[no-untyped-def]
+    """A tree of the WebGL size or more opens two levels deep; a click on a node with more below opens
+    two more levels under it; "Open every level" draws it whole. Shown and not-yet-opened clients and
+    revenue always add up to the tree's whole, as the store counts it."""
+    pg, site = page, webgl_site
+    sign_in(pg, site)
+    open_tree(pg, "Podcast")
+    whole = site.store.tree(site.seeded.ws, SourceRef(SourceKind.CHANNEL, site.seeded.podcast), None)
+    own = {n.client_id: n.revenue.get("EUR", 0) for n in whole.nodes}
+
+    def drawn() -> tuple[set[str], int, dict]:
+        ids = set(pg.eval_on_selector_all("#graph g.node", "els => els.map(e => e.dataset.id)"))
+        facts = pg.locator("#tree-facts")
+        shown, beyond = int(facts.get_attribute("data-shown")), json.loads(facts.get_attribute("data-beyond"))
+        # every number agrees: what is drawn and what is left below make the whole tree
+        assert ids - {site.seeded.podcast} <= own.keys() and len(ids) - 1 == shown
+        assert shown + beyond["clients"] == len(own) == site.seeded.big_size
+        below = sum(m for cid, m in own.items() if cid not in ids)
+        assert sum(a["amount_minor"] for a in beyond["revenue"]) == below
+        return ids, beyond["clients"], beyond
+
+    ids, left, _ = drawn()
+    levels = {int(x) for x in pg.eval_on_selector_all("#graph g.node", "els => els.map(e => e.dataset.level)")}
+    assert levels == {0, 1, 2} and left > 0
+    assert pg.get_attribute("#graph", "data-renderer") == "svg" and pg.locator("#open-all").is_visible()
+    assert "more below the levels opened" in pg.inner_text("#tree-facts")
+    shot(pg, "opened-tree")
+    assert pg.locator("#graph g.node[data-beyond]").count() == pg.locator("#graph g.node text.more").count() > 0
+    # a node marked + that a real click reaches (the nearest the middle of the drawing, not under the legend)
+    node_id, x, y = pg.evaluate(
+        """() => {
+          const box = document.querySelector('#graph').getBoundingClientRect();
+          const mid = [box.x + box.width / 2, box.y + box.height / 2];
+          const found = [...document.querySelectorAll('#graph g.node[data-beyond]')].map((g) => {
+            const r = g.querySelector('.shape').getBoundingClientRect();
+            const x = r.x + r.width / 2, y = r.y + r.height / 2;
+            const hit = document.elementFromPoint(x, y);
+            return [g.dataset.id, x, y, hit && hit.closest('g.node') === g, Math.hypot(x - mid[0], y - mid[1])];
+          }).filter((c) => c[3]).sort((a, b) => a[4] - b[4]);
+          return found[0].slice(0, 3);
+        }"""
+    )
+    more = int(pg.get_attribute(f"#graph g.node[data-id='{node_id}']", "data-beyond"))
+
+    before = pg.get_attribute("#graph", "data-renders")
+    pg.mouse.click(x, y)
+    wait_drawn(pg, before)
+    opened, left_after, _ = drawn()
+    assert opened > ids and left_after < left
+    assert pg.get_attribute(f"#graph g.node[data-id='{node_id}']", "data-beyond") is None
+    third = pg.eval_on_selector_all("#graph g.node[data-level='3']", "els => els.map(e => e.dataset.id)")
+    assert third and len(opened) - len(ids) <= more
+    assert "Listener" in pg.inner_text("#details h3")  # the click also showed the node's details
+
+    before = pg.get_attribute("#graph", "data-renders")
+    pg.click("#open-all")
+    wait_drawn(pg, before)
+    assert pg.get_attribute("#graph", "data-nodes") == str(site.seeded.big_size + 1)
+    assert pg.locator("#open-all").is_hidden()
 
 
 def test_views_under_the_webgl_size_stay_svg(page, site: Site) -> None:  # type: ignore[no-untyped-def]

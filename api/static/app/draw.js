@@ -158,6 +158,12 @@ export function buildViewport(tree, pos) {
     const title = svgEl("title", {});
     title.textContent = nodeTitle(n);
     g.append(title, nodeShape(n, r, colourOf(n), large));
+    if (n.beyond && tree.opened) {
+      // more below, opened by a click: a plus on the node
+      const plus = svgEl("text", { class: "more", y: 4, "font-weight": "bold", fill: "#ffffff", "pointer-events": "none" });
+      plus.textContent = "+";
+      g.append(plus);
+    }
     if (!large || n.level <= 1) {
       const label = svgEl("text", { y: r + 12, class: "label" });
       label.textContent = n.name;
@@ -173,6 +179,8 @@ export function buildViewport(tree, pos) {
 export function draw(started = performance.now()) {
   const tree = state.tree;
   const svg = $("#graph");
+  // the facts first: their lines (and "Open every level") take their room before the drawing is fitted
+  writeFacts(tree);
   const pos = positions(tree);
   state.positions = pos;
   if (tree.nodes.size >= (state.workspace.webgl_from ?? WEBGL_FROM) && webglAvailable()) {
@@ -205,7 +213,6 @@ export function draw(started = performance.now()) {
       status(tn("{n} node drawn in {ms} ms.", "{n} nodes drawn in {ms} ms.", tree.nodes.size, { ms: formatNumber(ms) }));
     }, 0),
   );
-  writeFacts(tree);
   writeLegend(tree);
   $("#tree-title").textContent =
     state.root.kind === "network" ? t("Whole network: {name}", { name: tree.root.name }) : tree.root.name;
@@ -309,7 +316,9 @@ function nodeTitle(n) {
   const parts = [n.name, n.level < 0 ? t("workspace") : t("level {level}", { level: n.level })];
   if (n.dead_end) parts.push(t("dead end"));
   if (n.past_credit_depth) parts.push(t("past level {level}: no credit to the top", { level: state.creditDepth }));
-  if (n.beyond) {
+  if (n.beyond && state.tree && state.tree.opened) {
+    parts.push(tn("{n} more below: a click opens two more levels", "{n} more below: a click opens two more levels", n.beyond.clients));
+  } else if (n.beyond) {
     parts.push(tn("{n} more below level {level}", "{n} more below level {level}", n.beyond.clients, { level: state.depth }));
   }
   return parts.join(" · ");
@@ -339,7 +348,15 @@ export function writeFacts(tree) {
     );
   }
   const cut = Boolean(f.beyond && f.beyond.clients);
-  if (cut) {
+  if (cut && tree.opened) {
+    parts.push(
+      t("{shown} shown; {beyond} more below the levels opened ({revenue}): a click on a node marked + opens two more levels under it", {
+        shown: formatNumber(f.shown),
+        beyond: formatNumber(f.beyond.clients),
+        revenue: money(f.beyond.revenue),
+      }),
+    );
+  } else if (cut) {
     parts.push(
       t("{shown} shown; past level {level}: {beyond} ({revenue})", {
         shown: formatNumber(f.shown),
@@ -357,6 +374,9 @@ export function writeFacts(tree) {
   $("#tree-facts").textContent = parts.join(" — ");
   $("#tree-facts").dataset.revenue = JSON.stringify(f.revenue || []);
   $("#tree-facts").dataset.trees = f.trees ? JSON.stringify(f.trees) : "";
+  $("#tree-facts").dataset.shown = String(f.shown);
+  $("#tree-facts").dataset.beyond = JSON.stringify(f.beyond || { clients: 0, revenue: [] });
+  $("#open-all").hidden = !tree.opened;
 }
 
 export function writeLegend(tree) {

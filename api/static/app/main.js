@@ -74,6 +74,10 @@ function wire() {
     else clearSelection();
   });
   $("#webgl").addEventListener("pick", (evt) => selectNode(evt.detail.id));
+  $("#open-all").addEventListener("click", () => {
+    state.openAll = true;
+    loadTree();
+  });
   $("#webgl").addEventListener("clear", clearSelection);
   $("#find-form").addEventListener("submit", (evt) => {
     evt.preventDefault();

@@ -8,7 +8,7 @@ import { markSelected } from "./draw.js";
 import { prefillDeal, prefillReferral } from "./forms.js";
 import { show } from "./session.js";
 import { $, state, view } from "./state.js";
-import { openTree } from "./tree.js";
+import { openBelow, openTree } from "./tree.js";
 import { selectWebgl } from "./webgl.js";
 
 export function selectNode(id) {
@@ -22,6 +22,7 @@ export function selectNode(id) {
     d3.select("#graph").transition().duration(250).call(state.zoom.translateTo, p.x, p.y);
   }
   renderDetails(node);
+  if (node.beyond && state.tree.opened) openBelow(node); // a big tree's node with more below opens on click
 }
 
 // Search and focus: of the drawn clients and channels whose name holds `text` (any case), the one named
@@ -76,7 +77,7 @@ export function renderDetails(node) {
   rows.push([t("branch revenue"), money(node.branch_revenue)]);
   if (node.beyond) {
     rows.push([
-      t("past level {level}", { level: state.depth }),
+      state.tree.opened ? t("more below") : t("past level {level}", { level: state.depth }),
       `${tn("{n} client", "{n} clients", node.beyond.clients)}, ${node.beyond.revenue.length ? money(node.beyond.revenue) : t("no revenue")}`,
     ]);
   }

@@ -16,6 +16,7 @@ export const state = {
   view: "tree",
   root: null, // {kind: "client"|"channel"|"network", id, name}
   depth: null, // levels a view shows; null: all of them
+  openAll: false, // a big tree asked for whole (else it opens OPEN_LEVELS deep and more on click)
   creditDepth: 7, // levels a deal's credit reaches (from the server at sign-in); views mark nodes past it
   layout: "auto",
   colour: "level",

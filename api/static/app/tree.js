@@ -3,12 +3,15 @@
 import { ApiError, call } from "./api.js";
 import { status } from "./dom.js";
 import { formatNumber, t, tn } from "./i18n.js";
-import { draw, fillCurrencies } from "./draw.js";
+import { WEBGL_FROM, draw, fillCurrencies } from "./draw.js";
 import { renderDetails } from "./panels.js";
 import { pick, show } from "./session.js";
 import { $, $$, state, view } from "./state.js";
 
 const TREES_LISTED = 50; // the most trees the page asks for when the whole network is too big to draw
+// A tree too big to draw in SVG (the WebGL size) opens this many levels deep (unless the depth slider
+// says otherwise); a click on a node with more below opens as many levels more under it.
+export const OPEN_LEVELS = 2;
 
 export function treePath(root) {
   return `/${root.kind === "channel" ? "channels" : "clients"}/${encodeURIComponent(root.id)}`;
@@ -17,6 +20,7 @@ export function treePath(root) {
 export async function openTree(root) {
   state.root = root;
   state.selected = null;
+  state.openAll = false;
   $("#details").hidden = true;
   for (const b of $$("#results button")) b.setAttribute("aria-current", String(b.dataset.id === root.id));
   show("tree");
@@ -31,7 +35,7 @@ export async function loadTree() {
   $("#tree-title").textContent = t("Loading {name}…", { name: root.name });
   let tree;
   try {
-    tree = root.kind === "network" ? await networkTree() : await fetchTree(root);
+    tree = root.kind === "network" ? await networkTree() : await openedTree(root);
   } catch (err) {
     if (seq === state.loadSeq) {
       $("#tree-title").textContent = root.name;
@@ -60,11 +64,66 @@ export async function loadTree() {
   $("#details").hidden = !kept;
 }
 
+// A client's or channel's tree as the depth slider cuts it; with the slider at "all", a tree too big to
+// draw in SVG opens OPEN_LEVELS deep (`opened`: its nodes with more below open on click, `openBelow`),
+// unless "Open every level" was asked for.
+async function openedTree(root) {
+  if (state.depth !== null || state.openAll) return fetchTree(root);
+  const first = await fetchTree(root, false, OPEN_LEVELS);
+  if (!first.facts.beyond.clients || first.facts.size < (state.workspace.webgl_from ?? WEBGL_FROM)) {
+    return first.facts.beyond.clients ? fetchTree(root) : first;
+  }
+  first.opened = true;
+  return first;
+}
+
+// Under `node` of the tree drawn (one opened OPEN_LEVELS deep), OPEN_LEVELS more levels: its downline
+// fetched as a tree of its own and grafted in, the view's totals moved from "more below" to "shown".
+export async function openBelow(node) {
+  const tree = state.tree;
+  if (!tree || !tree.opened || !node.beyond || node.opening) return;
+  node.opening = true;
+  let part;
+  try {
+    part = await fetchTree({ kind: node.kind, id: node.id, name: node.name }, true, OPEN_LEVELS);
+  } catch (err) {
+    node.opening = false;
+    status(err.message, true);
+    return;
+  }
+  if (state.tree !== tree || !node.beyond) return; // another tree was drawn meanwhile
+  const f = tree.facts;
+  const below = new Map();
+  for (const a of f.beyond.revenue) add(below, a.currency, a.amount_minor);
+  for (const a of node.beyond.revenue) add(below, a.currency, -a.amount_minor);
+  for (const a of part.facts.beyond.revenue) add(below, a.currency, a.amount_minor);
+  f.beyond = { clients: f.beyond.clients - node.beyond.clients + part.facts.beyond.clients, revenue: amountsOf(below) };
+  f.shown += part.facts.shown;
+  f.dead_ends += part.facts.dead_ends;
+  for (const n of part.nodes.values()) {
+    if (n === part.root) continue;
+    n.level += node.level; // levels below the tree's own root, as the rest of the view
+    n.past_credit_depth = n.kind === "client" && n.level > state.creditDepth;
+    n.channel = node.channel;
+    tree.nodes.set(n.id, n);
+  }
+  node.children = part.root.children;
+  node.beyond = null;
+  node.opening = false;
+  const reach = [];
+  for (const n of tree.nodes.values()) if (n.level > 0) reach[n.level - 1] = (reach[n.level - 1] || 0) + 1;
+  f.reach = Array.from(reach, (x) => x || 0);
+  tree.currencies = [...new Set([...tree.currencies, ...part.currencies])].sort();
+  state.drawnIds = { ...state.drawnIds, ids: new Set(tree.nodes.keys()) };
+  fillCurrencies(tree.currencies);
+  draw();
+}
+
 // `isTop`: the root is known to have no source (a tree of the network), so there is no chain to ask for.
-export async function fetchTree(root, isTop = false) {
+export async function fetchTree(root, isTop = false, depth = state.depth) {
   const path = treePath(root);
   const [body, chain] = await Promise.all([
-    call(view(state.depth === null ? `${path}/tree` : `${path}/tree?depth=${state.depth}`)),
+    call(view(depth === null ? `${path}/tree` : `${path}/tree?depth=${depth}`)),
     root.kind === "client" && !isTop ? call(view(`${path}/chain`)).catch(() => null) : Promise.resolve(null),
   ]);
   let topChannel = null;
