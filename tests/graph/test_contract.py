@@ -192,6 +192,16 @@ def test_workspaces_are_isolated(store: Store, ws: Workspace) -> None:
     assert store.get_client(ws.id, c.id) == c
 
 
+def test_client_ids_are_every_client_of_the_workspace(store: Store, ws: Workspace) -> None:
+    mine = {client(store, ws, name).id for name in ("Ana", "Bruno", "Carla")}
+    other = store.create_workspace(unique("other"))
+    client(store, other, "Elsewhere")
+    assert store.read(lambda u: u.graph.client_ids(other.id)) != []
+    assert sorted(store.read(lambda u: u.graph.client_ids(ws.id))) == sorted(mine)
+    empty = store.create_workspace(unique("empty")).id
+    assert store.read(lambda u: u.graph.client_ids(empty)) == []
+
+
 def test_delete_client(store: Store, ws: Workspace) -> None:
     c = client(store, ws, "A")
     store.delete_client(ws.id, c.id)
