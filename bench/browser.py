@@ -12,6 +12,10 @@ reads, in the page:
   drag of as many mouse moves, go on (a frame over its budget shows as a longer gap);
 * node click to details: a node found by name and centred ("Find in this view"), then a real mouse click
   on it, timed in the page from the press to the details panel shown.
+* a big tree opened two levels deep: the biggest channel's tree picked in the list (the page opens a tree
+  of the WebGL size or more two levels deep), from the pick to the painted view, API call included; then
+  a real click on a node marked + (of those a click reaches, the one with most below), from the click to
+  the view drawn again with two more levels under it (its downline fetched and grafted in).
 Results are printed as JSON and written to `--out`.
 """
 
@@ -23,6 +27,8 @@ import statistics
 import sys
 import tempfile
 import threading
+import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +63,54 @@ _WATCH_CLICK = (
 )
 
 
-def run_once(browser: Any, url: str, token: str, frames: int, name: str) -> dict[str, Any]:
+# Of the nodes marked + (more below, opened by a click) that a click reaches, the one with most below.
+_PLUS_NODE = """() => {
+  const found = [...document.querySelectorAll('#graph g.node[data-beyond]')].map((g) => {
+    const r = g.querySelector('.shape').getBoundingClientRect();
+    const x = r.x + r.width / 2, y = r.y + r.height / 2;
+    const hit = document.elementFromPoint(x, y);
+    return [g.dataset.id, x, y, hit && hit.closest('g.node') === g, Number(g.dataset.beyond)];
+  }).filter((c) => c[3]).sort((a, b) => b[4] - a[4]);
+  return found.length ? found[0].slice(0, 3) : null;
+}"""
+
+
+def _redrawn(pg: Any, before: str | None) -> None:
+    pg.wait_for_function(
+        "([b]) => { const g = document.querySelector('#graph'); return g.dataset.renders && g.dataset.renders !== b; }",
+        arg=[before],
+    )
+
+
+def open_big_tree(pg: Any, channel: tuple[str, str]) -> dict[str, Any]:
+    """The biggest channel's tree, opened two levels deep, then two more levels under one node."""
+    channel_id, name = channel
+    before = pg.get_attribute("#graph", "data-renders")
+    pg.fill("#search", name)
+    t = time.perf_counter()
+    pg.click(f"#results button[data-id='{channel_id}']")
+    _redrawn(pg, before)
+    out: dict[str, Any] = {
+        "pick_to_drawn_ms": round((time.perf_counter() - t) * 1000),
+        "tree_render_ms": int(pg.get_attribute("#graph", "data-render-ms") or 0),
+        "tree_renderer": pg.get_attribute("#graph", "data-renderer"),
+        "tree_nodes": int(pg.get_attribute("#graph", "data-nodes") or 0),
+        "tree_beyond": json.loads(pg.get_attribute("#tree-facts", "data-beyond") or "{}").get("clients"),
+    }
+    plus = pg.evaluate(_PLUS_NODE)
+    if plus is None:
+        return out
+    _node, x, y = plus
+    before = pg.get_attribute("#graph", "data-renders")
+    t = time.perf_counter()
+    pg.mouse.click(x, y)
+    _redrawn(pg, before)
+    out["click_to_opened_ms"] = round((time.perf_counter() - t) * 1000)
+    out["nodes_after"] = int(pg.get_attribute("#graph", "data-nodes") or 0)
+    return out
+
+
+def run_once(browser: Any, url: str, token: str, frames: int, name: str, channel: tuple[str, str]) -> dict[str, Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 860})
     pg = context.new_page()
     errors: list[str] = []
@@ -111,9 +164,18 @@ def run_once(browser: Any, url: str, token: str, frames: int, name: str) -> dict
     pg.wait_for_function("() => window.__clicks.length > 0")
     out["click_to_details_ms"] = round(pg.evaluate("() => window.__clicks[0]"), 1)
     out["details"] = pg.inner_text("#details h3")
+    out["big_tree"] = open_big_tree(pg, channel)
     out["errors"] = errors
     context.close()
     return out
+
+
+def _top_channel(forest: Any, i: int) -> int | None:
+    """The channel at the top of client i's chain, or None."""
+    p = forest.parent[i]
+    while p is not None and p[0] == "client":
+        p = forest.parent[p[1]]
+    return None if p is None else p[1]
 
 
 def main() -> None:
@@ -130,7 +192,12 @@ def main() -> None:
     store.init_schema()
     forest = generate(args.clients)
     print(f"loading {args.clients} clients ...", file=sys.stderr, flush=True)
-    ws, ids, _, load_s = load(store, forest)
+    ws, ids, channel_ids, load_s = load(store, forest)
+    # the channel whose tree is biggest (bench/traversals.py names them "channel <j>")
+    tops = Counter(_top_channel(forest, i) for i in range(forest.n))
+    tops.pop(None, None)
+    biggest = tops.most_common(1)[0][0]
+    channel = (channel_ids[biggest], f"channel {biggest}")
     token = new_secret()
     store.create_token(ws, Role.VIEWER, "bench", hash_secret(token))
     limit = args.clients + 1000
@@ -142,7 +209,7 @@ def main() -> None:
     with playwright_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium.ensure(), args=list(chromium.FLAGS))
         for i in range(args.runs):
-            got = run_once(browser, url, token, args.frames, f"client {forest.n // 2 + i}")
+            got = run_once(browser, url, token, args.frames, f"client {forest.n // 2 + i}", channel)
             print(json.dumps({k: v for k, v in got.items() if not k.endswith("frame_ms")}), file=sys.stderr, flush=True)
             runs.append(got)
         version = browser.version
@@ -166,6 +233,12 @@ def main() -> None:
         "zoom_frame_ms_p50_p95": [p(sum((r["zoom_frame_ms"] for r in runs), []), q) for q in (0.5, 0.95)],
         "pan_frame_ms_p50_p95": [p(sum((r["pan_frame_ms"] for r in runs), []), q) for q in (0.5, 0.95)],
         "click_to_details_ms": [r["click_to_details_ms"] for r in runs],
+        "big_tree": {
+            "channel": channel[1],
+            "clients": tops[biggest],
+            "pick_to_drawn_ms": [r["big_tree"]["pick_to_drawn_ms"] for r in runs],
+            "click_to_opened_ms": [r["big_tree"].get("click_to_opened_ms") for r in runs],
+        },
     }
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "runs"}, indent=2))
