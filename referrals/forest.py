@@ -213,22 +213,33 @@ def _hash(raw: npt.NDArray[np.bytes_]) -> npt.NDArray[np.uint64]:
     return h
 
 
-def _climb(parent: Ints) -> tuple[Ints, Ints]:
-    """For every node: its distance to the top of its tree and that top, by pointer doubling."""
+def climb(parent: Ints) -> tuple[Ints, Ints, npt.NDArray[np.bool_]]:
+    """For every node (`parent[i]`: its parent, -1 for none): its distance to the top of its tree, that
+    top, and whether the top was reached, by pointer doubling (each round every node looks twice as far
+    up, so a chain of L steps takes log2(L) rounds). A node on a ring, or below one, never reaches a top:
+    64 rounds (2**64 steps, more than any forest holds) end the walk there, not in a loop."""
     n = len(parent)
     steps = (parent >= 0).astype(np.int64)
     top = np.where(parent >= 0, parent, np.arange(n))
     jump = parent.copy()
     live = np.flatnonzero(jump >= 0)
-    for _ in range(64):  # 2**64 steps: more than any forest holds, so a ring ends here, not in a loop
+    for _ in range(64):
         if not len(live):
-            return steps, top
+            break
         via = jump[live]
         steps[live] += steps[via]
         top[live] = top[via]
         jump[live] = jump[via]
         live = live[jump[live] >= 0]
-    raise ValueError("the primary recommendations close a ring")
+    return steps, top, jump < 0
+
+
+def _climb(parent: Ints) -> tuple[Ints, Ints]:
+    """`climb` for the primary forest, which holds no ring (the service refuses every one)."""
+    steps, top, ended = climb(parent)
+    if not ended.all():
+        raise ValueError("the primary recommendations close a ring")
+    return steps, top
 
 
 def paid_pairs(cols: Columns) -> set[tuple[str, str]]:

@@ -262,26 +262,15 @@ def growth(
 def _origins(parent: list[int], kinds: Sequence[str], sources: Sequence[Hashable]) -> tuple[list[Any], list[int]]:
     """The root channel (None: none) and level of every client: a client a channel brought in is level 1
     of it, a client a client brought in one level below that client, a client nobody brought in level 0
-    of no channel. By pointer jumping over integer arrays (numpy): each round every client looks twice
-    as far up, so a forest of depth d takes log2(d) rounds; what never reaches a top (a ring, which the
-    service refuses) is of no channel."""
+    of no channel (`forest.climb`, pointer doubling); what never reaches a top (a ring, which the service
+    refuses) is of no channel."""
     import numpy as np
 
+    from referrals.forest import climb
+
     n = len(parent)
-    # per client: `top`, an ancestor `steps` levels up (itself at first), and `up`, the parent of `top`
-    # (-1 once `top` is where its chain starts)
-    top = np.arange(n, dtype=np.int64)
-    steps = np.zeros(n, dtype=np.int64)
-    up = np.array(parent, dtype=np.int64)
-    for _round in range(max(1, n).bit_length() + 1):
-        going = np.flatnonzero(up >= 0)
-        if not len(going):
-            break
-        p = up[going]  # read before any write below: every client jumps from the same round
-        steps[going] += 1 + steps[p]
-        top[going] = top[p]
-        up[going] = up[p]
-    root_by_channel = np.fromiter(map(eq, kinds, repeat("channel")), dtype=bool, count=n)[top] & (up < 0)
+    steps, top, ended = climb(np.array(parent, dtype=np.int64))
+    root_by_channel = np.fromiter(map(eq, kinds, repeat("channel")), dtype=bool, count=n)[top] & ended
     channel = [None] * n
     for i, t in zip(np.flatnonzero(root_by_channel).tolist(), top[root_by_channel].tolist(), strict=True):
         channel[i] = sources[t]

@@ -13,6 +13,7 @@ from referrals import asof, forest
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
 from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
+from referrals.integrity import same_ids
 from referrals.model import (
     NOTHING_BEYOND,
     Beyond,
@@ -251,7 +252,7 @@ class SqliteTraversals(Rows):
 
     def node_ids(self, ws: str, nodes: Collection[Any]) -> dict[Any, str]:
         """The check's reads name clients and channels by their ids already."""
-        return {n: n for n in nodes}
+        return same_ids(nodes)
 
     def hollow_clients(self, ws: str) -> dict[str, tuple[int, dict[str, int]]]:
         """Per client whose deals are none above zero: its deals and refunds per currency (one query)."""
