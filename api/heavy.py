@@ -8,7 +8,8 @@ Each of them reads the whole workspace. So that one viewer cannot starve everyon
   other instance answers it from there instead of computing it again (exports stay in the process);
 * identical requests that arrive together wait for the first one's result instead of computing it
   again;
-* at most REFERRALS_HEAVY_CONCURRENCY heavy computations of one workspace run at once per process;
+* at most REFERRALS_HEAVY_CONCURRENCY heavy computations of one workspace run at once per process (a
+  whole-network GraphML or GEXF, sent as it is written, holds its turn until it is sent: `streamed`);
   a request that cannot get a turn within REFERRALS_HEAVY_WAIT_SECONDS answers 429 with Retry-After.
 """
 
@@ -19,12 +20,12 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import current_app, g
+from flask import Response, current_app, g
 from flask import request as http_request
 from marshmallow import Schema
 
@@ -94,6 +95,22 @@ class HeavyReads:
             with self._mutex:
                 if not flight.locked():
                     self._flights.pop(key, None)
+
+    def take_turn(self, ws: str) -> Callable[[], None]:
+        """One of the workspace's turns for a computation that outlives its call (a file sent as it is
+        written): ApiError 429 when none frees up in time; the returned function gives it back (once)."""
+        with self._mutex:
+            turns = self._turns.setdefault(ws, threading.BoundedSemaphore(self.concurrency))
+        if not turns.acquire(timeout=self.wait_seconds):
+            raise self._busy()
+        given = threading.Event()
+
+        def release() -> None:
+            if not given.is_set():
+                given.set()
+                turns.release()
+
+        return release
 
     def _busy(self) -> ApiError:
         return ApiError(
@@ -176,6 +193,30 @@ def _revision(store: Store, ws: str) -> int:
     return store.revision(ws)
 
 
+def _reads() -> HeavyReads:
+    """The app's HeavyReads (made on first use)."""
+    reads: HeavyReads | None = current_app.extensions.get(EXTENSION)
+    if reads is None:
+        settings = current_settings()
+        reads = current_app.extensions.setdefault(
+            EXTENSION, HeavyReads(settings.heavy_concurrency, settings.heavy_wait_seconds)
+        )
+    return reads
+
+
+def streamed(ws: str, pieces: Iterator[bytes], mimetype: str) -> Response:
+    """A response sent as `pieces` are made (a whole-network file: never cached, never held whole), under
+    one of the workspace's heavy turns, taken now (429 when none frees up in time) and given back when
+    the response closes: sent to the end, or its client gone."""
+    release = _reads().take_turn(ws)
+    resp = Response(pieces, mimetype=mimetype)
+    resp.call_on_close(release)
+    close = getattr(pieces, "close", None)
+    if close is not None:
+        resp.call_on_close(close)  # ends the store's read transaction at once when the client went away
+    return resp
+
+
 def heavy(ws: str, request: Hashable, compute: Callable[[], T], keep: bool = True, schema: Schema | None = None) -> Any:
     """`compute()` for this request, through the app's HeavyReads (made on first use); with `keep`, the
     answer (plain JSON) is also kept in the database for every other worker until the data changes.
@@ -184,12 +225,7 @@ def heavy(ws: str, request: Hashable, compute: Callable[[], T], keep: bool = Tru
     response decorator would (same bytes), once; what is cached and kept is that text, so a repeated
     request costs two reads and no serialization at all.
     """
-    reads: HeavyReads | None = current_app.extensions.get(EXTENSION)
-    if reads is None:
-        settings = current_settings()
-        reads = current_app.extensions.setdefault(
-            EXTENSION, HeavyReads(settings.heavy_concurrency, settings.heavy_wait_seconds)
-        )
+    reads = _reads()
     store = current_store()
     kept = Kept(store) if keep else None
     request = (request, i18n.current())  # answers hold words (titles, findings): one per language

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from rich.tree import Tree as RichTree
 
 from cli.main import CONTEXT, TABLE_OR_JSON, AppContext, FilePath, cli
 from cli.resolve import resolve_client, resolve_root, resolve_workspace, workspace_option
-from referrals import analysis, growth, i18n
+from referrals import analysis, growth, i18n, network_file
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 from referrals.errors import Invalid
 from referrals.exports import BINARY, IMAGE_FORMATS, GraphFormat, export, render_image
@@ -570,6 +571,11 @@ def export_graph(
     if (fmt == "png" or fmt in BINARY) and output is None and sys.stdout.isatty():
         raise Invalid.one("output", _("%(format)s is a binary file: give --output FILE, or pipe it", format=fmt))
     ws = resolve_workspace(app.store, workspace)
+    if not root and as_of is None and fmt in network_file.STREAMED:
+        _write_streamed(app.store.network_file(ws, GraphFormat(fmt), counts := {}), output)
+        if output is not None:
+            _wrote(counts["nodes"], counts["edges"], output)
+        return
     if root:
         ref, _name = resolve_root(app.store, ws, root)
         t = app.store.tree(ws, ref, depth, as_of)
@@ -585,12 +591,34 @@ def export_graph(
         sys.stdout.flush()
     else:
         output.write_bytes(data)
-        click.echo(
-            _(
-                "wrote %(nodes)s and %(edges)s to %(file)s",
-                nodes=i18n.ngettext("%(n)s node", "%(n)s nodes", graph.number_of_nodes()),
-                edges=i18n.ngettext("%(n)s edge", "%(n)s edges", graph.number_of_edges()),
-                file=output,
-            ),
-            err=True,
-        )
+        _wrote(graph.number_of_nodes(), graph.number_of_edges(), output)
+
+
+def _wrote(nodes: int, edges: int, output: Path) -> None:
+    click.echo(
+        _(
+            "wrote %(nodes)s and %(edges)s to %(file)s",
+            nodes=i18n.ngettext("%(n)s node", "%(n)s nodes", nodes),
+            edges=i18n.ngettext("%(n)s edge", "%(n)s edges", edges),
+            file=output,
+        ),
+        err=True,
+    )
+
+
+def _write_streamed(pieces: Iterator[bytes], output: Path | None) -> None:
+    """A file written as it is read: to stdout piece by piece, or to a file beside `output` that takes
+    its name only once whole (a failure half way leaves no half file under that name)."""
+    if output is None:
+        for piece in pieces:
+            sys.stdout.buffer.write(piece)
+        sys.stdout.flush()
+        return
+    part = output.with_name(output.name + ".part")
+    try:
+        with part.open("wb") as out:
+            for piece in pieces:
+                out.write(piece)
+        part.replace(output)
+    finally:
+        part.unlink(missing_ok=True)

@@ -6,8 +6,8 @@ import enum
 import json
 import shutil
 import subprocess
-import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -168,57 +168,231 @@ def _edges(g: nx.DiGraph) -> list[tuple[str, str, dict[str, object]]]:
     return sorted(((str(u), str(v), a) for u, v, a in g.edges(data=True)), key=lambda e: (e[0], e[1]))
 
 
-def _xml(root: ET.Element) -> bytes:
-    ET.indent(root, space="  ")
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+# -- GraphML and GEXF, written a piece at a time ---------------------------------------------------
+#
+# Both are written as text, in pieces (`XmlWriter`): the prologue, the declarations (`Head`), nodes and
+# edges a batch at a time, the end. A tree's file is all of them joined; the whole network's file
+# (referrals/network_file.py) sends each piece as soon as it is made, so it is never held whole.
+# Attributes are written in the order their declarations have (declared fields first, then the rest by
+# name), whatever order a node's dict holds them in.
+
+_ATTRIBUTE = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#09;"}
+)
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_PROLOGUE = "<?xml version='1.0' encoding='utf-8'?>\n"
+
+Node = tuple[str, dict[str, object]]
+EdgeItem = tuple[str, str, dict[str, object]]
 
 
-# -- GraphML ---------------------------------------------------------------------------------------
+def _q(value: str) -> str:
+    """An attribute value, quoted."""
+    return '"' + value.translate(_ATTRIBUTE) + '"'
+
+
+@dataclass(frozen=True)
+class Head:
+    """What the file declares before its first node: the graph's own attributes, the attributes nodes
+    and edges carry (name, type; in the order they are written), and GEXF's drawing (each channel's
+    colour, the currency that sizes nodes and the biggest branch revenue in it)."""
+
+    graph: dict[str, object]
+    node_fields: list[tuple[str, str]]
+    edge_fields: list[tuple[str, str]]
+    palette: dict[str, str]
+    currency: str | None
+    biggest: int
+
+
+def head_of(g: nx.DiGraph, nodes: list[Node], edges: list[EdgeItem]) -> Head:
+    """The head of a prepared graph (nodes and edges as `_nodes` and `_edges` list them)."""
+    currency = main_currency(g)
+    return Head(
+        dict(sorted(g.graph.items())),
+        _fields((a for _, a in nodes), NODE_FIELDS),
+        _fields((a for _, _, a in edges), EDGE_FIELDS),
+        colours(g),
+        currency,
+        max((max(0, int(a.get(f"branch_revenue_{currency}", 0))) for _, a in nodes), default=0),
+    )
+
+
+class XmlWriter:
+    """One file's pieces, as UTF-8 bytes: `prologue`, `head`, `nodes` (any number of batches, in id
+    order), `edges` (numbered on from where the last batch ended), `end`."""
+
+    def __init__(self) -> None:
+        self.head_: Head | None = None
+        self.edge_number = 0
+
+    def prologue(self) -> bytes:
+        raise NotImplementedError
+
+    def head(self, head: Head) -> bytes:
+        raise NotImplementedError
+
+    def nodes(self, nodes: Iterable[Node]) -> bytes:
+        raise NotImplementedError
+
+    def edges(self, edges: Iterable[EdgeItem]) -> bytes:
+        raise NotImplementedError
+
+    def end(self) -> bytes:
+        raise NotImplementedError
+
+    def _ordered(self, attrs: dict[str, object], fields: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+        """(name, text) of each attribute the item holds, in the order of the declarations."""
+        for name, _kind in fields:
+            if name in attrs:
+                yield name, _text(name, attrs[name])
+
+    def whole(self, head: Head, nodes: Iterable[Node], edges: Iterable[EdgeItem]) -> bytes:
+        """The file in one piece (a tree's, or any graph small enough to hold)."""
+        return b"".join((self.prologue(), self.head(head), self.nodes(nodes), self.edges(edges), self.end()))
+
 
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 
 
-def to_graphml(g: nx.DiGraph) -> bytes:
+class GraphmlWriter(XmlWriter):
     """GraphML 1.0 as its XSD has it: one key per attribute and domain (ids `g_…`, `n_…`, `e_…`), typed
     (string, int, long, boolean; money a double in major units), nodes and edges in id order."""
-    g = prepared(g)
-    ET.register_namespace("", GRAPHML_NS)
-    ET.register_namespace("xsi", XSI_NS)
-    q = f"{{{GRAPHML_NS}}}"
-    root = ET.Element(
-        q + "graphml",
-        {f"{{{XSI_NS}}}schemaLocation": f"{GRAPHML_NS} http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"},
-    )
-    nodes, edges = _nodes(g), _edges(g)
-    domains = (
-        ("graph", "g", _fields([dict(g.graph)], GRAPH_FIELDS)),
-        ("node", "n", _fields((a for _, a in nodes), NODE_FIELDS)),
-        ("edge", "e", _fields((a for _, _, a in edges), EDGE_FIELDS)),
-    )
-    for domain, prefix, fields in domains:
-        for name, kind in fields:
-            ET.SubElement(
-                root, q + "key", {"id": f"{prefix}_{name}", "for": domain, "attr.name": name, "attr.type": kind}
-            )
-    graph = ET.SubElement(root, q + "graph", {"id": "referrals", "edgedefault": "directed"})
 
-    def data(parent: ET.Element, prefix: str, attrs: dict[str, object]) -> None:
-        for name, value in attrs.items():
-            ET.SubElement(parent, q + "data", {"key": f"{prefix}_{name}"}).text = _text(name, value)
+    def prologue(self) -> bytes:
+        location = f"{GRAPHML_NS} http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"
+        return (
+            f'{_PROLOGUE}<graphml xmlns="{GRAPHML_NS}" xmlns:xsi="{XSI_NS}" xsi:schemaLocation="{location}">\n'.encode()
+        )
 
-    data(graph, "g", dict(sorted(g.graph.items())))
-    for node, attrs in nodes:
-        data(ET.SubElement(graph, q + "node", {"id": node}), "n", attrs)
-    for i, (u, v, attrs) in enumerate(edges):
-        data(ET.SubElement(graph, q + "edge", {"id": f"e{i}", "source": u, "target": v}), "e", attrs)
-    return _xml(root)
+    def head(self, head: Head) -> bytes:
+        self.head_ = head
+        out = []
+        for domain, prefix, fields in (
+            ("graph", "g", _fields([head.graph], GRAPH_FIELDS)),
+            ("node", "n", head.node_fields),
+            ("edge", "e", head.edge_fields),
+        ):
+            for name, kind in fields:
+                out.append(
+                    f'  <key id={_q(f"{prefix}_{name}")} for="{domain}" attr.name={_q(name)} attr.type="{kind}" />\n'
+                )
+        out.append('  <graph id="referrals" edgedefault="directed">\n')
+        for name, value in head.graph.items():
+            out.append(f"    <data key={_q('g_' + name)}>{_text(name, value).translate(_TEXT)}</data>\n")
+        return "".join(out).encode()
 
+    def nodes(self, nodes: Iterable[Node]) -> bytes:
+        assert self.head_ is not None, "head first"
+        fields, out = self.head_.node_fields, []
+        for node, attrs in nodes:
+            out.append(f"    <node id={_q(node)}>\n")
+            for name, text in self._ordered(attrs, fields):
+                out.append(f'      <data key="n_{name}">{text.translate(_TEXT)}</data>\n')
+            out.append("    </node>\n")
+        return "".join(out).encode()
 
-# -- GEXF ------------------------------------------------------------------------------------------
+    def edges(self, edges: Iterable[EdgeItem]) -> bytes:
+        assert self.head_ is not None, "head first"
+        fields, out, i = self.head_.edge_fields, [], self.edge_number
+        for u, v, attrs in edges:
+            out.append(f'    <edge id="e{i}" source={_q(u)} target={_q(v)}>\n')
+            for name, text in self._ordered(attrs, fields):
+                out.append(f'      <data key="e_{name}">{text.translate(_TEXT)}</data>\n')
+            out.append("    </edge>\n")
+            i += 1
+        self.edge_number = i
+        return "".join(out).encode()
+
+    def end(self) -> bytes:
+        return b"  </graph>\n</graphml>\n"
+
 
 GEXF_NS = "http://www.gexf.net/1.2draft"
 GEXF_TYPES = {"string": "string", "int": "integer", "long": "long", "boolean": "boolean", "double": "double"}
+
+
+class GexfWriter(XmlWriter):
+    """GEXF 1.2draft (the version whose XSD is published; Gephi 0.9 and later read it): typed attributes,
+    names as labels, a colour by the chain's channel (the page's colours; dead ends red), a size by
+    branch revenue in the main currency (the page's download adds the positions of its layout).
+    The published schema (gexf.xsd, `node-content`) declares `color`, `size` and `position` in the GEXF
+    namespace, with the viz module's types, so that is where they are written; Gephi reads them by
+    their local names. `lastmodifieddate` is the data's last change when the graph knows it."""
+
+    opened = False  # the nodes closed and the edges begun
+
+    def prologue(self) -> bytes:
+        location = f"{GEXF_NS} http://www.gexf.net/1.2draft/gexf.xsd"
+        spaces = f'xmlns="{GEXF_NS}" xmlns:xsi="{XSI_NS}" xsi:schemaLocation="{location}"'
+        return f'{_PROLOGUE}<gexf {spaces} version="1.2">\n'.encode()
+
+    def head(self, head: Head) -> bytes:
+        self.head_ = head
+        modified = f" lastmodifieddate={_q(str(head.graph['modified']))}" if "modified" in head.graph else ""
+        out = [
+            f"  <meta{modified}>\n    <creator>referrals</creator>\n",
+            "    <description>word-of-mouth referral network</description>\n  </meta>\n",
+            '  <graph defaultedgetype="directed" mode="static">\n',
+        ]
+        for domain, fields in (("node", head.node_fields), ("edge", head.edge_fields)):
+            if fields:
+                out.append(f'    <attributes class="{domain}" mode="static">\n')
+                for name, kind in fields:
+                    out.append(f'      <attribute id={_q(name)} title={_q(name)} type="{GEXF_TYPES[kind]}" />\n')
+                out.append("    </attributes>\n")
+        out.append("    <nodes>\n")
+        return "".join(out).encode()
+
+    def nodes(self, nodes: Iterable[Node]) -> bytes:
+        head = self.head_
+        assert head is not None, "head first"
+        sized = f"branch_revenue_{head.currency}"
+        out = []
+        for node, attrs in nodes:
+            out.append(f"      <node id={_q(node)} label={_q(str(attrs.get('name', node)))}>\n        <attvalues>\n")
+            for name, text in self._ordered(attrs, head.node_fields):
+                out.append(f'          <attvalue for="{name}" value={_q(text)} />\n')
+            colour = (
+                DEAD_END_COLOUR
+                if attrs.get("dead_end")
+                else head.palette.get(str(attrs.get("channel")), NO_CHANNEL_COLOUR)
+            )
+            share = max(0, int(attrs.get(sized, 0))) / head.biggest if head.biggest else 0.0  # type: ignore[call-overload]
+            out.append(
+                f'        </attvalues>\n        <color r="{int(colour[1:3], 16)}" g="{int(colour[3:5], 16)}"'
+                f' b="{int(colour[5:7], 16)}" />\n        <size value="{4 + 26 * share**0.5:.2f}" />\n      </node>\n'
+            )
+        return "".join(out).encode()
+
+    def edges(self, edges: Iterable[EdgeItem]) -> bytes:
+        head = self.head_
+        assert head is not None, "head first"
+        out = [] if self.opened else ["    </nodes>\n    <edges>\n"]
+        self.opened, i = True, self.edge_number
+        for u, v, attrs in edges:
+            out.append(f'      <edge id="e{i}" source={_q(u)} target={_q(v)}>\n        <attvalues>\n')
+            for name, text in self._ordered(attrs, head.edge_fields):
+                out.append(f'          <attvalue for="{name}" value={_q(text)} />\n')
+            out.append("        </attvalues>\n      </edge>\n")
+            i += 1
+        self.edge_number = i
+        return "".join(out).encode()
+
+    def end(self) -> bytes:
+        closing = "" if self.opened else "    </nodes>\n    <edges>\n"
+        return (closing + "    </edges>\n  </graph>\n</gexf>\n").encode()
+
+
+XML_WRITERS: dict[GraphFormat, type[XmlWriter]] = {GraphFormat.GRAPHML: GraphmlWriter, GraphFormat.GEXF: GexfWriter}
+
+
+def to_graphml(g: nx.DiGraph) -> bytes:
+    """GraphML of the graph (see GraphmlWriter)."""
+    g = prepared(g)
+    nodes, edges = _nodes(g), _edges(g)
+    return GraphmlWriter().whole(head_of(g, nodes, edges), nodes, edges)
 
 
 def main_currency(g: nx.DiGraph) -> str | None:
@@ -233,64 +407,20 @@ def main_currency(g: nx.DiGraph) -> str | None:
 
 def colours(g: nx.DiGraph) -> dict[str, str]:
     """Each channel's colour: the page's palette in turn, channels by name."""
-    names = sorted({str(a.get("channel")) for _, a in g.nodes(data=True) if a.get("channel")})
+    return palette(str(a.get("channel")) for _, a in g.nodes(data=True) if a.get("channel"))
+
+
+def palette(channels: Iterable[str]) -> dict[str, str]:
+    """Colours of these channel names: the page's palette in turn, by name."""
+    names = sorted(set(channels))
     return {name: CHANNEL_COLOURS[i % len(CHANNEL_COLOURS)] for i, name in enumerate(names)}
 
 
 def to_gexf(g: nx.DiGraph) -> bytes:
-    """GEXF 1.2draft (the version whose XSD is published; Gephi 0.9 and later read it): typed attributes,
-    names as labels, a colour by the chain's channel (the page's colours; dead ends red), a size by
-    branch revenue in the main currency (the page's download adds the positions of its layout).
-    The published schema (gexf.xsd, `node-content`) declares `color`, `size` and `position` in the GEXF
-    namespace, with the viz module's types, so that is where they are written; Gephi reads them by
-    their local names. `lastmodifieddate` is the data's last change when the graph knows it."""
+    """GEXF of the graph (see GexfWriter)."""
     g = prepared(g)
-    ET.register_namespace("", GEXF_NS)
-    ET.register_namespace("xsi", XSI_NS)
-    q = viz = f"{{{GEXF_NS}}}"  # the published 1.2draft gexf.xsd declares color, size, position here
-    root = ET.Element(
-        q + "gexf",
-        {f"{{{XSI_NS}}}schemaLocation": f"{GEXF_NS} http://www.gexf.net/1.2draft/gexf.xsd", "version": "1.2"},
-    )
-    meta = ET.SubElement(
-        root, q + "meta", {"lastmodifieddate": str(g.graph["modified"])} if "modified" in g.graph else {}
-    )
-    ET.SubElement(meta, q + "creator").text = "referrals"
-    ET.SubElement(meta, q + "description").text = "word-of-mouth referral network"
-    graph = ET.SubElement(root, q + "graph", {"defaultedgetype": "directed", "mode": "static"})
     nodes, edges = _nodes(g), _edges(g)
-    for domain, items, declared in (
-        ("node", [a for _n, a in nodes], NODE_FIELDS),
-        ("edge", [a for _s, _t, a in edges], EDGE_FIELDS),
-    ):
-        fields = _fields(items, declared)
-        if fields:
-            block = ET.SubElement(graph, q + "attributes", {"class": domain, "mode": "static"})
-            for name, kind in fields:
-                ET.SubElement(block, q + "attribute", {"id": name, "title": name, "type": GEXF_TYPES[kind]})
-    palette, currency = colours(g), main_currency(g)
-    biggest = max((max(0, int(a.get(f"branch_revenue_{currency}", 0))) for _, a in nodes), default=0)
-    block = ET.SubElement(graph, q + "nodes")
-    for node, attrs in nodes:
-        el = ET.SubElement(block, q + "node", {"id": node, "label": str(attrs.get("name", node))})
-        values = ET.SubElement(el, q + "attvalues")
-        for name, value in attrs.items():
-            ET.SubElement(values, q + "attvalue", {"for": name, "value": _text(name, value)})
-        colour = DEAD_END_COLOUR if attrs.get("dead_end") else palette.get(str(attrs.get("channel")), NO_CHANNEL_COLOUR)
-        ET.SubElement(
-            el,
-            viz + "color",
-            {"r": str(int(colour[1:3], 16)), "g": str(int(colour[3:5], 16)), "b": str(int(colour[5:7], 16))},
-        )
-        share = max(0, int(attrs.get(f"branch_revenue_{currency}", 0))) / biggest if biggest else 0.0
-        ET.SubElement(el, viz + "size", {"value": f"{4 + 26 * share**0.5:.2f}"})
-    block = ET.SubElement(graph, q + "edges")
-    for i, (u, v, attrs) in enumerate(edges):
-        el = ET.SubElement(block, q + "edge", {"id": f"e{i}", "source": u, "target": v})
-        values = ET.SubElement(el, q + "attvalues")
-        for name, value in attrs.items():
-            ET.SubElement(values, q + "attvalue", {"for": name, "value": _text(name, value)})
-    return _xml(root)
+    return GexfWriter().whole(head_of(g, nodes, edges), nodes, edges)
 
 
 def _dot_quote(value: object) -> str:

@@ -89,14 +89,22 @@ class Forest:
         channel[:m] = ~from_client
         self.parent, self.channel = parent, channel
         self.referred = np.bincount(parent[parent >= 0], minlength=n).astype(np.int64)
-        self.steps, top = _climb(parent)
-        self.level = self.steps + channel[top]
+        self.steps, self.top = _climb(parent)
+        self.level = self.steps + channel[self.top]
         self._by_steps: list[Ints] | None = None
 
     def find(self, client_id: str) -> int | None:
         """The index of a client, or None when it is not in the forest."""
         at = int(self._known.lookup([client_id])[0])
         return at if at >= 0 else self._extra.get(client_id)
+
+    def find_all(self, client_ids: Sequence[str]) -> Ints:
+        """The index of each client, -1 for those not in the forest."""
+        at = self._known.lookup(client_ids)
+        if self._extra:
+            for k in np.flatnonzero(at < 0).tolist():
+                at[k] = self._extra.get(client_ids[k], -1)
+        return at
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
-from referrals import asof, forest, integrity
+from referrals import asof, forest, integrity, network_file
 from referrals.access import Caller, StoredResponse, Token
 from referrals.attribution import PeriodFacts
 from referrals.model import (
@@ -188,6 +188,10 @@ class ReferralRows(Protocol):
 
     def each(self, ws: str) -> Iterator[Referral]: ...
 
+    def each_pair(self, ws: str) -> Iterator[tuple[str, str, str, bool]]:
+        """Every recommendation as (source id, client id, date YYYY-MM-DD, primary), by source id then
+        client id (code point order), streamed."""
+
     def log(self, ws: str, change: SourceChange) -> None:
         """Append a change of the client's primary source to its history."""
 
@@ -335,6 +339,10 @@ class Traversals(Protocol):
 
     def growth_payments(self, ws: str) -> tuple[list[Any], list[int], list[str], list[str]]:
         """Every deal as `payment_columns` has it, its payer named by the node key of `growth_columns`."""
+
+    def network_file_facts(self, ws: str) -> network_file.Facts:
+        """What the whole network's GraphML or GEXF needs before its first node (see network_file.Facts;
+        columns in no particular order, each pair of them in one order)."""
 
     def network_columns(self, ws: str) -> forest.Columns:
         """How many clients, channels and recommendations (primary or not) the workspace holds, its

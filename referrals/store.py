@@ -28,7 +28,7 @@ from contextlib import AbstractContextManager
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from referrals import analysis, asof, clock, growth
+from referrals import analysis, asof, clock, growth, network_file
 from referrals.access import Caller, Role, StoredResponse, Token
 from referrals.attribution import PeriodFacts
 from referrals.config import view_depth
@@ -65,6 +65,7 @@ from referrals.usecases.requests import IDEMPOTENCY_LEASE, IDEMPOTENCY_TTL
 
 if TYPE_CHECKING:
     from referrals.backup import Record
+    from referrals.exports import GraphFormat
     from referrals.importing import Changes, View
 
 T = TypeVar("T")
@@ -359,6 +360,15 @@ class Store(abc.ABC):
 
         members, payments, names = self.read(work)
         return growth.growth(members, payments, names, first, final, window, today)
+
+    def network_file(self, ws: str, fmt: GraphFormat, counts: dict[str, int] | None = None) -> Iterator[bytes]:
+        """Today's whole network as GraphML or GEXF (`network_file.STREAMED`), in pieces as it is read in
+        one read transaction (referrals/network_file.py): the bytes of
+        `exports.export(analysis.network_graph(snapshot), fmt)`, never held whole. The prologue comes
+        before the first read. `counts` gets the nodes and edges written. Consume it or close it."""
+        yield network_file.prologue(fmt)
+        with self.stream() as u:
+            yield from network_file.write(u, ws, fmt, counts)
 
     def network_summary(
         self, ws: str, depth: int | None = None, as_of: date | None = None

@@ -9,7 +9,7 @@ from flask import Response
 from flask.views import MethodView
 
 from api.auth import workspace_id
-from api.heavy import heavy
+from api.heavy import heavy, streamed
 from api.resources import blueprint
 from api.schemas import (
     ChainSchema,
@@ -29,7 +29,7 @@ from api.schemas import (
     amounts,
 )
 from api.store import current_store
-from referrals import analysis, clock
+from referrals import analysis, clock, network_file
 from referrals.config import view_depth
 from referrals.exports import EXTENSIONS, MEDIA_TYPES, GraphFormat, export
 from referrals.growth import to_json as growth_json
@@ -440,12 +440,20 @@ class NetworkExport(MethodView):
     @blp.arguments(ExportArgs, location="query")
     @blp.doc(**EXPORT_DOC)
     def get(self, args: dict[str, Any]) -> Response:
-        """GraphML, GEXF, DOT, Mermaid or JSON of every client, channel and recommendation."""
+        """GraphML, GEXF, DOT, Mermaid or JSON of every client, channel and recommendation.
+
+        Today's GraphML and GEXF are sent as they are written (chunked, from one read of the store), so
+        the download begins at once at any size; a download cut short is an unfinished XML file."""
         ws, fmt, as_of = workspace_id(), GraphFormat(args["format"]), args["as_of"]
+        name = f"referrals-{ws}" + (f"-as-of-{as_of.isoformat()}" if as_of else "")
+        if fmt in network_file.STREAMED and as_of is None:
+            resp = streamed(ws, current_store().network_file(ws, fmt), MEDIA_TYPES[fmt])
+            resp.headers["Content-Disposition"] = f'attachment; filename="{name}.{EXTENSIONS[fmt]}"'
+            return resp
         body = heavy(
             ws,
             ("export", fmt, as_of),
             lambda: export(analysis.network_graph(current_store().snapshot(ws, as_of)), fmt),
             keep=False,  # a file, possibly big: cached in this process only
         )
-        return export_response(body, fmt, f"referrals-{ws}" + (f"-as-of-{as_of.isoformat()}" if as_of else ""))
+        return export_response(body, fmt, name)

@@ -247,6 +247,14 @@ class Neo4jReferrals(Rows):
         ):
             yield referral(r)
 
+    def each_pair(self, ws: str) -> Iterator[tuple[str, str, str, bool]]:
+        for r in self._stream(
+            "MATCH (s)-[r:REFERRED]->(c:Client) WHERE r.workspace = $ws"
+            " RETURN s.id AS s, c.id AS c, toString(r.referred_on) AS day, r.primary AS p ORDER BY s, c",
+            ws=ws,
+        ):
+            yield r[0], r[1], r[2], r[3]
+
     def log(self, ws: str, change: SourceChange) -> None:
         row = history_props(HistoryEntry(0, change))
         del row["seq"]

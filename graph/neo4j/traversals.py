@@ -9,7 +9,7 @@ from typing import Any, LiteralString, cast
 
 from graph.common import Link, link, period_facts
 from graph.neo4j.db import Rows, moment, native, utc_days
-from referrals import asof, forest
+from referrals import asof, forest, network_file
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
 from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
@@ -248,6 +248,38 @@ class Neo4jTraversals(Rows):
             ws=ws,
         )
         return row["clients"], row["amounts"], row["currencies"], row["days"]
+
+    def network_file_facts(self, ws: str) -> network_file.Facts:
+        """One record of lists: the primary recommendations, every recommender's first date, the deals
+        per client and currency, and the latest change (times as epoch seconds and nanoseconds)."""
+        (row,) = self._run(
+            "CALL { MATCH (c:Client) WHERE c.workspace = $ws MATCH (c)<-[r:REFERRED {primary: true}]-(s)"
+            " RETURN collect(c.id) AS brought_in, collect(s:Client) AS by_client, collect(s.id) AS sources,"
+            " collect(toString(r.referred_on)) AS days }"
+            " CALL { MATCH (s)-[r:REFERRED]->() WHERE r.workspace = $ws WITH s, min(r.referred_on) AS day"
+            " RETURN collect(s.id) AS recommenders, collect(toString(day)) AS first }"
+            " CALL { MATCH (d:Deal) WHERE d.workspace = $ws WITH d.client_id AS client, d.currency AS cur,"
+            " sum(d.amount_minor) AS total RETURN collect(client) AS payers, collect(cur) AS currencies,"
+            " collect(total) AS totals }"
+            " CALL { MATCH (c:Client) WHERE c.workspace = $ws RETURN max(c.updated_at) AS clients }"
+            " CALL { MATCH (c:Channel) WHERE c.workspace = $ws RETURN max(c.updated_at) AS channels }"
+            " CALL { MATCH ()-[r:REFERRED]->() WHERE r.workspace = $ws RETURN max(r.created_at) AS referrals }"
+            " RETURN brought_in, by_client, sources, days, recommenders, first, payers, currencies, totals,"
+            " [t IN [clients, channels, referrals] WHERE t IS NOT NULL | [t.epochSeconds, t.nanosecond]] AS times",
+            ws=ws,
+        )
+        return network_file.Facts(
+            row["brought_in"],
+            row["by_client"],
+            row["sources"],
+            row["days"],
+            row["recommenders"],
+            row["first"],
+            row["payers"],
+            row["currencies"],
+            row["totals"],
+            max(map(moment, row["times"]), default=None),
+        )
 
     def network_columns(self, ws: str) -> forest.Columns:
         """The counts, the first day and the primary recommendations as columns (one record of lists,

@@ -203,6 +203,14 @@ class SqliteReferrals(Rows):
         for r in self._run("SELECT * FROM referrals WHERE workspace_id = ? ORDER BY id", (ws,)):
             yield referral(r)
 
+    def each_pair(self, ws: str) -> Iterator[tuple[str, str, str, bool]]:
+        for r in self._run(
+            "SELECT source_id, client_id, referred_on, is_primary FROM referrals WHERE workspace_id = ?"
+            " ORDER BY source_id, client_id",
+            (ws,),
+        ):
+            yield r[0], r[1], r[2], bool(r[3])
+
     def log(self, ws: str, change: SourceChange) -> None:
         row = history_row(ws, HistoryEntry(0, change))
         del row["seq"]

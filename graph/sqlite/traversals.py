@@ -9,7 +9,7 @@ from typing import Any
 
 from graph.common import Link, link, period_facts
 from graph.sqlite.db import Rows
-from referrals import asof, forest
+from referrals import asof, forest, network_file
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
 from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
@@ -123,6 +123,45 @@ class SqliteTraversals(Rows):
             return ["" if j is None else values[j] for j in rows]
 
         return ids, acquired, recorded, column(kinds), column(sources), column(days)
+
+    def network_file_facts(self, ws: str) -> network_file.Facts:
+        """Three scans: the primary recommendations, every recommender's first date, the deals per
+        client and currency; and the latest change."""
+        brought_in, by_client, sources, days = self._concat(
+            "SELECT group_concat(client_id, char(31)), group_concat(source_kind = 'client', char(31)),"
+            " group_concat(source_id, char(31)), group_concat(referred_on, char(31))"
+            " FROM referrals WHERE workspace_id = ? AND is_primary = 1",
+            ws,
+        )
+        recommenders, first = self._concat(
+            "SELECT group_concat(source_id, char(31)), group_concat(day, char(31)) FROM (SELECT source_id,"
+            " min(referred_on) AS day FROM referrals WHERE workspace_id = ? GROUP BY source_id)",
+            ws,
+        )
+        payers, currencies, totals = self._concat(
+            "SELECT group_concat(client_id, char(31)), group_concat(currency, char(31)),"
+            " group_concat(total, char(31)) FROM (SELECT client_id, currency, sum(amount_minor) AS total"
+            " FROM deals WHERE workspace_id = ? GROUP BY client_id, currency)",
+            ws,
+        )
+        (latest,) = self._run(  # every stored time is UTC in one format: the text's order is the time's
+            "SELECT max(t) FROM (SELECT max(updated_at) AS t FROM clients WHERE workspace_id = :ws UNION ALL"
+            " SELECT max(updated_at) FROM channels WHERE workspace_id = :ws UNION ALL"
+            " SELECT max(created_at) FROM referrals WHERE workspace_id = :ws)",
+            {"ws": ws},
+        ).fetchone()
+        return network_file.Facts(
+            brought_in,
+            list(map("1".__eq__, by_client)),
+            sources,
+            days,
+            recommenders,
+            first,
+            payers,
+            currencies,
+            list(map(int, totals)),
+            datetime.fromisoformat(latest) if latest else None,
+        )
 
     def network_columns(self, ws: str) -> forest.Columns:
         """The counts, the first day and the primary recommendations as columns: one scan of the

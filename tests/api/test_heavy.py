@@ -10,7 +10,7 @@ from api.errors import ApiError
 from api.heavy import HeavyReads
 from tests.api.conftest import Api
 
-HEAVY = ["/network/summary", "/network/key-clients", "/network/export?format=graphml"]
+HEAVY = ["/network/summary", "/network/key-clients", "/network/export?format=dot"]
 
 
 def _seed(api: Api) -> None:
@@ -158,3 +158,29 @@ def test_a_repeated_answer_is_the_same_bytes_and_is_not_serialized_again(
     kept = api.get(path)
     assert len(dumps) == done
     assert again.get_data() == first.get_data() == kept.get_data()
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_a_whole_network_file_is_sent_as_it_is_written_under_one_turn(api: Api, fmt: str) -> None:
+    """Today's GraphML and GEXF are never cached (nor held whole): each download reads the store afresh,
+    holds one of the workspace's heavy turns while it is sent, and gives it back when it closes, finished
+    or not; the bytes are those of the in-memory path."""
+    from referrals import analysis
+    from referrals.exports import GraphFormat, export
+
+    _seed(api)
+    api.app.extensions["referrals.heavy"] = HeavyReads(concurrency=1, wait_seconds=0.2)
+    resp = api.get(f"/network/export?format={fmt}", buffered=False)
+    assert resp.status_code == 200 and resp.is_streamed
+    pieces = iter(resp.response)
+    assert next(pieces).startswith(b"<?xml")
+    assert api.get("/network/summary").status_code == 429  # the file holds the workspace's one turn
+    resp.close()  # the client went away half way
+    assert api.get("/network/summary").status_code == 200
+    with api.get(f"/network/export?format={fmt}") as whole:  # a server closes every response it sent
+        body = whole.get_data()
+    assert body == export(analysis.network_graph(api.store.snapshot(api.ws)), GraphFormat(fmt))
+    sent = api.store.query_count
+    with api.get(f"/network/export?format={fmt}") as again:
+        assert again.get_data() == body
+    assert api.store.query_count - sent > 2  # read again: a file is not kept

@@ -125,6 +125,32 @@ def test_export_graph(run, tmp_path: Path) -> None:
     assert run("export-graph", "--format", "mermaid").stdout.startswith("flowchart TD")
 
 
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_the_whole_network_file_is_written_as_it_is_read(run, tmp_path: Path, monkeypatch, fmt: str) -> None:
+    """stdout and --output carry the in-memory path's bytes; a read that fails half way leaves no file
+    under the name asked for (nor a .part beside it), and what was there stays."""
+    from referrals import analysis, network_file
+    from referrals.exports import GraphFormat, export
+
+    store = SqliteStore(tmp_path / "net.db")
+    ws = store.list_workspaces()[0].id
+    want = export(analysis.network_graph(store.snapshot(ws)), GraphFormat(fmt))
+    assert run("export-graph", "--format", fmt).stdout_bytes == want
+    target = tmp_path / f"net.{fmt}"
+    assert run("export-graph", "-o", str(target)).exit_code == 0 and target.read_bytes() == want
+    target.write_bytes(b"kept")
+    real = network_file.Attributes.nodes
+
+    def broken(self, batch):  # the store gives out half way through the nodes
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(network_file.Attributes, "nodes", broken)
+    failed = run("export-graph", "-o", str(target))
+    assert failed.exit_code != 0, failed.output
+    monkeypatch.setattr(network_file.Attributes, "nodes", real)
+    assert target.read_bytes() == b"kept" and not list(tmp_path.glob("*.part"))
+
+
 def test_export_graph_draws_svg_and_png_through_graphviz(run, tmp_path: Path, monkeypatch) -> None:
     svg = run("export-graph", "--format", "svg")
     assert svg.exit_code == 0 and svg.stdout.startswith("<?xml") and "</svg>" in svg.stdout
