@@ -7,6 +7,7 @@ problem+json envelope, the access log keeps no query string, and the body limit 
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import socket
 import time
@@ -99,3 +100,18 @@ def test_the_access_log_keeps_no_query_string(server: tuple[int, str, Path]) -> 
         assert time.monotonic() < deadline, text
         time.sleep(0.1)
     assert "secret.person" not in text and "example.com" not in text
+
+
+def test_the_whole_network_file_arrives_in_chunks_as_it_is_written(server: tuple[int, str, Path]) -> None:
+    """Over a socket the GraphML comes chunked (no length known ahead: it is sent as it is written), and
+    reads back whole."""
+    import networkx as nx
+
+    port, token, _ = server
+    for name in ("Ana", "Bruno"):
+        assert _call(port, "POST", "/api/v1/clients", token, json.dumps({"name": name}).encode())[0] == 201
+    status, headers, body = _call(port, "GET", "/api/v1/network/export?format=graphml", token)
+    assert status == 200 and headers.get("transfer-encoding") == "chunked" and "content-length" not in headers
+    assert headers["content-disposition"].endswith('.graphml"')
+    names = {a["name"] for _, a in nx.read_graphml(io.BytesIO(body)).nodes(data=True)}
+    assert {"Ana", "Bruno"} <= names
