@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import enum
+import functools
 import json
+import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,9 +188,55 @@ Node = tuple[str, dict[str, object]]
 EdgeItem = tuple[str, str, dict[str, object]]
 
 
+_ATTRIBUTE_SPECIAL = re.compile('[&<>"\n\r\t]').search
+_TEXT_SPECIAL = re.compile("[&<>]").search
+
+
 def _q(value: str) -> str:
     """An attribute value, quoted."""
-    return '"' + value.translate(_ATTRIBUTE) + '"'
+    return '"' + (value.translate(_ATTRIBUTE) if _ATTRIBUTE_SPECIAL(value) else value) + '"'
+
+
+def _escaped_text(value: object) -> str:
+    text = str(value) if not isinstance(value, bool) else _boolean(value)
+    return text.translate(_TEXT) if _TEXT_SPECIAL(text) else text
+
+
+def _escaped_attribute(value: object) -> str:
+    text = str(value) if not isinstance(value, bool) else _boolean(value)
+    return text.translate(_ATTRIBUTE) if _ATTRIBUTE_SPECIAL(text) else text
+
+
+def _boolean(value: object) -> str:
+    return "true" if value else "false"
+
+
+Plan = list[tuple[str, str, Callable[[object], str]]]
+# Attributes whose text this module's callers make from enums and dates: nothing in them to escape.
+_PLAIN = frozenset({"kind", "status", "channel_kind", "referred_on", "first_referral", "date"})
+
+
+def _plan(fields: list[tuple[str, str]], opening: Callable[[str], str], attribute: bool) -> Plan:
+    """Per declared attribute: its name, the text before its value, and how its value is written (as
+    `_text` has it, escaped where the value can need it: money, numbers and booleans never do)."""
+    plan: Plan = []
+    for name, kind in fields:
+        currency = _is_money(name)
+        write: Callable[[object], str]
+        if currency:
+            write = functools.partial(_money_text, currency=currency)
+        elif kind == "boolean":
+            write = _boolean
+        elif kind in ("int", "long") or name in _PLAIN:
+            write = str
+        else:
+            write = _escaped_attribute if attribute else _escaped_text
+        plan.append((name, opening(name), write))
+    return plan
+
+
+def _money_text(value: object, currency: str) -> str:
+    return format_amount(int(value), currency)  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)
@@ -224,6 +272,8 @@ class XmlWriter:
 
     def __init__(self) -> None:
         self.head_: Head | None = None
+        self.node_plan: Plan = []
+        self.edge_plan: Plan = []
         self.edge_number = 0
 
     def prologue(self) -> bytes:
@@ -241,11 +291,12 @@ class XmlWriter:
     def end(self) -> bytes:
         raise NotImplementedError
 
-    def _ordered(self, attrs: dict[str, object], fields: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
-        """(name, text) of each attribute the item holds, in the order of the declarations."""
-        for name, _kind in fields:
+    @staticmethod
+    def _values(out: list[str], attrs: dict[str, object], plan: Plan, closing: str) -> None:
+        """Each attribute the item holds, in the order of the declarations."""
+        for name, opening, write in plan:
             if name in attrs:
-                yield name, _text(name, attrs[name])
+                out.append(opening + write(attrs[name]) + closing)
 
     def whole(self, head: Head, nodes: Iterable[Node], edges: Iterable[EdgeItem]) -> bytes:
         """The file in one piece (a tree's, or any graph small enough to hold)."""
@@ -268,6 +319,8 @@ class GraphmlWriter(XmlWriter):
 
     def head(self, head: Head) -> bytes:
         self.head_ = head
+        self.node_plan = _plan(head.node_fields, lambda name: f'      <data key="n_{name}">', False)
+        self.edge_plan = _plan(head.edge_fields, lambda name: f'      <data key="e_{name}">', False)
         out = []
         for domain, prefix, fields in (
             ("graph", "g", _fields([head.graph], GRAPH_FIELDS)),
@@ -285,21 +338,19 @@ class GraphmlWriter(XmlWriter):
 
     def nodes(self, nodes: Iterable[Node]) -> bytes:
         assert self.head_ is not None, "head first"
-        fields, out = self.head_.node_fields, []
+        plan, values, out = self.node_plan, self._values, []
         for node, attrs in nodes:
             out.append(f"    <node id={_q(node)}>\n")
-            for name, text in self._ordered(attrs, fields):
-                out.append(f'      <data key="n_{name}">{text.translate(_TEXT)}</data>\n')
+            values(out, attrs, plan, "</data>\n")
             out.append("    </node>\n")
         return "".join(out).encode()
 
     def edges(self, edges: Iterable[EdgeItem]) -> bytes:
         assert self.head_ is not None, "head first"
-        fields, out, i = self.head_.edge_fields, [], self.edge_number
+        plan, values, out, i = self.edge_plan, self._values, [], self.edge_number
         for u, v, attrs in edges:
             out.append(f'    <edge id="e{i}" source={_q(u)} target={_q(v)}>\n')
-            for name, text in self._ordered(attrs, fields):
-                out.append(f'      <data key="e_{name}">{text.translate(_TEXT)}</data>\n')
+            values(out, attrs, plan, "</data>\n")
             out.append("    </edge>\n")
             i += 1
         self.edge_number = i
@@ -330,6 +381,8 @@ class GexfWriter(XmlWriter):
 
     def head(self, head: Head) -> bytes:
         self.head_ = head
+        self.node_plan = _plan(head.node_fields, lambda name: f'          <attvalue for="{name}" value="', True)
+        self.edge_plan = _plan(head.edge_fields, lambda name: f'          <attvalue for="{name}" value="', True)
         modified = f" lastmodifieddate={_q(str(head.graph['modified']))}" if "modified" in head.graph else ""
         out = [
             f"  <meta{modified}>\n    <creator>referrals</creator>\n",
@@ -352,8 +405,7 @@ class GexfWriter(XmlWriter):
         out = []
         for node, attrs in nodes:
             out.append(f"      <node id={_q(node)} label={_q(str(attrs.get('name', node)))}>\n        <attvalues>\n")
-            for name, text in self._ordered(attrs, head.node_fields):
-                out.append(f'          <attvalue for="{name}" value={_q(text)} />\n')
+            self._values(out, attrs, self.node_plan, '" />\n')
             colour = (
                 DEAD_END_COLOUR
                 if attrs.get("dead_end")
@@ -373,8 +425,7 @@ class GexfWriter(XmlWriter):
         self.opened, i = True, self.edge_number
         for u, v, attrs in edges:
             out.append(f'      <edge id="e{i}" source={_q(u)} target={_q(v)}>\n        <attvalues>\n')
-            for name, text in self._ordered(attrs, head.edge_fields):
-                out.append(f'          <attvalue for="{name}" value={_q(text)} />\n')
+            self._values(out, attrs, self.edge_plan, '" />\n')
             out.append("        </attvalues>\n      </edge>\n")
             i += 1
         self.edge_number = i

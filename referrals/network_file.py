@@ -29,7 +29,7 @@ import numpy as np
 
 from referrals import forest
 from referrals.exports import EDGE_FIELDS, NODE_FIELDS, XML_WRITERS, GraphFormat, Head, _fields, palette
-from referrals.model import Channel, Client
+from referrals.model import Channel
 
 if TYPE_CHECKING:
     from referrals.ports import Unit
@@ -39,6 +39,7 @@ STREAMED = frozenset(XML_WRITERS)
 NODE_BATCH = 2_000
 EDGE_BATCH = 5_000
 Pair = tuple[str, str, str, bool]  # a recommendation: source id, client id, date (YYYY-MM-DD), primary
+NamedClient = tuple[str, str, str]  # id, name, status
 
 
 @dataclass(frozen=True)
@@ -153,24 +154,26 @@ class Attributes:
             biggest,
         )
 
-    def nodes(self, batch: Sequence[Client | Channel]) -> list[tuple[str, dict[str, object]]]:
-        """Each client's or channel's attributes, in the order the file declares them."""
-        ids = [x.id for x in batch]
+    def nodes(self, batch: Sequence[NamedClient | Channel]) -> list[tuple[str, dict[str, object]]]:
+        """Each client's or channel's attributes (clients as `ClientRows.each_named` gives them)."""
+        ids = [x[0] if isinstance(x, tuple) else x.id for x in batch]
         first = self.first.lookup(ids).tolist()
-        clients = [k for k, x in enumerate(batch) if isinstance(x, Client)]
+        clients = [k for k, x in enumerate(batch) if isinstance(x, tuple)]
         at = np.full(len(batch), -1, np.int64)
         if clients:
             at[clients] = self.forest.find_all([ids[k] for k in clients])
+        spots = at.tolist()
         out = []
         for k, x in enumerate(batch):
             day = self.first_dates[first[k]] if first[k] >= 0 else None
-            out.append((x.id, self._client(x, int(at[k]), day) if isinstance(x, Client) else self._channel(x, day)))
+            out.append((ids[k], self._client(x, spots[k], day) if isinstance(x, tuple) else self._channel(x, day)))
         return out
 
-    def _client(self, c: Client, i: int, first: str | None) -> dict[str, object]:
-        a: dict[str, object] = {"name": c.name, "kind": "client"}
+    def _client(self, c: NamedClient, i: int, first: str | None) -> dict[str, object]:
+        a: dict[str, object] = {"name": c[1], "kind": "client"}
+        status = c[2]
         if i < 0:
-            a |= {"level": 0, "channel": "", "status": c.status.value, "dead_end": True}
+            a |= {"level": 0, "channel": "", "status": status, "dead_end": True}
             if first:
                 a["first_referral"] = first
             a["branch_clients"] = 0
@@ -179,7 +182,7 @@ class Attributes:
         a |= {
             "level": int(self.forest.level[i]),
             "channel": self.channel_names[top] if top >= 0 else "",
-            "status": c.status.value,
+            "status": status,
             "dead_end": not self.forest.referred[i],
         }
         if i < self.m:
@@ -221,10 +224,10 @@ def write(u: Unit, ws: str, fmt: GraphFormat, counts: dict[str, int] | None = No
     facts = u.graph.network_file_facts(ws)
     channels = list(u.channels.each(ws))
     attrs = Attributes(facts, channels)
-    clients = u.clients.each(ws)
+    clients = u.clients.each_named(ws)
     head = next(clients, None)
     yield writer.head(attrs.head(head is not None))
-    rest: Iterable[Client] = () if head is None else _chain(head, clients)
+    rest: Iterable[NamedClient] = () if head is None else _chain(head, clients)
     nodes = edges_written = 0
     for batch in batched(heapq.merge(channels, rest, key=_id), NODE_BATCH):
         yield writer.nodes(attrs.nodes(batch))
@@ -249,10 +252,10 @@ def batched(items: Iterable[T], n: int) -> Iterator[list[T]]:
         yield batch
 
 
-def _id(x: Client | Channel) -> str:
-    return x.id
+def _id(x: NamedClient | Channel) -> str:
+    return x[0] if isinstance(x, tuple) else x.id
 
 
-def _chain(first: Client, rest: Iterator[Client]) -> Iterator[Client]:
+def _chain(first: NamedClient, rest: Iterator[NamedClient]) -> Iterator[NamedClient]:
     yield first
     yield from rest

@@ -125,6 +125,9 @@ class ClientRows(Protocol):
     def each(self, ws: str) -> Iterator[Client]:
         """Every client, by id."""
 
+    def each_named(self, ws: str) -> Iterator[tuple[str, str, str]]:
+        """Every client as (id, name, status), by id (code point order), streamed."""
+
     def remove(self, ws: str, client_id: str) -> None:
         """Delete the client, every recommendation to or from it, and its source history."""
 

@@ -146,6 +146,12 @@ class Neo4jClients(Rows):
         for r in self._stream("MATCH (c:Client) WHERE c.workspace = $ws RETURN " + _NODE + " ORDER BY c.id", ws=ws):
             yield client(r["c"])
 
+    def each_named(self, ws: str) -> Iterator[tuple[str, str, str]]:
+        for r in self._stream(
+            "MATCH (c:Client) WHERE c.workspace = $ws RETURN c.id, c.name, c.status ORDER BY c.id", ws=ws
+        ):
+            yield r[0], r[1], r[2]
+
     def remove(self, ws: str, client_id: str) -> None:
         self._run(
             "MATCH (c:Client {workspace: $ws, id: $id}) OPTIONAL MATCH (h:SourceChange {workspace: $ws,"

@@ -131,6 +131,10 @@ class SqliteClients(Rows):
         for r in self._run("SELECT * FROM clients WHERE workspace_id = ? ORDER BY id", (ws,)):
             yield client(r)
 
+    def each_named(self, ws: str) -> Iterator[tuple[str, str, str]]:
+        for r in self._run("SELECT id, name, status FROM clients WHERE workspace_id = ? ORDER BY id", (ws,)):
+            yield r[0], r[1], r[2]
+
     def remove(self, ws: str, client_id: str) -> None:
         self._run(
             "DELETE FROM referrals WHERE workspace_id = ? AND (client_id = ? OR"
