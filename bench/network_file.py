@@ -8,7 +8,8 @@ workers' peak memory belongs to that format's downloads). A client on loopback d
 `/network/export?format=…` `--runs` times and records, per download: seconds to the response's first
 byte, to the first node, to the last byte, the size and a digest (every download of a format must be
 the same bytes); then the workers' peak resident memory (VmHWM) against their memory before the first
-download. One download of each format is read back by a streaming XML parser, its nodes and edges
+download, and their peak anonymous memory (their own heap) apart from the file pages SQLite maps (sampled
+every 20 ms). One download of each format is read back by a streaming XML parser, its nodes and edges
 counted against the store's.
 
 With `--baseline`, the path the stream replaces (the whole snapshot, a networkx graph, the whole file
@@ -27,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -43,12 +45,49 @@ from referrals.store import Store
 FORMATS = ("graphml", "gexf")
 
 
-def _peak(pid: int) -> int:
-    """The peak resident memory (KiB) of a process so far."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
+def _memory(pid: int) -> dict[str, int]:
+    """A process's resident memory now (KiB): anonymous (its own heap: arrays, objects, text) and
+    file-backed (the pages of the database file SQLite maps, which the kernel may drop at will)."""
+    out = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(("RssAnon:", "RssFile:", "VmHWM:")):
+                out[line.split(":")[0]] = int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    return out
+
+
+class Sampler:
+    """The peak anonymous and file-backed memory of some processes, sampled every 20 ms while it runs."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids, self.peak = pids, {pid: {"RssAnon": 0, "RssFile": 0} for pid in pids}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for pid in self.pids:
+                now = _memory(pid)
+                for key in ("RssAnon", "RssFile"):
+                    self.peak[pid][key] = max(self.peak[pid][key], now.get(key, 0))
+            self._stop.wait(0.02)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def anon_kib(self) -> int:
+        """The highest anonymous memory any one of the processes reached."""
+        return max((p["RssAnon"] for p in self.peak.values()), default=0)
+
+    def file_kib(self) -> int:
+        return max((p["RssFile"] for p in self.peak.values()), default=0)
 
 
 def workers(master: int) -> list[int]:
@@ -122,17 +161,21 @@ print(json.dumps(out))
 
 
 def baseline(url: str, ws: str, fmt: str) -> dict[str, Any]:
-    done = subprocess.run(
+    child = subprocess.Popen(
         [sys.executable, "-c", BASELINE, url, ws, fmt],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-        check=False,
     )
-    if done.returncode != 0:
-        return {"error": done.stderr[-500:]}
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    with Sampler([child.pid]) as sampled:
+        stdout, stderr = child.communicate()
+    if child.returncode != 0:
+        return {"error": stderr[-500:]}
+    out: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    out["peak_anon_kib"], out["peak_file_kib"] = sampled.anon_kib(), sampled.file_kib()
+    return out
 
 
 def measure(store: Store, url: str, ws: str, runs: int, with_baseline: bool) -> dict[str, Any]:
@@ -146,11 +189,14 @@ def measure(store: Store, url: str, ws: str, runs: int, with_baseline: bool) -> 
         proc, port = serve(url, ws, 2, log)
         try:
             before = worker_rss(proc.pid)
+            pids = workers(proc.pid)
+            anon_before = max(_memory(pid).get("RssAnon", 0) for pid in pids)
             downloads = []
-            for k in range(runs):
-                downloads.append(download(port, secret, fmt, folder / f"network-{k}.{fmt}"))
-                print(fmt, downloads[-1], file=sys.stderr, flush=True)
-            peaks = [_peak(pid) for pid in workers(proc.pid)]
+            with Sampler(pids) as sampled:
+                for k in range(runs):
+                    downloads.append(download(port, secret, fmt, folder / f"network-{k}.{fmt}"))
+                    print(fmt, downloads[-1], file=sys.stderr, flush=True)
+            peaks = [_memory(pid).get("VmHWM", 0) for pid in pids]
         finally:
             proc.terminate()
             proc.wait(30)
@@ -165,6 +211,8 @@ def measure(store: Store, url: str, ws: str, runs: int, with_baseline: bool) -> 
         fig["chunked"] = all(d["chunked"] for d in downloads)
         fig["nodes"], fig["edges"] = nodes, edges
         fig["worker_rss_before_kib"], fig["worker_peak_kib"] = before, peaks
+        fig["worker_anon_before_kib"] = anon_before
+        fig["worker_peak_anon_kib"], fig["worker_peak_file_kib"] = sampled.anon_kib(), sampled.file_kib()
         if with_baseline:
             base = baseline(url, ws, fmt)
             if "sha256" in base:

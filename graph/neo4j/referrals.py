@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator, Sequence
 from typing import Any, LiteralString
 
-from graph.neo4j.db import ROWS, Rows, at, instant, moment, native, time_of
+from graph.neo4j.db import PAGE, ROWS, Rows, at, instant, moment, native, time_of
 from referrals.errors import NotFound
 from referrals.model import Referral, SourceChange, SourceKind, SourceRef
 from referrals.ports import HistoryEntry
 from referrals.rules import Edge
+
+_PAIRS: LiteralString = (
+    " RETURN collect(sid) AS sources, collect(cid) AS clients, collect(toString(r.referred_on)) AS days,"
+    " collect(r.primary) AS primary"
+)
 
 
 def referral(r: Any) -> Referral:
@@ -248,12 +254,33 @@ class Neo4jReferrals(Rows):
             yield referral(r)
 
     def each_pair(self, ws: str) -> Iterator[tuple[str, str, str, bool]]:
-        for r in self._stream(
-            "MATCH (s)-[r:REFERRED]->(c:Client) WHERE r.workspace = $ws"
-            " RETURN s.id AS s, c.id AS c, toString(r.referred_on) AS day, r.primary AS p ORDER BY s, c",
+        """The channels' recommendations in one sorted record, merged with the clients' read a page of
+        sources at a time in the order of the (workspace, id) index (see ClientRows.each_named), each
+        page's recommendations sorted by the server."""
+        (row,) = self._run(
+            "MATCH (s:Channel)-[r:REFERRED]->(c:Client) WHERE s.workspace = $ws"
+            " WITH s.id AS sid, c.id AS cid, r ORDER BY sid, cid" + _PAIRS,
             ws=ws,
-        ):
-            yield r[0], r[1], r[2], r[3]
+        )
+        by_channels = zip(row["sources"], row["clients"], row["days"], row["primary"], strict=True)
+        yield from heapq.merge(by_channels, self._client_pairs(ws))
+
+    def _client_pairs(self, ws: str) -> Iterator[tuple[str, str, str, bool]]:
+        after = ""
+        while True:
+            (page,) = self._run(
+                "MATCH (s:Client) WHERE s.workspace = $ws AND s.id > $after WITH s ORDER BY s.workspace, s.id"
+                " LIMIT $n WITH collect(s) AS page CALL (page) { UNWIND page AS s MATCH (s)-[r:REFERRED]->(c:Client)"
+                " WITH s.id AS sid, c.id AS cid, r ORDER BY sid, cid" + _PAIRS + " }"
+                " RETURN page[-1].id AS last, sources, clients, days, primary",
+                ws=ws,
+                after=after,
+                n=PAGE,
+            )
+            if page["last"] is None:
+                return
+            yield from zip(page["sources"], page["clients"], page["days"], page["primary"], strict=True)
+            after = page["last"]
 
     def log(self, ws: str, change: SourceChange) -> None:
         row = history_props(HistoryEntry(0, change))

@@ -113,3 +113,20 @@ def test_the_prologue_comes_before_any_read(store: Store) -> None:
     assert store.query_count == sent and first.startswith(b"<?xml")
     rest = b"".join(pieces)
     assert counts == {"nodes": 6, "edges": 3} and rest.endswith(b"</graphml>\n")
+
+
+def test_pages_of_the_neo4j_reads_join_up(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neo4j reads clients and recommendations a page of sources at a time: with pages of two, every
+    boundary falls inside the network, and the file is still the in-memory one."""
+    import graph.neo4j.clients
+    import graph.neo4j.referrals
+
+    monkeypatch.setattr(graph.neo4j.clients, "PAGE", 2)
+    monkeypatch.setattr(graph.neo4j.referrals, "PAGE", 2)
+    ws = hostile(store)
+    ana = store.create_client(ws, ClientInput(name="Ana 2")).id
+    for k in range(4):
+        cid = store.create_client(ws, ClientInput(name=f"Fan {k}")).id
+        store.add_referrals(ws, [ReferralInput(SourceRef(SourceKind.CLIENT, ana), cid, START)])
+    for fmt in FORMATS:
+        assert streamed(store, ws, fmt) == in_memory(store, ws, fmt)
