@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import repeat
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -257,7 +258,7 @@ def paid_pairs(cols: Columns) -> set[tuple[str, str]]:
 
 def currencies(pairs: set[tuple[str, str]]) -> list[str]:
     """Every currency clients paid in, by how many clients paid in it, then by code (analysis.currencies)."""
-    counts = Counter(cur for _, cur in pairs)
+    counts = Counter(map(itemgetter(1), pairs))
     return [cur for cur, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 

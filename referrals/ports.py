@@ -347,10 +347,11 @@ class Traversals(Protocol):
         """What the whole network's GraphML or GEXF needs before its first node (see network_file.Facts;
         columns in no particular order, each pair of them in one order)."""
 
-    def network_columns(self, ws: str) -> forest.Columns:
+    def network_columns(self, ws: str, first_day: bool = True) -> forest.Columns:
         """How many clients, channels and recommendations (primary or not) the workspace holds, its
-        first day (analysis.first_day), and every primary recommendation as three columns: the client
-        it brought in, whether its source is a client (else a channel), the source's id. No deals."""
+        first day (analysis.first_day; None without `first_day`, which spares its reads), and every
+        primary recommendation as three columns: the client it brought in, whether its source is a
+        client (else a channel), the source's id. No deals."""
 
     def first_by_name(self, ws: str, n: int) -> list[tuple[str, str]]:
         """The first n clients as (id, name), by name then id (code point order)."""

@@ -281,7 +281,7 @@ class Neo4jTraversals(Rows):
             max(map(moment, row["times"]), default=None),
         )
 
-    def network_columns(self, ws: str) -> forest.Columns:
+    def network_columns(self, ws: str, first_day: bool = True) -> forest.Columns:
         """The counts, the first day and the primary recommendations as columns (one record of lists,
         and one more query for clients recorded before every date)."""
         (row,) = self._run(
@@ -297,6 +297,16 @@ class Neo4jTraversals(Rows):
             " brought_in, by_client, sources",
             ws=ws,
         )
+        if not first_day:
+            return forest.Columns(
+                row["clients"],
+                row["channels"],
+                row["referrals"],
+                None,
+                row["brought_in"],
+                row["by_client"],
+                row["sources"],
+            )
         acquired, referred = row["acquired"], row["referred"]
         known = min(filter(None, (acquired, referred)), default="9999-12-31")
         # A client with neither an acquisition nor a primary recommendation starts on the day it was

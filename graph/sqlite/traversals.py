@@ -163,7 +163,7 @@ class SqliteTraversals(Rows):
             datetime.fromisoformat(latest) if latest else None,
         )
 
-    def network_columns(self, ws: str) -> forest.Columns:
+    def network_columns(self, ws: str, first_day: bool = True) -> forest.Columns:
         """The counts, the first day and the primary recommendations as columns: one scan of the
         recommendations for them all (group_concat skips the NULLs of secondary ones), two small
         queries for the rest."""
@@ -182,6 +182,8 @@ class SqliteTraversals(Rows):
             (ws,),
         ).fetchone()
         brought_in, by_client, sources = (col.split("\x1f") if col else [] for col in (brought_in, by_client, sources))
+        if not first_day:
+            return forest.Columns(clients, channels, count, None, brought_in, list(map("1".__eq__, by_client)), sources)
         known = min(filter(None, (acquired, referred)), default="9999-12-31")
         # A client with neither an acquisition nor a primary recommendation starts on the day it was
         # recorded (analysis.first_day); only those recorded before every date above can move it.

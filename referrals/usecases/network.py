@@ -19,10 +19,10 @@ from referrals.usecases.requests import snapshot
 
 
 def columns(u: Unit, ws: str, payments: bool = True) -> forest.Columns:
-    """What the columnar answers read, inside one transaction: every deal when `payments`, else only
-    the revenue per currency."""
+    """What the columnar answers read, inside one transaction: every deal when `payments` (key clients,
+    which need no first day), else only the revenue per currency and the first day (the summary)."""
     u.workspaces.require(ws)
-    cols = u.graph.network_columns(ws)
+    cols = u.graph.network_columns(ws, first_day=not payments)
     if not payments:
         return replace(cols, revenue=u.graph.revenue_totals(ws))
     payers, amounts, currencies, _ = u.graph.payment_columns(ws)
