@@ -151,7 +151,7 @@ def _text(name: str, value: object) -> str:
     return str(value)
 
 
-def _fields(items: Iterable[dict[str, object]], declared: dict[str, str]) -> list[tuple[str, str]]:
+def declared_fields(items: Iterable[dict[str, object]], declared: dict[str, str]) -> list[tuple[str, str]]:
     """(name, type) of every attribute the items hold: the declared ones first, in their order."""
     seen: dict[str, str] = {}
     for attrs in items:
@@ -258,8 +258,8 @@ def head_of(g: nx.DiGraph, nodes: list[Node], edges: list[EdgeItem]) -> Head:
     currency = main_currency(g)
     return Head(
         dict(sorted(g.graph.items())),
-        _fields((a for _, a in nodes), NODE_FIELDS),
-        _fields((a for _, _, a in edges), EDGE_FIELDS),
+        declared_fields((a for _, a in nodes), NODE_FIELDS),
+        declared_fields((a for _, _, a in edges), EDGE_FIELDS),
         colours(g),
         currency,
         max((max(0, int(a.get(f"branch_revenue_{currency}", 0))) for _, a in nodes), default=0),
@@ -323,7 +323,7 @@ class GraphmlWriter(XmlWriter):
         self.edge_plan = _plan(head.edge_fields, lambda name: f'      <data key="e_{name}">', False)
         out = []
         for domain, prefix, fields in (
-            ("graph", "g", _fields([head.graph], GRAPH_FIELDS)),
+            ("graph", "g", declared_fields([head.graph], GRAPH_FIELDS)),
             ("node", "n", head.node_fields),
             ("edge", "e", head.edge_fields),
         ):

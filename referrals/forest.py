@@ -68,7 +68,7 @@ class Forest:
 
     def __init__(self, cols: Columns) -> None:
         m = len(cols.brought_in)
-        known = _Ids(cols.brought_in)
+        known = Ids(cols.brought_in)
         ids = list(cols.brought_in)
         extra: dict[str, int] = {}  # clients outside `brought_in`: tops of chains, payers with no source
 
@@ -160,7 +160,7 @@ class Forest:
         return out
 
 
-class _Ids:
+class Ids:
     """Distinct ids numbered by position, looked up a column at a time.
 
     A million lookups in a dict of a million fresh strings cost about a second (each a cache miss);

@@ -13,7 +13,8 @@ read transaction of the store, and sent a piece at a time:
 3. recommendations in (source, client) order, as the store streams them.
 
 The file's prologue goes out before the first read, so a client sees the answer begin at once. Memory
-holds the arrays of step 1 (a few dozen bytes per client) and one batch of text, never the file.
+holds the columns of step 1 while the arrays are built (under a kilobyte per client at a million
+clients), then the arrays and one batch of text: never the file (bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 
 from referrals import forest
-from referrals.exports import EDGE_FIELDS, NODE_FIELDS, XML_WRITERS, GraphFormat, Head, _fields, palette
+from referrals.exports import EDGE_FIELDS, NODE_FIELDS, XML_WRITERS, GraphFormat, Head, declared_fields, palette
 from referrals.model import Channel
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class Attributes:
         # dates as fixed-width bytes: a tenth of the memory of a million strings
         self.referred_on = np.array(facts.referred_on, dtype=np.bytes_)
         self.m = m
-        self.first = forest._Ids(facts.recommenders)
+        self.first = forest.Ids(facts.recommenders)
         self.first_dates = np.array(facts.first_dates, dtype=np.bytes_)
         # branches: clients below (whole downline) and revenue, the node's own included
         self.currencies = sorted(set(facts.currencies))
@@ -148,8 +149,8 @@ class Attributes:
         edge = {"kind": "", "primary": False, "date": ""} if self.any_recommendation else {}
         return Head(
             {"modified": self.modified.date().isoformat()} if self.modified else {},
-            _fields([sample], NODE_FIELDS),
-            _fields([edge], EDGE_FIELDS),
+            declared_fields([sample], NODE_FIELDS),
+            declared_fields([edge], EDGE_FIELDS),
             palette(c.name for c in self.channels.values()),
             currency,
             biggest,

@@ -23,7 +23,7 @@ from typing import Any
 
 import networkx as nx
 
-from referrals.exports import EDGE_FIELDS, NODE_FIELDS, _edges, _fields, _is_money, _nodes, _text, prepared
+from referrals.exports import EDGE_FIELDS, NODE_FIELDS, _edges, _is_money, _nodes, _text, declared_fields, prepared
 from referrals.reports import FixedTimeZip, amount_format, neutralise, workbook_bytes
 
 Table = tuple[list[str], list[list[Any]]]
@@ -46,7 +46,7 @@ def _value(name: str, value: Any, inert: bool = True) -> Any:
 def node_table(g: nx.DiGraph, head: Sequence[str], inert: bool = True) -> Table:
     """One row per node: its id, its label, then every attribute (`head` names the first two columns)."""
     nodes = _nodes(g)
-    fields = [name for name, _ in _fields((a for _, a in nodes), NODE_FIELDS) if name != "name"]
+    fields = [name for name, _ in declared_fields((a for _, a in nodes), NODE_FIELDS) if name != "name"]
     rows = [
         [node, _value("name", a.get("name", node), inert), *(_value(f, a.get(f), inert) for f in fields)]
         for node, a in nodes
@@ -57,7 +57,7 @@ def node_table(g: nx.DiGraph, head: Sequence[str], inert: bool = True) -> Table:
 def edge_table(g: nx.DiGraph, head: Sequence[str], fixed: Sequence[Any] = (), inert: bool = True) -> Table:
     """One row per recommendation: its ends, the `fixed` cells, then every edge attribute."""
     edges = _edges(g)
-    fields = [name for name, _ in _fields((a for _, _, a in edges), EDGE_FIELDS)]
+    fields = [name for name, _ in declared_fields((a for _, _, a in edges), EDGE_FIELDS)]
     rows = [[u, v, *fixed, *(_value(f, a.get(f), inert) for f in fields)] for u, v, a in edges]
     return [*head, *fields], rows
 
