@@ -209,12 +209,17 @@ def streamed(ws: str, pieces: Iterator[bytes], mimetype: str) -> Response:
     one of the workspace's heavy turns, taken now (429 when none frees up in time) and given back when
     the response closes: sent to the end, or its client gone."""
     release = _reads().take_turn(ws)
-    resp = Response(pieces, mimetype=mimetype)
-    resp.call_on_close(release)
-    close = getattr(pieces, "close", None)
-    if close is not None:
-        resp.call_on_close(close)  # ends the store's read transaction at once when the client went away
-    return resp
+
+    def sent() -> Iterator[bytes]:
+        try:
+            yield from pieces
+        finally:
+            release()  # the last piece is out (a server that never closes a response leaks no turn)
+
+    body = sent()
+    resp = Response(body, mimetype=mimetype)
+    resp.call_on_close(release)  # closed before its last piece: the client went away (closing the
+    return resp  # response closes `body`, and with it the store's read transaction)
 
 
 def heavy(ws: str, request: Hashable, compute: Callable[[], T], keep: bool = True, schema: Schema | None = None) -> Any:
