@@ -172,45 +172,42 @@ class Attributes:
         return out
 
     def _client(self, c: NamedClient, i: int, first: str | None) -> dict[str, object]:
-        a: dict[str, object] = {"name": c[1], "kind": "client"}
-        status = c[2]
-        if i < 0:
-            a |= {"level": 0, "channel": "", "status": status, "dead_end": True}
-            if first:
-                a["first_referral"] = first
-            a["branch_clients"] = 0
-            return a
+        a: dict[str, object] = {"name": c[1], "kind": "client", "status": c[2]}
+        if i < 0:  # in no primary recommendation and paid nothing
+            a |= {"level": 0, "channel": "", "dead_end": True}
+            return _branch(a, first, 0, {})
         top = int(self.top_channel[i])
         a |= {
             "level": int(self.forest.level[i]),
             "channel": self.channel_names[top] if top >= 0 else "",
-            "status": status,
             "dead_end": not self.forest.referred[i],
         }
         if i < self.m:
             a["referred_on"] = self.referred_on[i].decode()
-        if first:
-            a["first_referral"] = first
-        a["branch_clients"] = int(self.reach[i])
-        for cur in self.currencies:
-            if self.holds[cur][i]:
-                a[f"branch_revenue_{cur}"] = int(self.branch[cur][i])
         for cur in self.currencies:
             if self.has[cur][i]:
                 a[f"revenue_{cur}"] = int(self.own[cur][i])
-        return a
+        below = {cur: int(self.branch[cur][i]) for cur in self.currencies if self.holds[cur][i]}
+        return _branch(a, first, int(self.reach[i]), below)
 
     def _channel(self, ch: Channel, first: str | None) -> dict[str, object]:
         k = self.channel_at[ch.id]
         a: dict[str, object] = {"name": ch.name, "kind": "channel", "level": 0, "channel": ch.name}
         a |= {"channel_kind": ch.kind.value, "status": ""}
-        if first:
-            a["first_referral"] = first
-        a["branch_clients"] = int(self.channel_reach[k])
-        for cur in self.currencies:
-            if self.channel_holds[cur][k]:
-                a[f"branch_revenue_{cur}"] = int(self.channel_branch[cur][k])
-        return a
+        below = {cur: int(self.channel_branch[cur][k]) for cur in self.currencies if self.channel_holds[cur][k]}
+        return _branch(a, first, int(self.channel_reach[k]), below)
+
+
+def _branch(a: dict[str, object], first: str | None, clients: int, revenue: dict[str, int]) -> dict[str, object]:
+    """A node's attributes with what every node has alike: its first recommendation's date (when it made
+    one) and its branch (clients below it, revenue per currency it or anyone below holds deals in). The
+    writers order attributes by their declarations, so the order here is free."""
+    if first:
+        a["first_referral"] = first
+    a["branch_clients"] = clients
+    for cur, minor in revenue.items():
+        a[f"branch_revenue_{cur}"] = minor
+    return a
 
 
 def edges(pairs: Iterable[Pair]) -> list[tuple[str, str, dict[str, object]]]:
