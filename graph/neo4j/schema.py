@@ -60,6 +60,8 @@ MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
     7: ("CREATE CONSTRAINT dismissal_key IF NOT EXISTS FOR (d:Dismissal) REQUIRE (d.workspace, d.key) IS UNIQUE",),
     # Answers of heavy reads kept for every worker until the data changes.
     8: ("CREATE CONSTRAINT answer_key IF NOT EXISTS FOR (a:Answer) REQUIRE (a.workspace, a.key) IS UNIQUE",),
+    # Version 9 widened two of the embedded store's indexes; nothing changes here.
+    9: (),
 }
 
 

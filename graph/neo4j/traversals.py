@@ -26,6 +26,9 @@ from referrals.model import (
     beyond_of,
 )
 
+# Stored text to its enum member by a dict lookup (an Enum call costs ten times as much, per row).
+_STATUSES = {s.value: s for s in ClientStatus}
+
 # Dates travel as ISO text: decoding 100k+ Bolt Date structures costs more than the walk that finds them.
 # A period's deals and arrivals, and the primary source of every client on their chains, each
 # ancestor once however many chains share it: one row holding three lists.
@@ -84,27 +87,24 @@ _CHAIN: LiteralString = (
     " ELSE 'channel' END, id: n.id, name: n.name}] END AS nodes,"
     " CASE WHEN p IS NULL THEN [] ELSE [r IN relationships(p) | {id: r.id, on: r.referred_on}] END AS rels"
 )
-# One record: the root; each node to $depth with its revenue (and, on the last level, its fan-out);
-# and for each client past $depth the id of its ancestor on level $depth (`cut`) with its revenue.
+# One record: the root's name and revenue; each client on a primary path from it, as `nodes` (to $depth:
+# level, id, name, status, parent id, recommendation id and date as text, its deals) or as `far` (past
+# $depth: the id of its ancestor on level $depth, its level, its deals). Deals come as [currency, amount]
+# pairs a node, summed in Python: a grouping over every path's row costs more in the server. Fan-out comes
+# from the walk itself (every client a node brought in is on a path). Dates as text: a driver Date costs
+# several times a string and `date.fromisoformat`.
 _TREE_TEMPLATE = (
     "MATCH (root:§ {workspace: $ws, id: $id})"
     " CALL (root) { OPTIONAL MATCH (root)-[:PAID]->(d:Deal) WITH d.currency AS cur, sum(d.amount_minor) AS total"
     " WHERE cur IS NOT NULL RETURN collect([cur, total]) AS root_revenue }"
-    " WITH root, root_revenue, COUNT { (root)-[:REFERRED {primary: true}]->(:Client) } AS root_referred"
-    " OPTIONAL MATCH p = (root)-[:REFERRED*1.. {primary: true}]->(c:Client)"
-    " WITH root, root_revenue, root_referred, length(p) AS level, c, last(relationships(p)) AS r,"
-    " nodes(p)[-2] AS parent, CASE WHEN length(p) > $depth THEN nodes(p)[$depth].id END AS cut"
-    " OPTIONAL MATCH (c)-[:PAID]->(d:Deal)"
-    " WITH root, root_revenue, root_referred, level, c, r, parent, cut, d.currency AS cur,"
-    " sum(d.amount_minor) AS total"
-    " WITH root, root_revenue, root_referred, level, c, r, parent, cut,"
-    " collect(CASE WHEN cur IS NULL THEN null ELSE [cur, total] END) AS revenue"
-    " WITH root, root_revenue, root_referred,"
-    " collect(CASE WHEN c IS NOT NULL AND cut IS NULL THEN"
-    " [level, c.id, c.name, c.status, parent.id, r.id, r.referred_on, revenue,"
-    " CASE WHEN level < $depth THEN -1 ELSE COUNT { (c)-[:REFERRED {primary: true}]->(:Client) } END] END) AS nodes,"
-    " collect(CASE WHEN cut IS NOT NULL THEN [cut, revenue] END) AS far"
-    " RETURN root.name AS root_name, root_revenue, root_referred, nodes, far"
+    " CALL (root) { OPTIONAL MATCH p = (root)-[:REFERRED*1.. {primary: true}]->(c:Client)"
+    " WITH p, c, length(p) AS level"
+    " RETURN collect(CASE WHEN level <= $depth THEN [level, c.id, c.name, c.status, nodes(p)[-2].id,"
+    " last(relationships(p)).id, toString(last(relationships(p)).referred_on),"
+    " [(c)-[:PAID]->(d:Deal) | [d.currency, d.amount_minor]]] END) AS nodes,"
+    " collect(CASE WHEN level > $depth THEN [nodes(p)[$depth].id, level,"
+    " [(c)-[:PAID]->(d:Deal) | [d.currency, d.amount_minor]]] END) AS far }"
+    " RETURN root.name AS root_name, root_revenue, nodes, far"
 )
 _TREE_QUERIES = {
     kind: _TREE_TEMPLATE.replace("§", label)
@@ -501,44 +501,13 @@ class Neo4jTraversals(Rows):
 
     def tree(self, ws: str, root: SourceRef, depth: int | None) -> Tree:
         """One query, one record: the root, every primary path from it, split at `depth`."""
-        query: Any = _TREE_QUERIES[root.kind]
-        rows = self._run(query, ws=ws, id=root.id, depth=WALK_LIMIT + 1 if depth is None else depth)
-        if not rows:
-            raise NotFound(root.kind.value, root.id)
-        top = rows[0]
-        # Above the last level every child is in the tree, so only last-level fan-out is counted in Cypher.
-        far = _beyond_per_cut(top["far"])
-        children: dict[str, int] = {}
-        for row in top["nodes"]:
-            if row[0] > 1:
-                children[row[4]] = children.get(row[4], 0) + 1
-        nodes = sorted(
-            (
-                TreeNode(
-                    level=level,
-                    client_id=cid,
-                    name=name,
-                    status=ClientStatus(status),
-                    parent=root if level == 1 else SourceRef(SourceKind.CLIENT, parent),
-                    referral_id=rid,
-                    referred_on=native(on),
-                    revenue=dict(revenue),
-                    referred=children.get(cid, 0) if referred < 0 else referred,
-                    beyond=far.get(cid, NOTHING_BEYOND),
-                )
-                for level, cid, name, status, parent, rid, on, revenue, referred in top["nodes"]
-            ),
-            key=lambda n: (n.level, n.referred_on, n.client_id),
-        )
-        return Tree(
-            root=root,
-            name=top["root_name"],
-            revenue=dict(top["root_revenue"]),
-            referred=top["root_referred"],
-            depth=depth,
-            nodes=tuple(nodes),
-            beyond=beyond_of(nodes),
-        )
+        deepest = WALK_LIMIT + 1 if depth is None else depth
+        with gc_paused():  # thousands of small lists: no cycles to collect
+            rows = self._run(_TREE_QUERIES[root.kind], ws=ws, id=root.id, depth=deepest)
+            if not rows:
+                raise NotFound(root.kind.value, root.id)
+            top = rows[0]
+            return _tree(root, depth, deepest, top["root_name"], top["root_revenue"], top["nodes"], top["far"])
 
     def period(self, ws: str, start: date, end: date) -> PeriodFacts:
         """One query: the period's deals and arrivals grouped by client, each client's primary path to its top."""
@@ -560,13 +529,75 @@ class Neo4jTraversals(Rows):
             )
 
 
-def _beyond_per_cut(far: list[list[Any]]) -> dict[str, Beyond]:
-    """The clients past the cut and their revenue, summed per last-level node."""
-    clients: dict[str, int] = {}
-    revenue: dict[str, dict[str, int]] = {}
-    for cut, amounts in far:
-        clients[cut] = clients.get(cut, 0) + 1
-        into = revenue.setdefault(cut, {})
-        for currency, minor in amounts:
-            into[currency] = into.get(currency, 0) + minor
-    return {cut: Beyond(clients=n, revenue=dict(sorted(revenue[cut].items()))) for cut, n in clients.items()}
+def _tree(
+    root: SourceRef,
+    depth: int | None,
+    deepest: int,
+    name: str,
+    root_revenue: list[list[Any]],
+    shown: list[list[Any]],
+    far: list[list[Any]],
+) -> Tree:
+    """The tree from the rows of `_TREE_TEMPLATE`: fan-out counted over the paths, deals summed."""
+    fanout: dict[str, int] = {}
+    clients_past: dict[str, int] = {}
+    past: dict[str, dict[str, int]] = {}
+    for cut, level, deals in far:
+        clients_past[cut] = clients_past.get(cut, 0) + 1
+        if level == deepest + 1:
+            fanout[cut] = fanout.get(cut, 0) + 1
+        if deals:
+            _add(past.setdefault(cut, {}), deals)
+    for row in shown:
+        fanout[row[4]] = fanout.get(row[4], 0) + 1
+    shown.sort(key=_view_order)
+    statuses, fromiso, client = _STATUSES, date.fromisoformat, SourceKind.CLIENT
+    parents: dict[str, SourceRef] = {}
+    nodes = []
+    for level, cid, name_, status, parent, rid, on, deals in shown:
+        if level == 1:
+            up = root
+        else:
+            up = parents.get(parent)  # type: ignore[assignment]
+            if up is None:
+                up = parents[parent] = SourceRef(client, parent)
+        n = clients_past.get(cid)
+        nodes.append(
+            TreeNode(
+                level=level,
+                client_id=cid,
+                name=name_,
+                status=statuses[status],
+                parent=up,
+                referral_id=rid,
+                referred_on=fromiso(on),
+                revenue=_add({}, deals) if deals else {},
+                referred=fanout.get(cid, 0),
+                beyond=Beyond(clients=n, revenue=past.get(cid, {})) if n else NOTHING_BEYOND,
+            )
+        )
+    return Tree(
+        root=root,
+        name=name,
+        revenue=_add({}, root_revenue),
+        referred=sum(1 for n in shown if n[0] == 1),
+        depth=depth,
+        nodes=tuple(nodes),
+        beyond=beyond_of(nodes),
+    )
+
+
+def _add(into: dict[str, int], deals: list[list[Any]]) -> dict[str, int]:
+    """`deals` ([currency, amount] pairs) summed into `into`, its currencies in order."""
+    for currency, minor in deals:
+        into[currency] = into.get(currency, 0) + minor
+    if len(into) > 1:
+        ordered = sorted(into.items())
+        into.clear()
+        into.update(ordered)
+    return into
+
+
+def _view_order(row: list[Any]) -> tuple[Any, ...]:
+    """A tree's order: level, date (ISO text sorts as the date does), id."""
+    return row[0], row[6], row[1]

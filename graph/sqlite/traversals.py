@@ -74,6 +74,54 @@ _TREE_FACTS = (
 )
 
 
+# A tree in one statement: the walk down the primary sources (each recommendation's client and date read
+# from the index referral_by_source alone), then rows in parts, each of eight columns:
+#   0  the root: its name (and status);
+#   1  each node to :depth: level, id, parent, recommendation, date, name, status;
+#   2  each last-level node (`cut`): the clients past it, and how many of them it brought in itself;
+#   3  the deals of every walked node summed per currency (from deal_by_client alone), as its own
+#      (far = 0) or, past the view, as its cut's (far = 1);
+#   4  the root's own deals per currency;
+#   5  any node where the walk stopped at its limit, with its fan-out counted.
+# Unordered: sorting the rows in SQL costs more than sorting the nodes in Python (a temporary B-tree).
+_TREE = (
+    # MATERIALIZED: the walk is read by several parts, and a CTE that is not materialized is walked again
+    "WITH RECURSIVE down(level, id, parent_id, referral_id, referred_on, cut) AS MATERIALIZED ("
+    " SELECT 1, r.client_id, r.source_id, r.id, r.referred_on, CASE WHEN :depth = 1 THEN r.client_id END"
+    " FROM referrals r INDEXED BY referral_by_source"
+    " WHERE r.workspace_id = :ws AND r.source_kind = :kind AND r.source_id = :id AND r.is_primary = 1"
+    " UNION ALL"
+    " SELECT down.level + 1, r.client_id, down.id, r.id, r.referred_on,"
+    " CASE WHEN down.level + 1 = :depth THEN r.client_id ELSE down.cut END FROM down"
+    " JOIN referrals r INDEXED BY referral_by_source ON r.workspace_id = :ws AND r.source_kind = 'client'"
+    " AND r.source_id = down.id AND r.is_primary = 1 WHERE down.level < :limit)"
+    " SELECT 0, 0, id, NULL, NULL, NULL, name, status FROM clients"
+    " WHERE :kind = 'client' AND workspace_id = :ws AND id = :id"
+    " UNION ALL SELECT 0, 0, id, NULL, NULL, NULL, name, NULL FROM channels"
+    " WHERE :kind = 'channel' AND workspace_id = :ws AND id = :id"
+    " UNION ALL SELECT 1, down.level, down.id, down.parent_id, down.referral_id, down.referred_on, c.name, c.status"
+    " FROM down JOIN clients c ON c.workspace_id = :ws AND c.id = down.id WHERE down.level <= :depth"
+    " UNION ALL SELECT 2, count(*), cut, sum(level = :depth + 1), NULL, NULL, NULL, NULL FROM down"
+    " WHERE level > :depth GROUP BY cut"
+    " UNION ALL SELECT 3, down.level > :depth AS far, CASE WHEN down.level > :depth THEN down.cut ELSE down.id END"
+    " AS node, d.currency, sum(d.amount_minor), NULL, NULL, NULL FROM down"  # CROSS JOIN: by node, not a scan
+    " CROSS JOIN deals d INDEXED BY deal_by_client ON d.workspace_id = :ws AND d.client_id = down.id"
+    " GROUP BY far, node, d.currency"
+    " UNION ALL SELECT 4, 0, :id, currency, sum(amount_minor), NULL, NULL, NULL FROM deals INDEXED BY deal_by_client"
+    " WHERE :kind = 'client' AND workspace_id = :ws AND client_id = :id GROUP BY currency"
+    " UNION ALL SELECT 5, level, id, (SELECT count(*) FROM referrals r INDEXED BY referral_by_source"
+    " WHERE r.workspace_id = :ws AND r.source_kind = 'client' AND r.source_id = down.id AND r.is_primary = 1),"
+    " NULL, NULL, NULL, NULL FROM down WHERE level = :limit"
+)
+
+
+def _sorted(amounts: dict[str, int] | None) -> dict[str, int]:
+    """Amounts per currency in the currencies' order (a new dict for none)."""
+    if not amounts:
+        return {}
+    return amounts if len(amounts) == 1 else dict(sorted(amounts.items()))
+
+
 def _as_of_facts(rows: Any) -> asof.Facts:
     people: dict[str, asof.Person] = {}
     channels: dict[str, str] = {}
@@ -383,99 +431,72 @@ class SqliteTraversals(Rows):
         return name, facts
 
     def tree(self, ws: str, root: SourceRef, depth: int | None) -> Tree:
-        """One recursive CTE down the whole downline: the nodes to `depth` with each one's revenue and
-        fan-out, and for each node on the last level the clients and revenue of its branch past it.
+        """One statement (`_TREE`): the nodes to `depth` with each one's revenue and fan-out, and for
+        each node on the last level the clients and revenue of its branch past it.
 
-        Level 0 is the root itself; no level-0 row means the root does not exist. Every row below a
-        last-level node carries that node's id (`cut`), so what lies beyond sums up per cut in SQL.
-        """
-        rows = self._run(
-            # MATERIALIZED: the walk and its sums are read by several parts below, and a CTE that is not
-            # materialized is walked again for each of them (the per-cut sums once per last-level node)
-            "WITH RECURSIVE down(level, id, parent_kind, parent_id, referral_id, referred_on, cut) AS MATERIALIZED ("
-            " SELECT 1, r.client_id, r.source_kind, r.source_id, r.id, r.referred_on,"
-            " CASE WHEN :depth = 1 THEN r.client_id END"
-            " FROM referrals r INDEXED BY referral_by_source"
-            " WHERE r.workspace_id = :ws AND r.source_kind = :kind AND r.source_id = :id AND r.is_primary = 1"
-            " UNION ALL"
-            " SELECT down.level + 1, r.client_id, 'client', down.id, r.id, r.referred_on,"
-            " CASE WHEN down.level + 1 = :depth THEN r.client_id ELSE down.cut END FROM down"
-            " JOIN referrals r INDEXED BY referral_by_source ON r.workspace_id = :ws AND r.source_kind = 'client'"
-            " AND r.source_id = down.id AND r.is_primary = 1 WHERE down.level < :limit),"
-            " far_clients(cut, clients) AS MATERIALIZED ("
-            " SELECT cut, count(*) FROM down WHERE level > :depth GROUP BY cut),"
-            " far_money(cut, currency, total) AS MATERIALIZED ("
-            " SELECT down.cut, d.currency, sum(d.amount_minor) FROM down"  # CROSS JOIN: by node, not a scan
-            " CROSS JOIN deals d INDEXED BY deal_by_client ON d.workspace_id = :ws AND d.client_id = down.id"
-            " WHERE down.level > :depth GROUP BY down.cut, d.currency),"
-            " nodes(level, id, parent_kind, parent_id, referral_id, referred_on, name, status) AS ("
-            " SELECT 0, id, NULL, NULL, NULL, NULL, name, status FROM clients"
-            " WHERE :kind = 'client' AND workspace_id = :ws AND id = :id"
-            " UNION ALL SELECT 0, id, NULL, NULL, NULL, NULL, name, NULL FROM channels"
-            " WHERE :kind = 'channel' AND workspace_id = :ws AND id = :id"
-            " UNION ALL SELECT down.level, down.id, down.parent_kind, down.parent_id, down.referral_id,"
-            " down.referred_on, c.name, c.status FROM down"
-            " JOIN clients c ON c.workspace_id = :ws AND c.id = down.id WHERE down.level <= :depth)"
-            " SELECT n.*,"
-            " (SELECT count(*) FROM referrals r INDEXED BY referral_by_source"
-            "  WHERE r.workspace_id = :ws AND r.is_primary = 1"
-            "  AND r.source_kind = CASE WHEN n.level = 0 THEN :kind ELSE 'client' END AND r.source_id = n.id)"
-            "  AS referred,"
-            " (SELECT json_group_object(currency, total) FROM (SELECT currency, sum(amount_minor) AS total"
-            "  FROM deals d INDEXED BY deal_by_client WHERE d.workspace_id = :ws AND d.client_id = n.id"
-            "  GROUP BY currency)) AS revenue,"
-            " coalesce(f.clients, 0) AS beyond_clients,"
-            " CASE WHEN f.clients IS NULL THEN '{}' ELSE (SELECT json_group_object(m.currency, m.total)"
-            "  FROM far_money m WHERE m.cut = n.id) END AS beyond_revenue"
-            " FROM nodes n LEFT JOIN far_clients f ON n.level = :depth AND f.cut = n.id"
-            " ORDER BY n.level, n.referred_on, n.id",
-            {
-                "ws": ws,
-                "kind": root.kind.value,
-                "id": root.id,
-                "depth": WALK_LIMIT + 1 if depth is None else depth,
-                "limit": WALK_LIMIT,
-            },
-        ).fetchall()
-        if not rows or rows[0]["level"] != 0:
+        No root row first means the root does not exist. Fan-out comes from the walk itself: every
+        client a node brought in is walked, in the view or past it."""
+        limit = WALK_LIMIT
+        deepest = limit + 1 if depth is None else depth
+        cursor = self._run(_TREE, {"ws": ws, "kind": root.kind.value, "id": root.id, "depth": deepest, "limit": limit})
+        cursor.row_factory = None  # plain tuples: the rows are unpacked by position
+        name = None
+        shown: list[tuple[Any, ...]] = []
+        fanout: dict[str, int] = {}
+        own: dict[str, dict[str, int]] = {}
+        past: dict[str, dict[str, int]] = {}
+        clients_past: dict[str, int] = {}
+        root_revenue: dict[str, int] = {}
+        for part, a, b, c, d, *row in cursor.fetchall():
+            if part == 1:  # a node: level, id, parent, recommendation, date, name, status
+                shown.append((a, row[0], b, c, d, row[1], row[2]))  # sorted by level, date, id
+                fanout[c] = fanout.get(c, 0) + 1
+            elif part == 2:  # a last-level node: clients past it, and those it brought in itself
+                clients_past[b] = a
+                fanout[b] = c
+            elif part == 3:  # deals per currency: a node's own (a = 0) or past a cut (a = 1)
+                (past if a else own).setdefault(b, {})[c] = d
+            elif part == 4:
+                root_revenue[c] = d
+            elif part == 5:  # a node where the walk stopped: its fan-out counted apart
+                fanout[b] = c
+            else:
+                name = row[1]
+        if name is None:
             raise NotFound(root.kind.value, root.id)
-        top = rows[0]
-        kinds, statuses, fromiso, json_of = _KINDS, _STATUSES, date.fromisoformat, json.loads
-        nodes = tuple(
-            TreeNode(
-                level=level,
-                client_id=client_id,
-                name=name,
-                status=statuses[status],
-                parent=SourceRef(kinds[parent_kind], parent_id),
-                referral_id=referral_id,
-                referred_on=fromiso(on),
-                revenue=json_of(revenue),
-                referred=referred,
-                beyond=Beyond(clients=far, revenue=json_of(far_revenue)) if far else NOTHING_BEYOND,
+        shown.sort()  # the view's order
+        statuses, fromiso, client = _STATUSES, date.fromisoformat, SourceKind.CLIENT
+        parents: dict[str, SourceRef] = {}
+        nodes = []
+        for level, on, cid, parent, rid, name_, status in shown:
+            if level == 1:
+                up = root
+            else:
+                up = parents.get(parent)  # type: ignore[assignment]
+                if up is None:
+                    up = parents[parent] = SourceRef(client, parent)
+            far = clients_past.get(cid)
+            nodes.append(
+                TreeNode(
+                    level=level,
+                    client_id=cid,
+                    name=name_,
+                    status=statuses[status],
+                    parent=up,
+                    referral_id=rid,
+                    referred_on=fromiso(on),
+                    revenue=_sorted(own.get(cid)),
+                    referred=fanout.get(cid, 0),
+                    beyond=Beyond(clients=far, revenue=_sorted(past.get(cid))) if far else NOTHING_BEYOND,
+                )
             )
-            for (
-                level,
-                client_id,
-                parent_kind,
-                parent_id,
-                referral_id,
-                on,
-                name,
-                status,
-                referred,
-                revenue,
-                far,
-                far_revenue,
-            ) in rows[1:]
-        )
         return Tree(
             root=root,
-            name=top["name"],
-            revenue=json_of(top["revenue"]),
-            referred=top["referred"],
+            name=name,
+            revenue=_sorted(root_revenue),
+            referred=sum(1 for n in shown if n[0] == 1),
             depth=depth,
-            nodes=nodes,
+            nodes=tuple(nodes),
             beyond=beyond_of(nodes),
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from graph.neo4j import Neo4jStore
@@ -34,8 +34,8 @@ def test_a_version_4_sqlite_file_gains_client_phones(tmp_path: Path) -> None:
     store = SqliteStore(path)
     try:
         assert store.schema_version() == 4
-        assert store.init_schema() == SCHEMA_VERSION == 8
-        assert store.schema_version() == 8
+        assert store.init_schema() == SCHEMA_VERSION == 9
+        assert store.schema_version() == 9
         old = store.get_client("ws_old", "cl_old")
         assert (old.name, old.email, old.phone) == ("Ana", "ana@example.org", None)
         new = store.create_client("ws_old", ClientInput.parse({"name": "Bo", "phone": "+7 916 000-00-01"}))
@@ -59,8 +59,8 @@ def test_a_version_4_neo4j_database_gains_the_phone_index(neo4j_store: Neo4jStor
         s.run("DROP INDEX client_phone IF EXISTS").consume()
         s.run("MERGE (v:SchemaVersion {name: 'referrals'}) SET v.version = 4").consume()
     assert neo4j_store.schema_version() == 4
-    assert neo4j_store.init_schema() == SCHEMA_VERSION == 8
-    assert neo4j_store.schema_version() == 8
+    assert neo4j_store.init_schema() == SCHEMA_VERSION == 9
+    assert neo4j_store.schema_version() == 9
     with neo4j_store._driver.session() as s:
         names = [r["name"] for r in s.run("SHOW INDEXES YIELD name, state WHERE state = 'ONLINE' RETURN name")]
     assert "client_phone" in names
@@ -99,3 +99,46 @@ def test_a_version_7_neo4j_database_gains_kept_answers(neo4j_store: Neo4jStore) 
     with neo4j_store._driver.session() as s:
         constraints = [r["name"] for r in s.run("SHOW CONSTRAINTS YIELD name RETURN name")]
     assert "answer_key" in constraints
+
+
+def test_a_version_8_sqlite_file_walks_trees_from_its_indexes_alone(tmp_path: Path) -> None:
+    """Version 9 widens referral_by_source and deal_by_client so that a tree's walk and its sums of
+    deals never look a row up in the table; a file of version 8 gains them, and its trees stay the same."""
+    from graph.sqlite.traversals import _TREE
+    from referrals.model import ChannelInput, DealInput, Money, ReferralInput, SourceKind, SourceRef
+
+    path = tmp_path / "v8.db"
+    conn = sqlite3.connect(path)
+    for version in range(1, 9):  # the file as version 8 left it
+        steps = MIGRATIONS[version]
+        for statement in steps.split(";") if isinstance(steps, str) else steps:
+            if statement.strip():
+                conn.execute(statement)
+    conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '8')")
+    conn.commit()
+    conn.close()
+    store = SqliteStore(path)
+    try:
+        assert store.schema_version() == 8
+        ws = store.create_workspace("old").id
+        channel = store.create_channel(ws, ChannelInput(name="Fair"))
+        ana = store.create_client(ws, ClientInput(name="Ana"))
+        bo = store.create_client(ws, ClientInput(name="Bo"))
+        store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CHANNEL, channel.id), ana.id, date(2024, 5, 1)))
+        store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CLIENT, ana.id), bo.id, date(2024, 5, 2)))
+        store.create_deal(ws, DealInput(bo.id, Money(1250, "RUB"), date(2024, 6, 1)))
+        before = store.tree(ws, SourceRef(SourceKind.CHANNEL, channel.id), 1)
+        assert store.init_schema() == SCHEMA_VERSION == 9
+        after = store.tree(ws, SourceRef(SourceKind.CHANNEL, channel.id), 1)
+        assert after == before and after.beyond.clients == 1 and after.beyond.revenue == {"RUB": 1250}
+        plan = " ".join(
+            str(tuple(row))
+            for row in store._conn().execute(
+                "EXPLAIN QUERY PLAN " + _TREE,
+                {"ws": ws, "kind": "channel", "id": channel.id, "depth": 1, "limit": 10},
+            )
+        )
+        assert "COVERING INDEX referral_by_source" in plan
+        assert "COVERING INDEX deal_by_client" in plan
+    finally:
+        store.close()
