@@ -92,7 +92,8 @@ _CHAIN: LiteralString = (
 # $depth: the id of its ancestor on level $depth, its level, its deals). Deals come as [currency, amount]
 # pairs a node, summed in Python: a grouping over every path's row costs more in the server. Fan-out comes
 # from the walk itself (every client a node brought in is on a path). Dates as text: a driver Date costs
-# several times a string and `date.fromisoformat`.
+# several times a string and `date.fromisoformat`. A PAID relationship always ends at a Deal, so its far
+# end is not checked for the label (a node read per client walked).
 _TREE_TEMPLATE = (
     "MATCH (root:§ {workspace: $ws, id: $id})"
     " CALL (root) { OPTIONAL MATCH (root)-[:PAID]->(d:Deal) WITH d.currency AS cur, sum(d.amount_minor) AS total"
@@ -101,9 +102,9 @@ _TREE_TEMPLATE = (
     " WITH p, c, length(p) AS level"
     " RETURN collect(CASE WHEN level <= $depth THEN [level, c.id, c.name, c.status, nodes(p)[-2].id,"
     " last(relationships(p)).id, toString(last(relationships(p)).referred_on),"
-    " [(c)-[:PAID]->(d:Deal) | [d.currency, d.amount_minor]]] END) AS nodes,"
+    " [(c)-[:PAID]->(d) | [d.currency, d.amount_minor]]] END) AS nodes,"
     " collect(CASE WHEN level > $depth THEN [nodes(p)[$depth].id, level,"
-    " [(c)-[:PAID]->(d:Deal) | [d.currency, d.amount_minor]]] END) AS far }"
+    " [(c)-[:PAID]->(d) | [d.currency, d.amount_minor]]] END) AS far }"
     " RETURN root.name AS root_name, root_revenue, nodes, far"
 )
 _TREE_QUERIES = {

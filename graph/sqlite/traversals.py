@@ -77,7 +77,7 @@ _TREE_FACTS = (
 # A tree in one statement: the walk down the primary sources (each recommendation's client and date read
 # from the index referral_by_source alone), then rows in parts, each of eight columns:
 #   0  the root: its name (and status);
-#   1  each node to :depth: level, id, parent, recommendation, date, name, status;
+#   1  each node to :depth: level, date, id, parent, recommendation, name, status (the view's order);
 #   2  each last-level node (`cut`): the clients past it, and how many of them it brought in itself;
 #   3  the deals of every walked node summed per currency (from deal_by_client alone), as its own
 #      (far = 0) or, past the view, as its cut's (far = 1);
@@ -99,7 +99,7 @@ _TREE = (
     " WHERE :kind = 'client' AND workspace_id = :ws AND id = :id"
     " UNION ALL SELECT 0, 0, id, NULL, NULL, NULL, name, NULL FROM channels"
     " WHERE :kind = 'channel' AND workspace_id = :ws AND id = :id"
-    " UNION ALL SELECT 1, down.level, down.id, down.parent_id, down.referral_id, down.referred_on, c.name, c.status"
+    " UNION ALL SELECT 1, down.level, down.referred_on, down.id, down.parent_id, down.referral_id, c.name, c.status"
     " FROM down JOIN clients c ON c.workspace_id = :ws AND c.id = down.id WHERE down.level <= :depth"
     " UNION ALL SELECT 2, count(*), cut, sum(level = :depth + 1), NULL, NULL, NULL, NULL FROM down"
     " WHERE level > :depth GROUP BY cut"
@@ -447,28 +447,30 @@ class SqliteTraversals(Rows):
         past: dict[str, dict[str, int]] = {}
         clients_past: dict[str, int] = {}
         root_revenue: dict[str, int] = {}
-        for part, a, b, c, d, *row in cursor.fetchall():
-            if part == 1:  # a node: level, id, parent, recommendation, date, name, status
-                shown.append((a, row[0], b, c, d, row[1], row[2]))  # sorted by level, date, id
-                fanout[c] = fanout.get(c, 0) + 1
+        for row in cursor.fetchall():
+            part = row[0]
+            if part == 1:  # a node, its columns in the view's order
+                shown.append(row)
+                fanout[row[4]] = fanout.get(row[4], 0) + 1
+            elif part == 3:  # deals per currency: a node's own (far = 0) or past a cut (far = 1)
+                _, far, node, currency, total, *_ = row
+                (past if far else own).setdefault(node, {})[currency] = total
             elif part == 2:  # a last-level node: clients past it, and those it brought in itself
-                clients_past[b] = a
-                fanout[b] = c
-            elif part == 3:  # deals per currency: a node's own (a = 0) or past a cut (a = 1)
-                (past if a else own).setdefault(b, {})[c] = d
+                clients_past[row[2]] = row[1]
+                fanout[row[2]] = row[3]
             elif part == 4:
-                root_revenue[c] = d
+                root_revenue[row[3]] = row[4]
             elif part == 5:  # a node where the walk stopped: its fan-out counted apart
-                fanout[b] = c
+                fanout[row[2]] = row[3]
             else:
-                name = row[1]
+                name = row[6]
         if name is None:
             raise NotFound(root.kind.value, root.id)
         shown.sort()  # the view's order
         statuses, fromiso, client = _STATUSES, date.fromisoformat, SourceKind.CLIENT
         parents: dict[str, SourceRef] = {}
         nodes = []
-        for level, on, cid, parent, rid, name_, status in shown:
+        for _, level, on, cid, parent, rid, name_, status in shown:
             if level == 1:
                 up = root
             else:
@@ -494,7 +496,7 @@ class SqliteTraversals(Rows):
             root=root,
             name=name,
             revenue=_sorted(root_revenue),
-            referred=sum(1 for n in shown if n[0] == 1),
+            referred=sum(1 for n in shown if n[1] == 1),
             depth=depth,
             nodes=tuple(nodes),
             beyond=beyond_of(nodes),
