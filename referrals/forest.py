@@ -14,6 +14,10 @@ counts) and numpy does the tree work over integer arrays:
 * names are read only for the clients a ranking shows and for those tied with its last one, so ties
   are broken by name and id exactly as the snapshot path breaks them.
 
+Clients are named in the columns by their node keys: their ids, or numbers a store reads for less
+(Neo4j's node numbers: a million ids cost ~2 s more to read there than the numbers). The answers name
+the few clients they show by id and name, read by key in the same transaction (`Named`).
+
 Clients that appear in no primary recommendation and paid nothing are never materialised: they are
 counted (level 0, direct, dead ends) and only read, by name, when a ranking has room for them.
 """
@@ -26,6 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from itertools import repeat
 from operator import itemgetter
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,8 +38,9 @@ import numpy.typing as npt
 from referrals.analysis import KeyClient, Summary, Weights
 
 Ints = npt.NDArray[np.int64]
-Names = Callable[[Sequence[str]], dict[str, str]]  # client ids -> names
-FirstByName = Callable[[int], list[tuple[str, str]]]  # n -> the first n clients (id, name) by name, then id
+Key = Any  # a client's node key: its id, or a number the store names it by (see Columns)
+Named = Callable[[Sequence[Key]], dict[Key, tuple[str, str]]]  # node keys -> (id, name)
+FirstByName = Callable[[int], list[tuple[Key, str, str]]]  # n -> the first n clients (key, id, name) by name, id
 
 Keyed = tuple[tuple[int | float, ...], int]  # (numeric sort key, node): smaller keys rank first
 _ROUNDING = 1e-6  # a score is shown rounded to 6 decimals: rounding moves it by at most half of this
@@ -48,10 +54,11 @@ class Columns:
     channels: int
     referrals: int  # every recommendation, primary or secondary
     first_day: date | None  # see analysis.first_day
-    brought_in: Sequence[str]  # per primary recommendation: the client it brought in (each at most once)
+    # Clients and sources by node key (all ids, or all numbers: one kind per store)
+    brought_in: Sequence[Key]  # per primary recommendation: the client it brought in (each at most once)
     from_client: Sequence[bool]  # ... whether its source is a client (else a channel)
-    sources: Sequence[str]  # ... the source's id
-    payers: Sequence[str] = ()  # per deal: the client who paid, the amount in minor units, the currency
+    sources: Sequence[Key]  # ... the source's key
+    payers: Sequence[Key] = ()  # per deal: the client who paid, the amount in minor units, the currency
     amounts: Sequence[int] = ()
     currencies: Sequence[str] = ()
     revenue: dict[str, int] | None = None  # per currency, when the store summed the deals itself
@@ -94,12 +101,12 @@ class Forest:
         self.level = self.steps + channel[self.top]
         self._by_steps: list[Ints] | None = None
 
-    def find(self, client_id: str) -> int | None:
-        """The index of a client, or None when it is not in the forest."""
-        at = int(self._known.lookup([client_id])[0])
-        return at if at >= 0 else self._extra.get(client_id)
+    def find(self, client: Key) -> int | None:
+        """The index of a client (by its key), or None when it is not in the forest."""
+        at = int(self._known.lookup([client])[0])
+        return at if at >= 0 else self._extra.get(client)
 
-    def find_all(self, client_ids: Sequence[str]) -> Ints:
+    def find_all(self, client_ids: Sequence[Key]) -> Ints:
         """The index of each client, -1 for those not in the forest."""
         at = self._known.lookup(client_ids)
         if self._extra:
@@ -167,11 +174,20 @@ class Ids:
     here the ids become fixed-width bytes, hashed to 64 bits in a few vectorized passes, and a column is
     looked up by binary search over the sorted hashes, each hit confirmed byte for byte. When two ids
     share a hash (or an id is not ASCII) it falls back to the dict: the answer is the same either way.
+    Node numbers (integer keys) are searched as sorted integers directly.
     """
 
-    def __init__(self, ids: Sequence[str]) -> None:
+    def __init__(self, ids: Sequence[Key]) -> None:
         self.ids = ids
-        self.index: dict[str, int] | None = None
+        self.index: dict[Key, int] | None = None
+        self.numbers = len(ids) > 0 and isinstance(ids[0], int)
+        if self.numbers:  # node numbers: searched as sorted integers, no hashing
+            numbers = np.asarray(ids, np.int64)
+            self.order = np.argsort(numbers, kind="stable")
+            self.sorted_numbers = numbers[self.order]
+            if len(ids) > 1 and bool((self.sorted_numbers[1:] == self.sorted_numbers[:-1]).any()):
+                raise ValueError("a client has two primary recommendations")
+            return
         try:
             self.raw = np.array(ids, dtype=np.bytes_) if len(ids) else np.array([], dtype="S1")
         except UnicodeEncodeError:
@@ -188,12 +204,16 @@ class Ids:
         if len(self.index) != len(self.ids):
             raise ValueError("a client has two primary recommendations")
 
-    def lookup(self, wanted: Sequence[str]) -> Ints:
+    def lookup(self, wanted: Sequence[Key]) -> Ints:
         """Each wanted id's position among the ids, or -1."""
         if self.index is not None:
             return np.fromiter(map(self.index.get, wanted, repeat(-1)), np.int64, len(wanted))
         if not len(wanted) or not len(self.ids):
             return np.full(len(wanted), -1, np.int64)
+        if self.numbers:
+            needles = np.asarray(wanted, np.int64)
+            at = np.minimum(np.searchsorted(self.sorted_numbers, needles), len(self.ids) - 1)
+            return np.where(self.sorted_numbers[at] == needles, self.order[at], -1)
         try:
             raw = np.array(wanted, dtype=np.bytes_)
         except UnicodeEncodeError:  # such an id is not among the ASCII ones: look the column up by dict
@@ -251,20 +271,20 @@ def _climb(parent: Ints) -> tuple[Ints, Ints]:
     return steps, top
 
 
-def paid_pairs(cols: Columns) -> set[tuple[str, str]]:
+def paid_pairs(cols: Columns) -> set[tuple[Key, str]]:
     """Every (client, currency) a client has deals in (whatever their total)."""
     return set(zip(cols.payers, cols.currencies, strict=True))
 
 
-def currencies(pairs: set[tuple[str, str]]) -> list[str]:
+def currencies(pairs: set[tuple[Key, str]]) -> list[str]:
     """Every currency clients paid in, by how many clients paid in it, then by code (analysis.currencies)."""
     counts = Counter(map(itemgetter(1), pairs))
     return [cur for cur, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def _first(keys: list[Keyed], k: int, forest: Forest, names: Names) -> list[tuple[str, int]]:
+def _first(keys: list[Keyed], k: int, forest: Forest, named: Named) -> list[tuple[str, str, int]]:
     """The k best of (numeric key, node) pairs (smaller is better), ties broken by name then id: names
-    are read for the pairs ahead of the k-th and for every pair tied with it. Returns (name, node)."""
+    are read for the pairs ahead of the k-th and for every pair tied with it. Returns (id, name, node)."""
     keys.sort()
     if len(keys) > k:
         last = keys[k - 1][0]
@@ -272,9 +292,9 @@ def _first(keys: list[Keyed], k: int, forest: Forest, names: Names) -> list[tupl
         while end < len(keys) and keys[end][0] == last:
             end += 1
         keys = keys[:end]
-    found = names([forest.ids[i] for _, i in keys])
-    ranked = sorted((key, found[forest.ids[i]], forest.ids[i], i) for key, i in keys)
-    return [(name, i) for _, name, _, i in ranked[:k]]
+    found = named([forest.ids[i] for _, i in keys])
+    ranked = sorted((key, *reversed(found[forest.ids[i]]), i) for key, i in keys)  # key, name, id, node
+    return [(cid, name, i) for _, name, cid, i in ranked[:k]]
 
 
 def _ahead(first: Ints, second: Ints, k: int) -> npt.NDArray[np.bool_]:
@@ -286,7 +306,7 @@ def _ahead(first: Ints, second: Ints, k: int) -> npt.NDArray[np.bool_]:
     return (first > first[kth]) | ((first == first[kth]) & (second >= second[kth]))
 
 
-def summarize(cols: Columns, names: Names, depth: int | None = None, prolific: int = 10) -> Summary:
+def summarize(cols: Columns, named: Named, depth: int | None = None, prolific: int = 10) -> Summary:
     """analysis.summarize from columns: the same Summary, field for field."""
     forest = Forest(cols)
     primaries = len(cols.brought_in)
@@ -294,13 +314,16 @@ def summarize(cols: Columns, names: Names, depth: int | None = None, prolific: i
     reach, _ = forest.downline(None, depth)
     level = forest.level
     deepest = int(level.max(initial=0))
-    longest_client = max((forest.ids[i] for i in np.flatnonzero(level == deepest)), default=None) if deepest else None
+    longest_client = None
+    if deepest:  # the greatest id among the deepest clients, as the snapshot path picks it
+        deepest_keys = [forest.ids[i] for i in np.flatnonzero(level == deepest)]
+        longest_client = max(cid for cid, _ in named(deepest_keys).values())
     by_level = np.bincount(level, minlength=deepest + 1).tolist() if len(forest) else [0]
     by_level[0] = cols.clients - primaries  # the forest holds only some of the clients without a source
     referrers = np.flatnonzero(forest.referred)
     ahead = _ahead(forest.referred[referrers], reach[referrers], prolific)
     keys = [((-int(forest.referred[i]), -int(reach[i])), int(i)) for i in referrers[ahead]]
-    top = _first(keys, prolific, forest, names)
+    top = _first(keys, prolific, forest, named)
     revenue = dict(cols.revenue) if cols.revenue is not None else {}
     if cols.revenue is None:
         for amount, currency in zip(cols.amounts, cols.currencies, strict=True):
@@ -318,13 +341,13 @@ def summarize(cols: Columns, names: Names, depth: int | None = None, prolific: i
         longest_chain_client=longest_client,
         clients_by_level=by_level if cols.clients else [0],
         revenue=dict(sorted(revenue.items())),
-        prolific=[(forest.ids[i], name, int(forest.referred[i]), int(reach[i])) for name, i in top],
+        prolific=[(cid, name, int(forest.referred[i]), int(reach[i])) for cid, name, i in top],
     )
 
 
 def key_clients(
     cols: Columns,
-    names: Names,
+    named: Named,
     first_by_name: FirstByName,
     currency: str | None = None,
     weights: Weights | None = None,
@@ -367,10 +390,11 @@ def key_clients(
     if len(positive) < limit and len(chosen) < len(candidates):  # rounding left too few: take them all
         keys = [((-rounded(i), -int(reach[i])), int(i)) for i in candidates]
         positive = [kv for kv in keys if kv[0] != (0.0, 0)]
-    ranked = _first(positive, limit, forest, names)
+    ranked = _first(positive, limit, forest, named)
+    key_of = {cid: forest.ids[i] for cid, _, i in ranked}
     rows = [
         KeyClient(
-            forest.ids[i],
+            cid,
             name,
             rounded(i),
             int(own_c[i]),
@@ -378,22 +402,24 @@ def key_clients(
             int(reach[i]),
             int(forest.referred[i]),
         )
-        for name, i in ranked
+        for cid, name, i in ranked
     ]
     if len(rows) < limit:  # the rest score 0 with no reach: by name, then id
         shown = {r.client_id for r in rows}
-        for cid, name in sorted(first_by_name(limit), key=lambda r: (r[1], r[0])):
+        for key, cid, name in sorted(first_by_name(limit), key=lambda r: (r[2], r[1])):
             if len(rows) == limit:
                 break
             if cid not in shown:  # a tiny own revenue may still round to a score of 0
-                i = forest.find(cid)
+                i = forest.find(key)
+                key_of[cid] = key
                 rows.append(KeyClient(cid, name, 0.0, int(own_c[i]) if i is not None else 0, 0, 0, 0))
 
     def by_currency(k: KeyClient) -> KeyClient:
-        i = forest.find(k.client_id)
+        key = key_of[k.client_id]
+        i = forest.find(key)
         if i is None:
             return k
-        paid = {cur: int(total[i]) for cur, total in own.items() if (k.client_id, cur) in pairs}
+        paid = {cur: int(total[i]) for cur, total in own.items() if (key, cur) in pairs}
         below = {cur: int(d[1][i]) for cur, d in down.items() if d[1][i]}
         return replace(k, own_by_currency=paid, downline_by_currency=below)
 

@@ -340,8 +340,9 @@ class Traversals(Protocol):
         its primary source's kind ("client", "channel"), key (a channel's id; a client's node key) and
         date."""
 
-    def growth_payments(self, ws: str) -> tuple[list[Any], list[int], list[str], list[str]]:
-        """Every deal as `payment_columns` has it, its payer named by the node key of `growth_columns`."""
+    def keyed_payments(self, ws: str) -> tuple[list[Any], list[int], list[str], list[str]]:
+        """Every deal as `payment_columns` has it, its payer named by its node key (as `growth_columns`
+        and `network_columns` name clients)."""
 
     def network_file_facts(self, ws: str) -> network_file.Facts:
         """What the whole network's GraphML or GEXF needs before its first node (see network_file.Facts;
@@ -351,10 +352,14 @@ class Traversals(Protocol):
         """How many clients, channels and recommendations (primary or not) the workspace holds, its
         first day (analysis.first_day; None without `first_day`, which spares its reads), and every
         primary recommendation as three columns: the client it brought in, whether its source is a
-        client (else a channel), the source's id. No deals."""
+        client (else a channel), the source; clients and sources by node key (`growth_columns`). No deals."""
 
-    def first_by_name(self, ws: str, n: int) -> list[tuple[str, str]]:
-        """The first n clients as (id, name), by name then id (code point order)."""
+    def first_by_name(self, ws: str, n: int) -> list[tuple[Any, str, str]]:
+        """The first n clients as (node key, id, name), by name then id (code point order)."""
+
+    def named(self, ws: str, keys: Sequence[Any]) -> dict[Any, tuple[str, str]]:
+        """The id and name of each of these clients and channels, by their node keys (keys not found
+        are left out)."""
 
     def revenue_totals(self, ws: str) -> dict[str, int]:
         """Every deal summed per currency (minor units), refunds netted."""

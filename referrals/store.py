@@ -355,7 +355,7 @@ class Store(abc.ABC):
             ids, acquired, recorded, kinds, sources, referred = u.graph.growth_columns(ws)
             since = list(map(asof.first_day, acquired, referred, recorded))
             members = growth.Members(ids, since, kinds, sources, referred)
-            payments = growth.Payments(*u.graph.growth_payments(ws))
+            payments = growth.Payments(*u.graph.keyed_payments(ws))
             return members, payments, {ch.id: ch.name for ch in u.channels.each(ws)}
 
         members, payments, names = self.read(work)

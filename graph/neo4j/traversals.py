@@ -239,7 +239,7 @@ class Neo4jTraversals(Rows):
             ["" if i is None else days[i] for i in at],
         )
 
-    def growth_payments(self, ws: str) -> tuple[list[int], list[int], list[str], list[str]]:
+    def keyed_payments(self, ws: str) -> tuple[list[int], list[int], list[str], list[str]]:
         """Every deal's payer (its node number), amount, currency and date, as columns (one query)."""
         (row,) = self._run(
             _V5
@@ -284,16 +284,17 @@ class Neo4jTraversals(Rows):
 
     def network_columns(self, ws: str, first_day: bool = True) -> forest.Columns:
         """The counts, the first day and the primary recommendations as columns (one record of lists,
-        and one more query for clients recorded before every date)."""
+        and one more query for clients recorded before every date); clients and sources by node number
+        (a million of them read in ~1.3 s, their ids in ~3.6 s warm, ~6.7 s cold)."""
         (row,) = self._run(
-            "CALL { MATCH (c:Client) WHERE c.workspace = $ws RETURN count(c) AS clients }"
+            _V5 + "CALL { MATCH (c:Client) WHERE c.workspace = $ws RETURN count(c) AS clients }"
             " CALL { MATCH (c:Channel) WHERE c.workspace = $ws RETURN count(c) AS channels }"
             " CALL { MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on IS NOT NULL"
             " RETURN min(c.acquired_on) AS acquired }"
             " CALL { MATCH ()-[r:REFERRED]->() WHERE r.workspace = $ws AND r.referred_on IS NOT NULL"
             " RETURN count(r) AS referrals, min(r.referred_on) AS referred }"
             " CALL { MATCH (c:Client) WHERE c.workspace = $ws MATCH (c)<-[r:REFERRED {primary: true}]-(s)"
-            " RETURN collect(c.id) AS brought_in, collect(s:Client) AS by_client, collect(s.id) AS sources }"
+            " RETURN collect(id(c)) AS brought_in, collect(s:Client) AS by_client, collect(id(s)) AS sources }"
             " RETURN clients, channels, referrals, toString(acquired) AS acquired, toString(referred) AS referred,"
             " brought_in, by_client, sources",
             ws=ws,
@@ -329,14 +330,25 @@ class Neo4jTraversals(Rows):
             row["sources"],
         )
 
-    def first_by_name(self, ws: str, n: int) -> list[tuple[str, str]]:
-        """The first n clients (id, name) by name, then id (one query)."""
+    def first_by_name(self, ws: str, n: int) -> list[tuple[int, str, str]]:
+        """The first n clients (node number, id, name) by name, then id (one query)."""
         rows = self._run(
-            "MATCH (c:Client) WHERE c.workspace = $ws RETURN c.id AS id, c.name AS name ORDER BY name, id LIMIT $n",
+            _V5 + "MATCH (c:Client) WHERE c.workspace = $ws RETURN id(c) AS key, c.id AS id, c.name AS name"
+            " ORDER BY name, id LIMIT $n",
             ws=ws,
             n=n,
         )
-        return [(r["id"], r["name"]) for r in rows]
+        return [(r["key"], r["id"], r["name"]) for r in rows]
+
+    def named(self, ws: str, keys: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """The ids and names of these clients and channels, by node number (one query)."""
+        rows = self._run(
+            _V5 + "UNWIND $nodes AS n MATCH (x) WHERE id(x) = n AND x.workspace = $ws RETURN n, x.id AS id,"
+            " x.name AS name",
+            ws=ws,
+            nodes=list(keys),
+        )
+        return {r["n"]: (r["id"], r["name"]) for r in rows}
 
     def revenue_totals(self, ws: str) -> dict[str, int]:
         """Every deal summed per currency (one query)."""

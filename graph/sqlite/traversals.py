@@ -252,12 +252,16 @@ class SqliteTraversals(Rows):
             sources,
         )
 
-    def first_by_name(self, ws: str, n: int) -> list[tuple[str, str]]:
-        """The first n clients (id, name) by name, then id (one query)."""
+    def first_by_name(self, ws: str, n: int) -> list[tuple[str, str, str]]:
+        """The first n clients (key, id, name) by name, then id (one query); the key is the id."""
         rows = self._run(
             "SELECT id, name FROM clients WHERE workspace_id = ? ORDER BY name, id LIMIT ?", (ws, n)
         ).fetchall()
-        return [(r[0], r[1]) for r in rows]
+        return [(r[0], r[0], r[1]) for r in rows]
+
+    def named(self, ws: str, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Ids and names by node key: this store's keys are the ids (`names`, one query)."""
+        return {cid: (cid, name) for cid, name in self.names(ws, keys).items()}
 
     def revenue_totals(self, ws: str) -> dict[str, int]:
         """Every deal summed per currency (one query)."""
@@ -275,7 +279,7 @@ class SqliteTraversals(Rows):
         )
         return clients, list(map(int, amounts)), currencies, days
 
-    def growth_payments(self, ws: str) -> tuple[list[str], list[int], list[str], list[str]]:
+    def keyed_payments(self, ws: str) -> tuple[list[str], list[int], list[str], list[str]]:
         """`payment_columns`: this store's node keys are the clients' ids."""
         return self.payment_columns(ws)
 

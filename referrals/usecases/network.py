@@ -25,7 +25,7 @@ def columns(u: Unit, ws: str, payments: bool = True) -> forest.Columns:
     cols = u.graph.network_columns(ws, first_day=not payments)
     if not payments:
         return replace(cols, revenue=u.graph.revenue_totals(ws))
-    payers, amounts, currencies, _ = u.graph.payment_columns(ws)
+    payers, amounts, currencies, _ = u.graph.keyed_payments(ws)
     return replace(cols, payers=payers, amounts=amounts, currencies=currencies)
 
 
@@ -38,7 +38,7 @@ def summary(store: Storage, ws: str, depth: int | None, as_of: date | None) -> t
 
     def work(u: Unit) -> tuple[analysis.Summary, date | None]:
         cols = columns(u, ws, payments=False)
-        return forest.summarize(cols, lambda ids: u.graph.names(ws, ids), depth), cols.first_day
+        return forest.summarize(cols, lambda keys: u.graph.named(ws, keys), depth), cols.first_day
 
     return store.read(work)
 
@@ -63,7 +63,7 @@ def key_clients(
         cols = columns(u, ws)
         return forest.key_clients(
             cols,
-            lambda ids: u.graph.names(ws, ids),
+            lambda keys: u.graph.named(ws, keys),
             lambda n: u.graph.first_by_name(ws, n),
             currency,
             weights,

@@ -201,3 +201,83 @@ def test_a_ring_of_primary_recommendations_is_refused_not_looped() -> None:
     cols = forest.Columns(1, 0, 2, None, ["a", "b"], [True, True], ["b", "a"])
     with pytest.raises(ValueError, match="ring"):
         forest.Forest(cols)
+
+
+@st.composite
+def column_nets(draw: st.DrawFn) -> tuple[forest.Columns, dict[str, str]]:
+    """Columns of a random forest by client id ("c00", …), with names that tie, and some deals."""
+    n = draw(st.integers(1, 12))
+    ids = [f"c{i:02d}" for i in range(n)]
+    brought_in, from_client, sources = [], [], []
+    for i in range(1, n):
+        source = draw(st.one_of(st.none(), st.just("channel"), st.integers(0, i - 1)))
+        if source is None:
+            continue
+        brought_in.append(ids[i])
+        from_client.append(source != "channel")
+        sources.append("ch0" if source == "channel" else ids[source])
+    deals = draw(st.lists(st.tuples(st.integers(0, n - 1), st.sampled_from([0, 5, 100, -5])), max_size=8))
+    cols = forest.Columns(
+        clients=n,
+        channels=1,
+        referrals=len(brought_in),
+        first_day=None,
+        brought_in=brought_in,
+        from_client=from_client,
+        sources=sources,
+        payers=[ids[i] for i, _ in deals],
+        amounts=[a for _, a in deals],
+        currencies=["EUR"] * len(deals),
+    )
+    names = {cid: draw(st.sampled_from(["Ana", "ana", "Bo"])) for cid in ids}
+    return cols, {**names, "ch0": "Fair"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(net=column_nets(), seed=st.randoms(use_true_random=False), depth=st.sampled_from([None, 1, 2]))
+def test_clients_named_by_numbers_in_any_order_answer_as_by_ids(net, seed, depth) -> None:  # type: ignore[no-untyped-def]
+    """A store may name clients by node numbers (Neo4j does); whatever order the numbers have against
+    the ids, the summary and the ranking (ties broken by name, then id) are those of the ids."""
+    cols, names = net
+    every = sorted(names)
+    numbers = list(range(100, 100 + len(every)))
+    seed.shuffle(numbers)
+    number = dict(zip(every, numbers, strict=True))
+    by_number = {v: k for k, v in number.items()}
+
+    def as_numbers(column: list[str]) -> list[int]:
+        return [number[c] for c in column]
+
+    numbered = forest.Columns(
+        cols.clients,
+        cols.channels,
+        cols.referrals,
+        None,
+        as_numbers(list(cols.brought_in)),
+        cols.from_client,
+        as_numbers(list(cols.sources)),
+        as_numbers(list(cols.payers)),
+        cols.amounts,
+        cols.currencies,
+    )
+    clients = sorted(c for c in every if c != "ch0")
+
+    def named_ids(keys):  # type: ignore[no-untyped-def]
+        return {k: (k, names[k]) for k in keys}
+
+    def named_numbers(keys):  # type: ignore[no-untyped-def]
+        return {k: (by_number[k], names[by_number[k]]) for k in keys}
+
+    def first_ids(n: int) -> list[tuple[str, str, str]]:
+        return [(c, c, names[c]) for c in sorted(clients, key=lambda c: (names[c], c))[:n]]
+
+    def first_numbers(n: int) -> list[tuple[int, str, str]]:
+        return [(number[c], c, name) for _, c, name in first_ids(n)]
+
+    assert forest.summarize(numbered, named_numbers, depth, prolific=3) == forest.summarize(
+        cols, named_ids, depth, prolific=3
+    )
+    weights = analysis.Weights(1.0, 0.5, 0.5)
+    assert forest.key_clients(numbered, named_numbers, first_numbers, None, weights, depth, 4) == forest.key_clients(
+        cols, named_ids, first_ids, None, weights, depth, 4
+    )
