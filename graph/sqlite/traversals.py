@@ -438,8 +438,8 @@ class SqliteTraversals(Rows):
         """One statement (`_TREE`): the nodes to `depth` with each one's revenue and fan-out, and for
         each node on the last level the clients and revenue of its branch past it.
 
-        No root row first means the root does not exist. Fan-out comes from the walk itself: every
-        client a node brought in is walked, in the view or past it."""
+        No root row means the root does not exist. Fan-out comes from the walk itself: every client a
+        node brought in is walked, in the view or past it."""
         limit = WALK_LIMIT
         deepest = limit + 1 if depth is None else depth
         cursor = self._run(_TREE, {"ws": ws, "kind": root.kind.value, "id": root.id, "depth": deepest, "limit": limit})
