@@ -101,6 +101,11 @@ class Forest:
         self.level = self.steps + channel[self.top]
         self._by_steps: list[Ints] | None = None
 
+    @property
+    def numbered(self) -> bool:
+        """Whether the clients' keys are node numbers (else they are the ids)."""
+        return self._known.numbers
+
     def find(self, client: Key) -> int | None:
         """The index of a client (by its key), or None when it is not in the forest."""
         at = int(self._known.lookup([client])[0])
@@ -316,8 +321,9 @@ def summarize(cols: Columns, named: Named, depth: int | None = None, prolific: i
     deepest = int(level.max(initial=0))
     longest_client = None
     if deepest:  # the greatest id among the deepest clients, as the snapshot path picks it
-        deepest_keys = [forest.ids[i] for i in np.flatnonzero(level == deepest)]
-        longest_client = max(cid for cid, _ in named(deepest_keys).values())
+        keys = [forest.ids[i] for i in np.flatnonzero(level == deepest)]
+        # by number, their ids are read: only then (a shallow network has many clients at its deepest)
+        longest_client = max(cid for cid, _ in named(keys).values()) if forest.numbered else max(keys)
     by_level = np.bincount(level, minlength=deepest + 1).tolist() if len(forest) else [0]
     by_level[0] = cols.clients - primaries  # the forest holds only some of the clients without a source
     referrers = np.flatnonzero(forest.referred)
