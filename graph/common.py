@@ -1,4 +1,5 @@
-"""Shared by both store adapters: a period's uplines assembled from the distinct ancestors of its clients."""
+"""Shared by both store adapters: a tree from its walked rows; a period's uplines assembled from the distinct
+ancestors of its clients."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from referrals.attribution import Arrival, DealFacts, PeriodFacts, Step
-from referrals.model import SourceKind, SourceRef
+from referrals.model import NOTHING_BEYOND, Beyond, ClientStatus, SourceKind, SourceRef, Tree, TreeNode, beyond_of
 
 
 class LazyUnit:
@@ -29,6 +30,73 @@ class LazyUnit:
         port = port_class(self._db, self.handle)
         setattr(self, name, port)
         return port
+
+
+# -- a tree from the rows a store's walk gave -------------------------------------------------
+
+# Stored text to its enum member by a dict lookup (an Enum call costs ten times as much, per node).
+_STATUSES = {s.value: s for s in ClientStatus}
+
+# A node as a store's walk gives it, in the view's order when sorted: level, date (ISO text sorts as
+# the date does), client id, parent id, recommendation id, name, status.
+NodeRow = tuple[int, str, str, str, str, str, str]
+
+
+def tree_of(
+    root: SourceRef,
+    name: str,
+    revenue: dict[str, int],
+    depth: int | None,
+    shown: list[NodeRow],
+    fanout: Mapping[str, int],
+    own: Mapping[str, dict[str, int]],
+    past: Mapping[str, dict[str, int]],
+    clients_past: Mapping[str, int],
+) -> Tree:
+    """The tree of `root` from its nodes to `depth` (`shown`, sorted here), each client's fan-out and own
+    revenue per currency, and per last-level node the clients past it and their revenue."""
+    shown.sort()
+    fromiso, client = date.fromisoformat, SourceKind.CLIENT
+    parents: dict[str, SourceRef] = {}
+    nodes = []
+    for level, on, cid, parent, rid, name_, status in shown:
+        if level == 1:
+            up = root
+        else:
+            up = parents.get(parent)  # type: ignore[assignment]
+            if up is None:  # one reference per parent, shared by its children
+                up = parents[parent] = SourceRef(client, parent)
+        far = clients_past.get(cid)
+        nodes.append(
+            TreeNode(
+                level=level,
+                client_id=cid,
+                name=name_,
+                status=_STATUSES[status],
+                parent=up,
+                referral_id=rid,
+                referred_on=fromiso(on),
+                revenue=in_currency_order(own.get(cid)),
+                referred=fanout.get(cid, 0),
+                beyond=Beyond(clients=far, revenue=in_currency_order(past.get(cid))) if far else NOTHING_BEYOND,
+            )
+        )
+    return Tree(
+        root=root,
+        name=name,
+        revenue=in_currency_order(revenue),
+        referred=sum(1 for n in shown if n[0] == 1),
+        depth=depth,
+        nodes=tuple(nodes),
+        beyond=beyond_of(nodes),
+    )
+
+
+def in_currency_order(amounts: dict[str, int] | None) -> dict[str, int]:
+    """Amounts per currency with the currencies in order (a new dict for none)."""
+    if not amounts:
+        return {}
+    return amounts if len(amounts) == 1 else dict(sorted(amounts.items()))
 
 
 # -- a period's uplines from the distinct ancestors of its clients ----------------------------

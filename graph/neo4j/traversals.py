@@ -7,27 +7,20 @@ from datetime import date
 from itertools import chain, repeat
 from typing import Any, LiteralString, cast
 
-from graph.common import Link, link, period_facts
+from graph.common import Link, NodeRow, link, period_facts, tree_of
 from graph.neo4j.db import Rows, moment, native, utc_days
 from referrals import asof, forest, network_file
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
 from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
 from referrals.model import (
-    NOTHING_BEYOND,
-    Beyond,
     Chain,
     ChainStep,
     ClientStatus,
     SourceKind,
     SourceRef,
     Tree,
-    TreeNode,
-    beyond_of,
 )
-
-# Stored text to its enum member by a dict lookup (an Enum call costs ten times as much, per row).
-_STATUSES = {s.value: s for s in ClientStatus}
 
 # Dates travel as ISO text: decoding 100k+ Bolt Date structures costs more than the walk that finds them.
 # A period's deals and arrivals, and the primary source of every client on their chains, each
@@ -548,12 +541,13 @@ def _tree(
     deepest: int,
     name: str,
     root_revenue: list[list[Any]],
-    shown: list[list[Any]],
+    nodes: list[list[Any]],
     far: list[list[Any]],
 ) -> Tree:
     """The tree from the rows of `_TREE_TEMPLATE`: fan-out counted over the paths, deals summed."""
     fanout: dict[str, int] = {}
     clients_past: dict[str, int] = {}
+    own: dict[str, dict[str, int]] = {}
     past: dict[str, dict[str, int]] = {}
     for cut, level, deals in far:
         clients_past[cut] = clients_past.get(cut, 0) + 1
@@ -561,56 +555,17 @@ def _tree(
             fanout[cut] = fanout.get(cut, 0) + 1
         if deals:
             _add(past.setdefault(cut, {}), deals)
-    for row in shown:
-        fanout[row[4]] = fanout.get(row[4], 0) + 1
-    shown.sort(key=_view_order)
-    statuses, fromiso, client = _STATUSES, date.fromisoformat, SourceKind.CLIENT
-    parents: dict[str, SourceRef] = {}
-    nodes = []
-    for level, cid, name_, status, parent, rid, on, deals in shown:
-        if level == 1:
-            up = root
-        else:
-            up = parents.get(parent)  # type: ignore[assignment]
-            if up is None:
-                up = parents[parent] = SourceRef(client, parent)
-        n = clients_past.get(cid)
-        nodes.append(
-            TreeNode(
-                level=level,
-                client_id=cid,
-                name=name_,
-                status=statuses[status],
-                parent=up,
-                referral_id=rid,
-                referred_on=fromiso(on),
-                revenue=_add({}, deals) if deals else {},
-                referred=fanout.get(cid, 0),
-                beyond=Beyond(clients=n, revenue=past.get(cid, {})) if n else NOTHING_BEYOND,
-            )
-        )
-    return Tree(
-        root=root,
-        name=name,
-        revenue=_add({}, root_revenue),
-        referred=sum(1 for n in shown if n[0] == 1),
-        depth=depth,
-        nodes=tuple(nodes),
-        beyond=beyond_of(nodes),
-    )
+    shown: list[NodeRow] = []
+    for level, cid, name_, status, parent, rid, on, deals in nodes:
+        shown.append((level, on, cid, parent, rid, name_, status))
+        fanout[parent] = fanout.get(parent, 0) + 1
+        if deals:
+            own[cid] = _add({}, deals)
+    return tree_of(root, name, _add({}, root_revenue), depth, shown, fanout, own, past, clients_past)
 
 
 def _add(into: dict[str, int], deals: list[list[Any]]) -> dict[str, int]:
-    """`deals` ([currency, amount] pairs) summed into `into`, its currencies in order."""
+    """`deals` ([currency, amount] pairs) summed into `into`."""
     for currency, minor in deals:
         into[currency] = into.get(currency, 0) + minor
-    if len(into) > 1:
-        ordered = sorted(into.items())
-        into.clear()
-        into.update(ordered)
     return into
-
-
-def _view_order(row: list[Any]) -> tuple[Any, ...]:
-    """A tree's order: level, date (ISO text sorts as the date does), id."""
-    return row[0], row[6], row[1]

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from graph.common import Link, link, period_facts
+from graph.common import Link, NodeRow, link, period_facts, tree_of
 from graph.sqlite.db import Rows
 from referrals import asof, forest, network_file
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
@@ -15,16 +15,12 @@ from referrals.config import WALK_LIMIT
 from referrals.errors import NotFound
 from referrals.integrity import same_ids
 from referrals.model import (
-    NOTHING_BEYOND,
-    Beyond,
     Chain,
     ChainStep,
     ClientStatus,
     SourceKind,
     SourceRef,
     Tree,
-    TreeNode,
-    beyond_of,
 )
 
 # Stored text to its enum member by a dict lookup (an Enum call costs ten times as much, per row).
@@ -113,13 +109,6 @@ _TREE = (
     " WHERE r.workspace_id = :ws AND r.source_kind = 'client' AND r.source_id = down.id AND r.is_primary = 1),"
     " NULL, NULL, NULL, NULL FROM down WHERE level = :limit"
 )
-
-
-def _sorted(amounts: dict[str, int] | None) -> dict[str, int]:
-    """Amounts per currency in the currencies' order (a new dict for none)."""
-    if not amounts:
-        return {}
-    return amounts if len(amounts) == 1 else dict(sorted(amounts.items()))
 
 
 def _as_of_facts(rows: Any) -> asof.Facts:
@@ -445,7 +434,7 @@ class SqliteTraversals(Rows):
         cursor = self._run(_TREE, {"ws": ws, "kind": root.kind.value, "id": root.id, "depth": deepest, "limit": limit})
         cursor.row_factory = None  # plain tuples: the rows are unpacked by position
         name = None
-        shown: list[tuple[Any, ...]] = []
+        shown: list[NodeRow] = []
         fanout: dict[str, int] = {}
         own: dict[str, dict[str, int]] = {}
         past: dict[str, dict[str, int]] = {}
@@ -454,7 +443,7 @@ class SqliteTraversals(Rows):
         for row in cursor.fetchall():
             part = row[0]
             if part == 1:  # a node, its columns in the view's order
-                shown.append(row)
+                shown.append(row[1:])
                 fanout[row[4]] = fanout.get(row[4], 0) + 1
             elif part == 3:  # deals per currency: a node's own (far = 0) or past a cut (far = 1)
                 _, far, node, currency, total, *_ = row
@@ -470,41 +459,7 @@ class SqliteTraversals(Rows):
                 name = row[6]
         if name is None:
             raise NotFound(root.kind.value, root.id)
-        shown.sort()  # the view's order
-        statuses, fromiso, client = _STATUSES, date.fromisoformat, SourceKind.CLIENT
-        parents: dict[str, SourceRef] = {}
-        nodes = []
-        for _, level, on, cid, parent, rid, name_, status in shown:
-            if level == 1:
-                up = root
-            else:
-                up = parents.get(parent)  # type: ignore[assignment]
-                if up is None:
-                    up = parents[parent] = SourceRef(client, parent)
-            far = clients_past.get(cid)
-            nodes.append(
-                TreeNode(
-                    level=level,
-                    client_id=cid,
-                    name=name_,
-                    status=statuses[status],
-                    parent=up,
-                    referral_id=rid,
-                    referred_on=fromiso(on),
-                    revenue=_sorted(own.get(cid)),
-                    referred=fanout.get(cid, 0),
-                    beyond=Beyond(clients=far, revenue=_sorted(past.get(cid))) if far else NOTHING_BEYOND,
-                )
-            )
-        return Tree(
-            root=root,
-            name=name,
-            revenue=_sorted(root_revenue),
-            referred=sum(1 for n in shown if n[1] == 1),
-            depth=depth,
-            nodes=tuple(nodes),
-            beyond=beyond_of(nodes),
-        )
+        return tree_of(root, name, root_revenue, depth, shown, fanout, own, past, clients_past)
 
     def period(self, ws: str, start: date, end: date) -> PeriodFacts:
         """One recursive CTE: the period's deals and arrivals, then each distinct client's upline."""
