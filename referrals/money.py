@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from referrals.errors import FieldError, Invalid
@@ -81,10 +83,25 @@ def parse_amount(text: object, currency: str, field: str = "amount") -> int:
 
 def format_amount(minor: int, currency: str) -> str:
     """Render minor units as a plain decimal string ("-0.05", "1234.50", "120" for JPY)."""
+    return amount_formatter(currency)(minor)
+
+
+@functools.cache
+def amount_formatter(currency: str) -> Callable[[int], str]:
+    """`format_amount` for one currency, its digits looked up once: statements format ~10^5 amounts.
+
+    An unknown currency raises KeyError, as `MINOR_UNITS[currency]` does."""
     digits = MINOR_UNITS[currency]
-    sign = "-" if minor < 0 else ""
-    whole, frac = divmod(abs(minor), 10**digits)
-    return f"{sign}{whole}.{frac:0{digits}d}" if digits else f"{sign}{whole}"
+    if not digits:
+        return str  # whole units: "-120", "120"
+    unit = 10**digits
+    positive = f"%d.%0{digits}d"  # whole units, then the fraction padded to the currency's digits
+    negative = "-" + positive
+
+    def format_minor(minor: int) -> str:
+        return negative % divmod(-minor, unit) if minor < 0 else positive % divmod(minor, unit)
+
+    return format_minor
 
 
 @dataclass(frozen=True, slots=True)

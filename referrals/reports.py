@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -77,7 +78,7 @@ def render(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], fmt: str, 
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")  # rows as lists: a DictWriter checks every key of every row
         writer.writerow(columns)
-        writer.writerows([row.get(c, "") for c in columns] for row in map(_inert, rows))
+        writer.writerows(_csv_cells(columns, rows))
         return buf.getvalue().encode()
     if fmt == "xlsx":
         return _xlsx(columns, rows, title)
@@ -94,11 +95,21 @@ def _csv_text(text: str) -> str:
     return neutralise(text).replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _inert(row: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A CSV row whose text cells cannot become formulas; amounts (a refund's "-12.50") stay numbers."""
-    if not any(isinstance(v := row.get(c), str) and (v.startswith(FORMULA_STARTS) or "\r" in v) for c in TEXT_COLUMNS):
-        return row
-    return {k: _csv_text(v) if k in TEXT_COLUMNS and isinstance(v, str) else v for k, v in row.items()}
+def _csv_cells(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> Iterator[list[Any]]:
+    """Each row's cells in column order ("" where a row lacks a column), its text cells made inert: they
+    cannot become formulas, and amounts (a refund's "-12.50") stay numbers."""
+    cells = operator.itemgetter(*columns) if len(columns) > 1 else None  # one C call a row
+    texts = [i for i, c in enumerate(columns) if c in TEXT_COLUMNS]
+    for row in rows:
+        try:
+            values = list(cells(row)) if cells is not None else [row[columns[0]]]
+        except KeyError:
+            values = [row.get(c, "") for c in columns]
+        for i in texts:
+            v = values[i]
+            if isinstance(v, str) and (v.startswith(FORMULA_STARTS) or "\r" in v):
+                values[i] = _csv_text(v)
+        yield values
 
 
 class FixedTimeZip(zipfile.ZipFile):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -23,6 +24,7 @@ from referrals.attribution import (
     checksum,
     credit,
     freeze,
+    new_client_sources,
     row_values,
     split,
     statement,
@@ -30,6 +32,7 @@ from referrals.attribution import (
 )
 from referrals.errors import Invalid
 from referrals.model import SourceKind, SourceRef
+from referrals.money import MINOR_UNITS
 
 
 @pytest.fixture(autouse=True, scope="module", params=i18n.LANGUAGES)
@@ -299,3 +302,128 @@ def test_a_source_credited_in_two_currencies_counts_its_new_clients_once() -> No
     mine = {r.currency: (r.new_clients_level_1, r.new_clients) for r in rows if r.source.id == "cl_1"}
     assert mine == {"AED": (2, 2), "EUR": (0, 0), "USD": (0, 0)}  # on the first currency by code
     assert sum(r.new_clients for r in rows) == len(arrivals)
+
+
+def reference_statement(facts: PeriodFacts, model: Model, params: Params) -> list[tuple]:
+    """The statement's rows by the rules alone: every deal's credit lines summed per source and currency,
+    new clients counted on each source's first currency by code (or on a row of their own)."""
+    rows: dict[tuple[str, str | None], dict] = {}
+    for d, upline in facts.deals:
+        for line in credit(d, upline, model, params):
+            row = rows.setdefault(
+                (line.source.id, d.currency),
+                {"source": line.source, "name": line.name, "amount": 0, "deals": set(), "levels": Counter()},
+            )
+            row["amount"] += line.amount
+            row["deals"].add(d.id)
+            if line.level is not None:
+                row["levels"][line.level] += line.amount
+    counts: dict[SourceRef, Counter] = {}
+    names: dict[SourceRef, str] = {}
+    for arrival in facts.arrivals:
+        for t in new_client_sources(arrival, facts.end, params.depth):
+            names[t.source] = t.name
+            counts.setdefault(t.source, Counter())["all"] += 1
+            counts[t.source]["first"] += t.level == 1
+    out = []
+    for (sid, cur), row in rows.items():
+        first = min(c for s, c in rows if s == sid)
+        n = counts.get(row["source"], Counter()) if cur == first else Counter()
+        levels = dict(row["levels"])
+        out.append((row["source"], row["name"], cur, row["amount"], len(row["deals"]), levels, n["first"], n["all"]))
+    for source, n in counts.items():
+        if not any(s == source.id for s, _ in rows):
+            out.append((source, names[source], None, 0, 0, {}, n["first"], n["all"]))
+    out.sort(key=lambda r: (r[2] is None, r[2] or "", -r[3], -r[7], r[0].id))
+    return out
+
+
+def reference_cells(row: tuple) -> dict:
+    """One reference row as export columns, amounts formatted through Decimal."""
+    source, name, cur, amount, deals, levels, first, total = row
+
+    def money(minor: int) -> str:
+        if cur is None:
+            return "0"
+        digits = MINOR_UNITS[cur]
+        return str(Decimal(minor).scaleb(-digits).quantize(Decimal(1).scaleb(-digits)))
+
+    kind = {DIRECT: "direct", HOUSE: "house"}.get(source, source.kind.value)
+    cells = {
+        "source_type": kind,
+        "source_id": source.id,
+        "source_name": name,
+        "currency": cur,
+        "amount": money(amount),
+        "amount_minor": amount,
+        "deals": deals,
+        "new_clients_level_1": first,
+        "new_clients": total,
+    }
+    cells |= {f"level_{i}": money(levels.get(i, 0)) for i in range(1, 8)}
+    cells["above_level_7"] = money(sum(v for k, v in levels.items() if k > 7))
+    return cells
+
+
+period_deals = st.lists(
+    st.tuples(st.integers(-(10**9), 10**9), st.sampled_from(["EUR", "JPY", "KWD"]), with_channel, st.integers(-30, 30)),
+    max_size=12,
+)
+period_arrivals = st.lists(st.tuples(with_channel, st.integers(0, 29)), max_size=6)
+
+
+@given(deals=period_deals, arrivals=period_arrivals, model=st.sampled_from(list(Model)), depth=st.integers(1, 9))
+def test_a_statement_is_its_deals_credit_lines_summed(deals, arrivals, model: Model, depth: int) -> None:
+    """Whatever shortcuts the statement takes, its rows and cells are the credit lines summed and formatted."""
+    facts = PeriodFacts(
+        *JUNE,
+        tuple(
+            (DealFacts(f"d{k}", f"payer{k}", amount, cur, D + timedelta(days=shift)), tuple(upline))
+            for k, (amount, cur, upline, shift) in enumerate(deals)
+        ),
+        tuple(Arrival(f"n{k}", JUNE[0] + timedelta(days=day), tuple(up)) for k, (up, day) in enumerate(arrivals)),
+    )
+    params = Params.parse(depth=depth)
+    rows = statement(facts, model, params)
+    expected = reference_statement(facts, model, params)
+    got = [
+        (r.source, r.name, r.currency, r.amount, r.deals, r.by_level, r.new_clients_level_1, r.new_clients)
+        for r in rows
+    ]
+    assert got == expected
+    assert [row_values(r) for r in rows] == [reference_cells(r) for r in expected]
+
+
+def test_work_done_with_the_collector_paused_is_not_walked_again_and_its_cycles_are_still_found() -> None:
+    import gc
+    import weakref
+
+    from referrals.attribution import gc_paused
+
+    class Node:
+        pass
+
+    walks: list[int] = []
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "start":
+            walks.append(info["generation"])
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        kept = [(i, [i]) for i in range(50_000)]  # far past the young generation's threshold of 700
+        cycle = Node()
+        cycle.me = cycle  # type: ignore[attr-defined]
+        alive = weakref.ref(cycle)
+        del cycle
+        gc.callbacks.append(count)
+    try:
+        assert gc.isenabled()
+        more = [[i] for i in range(100)]  # a few allocations: re-enabled as it was, these would start a walk
+    finally:
+        gc.callbacks.remove(count)
+    assert walks == [] and len(more) == 100  # the 10^5 objects of the pause went old without being walked
+    assert len(kept) == 50_000
+    gc.collect()
+    assert alive() is None  # the cycle made in the pause is still collected

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, localcontext
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from referrals.errors import Invalid
-from referrals.money import MAX_MINOR, MINOR_UNITS, Money, format_amount, parse_amount, parse_currency
+from referrals.money import (
+    MAX_MINOR,
+    MINOR_UNITS,
+    Money,
+    amount_formatter,
+    format_amount,
+    parse_amount,
+    parse_currency,
+)
 
 
 @pytest.mark.parametrize(
@@ -84,3 +94,17 @@ def test_format_amount() -> None:
 @given(minor=st.integers(-MAX_MINOR + 1, MAX_MINOR - 1), currency=st.sampled_from(sorted(MINOR_UNITS)))
 def test_format_then_parse_is_identity(minor: int, currency: str) -> None:
     assert parse_amount(format_amount(minor, currency), currency) == minor
+
+
+@given(minor=st.integers(-(10**30), 10**30), currency=st.sampled_from(sorted(MINOR_UNITS)))
+def test_format_amount_is_the_exact_decimal(minor: int, currency: str) -> None:
+    """Every digit, for amounts past any float's precision: the text is the Decimal of minor × 10^-digits."""
+    digits = MINOR_UNITS[currency]
+    with localcontext(prec=60):
+        expected = Decimal(minor).scaleb(-digits).quantize(Decimal(1).scaleb(-digits))
+    assert format_amount(minor, currency) == str(expected) == amount_formatter(currency)(minor)
+
+
+def test_an_unknown_currency_has_no_formatter() -> None:
+    with pytest.raises(KeyError):
+        amount_formatter("XXX")

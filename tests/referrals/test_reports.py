@@ -48,6 +48,15 @@ def test_csv_text_cells_that_start_a_formula_get_an_apostrophe_and_amounts_do_no
     assert {r["amount"] for r in out} == {"-12.50", "100.00"} and out[0]["amount_minor"] == "-1250"
 
 
+def test_csv_writes_an_empty_cell_where_a_row_lacks_a_column_and_reads_one_column_alone() -> None:
+    rows = _rows()
+    del rows[-1]["deals"], rows[0]["source_name"]
+    out = list(csv.DictReader(io.StringIO(render(COLUMNS, rows, "csv").decode(), newline="")))
+    assert out[-1]["deals"] == "" and out[-1]["source_name"] == "Ana Lima"
+    assert out[0]["source_name"] == "" and out[1]["source_name"] == "'=1+2"
+    assert render(["source_name"], rows[1:3], "csv").decode() == "source_name\n'=1+2\n'+1\n"
+
+
 def test_xlsx_never_holds_a_formula_and_keeps_names_exact() -> None:
     data = render(COLUMNS, _rows(), "xlsx")
     with zipfile.ZipFile(io.BytesIO(data)) as z:
