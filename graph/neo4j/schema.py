@@ -62,6 +62,8 @@ MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
     8: ("CREATE CONSTRAINT answer_key IF NOT EXISTS FOR (a:Answer) REQUIRE (a.workspace, a.key) IS UNIQUE",),
     # Version 9 widened two of the embedded store's indexes; nothing changes here.
     9: (),
+    # Version 10 widened two more of the embedded store's indexes; nothing changes here.
+    10: (),
 }
 
 

@@ -157,6 +157,16 @@ MIGRATIONS: dict[int, str | tuple[str, ...]] = {
         "DROP INDEX deal_by_client",
         "CREATE INDEX deal_by_client ON deals(workspace_id, client_id, currency, amount_minor, closed_on)",
     ),
+    # Walks up the primary sources (chains, a period's uplines) and a period's deals read their indexes
+    # alone: a client's recommendations carry their source and date in the index entry, a day's deals
+    # their client, amount and currency (the same prefixes as before).
+    10: (
+        "DROP INDEX referral_by_client",
+        "CREATE INDEX referral_by_client ON referrals(workspace_id, client_id, is_primary, source_kind, source_id,"
+        " referred_on)",
+        "DROP INDEX deal_by_date",
+        "CREATE INDEX deal_by_date ON deals(workspace_id, closed_on, client_id, amount_minor, currency)",
+    ),
 }
 
 

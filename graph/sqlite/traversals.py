@@ -33,7 +33,7 @@ _STATUSES = {s.value: s for s in ClientStatus}
 _PEOPLE = (
     " SELECT 'person', c.id, c.name, c.status, c.acquired_on, c.created_at, p.referred_on FROM people"
     " JOIN clients c ON c.workspace_id = :ws AND c.id = people.id"
-    " LEFT JOIN referrals p INDEXED BY referral_one_primary"
+    " LEFT JOIN referrals p INDEXED BY referral_by_client"
     " ON p.workspace_id = :ws AND p.client_id = c.id AND p.is_primary = 1"
     " UNION ALL SELECT 'rec', id, client_id, source_kind, source_id, referred_on, created_at FROM recs"
     " UNION ALL SELECT 'channel', ch.id, ch.name, NULL, NULL, NULL, NULL FROM channels ch"
@@ -130,6 +130,55 @@ def _as_of_facts(rows: Any) -> asof.Facts:
         else:
             revenue.setdefault(a, {})[b] = c
     return asof.Facts(people, channels, asof.group(recs), asof.group_switches(switches), revenue)
+
+
+# Up the primary sources from a client to the top (level 0 is the client), from the index alone.
+_CHAIN = (
+    "WITH RECURSIVE up(level, kind, id, referral_id, referred_on) AS ("
+    " SELECT 0, 'client', id, NULL, NULL FROM clients WHERE workspace_id = :ws AND id = :id"
+    " UNION ALL"
+    " SELECT up.level + 1, r.source_kind, r.source_id, r.id, r.referred_on FROM up"
+    " JOIN referrals r INDEXED BY referral_by_client"
+    " ON r.workspace_id = :ws AND r.client_id = up.id AND r.is_primary = 1"
+    " WHERE up.kind = 'client' AND up.level < :limit)"
+    " SELECT up.level, up.kind, up.id, up.referral_id, up.referred_on,"
+    " coalesce(c.name, ch.name) AS name FROM up"
+    " LEFT JOIN clients c ON up.kind = 'client' AND c.workspace_id = :ws AND c.id = up.id"
+    " LEFT JOIN channels ch ON up.kind = 'channel' AND ch.workspace_id = :ws AND ch.id = up.id"
+    " ORDER BY up.level"
+)
+
+# A period's deals and arrivals, then the primary source of every client on their chains, each once;
+# the walk and the deals read their indexes alone (schema version 10).
+_PERIOD = (
+    "WITH RECURSIVE period AS ("
+    " SELECT id, client_id, amount_minor, currency, closed_on FROM deals INDEXED BY deal_by_date"
+    " WHERE workspace_id = :ws AND closed_on >= :start AND closed_on <= :end),"
+    " arrivals(client_id, on_) AS ("
+    " SELECT id, acquired_on FROM clients INDEXED BY client_by_acquired"
+    " WHERE workspace_id = :ws AND acquired_on >= :start AND acquired_on <= :end"
+    " UNION ALL"
+    " SELECT r.client_id, r.referred_on FROM referrals r INDEXED BY referral_primary_by_date"
+    " JOIN clients c ON c.workspace_id = :ws AND c.id = r.client_id"
+    " WHERE r.workspace_id = :ws AND r.is_primary = 1 AND r.referred_on >= :start AND r.referred_on <= :end"
+    " AND c.acquired_on IS NULL),"
+    # every client on the chains, once: UNION drops the ancestors that chains share
+    " anc(id) AS ("
+    " SELECT client_id FROM period UNION SELECT client_id FROM arrivals"
+    " UNION"
+    " SELECT r.source_id FROM anc JOIN referrals r INDEXED BY referral_by_client"
+    " ON r.workspace_id = :ws AND r.client_id = anc.id AND r.is_primary = 1 WHERE r.source_kind = 'client')"
+    " SELECT 'deal' AS row, id AS a, client_id AS b, amount_minor AS n, currency AS kind,"
+    " closed_on AS on_, NULL AS name, NULL AS status FROM period"
+    " UNION ALL"
+    " SELECT 'arrival', client_id, NULL, NULL, NULL, on_, NULL, NULL FROM arrivals"
+    " UNION ALL"
+    " SELECT 'parent', anc.id, r.source_id, NULL, r.source_kind, r.referred_on, coalesce(sc.name, ch.name),"
+    " sc.status FROM anc JOIN referrals r INDEXED BY referral_by_client"
+    " ON r.workspace_id = :ws AND r.client_id = anc.id AND r.is_primary = 1"
+    " LEFT JOIN clients sc ON r.source_kind = 'client' AND sc.workspace_id = :ws AND sc.id = r.source_id"
+    " LEFT JOIN channels ch ON r.source_kind = 'channel' AND ch.workspace_id = :ws AND ch.id = r.source_id"
+)
 
 
 class SqliteTraversals(Rows):
@@ -375,18 +424,7 @@ class SqliteTraversals(Rows):
     def chain(self, ws: str, client_id: str) -> Chain:
         """One recursive CTE up the primary sources to the top; level 0 is the client itself."""
         rows = self._run(
-            "WITH RECURSIVE up(level, kind, id, referral_id, referred_on) AS ("
-            " SELECT 0, 'client', id, NULL, NULL FROM clients WHERE workspace_id = :ws AND id = :id"
-            " UNION ALL"
-            " SELECT up.level + 1, r.source_kind, r.source_id, r.id, r.referred_on FROM up"
-            " JOIN referrals r INDEXED BY referral_one_primary"
-            " ON r.workspace_id = :ws AND r.client_id = up.id AND r.is_primary = 1"
-            " WHERE up.kind = 'client' AND up.level < :limit)"
-            " SELECT up.level, up.kind, up.id, up.referral_id, up.referred_on,"
-            " coalesce(c.name, ch.name) AS name FROM up"
-            " LEFT JOIN clients c ON up.kind = 'client' AND c.workspace_id = :ws AND c.id = up.id"
-            " LEFT JOIN channels ch ON up.kind = 'channel' AND ch.workspace_id = :ws AND ch.id = up.id"
-            " ORDER BY up.level",
+            _CHAIN,
             {"ws": ws, "id": client_id, "limit": WALK_LIMIT},
         ).fetchall()
         if not rows:
@@ -468,33 +506,7 @@ class SqliteTraversals(Rows):
 
     def _period(self, ws: str, start: date, end: date) -> PeriodFacts:
         rows = self._run(
-            "WITH RECURSIVE period AS ("
-            " SELECT id, client_id, amount_minor, currency, closed_on FROM deals INDEXED BY deal_by_date"
-            " WHERE workspace_id = :ws AND closed_on >= :start AND closed_on <= :end),"
-            " arrivals(client_id, on_) AS ("
-            " SELECT id, acquired_on FROM clients INDEXED BY client_by_acquired"
-            " WHERE workspace_id = :ws AND acquired_on >= :start AND acquired_on <= :end"
-            " UNION ALL"
-            " SELECT r.client_id, r.referred_on FROM referrals r INDEXED BY referral_primary_by_date"
-            " JOIN clients c ON c.workspace_id = :ws AND c.id = r.client_id"
-            " WHERE r.workspace_id = :ws AND r.is_primary = 1 AND r.referred_on >= :start AND r.referred_on <= :end"
-            " AND c.acquired_on IS NULL),"
-            # every client on the chains, once: UNION drops the ancestors that chains share
-            " anc(id) AS ("
-            " SELECT client_id FROM period UNION SELECT client_id FROM arrivals"
-            " UNION"
-            " SELECT r.source_id FROM anc JOIN referrals r INDEXED BY referral_one_primary"
-            " ON r.workspace_id = :ws AND r.client_id = anc.id AND r.is_primary = 1 WHERE r.source_kind = 'client')"
-            " SELECT 'deal' AS row, id AS a, client_id AS b, amount_minor AS n, currency AS kind,"
-            " closed_on AS on_, NULL AS name, NULL AS status FROM period"
-            " UNION ALL"
-            " SELECT 'arrival', client_id, NULL, NULL, NULL, on_, NULL, NULL FROM arrivals"
-            " UNION ALL"
-            " SELECT 'parent', anc.id, r.source_id, NULL, r.source_kind, r.referred_on, coalesce(sc.name, ch.name),"
-            " sc.status FROM anc JOIN referrals r INDEXED BY referral_one_primary"
-            " ON r.workspace_id = :ws AND r.client_id = anc.id AND r.is_primary = 1"
-            " LEFT JOIN clients sc ON r.source_kind = 'client' AND sc.workspace_id = :ws AND sc.id = r.source_id"
-            " LEFT JOIN channels ch ON r.source_kind = 'channel' AND ch.workspace_id = :ws AND ch.id = r.source_id",
+            _PERIOD,
             {"ws": ws, "start": start.isoformat(), "end": end.isoformat()},
         )
         deals: list[DealFacts] = []

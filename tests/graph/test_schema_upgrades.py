@@ -34,8 +34,8 @@ def test_a_version_4_sqlite_file_gains_client_phones(tmp_path: Path) -> None:
     store = SqliteStore(path)
     try:
         assert store.schema_version() == 4
-        assert store.init_schema() == SCHEMA_VERSION == 9
-        assert store.schema_version() == 9
+        assert store.init_schema() == SCHEMA_VERSION == 10
+        assert store.schema_version() == 10
         old = store.get_client("ws_old", "cl_old")
         assert (old.name, old.email, old.phone) == ("Ana", "ana@example.org", None)
         new = store.create_client("ws_old", ClientInput.parse({"name": "Bo", "phone": "+7 916 000-00-01"}))
@@ -59,8 +59,8 @@ def test_a_version_4_neo4j_database_gains_the_phone_index(neo4j_store: Neo4jStor
         s.run("DROP INDEX client_phone IF EXISTS").consume()
         s.run("MERGE (v:SchemaVersion {name: 'referrals'}) SET v.version = 4").consume()
     assert neo4j_store.schema_version() == 4
-    assert neo4j_store.init_schema() == SCHEMA_VERSION == 9
-    assert neo4j_store.schema_version() == 9
+    assert neo4j_store.init_schema() == SCHEMA_VERSION == 10
+    assert neo4j_store.schema_version() == 10
     with neo4j_store._driver.session() as s:
         names = [r["name"] for r in s.run("SHOW INDEXES YIELD name, state WHERE state = 'ONLINE' RETURN name")]
     assert "client_phone" in names
@@ -128,7 +128,7 @@ def test_a_version_8_sqlite_file_walks_trees_from_its_indexes_alone(tmp_path: Pa
         store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CLIENT, ana.id), bo.id, date(2024, 5, 2)))
         store.create_deal(ws, DealInput(bo.id, Money(1250, "RUB"), date(2024, 6, 1)))
         before = store.tree(ws, SourceRef(SourceKind.CHANNEL, channel.id), 1)
-        assert store.init_schema() == SCHEMA_VERSION == 9
+        assert store.init_schema() == SCHEMA_VERSION == 10
         after = store.tree(ws, SourceRef(SourceKind.CHANNEL, channel.id), 1)
         assert after == before and after.beyond.clients == 1 and after.beyond.revenue == {"RUB": 1250}
         plan = " ".join(
@@ -140,5 +140,54 @@ def test_a_version_8_sqlite_file_walks_trees_from_its_indexes_alone(tmp_path: Pa
         )
         assert "COVERING INDEX referral_by_source" in plan
         assert "COVERING INDEX deal_by_client" in plan
+    finally:
+        store.close()
+
+
+def test_a_version_9_sqlite_file_walks_chains_and_periods_from_its_indexes_alone(tmp_path: Path) -> None:
+    """Version 10 widens referral_by_client and deal_by_date so that a chain, and a period's uplines
+    and deals, never look a row up in the table; a file of version 9 gains them, and its chains and
+    statements stay the same."""
+    from graph.sqlite.traversals import _CHAIN, _PERIOD
+    from referrals.attribution import Model, statement
+    from referrals.model import ChannelInput, DealInput, Money, ReferralInput, SourceKind, SourceRef
+
+    path = tmp_path / "v9.db"
+    conn = sqlite3.connect(path)
+    for version in range(1, 10):  # the file as version 9 left it
+        steps = MIGRATIONS[version]
+        for statement_text in steps.split(";") if isinstance(steps, str) else steps:
+            if statement_text.strip():
+                conn.execute(statement_text)
+    conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '9')")
+    conn.commit()
+    conn.close()
+    store = SqliteStore(path)
+    try:
+        assert store.schema_version() == 9
+        ws = store.create_workspace("old").id
+        channel = store.create_channel(ws, ChannelInput(name="Fair"))
+        ana = store.create_client(ws, ClientInput(name="Ana"))
+        bo = store.create_client(ws, ClientInput(name="Bo"))
+        store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CHANNEL, channel.id), ana.id, date(2024, 5, 1)))
+        store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CLIENT, ana.id), bo.id, date(2024, 5, 2)))
+        store.create_deal(ws, DealInput(bo.id, Money(1250, "RUB"), date(2024, 6, 1)))
+        chain_before = store.chain(ws, bo.id)
+        facts_before, _ = store.month_facts(ws, "2024-06")
+        assert store.init_schema() == SCHEMA_VERSION == 10
+        assert store.chain(ws, bo.id) == chain_before and [s.name for s in chain_before.steps] == ["Ana", "Fair"]
+        facts_after, _ = store.month_facts(ws, "2024-06")
+        assert facts_after == facts_before and len(facts_after.deals) == 1
+        rows = statement(facts_after, Model.LINEAR)
+        assert {(r.name, r.amount) for r in rows if r.currency} == {("Ana", 625), ("Fair", 625)}
+
+        def plan(sql: str, params: dict[str, object]) -> str:
+            return " ".join(str(tuple(row)) for row in store._conn().execute("EXPLAIN QUERY PLAN " + sql, params))
+
+        chain_plan = plan(_CHAIN, {"ws": ws, "id": bo.id, "limit": 10})
+        assert "COVERING INDEX referral_by_client" in chain_plan
+        period_plan = plan(_PERIOD, {"ws": ws, "start": "2024-06-01", "end": "2024-06-30"})
+        assert "COVERING INDEX deal_by_date" in period_plan
+        assert period_plan.count("COVERING INDEX referral_by_client") == 2  # the walk up, then each parent
     finally:
         store.close()
