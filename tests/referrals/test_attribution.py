@@ -29,6 +29,9 @@ from referrals.attribution import (
     split,
     statement,
     thaw,
+    touches,
+    upline_as_of,
+    weights,
 )
 from referrals.errors import Invalid
 from referrals.model import SourceKind, SourceRef
@@ -427,3 +430,27 @@ def test_work_done_with_the_collector_paused_is_not_walked_again_and_its_cycles_
     assert len(kept) == 50_000
     gc.collect()
     assert alive() is None  # the cycle made in the pause is still collected
+
+
+@given(
+    upline=with_channel,
+    amount=st.integers(-(10**12), 10**12),
+    model=st.sampled_from(ATTRIBUTION),
+    depth=st.integers(1, 9),
+    shift=st.integers(-400, 30),
+)
+def test_credit_lines_are_the_touches_weighed_and_split(
+    upline: list[Step], amount: int, model: Model, depth: int, shift: int
+) -> None:
+    """The statement's fast path against the rules spelled out: the upline as of the deal, its touches,
+    the model's weights, the exact split; zero lines kept only by the models that promise every touch one."""
+    d = deal(amount, D + timedelta(days=shift))
+    params = Params.parse(depth=depth)
+    ts = touches(upline_as_of(upline, d.closed_on), depth)
+    if ts:
+        shares = split(amount, weights(model, ts, d.closed_on, params))
+        keep = model in (Model.LINEAR, Model.POSITION_BASED)
+        expected = [(t.source, t.level, a) for t, a in zip(ts, shares, strict=True) if a or keep]
+    else:
+        expected = [(DIRECT, None, amount)]
+    assert [(c.source, c.level, c.amount) for c in credit(d, upline, model, params)] == expected
