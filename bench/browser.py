@@ -16,7 +16,8 @@ reads, in the page:
   of the WebGL size or more two levels deep), from the pick to the painted view, API call included; then
   a real click on a node marked + (of those a click reaches, the one with most below), from the click to
   the view drawn again with two more levels under it (its downline fetched and grafted in).
-Results are printed as JSON and written to `--out`.
+`--renderer svg` switches WebGL off (the page draws every view in SVG, as before WebGL): the baseline of
+the same figures. Results are printed as JSON and written to `--out`.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ _WATCH_FRAMES = (
 _STOP_FRAMES = "() => { window.__watching = false; return window.__gaps.slice(1); }"
 # Node click to details: from the mouse press on the view to the details panel shown.
 _WATCH_CLICK = (
-    "() => { window.__clicks = []; const view = document.querySelector('#webgl');"
+    "(selector) => { window.__clicks = []; const view = document.querySelector(selector);"
     " view.addEventListener('mousedown', () => { window.__down = performance.now(); }, {capture: true});"
     " const details = document.querySelector('#details');"
     " new MutationObserver(() => { if (!details.hidden && window.__down) {"
@@ -110,7 +111,11 @@ def open_big_tree(pg: Any, channel: tuple[str, str]) -> dict[str, Any]:
     return out
 
 
-def run_once(browser: Any, url: str, token: str, frames: int, name: str, channel: tuple[str, str]) -> dict[str, Any]:
+def run_once(
+    browser: Any, url: str, token: str, frames: int, name: str, channel: tuple[str, str], view: str = "#webgl"
+) -> dict[str, Any]:
+    """One tab: the whole network drawn, zoomed and panned over `view` (the element the renderer draws in),
+    a node clicked for its details, then the biggest channel's tree opened."""
     context = browser.new_context(viewport={"width": 1400, "height": 860})
     pg = context.new_page()
     errors: list[str] = []
@@ -138,7 +143,7 @@ def run_once(browser: Any, url: str, token: str, frames: int, name: str, channel
         ),
     }
     pg.wait_for_timeout(500)
-    box = pg.locator("#webgl").bounding_box()
+    box = pg.locator(view).bounding_box()
     assert box is not None
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     pg.mouse.move(cx, cy)
@@ -158,7 +163,7 @@ def run_once(browser: Any, url: str, token: str, frames: int, name: str, channel
     pg.press("#find-node", "Enter")
     pg.wait_for_function("() => !document.querySelector('#details').hidden")
     pg.wait_for_timeout(800)
-    pg.evaluate(_WATCH_CLICK)
+    pg.evaluate(_WATCH_CLICK, view)
     pg.evaluate("() => { document.querySelector('#details').hidden = true; }")
     pg.mouse.click(cx, cy)
     pg.wait_for_function("() => window.__clicks.length > 0")
@@ -184,6 +189,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--frames", type=int, default=20)
     parser.add_argument("--out", type=Path, default=Path("bench/results-browser.json"))
+    parser.add_argument(
+        "--renderer",
+        choices=["default", "svg"],
+        default="default",
+        help="svg: WebGL switched off (REFERRALS_WEBGL_FROM above the network's size), the page of before"
+        " WebGL, as a baseline; default: WebGL from the page's own size on",
+    )
     args = parser.parse_args()
 
     import playwright.sync_api as playwright_api
@@ -201,7 +213,9 @@ def main() -> None:
     token = new_secret()
     store.create_token(ws, Role.VIEWER, "bench", hash_secret(token))
     limit = args.clients + 1000
-    app = create_app({"STORE": store, "SETTINGS": Settings(draw_limit=limit)})
+    svg = args.renderer == "svg"
+    config = Settings(draw_limit=limit, webgl_from=limit + 1) if svg else Settings(draw_limit=limit)
+    app = create_app({"STORE": store, "SETTINGS": config})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}"
@@ -209,7 +223,8 @@ def main() -> None:
     with playwright_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium.ensure(), args=list(chromium.FLAGS))
         for i in range(args.runs):
-            got = run_once(browser, url, token, args.frames, f"client {forest.n // 2 + i}", channel)
+            view = "#graph" if svg else "#webgl"
+            got = run_once(browser, url, token, args.frames, f"client {forest.n // 2 + i}", channel, view)
             print(json.dumps({k: v for k, v in got.items() if not k.endswith("frame_ms")}), file=sys.stderr, flush=True)
             runs.append(got)
         version = browser.version
@@ -224,6 +239,7 @@ def main() -> None:
 
     result = {
         "clients": args.clients,
+        "renderer": args.renderer,
         "load_s": round(load_s, 1),
         "chromium": version,
         "settings": measured_with,
