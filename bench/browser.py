@@ -33,6 +33,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PageTimeout
 from werkzeug.serving import make_server
 
 from api import create_app
@@ -166,10 +167,18 @@ def run_once(
     pg.evaluate(_WATCH_CLICK, view)
     pg.evaluate("() => { document.querySelector('#details').hidden = true; }")
     pg.mouse.click(cx, cy)
-    pg.wait_for_function("() => window.__clicks.length > 0")
-    out["click_to_details_ms"] = round(pg.evaluate("() => window.__clicks[0]"), 1)
-    out["details"] = pg.inner_text("#details h3")
-    out["big_tree"] = open_big_tree(pg, channel)
+    try:
+        pg.wait_for_function("() => window.__clicks.length > 0")
+    except PageTimeout:  # the page never showed details: recorded as such, not as a time
+        out["click_to_details_ms"] = None
+        out["details"] = None
+    else:
+        out["click_to_details_ms"] = round(pg.evaluate("() => window.__clicks[0]"), 1)
+        out["details"] = pg.inner_text("#details h3")
+    try:
+        out["big_tree"] = open_big_tree(pg, channel)
+    except PageTimeout:  # not drawn within the page's timeout (the runner's 120 s)
+        out["big_tree"] = {"pick_to_drawn_ms": None}
     out["errors"] = errors
     context.close()
     return out
