@@ -10,19 +10,51 @@ from graph.neo4j import Neo4jStore
 from graph.schema import SCHEMA_VERSION
 from graph.sqlite import SqliteStore
 from graph.sqlite.schema import MIGRATIONS
-from referrals.model import ClientInput
+from referrals.model import (
+    ChannelInput,
+    Client,
+    ClientInput,
+    DealInput,
+    Money,
+    ReferralInput,
+    SourceKind,
+    SourceRef,
+)
+
+
+def _sqlite_file_of_version(path: Path, version: int) -> sqlite3.Connection:
+    """A file as `version` left it (its migrations and version row, no data), open for more rows."""
+    conn = sqlite3.connect(path)
+    for v in range(1, version + 1):
+        steps = MIGRATIONS[v]
+        for statement in steps.split(";") if isinstance(steps, str) else steps:
+            if statement.strip():
+                conn.execute(statement)
+    conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(version),))
+    return conn
+
+
+def _fair_ana_bo(store: SqliteStore) -> tuple[str, str, Client, Client]:
+    """A workspace where the channel Fair brought Ana, who brought Bo, who paid 12.50 RUB in June 2024."""
+    ws = store.create_workspace("old").id
+    channel = store.create_channel(ws, ChannelInput(name="Fair"))
+    ana = store.create_client(ws, ClientInput(name="Ana"))
+    bo = store.create_client(ws, ClientInput(name="Bo"))
+    store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CHANNEL, channel.id), ana.id, date(2024, 5, 1)))
+    store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CLIENT, ana.id), bo.id, date(2024, 5, 2)))
+    store.create_deal(ws, DealInput(bo.id, Money(1250, "RUB"), date(2024, 6, 1)))
+    return ws, channel.id, ana, bo
+
+
+def _plan(store: SqliteStore, sql: str, params: dict[str, object]) -> str:
+    """SQLite's query plan of `sql`, as one line of text."""
+    return " ".join(str(tuple(row)) for row in store._conn().execute("EXPLAIN QUERY PLAN " + sql, params))
 
 
 def test_a_version_4_sqlite_file_gains_client_phones(tmp_path: Path) -> None:
     path = tmp_path / "v4.db"
-    conn = sqlite3.connect(path)
-    for version in (1, 2, 3, 4):  # the file as version 4 left it
-        steps = MIGRATIONS[version]
-        for statement in steps.split(";") if isinstance(steps, str) else steps:
-            if statement.strip():
-                conn.execute(statement)
+    conn = _sqlite_file_of_version(path, 4)
     at = datetime(2024, 1, 1, tzinfo=UTC).isoformat(timespec="microseconds")
-    conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '4')")
     conn.execute("INSERT INTO workspaces(id, name, created_at) VALUES ('ws_old', 'old', ?)", (at,))
     conn.execute(
         "INSERT INTO clients(workspace_id, id, name, name_key, email, status, tags, created_at, updated_at)"
@@ -105,39 +137,20 @@ def test_a_version_8_sqlite_file_walks_trees_from_its_indexes_alone(tmp_path: Pa
     """Version 9 widens referral_by_source and deal_by_client so that a tree's walk and its sums of
     deals never look a row up in the table; a file of version 8 gains them, and its trees stay the same."""
     from graph.sqlite.traversals import _TREE
-    from referrals.model import ChannelInput, DealInput, Money, ReferralInput, SourceKind, SourceRef
 
     path = tmp_path / "v8.db"
-    conn = sqlite3.connect(path)
-    for version in range(1, 9):  # the file as version 8 left it
-        steps = MIGRATIONS[version]
-        for statement in steps.split(";") if isinstance(steps, str) else steps:
-            if statement.strip():
-                conn.execute(statement)
-    conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '8')")
+    conn = _sqlite_file_of_version(path, 8)
     conn.commit()
     conn.close()
     store = SqliteStore(path)
     try:
         assert store.schema_version() == 8
-        ws = store.create_workspace("old").id
-        channel = store.create_channel(ws, ChannelInput(name="Fair"))
-        ana = store.create_client(ws, ClientInput(name="Ana"))
-        bo = store.create_client(ws, ClientInput(name="Bo"))
-        store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CHANNEL, channel.id), ana.id, date(2024, 5, 1)))
-        store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CLIENT, ana.id), bo.id, date(2024, 5, 2)))
-        store.create_deal(ws, DealInput(bo.id, Money(1250, "RUB"), date(2024, 6, 1)))
-        before = store.tree(ws, SourceRef(SourceKind.CHANNEL, channel.id), 1)
+        ws, channel, _, _ = _fair_ana_bo(store)
+        before = store.tree(ws, SourceRef(SourceKind.CHANNEL, channel), 1)
         assert store.init_schema() == SCHEMA_VERSION == 10
-        after = store.tree(ws, SourceRef(SourceKind.CHANNEL, channel.id), 1)
+        after = store.tree(ws, SourceRef(SourceKind.CHANNEL, channel), 1)
         assert after == before and after.beyond.clients == 1 and after.beyond.revenue == {"RUB": 1250}
-        plan = " ".join(
-            str(tuple(row))
-            for row in store._conn().execute(
-                "EXPLAIN QUERY PLAN " + _TREE,
-                {"ws": ws, "kind": "channel", "id": channel.id, "depth": 1, "limit": 10},
-            )
-        )
+        plan = _plan(store, _TREE, {"ws": ws, "kind": "channel", "id": channel, "depth": 1, "limit": 10})
         assert "COVERING INDEX referral_by_source" in plan
         assert "COVERING INDEX deal_by_client" in plan
     finally:
@@ -150,28 +163,15 @@ def test_a_version_9_sqlite_file_walks_chains_and_periods_from_its_indexes_alone
     statements stay the same."""
     from graph.sqlite.traversals import _CHAIN, _PERIOD
     from referrals.attribution import Model, statement
-    from referrals.model import ChannelInput, DealInput, Money, ReferralInput, SourceKind, SourceRef
 
     path = tmp_path / "v9.db"
-    conn = sqlite3.connect(path)
-    for version in range(1, 10):  # the file as version 9 left it
-        steps = MIGRATIONS[version]
-        for statement_text in steps.split(";") if isinstance(steps, str) else steps:
-            if statement_text.strip():
-                conn.execute(statement_text)
-    conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '9')")
+    conn = _sqlite_file_of_version(path, 9)
     conn.commit()
     conn.close()
     store = SqliteStore(path)
     try:
         assert store.schema_version() == 9
-        ws = store.create_workspace("old").id
-        channel = store.create_channel(ws, ChannelInput(name="Fair"))
-        ana = store.create_client(ws, ClientInput(name="Ana"))
-        bo = store.create_client(ws, ClientInput(name="Bo"))
-        store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CHANNEL, channel.id), ana.id, date(2024, 5, 1)))
-        store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CLIENT, ana.id), bo.id, date(2024, 5, 2)))
-        store.create_deal(ws, DealInput(bo.id, Money(1250, "RUB"), date(2024, 6, 1)))
+        ws, _, _, bo = _fair_ana_bo(store)
         chain_before = store.chain(ws, bo.id)
         facts_before, _ = store.month_facts(ws, "2024-06")
         assert store.init_schema() == SCHEMA_VERSION == 10
@@ -180,13 +180,8 @@ def test_a_version_9_sqlite_file_walks_chains_and_periods_from_its_indexes_alone
         assert facts_after == facts_before and len(facts_after.deals) == 1
         rows = statement(facts_after, Model.LINEAR)
         assert {(r.name, r.amount) for r in rows if r.currency} == {("Ana", 625), ("Fair", 625)}
-
-        def plan(sql: str, params: dict[str, object]) -> str:
-            return " ".join(str(tuple(row)) for row in store._conn().execute("EXPLAIN QUERY PLAN " + sql, params))
-
-        chain_plan = plan(_CHAIN, {"ws": ws, "id": bo.id, "limit": 10})
-        assert "COVERING INDEX referral_by_client" in chain_plan
-        period_plan = plan(_PERIOD, {"ws": ws, "start": "2024-06-01", "end": "2024-06-30"})
+        assert "COVERING INDEX referral_by_client" in _plan(store, _CHAIN, {"ws": ws, "id": bo.id, "limit": 10})
+        period_plan = _plan(store, _PERIOD, {"ws": ws, "start": "2024-06-01", "end": "2024-06-30"})
         assert "COVERING INDEX deal_by_date" in period_plan
         assert period_plan.count("COVERING INDEX referral_by_client") == 2  # the walk up, then each parent
     finally:
