@@ -59,30 +59,37 @@ class PlannedReferral:
     exists: bool
 
 
+_CLIENT = SourceKind.CLIENT  # read once: an enum member read through its class costs a descriptor call
+
+
 class ReferralGraph:
-    """An in-memory view of a workspace's recommendations, for checking a batch of new ones."""
+    """An in-memory view of a workspace's recommendations, for checking a batch of new ones.
+
+    Pairs are kept as (source id, client id, source is a client) tuples rather than by SourceRef: a
+    frozen dataclass hashes in Python (and its enum member too), and a bulk write checks every row."""
 
     def __init__(self, edges: Iterable[Edge]) -> None:
         self._children: dict[str, set[str]] = defaultdict(set)  # client source -> clients
-        self._pairs: set[tuple[SourceRef, str]] = set()
+        self._pairs: set[tuple[str, str, bool]] = set()
         self._has_primary: set[str] = set()
         for e in edges:
-            self._add(e)
+            self._add(e.source, e.client_id, e.primary)
 
-    def _add(self, e: Edge) -> None:
-        self._pairs.add((e.source, e.client_id))
-        if e.source.kind is SourceKind.CLIENT:
-            self._children[e.source.id].add(e.client_id)
-        if e.primary:
-            self._has_primary.add(e.client_id)
+    def _add(self, source: SourceRef, client_id: str, primary: bool) -> None:
+        is_client = source.kind is _CLIENT
+        self._pairs.add((source.id, client_id, is_client))
+        if is_client:
+            self._children[source.id].add(client_id)
+        if primary:
+            self._has_primary.add(client_id)
 
     def add(self, edge: Edge) -> None:
         """Record a planned recommendation so later checks see it."""
-        self._add(edge)
+        self._add(edge.source, edge.client_id, edge.primary)
 
     def has_pair(self, source: SourceRef, client_id: str) -> bool:
         """True when `source` already recommended `client_id`."""
-        return (source, client_id) in self._pairs
+        return (source.id, client_id, source.kind is _CLIENT) in self._pairs
 
     def has_primary(self, client_id: str) -> bool:
         """True when the client already has a primary source."""
@@ -120,7 +127,8 @@ class ReferralGraph:
         for i, row in enumerate(rows):
             where = f"rows[{i}]"
             src = row.source
-            known = known_clients if src.kind is SourceKind.CLIENT else known_channels
+            is_client = src.kind is _CLIENT
+            known = known_clients if is_client else known_channels
             bad = False
             if src.id not in known:
                 errors.append(
@@ -139,10 +147,10 @@ class ReferralGraph:
                 bad = True
             if bad:
                 continue
-            if (src, row.client_id) in self._pairs:
+            if (src.id, row.client_id, is_client) in self._pairs:
                 planned.append(PlannedReferral(i, row, False, True))
                 continue
-            if src.kind is SourceKind.CLIENT and (src.id == row.client_id or self.is_ancestor(row.client_id, src.id)):
+            if is_client and (src.id == row.client_id or self.is_ancestor(row.client_id, src.id)):
                 errors.append(
                     FieldError(
                         f"{where}.source_id",
@@ -151,7 +159,7 @@ class ReferralGraph:
                 )
                 continue
             primary = row.client_id not in self._has_primary
-            self._add(Edge(src, row.client_id, primary))
+            self._add(src, row.client_id, primary)
             planned.append(PlannedReferral(i, row, primary, False))
         if errors:
             raise Invalid(errors)

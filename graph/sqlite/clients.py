@@ -29,22 +29,24 @@ CLIENT_COLUMNS = (
 )
 
 
-def client_row(ws: str, c: Client) -> dict[str, Any]:
-    return {
-        "ws": ws,
-        "id": c.id,
-        "name": c.name,
-        "name_key": name_key(c.name),
-        "email": c.email,
-        "phone": c.phone,
-        "status": c.status.value,
-        "tags": json.dumps(list(c.tags)),
-        "external_id": c.external_id,
-        "notes": c.notes,
-        "acquired_on": day(c.acquired_on),
-        "created_at": ts(c.created_at),
-        "updated_at": ts(c.updated_at),
-    }
+def client_row(ws: str, c: Client) -> tuple[Any, ...]:
+    """The workspace and the client's CLIENT_COLUMNS, in order (positional parameters bind faster than
+    named ones: a bulk write binds a million)."""
+    return (
+        ws,
+        c.id,
+        c.name,
+        name_key(c.name),
+        c.email,
+        c.phone,
+        c.status.value,
+        json.dumps(list(c.tags)) if c.tags else "[]",
+        c.external_id,
+        c.notes,
+        day(c.acquired_on),
+        ts(c.created_at),
+        ts(c.updated_at),
+    )
 
 
 def client(row: sqlite3.Row) -> Client:
@@ -66,12 +68,13 @@ def client(row: sqlite3.Row) -> Client:
 _INSERT_CLIENT = (
     "INSERT INTO clients(workspace_id, "  # noqa: S608 - column table of literals (tests/graph/test_query_text.py)
     + ", ".join(CLIENT_COLUMNS)
-    + ") VALUES (:ws, "
-    + ", ".join(":" + c for c in CLIENT_COLUMNS)
+    + ") VALUES (?, "
+    + ", ".join("?" for _ in CLIENT_COLUMNS)
     + ")"
 )
+# Parameters: a client_row without its workspace, then the workspace and the id.
 _UPDATE_CLIENT = (
-    "UPDATE clients SET " + ", ".join(c + " = :" + c for c in CLIENT_COLUMNS) + " WHERE workspace_id = :ws AND id = :id"  # noqa: S608 - column table of literals (tests/graph/test_query_text.py)
+    "UPDATE clients SET " + ", ".join(c + " = ?" for c in CLIENT_COLUMNS) + " WHERE workspace_id = ? AND id = ?"  # noqa: S608 - column table of literals (tests/graph/test_query_text.py)
 )
 
 
@@ -86,7 +89,7 @@ class SqliteClients(Rows):
         return self._many(_INSERT_CLIENT, [client_row(ws, c) for c in clients])
 
     def replace(self, ws: str, clients: Sequence[Client]) -> None:
-        self._many(_UPDATE_CLIENT, [client_row(ws, c) for c in clients])
+        self._many(_UPDATE_CLIENT, [(*client_row(ws, c)[1:], ws, c.id) for c in clients])
 
     def by_external_id(self, ws: str, external_ids: Sequence[str]) -> dict[str, Client]:
         rows = self._run(

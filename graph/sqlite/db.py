@@ -43,9 +43,19 @@ _UNIQUE_FIELDS = {
 }
 
 
+_last_ts: tuple[datetime | None, str] = (None, "")
+
+
 def ts(value: datetime) -> str:
-    """A stored time: ISO 8601 with microseconds."""
-    return value.isoformat(timespec="microseconds")
+    """A stored time: ISO 8601 with microseconds. The last one is kept: a bulk write stamps every record
+    with the same time."""
+    global _last_ts
+    last, text = _last_ts
+    if value is last:
+        return text
+    text = value.isoformat(timespec="microseconds")
+    _last_ts = (value, text)
+    return text
 
 
 def day(value: date | None) -> str | None:

@@ -26,19 +26,20 @@ DEAL_COLUMNS = (
 )
 
 
-def deal_row(ws: str, d: Deal) -> dict[str, Any]:
-    return {
-        "ws": ws,
-        "id": d.id,
-        "client_id": d.client_id,
-        "amount_minor": d.amount.minor,
-        "currency": d.amount.currency,
-        "closed_on": d.closed_on.isoformat(),
-        "title": d.title,
-        "external_id": d.external_id,
-        "created_at": ts(d.created_at),
-        "updated_at": ts(d.updated_at),
-    }
+def deal_row(ws: str, d: Deal) -> tuple[Any, ...]:
+    """The workspace and the deal's DEAL_COLUMNS, in order."""
+    return (
+        ws,
+        d.id,
+        d.client_id,
+        d.amount.minor,
+        d.amount.currency,
+        d.closed_on.isoformat(),
+        d.title,
+        d.external_id,
+        ts(d.created_at),
+        ts(d.updated_at),
+    )
 
 
 def deal(row: sqlite3.Row) -> Deal:
@@ -57,12 +58,13 @@ def deal(row: sqlite3.Row) -> Deal:
 _INSERT = (
     "INSERT INTO deals(workspace_id, "  # noqa: S608 - column table of literals (tests/graph/test_query_text.py)
     + ", ".join(DEAL_COLUMNS)
-    + ") VALUES (:ws, "
-    + ", ".join(":" + c for c in DEAL_COLUMNS)
+    + ") VALUES (?, "
+    + ", ".join("?" for _ in DEAL_COLUMNS)
     + ")"
 )
+# Parameters: a deal_row without its workspace, then the workspace and the id.
 _UPDATE = (
-    "UPDATE deals SET " + ", ".join(c + " = :" + c for c in DEAL_COLUMNS) + " WHERE workspace_id = :ws AND id = :id"  # noqa: S608 - column table of literals (tests/graph/test_query_text.py)
+    "UPDATE deals SET " + ", ".join(c + " = ?" for c in DEAL_COLUMNS) + " WHERE workspace_id = ? AND id = ?"  # noqa: S608 - column table of literals (tests/graph/test_query_text.py)
 )
 
 
@@ -77,7 +79,7 @@ class SqliteDeals(Rows):
         return self._many(_INSERT, [deal_row(ws, d) for d in deals])
 
     def replace(self, ws: str, deals: Sequence[Deal]) -> None:
-        self._many(_UPDATE, [deal_row(ws, d) for d in deals])
+        self._many(_UPDATE, [(*deal_row(ws, d)[1:], ws, d.id) for d in deals])
 
     def remove(self, ws: str, deal_id: str) -> None:
         self._run("DELETE FROM deals WHERE workspace_id = ? AND id = ?", (ws, deal_id))

@@ -29,18 +29,19 @@ HISTORY_COLUMNS = (
 )
 
 
-def referral_row(ws: str, r: Referral) -> dict[str, Any]:
-    return {
-        "ws": ws,
-        "id": r.id,
-        "source_kind": r.source.kind.value,
-        "source_id": r.source.id,
-        "client_id": r.client_id,
-        "referred_on": r.referred_on.isoformat(),
-        "note": r.note,
-        "is_primary": int(r.primary),
-        "created_at": ts(r.created_at),
-    }
+def referral_row(ws: str, r: Referral) -> tuple[Any, ...]:
+    """The workspace and the recommendation's REFERRAL_COLUMNS, in order."""
+    return (
+        ws,
+        r.id,
+        r.source.kind.value,
+        r.source.id,
+        r.client_id,
+        r.referred_on.isoformat(),
+        r.note,
+        int(r.primary),
+        ts(r.created_at),
+    )
 
 
 def referral(row: sqlite3.Row) -> Referral:
@@ -90,8 +91,8 @@ def source_change(row: sqlite3.Row) -> SourceChange:
 _INSERT_REFERRAL = (
     "INSERT INTO referrals(workspace_id, "  # noqa: S608 - column table of literals (tests/graph/test_query_text.py)
     + ", ".join(REFERRAL_COLUMNS)
-    + ") VALUES (:ws, "
-    + ", ".join(":" + c for c in REFERRAL_COLUMNS)
+    + ") VALUES (?, "
+    + ", ".join("?" for _ in REFERRAL_COLUMNS)
     + ")"
 )
 _INSERT_HISTORY = (

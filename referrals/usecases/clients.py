@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from referrals import clock
 from referrals.errors import Conflict, FieldError, Invalid
 from referrals.i18n import _, ngettext
-from referrals.ids import new_id
+from referrals.ids import new_id, new_ids
 from referrals.model import Channel, ChannelInput, ChannelPatch, Client, ClientInput, ClientPatch, Deal, DealInput
 from referrals.ports import Storage, Unit
 from referrals.rules import refuse_future
@@ -111,9 +111,10 @@ def plan_upsert(
     fresh: list[R] = []
     changed: list[R] = []
     ids: list[str] = []
-    for row in rows:
-        old = existing.get(row.external_id or "")
-        record = build(row, old.id if old else new_id(kind), old.created_at if old else now)
+    olds = [existing.get(row.external_id or "") for row in rows]
+    made = iter(new_ids(kind, olds.count(None)))
+    for row, old in zip(rows, olds, strict=True):
+        record = build(row, old.id if old else next(made), old.created_at if old else now)
         ids.append(record.id)
         if old is None:
             fresh.append(record)

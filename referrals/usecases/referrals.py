@@ -14,7 +14,7 @@ from datetime import datetime
 from referrals import clock
 from referrals.errors import Conflict
 from referrals.i18n import _, ngettext
-from referrals.ids import new_id
+from referrals.ids import new_id, new_ids
 from referrals.model import DeletePolicy, Referral, ReferralInput, SourceChange, SourceKind
 from referrals.ports import Storage, Unit
 from referrals.rules import ReferralGraph, cycle_conflict, refuse_future, refuse_self_referral, who
@@ -35,9 +35,9 @@ def _check_new(u: Unit, ws: str, data: ReferralInput) -> None:
         raise cycle_conflict(source, client)
 
 
-def _new(data: ReferralInput, primary: bool, now: datetime) -> Referral:
+def _new(data: ReferralInput, primary: bool, now: datetime, rid: str | None = None) -> Referral:
     return Referral(
-        id=new_id("referral"),
+        id=rid or new_id("referral"),
         source=data.source,
         client_id=data.client_id,
         referred_on=data.referred_on,
@@ -174,10 +174,9 @@ def add(store: Storage, ws: str, rows: Sequence[ReferralInput]) -> BulkResult:
         )
         channels = u.channels.known(ws, sorted({r.source.id for r in rows if r.source.kind is SourceKind.CHANNEL}))
         now = clock.now()
-        refs = [
-            None if p.exists else _new(p.row, p.primary, now)
-            for p in ReferralGraph(edges).plan(rows, clients, channels, lambda cid: who(u.clients.get(ws, cid)))
-        ]
+        plan = ReferralGraph(edges).plan(rows, clients, channels, lambda cid: who(u.clients.get(ws, cid)))
+        made = iter(new_ids("referral", sum(not p.exists for p in plan)))
+        refs = [None if p.exists else _new(p.row, p.primary, now, next(made)) for p in plan]
         created = [r for r in refs if r is not None]
         u.referrals.insert(ws, created)
         return BulkResult(len(created), 0, len(rows) - len(created), tuple(r.id if r else "" for r in refs))
