@@ -191,13 +191,24 @@ def _ref_of(kind: str | None, id_: str | None) -> SourceRef | None:
     return SourceRef(SourceKind(kind), id_) if kind and id_ else None
 
 
+_json = json.JSONDecoder().decode  # one line at a time, without json.loads's checks of its argument
+_last_time: tuple[str, datetime | None] = ("", None)
+
+
 def _time(text: str) -> datetime:
     """A time as written by `_ts`, in UTC as every store keeps it; ValueError for one without an offset
-    (a time of unknown zone cannot be placed)."""
+    (a time of unknown zone cannot be placed). The last one read is kept: a record's two times are
+    often one, and records written by one bulk write share them."""
+    global _last_time
+    last_text, last = _last_time
+    if text == last_text and last is not None:
+        return last
     value = datetime.fromisoformat(text)
     if value.tzinfo is None:
         raise ValueError(f"time without a UTC offset: {text!r}")
-    return value.astimezone(UTC)
+    value = value.astimezone(UTC)
+    _last_time = (text, value)
+    return value
 
 
 def _opt_date(text: str | None) -> date | None:
@@ -370,7 +381,7 @@ class Reader:
         for raw in self._lines:
             number += 1
             try:
-                obj = json.loads(raw)
+                obj = _json(raw.decode())  # UTF-8, as written; a bad byte is a ValueError as bad JSON is
             except ValueError as e:
                 where = _("column %(column)s", column=e.colno) if isinstance(e, json.JSONDecodeError) else ""
                 raise Invalid.one(

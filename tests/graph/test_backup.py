@@ -207,6 +207,14 @@ def test_damaged_or_truncated_files_write_nothing(store: Store, empty) -> None:
             target.get_workspace(ws)
         assert target.list_clients(ws, ClientQuery()).items == ()
         assert target.find_token(hash_secret("secret-3-1")) is None
+    # a line that is not JSON, or not UTF-8, even with the checksum made to match: refused by its number
+    for damaged in (lines[5][:-3] + b"\n", lines[5].replace(b'"name":"', b'"name":"\xff', 1)):
+        target = empty(ws)
+        with pytest.raises(Invalid) as err:
+            restore(target, io.BytesIO(_resealed([*lines[:5], damaged, *lines[6:]])))
+        assert err.value.errors[0].field == "line 6" and "not JSON" in str(err.value.errors[0].reason)
+        with pytest.raises(NotFound):
+            target.get_workspace(ws)
     with pytest.raises(Invalid) as err:
         Reader([b'{"format": "something else"}\n'])
     assert err.value.errors[0].field == "line 1"
