@@ -72,7 +72,18 @@ def channel(n: Any) -> Channel:
 
 
 # A client or channel node as read: the node's properties, its times as `time_of` sends them.
-_NODE: LiteralString = "c{.*, " + time_of("c", "created_at") + ", " + time_of("c", "updated_at") + "} AS c"
+_MAP: LiteralString = "c{.*, " + time_of("c", "created_at") + ", " + time_of("c", "updated_at") + "}"
+_NODE: LiteralString = _MAP + " AS c"
+# Every client or channel of a workspace, a page at a time in the order of the (workspace, id) index
+# (ordered by both properties, the planner reads the index in order and stops at the page's end).
+_EACH_CLIENT: LiteralString = (
+    "MATCH (c:Client) WHERE c.workspace = $ws AND c.id > $after WITH c ORDER BY c.workspace, c.id LIMIT $n"
+    " RETURN collect(" + _MAP + ") AS page"
+)
+_EACH_CHANNEL: LiteralString = (
+    "MATCH (c:Channel) WHERE c.workspace = $ws AND c.id > $after WITH c ORDER BY c.workspace, c.id LIMIT $n"
+    " RETURN collect(" + _MAP + ") AS page"
+)
 
 # CREATE for new nodes: a MERGE would look each one up in the transaction's own growing state as well,
 # which makes big batches slow down row by row.
@@ -143,8 +154,8 @@ class Neo4jClients(Rows):
         return Page.from_overfetch([client(r["c"]) for r in rows], query.limit)
 
     def each(self, ws: str) -> Iterator[Client]:
-        for r in self._stream("MATCH (c:Client) WHERE c.workspace = $ws RETURN " + _NODE + " ORDER BY c.id", ws=ws):
-            yield client(r["c"])
+        for c in self._pages(_EACH_CLIENT, ws=ws):
+            yield client(c)
 
     def each_named(self, ws: str) -> Iterator[tuple[str, str, str]]:
         """Pages of PAGE clients, each one record of three lists, in the order of the (workspace, id)
@@ -213,8 +224,8 @@ class Neo4jChannels(Rows):
         return Page.from_overfetch([channel(r["c"]) for r in rows], limit)
 
     def each(self, ws: str) -> Iterator[Channel]:
-        for r in self._stream("MATCH (c:Channel) WHERE c.workspace = $ws RETURN " + _NODE + " ORDER BY c.id", ws=ws):
-            yield channel(r["c"])
+        for c in self._pages(_EACH_CHANNEL, ws=ws):
+            yield channel(c)
 
     def uses(self, ws: str, channel_id: str) -> int:
         rows = self._run(

@@ -246,6 +246,20 @@ class Rows:
         self.db.count()
         yield from self.tx.run(query, params)
 
+    def _pages(self, query: LiteralString, **params: Any) -> Iterator[dict[str, Any]]:
+        """The maps of a read in pages: `query` returns one record whose `page` lists at most $n maps
+        with an `id` above $after, in the order of their ids. One record a page instead of one a row
+        (a record costs the driver ~60 µs to receive, a map in a list ~5 µs), and no more than a page
+        held at once, so whole-workspace streams stay flat."""
+        after = ""
+        while True:
+            (row,) = self._run(query, after=after, n=PAGE, **params)
+            page = row["page"]
+            yield from page
+            if len(page) < PAGE:
+                return
+            after = page[-1]["id"]
+
     def _batches(self, query: LiteralString, rows: list[dict[str, Any]], ws: str) -> int:
         """One UNWIND statement per ROWS rows; the sum of the counts they return (0 for none)."""
         made = 0

@@ -40,7 +40,13 @@ def deal(n: Any) -> Deal:
 
 
 # A deal node as read: its properties, its times as `time_of` sends them.
-_NODE: LiteralString = "d{.*, " + time_of("d", "created_at") + ", " + time_of("d", "updated_at") + "} AS d"
+_MAP: LiteralString = "d{.*, " + time_of("d", "created_at") + ", " + time_of("d", "updated_at") + "}"
+_NODE: LiteralString = _MAP + " AS d"
+# Every deal of a workspace, a page at a time in the order of the (workspace, id) index.
+_EACH: LiteralString = (
+    "MATCH (d:Deal) WHERE d.workspace = $ws AND d.id > $after WITH d ORDER BY d.workspace, d.id LIMIT $n"
+    " RETURN collect(" + _MAP + ") AS page"
+)
 _PROPS: LiteralString = "row{.*, workspace: $ws, " + at("created_at") + ", " + at("updated_at") + "}"
 _CREATE: LiteralString = (
     "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX c:Client(workspace, id)"
@@ -107,8 +113,8 @@ class Neo4jDeals(Rows):
         return Page.from_overfetch([deal(r["d"]) for r in rows], query.limit)
 
     def each(self, ws: str) -> Iterator[Deal]:
-        for r in self._stream("MATCH (d:Deal) WHERE d.workspace = $ws RETURN " + _NODE + " ORDER BY d.id", ws=ws):
-            yield deal(r["d"])
+        for d in self._pages(_EACH, ws=ws):
+            yield deal(d)
 
     def revenue(self, ws: str, until: date | None = None) -> Iterator[tuple[str, str, int]]:
         for r in self._stream(

@@ -84,6 +84,15 @@ _REFERRAL_RETURN: LiteralString = (
 )
 
 
+# Every recommendation of a workspace, a page at a time in the order of the (workspace, id) index, as the
+# maps `referral()` reads.
+_EACH: LiteralString = (
+    "MATCH ()-[r:REFERRED]->() WHERE r.workspace = $ws AND r.id > $after WITH r ORDER BY r.workspace, r.id"
+    " LIMIT $n WITH r, startNode(r) AS s RETURN collect({id: r.id,"
+    " source_kind: CASE WHEN s:Client THEN 'client' ELSE 'channel' END, source_id: s.id, client_id: endNode(r).id,"
+    " referred_on: r.referred_on, note: r.note, primary: r.primary,"
+    " created_at: [r.created_at.epochSeconds, r.created_at.nanosecond]}) AS page"
+)
 _PAGE_ORDER: LiteralString = " ORDER BY id LIMIT $limit"
 _LIST_REFERRALS: dict[str, LiteralString] = {
     "to_client": "MATCH (c:Client {workspace: $ws, id: $client})<-[r:REFERRED]-(s)"
@@ -247,10 +256,7 @@ class Neo4jReferrals(Rows):
         return [referral(r) for r in rows]
 
     def each(self, ws: str) -> Iterator[Referral]:
-        for r in self._stream(
-            "MATCH (s)-[r:REFERRED]->(c:Client) WHERE r.workspace = $ws WITH s, r, c ORDER BY r.id" + _REFERRAL_RETURN,
-            ws=ws,
-        ):
+        for r in self._pages(_EACH, ws=ws):
             yield referral(r)
 
     def each_pair(self, ws: str) -> Iterator[tuple[str, str, str, bool]]:

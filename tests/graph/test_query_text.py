@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 
 GRAPH = Path(__file__).resolve().parents[2] / "graph"
-FUNNELS = {"_run", "_many", "_concat", "_stream", "_batches", "_admin", "probe"}
+FUNNELS = {"_run", "_many", "_concat", "_stream", "_pages", "_batches", "_admin", "probe"}
 SENDERS = {
     "_run": 0,
     "_many": 0,
     "_concat": 0,
     "_stream": 0,
+    "_pages": 0,
     "_batches": 0,
     "_admin": 0,
     "probe": 0,
