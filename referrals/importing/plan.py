@@ -307,20 +307,16 @@ class _Planner:
     def resolve(self, text: str, clients_only: bool = False) -> SourceRef | str:
         """A client (by external id, email or exact name) or channel (by name or external id), or why not."""
         t = text.strip()
-        found: set[SourceRef] = set()
-        for cid in (self.by_ext.get(t), self.by_email.get(t.lower())):
-            if cid:
-                found.add(SourceRef(SourceKind.CLIENT, cid))
-        if not found:
-            found |= {SourceRef(SourceKind.CLIENT, cid) for cid in self.by_name.get(name_key(t), ())}
-        if not clients_only and not found:
+        by_ext, by_email = self.by_ext.get(t), self.by_email.get(t.lower())
+        named = () if by_ext or by_email else self.by_name.get(name_key(t), ())
+        if (by_ext and by_email and by_ext != by_email) or len(named) > 1:
+            return _("matches several clients; use an email or an external id")
+        if by_ext or by_email or named:  # an external id or an email, else the name: one client
+            return SourceRef(_CLIENT, by_ext or by_email or next(iter(named)))
+        if not clients_only:
             ch = self.channels.get(name_key(t)) or self.channel_ext.get(t)
             if ch:
-                found.add(SourceRef(SourceKind.CHANNEL, ch.id))
-        if len(found) == 1:
-            return found.pop()
-        if found:
-            return _("matches several clients; use an email or an external id")
+                return SourceRef(SourceKind.CHANNEL, ch.id)
         if clients_only:
             return _("no client with this name, email or external id in the files or the workspace")
         return _("no client or channel with this name, email or external id in the files or the workspace")
@@ -485,6 +481,7 @@ class _Planner:
         self.out.summary["deals"]["updated" if old else "created"] += 1
 
 
+_CLIENT = SourceKind.CLIENT  # read once: an enum member read through its class costs a descriptor call
 _CLIENT_FIELDS = ("email", "phone", "status", "tags", "external_id", "notes", "acquired_on")
 
 
