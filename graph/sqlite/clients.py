@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from graph.sqlite.db import Rows, day, ts
+from graph.sqlite.db import Rows, day, moment, ts
 from referrals.errors import NotFound
 from referrals.model import Channel, ChannelKind, Client, ClientQuery, ClientStatus, Page, name_key
 
@@ -56,12 +56,12 @@ def client(row: sqlite3.Row) -> Client:
         email=row["email"],
         phone=row["phone"],
         status=ClientStatus(row["status"]),
-        tags=tuple(json.loads(row["tags"])),
+        tags=tuple(json.loads(tags)) if (tags := row["tags"]) != "[]" else (),
         external_id=row["external_id"],
         notes=row["notes"],
         acquired_on=date.fromisoformat(row["acquired_on"]) if row["acquired_on"] else None,
-        created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
+        created_at=moment(row["created_at"]),
+        updated_at=moment(row["updated_at"]),
     )
 
 
@@ -182,8 +182,8 @@ def channel(row: sqlite3.Row) -> Channel:
         url=row["url"],
         external_id=row["external_id"],
         notes=row["notes"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
+        created_at=moment(row["created_at"]),
+        updated_at=moment(row["updated_at"]),
     )
 
 

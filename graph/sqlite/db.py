@@ -43,6 +43,21 @@ _UNIQUE_FIELDS = {
 }
 
 
+_last_moment: tuple[str, datetime | None] = ("", None)
+
+
+def moment(text: str) -> datetime:
+    """A stored time read back. The last one is kept: a record's two times are often one, and the
+    records of one bulk write share theirs (a workspace read whole parses a million)."""
+    global _last_moment
+    last_text, last = _last_moment
+    if text == last_text and last is not None:
+        return last
+    value = datetime.fromisoformat(text)
+    _last_moment = (text, value)
+    return value
+
+
 _last_ts: tuple[datetime | None, str] = (None, "")
 
 

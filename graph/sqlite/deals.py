@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from graph.sqlite.db import Rows, day, ts
+from graph.sqlite.db import Rows, day, moment, ts
 from referrals.errors import NotFound
 from referrals.model import Deal, DealQuery, Page
 from referrals.money import Money
@@ -50,8 +50,8 @@ def deal(row: sqlite3.Row) -> Deal:
         closed_on=date.fromisoformat(row["closed_on"]),
         title=row["title"],
         external_id=row["external_id"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
+        created_at=moment(row["created_at"]),
+        updated_at=moment(row["updated_at"]),
     )
 
 

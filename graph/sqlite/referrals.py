@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from graph.sqlite.db import Rows, ts
+from graph.sqlite.db import Rows, moment, ts
 from referrals.errors import NotFound
 from referrals.model import Referral, SourceChange, SourceKind, SourceRef
 from referrals.ports import HistoryEntry
@@ -52,7 +52,7 @@ def referral(row: sqlite3.Row) -> Referral:
         referred_on=date.fromisoformat(row["referred_on"]),
         note=row["note"],
         primary=bool(row["is_primary"]),
-        created_at=datetime.fromisoformat(row["created_at"]),
+        created_at=moment(row["created_at"]),
     )
 
 

@@ -6,7 +6,7 @@ Pure: rows and a View of the workspace in, Changes out; `graph` applies a plan i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from referrals import clock
 from referrals.errors import Invalid
 from referrals.i18n import _, lazy
-from referrals.ids import new_id
+from referrals.ids import new_ids
 from referrals.importing.cells import (
     CellError,
     DateOrder,
@@ -49,6 +49,7 @@ class _Planner:
     def __init__(self, view: View, today: date, now: datetime, opts: PlanOptions, hints: Hints) -> None:
         self.view, self.today, self.now, self.opts, self.hints = view, today, now, opts, hints
         self.out = Changes()
+        self._ids: dict[str, Iterator[str]] = {}
         self.first_deal: dict[str, date] = {}
         for d in view.deals:
             self._paid(d)
@@ -131,7 +132,7 @@ class _Planner:
             return
         old = self.channels.get(key)
         if old is None:
-            ch = new_channel(parsed, new_id("channel"), self.now)
+            ch = new_channel(parsed, self.fresh_id("channel"), self.now)
             self.channels[key] = ch
             self.out.new_channels.append(ch)
             self.out.summary["channels"]["created"] += 1
@@ -197,7 +198,7 @@ class _Planner:
             return
         given = {k for k in data if k != "name"} | {"name"}
         if found is None:
-            c = new_client(parsed, new_id("client"), self.now, self.now)
+            c = new_client(parsed, self.fresh_id("client"), self.now, self.now)
             self.new_at[c.id] = len(self.out.new_clients)
             self.origin[c.id] = _("%(file)s row %(row)s", file=row.file, row=row.row)
             self.out.new_clients.append(c)
@@ -303,6 +304,15 @@ class _Planner:
                 return False
         return (self.clients[cid], reason) if cid else None
 
+    def fresh_id(self, kind: str) -> str:
+        """A new id for a record of `kind`, drawn from ids made a thousand at a time for this import."""
+        made = self._ids.get(kind)
+        got = next(made, None) if made is not None else None
+        if got is None:
+            made = self._ids[kind] = iter(new_ids(kind, 1024))
+            got = next(made)
+        return got
+
     # references ----------------------------------------------------------------
     def resolve(self, text: str, clients_only: bool = False) -> SourceRef | str:
         """A client (by external id, email or exact name) or channel (by name or external id), or why not."""
@@ -361,7 +371,7 @@ class _Planner:
         self.graph.add(Edge(source, client, primary))
         self.out.new_referrals.append(
             Referral(
-                id=new_id("referral"),
+                id=self.fresh_id("referral"),
                 source=source,
                 client_id=client,
                 referred_on=on,
@@ -449,7 +459,7 @@ class _Planner:
             return
         title, ext = v.get("title"), v.get("external_id")
         new = Deal(
-            id=new_id("deal"),
+            id=self.fresh_id("deal"),
             client_id=got.id,
             amount=Money(amount, currency),
             closed_on=closed_on,

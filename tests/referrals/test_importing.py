@@ -349,3 +349,17 @@ def test_a_sheets_rows_are_numbered_as_the_spreadsheet_shows_them() -> None:
     assert [(p.row, p.column, p.value) for p in parsed.problems + changes.problems] == [(5, "email", "не почта")]
     with pytest.raises(TooLarge):  # the row cap of one request stops a streamed sheet at the first row past it
         read_file("list.xlsx", book, max_rows=1)
+
+
+def test_an_imports_new_records_have_ids_in_the_order_of_their_rows() -> None:
+    """Ids are drawn in batches for a big import: each is new, and they sort as the rows they came from."""
+    rows = ["name,email,referred by,referred on"] + [
+        f"C{i},c{i}@x.org,{f'c{i - 1}@x.org' if i else ''},2024-01-02" for i in range(2500)
+    ]
+    parsed, changes = run(("clients.csv", ("\n".join(rows) + "\n").encode()))
+    assert lines(parsed, changes) == []
+    clients, refs = [c.id for c in changes.new_clients], [r.id for r in changes.new_referrals]
+    assert len(clients) == 2500 and len(refs) == 2499
+    for ids, prefix in ((clients, "cl_"), (refs, "rf_")):
+        assert ids == sorted(ids) and len(set(ids)) == len(ids) and all(i.startswith(prefix) for i in ids)
+    assert [c.name for c in changes.new_clients] == [f"C{i}" for i in range(2500)]
