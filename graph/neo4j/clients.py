@@ -91,12 +91,12 @@ _EACH_CHANNEL: LiteralString = (
 _PROPS: LiteralString = "row{.*, workspace: $ws, " + at("created_at") + ", " + at("updated_at") + "}"
 _CREATE_CLIENTS: LiteralString = "UNWIND $rows AS row CREATE (c:Client) SET c = " + _PROPS + " RETURN count(*) AS n"
 _REPLACE_CLIENTS: LiteralString = (
-    "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.id}) USING INDEX c:Client(workspace, id)"
+    "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.id}) USING INDEX SEEK c:Client(workspace, id)"
     " SET c = " + _PROPS + " RETURN count(*) AS n"
 )
 _CREATE_CHANNELS: LiteralString = "UNWIND $rows AS row CREATE (c:Channel) SET c = " + _PROPS + " RETURN count(*) AS n"
 _REPLACE_CHANNELS: LiteralString = (
-    "UNWIND $rows AS row MATCH (c:Channel {workspace: $ws, id: row.id}) USING INDEX c:Channel(workspace, id)"
+    "UNWIND $rows AS row MATCH (c:Channel {workspace: $ws, id: row.id}) USING INDEX SEEK c:Channel(workspace, id)"
     " SET c = " + _PROPS + " RETURN count(*) AS n"
 )
 
@@ -116,7 +116,7 @@ class Neo4jClients(Rows):
 
     def by_external_id(self, ws: str, external_ids: Sequence[str]) -> dict[str, Client]:
         rows = self._run(
-            "MATCH (c:Client) USING INDEX c:Client(workspace, external_id)"
+            "MATCH (c:Client) USING INDEX SEEK c:Client(workspace, external_id)"
             " WHERE c.workspace = $ws AND c.external_id IN $exts RETURN " + _NODE,
             ws=ws,
             exts=list(external_ids),
@@ -127,7 +127,7 @@ class Neo4jClients(Rows):
         # IN lists seek the index once per value; an UNWIND + MATCH per row was planned badly. One record of
         # a list: a record per id costs ten times as much through the driver.
         (row,) = self._run(
-            "MATCH (c:Client) USING INDEX c:Client(workspace, id) WHERE c.workspace = $ws AND c.id IN $ids"
+            "MATCH (c:Client) USING INDEX SEEK c:Client(workspace, id) WHERE c.workspace = $ws AND c.id IN $ids"
             " RETURN collect(c.id) AS ids",
             ws=ws,
             ids=list(ids),
@@ -206,7 +206,7 @@ class Neo4jChannels(Rows):
 
     def known(self, ws: str, ids: Sequence[str]) -> set[str]:
         rows = self._run(
-            "MATCH (c:Channel) USING INDEX c:Channel(workspace, id) WHERE c.workspace = $ws AND c.id IN $ids"
+            "MATCH (c:Channel) USING INDEX SEEK c:Channel(workspace, id) WHERE c.workspace = $ws AND c.id IN $ids"
             " RETURN c.id AS id",
             ws=ws,
             ids=list(ids),

@@ -49,12 +49,12 @@ _EACH: LiteralString = (
 )
 _PROPS: LiteralString = "row{.*, workspace: $ws, " + at("created_at") + ", " + at("updated_at") + "}"
 _CREATE: LiteralString = (
-    "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX c:Client(workspace, id)"
+    "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX SEEK c:Client(workspace, id)"
     " CREATE (c)-[:PAID]->(d:Deal) SET d = " + _PROPS + " RETURN count(*) AS n"
 )
 # A replaced deal may have moved to another client: its PAID edge follows.
 _REPLACE: LiteralString = (
-    "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX c:Client(workspace, id)"
+    "UNWIND $rows AS row MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX SEEK c:Client(workspace, id)"
     " MERGE (d:Deal {workspace: $ws, id: row.id}) SET d = "
     + _PROPS
     + " WITH c, d OPTIONAL MATCH (d)<-[old:PAID]-(other) WHERE other <> c DELETE old"
@@ -87,7 +87,7 @@ class Neo4jDeals(Rows):
 
     def by_external_id(self, ws: str, external_ids: Sequence[str]) -> dict[str, Deal]:
         rows = self._run(
-            "MATCH (d:Deal) USING INDEX d:Deal(workspace, external_id)"
+            "MATCH (d:Deal) USING INDEX SEEK d:Deal(workspace, external_id)"
             " WHERE d.workspace = $ws AND d.external_id IN $exts RETURN " + _NODE,
             ws=ws,
             exts=list(external_ids),

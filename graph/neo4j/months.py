@@ -24,7 +24,7 @@ class Neo4jMonths(Rows):
     def closed_among(self, ws: str, months: Sequence[str]) -> list[str]:
         rows = self._run(
             "UNWIND $months AS m MATCH (x:ClosedMonth {workspace: $ws, month: m})"
-            " USING INDEX x:ClosedMonth(workspace, month) RETURN x.month AS month",
+            " USING INDEX SEEK x:ClosedMonth(workspace, month) RETURN x.month AS month",
             ws=ws,
             months=list(months),
         )

@@ -113,15 +113,15 @@ _LIST_REFERRALS: dict[str, LiteralString] = {
 CREATE_FROM: dict[SourceKind, LiteralString] = {
     SourceKind.CLIENT: (
         "UNWIND $rows AS row MATCH (s:Client {workspace: $ws, id: row.source_id})"
-        " USING INDEX s:Client(workspace, id)"
-        " MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX c:Client(workspace, id)"
+        " USING INDEX SEEK s:Client(workspace, id)"
+        " MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX SEEK c:Client(workspace, id)"
         " CREATE (s)-[r:REFERRED {workspace: $ws, id: row.id, referred_on: row.referred_on, note: row.note,"
         " primary: row.primary, " + at("created_at") + "}]->(c) RETURN count(*) AS n"
     ),
     SourceKind.CHANNEL: (
         "UNWIND $rows AS row MATCH (s:Channel {workspace: $ws, id: row.source_id})"
-        " USING INDEX s:Channel(workspace, id)"
-        " MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX c:Client(workspace, id)"
+        " USING INDEX SEEK s:Channel(workspace, id)"
+        " MATCH (c:Client {workspace: $ws, id: row.client_id}) USING INDEX SEEK c:Client(workspace, id)"
         " CREATE (s)-[r:REFERRED {workspace: $ws, id: row.id, referred_on: row.referred_on, note: row.note,"
         " primary: row.primary, " + at("created_at") + "}]->(c) RETURN count(*) AS n"
     ),
@@ -173,8 +173,8 @@ class Neo4jReferrals(Rows):
             return False
         # Bidirectional breadth-first search: cost bounded by the nodes visited, not by paths.
         rows = self._run(
-            "MATCH (c:Client {workspace: $ws, id: $client}) USING INDEX c:Client(workspace, id)"
-            " MATCH (s:Client {workspace: $ws, id: $source}) USING INDEX s:Client(workspace, id)"
+            "MATCH (c:Client {workspace: $ws, id: $client}) USING INDEX SEEK c:Client(workspace, id)"
+            " MATCH (s:Client {workspace: $ws, id: $source}) USING INDEX SEEK s:Client(workspace, id)"
             " OPTIONAL MATCH p = shortestPath((c)-[:REFERRED*]->(s)) RETURN p IS NOT NULL AS cyclic",
             ws=ws,
             client=client_id,
