@@ -71,7 +71,7 @@ def encode(value: int) -> str:
 
 def new_id(kind: str) -> str:
     """A fresh id for a record of `kind`; ids made by one process sort by creation order."""
-    return f"{PREFIXES[kind]}_{encode(_values(1)[0])}"
+    return new_ids(kind, 1)[0]
 
 
 def new_ids(kind: str, n: int) -> list[str]:

@@ -34,6 +34,14 @@ def _sqlite_file_of_version(path: Path, version: int) -> sqlite3.Connection:
     return conn
 
 
+def _sqlite_store_of_version(path: Path, version: int) -> SqliteStore:
+    """A store on an empty file as `version` left it (not upgraded until init_schema)."""
+    conn = _sqlite_file_of_version(path, version)
+    conn.commit()
+    conn.close()
+    return SqliteStore(path)
+
+
 def _fair_ana_bo(store: SqliteStore) -> tuple[str, str, Client, Client]:
     """A workspace where the channel Fair brought Ana, who brought Bo, who paid 12.50 RUB in June 2024."""
     ws = store.create_workspace("old").id
@@ -138,11 +146,7 @@ def test_a_version_8_sqlite_file_walks_trees_from_its_indexes_alone(tmp_path: Pa
     deals never look a row up in the table; a file of version 8 gains them, and its trees stay the same."""
     from graph.sqlite.traversals import _TREE
 
-    path = tmp_path / "v8.db"
-    conn = _sqlite_file_of_version(path, 8)
-    conn.commit()
-    conn.close()
-    store = SqliteStore(path)
+    store = _sqlite_store_of_version(tmp_path / "v8.db", 8)
     try:
         assert store.schema_version() == 8
         ws, channel, _, _ = _fair_ana_bo(store)
@@ -164,11 +168,7 @@ def test_a_version_9_sqlite_file_walks_chains_and_periods_from_its_indexes_alone
     from graph.sqlite.traversals import _CHAIN, _PERIOD
     from referrals.attribution import Model, statement
 
-    path = tmp_path / "v9.db"
-    conn = _sqlite_file_of_version(path, 9)
-    conn.commit()
-    conn.close()
-    store = SqliteStore(path)
+    store = _sqlite_store_of_version(tmp_path / "v9.db", 9)
     try:
         assert store.schema_version() == 9
         ws, _, _, bo = _fair_ana_bo(store)
