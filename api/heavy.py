@@ -29,6 +29,7 @@ from flask import Response, current_app, g
 from flask import request as http_request
 from marshmallow import Schema
 
+from api import auth
 from api.errors import ApiError
 from api.store import current_settings, current_store
 from referrals import i18n
@@ -186,10 +187,11 @@ def _revision(store: Store, ws: str) -> int:
     """The workspace's revision: as read with the caller's token at the start of this request (one read
     fewer), else read now. Read at the start, an answer computed after a later write is kept under the
     older revision: no request of the newer revision ever takes it."""
+    read_with_token = auth.revision()  # a token whose check was left to the reads is checked now
     caller = g.get("caller")
     fresh = http_request.method in ("GET", "HEAD")  # a write in this request would have moved it on
-    if fresh and caller is not None and caller.workspace_id == ws and g.get("revision") is not None:
-        return int(g.revision)
+    if fresh and caller is not None and caller.workspace_id == ws and read_with_token is not None:
+        return read_with_token
     return store.revision(ws)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,6 +43,29 @@ class Caller:
 
     token: Token
     revision: int
+
+
+class CallerCheck:
+    """A bearer token still to be checked against the workspace it is expected in, and what to do with
+    what the store finds (`Store.checking`): the token with its workspace's revision, or None.
+
+    `settle` runs once; it may raise (an unknown token is refused), and the store lets that through.
+    """
+
+    __slots__ = ("_settle", "settled", "token_hash", "workspace_id")
+
+    def __init__(self, token_hash: str, workspace_id: str, settle: Callable[[Caller | None], None]) -> None:
+        self.token_hash = token_hash
+        self.workspace_id = workspace_id
+        self._settle = settle
+        self.settled = False
+
+    def done(self, found: Caller | None) -> None:
+        """Hand what was found to `settle` (once; later calls do nothing)."""
+        if self.settled:
+            return
+        self.settled = True
+        self._settle(found)
 
 
 def new_secret() -> str:

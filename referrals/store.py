@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from referrals import analysis, asof, clock, growth, network_file
-from referrals.access import Caller, Role, StoredResponse, Token
+from referrals.access import Caller, CallerCheck, Role, StoredResponse, Token
 from referrals.attribution import PeriodFacts
 from referrals.config import view_depth
 from referrals.integrity import Dismissal, Report, Thresholds
@@ -478,6 +478,17 @@ class Store(abc.ABC):
         """The token with this hash and its workspace's revision (see `revision`), read together, or None
         (one statement: every request asks it first)."""
         return self.query(lambda u: u.tokens.caller(token_hash))
+
+    @contextmanager
+    def checking(self, check: CallerCheck) -> Iterator[None]:
+        """Within the block, the caller's token is checked before any answer of it is used: `check` is
+        settled with what `find_caller` finds. A store that can do it sends the check with the block's
+        first one-statement read (`query`: a chain, a tree), in the same statement, so a request is one
+        round trip; this one reads the token first. Unsettled at the end of the block (no `query` ran),
+        it is settled then; a block that raises leaves it to the caller."""
+        if not check.settled:
+            check.done(self.find_caller(check.token_hash))
+        yield
 
     def list_tokens(self, ws: str) -> list[Token]:
         """The workspace's tokens, oldest first."""

@@ -40,5 +40,6 @@ def blueprint(name: str, description: str, minimum: Role | None = None) -> Bluep
     blp.before_request(lambda: auth.authenticate(minimum))
     blp.before_request(idempotency.before)
     blp.after_request(idempotency.after)
+    blp.after_request(auth.finish)  # runs before idempotency.after: no response leaves unchecked
     blp.teardown_request(idempotency.teardown)
     return blp

@@ -6,11 +6,13 @@ import os
 import socket
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any, LiteralString
+from typing import Any, LiteralString, cast
 
-from graph.neo4j.db import Rows, moment, native, time_of
+import neo4j
+
+from graph.neo4j.db import Db, Rows, moment, native, time_of
 from referrals import clock
-from referrals.access import Caller, Role, StoredResponse, Token
+from referrals.access import Caller, CallerCheck, Role, StoredResponse, Token
 from referrals.errors import NotFound
 from referrals.model import Workspace
 from referrals.ports import StoredToken
@@ -142,6 +144,49 @@ class Neo4jTokens(Rows):
             id=token_id,
         )
         return bool(rows)
+
+
+# A one-statement read sent with its caller's token check (`Neo4jStore.checking`): the read runs only
+# when the token exists in the workspace it is expected in, and each of its rows carries the token and
+# the workspace's revision. The read's own options (`CYPHER 5`) stay in front.
+_CHECKED_HEAD: LiteralString = (
+    "MATCH (t:Token {hash: $caller_hash}) WHERE t.workspace = $caller_workspace"
+    " OPTIONAL MATCH (w:Workspace {id: $caller_workspace})"
+    " WITH t{.*, " + time_of("t", "created_at") + "} AS caller_token, coalesce(w.revision, 0) AS caller_revision"
+    " CALL () { "
+)
+_CHECKED_TAIL: LiteralString = " } RETURN *"
+_V5: LiteralString = "CYPHER 5 "  # the one option our reads put in front (graph/neo4j/traversals.py)
+
+
+def with_caller_check(query: LiteralString) -> LiteralString:
+    """`query` (one read, any columns) behind the check of `_CHECKED_HEAD`; its options stay in front."""
+    if query.startswith(_V5):
+        return _V5 + _CHECKED_HEAD + cast(LiteralString, query[len(_V5) :]) + _CHECKED_TAIL
+    return _CHECKED_HEAD + query + _CHECKED_TAIL
+
+
+class CheckingSession:
+    """A session whose first statement also checks the caller's token (see `with_caller_check`).
+
+    Rows back: the token was found in its workspace and the rows are the read's. No rows: either the
+    token is not there or the read has none, and the token alone (one more statement, the rare path)
+    tells which."""
+
+    def __init__(self, db: Db, session: neo4j.Session, check: CallerCheck) -> None:
+        self.db, self.session, self.check = db, session, check
+
+    def run(self, query: LiteralString, parameters: dict[str, Any] | None = None) -> Any:
+        check = self.check
+        if check.settled:
+            return self.session.run(query, parameters)
+        params = {**(parameters or {}), "caller_hash": check.token_hash, "caller_workspace": check.workspace_id}
+        rows = list(self.session.run(with_caller_check(query), params))
+        if rows:
+            check.done(Caller(_token(rows[0]["caller_token"]), int(rows[0]["caller_revision"])))
+        else:
+            check.done(Neo4jTokens(self.db, self.session).caller(check.token_hash))
+        return rows
 
 
 class Neo4jKeys(Rows):

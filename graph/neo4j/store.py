@@ -12,6 +12,7 @@ import os
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any, ClassVar, LiteralString, TypeVar
 
@@ -20,7 +21,7 @@ from neo4j.exceptions import DriverError, ServiceUnavailable, SessionExpired
 
 from graph.common import LazyUnit
 from graph.neo4j import schema
-from graph.neo4j.access import Neo4jKeys, Neo4jTokens, Neo4jWorkspaces
+from graph.neo4j.access import CheckingSession, Neo4jKeys, Neo4jTokens, Neo4jWorkspaces
 from graph.neo4j.answers import Neo4jAnswers
 from graph.neo4j.batches import Neo4jBatches
 from graph.neo4j.checks import Neo4jDismissals
@@ -32,6 +33,7 @@ from graph.neo4j.referrals import Neo4jReferrals
 from graph.neo4j.traversals import Neo4jTraversals
 from graph.schema import SCHEMA_VERSION
 from referrals import clock
+from referrals.access import CallerCheck
 from referrals.errors import Conflict, Unavailable
 from referrals.i18n import _
 from referrals.model import Workspace
@@ -128,6 +130,8 @@ class _Restoring:
 # long by nature, not a runaway query, so it sets its own limit instead of the server's default one for
 # transactions (60 s on the project's own server; a 1M-client workspace takes minutes to read).
 STREAM_SECONDS = 3600.0
+# The caller check of the `checking` block this thread (or task) is in.
+_CHECK: ContextVar[CallerCheck | None] = ContextVar("referrals_neo4j_caller_check", default=None)
 
 
 class Neo4jStore(Store):
@@ -169,8 +173,24 @@ class Neo4jStore(Store):
 
     def query(self, work: Callable[[Unit], T]) -> T:
         """One statement as an auto-commit read (`Db.single`): a chain, a tree, a caller's token is one
-        round trip to Neo4j instead of a transaction's two. One statement sees one snapshot either way."""
-        return self._db.single(lambda session: work(Neo4jUnit(self._db, session)))
+        round trip to Neo4j instead of a transaction's two. One statement sees one snapshot either way.
+        In a `checking` block, the first such statement also checks the caller's token."""
+        check = _CHECK.get()
+        if check is None or check.settled:
+            return self._db.single(lambda session: work(Neo4jUnit(self._db, session)))
+        return self._db.single(lambda session: work(Neo4jUnit(self._db, CheckingSession(self._db, session, check))))
+
+    @contextmanager
+    def checking(self, check: CallerCheck) -> Iterator[None]:
+        """The caller's token goes with the block's first `query`, in its statement: a request for a chain
+        or a tree is one round trip to Neo4j, token included (see `Store.checking`)."""
+        armed = _CHECK.set(check)
+        try:
+            yield
+        finally:
+            _CHECK.reset(armed)
+        if not check.settled:
+            check.done(self.find_caller(check.token_hash))
 
     def aside(self, work: Callable[[Unit], T]) -> T:
         """A write that takes no workspace lock: the revision is counted by the lock alone."""

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from api import auth
+from referrals.access import hash_secret
 from tests.api.conftest import Api
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}
@@ -130,3 +132,32 @@ def test_every_operation_but_health_needs_a_token(api: Api) -> None:
         resp = api.call(method.upper(), path.format(**ids), token=None, json=fill(BODIES.get((method, path)), ids))
         expected = 200 if path == "/health" else 401
         assert resp.status_code == expected, (method, path, resp.status_code)
+
+
+def test_a_token_revoked_after_use_is_refused_on_every_read_at_once(api: Api) -> None:
+    """A read by a token this process saw valid leaves the check to its own statements (api/auth.py).
+    Revoked, the token gets 401 on every read at once: also where the read alone would answer 404 or
+    422 or would read nothing at all, and never a byte of the workspace. (The first refusal makes the
+    process forget where the token belonged; each request here is made as if it were still remembered.)"""
+    ids = seed(api, "owner")
+    made = api.ok(api.post("/tokens", {"role": "viewer", "name": "leaving"}, token="owner"), 201)
+    reads = [path for method, path in operations(api) if method == "get" and path != "/health"]
+    assert len(reads) >= 25
+    missing = {k: v[:3] + "0" * (len(v) - 3) for k, v in ids.items()}
+    for path in reads:  # seen valid by this process
+        resp = api.get(path.format(**ids) + QUERIES.get(("get", path), ""), token=made["token"])
+        assert resp.status_code < 500, (path, resp.status_code)  # 403 for an owner's reads, 422 without arguments
+    assert api.delete(f"/tokens/{made['id']}", token="owner").status_code == 204
+    refused = 0
+    for path in reads:
+        for url in (
+            path.format(**ids) + QUERIES.get(("get", path), ""),  # would be 200
+            path.format(**missing) + QUERIES.get(("get", path), ""),  # would be 404
+            path.format(**ids) + "?depth=-3&no_such_argument=1",  # would be 422
+        ):
+            auth._homes[hash_secret(made["token"])] = api.ws  # as remembered before the token was revoked
+            resp = api.get(url, token=made["token"])
+            assert resp.status_code == 401, (url, resp.status_code, resp.get_data(as_text=True)[:200])
+            assert resp.mimetype == "application/problem+json" and ids["client_id"] not in resp.get_data(as_text=True)
+            refused += 1
+    assert refused == 3 * len(reads)

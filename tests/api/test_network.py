@@ -7,6 +7,7 @@ import io
 import networkx as nx
 import pytest
 
+from api import auth
 from tests.api.conftest import Api
 from tests.graph.test_as_of import story
 
@@ -187,11 +188,16 @@ def test_text_exports(api: Api, net: dict[str, str]) -> None:
     assert api.get("/network/export?format=pdf").status_code == 422
 
 
-def test_a_chain_or_tree_request_is_one_query_after_auth(api: Api, net: dict[str, str]) -> None:
-    for path in (f"/clients/{net['p9']}/chain", f"/clients/{net['p0']}/tree", f"/channels/{net['blog']}/tree"):
+def test_a_chain_or_tree_request_is_one_statement_with_its_token(api: Api, net: dict[str, str]) -> None:
+    paths = (f"/clients/{net['p9']}/chain", f"/clients/{net['p0']}/tree", f"/channels/{net['blog']}/tree")
+    auth._homes.clear()  # a token this process has not seen yet: read first, then the view
+    before = api.store.query_count
+    api.ok(api.get(paths[0]))
+    assert api.store.query_count - before == 2
+    for path in paths:  # seen valid: on Neo4j the token is checked in the view's own statement
         before = api.store.query_count
         api.ok(api.get(path))
-        assert api.store.query_count - before == 2, path  # the token lookup, then one query
+        assert api.store.query_count - before == (1 if api.store.kind == "neo4j" else 2), path
 
 
 # -- as of a day ------------------------------------------------------------------------------

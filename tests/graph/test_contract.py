@@ -606,6 +606,67 @@ def test_a_caller_is_its_token_with_its_workspaces_revision_in_one_read(store: S
     assert store.find_caller(hash_secret(secret)) is None
 
 
+def test_a_callers_check_goes_with_a_chain_or_a_tree_and_is_settled_before_its_answer(
+    store: Store, ws: Workspace
+) -> None:
+    from referrals.access import Caller, CallerCheck, Role, hash_secret, new_secret
+    from referrals.model import ClientInput, ReferralInput, SourceKind, SourceRef
+
+    top = store.create_client(ws.id, ClientInput(name="Ana")).id
+    child = store.create_client(ws.id, ClientInput(name="Bo")).id
+    store.record_referral(ws.id, ReferralInput(SourceRef(SourceKind.CLIENT, top), child, date(2026, 1, 5)))
+    secret = new_secret()
+    token = store.create_token(ws.id, Role.VIEWER, "phone", hash_secret(secret))
+    other = store.create_workspace(unique("other"))
+    events: list[object] = []
+
+    def check(token_hash: str, workspace: str) -> CallerCheck:
+        def settle(found: Caller | None) -> None:  # as the API's: the token, in the workspace expected
+            events.append(found)
+            if found is None or found.token.workspace_id != workspace:
+                raise PermissionError("refused")
+
+        return CallerCheck(token_hash, workspace, settle)
+
+    # a valid token: settled with the token and the workspace's revision, then the answer
+    for read in (lambda: store.chain(ws.id, child), lambda: store.tree(ws.id, SourceRef(SourceKind.CLIENT, top))):
+        events.clear()
+        c = check(hash_secret(secret), ws.id)
+        sent = store.query_count
+        with store.checking(c):
+            events.append(read())
+        # one statement where the store sends the check with the read (Neo4j), two where it reads it first
+        assert store.query_count - sent == (1 if store.kind == "neo4j" else 2)
+        assert c.settled and events[0] == Caller(token, store.revision(ws.id)) and len(events) == 2
+    # unknown, revoked or another workspace's: refused before any answer
+    stranger = hash_secret(new_secret())
+    for token_hash, workspace in ((stranger, ws.id), (hash_secret(secret), other.id)):
+        events.clear()
+        with pytest.raises(PermissionError), store.checking(check(token_hash, workspace)):
+            events.append(store.chain(workspace, child))
+        assert len(events) == 1  # the settle only; no chain came back
+    assert events[0] is not None and events[0].token == token  # found by its hash: another workspace's
+    # a valid token and a read of nothing: settled with the caller, then the read's own answer
+    events.clear()
+    with pytest.raises(NotFound), store.checking(check(hash_secret(secret), ws.id)):
+        store.chain(ws.id, "cl_00000000000000000000000000")
+    assert events == [Caller(token, store.revision(ws.id))]
+    # a block that reads nothing settles at its end; a settled check is not sent again
+    c = check(hash_secret(secret), ws.id)
+    with store.checking(c):
+        pass
+    assert c.settled and len(events) == 2
+    sent = store.query_count
+    with store.checking(c):
+        store.chain(ws.id, child)
+    assert store.query_count - sent == 1 and len(events) == 2
+    store.revoke_token(ws.id, token.id)
+    events.clear()
+    with pytest.raises(PermissionError), store.checking(check(hash_secret(secret), ws.id)):
+        events.append(store.tree(ws.id, SourceRef(SourceKind.CLIENT, top)))
+    assert events == [None]
+
+
 def test_idempotency_keys(store: Store, ws: Workspace) -> None:
     assert store.claim_idempotency_key(ws.id, "k1", "fp") is None
     pending = store.claim_idempotency_key(ws.id, "k1", "fp")

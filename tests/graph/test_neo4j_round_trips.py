@@ -13,7 +13,7 @@ import pytest
 from neo4j.exceptions import ServiceUnavailable
 
 from graph.neo4j import Neo4jStore
-from referrals.access import Role, hash_secret, new_secret
+from referrals.access import Caller, CallerCheck, Role, hash_secret, new_secret
 from referrals.model import ClientInput, ReferralInput, SourceKind, SourceRef
 from tests.conftest import unique
 
@@ -71,6 +71,22 @@ def test_the_callers_token_is_one_statement(neo4j_store: Neo4jStore, linked) -> 
         caller = neo4j_store.find_caller(hash_secret(secret))
     assert caller is not None and caller.token.workspace_id == ws
     assert _statements(messages) == ["RUN"]
+
+
+def test_a_chain_with_its_callers_check_is_one_statement(neo4j_store: Neo4jStore, linked) -> None:  # type: ignore[no-untyped-def]
+    ws, top, child = linked
+    secret = new_secret()
+    token = neo4j_store.create_token(ws, Role.VIEWER, "reader", hash_secret(secret))
+    found: list[Caller | None] = []
+    with sent_messages() as messages, neo4j_store.checking(CallerCheck(hash_secret(secret), ws, found.append)):
+        assert neo4j_store.chain(ws, child).levels == 1
+    assert _statements(messages) == ["RUN"] and found == [Caller(token, neo4j_store.revision(ws))]
+    # a read with its own options in front keeps them in front of the check
+    found.clear()
+    read = "CYPHER 5 MATCH (w:Workspace {id: $ws}) RETURN id(w) AS n, w.id AS id"
+    with neo4j_store.checking(CallerCheck(hash_secret(secret), ws, found.append)):
+        (row,) = neo4j_store.query(lambda u: u.workspaces._run(read, ws=ws))  # type: ignore[attr-defined]
+    assert row["id"] == ws and isinstance(row["n"], int) and found[0] is not None
 
 
 def test_a_transaction_of_several_statements_still_begins_and_commits(neo4j_store: Neo4jStore, linked) -> None:  # type: ignore[no-untyped-def]

@@ -2,9 +2,9 @@
 
 The check reads the storage code: the query argument of every call that sends a statement must
 be a string literal, a concatenation of literals, or a module/class constant (or an item of one)
-that is itself built only from literals, or a fragment helper of graph/neo4j/db.py (FRAGMENTS) called
-on such text; each helper's own body is checked to build only from literals and its arguments.
-User values travel as parameters only.
+that is itself built only from literals, or a fragment helper (FRAGMENTS) called on such text; each
+helper's own body is checked to build only from literals and its arguments. A funnel (FUNNELS) passes
+its query parameter on, and its callers are checked instead. User values travel as parameters only.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 GRAPH = Path(__file__).resolve().parents[2] / "graph"
-FUNNELS = {"_run", "_many", "_concat", "_stream", "_pages", "_batches", "_admin", "probe"}
+FUNNELS = {"_run", "_many", "_concat", "_stream", "_pages", "_batches", "_admin", "probe", "run"}
 SENDERS = {
     "_run": 0,
     "_many": 0,
@@ -31,7 +31,11 @@ SENDERS = {
     "run": 0,
 }
 # Query fragment helpers: their result is text made of literals and their (checked) arguments.
-FRAGMENTS = {"at": GRAPH / "neo4j" / "db.py", "time_of": GRAPH / "neo4j" / "db.py"}
+FRAGMENTS = {
+    "at": GRAPH / "neo4j" / "db.py",
+    "time_of": GRAPH / "neo4j" / "db.py",
+    "with_caller_check": GRAPH / "neo4j" / "access.py",
+}
 
 
 def _constants(tree: ast.Module) -> dict[str, ast.AST]:
