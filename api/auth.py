@@ -112,9 +112,13 @@ def finish(response: Response) -> Response:
     try:
         settle()
     except ApiError as e:
-        return api_problem(e)
+        refusal = api_problem(e)
     except DomainError as e:  # the store is down: the view's own answer said so too (503)
-        return domain_problem(e)
-    if "caller" not in g:  # its check failed in the view, whatever the view made of that
-        return api_problem(ApiError(401, "unauthorized", _("the token is unknown or was revoked")))
-    return response
+        refusal = domain_problem(e)
+    else:
+        if "caller" in g:
+            return response
+        # its check failed in the view, whatever the view made of that
+        refusal = api_problem(ApiError(401, "unauthorized", _("the token is unknown or was revoked")))
+    response.close()  # never sent: what it holds (a streamed file's heavy turn) is given back
+    return refusal

@@ -161,3 +161,20 @@ def test_a_token_revoked_after_use_is_refused_on_every_read_at_once(api: Api) ->
             assert resp.mimetype == "application/problem+json" and ids["client_id"] not in resp.get_data(as_text=True)
             refused += 1
     assert refused == 3 * len(reads)
+
+
+def test_a_response_refused_at_the_last_check_is_closed_unsent(api: Api) -> None:
+    """`finish` is the check of last resort (a view that read nothing before returning, as a streamed
+    file does): the response it refuses is closed, so what it holds (a heavy turn) is given back."""
+    from flask import Response, g
+
+    from referrals.access import CallerCheck, new_secret
+
+    closed: list[bool] = []
+    unknown = hash_secret(new_secret())
+    with api.app.test_request_context("/api/v1/network/export?format=graphml"):
+        g.pending = CallerCheck(unknown, api.ws, lambda found: auth._admit(unknown, found, None, api.ws))
+        made = Response(iter([b"<?xml"]))
+        made.call_on_close(lambda: closed.append(True))
+        sent = auth.finish(made)
+    assert sent.status_code == 401 and sent.mimetype == "application/problem+json" and closed == [True]

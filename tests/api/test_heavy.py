@@ -188,3 +188,23 @@ def test_a_whole_network_file_is_sent_as_it_is_written_under_one_turn(api: Api, 
     with api.get(f"/network/export?format={fmt}") as again:
         assert again.get_data() == body
     assert api.store.query_count - sent > 2  # read again: a file is not kept
+
+
+def test_a_whole_network_file_for_a_revoked_token_is_refused_and_holds_no_turn(api: Api) -> None:
+    """A read by a token seen valid is checked with its first store read (api/auth.py). A whole-network
+    file is read after the view returns, as it is sent: a revoked token is refused all the same, no byte
+    of the file is sent, and no heavy turn of the workspace stays taken."""
+    from api import auth
+    from referrals.access import Role, hash_secret, new_secret
+
+    _seed(api)
+    api.app.extensions["referrals.heavy"] = HeavyReads(concurrency=1, wait_seconds=0.2)
+    secret = new_secret()
+    token = api.store.create_token(api.ws, Role.VIEWER, "leaving", hash_secret(secret))
+    assert api.get("/network/summary", token=secret).status_code == 200  # seen valid by this process
+    api.store.revoke_token(api.ws, token.id)
+    for _ in range(3):
+        auth._homes[hash_secret(secret)] = api.ws  # as remembered before the token was revoked
+        refused = api.get("/network/export?format=graphml", token=secret)
+        assert refused.status_code == 401 and b"<?xml" not in refused.get_data()
+    assert api.get("/network/summary").status_code == 200  # the workspace's one turn is free
