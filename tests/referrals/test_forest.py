@@ -131,6 +131,21 @@ def test_columns_answer_as_the_snapshot_does_on_random_networks(store: Store) ->
     run()
 
 
+def test_the_first_day_of_a_client_recorded_around_midnight_utc(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client with no acquisition and no primary recommendation starts on the UTC day it was recorded:
+    the last microsecond of the day before the first date moves the first day, midnight of it does not."""
+    first = date(2025, 3, 10)
+    for recorded, want in (
+        (datetime.combine(first, datetime.min.time(), UTC) - timedelta(microseconds=1), first - timedelta(days=1)),
+        (datetime.combine(first, datetime.min.time(), UTC), first),
+    ):
+        monkeypatch.setattr(clock, "now", lambda at=recorded: at)
+        ws = store.create_workspace(unique("midnight")).id
+        store.create_client(ws, ClientInput(name="Ana", acquired_on=first))
+        store.create_client(ws, ClientInput(name="Bo"))  # recorded at `recorded`, brought in by nobody
+        assert store.network_summary(ws)[1] == want == analysis.first_day(store.snapshot(ws)), recorded
+
+
 def test_ties_go_by_name_in_code_point_order_then_id(store: Store) -> None:
     """Every client scores the same; the ranking is by name (U+FF21 before U+1F600), then id."""
     ws = store.create_workspace(unique("ties")).id
