@@ -20,7 +20,7 @@ from referrals.attribution import LEVELS, Model, Params, statement
 from referrals.config import CREDIT_DEPTH, MAX_DEPTH
 from referrals.errors import Invalid
 from referrals.i18n import N_, _
-from referrals.reports import FORMATS, side_by_side, statement_rows
+from referrals.reports import FORMATS, as_dicts, side_by_side, statement_rows
 from referrals.usecases import statements
 
 
@@ -145,7 +145,7 @@ def export(
             for c in p.closed
         )
         console = Console()
-        table = _table(columns, rows, f"{title}{note}", all_models)
+        table = _table(columns, as_dicts(columns, rows), f"{title}{note}", all_models)
         # never squeeze amounts into ellipses: a wide table is printed at its natural width
         needed = Measurement.get(console, console.options.update_width(10_000), table).maximum
         Console(width=max(console.width, needed)).print(table)

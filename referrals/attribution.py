@@ -368,9 +368,10 @@ def credit(deal: DealFacts, upline: Sequence[Step], model: Model, params: Params
     """The credit lines of one deal under `model`, given the payer's upline (nearest first, uncapped)."""
     if model.is_commission:
         return _commission(deal, upline_as_of(upline, deal.closed_on), model, params)
+    touches, amounts = _Shares(model, params)(deal, upline)
     return [
         Credit(deal.id, step.source, step.name, level, amount, deal.currency)
-        for (step, level), amount in _shares(deal, upline, model, params)
+        for (step, level), amount in zip(touches, amounts, strict=True)
     ]
 
 
@@ -378,37 +379,50 @@ _DIRECT_STEP = Step(DIRECT, "(direct)", date.min)
 _CLIENT = SourceKind.CLIENT
 
 
-def _shares(
-    deal: DealFacts, upline: Sequence[Step], model: Model, params: Params
-) -> list[tuple[tuple[Step, int | None], int]]:
-    """((step, level), amount) per credited touch of an attribution model: the hot path of a statement,
-    so it walks the upline once, in place, instead of building touch objects."""
-    when = deal.closed_on
-    depth = params.depth
-    chosen: list[tuple[Step, int]] = []  # the touches: clients of levels 1..depth, then the top channel
-    level = 0
-    top = None
-    for step in upline:
-        if step.referred_on > when:  # the upline as of the deal ends below this recommendation
-            break
-        level += 1
-        top = step
-        if level <= depth and step.source.kind is _CLIENT:
-            chosen.append((step, level))
-    if top is not None and top.source.kind is not _CLIENT:
-        chosen.append((top, level))
-    if not chosen:
-        return [((_DIRECT_STEP, None), deal.amount)]
-    weighting = WEIGHTINGS[model]
-    if weighting.by == "count":
-        shape: Shape = len(chosen)
-    else:
-        ages = [(when - step.referred_on).days for step, _ in chosen] if weighting.by == "age" else []
-        shape = _shape(model, ages, [lv for _, lv in chosen])
-    amounts = _split(deal.amount, _integer_weights(model, shape, params))
-    if weighting.keep_zero:
-        return list(zip(chosen, amounts, strict=True))
-    return [line for line in zip(chosen, amounts, strict=True) if line[1] != 0]
+class _Shares:
+    """The credited touches of a deal under an attribution model, as (step, level), and their amounts:
+    the hot path of a statement, so it walks the upline once, in place, instead of building touch
+    objects; the model's settings are looked up once and its integer weights kept per shape."""
+
+    __slots__ = ("by", "depth", "keep_zero", "model", "params", "weights")
+
+    def __init__(self, model: Model, params: Params) -> None:
+        weighting = WEIGHTINGS[model]
+        self.model, self.params, self.depth = model, params, params.depth
+        self.by, self.keep_zero = weighting.by, weighting.keep_zero
+        self.weights: dict[Shape, tuple[int, ...]] = {}
+
+    def __call__(self, deal: DealFacts, upline: Sequence[Step]) -> tuple[list[tuple[Step, int | None]], list[int]]:
+        when = deal.closed_on
+        depth = self.depth
+        chosen: list[tuple[Step, int | None]] = []  # the touches: clients of levels 1..depth, then the top channel
+        level = 0
+        top = None
+        for step in upline:
+            if step.referred_on > when:  # the upline as of the deal ends below this recommendation
+                break
+            level += 1
+            top = step
+            if level <= depth and step.source.kind is _CLIENT:
+                chosen.append((step, level))
+        if top is not None and top.source.kind is not _CLIENT:
+            chosen.append((top, level))
+        if not chosen:
+            return [(_DIRECT_STEP, None)], [deal.amount]
+        by = self.by
+        if by == "count":
+            shape: Shape = len(chosen)
+        else:
+            ages = [(when - step.referred_on).days for step, _ in chosen] if by == "age" else []
+            shape = _shape(self.model, ages, [lv for _, lv in chosen])  # type: ignore[misc]
+        weights = self.weights.get(shape)
+        if weights is None:
+            weights = self.weights[shape] = _integer_weights(self.model, shape, self.params)
+        amounts = _split(deal.amount, weights)
+        if self.keep_zero or all(amounts):
+            return chosen, amounts
+        kept = [i for i, amount in enumerate(amounts) if amount]
+        return [chosen[i] for i in kept], [amounts[i] for i in kept]
 
 
 def _commission(deal: DealFacts, steps: Sequence[Step], model: Model, params: Params) -> list[Credit]:
@@ -480,20 +494,19 @@ def statement(facts: PeriodFacts, model: Model, params: Params = Params()) -> li
     """
     # currency -> source id (ids never repeat across kinds) -> [step, amount, deals, by level, last deal]
     tables: dict[str, dict[str, list[Any]]] = {}
-    commission = model.is_commission
+    shares = None if model.is_commission else _Shares(model, params)
     for k, (deal, upline) in enumerate(facts.deals):
         cur = deal.currency
         table = tables.get(cur)
         if table is None:
             table = tables[cur] = {}
-        if commission:
-            lines = [
-                ((Step(c.source, c.name, deal.closed_on), c.level), c.amount)
-                for c in credit(deal, upline, model, params)
-            ]
+        if shares is None:
+            lines = credit(deal, upline, model, params)
+            touches: list[tuple[Step, int | None]] = [(Step(c.source, c.name, deal.closed_on), c.level) for c in lines]
+            amounts = [c.amount for c in lines]
         else:
-            lines = _shares(deal, upline, model, params)
-        for (step, level), amount in lines:
+            touches, amounts = shares(deal, upline)
+        for (step, level), amount in zip(touches, amounts, strict=True):
             sid = step.source.id
             acc = table.get(sid)
             if acc is None:

@@ -1,7 +1,8 @@
 """Statement files: CSV, JSON and XLSX, byte-identical for identical data.
 
-Rows are dicts of export columns (see `attribution.row_values`); amounts are exact decimal strings
-in the rows and become numeric cells in XLSX. Nothing here reads a clock: XLSX metadata and zip
+Rows are dicts of export columns, or lists of cells in the columns' order (a statement's rows, see
+`attribution.row_cells`: ~10^5 of them in a big month, so no dict is made per row); amounts are exact
+decimal strings in the rows and become numeric cells in XLSX. Nothing here reads a clock: XLSX metadata and zip
 entries carry fixed timestamps, so the same statement always gives the same bytes.
 """
 
@@ -17,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from referrals.attribution import COLUMNS, Model, StatementRow, gc_paused, row_values
+from referrals.attribution import COLUMNS, Model, StatementRow, gc_paused, row_cells
 from referrals.money import MINOR_UNITS, format_amount
 
 FORMATS = ("csv", "json", "xlsx")
@@ -63,17 +64,26 @@ def side_by_side(statements: Mapping[Model, list[StatementRow]]) -> tuple[list[s
     return columns, [merged[k] for k in order]
 
 
-@gc_paused()
-def statement_rows(rows: Sequence[StatementRow]) -> tuple[list[str], list[dict[str, Any]]]:
-    """The export columns and rows of one model's statement."""
-    return COLUMNS, [row_values(r) for r in rows]
+Rows = Sequence[Mapping[str, Any]] | Sequence[list[Any]]
 
 
 @gc_paused()
-def render(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], fmt: str, title: str = "credits") -> bytes:
-    """The rows as a file of format `fmt` (csv, json or xlsx)."""
+def statement_rows(rows: Sequence[StatementRow]) -> tuple[list[str], list[list[Any]]]:
+    """The export columns of one model's statement, and its rows as lists of cells in their order."""
+    return COLUMNS, [row_cells(r) for r in rows]
+
+
+def as_dicts(columns: Sequence[str], rows: Rows) -> list[dict[str, Any]]:
+    """The rows as dicts of their columns, whichever way they came."""
+    return [dict(zip(columns, r, strict=True)) if isinstance(r, list) else dict(r) for r in rows]
+
+
+@gc_paused()
+def render(columns: Sequence[str], rows: Rows, fmt: str, title: str = "credits") -> bytes:
+    """The rows (dicts of columns, or lists of cells in the columns' order) as a file of format `fmt`
+    (csv, json or xlsx)."""
     if fmt == "json":
-        return (json.dumps(list(rows), indent=2, ensure_ascii=False) + "\n").encode()
+        return (json.dumps(as_dicts(columns, rows), indent=2, ensure_ascii=False) + "\n").encode()
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")  # rows as lists: a DictWriter checks every key of every row
@@ -81,7 +91,7 @@ def render(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], fmt: str, 
         writer.writerows(_csv_cells(columns, rows))
         return buf.getvalue().encode()
     if fmt == "xlsx":
-        return _xlsx(columns, rows, title)
+        return _xlsx(columns, as_dicts(columns, rows), title)
     raise ValueError(f"unknown format {fmt!r}")
 
 
@@ -95,19 +105,24 @@ def _csv_text(text: str) -> str:
     return neutralise(text).replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _csv_cells(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> Iterator[list[Any]]:
+def _csv_cells(columns: Sequence[str], rows: Iterable[Mapping[str, Any] | list[Any]]) -> Iterator[list[Any]]:
     """Each row's cells in column order ("" where a row lacks a column), its text cells made inert: they
     cannot become formulas, and amounts (a refund's "-12.50") stay numbers."""
     cells = operator.itemgetter(*columns) if len(columns) > 1 else None  # one C call a row
     texts = [i for i, c in enumerate(columns) if c in TEXT_COLUMNS]
     for row in rows:
-        try:
-            values = list(cells(row)) if cells is not None else [row[columns[0]]]
-        except KeyError:
-            values = [row.get(c, "") for c in columns]
+        if isinstance(row, list):
+            values = row  # the row's own cells, in the columns' order: copied only to be changed
+        else:
+            try:
+                values = list(cells(row)) if cells is not None else [row[columns[0]]]
+            except KeyError:
+                values = [row.get(c, "") for c in columns]
         for i in texts:
             v = values[i]
             if isinstance(v, str) and (v.startswith(FORMULA_STARTS) or "\r" in v):
+                if values is row:
+                    values = row.copy()
                 values[i] = _csv_text(v)
         yield values
 
