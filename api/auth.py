@@ -1,9 +1,10 @@
 """Bearer tokens: who is calling, in which workspace, with which role.
 
-A read whose token this process has already seen valid (it remembers the workspace of each such token)
-is not held up by a statement of its own: the token is checked with the request's first store read —
-in the same statement for a chain or a tree on Neo4j (`Store.checking`), before any other read — and,
-at the latest, before the response leaves (`finish`). A revoked token stops working at once on every
+On a store that can send the check with a read (Neo4j: `Store.checks_with_reads`), a read by a token
+this process has already seen valid (it remembers the workspace of each such token) is not held up by a
+statement of its own: the token is checked with the request's first store read — in the same statement
+for a chain or a tree (`Store.checking`), before any other read — and, at the latest, before the
+response leaves (`finish`). Elsewhere (SQLite: a read costs microseconds) the token is read first. A revoked token stops working at once on every
 instance: what is remembered is where a token belongs, never that it is valid.
 """
 
@@ -60,11 +61,12 @@ def authenticate(minimum: Role | None = None) -> None:
             headers={"WWW-Authenticate": 'Bearer realm="referrals"'},
         )
     token_hash = hash_secret(secret)
-    home = _homes.get(token_hash)
+    store = current_store()
+    home = _homes.get(token_hash) if store.checks_with_reads else None
     if home is not None and minimum is None and request.method in SAFE_METHODS:
         g.pending = CallerCheck(token_hash, home, lambda found: _admit(token_hash, found, minimum, home))
         return
-    _admit(token_hash, current_store().find_caller(token_hash), minimum)
+    _admit(token_hash, store.find_caller(token_hash), minimum)
 
 
 def _admit(token_hash: str, found: Caller | None, minimum: Role | None, home: str | None = None) -> None:

@@ -80,6 +80,10 @@ class Store(abc.ABC):
     (abstract) and the use-cases every store shares (concrete)."""
 
     kind: str
+    # Whether `checking` sends the caller's check in the statement of a read (one round trip fewer per
+    # request); a store whose reads cost microseconds reads the token first, and its callers need not
+    # defer the check at all.
+    checks_with_reads: bool = False
 
     # == the ports: what each store implements =============================================
     @abc.abstractmethod

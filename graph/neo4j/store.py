@@ -138,6 +138,7 @@ class Neo4jStore(Store):
     """Store backed by a Neo4j 5 server (or cluster, or Aura) through the official driver."""
 
     kind = "neo4j"
+    checks_with_reads = True  # a chain or a tree carries its caller's token check (`checking`)
 
     def __init__(
         self,
