@@ -4,8 +4,9 @@ On a store that can send the check with a read (Neo4j: `Store.checks_with_reads`
 this process has already seen valid (it remembers the workspace of each such token) is not held up by a
 statement of its own: the token is checked with the request's first store read — in the same statement
 for a chain or a tree (`Store.checking`), before any other read — and, at the latest, before the
-response leaves (`finish`). Elsewhere (SQLite: a read costs microseconds) the token is read first. A revoked token stops working at once on every
-instance: what is remembered is where a token belongs, never that it is valid.
+response leaves (`finish`). Elsewhere (SQLite: a read costs microseconds) the token is read first. A
+revoked token stops working at once on every instance: what is remembered is where a token belongs,
+never that it is valid.
 """
 
 from __future__ import annotations

@@ -414,7 +414,7 @@ class _Shares:
             shape: Shape = len(chosen)
         else:
             ages = [(when - step.referred_on).days for step, _ in chosen] if by == "age" else []
-            shape = _shape(self.model, ages, [lv for _, lv in chosen])  # type: ignore[misc]
+            shape = _shape(self.model, ages, [lv for _, lv in chosen if lv is not None])
         weights = self.weights.get(shape)
         if weights is None:
             weights = self.weights[shape] = _integer_weights(self.model, shape, self.params)
