@@ -2,8 +2,8 @@
 
 Rows are dicts of export columns, or lists of cells in the columns' order (a statement's rows, see
 `attribution.row_cells`: ~10^5 of them in a big month, so no dict is made per row); amounts are exact
-decimal strings in the rows and become numeric cells in XLSX. Nothing here reads a clock: XLSX metadata and zip
-entries carry fixed timestamps, so the same statement always gives the same bytes.
+decimal strings in the rows and become numeric cells in XLSX. Nothing here reads a clock: XLSX metadata
+and zip entries carry fixed timestamps, so the same statement always gives the same bytes.
 """
 
 from __future__ import annotations
