@@ -8,8 +8,10 @@ size, so the page draws it whole. Each run opens a new tab, signs in, then click
 reads, in the page:
 * the draw: from the click to the painted view, API calls (summary, the whole network as JSON), layout
   and WebGL included (the page's own `data-render-ms`), and the API calls' own times;
-* zoom and pan frames: the gaps between the page's animation frames while `--frames` wheel steps, then a
-  drag of as many mouse moves, go on (a frame over its budget shows as a longer gap);
+* zoom and pan frames: the gaps between the page's animation frames while `--frames` wheel steps (in, in,
+  out and so on), then a drag of as many mouse moves, go on (a frame over its budget shows as a longer
+  gap); and after each of the two moves, until a second of frames runs smooth, the longest gap: the
+  view's redraw where the move left it (`zoom_redraw_ms`, `pan_redraw_ms`);
 * node click to details: a node found by name and centred ("Find in this view"), then a real mouse click
   on it, timed in the page from the press to the details panel shown.
 * a big tree opened two levels deep: the biggest channel's tree picked in the list (the page opens a tree
@@ -23,6 +25,7 @@ the same figures. Results are printed as JSON and written to `--out`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -54,6 +57,22 @@ _WATCH_FRAMES = (
     " requestAnimationFrame(tick); }"
 )
 _STOP_FRAMES = "() => { window.__watching = false; return window.__gaps.slice(1); }"
+# After a move: frames are watched until a second of them runs without a gap over 100 ms (the view
+# redrawn where the move left it, whichever way the page does that), or 30 s.
+_SETTLED = (
+    "() => { let smooth = 0; for (let i = window.__gaps.length - 1; i >= 1; i--) {"
+    " if (window.__gaps[i] > 100) break; smooth += window.__gaps[i]; } return smooth >= 1000; }"
+)
+
+
+def _after_move(pg: Any) -> list[float]:
+    """The frame gaps from the end of a move until the view has settled (the longest is its redraw)."""
+    pg.evaluate(_WATCH_FRAMES)
+    with contextlib.suppress(PageTimeout):  # not settled in 30 s: the gaps say so
+        pg.wait_for_function(_SETTLED, timeout=30_000, polling=50)
+    return [round(g, 1) for g in pg.evaluate(_STOP_FRAMES)]
+
+
 # Node click to details: from the mouse press on the view to the details panel shown.
 _WATCH_CLICK = (
     "(selector) => { window.__clicks = []; const view = document.querySelector(selector);"
@@ -150,16 +169,18 @@ def run_once(
     pg.mouse.move(cx, cy)
     pg.evaluate(_WATCH_FRAMES)
     for i in range(frames):
-        pg.mouse.wheel(0, -120 if i % 2 == 0 else 120)
+        pg.mouse.wheel(0, 120 if i % 3 == 2 else -120)  # in, in, out, …: the view ends zoomed in
         pg.wait_for_timeout(60)
     out["zoom_frame_ms"] = [round(g, 1) for g in pg.evaluate(_STOP_FRAMES)]
+    out["zoom_after_ms"] = _after_move(pg)
     pg.evaluate(_WATCH_FRAMES)
     pg.mouse.down()
     for i in range(frames):
         pg.mouse.move(cx + 8 * (i % 10), cy + 5 * (i % 10))
         pg.wait_for_timeout(30)
-    pg.mouse.up()
     out["pan_frame_ms"] = [round(g, 1) for g in pg.evaluate(_STOP_FRAMES)]
+    pg.mouse.up()
+    out["pan_after_ms"] = _after_move(pg)
     pg.fill("#find-node", name)
     pg.press("#find-node", "Enter")
     pg.wait_for_function("() => !document.querySelector('#details').hidden")
@@ -257,6 +278,9 @@ def main() -> None:
         "draw_ms_median": statistics.median(r["draw_ms"] for r in runs),
         "zoom_frame_ms_p50_p95": [p(sum((r["zoom_frame_ms"] for r in runs), []), q) for q in (0.5, 0.95)],
         "pan_frame_ms_p50_p95": [p(sum((r["pan_frame_ms"] for r in runs), []), q) for q in (0.5, 0.95)],
+        # the longest frame after each move, until the view settled: its redraw where the move left it
+        "zoom_redraw_ms": [max(r["zoom_after_ms"], default=0) for r in runs],
+        "pan_redraw_ms": [max(r["pan_after_ms"], default=0) for r in runs],
         "click_to_details_ms": [r["click_to_details_ms"] for r in runs],
         "big_tree": {
             "channel": channel[1],

@@ -582,6 +582,68 @@ def test_big_views_are_drawn_in_webgl_with_details_search_and_svg_exports(page, 
     assert pg.locator("#graph g.node").count() == int(pg.get_attribute("#graph", "data-nodes"))
 
 
+def test_a_big_view_moves_its_drawn_picture_then_the_camera_once(page, webgl_site: Site) -> None:  # type: ignore[no-untyped-def]
+    """Zoom and drag over a WebGL view move the picture already drawn (a CSS transform) and then the
+    camera, once, to where the picture shows: a node is found where the move put it, zooming keeps the
+    point under the cursor, and the click that ends a drag does not clear the selection."""
+    pg, site = page, webgl_site
+    sign_in(pg, site)
+    pg.wait_for_selector("#checks-body[data-loads]", state="attached")
+    open_tree(pg, "Podcast")
+    before = pg.get_attribute("#graph", "data-renders")
+    pg.click("#open-all")
+    wait_drawn(pg, before)
+    assert pg.get_attribute("#graph", "data-renderer") == "webgl"
+    pg.fill("#find-node", "listener 0003")
+    pg.press("#find-node", "Enter")
+    pg.wait_for_function("() => !document.querySelector('#details').hidden")
+    pg.wait_for_timeout(600)  # the camera's move to the node (250 ms)
+    box = pg.locator("#webgl").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    moves = lambda: int(pg.get_attribute("#webgl", "data-moves"))  # noqa: E731
+    transform = "() => getComputedStyle(document.querySelector('#webgl canvas.sigma-nodes')).transform"
+
+    def details_at(x: float, y: float) -> str:
+        pg.evaluate("() => { document.querySelector('#details').hidden = true; }")
+        pg.mouse.click(x, y)
+        pg.wait_for_function("() => !document.querySelector('#details').hidden")
+        return pg.inner_text("#details h3")
+
+    assert "Listener 0003" in details_at(cx, cy)  # the node sits in the middle of the view
+    assert moves() == 0
+    pg.wait_for_timeout(400)  # past sigma's double-click time (300 ms), which counts the next click
+    pg.press("#find-node", "Enter")  # the node brought to the middle again, in 250 ms: a drag at once wins
+
+    # A drag: the picture follows the mouse at once, the camera when the button is let go.
+    pg.mouse.move(cx + 40, cy + 30)
+    pg.mouse.down()
+    for i in range(1, 5):
+        pg.mouse.move(cx + 40 + 25 * i, cy + 30 + 10 * i)
+    assert pg.evaluate(transform) != "none" and moves() == 0
+    pg.mouse.up()
+    pg.wait_for_function("() => document.querySelector('#webgl').dataset.moves === '1'")
+    pg.wait_for_function(f"() => ({transform})() === 'none'")
+    assert not pg.locator("#details").is_hidden()  # the drag's own click cleared nothing
+    assert "Listener 0003" in details_at(cx + 100, cy + 40)  # the camera went where the picture showed it
+    pg.wait_for_timeout(600)  # a node's details bring it to the middle of the view again (250 ms)
+
+    # Three wheel notches in a row at a point left of the node: one move of the camera, after the wheel rests.
+    ratio = float(pg.get_attribute("#webgl", "data-camera").split(",")[2])
+    x, y = cx - 40, cy
+    pg.mouse.move(x, y)
+    for _ in range(3):
+        pg.mouse.wheel(0, -100)
+        pg.wait_for_timeout(30)
+    assert pg.evaluate(transform) != "none" and moves() == 1
+    pg.wait_for_function("() => document.querySelector('#webgl').dataset.moves === '2'")
+    pg.wait_for_function(f"() => ({transform})() === 'none'")
+    zoomed = float(pg.get_attribute("#webgl", "data-camera").split(",")[2])
+    assert zoomed == pytest.approx(ratio / 1.7**3, rel=1e-3)
+    # the point under the cursor stayed there, so the node is now 1.7³ times as far from it
+    assert "Listener 0003" in details_at(x + 40 * 1.7**3, y)
+    shot(pg, "webgl-moved")
+
+
 def test_big_trees_open_two_levels_deep_and_more_on_click(page, webgl_site: Site) -> None:  # type: ignore[no-untyped-def]
     """A tree of the WebGL size or more opens two levels deep; a click on a node with more below opens
     two more levels under it; "Open every level" draws it whole. Shown and not-yet-opened clients and

@@ -7,9 +7,15 @@ import { $ } from "./state.js";
 
 const EDGE_COLOUR = "#c5ccd6";
 const SELECTED_COLOUR = "#111111";
+// A wheel notch zooms by sigma's own step; the camera takes the move once the wheel has rested this long.
+const ZOOM_STEP = 1.7;
+const SETTLE_MS = 180;
+// A press that moves less than this (px) is a click, not a drag.
+const DRAG_FROM = 3;
 
 let renderer = null;
 let selected = "";
+let stopPreview = () => {};
 
 export function webglAvailable() {
   if (!window.Sigma || !window.graphology) return false;
@@ -51,12 +57,131 @@ export function drawWebgl(nodes, pos, colour, radius) {
     hideEdgesOnMove: graph.order > 20000,
     labelRenderedSizeThreshold: 6,
     zIndex: true,
+    // Links as one-pixel lines and nodes as round points: a vertex or two each instead of a rectangle of
+    // six and a triangle, the same picture at these sizes. Without a GPU the first paint of 100,000
+    // nodes and links takes half the time, and a redraw a quarter (bench/RESULTS.md).
+    defaultEdgeType: "fine",
+    edgeProgramClasses: { fine: Sigma.rendering.EdgeLineProgram },
+    defaultNodeType: "dot",
+    nodeProgramClasses: { dot: Sigma.rendering.NodePointProgram },
     nodeReducer: (id, attrs) =>
       id === selected ? { ...attrs, color: SELECTED_COLOUR, size: attrs.size * 1.6 + 2, zIndex: 1, forceLabel: true, highlighted: true } : attrs,
   });
   renderer.on("clickNode", ({ node }) => box.dispatchEvent(new CustomEvent("pick", { detail: { id: node } })));
   renderer.on("clickStage", () => box.dispatchEvent(new CustomEvent("clear")));
+  stopPreview = previewMoves(renderer, box);
   return renderer;
+}
+
+// Zoom and drag move the picture already drawn, then the camera once.
+//
+// Sigma redraws every node on each frame of a zoom or a drag. Without a GPU (software WebGL) one such
+// frame of 100,000 nodes takes seconds, so the view froze while it moved. Here a wheel notch or a drag
+// moves sigma's drawn layers by a CSS transform, which the compositor applies at frame rate (as a map
+// scales the tiles it has until the new ones come); when the wheel rests or the drag ends, the camera
+// takes the place the transform shows and sigma draws the view once, sharp. Touch gestures stay sigma's.
+// #webgl's data-moves counts the moves the camera took, data-camera holds its state (x, y, ratio).
+function previewMoves(sigma, box) {
+  const captor = sigma.getMouseCaptor();
+  let scale = 1; // what the transform shows: a point p of the drawn picture is at scale·p + (tx, ty)
+  let tx = 0;
+  let ty = 0;
+  let settle = 0;
+  let press = null; // a mouse press: where it began and the shift shown then
+  let dragged = false;
+
+  const layers = () => box.querySelectorAll("canvas:not(.sigma-mouse)");
+  const show = () => {
+    const moved = scale !== 1 || tx !== 0 || ty !== 0;
+    const transform = moved ? `matrix(${scale}, 0, 0, ${scale}, ${tx}, ${ty})` : "";
+    for (const layer of layers()) {
+      layer.style.transformOrigin = "0 0";
+      layer.style.transform = transform;
+    }
+  };
+  // The camera's new place, until sigma has drawn the view there: then the transform goes, in the task
+  // sigma drew in, so no frame shows the picture moved twice or not at all.
+  let target = null;
+  const drawn = () => {
+    const camera = sigma.getCamera();
+    if (!target || camera.isAnimated()) return;
+    target = null;
+    show();
+    box.dataset.moves = String(Number(box.dataset.moves || 0) + 1);
+    box.dataset.camera = [camera.x, camera.y, camera.ratio].map((v) => v.toFixed(6)).join(",");
+  };
+  sigma.on("afterRender", drawn);
+  const commit = () => {
+    clearTimeout(settle);
+    settle = 0;
+    if (scale === 1 && tx === 0 && ty === 0) return;
+    const { width, height } = sigma.getDimensions();
+    const camera = sigma.getCamera();
+    // the point the transform shows in the middle of the view becomes the camera's centre
+    const centre = sigma.viewportToFramedGraph({ x: (width / 2 - tx) / scale, y: (height / 2 - ty) / scale });
+    target = { x: centre.x, y: centre.y, ratio: camera.getBoundedRatio(camera.ratio / scale) };
+    scale = 1;
+    tx = 0;
+    ty = 0;
+    // an animation of a millisecond, not setState: it also ends a move under way (a node being brought
+    // to the middle), whose last step would otherwise undo this one
+    camera.animate(target, { duration: 1 });
+  };
+
+  // On the container, before sigma's own handler (sigma 3.0.3's wheel payload drops preventSigmaDefault:
+  // it is a copy of the object the flag is set on).
+  const wheel = (e) => {
+    e.preventDefault();
+    e.stopPropagation();
+    const at = box.getBoundingClientRect();
+    const x = e.clientX - at.left;
+    const y = e.clientY - at.top;
+    const camera = sigma.getCamera();
+    const step = e.deltaY < 0 ? ZOOM_STEP : 1 / ZOOM_STEP;
+    const f = camera.ratio / camera.getBoundedRatio(camera.ratio / (scale * step)) / scale; // within the camera's limits
+    scale *= f;
+    tx = f * (tx - x) + x;
+    ty = f * (ty - y) + y;
+    show();
+    clearTimeout(settle);
+    settle = setTimeout(commit, SETTLE_MS);
+  };
+  box.addEventListener("wheel", wheel, { capture: true, passive: false });
+  captor.on("mousedown", (e) => {
+    if (e.original.button !== 0) return;
+    press = { x: e.x, y: e.y, tx, ty };
+    dragged = false;
+  });
+  captor.on("mousemovebody", (e) => {
+    if (!press) return;
+    e.preventSigmaDefault(); // sigma does not pan: the transform does
+    const dx = e.x - press.x;
+    const dy = e.y - press.y;
+    if (!dragged && Math.hypot(dx, dy) < DRAG_FROM) return;
+    dragged = true;
+    tx = press.tx + dx;
+    ty = press.ty + dy;
+    show();
+  });
+  captor.on("mouseup", () => {
+    if (press && dragged) commit();
+    press = null;
+  });
+  // the click that ends a drag is not a click on the stage (which would clear the selection)
+  const swallow = (e) => {
+    if (dragged) {
+      dragged = false;
+      e.stopPropagation();
+    }
+  };
+  box.addEventListener("click", swallow, { capture: true });
+  box.dataset.moves = "0";
+  delete box.dataset.camera;
+  return () => {
+    clearTimeout(settle);
+    box.removeEventListener("click", swallow, { capture: true });
+    box.removeEventListener("wheel", wheel, { capture: true });
+  };
 }
 
 // Mark one node (or none, with "") as selected; with `focus`, move the camera to it.
@@ -75,6 +200,7 @@ export function selectWebgl(id, focus = false) {
 
 export function closeWebgl(hide = true) {
   if (renderer) {
+    stopPreview();
     renderer.kill();
     renderer = null;
   }
