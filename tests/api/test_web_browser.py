@@ -643,6 +643,22 @@ def test_a_big_view_moves_its_drawn_picture_then_the_camera_once(page, webgl_sit
     assert "Listener 0003" in details_at(x + 40 * 1.7**3, y)
     shot(pg, "webgl-moved")
 
+    # A click while a zoom waits for the wheel to rest picks what the zoomed picture shows there.
+    pg.wait_for_timeout(600)  # the click above brought the node to the middle (250 ms)
+    # (the selected node is drawn big at this zoom: the press is far from where it was drawn before)
+    pg.mouse.move(cx - 150, cy)
+    pg.mouse.wheel(0, -100)
+    assert "Listener 0003" in details_at(cx - 150 + 150 * 1.7, cy)  # pressed well within the 180 ms
+
+    # Find in this view while a zoom waits: the view goes to the node found, and the zoom shown is let go.
+    pg.wait_for_timeout(600)
+    pg.mouse.move(cx + 200, cy + 100)
+    pg.mouse.wheel(0, -100)
+    pg.press("#find-node", "Enter")
+    pg.wait_for_timeout(600)
+    assert pg.evaluate(transform) == "none"
+    assert "Listener 0003" in details_at(cx, cy)
+
 
 def test_big_trees_open_two_levels_deep_and_more_on_click(page, webgl_site: Site) -> None:  # type: ignore[no-untyped-def]
     """A tree of the WebGL size or more opens two levels deep; a click on a node with more below opens

@@ -15,7 +15,7 @@ const DRAG_FROM = 3;
 
 let renderer = null;
 let selected = "";
-let stopPreview = () => {};
+let preview = { stop() {}, drop() {} };
 
 export function webglAvailable() {
   if (!window.Sigma || !window.graphology) return false;
@@ -69,7 +69,7 @@ export function drawWebgl(nodes, pos, colour, radius) {
   });
   renderer.on("clickNode", ({ node }) => box.dispatchEvent(new CustomEvent("pick", { detail: { id: node } })));
   renderer.on("clickStage", () => box.dispatchEvent(new CustomEvent("clear")));
-  stopPreview = previewMoves(renderer, box);
+  preview = previewMoves(renderer, box);
   return renderer;
 }
 
@@ -111,7 +111,8 @@ function previewMoves(sigma, box) {
     box.dataset.camera = [camera.x, camera.y, camera.ratio].map((v) => v.toFixed(6)).join(",");
   };
   sigma.on("afterRender", drawn);
-  const commit = () => {
+  // now: draw at once (a press while a zoom waits: the click that follows picks from what is shown)
+  const commit = (now = false) => {
     clearTimeout(settle);
     settle = 0;
     if (scale === 1 && tx === 0 && ty === 0) return;
@@ -123,9 +124,14 @@ function previewMoves(sigma, box) {
     scale = 1;
     tx = 0;
     ty = 0;
-    // an animation of a millisecond, not setState: it also ends a move under way (a node being brought
-    // to the middle), whose last step would otherwise undo this one
-    camera.animate(target, { duration: 1 });
+    if (camera.isAnimated()) {
+      // a move under way (a node being brought to the middle) would undo this one with its last step: an
+      // animation of a millisecond ends it
+      camera.animate(target, { duration: 1 });
+    } else {
+      camera.setState(target);
+      if (now) sigma.render();
+    }
   };
 
   // On the container, before sigma's own handler (sigma 3.0.3's wheel payload drops preventSigmaDefault:
@@ -148,6 +154,7 @@ function previewMoves(sigma, box) {
   };
   box.addEventListener("wheel", wheel, { capture: true, passive: false });
   captor.on("mousedown", (e) => {
+    if (settle) commit(true); // a press while a zoom waits: the camera takes it first
     if (e.original.button !== 0) return;
     press = { x: e.x, y: e.y, tx, ty };
     dragged = false;
@@ -177,11 +184,22 @@ function previewMoves(sigma, box) {
   box.addEventListener("click", swallow, { capture: true });
   box.dataset.moves = "0";
   delete box.dataset.camera;
-  return () => {
+  // stop: the view is closed; drop: the camera is sent elsewhere (a node found), the move shown is let go
+  const drop = () => {
+    clearTimeout(settle);
+    settle = 0;
+    press = null;
+    scale = 1;
+    tx = 0;
+    ty = 0;
+    show();
+  };
+  const stop = () => {
     clearTimeout(settle);
     box.removeEventListener("click", swallow, { capture: true });
     box.removeEventListener("wheel", wheel, { capture: true });
   };
+  return { stop, drop };
 }
 
 // Mark one node (or none, with "") as selected; with `focus`, move the camera to it.
@@ -193,6 +211,7 @@ export function selectWebgl(id, focus = false) {
   // only the two nodes whose look changes are drawn again (a whole refresh costs ~1 s at 100,000 nodes)
   if (changed.length) renderer.refresh({ partialGraph: { nodes: changed }, skipIndexation: true });
   if (focus && id && graph.hasNode(id)) {
+    preview.drop();
     const at = renderer.getNodeDisplayData(id);
     renderer.getCamera().animate({ x: at.x, y: at.y, ratio: Math.min(renderer.getCamera().ratio, 0.15) }, { duration: 250 });
   }
@@ -200,7 +219,7 @@ export function selectWebgl(id, focus = false) {
 
 export function closeWebgl(hide = true) {
   if (renderer) {
-    stopPreview();
+    preview.stop();
     renderer.kill();
     renderer = null;
   }
