@@ -33,7 +33,7 @@ IDEMPOTENCY_TTL_HOURS = 24  # REFERRALS_IDEMPOTENCY_TTL_HOURS: how long a stored
 IDEMPOTENCY_LEASE_SECONDS = 120  # REFERRALS_IDEMPOTENCY_LEASE_SECONDS: a claim whose request died frees then
 HEAVY_CONCURRENCY = 2  # REFERRALS_HEAVY_CONCURRENCY: heavy reads of one workspace computed at once, per process
 HEAVY_WAIT_SECONDS = 20  # REFERRALS_HEAVY_WAIT_SECONDS: how long a heavy read waits for a turn before 429
-DRAW_LIMIT = 20_000  # REFERRALS_DRAW_LIMIT: nodes the page draws at once; past it, the network's biggest trees
+DRAW_LIMIT = 100_000  # REFERRALS_DRAW_LIMIT: nodes the page draws at once; past it, the network's biggest trees
 WEBGL_FROM = 10_000  # REFERRALS_WEBGL_FROM: views of this many nodes or more are drawn in WebGL, smaller ones in SVG
 
 

@@ -233,7 +233,7 @@ def test_deal_upsert_by_external_id(api: Api) -> None:
 def test_workspace_and_tokens(api: Api) -> None:
     me = api.ok(api.get("/workspace", token="viewer"))
     assert me["id"] == api.ws and me["role"] == "viewer"
-    assert (me["max_depth"], me["credit_depth"], me["draw_limit"], me["webgl_from"]) == (50, 7, 20_000, 10_000)
+    assert (me["max_depth"], me["credit_depth"], me["draw_limit"], me["webgl_from"]) == (50, 7, 100_000, 10_000)
     made = api.ok(api.post("/tokens", {"role": "viewer", "name": "accountant"}, token="owner"), 201)
     assert made["token"].startswith("rfk_")
     listed = api.ok(api.get("/tokens", token="owner"))["items"]

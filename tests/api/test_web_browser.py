@@ -7,6 +7,7 @@ test-artifacts/browser/.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -36,7 +37,7 @@ from referrals import analysis
 from referrals.access import Role, hash_secret, new_secret
 from referrals.attribution import Model
 from referrals.config import MAX_DEPTH, Settings
-from referrals.model import ChannelKind, ClientQuery, SourceKind, SourceRef
+from referrals.model import ChannelInput, ChannelKind, ClientInput, ClientQuery, ReferralInput, SourceKind, SourceRef
 from tests.api.webseed import CHAIN, SMALL_DEALS, Seeded, Small, seed, seed_small
 from tests.serving import serve
 from tools import chromium, xsd
@@ -719,6 +720,68 @@ def test_big_trees_open_two_levels_deep_and_more_on_click(page, webgl_site: Site
     wait_drawn(pg, before)
     assert pg.get_attribute("#graph", "data-nodes") == str(site.seeded.big_size + 1)
     assert pg.locator("#open-all").is_hidden()
+
+
+@pytest.fixture(scope="module")
+def wide_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A network of 22,503 nodes (three channels that brought 7,500 clients each) on a server with the
+    default settings: over SVG's 20,000, under the draw limit."""
+    store = SqliteStore(str(tmp_path_factory.mktemp("wide") / "wide.db"))
+    store.init_schema()
+    ws = store.create_workspace("Wide studio").id
+    for c in range(3):
+        channel = store.create_channel(ws, ChannelInput(name=f"Fair {c}")).id
+        rows = [ClientInput(name=f"Visitor {c}-{i:04d}", external_id=f"v{c}-{i}") for i in range(7500)]
+        ids = store.upsert_clients(ws, rows).ids
+        source = SourceRef(SourceKind.CHANNEL, channel)
+        store.add_referrals(ws, [ReferralInput(source, i, date(2025, 3, 1)) for i in ids])
+    token = new_secret()
+    store.create_token(ws, Role.VIEWER, "browser tests", hash_secret(token))
+    app = create_app({"STORE": store, "TESTING": True})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Site(f"http://127.0.0.1:{server.server_port}", store, Seeded(ws, "", ""), token)
+    finally:
+        server.shutdown()
+        thread.join(10)
+        store.close()
+
+
+# What a browser without WebGL gives a page: no WebGL context from any canvas.
+_NO_WEBGL = """(() => {
+  const get = HTMLCanvasElement.prototype.getContext;
+  HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+    return /webgl/i.test(kind) ? null : get.call(this, kind, ...rest);
+  };
+})();"""
+
+
+def test_the_whole_network_is_drawn_whole_in_webgl_and_in_its_biggest_trees_without(browser, wide_site: Site) -> None:  # type: ignore[no-untyped-def]
+    """22,503 nodes: drawn whole in WebGL under the default draw limit (100,000); a browser without WebGL
+    draws every view in SVG and so at most 20,000 nodes: there the network opens as its biggest trees."""
+    for webgl in (True, False):
+        tab = _tab(browser, wide_site, "en-US")
+        pg = next(tab)
+        if not webgl:
+            pg.add_init_script(_NO_WEBGL)
+        pg.set_default_timeout(60_000)
+        sign_in(pg, wide_site)
+        if webgl:
+            assert pg.get_attribute("#graph", "data-renderer") == "webgl"
+            assert pg.get_attribute("#graph", "data-nodes") == pg.get_attribute("#webgl", "data-nodes") == "22504"
+            assert "too many to draw" not in pg.inner_text("#tree-facts")
+        else:
+            assert pg.evaluate("() => document.createElement('canvas').getContext('webgl')") is None
+            assert pg.get_attribute("#graph", "data-renderer") == "svg"
+            trees = json.loads(pg.get_attribute("#tree-facts", "data-trees"))
+            assert (trees["drawn"], trees["all"], trees["clients"]) == (2, 3, 15_000)
+            assert trees["other"]["trees"] == 1 and trees["other"]["clients"] == 7500
+            assert pg.locator("#graph g.node").count() == int(pg.get_attribute("#graph", "data-nodes")) == 15_002
+            assert "too many to draw at once: the 2 biggest of 3 trees drawn" in pg.inner_text("#tree-facts")
+        with contextlib.suppress(StopIteration):
+            next(tab)  # the tab closes; its checks (no page errors, nothing fetched from outside) run
 
 
 def test_views_under_the_webgl_size_stay_svg(page, site: Site) -> None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ def test_defaults_need_no_server() -> None:
 
 def test_env_overrides() -> None:
     assert Settings.from_env({"REFERRALS_DATABASE_URL": "neo4j://h:7687"}).database_url == "neo4j://h:7687"
-    assert Settings.from_env({}).draw_limit == 20_000
+    assert Settings.from_env({}).draw_limit == 100_000
     assert Settings.from_env({"REFERRALS_DRAW_LIMIT": "500"}).draw_limit == 500
     assert Settings.from_env({}).webgl_from == 10_000
     assert Settings.from_env({"REFERRALS_WEBGL_FROM": "2000"}).webgl_from == 2000

@@ -111,6 +111,17 @@ export function linkPath(pos, tree) {
 // SVG elements a view gets slow to draw and to move. Smaller views, and every export, are SVG.
 export const WEBGL_FROM = 10000;
 
+// A browser without WebGL draws every view in SVG, which takes seconds past 20,000 nodes and then moves
+// slowly: there the whole network is drawn whole up to this many nodes, past it as its biggest trees.
+export const SVG_DRAW_LIMIT = 20000;
+
+// How many nodes the whole network may have to be drawn whole: the workspace's draw limit, and no more
+// than SVG_DRAW_LIMIT without WebGL.
+export function drawLimit() {
+  const limit = state.workspace.draw_limit;
+  return webglAvailable() ? limit : Math.min(limit, SVG_DRAW_LIMIT);
+}
+
 // Each node's radius in the drawing: its branch's revenue in the picked currency, else all equal.
 export function radiusOf(tree) {
   if (!state.currency) return () => 10;

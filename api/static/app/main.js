@@ -13,6 +13,7 @@ import { findInView, loadKeyClients, selectNode } from "./panels.js";
 import { depthLabel, fillOptions, search, show, signIn, signOut, tokenFromLink } from "./session.js";
 import { $, $$, TOKEN_KEY, state } from "./state.js";
 import { loadTree, openTree } from "./tree.js";
+import { loadWebgl } from "./webgl.js";
 
 function wire() {
   $("#sign-in-form").addEventListener("submit", (evt) => {
@@ -103,7 +104,7 @@ function wire() {
 async function start() {
   // The page's language (its switch's pick, else the browser's): the markup's marked words are looked
   // up in it before anything is shown, and <html lang> says it to the API and to Intl.
-  await loadLanguage(chooseLanguage());
+  await Promise.all([loadLanguage(chooseLanguage()), loadWebgl()]);
   translatePage();
   wire();
   const token = tokenFromLink() || sessionStorage.getItem(TOKEN_KEY);

@@ -3,7 +3,7 @@
 import { ApiError, call } from "./api.js";
 import { status } from "./dom.js";
 import { formatNumber, t, tn } from "./i18n.js";
-import { WEBGL_FROM, draw, fillCurrencies } from "./draw.js";
+import { WEBGL_FROM, draw, drawLimit, fillCurrencies } from "./draw.js";
 import { renderDetails } from "./panels.js";
 import { pick, show } from "./session.js";
 import { $, $$, state, view } from "./state.js";
@@ -176,7 +176,7 @@ export async function fetchTree(root, isTop = false, depth = state.depth) {
 
 export async function networkTree() {
   const summary = await call(view("/network/summary"));
-  const limit = state.workspace.draw_limit;
+  const limit = drawLimit();
   if (summary.clients + summary.channels > limit) return biggestTrees(summary, limit);
   const resp = await call(view("/network/export?format=json"), { raw: true });
   const graph = await resp.json();

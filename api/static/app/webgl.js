@@ -18,12 +18,33 @@ let selected = "";
 let preview = { stop() {}, drop() {} };
 
 export function webglAvailable() {
-  if (!window.Sigma || !window.graphology) return false;
-  try {
-    return Boolean(document.createElement("canvas").getContext("webgl"));
-  } catch {
-    return false;
+  return Boolean(window.Sigma && window.graphology) && canDrawWebgl();
+}
+
+let hasWebgl = null; // asked once: each probe makes a WebGL context, and a page may hold only so many
+
+function canDrawWebgl() {
+  if (hasWebgl === null) {
+    try {
+      hasWebgl = Boolean(document.createElement("canvas").getContext("webgl"));
+    } catch {
+      hasWebgl = false;
+    }
   }
+  return hasWebgl;
+}
+
+// Sigma is loaded only where WebGL is: its bundle makes a WebGL context as it loads, and throws in a
+// browser without one (the page then draws every view in SVG). Settles once the script has run, or failed.
+export function loadWebgl() {
+  if (window.Sigma || !canDrawWebgl()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const script = document.createElement("script");
+    script.src = "/static/vendor/sigma/sigma.min.js";
+    script.onload = resolve;
+    script.onerror = resolve; // no sigma: the views stay SVG
+    document.head.append(script);
+  });
 }
 
 // Draw `nodes` (an array of {id, parent, name}) at `pos` (id -> {x, y}, y down as in SVG), each with
