@@ -195,6 +195,23 @@ def _flat(row: Any) -> tuple[list[int], list[int], list[str], list[bool]]:
     return list(flat(row["sources"])), list(flat(row["clients"])), days, list(flat(row["primary"]))
 
 
+# A workspace's counts, first dates and primary recommendations as columns (`network_columns`).
+_NETWORK_COLUMNS = (
+    _V5 + "CALL { MATCH (c:Client) WHERE c.workspace = $ws RETURN count(c) AS clients }"
+    " CALL { MATCH (c:Channel) WHERE c.workspace = $ws RETURN collect(id(c)) AS channels }"
+    " CALL { MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on IS NOT NULL"
+    " RETURN min(c.acquired_on) AS acquired }"
+    # every recommendation of the workspace once, by the (workspace, referred_on) index: the count,
+    # the first date, and the primary ones' client and source by node number
+    " CALL { MATCH (s)-[r:REFERRED]->(c) WHERE r.workspace = $ws AND r.referred_on IS NOT NULL"
+    " RETURN count(r) AS referrals, min(r.referred_on) AS referred,"
+    " collect(CASE WHEN r.primary THEN id(c) END) AS brought_in,"
+    " collect(CASE WHEN r.primary THEN id(s) END) AS sources }"
+    " RETURN clients, channels, referrals, toString(acquired) AS acquired, toString(referred) AS referred,"
+    " brought_in, sources"
+)
+
+
 class Neo4jTraversals(Rows):
     def client_ids(self, ws: str) -> list[str]:
         """Every client's id (one query)."""
@@ -279,20 +296,11 @@ class Neo4jTraversals(Rows):
         """The counts, the first day and the primary recommendations as columns (one record of lists,
         and one more query for clients recorded before every date); clients and sources by node number
         (a million of them read in ~1.3 s, their ids in ~3.6 s warm, ~6.7 s cold). A source is a client
-        unless it is one of the workspace's channels: read so, not by each source's label (~0.3 s)."""
-        (row,) = self._run(
-            _V5 + "CALL { MATCH (c:Client) WHERE c.workspace = $ws RETURN count(c) AS clients }"
-            " CALL { MATCH (c:Channel) WHERE c.workspace = $ws RETURN collect(id(c)) AS channels }"
-            " CALL { MATCH (c:Client) WHERE c.workspace = $ws AND c.acquired_on IS NOT NULL"
-            " RETURN min(c.acquired_on) AS acquired }"
-            " CALL { MATCH ()-[r:REFERRED]->() WHERE r.workspace = $ws AND r.referred_on IS NOT NULL"
-            " RETURN count(r) AS referrals, min(r.referred_on) AS referred }"
-            " CALL { MATCH (c:Client) WHERE c.workspace = $ws MATCH (c)<-[r:REFERRED {primary: true}]-(s)"
-            " RETURN collect(id(c)) AS brought_in, collect(id(s)) AS sources }"
-            " RETURN clients, channels, referrals, toString(acquired) AS acquired, toString(referred) AS referred,"
-            " brought_in, sources",
-            ws=ws,
-        )
+        unless it is one of the workspace's channels: read so, not by each source's label (~0.3 s). The
+        recommendations are read once, from the workspace's part of a relationship index (the count,
+        the first date and the primary ones together: ~0.9 s at a million, against 0.3 s and 1.1 s for
+        a count and a walk from each client)."""
+        (row,) = self._run(_NETWORK_COLUMNS, ws=ws)
         channels, sources = frozenset(row["channels"]), row["sources"]
         from_client = [s not in channels for s in sources]
         first = None

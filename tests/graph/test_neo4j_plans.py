@@ -3,7 +3,10 @@
 On a fresh database (statistics not sampled yet) the planner costed a scan of the whole (workspace, id)
 index per row as cheaper than a seek: the first import of recommendations into a new store spent 110 s
 on 2,000 rows and ran into the server's time limit. The lookups hint `USING INDEX SEEK`, which leaves
-the planner no scan to choose."""
+the planner no scan to choose.
+
+The network's columns read a workspace's recommendations from its part of a relationship index, never
+by a scan of every workspace's relationships."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from graph.neo4j import Neo4jStore
 from graph.neo4j.clients import _REPLACE_CHANNELS, _REPLACE_CLIENTS
 from graph.neo4j.deals import _CREATE, _REPLACE
 from graph.neo4j.referrals import CREATE_FROM
+from graph.neo4j.traversals import _NETWORK_COLUMNS
 from referrals.model import ClientInput
 from tools.neo4j_server import Neo4jServer
 
@@ -43,3 +47,13 @@ def test_bulk_writes_seek_their_nodes_on_a_fresh_database() -> None:
                 operators = _operators(plan)
                 assert not [op for op in operators if "Scan" in op], (name, operators)
                 assert any("IndexSeek" in op for op in operators), (name, operators)
+
+
+def test_the_network_columns_read_one_workspaces_recommendations_by_index() -> None:
+    with Neo4jServer(heap="512m") as server, contextlib.closing(Neo4jStore(server.url)) as store:
+        store.init_schema()
+        ws = store.create_workspace("fresh").id
+        with store._driver.session() as session:
+            operators = _operators(session.run("EXPLAIN " + _NETWORK_COLUMNS, ws=ws).consume().plan)
+        assert "DirectedRelationshipIndexSeek" in operators, operators
+        assert not [op for op in operators if "Scan" in op and "Relationship" in op], operators
