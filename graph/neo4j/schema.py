@@ -64,6 +64,9 @@ MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
     9: (),
     # Version 10 widened two more of the embedded store's indexes; nothing changes here.
     10: (),
+    # Clients by recording time: the network's first day looks for clients recorded before every date,
+    # a handful, instead of reading every client's recording time (0.36–0.49 s at a million, then ~2 ms).
+    11: ("CREATE INDEX client_created IF NOT EXISTS FOR (c:Client) ON (c.workspace, c.created_at)",),
 }
 
 

@@ -167,6 +167,8 @@ MIGRATIONS: dict[int, str | tuple[str, ...]] = {
         "DROP INDEX deal_by_date",
         "CREATE INDEX deal_by_date ON deals(workspace_id, closed_on, client_id, amount_minor, currency)",
     ),
+    # Version 11 indexed the Neo4j store's clients by recording time; nothing changes here.
+    11: (),
 }
 
 

@@ -74,8 +74,8 @@ def test_a_version_4_sqlite_file_gains_client_phones(tmp_path: Path) -> None:
     store = SqliteStore(path)
     try:
         assert store.schema_version() == 4
-        assert store.init_schema() == SCHEMA_VERSION == 10
-        assert store.schema_version() == 10
+        assert store.init_schema() == SCHEMA_VERSION == 11
+        assert store.schema_version() == 11
         old = store.get_client("ws_old", "cl_old")
         assert (old.name, old.email, old.phone) == ("Ana", "ana@example.org", None)
         new = store.create_client("ws_old", ClientInput.parse({"name": "Bo", "phone": "+7 916 000-00-01"}))
@@ -99,8 +99,8 @@ def test_a_version_4_neo4j_database_gains_the_phone_index(neo4j_store: Neo4jStor
         s.run("DROP INDEX client_phone IF EXISTS").consume()
         s.run("MERGE (v:SchemaVersion {name: 'referrals'}) SET v.version = 4").consume()
     assert neo4j_store.schema_version() == 4
-    assert neo4j_store.init_schema() == SCHEMA_VERSION == 10
-    assert neo4j_store.schema_version() == 10
+    assert neo4j_store.init_schema() == SCHEMA_VERSION == 11
+    assert neo4j_store.schema_version() == 11
     with neo4j_store._driver.session() as s:
         names = [r["name"] for r in s.run("SHOW INDEXES YIELD name, state WHERE state = 'ONLINE' RETURN name")]
     assert "client_phone" in names
@@ -151,7 +151,7 @@ def test_a_version_8_sqlite_file_walks_trees_from_its_indexes_alone(tmp_path: Pa
         assert store.schema_version() == 8
         ws, channel, _, _ = _fair_ana_bo(store)
         before = store.tree(ws, SourceRef(SourceKind.CHANNEL, channel), 1)
-        assert store.init_schema() == SCHEMA_VERSION == 10
+        assert store.init_schema() == SCHEMA_VERSION == 11
         after = store.tree(ws, SourceRef(SourceKind.CHANNEL, channel), 1)
         assert after == before and after.beyond.clients == 1 and after.beyond.revenue == {"RUB": 1250}
         plan = _plan(store, _TREE, {"ws": ws, "kind": "channel", "id": channel, "depth": 1, "limit": 10})
@@ -174,7 +174,7 @@ def test_a_version_9_sqlite_file_walks_chains_and_periods_from_its_indexes_alone
         ws, _, _, bo = _fair_ana_bo(store)
         chain_before = store.chain(ws, bo.id)
         facts_before, _ = store.month_facts(ws, "2024-06")
-        assert store.init_schema() == SCHEMA_VERSION == 10
+        assert store.init_schema() == SCHEMA_VERSION == 11
         assert store.chain(ws, bo.id) == chain_before and [s.name for s in chain_before.steps] == ["Ana", "Fair"]
         facts_after, _ = store.month_facts(ws, "2024-06")
         assert facts_after == facts_before and len(facts_after.deals) == 1
