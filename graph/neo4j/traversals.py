@@ -223,6 +223,14 @@ _RECORDED_BEFORE = (
 )
 
 
+# Every deal of a workspace as columns, its payer by node number (`keyed_payments`).
+_PAYMENTS = (
+    _V5 + "MATCH (d:Deal) WHERE d.workspace = $ws MATCH (c)-[:PAID]->(d) RETURN collect(id(c)) AS clients,"
+    " collect(d.amount_minor) AS amounts, collect(d.currency) AS currencies"
+)
+_DATED_PAYMENTS = _PAYMENTS + ", collect(toString(d.closed_on)) AS days"
+
+
 class Neo4jTraversals(Rows):
     def client_ids(self, ws: str) -> list[str]:
         """Every client's id (one query)."""
@@ -260,16 +268,12 @@ class Neo4jTraversals(Rows):
             ["" if i is None else days[i] for i in at],
         )
 
-    def keyed_payments(self, ws: str) -> tuple[list[int], list[int], list[str], list[str]]:
-        """Every deal's payer (its node number), amount, currency and date, as columns (one query)."""
-        (row,) = self._run(
-            _V5
-            + "MATCH (d:Deal) WHERE d.workspace = $ws MATCH (c:Client)-[:PAID]->(d) RETURN collect(id(c)) AS clients,"
-            " collect(d.amount_minor) AS amounts, collect(d.currency) AS currencies,"
-            " collect(toString(d.closed_on)) AS days",
-            ws=ws,
-        )
-        return row["clients"], row["amounts"], row["currencies"], row["days"]
+    def keyed_payments(self, ws: str, dated: bool = True) -> tuple[list[int], list[int], list[str], list[str]]:
+        """Every deal's payer (its node number), amount, currency and date, as columns (one query; no
+        dates unless `dated`: a date as text costs ~0.25 s a million). Only clients pay (`PAID`), so the
+        payer's label is not read."""
+        (row,) = self._run(_DATED_PAYMENTS if dated else _PAYMENTS, ws=ws)
+        return row["clients"], row["amounts"], row["currencies"], row["days"] if dated else []
 
     def network_file_facts(self, ws: str) -> network_file.Facts:
         """One record of lists: the primary recommendations, every recommender's first date, the deals

@@ -317,8 +317,9 @@ class SqliteTraversals(Rows):
         )
         return clients, list(map(int, amounts)), currencies, days
 
-    def keyed_payments(self, ws: str) -> tuple[list[str], list[int], list[str], list[str]]:
-        """`payment_columns`: this store's node keys are the clients' ids."""
+    def keyed_payments(self, ws: str, dated: bool = True) -> tuple[list[str], list[int], list[str], list[str]]:
+        """`payment_columns`: this store's node keys are the clients' ids (dates cost next to nothing here,
+        so they come either way)."""
         return self.payment_columns(ws)
 
     def contact_values(self, ws: str) -> tuple[list[str], list[str]]:

@@ -25,7 +25,7 @@ def columns(u: Unit, ws: str, payments: bool = True) -> forest.Columns:
     cols = u.graph.network_columns(ws, first_day=not payments)
     if not payments:
         return replace(cols, revenue=u.graph.revenue_totals(ws))
-    payers, amounts, currencies, _ = u.graph.keyed_payments(ws)
+    payers, amounts, currencies, _ = u.graph.keyed_payments(ws, dated=False)
     return replace(cols, payers=payers, amounts=amounts, currencies=currencies)
 
 
