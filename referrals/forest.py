@@ -24,12 +24,10 @@ counted (level 0, direct, dead ends) and only read, by name, when a ranking has 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import repeat
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -276,15 +274,27 @@ def _climb(parent: Ints) -> tuple[Ints, Ints]:
     return steps, top
 
 
-def paid_pairs(cols: Columns) -> set[tuple[Key, str]]:
-    """Every (client, currency) a client has deals in (whatever their total)."""
-    return set(zip(cols.payers, cols.currencies, strict=True))
+class Paid:
+    """Every (client, currency) that has deals (whatever their total), as sorted numbers `client index ×
+    number of currencies + the currency's place in code order`: a million deals in a few array passes,
+    where a set of (key, currency) pairs and a Counter over it took ~0.2 s."""
 
+    def __init__(self, forest: Forest, cols: Columns) -> None:
+        self.names = sorted(set(cols.currencies))
+        place = {cur: k for k, cur in enumerate(self.names)}
+        codes = np.fromiter(map(place.__getitem__, cols.currencies), np.int64, len(cols.currencies))
+        self.pairs = np.unique(forest.payer * len(self.names) + codes)
+        counts = np.bincount(self.pairs % len(self.names), minlength=len(self.names)) if self.names else []
+        # every currency paid in, by how many clients paid in it, then by code (analysis.currencies)
+        self.currencies = [self.names[k] for k in sorted(range(len(self.names)), key=lambda k: (-counts[k], k))]
 
-def currencies(pairs: set[tuple[Key, str]]) -> list[str]:
-    """Every currency clients paid in, by how many clients paid in it, then by code (analysis.currencies)."""
-    counts = Counter(map(itemgetter(1), pairs))
-    return [cur for cur, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    def paid(self, client: int, currency: str) -> bool:
+        """Whether the client (its index in the forest) has deals in the currency."""
+        if currency not in self.names:
+            return False
+        code = client * len(self.names) + self.names.index(currency)
+        at = int(np.searchsorted(self.pairs, code))
+        return at < len(self.pairs) and int(self.pairs[at]) == code
 
 
 def _first(keys: list[Keyed], k: int, forest: Forest, named: Named) -> list[tuple[str, str, int]]:
@@ -363,10 +373,10 @@ def key_clients(
     """analysis.key_clients from columns: the same ranking, score for score and tie for tie; also every
     currency paid in, main first (analysis.currencies)."""
     weights = weights or Weights()
-    pairs = paid_pairs(cols)
-    paid_in = currencies(pairs)
-    currency = currency or next(iter(paid_in), None)
     forest = Forest(cols)
+    paid = Paid(forest, cols)
+    paid_in = paid.currencies
+    currency = currency or next(iter(paid_in), None)
     own = forest.own(cols)
     down = {cur: forest.downline(own[cur], depth) for cur in paid_in}
     reach, dl = down[currency] if currency in down else forest.downline(None, depth)
@@ -425,8 +435,8 @@ def key_clients(
         i = forest.find(key)
         if i is None:
             return k
-        paid = {cur: int(total[i]) for cur, total in own.items() if (key, cur) in pairs}
+        own_paid = {cur: int(total[i]) for cur, total in own.items() if paid.paid(i, cur)}
         below = {cur: int(d[1][i]) for cur, d in down.items() if d[1][i]}
-        return replace(k, own_by_currency=paid, downline_by_currency=below)
+        return replace(k, own_by_currency=own_paid, downline_by_currency=below)
 
     return currency, paid_in, [by_currency(k) for k in rows]
