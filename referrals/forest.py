@@ -190,6 +190,13 @@ class Ids:
             self.sorted_numbers = numbers[self.order]
             if len(ids) > 1 and bool((self.sorted_numbers[1:] == self.sorted_numbers[:-1]).any()):
                 raise ValueError("a client has two primary recommendations")
+            # Numbers dense enough (a store numbers its nodes from 0): a table from number to position,
+            # looked up directly; else a binary search.
+            self.table: Ints | None = None
+            low, high = int(self.sorted_numbers[0]), int(self.sorted_numbers[-1])
+            if low >= 0 and high < 4 * len(ids) + 1024:
+                self.table = np.full(high + 1, -1, np.int64)
+                self.table[numbers] = np.arange(len(ids), dtype=np.int64)
             return
         try:
             self.raw = np.array(ids, dtype=np.bytes_) if len(ids) else np.array([], dtype="S1")
@@ -215,7 +222,14 @@ class Ids:
             return np.full(len(wanted), -1, np.int64)
         if self.numbers:
             needles = np.asarray(wanted, np.int64)
-            at = np.minimum(np.searchsorted(self.sorted_numbers, needles), len(self.ids) - 1)
+            if self.table is not None:
+                found = np.full(len(needles), -1, np.int64)
+                inside = (needles >= 0) & (needles < len(self.table))
+                found[inside] = self.table[needles[inside]]
+                return found
+            order = np.argsort(needles, kind="stable")  # searched in order: the searches walk memory forwards
+            at = np.empty(len(needles), np.int64)
+            at[order] = np.minimum(np.searchsorted(self.sorted_numbers, needles[order]), len(self.ids) - 1)
             return np.where(self.sorted_numbers[at] == needles, self.order[at], -1)
         try:
             raw = np.array(wanted, dtype=np.bytes_)

@@ -249,13 +249,19 @@ def column_nets(draw: st.DrawFn) -> tuple[forest.Columns, dict[str, str]]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(net=column_nets(), seed=st.randoms(use_true_random=False), depth=st.sampled_from([None, 1, 2]))
-def test_clients_named_by_numbers_in_any_order_answer_as_by_ids(net, seed, depth) -> None:  # type: ignore[no-untyped-def]
+@given(
+    net=column_nets(),
+    seed=st.randoms(use_true_random=False),
+    depth=st.sampled_from([None, 1, 2]),
+    spacing=st.sampled_from([1, 997]),  # dense numbers (looked up in a table) or sparse (searched)
+)
+def test_clients_named_by_numbers_in_any_order_answer_as_by_ids(net, seed, depth, spacing) -> None:  # type: ignore[no-untyped-def]
     """A store may name clients by node numbers (Neo4j does); whatever order the numbers have against
-    the ids, the summary and the ranking (ties broken by name, then id) are those of the ids."""
+    the ids, and however far apart they are, the summary and the ranking (ties broken by name, then id)
+    are those of the ids."""
     cols, names = net
     every = sorted(names)
-    numbers = list(range(100, 100 + len(every)))
+    numbers = [100 + k * spacing for k in range(len(every))]
     seed.shuffle(numbers)
     number = dict(zip(every, numbers, strict=True))
     by_number = {v: k for k, v in number.items()}
