@@ -28,6 +28,7 @@ import playwright.sync_api as playwright_api
 import pytest
 import xmlschema
 from click.testing import CliRunner
+from flask import Flask
 from werkzeug.serving import make_server
 
 from api import create_app
@@ -59,6 +60,19 @@ class Site:
     outside: list[str] = field(default_factory=list)  # requests that tried to leave the machine
 
 
+@contextlib.contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """The app on a loopback port in a thread (werkzeug), for as long as the block runs: its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     store = SqliteStore(str(tmp_path_factory.mktemp("web") / "web.db"))
@@ -68,14 +82,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     token = new_secret()
     store.create_token(ws, Role.EDITOR, "browser tests", hash_secret(token))
     app = create_app({"STORE": store, "TESTING": True})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield Site(f"http://127.0.0.1:{server.server_port}", store, seeded, token)
+        with served(app) as url:
+            yield Site(url, store, seeded, token)
     finally:
-        server.shutdown()
-        thread.join(10)
         store.close()
 
 
@@ -105,14 +115,10 @@ def small_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Small
     store.create_token(ws, Role.EDITOR, "browser tests", hash_secret(token))
     limit = getattr(request, "param", DRAW_LIMIT)
     app = create_app({"STORE": store, "TESTING": True, "SETTINGS": Settings(draw_limit=limit)})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield SmallSite(f"http://127.0.0.1:{server.server_port}", store, small, token)
+        with served(app) as url:
+            yield SmallSite(url, store, small, token)
     finally:
-        server.shutdown()
-        thread.join(10)
         store.close()
 
 
@@ -510,14 +516,8 @@ def test_a_5000_client_tree_renders_within_2_seconds_and_stays_responsive(page, 
 def webgl_site(site: Site) -> Iterator[Site]:
     """The same workspace served by a second app whose views of 1,000 nodes or more are drawn in WebGL."""
     app = create_app({"STORE": site.store, "TESTING": True, "SETTINGS": Settings(webgl_from=1000)})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Site(f"http://127.0.0.1:{server.server_port}", site.store, site.seeded, site.token, site.outside)
-    finally:
-        server.shutdown()
-        thread.join(10)
+    with served(app) as url:
+        yield Site(url, site.store, site.seeded, site.token, site.outside)
 
 
 def test_big_views_are_drawn_in_webgl_with_details_search_and_svg_exports(page, webgl_site: Site) -> None:  # type: ignore[no-untyped-def]
@@ -738,14 +738,10 @@ def wide_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     token = new_secret()
     store.create_token(ws, Role.VIEWER, "browser tests", hash_secret(token))
     app = create_app({"STORE": store, "TESTING": True})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield Site(f"http://127.0.0.1:{server.server_port}", store, Seeded(ws, "", ""), token)
+        with served(app) as url:
+            yield Site(url, store, Seeded(ws, "", ""), token)
     finally:
-        server.shutdown()
-        thread.join(10)
         store.close()
 
 
