@@ -883,6 +883,10 @@ def test_serve_prints_a_link_that_opens_the_page_signed_in(page, tmp_path: Path)
         page.wait_for_selector("#results")
         assert page.inner_text("#workspace-name") == "My network · owner"
         assert "token" not in page.url  # taken out of the address bar and history
+        # The page goes on asking (the summary, the channels) after its results show: let it finish
+        # before the server stops, or a request cut off mid-answer is logged as the page's error.
+        page.wait_for_load_state("networkidle")
+        page.goto("about:blank")
 
 
 def test_nothing_leaves_the_machine(page, site: Site) -> None:  # type: ignore[no-untyped-def]
