@@ -37,6 +37,9 @@ from referrals.analysis import KeyClient, Summary, Weights
 
 Ints = npt.NDArray[np.int64]
 Key = Any  # a client's node key: its id, or a number the store names it by (see Columns)
+# A column of node keys: a sequence of keys, or of ids as one array of fixed-width ASCII bytes
+# (`key_column`: a million ids in 30 MB and no Python objects)
+KeyColumn = Sequence[Key] | npt.NDArray[np.bytes_]
 Named = Callable[[Sequence[Key]], dict[Key, tuple[str, str]]]  # node keys -> (id, name)
 FirstByName = Callable[[int], list[tuple[Key, str, str]]]  # n -> the first n clients (key, id, name) by name, id
 
@@ -53,10 +56,10 @@ class Columns:
     referrals: int  # every recommendation, primary or secondary
     first_day: date | None  # see analysis.first_day
     # Clients and sources by node key (all ids, or all numbers: one kind per store)
-    brought_in: Sequence[Key]  # per primary recommendation: the client it brought in (each at most once)
-    from_client: Sequence[bool]  # ... whether its source is a client (else a channel)
-    sources: Sequence[Key]  # ... the source's key
-    payers: Sequence[Key] = ()  # per deal: the client who paid, the amount in minor units, the currency
+    brought_in: KeyColumn  # per primary recommendation: the client it brought in (each at most once)
+    from_client: Sequence[bool] | npt.NDArray[np.bool_]  # ... whether its source is a client (else a channel)
+    sources: KeyColumn  # ... the source's key
+    payers: KeyColumn = ()  # per deal: the client who paid, the amount in minor units, the currency
     amounts: Sequence[int] = ()
     currencies: Sequence[str] = ()
     revenue: dict[str, int] | None = None  # per currency, when the store summed the deals itself
@@ -74,21 +77,25 @@ class Forest:
     def __init__(self, cols: Columns) -> None:
         m = len(cols.brought_in)
         known = Ids(cols.brought_in)
-        ids = list(cols.brought_in)
-        extra: dict[str, int] = {}  # clients outside `brought_in`: tops of chains, payers with no source
+        extra: dict[Key, int] = {}  # clients outside `brought_in`: tops of chains, payers with no source
+        more: list[Key] = []
 
-        def number(column: Sequence[str], found: Ints, wanted: Ints) -> Ints:
+        def number(column: KeyColumn, found: Ints, wanted: Ints) -> Ints:
             for k in np.flatnonzero((found < 0) & wanted).tolist():
-                found[k] = extra.setdefault(column[k], len(ids))
-                if found[k] == len(ids):
-                    ids.append(column[k])
+                key = as_key(column[k])
+                at = extra.get(key)
+                if at is None:
+                    at = extra[key] = m + len(more)
+                    more.append(key)
+                found[k] = at
             return found
 
-        from_client = np.fromiter(cols.from_client, np.bool_, m)
+        from_client = np.asarray(cols.from_client, np.bool_)
         up = number(cols.sources, np.where(from_client, known.lookup(cols.sources), -1), from_client)
         self.payer = number(cols.payers, known.lookup(cols.payers), np.ones(len(cols.payers), np.bool_))
-        n = len(ids)
-        self.ids, self._known, self._extra = ids, known, extra
+        n = m + len(more)
+        self.ids = _Keys(cols.brought_in, more)
+        self._known, self._extra = known, extra
         parent = np.full(n, -1, np.int64)
         parent[:m] = up
         channel = np.zeros(n, np.bool_)
@@ -109,12 +116,12 @@ class Forest:
         at = int(self._known.lookup([client])[0])
         return at if at >= 0 else self._extra.get(client)
 
-    def find_all(self, client_ids: Sequence[Key]) -> Ints:
+    def find_all(self, client_ids: KeyColumn) -> Ints:
         """The index of each client, -1 for those not in the forest."""
         at = self._known.lookup(client_ids)
         if self._extra:
             for k in np.flatnonzero(at < 0).tolist():
-                at[k] = self._extra.get(client_ids[k], -1)
+                at[k] = self._extra.get(as_key(client_ids[k]), -1)
         return at
 
     def __len__(self) -> int:
@@ -157,7 +164,7 @@ class Forest:
     def own(self, cols: Columns) -> dict[str, Ints]:
         """Each client's own revenue per currency (refunds netted), as arrays over the forest."""
         out: dict[str, Ints] = {}
-        if not cols.payers:
+        if not len(cols.payers):
             return out
         payer = self.payer
         amount = np.fromiter(cols.amounts, np.int64, len(cols.amounts))
@@ -180,10 +187,10 @@ class Ids:
     Node numbers (integer keys) are searched as sorted integers directly.
     """
 
-    def __init__(self, ids: Sequence[Key]) -> None:
+    def __init__(self, ids: KeyColumn) -> None:
         self.ids = ids
         self.index: dict[Key, int] | None = None
-        self.numbers = len(ids) > 0 and isinstance(ids[0], int)
+        self.numbers = len(ids) > 0 and isinstance(ids[0], int | np.integer)
         if self.numbers:  # node numbers: searched as sorted integers, no hashing
             numbers = np.asarray(ids, np.int64)
             self.order = np.argsort(numbers, kind="stable")
@@ -199,7 +206,7 @@ class Ids:
                 self.table[numbers] = np.arange(len(ids), dtype=np.int64)
             return
         try:
-            self.raw = np.array(ids, dtype=np.bytes_) if len(ids) else np.array([], dtype="S1")
+            self.raw = as_bytes(ids) if len(ids) else np.array([], dtype="S1")
         except UnicodeEncodeError:
             self._fall_back()
             return
@@ -210,14 +217,14 @@ class Ids:
             self._fall_back()
 
     def _fall_back(self) -> None:
-        self.index = dict(zip(self.ids, range(len(self.ids)), strict=True))
+        self.index = dict(zip(map(as_key, self.ids), range(len(self.ids)), strict=True))
         if len(self.index) != len(self.ids):
             raise ValueError("a client has two primary recommendations")
 
-    def lookup(self, wanted: Sequence[Key]) -> Ints:
+    def lookup(self, wanted: KeyColumn) -> Ints:
         """Each wanted id's position among the ids, or -1."""
         if self.index is not None:
-            return np.fromiter(map(self.index.get, wanted, repeat(-1)), np.int64, len(wanted))
+            return np.fromiter(map(self.index.get, map(as_key, wanted), repeat(-1)), np.int64, len(wanted))
         if not len(wanted) or not len(self.ids):
             return np.full(len(wanted), -1, np.int64)
         if self.numbers:
@@ -232,7 +239,7 @@ class Ids:
             at[order] = np.minimum(np.searchsorted(self.sorted_numbers, needles[order]), len(self.ids) - 1)
             return np.where(self.sorted_numbers[at] == needles, self.order[at], -1)
         try:
-            raw = np.array(wanted, dtype=np.bytes_)
+            raw = as_bytes(wanted)
         except UnicodeEncodeError:  # such an id is not among the ASCII ones: look the column up by dict
             self._fall_back()
             return self.lookup(wanted)
@@ -244,6 +251,66 @@ class Ids:
         candidate = self.order[at]
         hit = (self.sorted[at] == hashes) & (self.raw[candidate] == raw)
         return np.where(hit, candidate, -1)
+
+
+def as_key(value: Key) -> Key:
+    """A key as the rest of the code names it: an id from a fixed-width column as text."""
+    return value.decode("ascii") if isinstance(value, bytes) else value
+
+
+def as_bytes(column: KeyColumn) -> npt.NDArray[np.bytes_]:
+    """Ids as fixed-width bytes (UnicodeEncodeError when one is not ASCII)."""
+    if isinstance(column, np.ndarray) and column.dtype.kind == "S":
+        return column
+    return np.array(column, dtype=np.bytes_)
+
+
+class _Keys:
+    """The forest's clients by index: the primary recommendations' clients, then the rest."""
+
+    def __init__(self, brought_in: KeyColumn, more: list[Key]) -> None:
+        self.brought_in, self.more, self.m = brought_in, more, len(brought_in)
+
+    def __len__(self) -> int:
+        return self.m + len(self.more)
+
+    def __getitem__(self, i: int) -> Key:
+        return as_key(self.brought_in[i]) if i < self.m else self.more[i - self.m]
+
+
+def key_column(text: str | None) -> KeyColumn:
+    """Values joined by the unit separator (SQL's group_concat(…, char(31))) as a column: one array of
+    fixed-width bytes when every value is ASCII and of one width, as ids and dates are (no Python
+    object per value), else the values as text."""
+    if not text:
+        return []
+    if not text.isascii():
+        return text.split("\x1f")
+    raw = text.encode("ascii")
+    width = raw.find(b"\x1f")
+    if width < 0:
+        return np.array([raw], dtype=f"S{len(raw)}") if raw else [text]
+    n = raw.count(b"\x1f") + 1
+    if width == 0 or len(raw) + 1 != n * (width + 1):
+        return text.split("\x1f")
+    grid = np.frombuffer(raw + b"\x1f", np.uint8).reshape(n, width + 1)
+    if not (grid[:, width] == 0x1F).all() or (grid[:, :width] == 0).any():
+        return text.split("\x1f")
+    return np.ascontiguousarray(grid[:, :width]).view(f"S{width}").ravel()
+
+
+def flag_column(text: str | None) -> npt.NDArray[np.bool_]:
+    """group_concat(<condition>, char(31)) — "1" or "0" per row — as booleans."""
+    if not text:
+        return np.zeros(0, np.bool_)
+    return np.frombuffer(text.encode("ascii"), np.uint8)[::2] == ord("1")
+
+
+def key_list(column: KeyColumn) -> list[Key]:
+    """A key column as a list of keys (ids as text)."""
+    if isinstance(column, np.ndarray):
+        return [as_key(v) for v in column.tolist()] if column.dtype.kind == "S" else column.tolist()
+    return list(column)
 
 
 def _hash(raw: npt.NDArray[np.bytes_]) -> npt.NDArray[np.uint64]:

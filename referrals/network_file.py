@@ -47,13 +47,14 @@ NamedClient = tuple[str, str, str]  # id, name, status
 class Facts:
     """What the store hands over before the first node (in the transaction the nodes are read in)."""
 
-    brought_in: Sequence[str]  # per primary recommendation: the client it brought in
-    from_client: Sequence[bool]  # ... whether its source is a client (else a channel)
-    sources: Sequence[str]  # ... the source's id
-    referred_on: Sequence[str]  # ... its date (YYYY-MM-DD)
-    recommenders: Sequence[str]  # every client or channel that recommended someone
-    first_dates: Sequence[str]  # ... the date of its first recommendation (YYYY-MM-DD)
-    payers: Sequence[str]  # per client and currency it has deals in: the client,
+    # Columns of ids and dates may come as fixed-width bytes (forest.KeyColumn)
+    brought_in: forest.KeyColumn  # per primary recommendation: the client it brought in
+    from_client: Sequence[bool] | np.ndarray  # ... whether its source is a client (else a channel)
+    sources: forest.KeyColumn  # ... the source's id
+    referred_on: forest.KeyColumn  # ... its date (YYYY-MM-DD)
+    recommenders: forest.KeyColumn  # every client or channel that recommended someone
+    first_dates: forest.KeyColumn  # ... the date of its first recommendation (YYYY-MM-DD)
+    payers: forest.KeyColumn  # per client and currency it has deals in: the client,
     currencies: Sequence[str]  # ... the currency,
     totals: Sequence[int]  # ... and the deals' sum in minor units (refunds netted)
     modified: datetime | None  # the latest change of a client or channel, or the latest recommendation
@@ -83,13 +84,13 @@ class Attributes:
         # the channel at the top of each client's chain (-1: the chain starts at a client)
         source_channel = np.full(n, -1, np.int64)
         by_channel = np.flatnonzero(f.channel)
-        source_channel[by_channel] = [channel_index[facts.sources[int(k)]] for k in by_channel]
+        source_channel[by_channel] = [channel_index[forest.as_key(facts.sources[int(k)])] for k in by_channel]
         self.top_channel = source_channel[f.top]
         # dates as fixed-width bytes: a tenth of the memory of a million strings
-        self.referred_on = np.array(facts.referred_on, dtype=np.bytes_)
+        self.referred_on = forest.as_bytes(facts.referred_on)
         self.m = m
         self.first = forest.Ids(facts.recommenders)
-        self.first_dates = np.array(facts.first_dates, dtype=np.bytes_)
+        self.first_dates = forest.as_bytes(facts.first_dates)
         # branches: clients below (whole downline) and revenue, the node's own included
         self.currencies = sorted(set(facts.currencies))
         own = f.own(cols)

@@ -340,9 +340,10 @@ class Traversals(Protocol):
         its primary source's kind ("client", "channel"), key (a channel's id; a client's node key) and
         date."""
 
-    def keyed_payments(self, ws: str, dated: bool = True) -> tuple[list[Any], list[int], list[str], list[str]]:
+    def keyed_payments(self, ws: str, dated: bool = True) -> tuple[forest.KeyColumn, list[int], list[str], list[str]]:
         """Every deal as `payment_columns` has it, its payer named by its node key (as `growth_columns`
-        and `network_columns` name clients). Without `dated` the dates column may be left empty."""
+        and `network_columns` name clients), as a key column (`forest.KeyColumn`). Without `dated` the
+        dates column may be left empty."""
 
     def network_file_facts(self, ws: str) -> network_file.Facts:
         """What the whole network's GraphML or GEXF needs before its first node (see network_file.Facts;

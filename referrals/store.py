@@ -28,7 +28,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from referrals import analysis, asof, clock, growth, network_file
+from referrals import analysis, asof, clock, forest, growth, network_file
 from referrals.access import Caller, CallerCheck, Role, StoredResponse, Token
 from referrals.attribution import PeriodFacts
 from referrals.config import view_depth
@@ -359,7 +359,8 @@ class Store(abc.ABC):
             ids, acquired, recorded, kinds, sources, referred = u.graph.growth_columns(ws)
             since = list(map(asof.first_day, acquired, referred, recorded))
             members = growth.Members(ids, since, kinds, sources, referred)
-            payments = growth.Payments(*u.graph.keyed_payments(ws))
+            payers, amounts, currencies, days = u.graph.keyed_payments(ws)
+            payments = growth.Payments(forest.key_list(payers), amounts, currencies, days)
             return members, payments, {ch.id: ch.name for ch in u.channels.each(ws)}
 
         members, payments, names = self.read(work)

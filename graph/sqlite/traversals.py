@@ -181,6 +181,22 @@ _PERIOD = (
 )
 
 
+# Every deal of a workspace as columns (`keyed_payments`), with or without its date.
+_PAYMENTS = (
+    "SELECT group_concat(client_id, char(31)), group_concat(amount_minor, char(31)),"
+    " group_concat(currency, char(31)), group_concat(closed_on, char(31)) FROM deals WHERE workspace_id = ?"
+)
+_UNDATED_PAYMENTS = (
+    "SELECT group_concat(client_id, char(31)), group_concat(amount_minor, char(31)),"
+    " group_concat(currency, char(31)), NULL FROM deals WHERE workspace_id = ?"
+)
+
+
+def _split(column: str | None) -> list[str]:
+    """A group_concat(…, char(31)) column as its values."""
+    return column.split("\x1f") if column else []
+
+
 class SqliteTraversals(Rows):
     def client_ids(self, ws: str) -> list[str]:
         """Every client's id (one query)."""
@@ -212,40 +228,42 @@ class SqliteTraversals(Rows):
 
     def network_file_facts(self, ws: str) -> network_file.Facts:
         """Three scans: the primary recommendations, every recommender's first date, the deals per
-        client and currency; and the latest change."""
-        brought_in, by_client, sources, days = self._concat(
+        client and currency; and the latest change. Ids and dates of one width come as fixed-width
+        bytes (`forest.key_column`): no Python string per client."""
+        brought_in, by_client, sources, days = self._run(
             "SELECT group_concat(client_id, char(31)), group_concat(source_kind = 'client', char(31)),"
             " group_concat(source_id, char(31)), group_concat(referred_on, char(31))"
             " FROM referrals WHERE workspace_id = ? AND is_primary = 1",
-            ws,
-        )
-        recommenders, first = self._concat(
+            (ws,),
+        ).fetchone()
+        recommenders, first = self._run(
             "SELECT group_concat(source_id, char(31)), group_concat(day, char(31)) FROM (SELECT source_id,"
             " min(referred_on) AS day FROM referrals WHERE workspace_id = ? GROUP BY source_id)",
-            ws,
-        )
-        payers, currencies, totals = self._concat(
+            (ws,),
+        ).fetchone()
+        payers, currencies, totals = self._run(
             "SELECT group_concat(client_id, char(31)), group_concat(currency, char(31)),"
             " group_concat(total, char(31)) FROM (SELECT client_id, currency, sum(amount_minor) AS total"
             " FROM deals WHERE workspace_id = ? GROUP BY client_id, currency)",
-            ws,
-        )
+            (ws,),
+        ).fetchone()
         (latest,) = self._run(  # every stored time is UTC in one format: the text's order is the time's
             "SELECT max(t) FROM (SELECT max(updated_at) AS t FROM clients WHERE workspace_id = :ws UNION ALL"
             " SELECT max(updated_at) FROM channels WHERE workspace_id = :ws UNION ALL"
             " SELECT max(created_at) FROM referrals WHERE workspace_id = :ws)",
             {"ws": ws},
         ).fetchone()
+        key = forest.key_column
         return network_file.Facts(
-            brought_in,
-            list(map("1".__eq__, by_client)),
-            sources,
-            days,
-            recommenders,
-            first,
-            payers,
-            currencies,
-            list(map(int, totals)),
+            key(brought_in),
+            forest.flag_column(by_client),
+            key(sources),
+            key(days),
+            key(recommenders),
+            key(first),
+            key(payers),
+            _split(currencies),
+            list(map(int, _split(totals))),
             datetime.fromisoformat(latest) if latest else None,
         )
 
@@ -267,9 +285,11 @@ class SqliteTraversals(Rows):
             " count(*), min(referred_on) FROM referrals WHERE workspace_id = ?",
             (ws,),
         ).fetchone()
-        brought_in, by_client, sources = (col.split("\x1f") if col else [] for col in (brought_in, by_client, sources))
+        # ids of one width come as fixed-width bytes: no Python string per client
+        brought_in, sources = forest.key_column(brought_in), forest.key_column(sources)
+        from_client = forest.flag_column(by_client)
         if not first_day:
-            return forest.Columns(clients, channels, count, None, brought_in, list(map("1".__eq__, by_client)), sources)
+            return forest.Columns(clients, channels, count, None, brought_in, from_client, sources)
         known = min(filter(None, (acquired, referred)), default="9999-12-31")
         # A client with neither an acquisition nor a primary recommendation starts on the day it was
         # recorded (analysis.first_day); only those recorded before every date above can move it.
@@ -286,7 +306,7 @@ class SqliteTraversals(Rows):
             count,
             date.fromisoformat(first) if first else None,
             brought_in,
-            list(map("1".__eq__, by_client)),
+            from_client,
             sources,
         )
 
@@ -317,10 +337,11 @@ class SqliteTraversals(Rows):
         )
         return clients, list(map(int, amounts)), currencies, days
 
-    def keyed_payments(self, ws: str, dated: bool = True) -> tuple[list[str], list[int], list[str], list[str]]:
-        """`payment_columns`: this store's node keys are the clients' ids (dates cost next to nothing here,
-        so they come either way)."""
-        return self.payment_columns(ws)
+    def keyed_payments(self, ws: str, dated: bool = True) -> tuple[forest.KeyColumn, list[int], list[str], list[str]]:
+        """`payment_columns` with the payers as a key column (this store's node keys are the clients'
+        ids: of one width, fixed-width bytes); without `dated`, no dates."""
+        payers, amounts, currencies, days = self._run(_PAYMENTS if dated else _UNDATED_PAYMENTS, (ws,)).fetchone()
+        return forest.key_column(payers), list(map(int, _split(amounts))), _split(currencies), _split(days)
 
     def contact_values(self, ws: str) -> tuple[list[str], list[str]]:
         """Every email and external id, each read from its unique index alone (two queries)."""
