@@ -661,6 +661,50 @@ def test_a_big_view_moves_its_drawn_picture_then_the_camera_once(page, webgl_sit
     assert "Listener 0003" in details_at(cx, cy)
 
 
+# Per animation frame until both settle: the transforms of the nodes' and the links' layers.
+_WATCH_LAYERS = """() => { window.__layers = []; const q = (c) => getComputedStyle(
+  document.querySelector('#webgl canvas.sigma-' + c)).transform;
+  const tick = () => { const seen = [q('nodes'), q('edges')]; window.__layers.push(seen);
+    if (seen[0] !== 'none' || seen[1] !== 'none' || window.__layers.length < 3) requestAnimationFrame(tick); };
+  requestAnimationFrame(tick); }"""
+
+
+def test_after_a_move_the_links_are_drawn_a_frame_later_where_a_whole_draw_puts_them(page, webgl_site: Site) -> None:  # type: ignore[no-untyped-def]
+    """Sigma's draw after a move comes in two frames: nodes first (the links' layer still shows the old
+    links under the move's transform, which puts them in place), links in the next. The picture then is
+    the one a whole draw at that camera gives, pixel for pixel."""
+    pg, site = page, webgl_site
+    sign_in(pg, site)
+    open_tree(pg, "Podcast")
+    before = pg.get_attribute("#graph", "data-renders")
+    pg.click("#open-all")
+    wait_drawn(pg, before)
+    assert pg.get_attribute("#graph", "data-renderer") == "webgl"
+    box = pg.locator("#webgl").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    pg.mouse.move(cx, cy)
+    pg.mouse.down()
+    for i in range(1, 5):
+        pg.mouse.move(cx - 30 * i, cy + 12 * i)
+    pg.evaluate(_WATCH_LAYERS)
+    pg.mouse.up()
+    pg.wait_for_function("() => document.querySelector('#webgl').dataset.moves === '1'")
+    pg.wait_for_function(
+        "() => { const l = window.__layers; const last = l[l.length - 1];"
+        " return l.length >= 3 && last[0] === 'none' && last[1] === 'none'; }"
+    )
+    frames = pg.evaluate("() => window.__layers")
+    moved = [k for k, (nodes, links) in enumerate(frames) if nodes == "none" and links != "none"]
+    assert moved, f"no frame showed the nodes drawn and the links still moved: {frames}"
+    pg.mouse.move(box["x"] - 50, box["y"] - 50)  # off the view: no node hovered
+    pg.wait_for_timeout(300)
+    split = pg.locator("#webgl").screenshot()
+    # A resize makes sigma draw everything at the same camera, in one frame.
+    pg.evaluate("() => window.dispatchEvent(new Event('resize'))")
+    pg.wait_for_timeout(400)
+    assert pg.locator("#webgl").screenshot() == split, "the picture drawn in two frames is not a whole draw's"
+
+
 def test_big_trees_open_two_levels_deep_and_more_on_click(page, webgl_site: Site) -> None:  # type: ignore[no-untyped-def]
     """A tree of the WebGL size or more opens two levels deep; a click on a node with more below opens
     two more levels under it; "Open every level" draws it whole. Shown and not-yet-opened clients and

@@ -101,8 +101,8 @@ export function drawWebgl(nodes, pos, colour, radius) {
 // lines and points above: longer than a frame, so the view stuttered while it moved. Here a wheel notch
 // or a drag moves sigma's drawn layers by a CSS transform, which the compositor applies at frame rate
 // (as a map scales the tiles it has until the new ones come); when the wheel rests or the drag ends, the
-// camera takes the place the transform shows and sigma draws the view once, sharp. Touch gestures stay
-// sigma's.
+// camera takes the place the transform shows and sigma draws the view once, sharp (its links a frame
+// after its nodes: `splitDraw`). Touch gestures stay sigma's.
 // #webgl's data-moves counts the moves the camera took, data-camera holds its state (x, y, ratio).
 function previewMoves(sigma, box) {
   const captor = sigma.getMouseCaptor();
@@ -114,19 +114,42 @@ function previewMoves(sigma, box) {
   let dragged = false;
 
   const layers = () => box.querySelectorAll("canvas:not(.sigma-mouse)");
+  const links = box.querySelector("canvas.sigma-edges");
+  const linksLater = splitDraw(sigma, links);
+  let linksDue = 0; // the frame that draws the links after a move's nodes
+  const drawLinks = () => {
+    cancelAnimationFrame(linksDue);
+    linksDue = 0;
+    linksLater.draw();
+    links.style.transform = "";
+  };
   const show = () => {
     const moved = scale !== 1 || tx !== 0 || ty !== 0;
+    if (moved && linksDue) drawLinks(); // a new move: the links first take the last one's place
     const transform = moved ? `matrix(${scale}, 0, 0, ${scale}, ${tx}, ${ty})` : "";
     for (const layer of layers()) {
+      if (layer === links && linksDue) continue; // drawn where the camera was, until their frame
       layer.style.transformOrigin = "0 0";
       layer.style.transform = transform;
     }
   };
   // The camera's new place, until sigma has drawn the view there: then the transform goes, in the task
-  // sigma drew in, so no frame shows the picture moved twice or not at all.
+  // sigma drew in, so no frame shows the picture moved twice or not at all. The links are the one layer
+  // drawn a frame later (`splitDraw`): theirs goes then.
   let target = null;
   const drawn = () => {
     const camera = sigma.getCamera();
+    if (linksLater.held) {
+      // this draw left the links: the next frame draws them
+      linksLater.held = false;
+      cancelAnimationFrame(linksDue);
+      linksDue = requestAnimationFrame(drawLinks);
+    } else if (linksDue) {
+      // sigma drew everything since (a selection, a resize): the links are in place already
+      cancelAnimationFrame(linksDue);
+      linksDue = 0;
+      links.style.transform = "";
+    }
     if (!target || camera.isAnimated()) return;
     target = null;
     show();
@@ -152,6 +175,7 @@ function previewMoves(sigma, box) {
       // animation of a millisecond ends it
       camera.animate(target, { duration: 1 });
     } else {
+      linksLater.held = linksLater.able; // this draw leaves the links as they are, moved by the transform
       camera.setState(target);
       if (now) sigma.render();
     }
@@ -213,6 +237,8 @@ function previewMoves(sigma, box) {
     settle = 0;
     press = null;
     target = null;
+    linksLater.held = false;
+    if (linksDue) drawLinks();
     scale = 1;
     tx = 0;
     ty = 0;
@@ -220,10 +246,44 @@ function previewMoves(sigma, box) {
   };
   const stop = () => {
     clearTimeout(settle);
+    cancelAnimationFrame(linksDue);
     box.removeEventListener("click", swallow, { capture: true });
     box.removeEventListener("wheel", wheel, { capture: true });
   };
   return { stop, drop };
+}
+
+// The draw after a move in two frames: nodes (and labels) in the first, links in the next.
+//
+// Without a GPU, sigma's one draw of 100,000 nodes and links takes ~70 ms (links ~45, nodes with their
+// picking layer ~30): one frame over 50 ms after each move. Each half fits a frame. While `held`, sigma's
+// draw neither clears nor draws the links' layer, so it keeps showing the links drawn before the move,
+// under the move's transform, which puts them where the new camera does; `draw()` then draws them alone.
+// This reaches into sigma 3.0.3's own fields (its WebGL contexts, its link programs, its render
+// parameters); where they are missing (`able` false) sigma draws as it always does.
+function splitDraw(sigma, layer) {
+  const gl = sigma.webGLContexts && sigma.webGLContexts.edges;
+  const programs = sigma.edgePrograms;
+  const split = { able: false, held: false, draw() {} };
+  if (!layer || !gl || !programs || typeof sigma.getRenderParams !== "function") return split;
+  const clear = gl.clear.bind(gl);
+  gl.clear = (bits) => {
+    if (!split.held) clear(bits);
+  };
+  for (const program of Object.values(programs)) {
+    const render = program.render.bind(program);
+    program.render = (params) => {
+      if (!split.held) render(params);
+    };
+  }
+  split.able = true;
+  split.draw = () => {
+    split.held = false;
+    gl.clear(gl.COLOR_BUFFER_BIT);
+    const params = sigma.getRenderParams();
+    for (const program of Object.values(programs)) program.render(params);
+  };
+  return split;
 }
 
 // Mark one node (or none, with "") as selected; with `focus`, move the camera to it.
