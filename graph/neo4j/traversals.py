@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from itertools import chain, repeat
 from typing import Any, LiteralString, cast
 
-from graph.common import Link, NodeRow, link, period_facts, tree_of
+from graph.common import Link, NodeRow, day_reader, link, period_facts, tree_of
 from graph.neo4j.db import Rows, moment, native, utc_days
 from referrals import asof, forest, network_file
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
@@ -541,7 +541,7 @@ class Neo4jTraversals(Rows):
             (row,) = self._run(_PERIOD, ws=ws, start=start, end=end)
             kinds = {k.value: k for k in SourceKind}
             active = ClientStatus.ACTIVE.value
-            iso = date.fromisoformat
+            iso = day_reader()
             parents: dict[str, Link] = {
                 a: link(kinds[kind], p, name, iso(on), status == active)
                 for a, kind, p, on, name, status in row["parents"]

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from graph.common import Link, NodeRow, link, period_facts, tree_of
+from graph.common import Link, NodeRow, day_reader, link, period_facts, tree_of
 from graph.sqlite.db import Rows
 from referrals import asof, forest, network_file
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
@@ -536,12 +536,12 @@ class SqliteTraversals(Rows):
         parents: dict[str, Link] = {}
         kinds = _KINDS
         active = ClientStatus.ACTIVE.value
-        fromiso = date.fromisoformat
+        day = day_reader()
         for row, a, b, n, kind, on, name, status in rows:
             if row == "parent":
-                parents[a] = link(kinds[kind], b, name, fromiso(on), status == active)
+                parents[a] = link(kinds[kind], b, name, day(on), status == active)
             elif row == "deal":
-                deals.append(DealFacts(a, b, n, kind, fromiso(on)))
+                deals.append(DealFacts(a, b, n, kind, day(on)))
             else:
-                arrived.append((a, fromiso(on)))
+                arrived.append((a, day(on)))
         return period_facts(start, end, deals, arrived, parents)

@@ -776,6 +776,9 @@ def test_period_walks_long_and_shared_chains_to_their_top(store: Store, ws: Work
         assert uplines[c.id] == [f"p{i}" for i in range(level - 1, -1, -1)] + ["Fair"], c.name
     assert uplines[twig.id] == [f"p{i}" for i in range(17, -1, -1)] + ["Fair"]
     assert sorted(d.id for d in got) == sorted(deals.values())
+    # one date object per day, shared by the deals (a month's facts hold a few thousand days, not
+    # hundreds of thousands of dates)
+    assert len({id(d.closed_on) for d in got}) == 1
 
 
 def test_period_arrivals_by_acquired_on_or_recommendation_date(store: Store, ws: Workspace) -> None:
