@@ -38,7 +38,7 @@ from referrals.analysis import KeyClient, Summary, Weights
 Ints = npt.NDArray[np.int64]
 Key = Any  # a client's node key: its id, or a number the store names it by (see Columns)
 # A column of node keys: a sequence of keys, or of ids as one array of fixed-width ASCII bytes
-# (`key_column`: a million ids in 30 MB and no Python objects)
+# (the embedded store reads them so: a million ids in 30 MB and no Python objects)
 KeyColumn = Sequence[Key] | npt.NDArray[np.bytes_]
 Named = Callable[[Sequence[Key]], dict[Key, tuple[str, str]]]  # node keys -> (id, name)
 FirstByName = Callable[[int], list[tuple[Key, str, str]]]  # n -> the first n clients (key, id, name) by name, id
@@ -276,34 +276,6 @@ class _Keys:
 
     def __getitem__(self, i: int) -> Key:
         return as_key(self.brought_in[i]) if i < self.m else self.more[i - self.m]
-
-
-def key_column(text: str | None) -> KeyColumn:
-    """Values joined by the unit separator (SQL's group_concat(…, char(31))) as a column: one array of
-    fixed-width bytes when every value is ASCII and of one width, as ids and dates are (no Python
-    object per value), else the values as text."""
-    if not text:
-        return []
-    if not text.isascii():
-        return text.split("\x1f")
-    raw = text.encode("ascii")
-    width = raw.find(b"\x1f")
-    if width < 0:
-        return np.array([raw], dtype=f"S{len(raw)}") if raw else [text]
-    n = raw.count(b"\x1f") + 1
-    if width == 0 or len(raw) + 1 != n * (width + 1):
-        return text.split("\x1f")
-    grid = np.frombuffer(raw + b"\x1f", np.uint8).reshape(n, width + 1)
-    if not (grid[:, width] == 0x1F).all() or (grid[:, :width] == 0).any():
-        return text.split("\x1f")
-    return np.ascontiguousarray(grid[:, :width]).view(f"S{width}").ravel()
-
-
-def flag_column(text: str | None) -> npt.NDArray[np.bool_]:
-    """group_concat(<condition>, char(31)) — "1" or "0" per row — as booleans."""
-    if not text:
-        return np.zeros(0, np.bool_)
-    return np.frombuffer(text.encode("ascii"), np.uint8)[::2] == ord("1")
 
 
 def key_list(column: KeyColumn) -> list[Key]:

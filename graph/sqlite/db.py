@@ -14,6 +14,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from referrals.errors import Conflict, Unavailable
 from referrals.i18n import N_, _, lazy
 
@@ -248,7 +251,7 @@ class Rows:
         million tuples. Stored text never holds a control character (the domain refuses them), so the
         separator cannot occur inside a value."""
         row = self._run(sql, (ws,)).fetchone()
-        return [col.split("\x1f") if col is not None else [] for col in row]
+        return [split_column(col) for col in row]
 
     def _many(self, sql: str, rows: Sequence[Any]) -> int:
         if not rows:
@@ -256,3 +259,40 @@ class Rows:
         self.db.count()
         self.conn.executemany(sql, rows)
         return len(rows)
+
+
+# Columns read as group_concat(…, char(31)): a million values cross from SQLite as one string.
+
+
+def split_column(text: str | None) -> list[str]:
+    """A group_concat(…, char(31)) column as its values (none for NULL; "" is one empty value)."""
+    return text.split("\x1f") if text is not None else []
+
+
+def key_column(text: str | None) -> list[str] | npt.NDArray[np.bytes_]:
+    """A group_concat(…, char(31)) column as one array of fixed-width bytes when every value is ASCII
+    and of one width, as ids and dates are (no Python object per value: `forest.KeyColumn`), else as
+    its values. Its bytes are viewed as a grid of rows, each a value and the separator."""
+    if not text or not text.isascii():
+        return split_column(text)
+    raw = text.encode("ascii")
+    width = raw.find(b"\x1f")
+    if width < 0:
+        return np.array([raw], dtype=f"S{len(raw)}")
+    n = raw.count(b"\x1f") + 1
+    if width == 0 or len(raw) + 1 != n * (width + 1):
+        return split_column(text)
+    grid = np.frombuffer(raw + b"\x1f", np.uint8).reshape(n, width + 1)
+    if not (grid[:, width] == 0x1F).all() or (grid[:, :width] == 0).any():
+        return split_column(text)
+    return np.ascontiguousarray(grid[:, :width]).view(f"S{width}").ravel()
+
+
+def flag_column(text: str | None) -> npt.NDArray[np.bool_]:
+    """A group_concat(<condition>, char(31)) column — "1" or "0" a row — as booleans."""
+    if not text:
+        return np.zeros(0, np.bool_)
+    raw = np.frombuffer(text.encode("ascii"), np.uint8)
+    if len(raw) % 2 == 0 or not (raw[1::2] == 0x1F).all():
+        raise ValueError("not a column of conditions")
+    return raw[::2] == ord("1")

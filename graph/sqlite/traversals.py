@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from graph.common import Link, NodeRow, day_reader, link, period_facts, tree_of
-from graph.sqlite.db import Rows
+from graph.sqlite.db import Rows, flag_column, key_column, split_column
 from referrals import asof, forest, network_file
 from referrals.attribution import DealFacts, PeriodFacts, gc_paused
 from referrals.config import WALK_LIMIT
@@ -192,11 +192,6 @@ _UNDATED_PAYMENTS = (
 )
 
 
-def _split(column: str | None) -> list[str]:
-    """A group_concat(…, char(31)) column as its values."""
-    return column.split("\x1f") if column else []
-
-
 class SqliteTraversals(Rows):
     def client_ids(self, ws: str) -> list[str]:
         """Every client's id (one query)."""
@@ -229,7 +224,7 @@ class SqliteTraversals(Rows):
     def network_file_facts(self, ws: str) -> network_file.Facts:
         """Three scans: the primary recommendations, every recommender's first date, the deals per
         client and currency; and the latest change. Ids and dates of one width come as fixed-width
-        bytes (`forest.key_column`): no Python string per client."""
+        bytes (`key_column`): no Python string per client."""
         brought_in, by_client, sources, days = self._run(
             "SELECT group_concat(client_id, char(31)), group_concat(source_kind = 'client', char(31)),"
             " group_concat(source_id, char(31)), group_concat(referred_on, char(31))"
@@ -253,17 +248,16 @@ class SqliteTraversals(Rows):
             " SELECT max(created_at) FROM referrals WHERE workspace_id = :ws)",
             {"ws": ws},
         ).fetchone()
-        key = forest.key_column
         return network_file.Facts(
-            key(brought_in),
-            forest.flag_column(by_client),
-            key(sources),
-            key(days),
-            key(recommenders),
-            key(first),
-            key(payers),
-            _split(currencies),
-            list(map(int, _split(totals))),
+            key_column(brought_in),
+            flag_column(by_client),
+            key_column(sources),
+            key_column(days),
+            key_column(recommenders),
+            key_column(first),
+            key_column(payers),
+            split_column(currencies),
+            list(map(int, split_column(totals))),
             datetime.fromisoformat(latest) if latest else None,
         )
 
@@ -286,8 +280,8 @@ class SqliteTraversals(Rows):
             (ws,),
         ).fetchone()
         # ids of one width come as fixed-width bytes: no Python string per client
-        brought_in, sources = forest.key_column(brought_in), forest.key_column(sources)
-        from_client = forest.flag_column(by_client)
+        brought_in, sources = key_column(brought_in), key_column(sources)
+        from_client = flag_column(by_client)
         if not first_day:
             return forest.Columns(clients, channels, count, None, brought_in, from_client, sources)
         known = min(filter(None, (acquired, referred)), default="9999-12-31")
@@ -341,7 +335,7 @@ class SqliteTraversals(Rows):
         """`payment_columns` with the payers as a key column (this store's node keys are the clients'
         ids: of one width, fixed-width bytes); without `dated`, no dates."""
         payers, amounts, currencies, days = self._run(_PAYMENTS if dated else _UNDATED_PAYMENTS, (ws,)).fetchone()
-        return forest.key_column(payers), list(map(int, _split(amounts))), _split(currencies), _split(days)
+        return key_column(payers), list(map(int, split_column(amounts))), split_column(currencies), split_column(days)
 
     def contact_values(self, ws: str) -> tuple[list[str], list[str]]:
         """Every email and external id, each read from its unique index alone (two queries)."""

@@ -7,9 +7,14 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from graph.sqlite import SqliteStore
+from graph.sqlite.db import flag_column, key_column, split_column
+from referrals import forest
 from referrals.model import ClientInput, Workspace
 from referrals.ports import Unit
 from tests.conftest import make_sqlite_store
@@ -65,3 +70,27 @@ def test_a_thread_reuses_its_unit_and_never_shares_it(sqlite_store: SqliteStore)
     assert theirs.handle is not mine.handle  # type: ignore[attr-defined]
     sqlite_store.close()  # a closed store opens a new connection, and a new unit over it
     assert sqlite_store.read(lambda u: u) is not mine
+
+
+@given(st.lists(st.text(st.characters(min_codepoint=1, exclude_characters="\x1f"), min_size=1, max_size=4), max_size=6))
+def test_a_key_column_holds_the_values_joined_whatever_their_widths(values: list[str]) -> None:
+    """Values of one width in ASCII become fixed-width bytes; any other mix stays text; either way the
+    same values in the same order."""
+    column = key_column("\x1f".join(values) if values else None)  # no rows: SQL's group_concat is NULL
+    assert forest.key_list(column) == values
+    one_width = len({len(v) for v in values}) == 1 and all(v.isascii() and "\0" not in v for v in values)
+    assert isinstance(column, np.ndarray) == (one_width and bool(values))
+
+
+def test_key_columns_of_ids_dates_and_flags() -> None:
+    ids = ["cl_01m91t0kjkv0bc7xh3xrmpnbaq", "ch_01m91t0kjkv0bc7xh3xrmpnbar"]
+    column = key_column("\x1f".join(ids))
+    assert isinstance(column, np.ndarray) and column.dtype == np.dtype("S29") and forest.key_list(column) == ids
+    assert forest.key_list(key_column("2025-01-31")) == ["2025-01-31"]
+    assert key_column(None) == [] and key_column("") == [""]  # "": one empty value, as split_column has it
+    assert split_column(None) == [] and split_column("") == [""] and split_column("a\x1fb") == ["a", "b"]
+    assert key_column("ab\x1fc") == ["ab", "c"]  # two widths: text
+    assert flag_column("1\x1f0\x1f1").tolist() == [True, False, True]
+    assert flag_column(None).tolist() == []
+    with pytest.raises(ValueError):
+        flag_column("10\x1f1")  # a value of two characters: not a condition

@@ -308,16 +308,15 @@ def test_clients_named_by_numbers_in_any_order_answer_as_by_ids(net, seed, depth
 @settings(max_examples=200, deadline=None)
 @given(net=column_nets(), depth=st.sampled_from([None, 1, 2]), which=st.sets(st.sampled_from(["in", "src", "pay"])))
 def test_columns_of_fixed_width_bytes_answer_as_columns_of_text(net, depth, which) -> None:  # type: ignore[no-untyped-def]
-    """A store may hand ids over as one array of fixed-width bytes (`key_column`); any of the columns so,
-    the others as text, the summary and the ranking are those of the text, and answers name ids as text."""
+    """A store may hand ids over as one array of fixed-width bytes (the embedded store does); any of the
+    columns so, the others as text, the summary and the ranking are those of the text, and answers name
+    ids as text."""
     cols, names = net
 
     def fixed(column: list[str], as_bytes: bool) -> forest.KeyColumn:
         if not as_bytes or not column:
             return column
-        out = forest.key_column("\x1f".join(column))
-        assert isinstance(out, np.ndarray) and out.dtype == np.dtype("S3")  # "c00", "ch0": one width
-        return out
+        return np.array(column, dtype="S3")  # "c00", "ch0": one width
 
     packed = replace(
         cols,
@@ -340,24 +339,3 @@ def test_columns_of_fixed_width_bytes_answer_as_columns_of_text(net, depth, whic
     assert forest.key_clients(packed, named, first, None, weights, depth, 4) == forest.key_clients(
         cols, named, first, None, weights, depth, 4
     )
-
-
-@given(st.lists(st.text(st.characters(min_codepoint=1, exclude_characters="\x1f"), min_size=1, max_size=4), max_size=6))
-def test_a_key_column_holds_the_values_joined_whatever_their_widths(values: list[str]) -> None:
-    """Values of one width in ASCII become fixed-width bytes; any other mix stays text; either way the
-    same values in the same order."""
-    column = forest.key_column("\x1f".join(values))
-    assert forest.key_list(column) == values
-    one_width = len({len(v) for v in values}) == 1 and all(v.isascii() and "\0" not in v for v in values)
-    assert isinstance(column, np.ndarray) == (one_width and bool(values))
-
-
-def test_key_columns_of_ids_dates_and_flags() -> None:
-    ids = ["cl_01m91t0kjkv0bc7xh3xrmpnbaq", "ch_01m91t0kjkv0bc7xh3xrmpnbar"]
-    column = forest.key_column("\x1f".join(ids))
-    assert isinstance(column, np.ndarray) and column.dtype == np.dtype("S29") and forest.key_list(column) == ids
-    assert forest.key_list(forest.key_column("2025-01-31")) == ["2025-01-31"]
-    assert forest.key_column(None) == [] and forest.key_column("") == []
-    assert forest.key_column("ab\x1fc") == ["ab", "c"]  # two widths: text
-    assert forest.flag_column("1\x1f0\x1f1").tolist() == [True, False, True]
-    assert forest.flag_column(None).tolist() == []
