@@ -1,3 +1,3 @@
 """The schema version both stores migrate to (each store keeps its own migrations)."""
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12

@@ -67,6 +67,8 @@ MIGRATIONS: dict[int, tuple[LiteralString, ...]] = {
     # Clients by recording time: the network's first day looks for clients recorded before every date,
     # a handful, instead of reading every client's recording time (0.36–0.49 s at a million, then ~2 ms).
     11: ("CREATE INDEX client_created IF NOT EXISTS FOR (c:Client) ON (c.workspace, c.created_at)",),
+    # Version 12 numbered the embedded store's clients and channels for its walks; nothing changes here.
+    12: (),
 }
 
 

@@ -65,12 +65,13 @@ def client(row: sqlite3.Row) -> Client:
     )
 
 
+# A new client takes the next number of the file (schema version 12); channels count down from -1.
 _INSERT_CLIENT = (
     "INSERT INTO clients(workspace_id, "  # noqa: S608 - column table of literals (tests/graph/test_query_text.py)
     + ", ".join(CLIENT_COLUMNS)
-    + ") VALUES (?, "
+    + ", n) VALUES (?, "
     + ", ".join("?" for _ in CLIENT_COLUMNS)
-    + ")"
+    + ", (SELECT coalesce(max(n), 0) + 1 FROM clients))"
 )
 # Parameters: a client_row without its workspace, then the workspace and the id.
 _UPDATE_CLIENT = (
@@ -190,9 +191,9 @@ def channel(row: sqlite3.Row) -> Channel:
 _INSERT_CHANNEL = (
     "INSERT INTO channels(workspace_id, "  # noqa: S608 - column table of literals (tests/graph/test_query_text.py)
     + ", ".join(CHANNEL_COLUMNS)
-    + ") VALUES (:ws, "
+    + ", n) VALUES (:ws, "
     + ", ".join(":" + c for c in CHANNEL_COLUMNS)
-    + ")"
+    + ", (SELECT coalesce(min(n), 0) - 1 FROM channels))"
 )
 _UPDATE_CHANNEL = (
     "UPDATE channels SET "  # noqa: S608 - column table of literals (tests/graph/test_query_text.py)

@@ -55,16 +55,22 @@ def deal(row: sqlite3.Row) -> Deal:
     )
 
 
+# Parameters: a deal_row. The client's number is looked up by id (schema version 12): ?1 is the workspace
+# and ?3 the client's id, as deal_row places them.
+assert DEAL_COLUMNS[1] == "client_id"
 _INSERT = (
     "INSERT INTO deals(workspace_id, "  # noqa: S608 - column table of literals (tests/graph/test_query_text.py)
     + ", ".join(DEAL_COLUMNS)
-    + ") VALUES (?, "
+    + ", client_n) VALUES (?, "
     + ", ".join("?" for _ in DEAL_COLUMNS)
-    + ")"
+    + ", (SELECT n FROM clients WHERE workspace_id = ?1 AND id = ?3))"
 )
-# Parameters: a deal_row without its workspace, then the workspace and the id.
+# Parameters: a deal_row without its workspace, then the workspace and the client's id (for its number),
+# then the workspace and the deal's id.
 _UPDATE = (
-    "UPDATE deals SET " + ", ".join(c + " = ?" for c in DEAL_COLUMNS) + " WHERE workspace_id = ? AND id = ?"  # noqa: S608 - column table of literals (tests/graph/test_query_text.py)
+    "UPDATE deals SET "  # noqa: S608 - column table of literals (tests/graph/test_query_text.py)
+    + ", ".join(c + " = ?" for c in DEAL_COLUMNS)
+    + ", client_n = (SELECT n FROM clients WHERE workspace_id = ? AND id = ?) WHERE workspace_id = ? AND id = ?"
 )
 
 
@@ -79,7 +85,7 @@ class SqliteDeals(Rows):
         return self._many(_INSERT, [deal_row(ws, d) for d in deals])
 
     def replace(self, ws: str, deals: Sequence[Deal]) -> None:
-        self._many(_UPDATE, [(*deal_row(ws, d)[1:], ws, d.id) for d in deals])
+        self._many(_UPDATE, [(*deal_row(ws, d)[1:], ws, d.client_id, ws, d.id) for d in deals])
 
     def remove(self, ws: str, deal_id: str) -> None:
         self._run("DELETE FROM deals WHERE workspace_id = ? AND id = ?", (ws, deal_id))

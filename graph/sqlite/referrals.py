@@ -88,12 +88,17 @@ def source_change(row: sqlite3.Row) -> SourceChange:
     )
 
 
+# Parameters: a referral_row. The numbers of both ends are looked up by id (schema version 12): ?1 is the
+# workspace, ?3 the source's kind, ?4 its id and ?5 the client's id, as referral_row places them.
+assert REFERRAL_COLUMNS[1:4] == ("source_kind", "source_id", "client_id")
 _INSERT_REFERRAL = (
     "INSERT INTO referrals(workspace_id, "  # noqa: S608 - column table of literals (tests/graph/test_query_text.py)
     + ", ".join(REFERRAL_COLUMNS)
-    + ") VALUES (?, "
+    + ", source_n, client_n) VALUES (?, "
     + ", ".join("?" for _ in REFERRAL_COLUMNS)
-    + ")"
+    + ", CASE ?3 WHEN 'client' THEN (SELECT n FROM clients WHERE workspace_id = ?1 AND id = ?4)"
+    " ELSE (SELECT n FROM channels WHERE workspace_id = ?1 AND id = ?4) END,"
+    " (SELECT n FROM clients WHERE workspace_id = ?1 AND id = ?5))"
 )
 _INSERT_HISTORY = (
     "INSERT INTO source_changes(workspace_id, "  # noqa: S608 - column table of literals (tests/graph/test_query_text.py)

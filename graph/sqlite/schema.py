@@ -169,6 +169,46 @@ MIGRATIONS: dict[int, str | tuple[str, ...]] = {
     ),
     # Version 11 indexed the Neo4j store's clients by recording time; nothing changes here.
     11: (),
+    # Walks over numbers: every client and channel gets a number of the file (clients from 1 up, channels
+    # from -1 down, so a source's sign is its kind), and recommendations and deals carry the numbers of
+    # their ends. A tree's walk down the primary sources compares integers in `referral_down`, not
+    # (workspace, kind, id) texts, and reads each node's name and deals by number (`client_node`,
+    # `deal_by_node`); a period walks up in `referral_up` from the numbers of its deals' and arrivals'
+    # clients (`deal_by_date`, `client_by_acquired` gain them). Ids stay what the service shows. The
+    # writes set the numbers (clients.py, referrals.py, deals.py); numbers never leave the store.
+    12: (
+        "ALTER TABLE clients ADD COLUMN n INTEGER",
+        "UPDATE clients SET n = o.n FROM (SELECT workspace_id AS w, id AS i,"
+        " row_number() OVER (ORDER BY workspace_id, id) AS n FROM clients) AS o"
+        " WHERE clients.workspace_id = o.w AND clients.id = o.i",
+        "CREATE INDEX client_node ON clients(n, name, status)",
+        "ALTER TABLE channels ADD COLUMN n INTEGER",
+        "UPDATE channels SET n = o.n FROM (SELECT workspace_id AS w, id AS i,"
+        " -row_number() OVER (ORDER BY workspace_id, id) AS n FROM channels) AS o"
+        " WHERE channels.workspace_id = o.w AND channels.id = o.i",
+        "CREATE INDEX channel_node ON channels(n, name)",
+        "ALTER TABLE referrals ADD COLUMN source_n INTEGER",
+        "ALTER TABLE referrals ADD COLUMN client_n INTEGER",
+        "UPDATE referrals SET client_n = c.n FROM clients AS c"
+        " WHERE c.workspace_id = referrals.workspace_id AND c.id = referrals.client_id",
+        "UPDATE referrals SET source_n = c.n FROM clients AS c WHERE referrals.source_kind = 'client'"
+        " AND c.workspace_id = referrals.workspace_id AND c.id = referrals.source_id",
+        "UPDATE referrals SET source_n = h.n FROM channels AS h WHERE referrals.source_kind = 'channel'"
+        " AND h.workspace_id = referrals.workspace_id AND h.id = referrals.source_id",
+        "CREATE INDEX referral_down ON referrals(source_n, is_primary, client_n, client_id, referred_on)"
+        " WHERE is_primary = 1",
+        # and a period's walk up from its deals' and arrivals' clients to their tops
+        "CREATE INDEX referral_up ON referrals(client_n, is_primary, source_n, referred_on, client_id)"
+        " WHERE is_primary = 1",
+        "DROP INDEX client_by_acquired",
+        "CREATE INDEX client_by_acquired ON clients(workspace_id, acquired_on, n) WHERE acquired_on IS NOT NULL",
+        "ALTER TABLE deals ADD COLUMN client_n INTEGER",
+        "UPDATE deals SET client_n = c.n FROM clients AS c"
+        " WHERE c.workspace_id = deals.workspace_id AND c.id = deals.client_id",
+        "CREATE INDEX deal_by_node ON deals(client_n, currency, amount_minor)",
+        "DROP INDEX deal_by_date",
+        "CREATE INDEX deal_by_date ON deals(workspace_id, closed_on, client_n, client_id, amount_minor, currency)",
+    ),
 }
 
 

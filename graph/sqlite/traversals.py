@@ -70,43 +70,43 @@ _TREE_FACTS = (
 )
 
 
-# A tree in one statement: the walk down the primary sources (each recommendation's client and date read
-# from the index referral_by_source alone), then rows in parts, each of eight columns:
+# A tree in one statement: the walk down the primary sources over numbers (schema version 12; each
+# recommendation's client, its id and its date read from the index referral_down alone), then rows in
+# parts, each of eight columns:
 #   0  the root: its name (and status);
 #   1  each node to :depth: level, date, id, parent, recommendation, name, status (the view's order);
 #   2  each last-level node (`cut`): the clients past it, and how many of them it brought in itself;
-#   3  the deals of every walked node summed per currency (from deal_by_client alone), as its own
+#   3  the deals of every walked node summed per currency (from deal_by_node alone), as its own
 #      (far = 0) or, past the view, as its cut's (far = 1);
 #   4  the root's own deals per currency;
 #   5  any node where the walk stopped at its limit, with its fan-out counted.
 # Unordered: sorting the rows in SQL costs more than sorting the nodes in Python (a temporary B-tree).
 _TREE = (
     # MATERIALIZED: the walk is read by several parts, and a CTE that is not materialized is walked again
-    "WITH RECURSIVE down(level, id, parent_id, referral_id, referred_on, cut) AS MATERIALIZED ("
-    " SELECT 1, r.client_id, r.source_id, r.id, r.referred_on, CASE WHEN :depth = 1 THEN r.client_id END"
-    " FROM referrals r INDEXED BY referral_by_source"
-    " WHERE r.workspace_id = :ws AND r.source_kind = :kind AND r.source_id = :id AND r.is_primary = 1"
+    "WITH RECURSIVE root(n, id, name, status) AS MATERIALIZED ("
+    " SELECT n, id, name, status FROM clients WHERE :kind = 'client' AND workspace_id = :ws AND id = :id"
+    " UNION ALL SELECT n, id, name, NULL FROM channels WHERE :kind = 'channel' AND workspace_id = :ws AND id = :id),"
+    " down(level, n, id, parent_id, referral_id, referred_on, cut) AS MATERIALIZED ("
+    " SELECT 1, r.client_n, r.client_id, root.id, r.id, r.referred_on, CASE WHEN :depth = 1 THEN r.client_id END"
+    " FROM root CROSS JOIN referrals r INDEXED BY referral_down ON r.source_n = root.n AND r.is_primary = 1"
     " UNION ALL"
-    " SELECT down.level + 1, r.client_id, down.id, r.id, r.referred_on,"
+    " SELECT down.level + 1, r.client_n, r.client_id, down.id, r.id, r.referred_on,"
     " CASE WHEN down.level + 1 = :depth THEN r.client_id ELSE down.cut END FROM down"
-    " JOIN referrals r INDEXED BY referral_by_source ON r.workspace_id = :ws AND r.source_kind = 'client'"
-    " AND r.source_id = down.id AND r.is_primary = 1 WHERE down.level < :limit)"
-    " SELECT 0, 0, id, NULL, NULL, NULL, name, status FROM clients"
-    " WHERE :kind = 'client' AND workspace_id = :ws AND id = :id"
-    " UNION ALL SELECT 0, 0, id, NULL, NULL, NULL, name, NULL FROM channels"
-    " WHERE :kind = 'channel' AND workspace_id = :ws AND id = :id"
+    " JOIN referrals r INDEXED BY referral_down ON r.source_n = down.n AND r.is_primary = 1"
+    " WHERE down.level < :limit)"
+    " SELECT 0, 0, id, NULL, NULL, NULL, name, status FROM root"
     " UNION ALL SELECT 1, down.level, down.referred_on, down.id, down.parent_id, down.referral_id, c.name, c.status"
-    " FROM down JOIN clients c ON c.workspace_id = :ws AND c.id = down.id WHERE down.level <= :depth"
+    " FROM down JOIN clients c INDEXED BY client_node ON c.n = down.n WHERE down.level <= :depth"
     " UNION ALL SELECT 2, count(*), cut, sum(level = :depth + 1), NULL, NULL, NULL, NULL FROM down"
     " WHERE level > :depth GROUP BY cut"
     " UNION ALL SELECT 3, down.level > :depth AS far, CASE WHEN down.level > :depth THEN down.cut ELSE down.id END"
     " AS node, d.currency, sum(d.amount_minor), NULL, NULL, NULL FROM down"  # CROSS JOIN: by node, not a scan
-    " CROSS JOIN deals d INDEXED BY deal_by_client ON d.workspace_id = :ws AND d.client_id = down.id"
+    " CROSS JOIN deals d INDEXED BY deal_by_node ON d.client_n = down.n"
     " GROUP BY far, node, d.currency"
     " UNION ALL SELECT 4, 0, :id, currency, sum(amount_minor), NULL, NULL, NULL FROM deals INDEXED BY deal_by_client"
     " WHERE :kind = 'client' AND workspace_id = :ws AND client_id = :id GROUP BY currency"
-    " UNION ALL SELECT 5, level, id, (SELECT count(*) FROM referrals r INDEXED BY referral_by_source"
-    " WHERE r.workspace_id = :ws AND r.source_kind = 'client' AND r.source_id = down.id AND r.is_primary = 1),"
+    " UNION ALL SELECT 5, level, id, (SELECT count(*) FROM referrals r INDEXED BY referral_down"
+    " WHERE r.source_n = down.n AND r.is_primary = 1),"
     " NULL, NULL, NULL, NULL FROM down WHERE level = :limit"
 )
 
@@ -148,36 +148,38 @@ _CHAIN = (
     " ORDER BY up.level"
 )
 
-# A period's deals and arrivals, then the primary source of every client on their chains, each once;
-# the walk and the deals read their indexes alone (schema version 10).
+# A period's deals and arrivals, then the primary source of every client on their chains, each once:
+# the walk up compares the clients' numbers in referral_up (schema version 12), and the sources' ids,
+# names and statuses come by number from client_node and channel_node (a source's sign is its kind);
+# every part reads its index alone.
 _PERIOD = (
     "WITH RECURSIVE period AS ("
-    " SELECT id, client_id, amount_minor, currency, closed_on FROM deals INDEXED BY deal_by_date"
+    " SELECT id, client_n, client_id, amount_minor, currency, closed_on FROM deals INDEXED BY deal_by_date"
     " WHERE workspace_id = :ws AND closed_on >= :start AND closed_on <= :end),"
-    " arrivals(client_id, on_) AS ("
-    " SELECT id, acquired_on FROM clients INDEXED BY client_by_acquired"
+    " arrivals(n, client_id, on_) AS ("
+    " SELECT n, id, acquired_on FROM clients INDEXED BY client_by_acquired"
     " WHERE workspace_id = :ws AND acquired_on >= :start AND acquired_on <= :end"
     " UNION ALL"
-    " SELECT r.client_id, r.referred_on FROM referrals r INDEXED BY referral_primary_by_date"
+    " SELECT r.client_n, r.client_id, r.referred_on FROM referrals r INDEXED BY referral_primary_by_date"
     " JOIN clients c ON c.workspace_id = :ws AND c.id = r.client_id"
     " WHERE r.workspace_id = :ws AND r.is_primary = 1 AND r.referred_on >= :start AND r.referred_on <= :end"
     " AND c.acquired_on IS NULL),"
     # every client on the chains, once: UNION drops the ancestors that chains share
-    " anc(id) AS ("
-    " SELECT client_id FROM period UNION SELECT client_id FROM arrivals"
+    " anc(n) AS ("
+    " SELECT client_n FROM period UNION SELECT n FROM arrivals"
     " UNION"
-    " SELECT r.source_id FROM anc JOIN referrals r INDEXED BY referral_by_client"
-    " ON r.workspace_id = :ws AND r.client_id = anc.id AND r.is_primary = 1 WHERE r.source_kind = 'client')"
+    " SELECT r.source_n FROM anc JOIN referrals r INDEXED BY referral_up"
+    " ON r.client_n = anc.n AND r.is_primary = 1 WHERE r.source_n > 0)"
     " SELECT 'deal' AS row, id AS a, client_id AS b, amount_minor AS n, currency AS kind,"
     " closed_on AS on_, NULL AS name, NULL AS status FROM period"
     " UNION ALL"
     " SELECT 'arrival', client_id, NULL, NULL, NULL, on_, NULL, NULL FROM arrivals"
     " UNION ALL"
-    " SELECT 'parent', anc.id, r.source_id, NULL, r.source_kind, r.referred_on, coalesce(sc.name, ch.name),"
-    " sc.status FROM anc JOIN referrals r INDEXED BY referral_by_client"
-    " ON r.workspace_id = :ws AND r.client_id = anc.id AND r.is_primary = 1"
-    " LEFT JOIN clients sc ON r.source_kind = 'client' AND sc.workspace_id = :ws AND sc.id = r.source_id"
-    " LEFT JOIN channels ch ON r.source_kind = 'channel' AND ch.workspace_id = :ws AND ch.id = r.source_id"
+    " SELECT 'parent', r.client_id, coalesce(sc.id, ch.id), NULL,"
+    " CASE WHEN r.source_n > 0 THEN 'client' ELSE 'channel' END, r.referred_on, coalesce(sc.name, ch.name),"
+    " sc.status FROM anc JOIN referrals r INDEXED BY referral_up ON r.client_n = anc.n AND r.is_primary = 1"
+    " LEFT JOIN clients sc INDEXED BY client_node ON r.source_n > 0 AND sc.n = r.source_n"
+    " LEFT JOIN channels ch INDEXED BY channel_node ON r.source_n < 0 AND ch.n = r.source_n"
 )
 
 
@@ -483,6 +485,10 @@ class SqliteTraversals(Rows):
 
         No root row means the root does not exist. Fan-out comes from the walk itself: every client a
         node brought in is walked, in the view or past it."""
+        with gc_paused():  # thousands of small tuples and nodes: no cycles to collect
+            return self._tree(ws, root, depth)
+
+    def _tree(self, ws: str, root: SourceRef, depth: int | None) -> Tree:
         limit = WALK_LIMIT
         deepest = limit + 1 if depth is None else depth
         cursor = self._run(_TREE, {"ws": ws, "kind": root.kind.value, "id": root.id, "depth": deepest, "limit": limit})

@@ -12,7 +12,6 @@ from graph.sqlite import SqliteStore
 from graph.sqlite.schema import MIGRATIONS
 from referrals.model import (
     ChannelInput,
-    Client,
     ClientInput,
     DealInput,
     Money,
@@ -32,26 +31,6 @@ def _sqlite_file_of_version(path: Path, version: int) -> sqlite3.Connection:
                 conn.execute(statement)
     conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(version),))
     return conn
-
-
-def _sqlite_store_of_version(path: Path, version: int) -> SqliteStore:
-    """A store on an empty file as `version` left it (not upgraded until init_schema)."""
-    conn = _sqlite_file_of_version(path, version)
-    conn.commit()
-    conn.close()
-    return SqliteStore(path)
-
-
-def _fair_ana_bo(store: SqliteStore) -> tuple[str, str, Client, Client]:
-    """A workspace where the channel Fair brought Ana, who brought Bo, who paid 12.50 RUB in June 2024."""
-    ws = store.create_workspace("old").id
-    channel = store.create_channel(ws, ChannelInput(name="Fair"))
-    ana = store.create_client(ws, ClientInput(name="Ana"))
-    bo = store.create_client(ws, ClientInput(name="Bo"))
-    store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CHANNEL, channel.id), ana.id, date(2024, 5, 1)))
-    store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CLIENT, ana.id), bo.id, date(2024, 5, 2)))
-    store.create_deal(ws, DealInput(bo.id, Money(1250, "RUB"), date(2024, 6, 1)))
-    return ws, channel.id, ana, bo
 
 
 def _plan(store: SqliteStore, sql: str, params: dict[str, object]) -> str:
@@ -74,8 +53,8 @@ def test_a_version_4_sqlite_file_gains_client_phones(tmp_path: Path) -> None:
     store = SqliteStore(path)
     try:
         assert store.schema_version() == 4
-        assert store.init_schema() == SCHEMA_VERSION == 11
-        assert store.schema_version() == 11
+        assert store.init_schema() == SCHEMA_VERSION == 12
+        assert store.schema_version() == 12
         old = store.get_client("ws_old", "cl_old")
         assert (old.name, old.email, old.phone) == ("Ana", "ana@example.org", None)
         new = store.create_client("ws_old", ClientInput.parse({"name": "Bo", "phone": "+7 916 000-00-01"}))
@@ -99,8 +78,8 @@ def test_a_version_4_neo4j_database_gains_the_phone_index(neo4j_store: Neo4jStor
         s.run("DROP INDEX client_phone IF EXISTS").consume()
         s.run("MERGE (v:SchemaVersion {name: 'referrals'}) SET v.version = 4").consume()
     assert neo4j_store.schema_version() == 4
-    assert neo4j_store.init_schema() == SCHEMA_VERSION == 11
-    assert neo4j_store.schema_version() == 11
+    assert neo4j_store.init_schema() == SCHEMA_VERSION == 12
+    assert neo4j_store.schema_version() == 12
     with neo4j_store._driver.session() as s:
         names = [r["name"] for r in s.run("SHOW INDEXES YIELD name, state WHERE state = 'ONLINE' RETURN name")]
     assert "client_phone" in names
@@ -141,48 +120,151 @@ def test_a_version_7_neo4j_database_gains_kept_answers(neo4j_store: Neo4jStore) 
     assert "answer_key" in constraints
 
 
-def test_a_version_8_sqlite_file_walks_trees_from_its_indexes_alone(tmp_path: Path) -> None:
-    """Version 9 widens referral_by_source and deal_by_client so that a tree's walk and its sums of
-    deals never look a row up in the table; a file of version 8 gains them, and its trees stay the same."""
-    from graph.sqlite.traversals import _TREE
+def _old_fair_ana_bo(conn: sqlite3.Connection, ws: str) -> None:
+    """The workspace of `_fair_ana_bo` written as versions 1 to 11 wrote rows (ids `<ws>-fair` and so on):
+    the current store's writes need the columns of the current version."""
+    at = datetime(2024, 1, 1, tzinfo=UTC).isoformat(timespec="microseconds")
+    conn.execute("INSERT INTO workspaces(id, name, created_at) VALUES (?, 'old', ?)", (ws, at))
+    conn.execute(
+        "INSERT INTO channels(workspace_id, id, name, name_key, kind, created_at, updated_at)"
+        " VALUES (?, ? || '-fair', 'Fair', 'fair', 'event', ?, ?)",
+        (ws, ws, at, at),
+    )
+    for name in ("Ana", "Bo"):
+        conn.execute(
+            "INSERT INTO clients(workspace_id, id, name, name_key, status, created_at, updated_at)"
+            " VALUES (?, ? || '-' || lower(?), ?, lower(?), 'active', ?, ?)",
+            (ws, ws, name, name, name, at, at),
+        )
+    for n, (kind, source, client, day) in enumerate(
+        [("channel", "fair", "ana", "2024-05-01"), ("client", "ana", "bo", "2024-05-02")]
+    ):
+        conn.execute(
+            "INSERT INTO referrals(workspace_id, id, source_kind, source_id, client_id, referred_on, is_primary,"
+            " created_at) VALUES (?, ? || '-rec' || ?, ?, ? || '-' || ?, ? || '-' || ?, ?, 1, ?)",
+            (ws, ws, n, kind, ws, source, ws, client, day, at),
+        )
+    conn.execute(
+        "INSERT INTO deals(workspace_id, id, client_id, amount_minor, currency, closed_on, created_at, updated_at)"
+        " VALUES (?, ? || '-deal', ? || '-bo', 1250, 'RUB', '2024-06-01', ?, ?)",
+        (ws, ws, ws, at, at),
+    )
 
-    store = _sqlite_store_of_version(tmp_path / "v8.db", 8)
+
+def test_a_version_8_sqlite_file_walks_trees_from_its_indexes_alone(tmp_path: Path) -> None:
+    """Version 9 widens referral_by_source and deal_by_client (the as-of walk down and its sums of deals
+    read them alone); version 12 walks today's trees over numbers. A file of version 8 gains both, and
+    its trees are what its rows say."""
+    from graph.sqlite.traversals import _TREE, _TREE_FACTS
+
+    conn = _sqlite_file_of_version(tmp_path / "v8.db", 8)
+    _old_fair_ana_bo(conn, "ws_old")
+    conn.commit()
+    conn.close()
+    store = SqliteStore(tmp_path / "v8.db")
     try:
         assert store.schema_version() == 8
-        ws, channel, _, _ = _fair_ana_bo(store)
-        before = store.tree(ws, SourceRef(SourceKind.CHANNEL, channel), 1)
-        assert store.init_schema() == SCHEMA_VERSION == 11
-        after = store.tree(ws, SourceRef(SourceKind.CHANNEL, channel), 1)
-        assert after == before and after.beyond.clients == 1 and after.beyond.revenue == {"RUB": 1250}
-        plan = _plan(store, _TREE, {"ws": ws, "kind": "channel", "id": channel, "depth": 1, "limit": 10})
-        assert "COVERING INDEX referral_by_source" in plan
-        assert "COVERING INDEX deal_by_client" in plan
+        assert store.init_schema() == SCHEMA_VERSION == 12
+        tree = store.tree("ws_old", SourceRef(SourceKind.CHANNEL, "ws_old-fair"), 1)
+        assert [n.name for n in tree.nodes] == ["Ana"]
+        assert tree.beyond.clients == 1 and tree.beyond.revenue == {"RUB": 1250}
+        params = {"ws": "ws_old", "kind": "channel", "id": "ws_old-fair", "depth": 1, "limit": 10}
+        plan = _plan(store, _TREE, params)
+        assert "COVERING INDEX referral_down" in plan and "COVERING INDEX deal_by_node" in plan
+        facts_plan = _plan(store, _TREE_FACTS, {**params, "day": "2024-06-30"})
+        assert "COVERING INDEX referral_by_source" in facts_plan and "COVERING INDEX deal_by_client" in facts_plan
+    finally:
+        store.close()
+
+
+def test_a_version_11_sqlite_file_numbers_its_clients_and_walks_trees_by_number(tmp_path: Path) -> None:
+    """Version 12 numbers every client (1 up) and channel (-1 down) of the file, whatever its workspace,
+    and gives recommendations and deals the numbers of their ends; trees walk the numbers, and the
+    clients, channels, recommendations and deals written after the upgrade take the next numbers."""
+    from graph.sqlite.traversals import _TREE
+
+    conn = _sqlite_file_of_version(tmp_path / "v11.db", 11)
+    for ws in ("ws_a", "ws_b"):
+        _old_fair_ana_bo(conn, ws)
+    conn.commit()
+    conn.close()
+    store = SqliteStore(tmp_path / "v11.db")
+    try:
+        assert store.init_schema() == SCHEMA_VERSION == 12
+        db = store._conn()
+        clients = db.execute("SELECT n FROM clients ORDER BY n").fetchall()
+        channels = db.execute("SELECT n FROM channels ORDER BY n").fetchall()
+        assert [r[0] for r in clients] == [1, 2, 3, 4] and [r[0] for r in channels] == [-2, -1]
+        assert (
+            db.execute(
+                "SELECT count(*) FROM referrals r WHERE r.client_n = (SELECT n FROM clients c"
+                " WHERE c.workspace_id = r.workspace_id AND c.id = r.client_id) AND r.source_n = coalesce("
+                "(SELECT n FROM clients c WHERE r.source_kind = 'client' AND c.workspace_id = r.workspace_id"
+                " AND c.id = r.source_id), (SELECT n FROM channels h WHERE r.source_kind = 'channel'"
+                " AND h.workspace_id = r.workspace_id AND h.id = r.source_id))"
+            ).fetchone()[0]
+            == 4
+        )
+        assert db.execute("SELECT count(*) FROM deals WHERE client_n IS NULL").fetchone()[0] == 0
+        for ws in ("ws_a", "ws_b"):  # each workspace's tree is its own, whatever the numbers
+            tree = store.tree(ws, SourceRef(SourceKind.CHANNEL, ws + "-fair"), None)
+            assert [(n.name, n.client_id, n.parent.id, dict(n.revenue)) for n in tree.nodes] == [
+                ("Ana", ws + "-ana", ws + "-fair", {}),
+                ("Bo", ws + "-bo", ws + "-ana", {"RUB": 1250}),
+            ]
+        cy = store.create_client("ws_b", ClientInput(name="Cy"))
+        web = store.create_channel("ws_b", ChannelInput(name="Web"))
+        store.record_referral("ws_b", ReferralInput(SourceRef(SourceKind.CLIENT, "ws_b-bo"), cy.id, date(2024, 6, 2)))
+        dan = store.create_client("ws_b", ClientInput(name="Dan"))
+        store.record_referral("ws_b", ReferralInput(SourceRef(SourceKind.CHANNEL, web.id), dan.id, date(2024, 6, 3)))
+        deal = store.create_deal("ws_b", DealInput(cy.id, Money(700, "RUB"), date(2024, 6, 4)))
+        assert db.execute("SELECT n FROM clients WHERE id = ?", (cy.id,)).fetchone()[0] == 5
+        assert db.execute("SELECT n FROM channels WHERE id = ?", (web.id,)).fetchone()[0] == -3
+        assert db.execute("SELECT client_n FROM deals WHERE id = ?", (deal.id,)).fetchone()[0] == 5
+        tree = store.tree("ws_b", SourceRef(SourceKind.CHANNEL, "ws_b-fair"), None)
+        assert [(n.name, dict(n.revenue)) for n in tree.nodes] == [
+            ("Ana", {}),
+            ("Bo", {"RUB": 1250}),
+            ("Cy", {"RUB": 700}),
+        ]
+        web_tree = store.tree("ws_b", SourceRef(SourceKind.CHANNEL, web.id), None)
+        assert [(n.name, n.parent.id) for n in web_tree.nodes] == [("Dan", web.id)]
+        assert [n.name for n in store.tree("ws_a", SourceRef(SourceKind.CHANNEL, "ws_a-fair"), None).nodes] == [
+            "Ana",
+            "Bo",
+        ]
+        plan = _plan(store, _TREE, {"ws": "ws_b", "kind": "channel", "id": web.id, "depth": 7, "limit": 10})
+        assert "COVERING INDEX client_node" in plan
     finally:
         store.close()
 
 
 def test_a_version_9_sqlite_file_walks_chains_and_periods_from_its_indexes_alone(tmp_path: Path) -> None:
     """Version 10 widens referral_by_client and deal_by_date so that a chain, and a period's uplines
-    and deals, never look a row up in the table; a file of version 9 gains them, and its chains and
-    statements stay the same."""
+    and deals, never look a row up in the table; version 12 walks a period's uplines over numbers. A
+    file of version 9 gains both, and its chains and statements are what its rows say."""
     from graph.sqlite.traversals import _CHAIN, _PERIOD
     from referrals.attribution import Model, statement
 
-    store = _sqlite_store_of_version(tmp_path / "v9.db", 9)
+    conn = _sqlite_file_of_version(tmp_path / "v9.db", 9)
+    _old_fair_ana_bo(conn, "ws_old")
+    conn.commit()
+    conn.close()
+    store = SqliteStore(tmp_path / "v9.db")
     try:
         assert store.schema_version() == 9
-        ws, _, _, bo = _fair_ana_bo(store)
-        chain_before = store.chain(ws, bo.id)
-        facts_before, _ = store.month_facts(ws, "2024-06")
-        assert store.init_schema() == SCHEMA_VERSION == 11
-        assert store.chain(ws, bo.id) == chain_before and [s.name for s in chain_before.steps] == ["Ana", "Fair"]
-        facts_after, _ = store.month_facts(ws, "2024-06")
-        assert facts_after == facts_before and len(facts_after.deals) == 1
-        rows = statement(facts_after, Model.LINEAR)
+        assert store.init_schema() == SCHEMA_VERSION == 12
+        bo = "ws_old-bo"
+        assert [s.name for s in store.chain("ws_old", bo).steps] == ["Ana", "Fair"]
+        facts, _ = store.month_facts("ws_old", "2024-06")
+        assert len(facts.deals) == 1
+        rows = statement(facts, Model.LINEAR)
         assert {(r.name, r.amount) for r in rows if r.currency} == {("Ana", 625), ("Fair", 625)}
-        assert "COVERING INDEX referral_by_client" in _plan(store, _CHAIN, {"ws": ws, "id": bo.id, "limit": 10})
-        period_plan = _plan(store, _PERIOD, {"ws": ws, "start": "2024-06-01", "end": "2024-06-30"})
+        assert "COVERING INDEX referral_by_client" in _plan(store, _CHAIN, {"ws": "ws_old", "id": bo, "limit": 10})
+        period_plan = _plan(store, _PERIOD, {"ws": "ws_old", "start": "2024-06-01", "end": "2024-06-30"})
         assert "COVERING INDEX deal_by_date" in period_plan
-        assert period_plan.count("COVERING INDEX referral_by_client") == 2  # the walk up, then each parent
+        assert period_plan.count("COVERING INDEX referral_up") == 2  # the walk up by number, then each parent
+        assert "COVERING INDEX client_node" in period_plan and "COVERING INDEX channel_node" in period_plan
+        assert "COVERING INDEX client_by_acquired" in period_plan
     finally:
         store.close()
