@@ -291,6 +291,30 @@ def test_deal_of_unknown_client_is_refused(store: Store, ws: Workspace) -> None:
     assert e.value.field == "client_id"
 
 
+def test_a_deal_upserted_onto_another_client_moves_its_revenue_in_trees(store: Store, ws: Workspace) -> None:
+    """Trees sum deals by their client as it is now: a deal that an upsert moves from one client to
+    another leaves the first's revenue and joins the second's (the embedded store keeps each deal's
+    client number beside its id, and the move must carry both)."""
+    fair = store.create_channel(ws.id, ChannelInput(name=unique("Fair")))
+    a, b = client(store, ws, "A"), client(store, ws, "B")
+    refer(store, ws, SourceRef(SourceKind.CHANNEL, fair.id), a)
+    refer(store, ws, a, b)
+    store.upsert_deals(ws.id, [DealInput(a.id, Money(700, "EUR"), D, external_id="inv-1")])
+    root = SourceRef(SourceKind.CHANNEL, fair.id)
+    assert [(n.name, dict(n.revenue)) for n in store.tree(ws.id, root, None).nodes] == [
+        ("A", {"EUR": 700}),
+        ("B", {}),
+    ]
+    moved = store.upsert_deals(ws.id, [DealInput(b.id, Money(700, "EUR"), D, external_id="inv-1")])
+    assert moved.updated == 1
+    assert [(n.name, dict(n.revenue)) for n in store.tree(ws.id, root, None).nodes] == [
+        ("A", {}),
+        ("B", {"EUR": 700}),
+    ]
+    cut = store.tree(ws.id, root, 1)  # past the view, the moved deal is counted once, beyond A
+    assert cut.beyond.clients == 1 and dict(cut.beyond.revenue) == {"EUR": 700}
+
+
 def test_upsert_deals(store: Store, ws: Workspace) -> None:
     a = client(store, ws, "A")
     rows = [DealInput(a.id, Money(100 * i, "USD"), D, external_id=f"inv-{i}") for i in range(1, 4)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,18 @@ from hypothesis import strategies as st
 from graph.sqlite import SqliteStore
 from graph.sqlite.db import flag_column, key_column, split_column
 from referrals import forest
-from referrals.model import ClientInput, Workspace
+from referrals.model import (
+    ChannelInput,
+    ClientInput,
+    DealInput,
+    DealQuery,
+    DeletePolicy,
+    Money,
+    ReferralInput,
+    SourceKind,
+    SourceRef,
+    Workspace,
+)
 from referrals.ports import Unit
 from tests.conftest import make_sqlite_store
 
@@ -94,3 +106,49 @@ def test_key_columns_of_ids_dates_and_flags() -> None:
     assert flag_column(None).tolist() == []
     with pytest.raises(ValueError):
         flag_column("10\x1f1")  # a value of two characters: not a condition
+
+
+# Every recommendation and deal whose numbers are not those of its ends (empty when the file agrees).
+_NUMBERS_ASTRAY = (
+    "SELECT 'referral', r.id FROM referrals r WHERE r.client_n IS NOT (SELECT n FROM clients c"
+    " WHERE c.workspace_id = r.workspace_id AND c.id = r.client_id) OR r.source_n IS NOT CASE r.source_kind"
+    " WHEN 'client' THEN (SELECT n FROM clients c WHERE c.workspace_id = r.workspace_id AND c.id = r.source_id)"
+    " ELSE (SELECT n FROM channels h WHERE h.workspace_id = r.workspace_id AND h.id = r.source_id) END"
+    " UNION ALL SELECT 'deal', d.id FROM deals d WHERE d.client_n IS NOT (SELECT n FROM clients c"
+    " WHERE c.workspace_id = d.workspace_id AND c.id = d.client_id)"
+)
+
+
+def test_numbers_follow_every_write_and_stay_one_per_client(sqlite_store: SqliteStore) -> None:
+    """Schema 12's numbers: clients count up and channels down across workspaces, every write keeps
+    each recommendation's and deal's numbers those of its ends, and a number freed by deleting the last
+    client is taken again only once nothing refers to it (its recommendations went with it)."""
+    db = sqlite_store._conn()
+    day = date(2024, 5, 1)
+    made: dict[str, list[str]] = {}
+    for name in ("one", "two"):
+        ws = sqlite_store.create_workspace(name).id
+        fair = sqlite_store.create_channel(ws, ChannelInput(name="Fair"))
+        ana = sqlite_store.create_client(ws, ClientInput(name="Ana"))
+        bo = sqlite_store.create_client(ws, ClientInput(name="Bo"))
+        sqlite_store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CHANNEL, fair.id), ana.id, day))
+        sqlite_store.record_referral(ws, ReferralInput(SourceRef(SourceKind.CLIENT, ana.id), bo.id, day))
+        sqlite_store.reattribute(ws, ReferralInput(SourceRef(SourceKind.CHANNEL, fair.id), bo.id, day))
+        sqlite_store.upsert_deals(ws, [DealInput(ana.id, Money(500, "RUB"), day, external_id="inv")])
+        sqlite_store.upsert_deals(ws, [DealInput(bo.id, Money(500, "RUB"), day, external_id="inv")])
+        made[ws] = [fair.id, ana.id, bo.id]
+    numbers = dict(db.execute("SELECT id, n FROM clients UNION ALL SELECT id, n FROM channels").fetchall())
+    one, two = made
+    assert [numbers[i] for i in made[one]] == [-1, 1, 2] and [numbers[i] for i in made[two]] == [-2, 3, 4]
+    assert db.execute(_NUMBERS_ASTRAY).fetchall() == []
+
+    last = made[two][2]  # Bo of the second workspace holds the highest number
+    sqlite_store.delete_deal(two, sqlite_store.list_deals(two, DealQuery(client_id=last)).items[0].id)
+    sqlite_store.delete_client(two, last, DeletePolicy.REFUSE)
+    cy = sqlite_store.create_client(two, ClientInput(name="Cy"))
+    assert db.execute("SELECT n FROM clients WHERE id = ?", (cy.id,)).fetchone()[0] == 4
+    assert db.execute("SELECT count(*) FROM referrals WHERE source_n = 4 OR client_n = 4").fetchone()[0] == 0
+    tree = sqlite_store.tree(two, SourceRef(SourceKind.CHANNEL, made[two][0]), None)
+    assert [n.name for n in tree.nodes] == ["Ana"]
+    assert tuple(db.execute("SELECT count(*), count(DISTINCT n) FROM clients").fetchone()) == (4, 4)
+    assert db.execute(_NUMBERS_ASTRAY).fetchall() == []
