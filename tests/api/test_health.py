@@ -55,6 +55,24 @@ def test_default_app_uses_an_embedded_file(tmp_path: Path) -> None:
     assert (tmp_path / "app.db").exists()
 
 
+def test_the_app_brings_a_store_of_an_earlier_version_up_to_its_own(tmp_path: Path) -> None:
+    """A file left by an earlier version is migrated when the app starts (not only by `db init`): the
+    code's statements need the current schema, and a worker must not answer with half of it."""
+    from api.store import EXTENSION
+    from graph.schema import SCHEMA_VERSION
+    from referrals.model import SourceKind, SourceRef
+    from tests.graph.test_schema_upgrades import _old_fair_ana_bo, _sqlite_file_of_version
+
+    conn = _sqlite_file_of_version(tmp_path / "old.db", 11)
+    _old_fair_ana_bo(conn, "ws_old")
+    conn.commit()
+    conn.close()
+    app = create_app({"SETTINGS": Settings(database_url=f"sqlite:///{tmp_path}/old.db"), "TESTING": True})
+    assert app.test_client().get("/api/v1/health").json["schema_version"] == SCHEMA_VERSION == 12
+    tree = app.extensions[EXTENSION].tree("ws_old", SourceRef(SourceKind.CHANNEL, "ws_old-fair"), None)
+    assert [n.name for n in tree.nodes] == ["Ana", "Bo"]
+
+
 def test_interactive_docs_work_offline(store: Store) -> None:
     client = client_for(store)
     page = client.get("/api/v1/docs")
