@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from graph import Store, open_store
+from graph import SCHEMA_VERSION, Store, open_store
 from referrals import __version__, i18n
 from referrals.access import Role, hash_secret, new_secret
 from referrals.config import Settings
@@ -36,6 +36,7 @@ class AppContext:
     def __init__(self, database_url: str | None) -> None:
         self._url = database_url
         self._store: Store | None = None
+        self.upgrade = True  # bring a store of an earlier schema up to this code's when it is opened
 
     @property
     def settings(self) -> Settings:
@@ -49,12 +50,26 @@ class AppContext:
         if self._store is None:
             s = self.settings
             self._store = open_store(s.database_url)
+            if self.upgrade:
+                _bring_up_to_date(self._store)
         return self._store
 
     def close(self) -> None:
         """Close the store if it was opened."""
         if self._store is not None:
             self._store.close()
+
+
+def _bring_up_to_date(store: Store) -> None:
+    """Migrate a store that an earlier version left (its statements would fail on the old schema),
+    saying so on stderr; a store not set up yet, or not reachable, is left to the command."""
+    try:
+        version = store.schema_version()
+    except Unavailable:
+        return
+    if version is not None and version < SCHEMA_VERSION:
+        store.init_schema()
+        click.echo(_("upgraded the store from schema %(old)s to %(new)s", old=version, new=SCHEMA_VERSION), err=True)
 
 
 # Click's own messages (usage lines, option errors, prompts) go through the standard library's gettext:
@@ -255,11 +270,20 @@ def db_init(app: AppContext) -> None:
 @click.pass_obj
 def db_status(app: AppContext) -> None:
     """Say which store is configured, whether it answers, and its schema version."""
+    app.upgrade = False  # status tells what is there; any other command upgrades it
     app.store.ping()
     version = app.store.schema_version()
     click.echo(_("store: %(store)s", store=app.store.kind))
     if version is None:
         click.echo(_("schema version: not initialised (run: referrals db init)"))
+    elif version < SCHEMA_VERSION:
+        click.echo(
+            _(
+                "schema version: %(version)s (this version of referrals upgrades it to %(new)s: run referrals db init)",
+                version=version,
+                new=SCHEMA_VERSION,
+            )
+        )
     else:
         click.echo(_("schema version: %(version)s", version=version))
 

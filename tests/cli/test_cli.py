@@ -148,3 +148,28 @@ def test_serve_prints_a_working_token(tmp_path: Path) -> None:
             except OSError:
                 time.sleep(0.1)
         assert body["role"] == "owner" and body["name"] == "My network"
+
+
+def test_a_store_of_an_earlier_schema_is_told_by_status_and_upgraded_by_any_other_command(tmp_path: Path) -> None:
+    from tests.graph.test_schema_upgrades import _old_fair_ana_bo, _sqlite_file_of_version
+
+    conn = _sqlite_file_of_version(tmp_path / "old.db", 11)
+    _old_fair_ana_bo(conn, "ws_old")
+    conn.commit()
+    conn.close()
+    url = f"sqlite:///{tmp_path}/old.db"
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, ["--database-url", url, *args], catch_exceptions=False)
+
+    status = run("db", "status")
+    assert (
+        status.exit_code == 0 and "schema version: 11 (" in status.stdout and "run referrals db init" in status.stdout
+    )
+    assert "schema version: 11 (" in run("db", "status").stdout  # status reads, never writes
+    tree = run("tree", "Fair", "--workspace", "ws_old")
+    assert tree.exit_code == 0, tree.output
+    assert "Ana" in tree.stdout and "Bo" in tree.stdout
+    assert f"upgraded the store from schema 11 to {SCHEMA_VERSION}" in tree.stderr
+    assert f"schema version: {SCHEMA_VERSION}\n" in run("db", "status").stdout
+    assert "upgraded" not in run("tree", "Fair", "--workspace", "ws_old").stderr  # once
