@@ -12,7 +12,7 @@ from api import errors, guards, health, web
 from api.resources import attribution, channels, clients, deals, imports, integrity, network, referrals, workspace
 from api.spec import ReferralsApi, init_security, require_a_field_in_patches
 from api.store import EXTENSION, SETTINGS
-from graph import SCHEMA_VERSION, Store, open_store
+from graph import SCHEMA_VERSION, Store, open_store, upgrade
 from referrals import __version__
 from referrals.config import Settings
 from referrals.errors import Unavailable
@@ -46,13 +46,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         atexit.register(store.close)
     if app.config.get("AUTO_INIT_SCHEMA", True):
         try:
-            # A new store is set up, and one of an earlier version brought up to this code's (the
-            # migrations run once, in one transaction: workers starting together wait for the first).
-            version = store.schema_version()
-            if version is None or version < SCHEMA_VERSION:
-                if version is not None:
-                    app.logger.warning("upgrading the store from schema %s to %s", version, SCHEMA_VERSION)
+            if store.schema_version() is None:
                 store.init_schema()
+            elif (old := upgrade(store)) is not None:  # the code's statements need its own schema
+                app.logger.warning("upgraded the store from schema %s to %s", old, SCHEMA_VERSION)
         except Unavailable:
             app.logger.warning("the database is not reachable yet; health answers 503 until it is")
     app.extensions[EXTENSION] = store

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from graph import SCHEMA_VERSION, Store, open_store
+from graph import SCHEMA_VERSION, Store, open_store, upgrade
 from referrals import __version__, i18n
 from referrals.access import Role, hash_secret, new_secret
 from referrals.config import Settings
@@ -61,15 +61,14 @@ class AppContext:
 
 
 def _bring_up_to_date(store: Store) -> None:
-    """Migrate a store that an earlier version left (its statements would fail on the old schema),
-    saying so on stderr; a store not set up yet, or not reachable, is left to the command."""
+    """Migrate a store that an earlier version left, saying so on stderr; a store not set up yet, or not
+    reachable, is left to the command."""
     try:
-        version = store.schema_version()
+        old = upgrade(store)
     except Unavailable:
         return
-    if version is not None and version < SCHEMA_VERSION:
-        store.init_schema()
-        click.echo(_("upgraded the store from schema %(old)s to %(new)s", old=version, new=SCHEMA_VERSION), err=True)
+    if old is not None:
+        click.echo(_("upgraded the store from schema %(old)s to %(new)s", old=old, new=SCHEMA_VERSION), err=True)
 
 
 # Click's own messages (usage lines, option errors, prompts) go through the standard library's gettext:

@@ -56,4 +56,15 @@ def open_store(url: str) -> Store:
     return opener(url)
 
 
-__all__ = ["SCHEMA_VERSION", "BulkResult", "Store", "open_store", "sqlite_path"]
+def upgrade(store: Store) -> int | None:
+    """Migrate a store that an earlier version set up to this code's schema (the code's statements need
+    it) and return the version it had; None when it is current, or not set up yet (`init_schema` does
+    that). The migrations run once, in one transaction: processes starting together wait for the first."""
+    version = store.schema_version()
+    if version is None or version >= SCHEMA_VERSION:
+        return None
+    store.init_schema()
+    return version
+
+
+__all__ = ["SCHEMA_VERSION", "BulkResult", "Store", "open_store", "sqlite_path", "upgrade"]
