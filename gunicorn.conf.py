@@ -19,6 +19,13 @@ loglevel = os.environ.get("REFERRALS_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 
 
+def on_starting(server: object) -> None:
+    """Set up or upgrade the store once, in the master, before any worker starts."""
+    from api import serving
+
+    serving.prepare_store(server.log)  # type: ignore[attr-defined]
+
+
 def post_worker_init(worker: object) -> None:
     """Errors gunicorn answers itself (a URL over its cap, a malformed request) are problem+json too."""
     from api import serving

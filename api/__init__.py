@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import atexit
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask
 
@@ -16,6 +16,28 @@ from graph import SCHEMA_VERSION, Store, open_store, upgrade
 from referrals import __version__
 from referrals.config import Settings
 from referrals.errors import Unavailable
+
+
+class WarningLog(Protocol):
+    """Where `set_up_store` says what it did: a logging.Logger, or gunicorn's logger in its master."""
+
+    def warning(self, msg: str, *args: Any) -> None: ...
+
+    def error(self, msg: str, *args: Any) -> None: ...
+
+
+def set_up_store(store: Store, log: WarningLog) -> None:
+    """Set up a new store or upgrade one an earlier version left (the code's statements need its own
+    schema), saying so in `log`; a store not reachable yet is told, not raised (health answers 503 until
+    it is). gunicorn's master runs this once before it starts any worker (gunicorn.conf.py), so a long
+    upgrade is never a booting worker's; every app runs it again, and finds nothing left to do."""
+    try:
+        if store.schema_version() is None:
+            store.init_schema()
+        elif (old := upgrade(store)) is not None:
+            log.warning("upgraded the store from schema %s to %s", old, SCHEMA_VERSION)
+    except Unavailable:
+        log.warning("the database is not reachable yet; health answers 503 until it is")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -45,13 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         store = open_store(settings.database_url)
         atexit.register(store.close)
     if app.config.get("AUTO_INIT_SCHEMA", True):
-        try:
-            if store.schema_version() is None:
-                store.init_schema()
-            elif (old := upgrade(store)) is not None:  # the code's statements need its own schema
-                app.logger.warning("upgraded the store from schema %s to %s", old, SCHEMA_VERSION)
-        except Unavailable:
-            app.logger.warning("the database is not reachable yet; health answers 503 until it is")
+        set_up_store(store, app.logger)
     app.extensions[EXTENSION] = store
     app.extensions[SETTINGS] = settings
     guards.init_app(app, settings)

@@ -9,7 +9,10 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +21,8 @@ import pytest
 
 from graph.sqlite import SqliteStore
 from referrals.access import Role, hash_secret, new_secret
-from tests.serving import gunicorn
+from referrals.model import ClientQuery
+from tests.serving import ROOT, gunicorn
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +119,46 @@ def test_the_whole_network_file_arrives_in_chunks_as_it_is_written(server: tuple
     assert headers["content-disposition"].endswith('.graphml"')
     names = {a["name"] for _, a in nx.read_graphml(io.BytesIO(body)).nodes(data=True)}
     assert {"Ana", "Bruno"} <= names
+
+
+def test_the_master_upgrades_an_older_store_once_before_any_worker_starts(tmp_path: Path) -> None:
+    from graph.schema import SCHEMA_VERSION
+    from tests.graph.test_schema_upgrades import _old_fair_ana_bo, _sqlite_file_of_version
+
+    conn = _sqlite_file_of_version(tmp_path / "old.db", 11)
+    _old_fair_ana_bo(conn, "ws_old")
+    conn.commit()
+    conn.close()
+    log = tmp_path / "gunicorn.log"
+    with gunicorn(f"sqlite:///{tmp_path / 'old.db'}", log, workers=3) as port:
+        status, _, body = _call(port, "GET", "/api/v1/health")
+    assert status == 200 and json.loads(body)["schema_version"] == SCHEMA_VERSION
+    lines = log.read_text().splitlines()
+    said = [i for i, line in enumerate(lines) if f"upgraded the store from schema 11 to {SCHEMA_VERSION}" in line]
+    booted = [i for i, line in enumerate(lines) if "Booting worker" in line]
+    assert len(said) == 1 and len(booted) == 3, lines
+    # said by the master (gunicorn's own log line, its pid) before it started a worker
+    assert said[0] < booted[0], lines
+    master = next(line for line in lines if "Starting gunicorn" in line).split("] [")[1]
+    assert lines[said[0]].split("] [")[1] == master, lines
+    store = SqliteStore(tmp_path / "old.db")
+    try:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert {c.name for c in store.list_clients("ws_old", ClientQuery(limit=10)).items} == {"Ana", "Bo"}
+    finally:
+        store.close()
+
+
+def test_a_bad_database_url_stops_gunicorn_with_one_line_saying_why(tmp_path: Path) -> None:
+    env = {**os.environ, "REFERRALS_DATABASE_URL": "postgres://db/referrals", "REFERRALS_BIND": "127.0.0.1:0"}
+    done = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "cannot start: REFERRALS_DATABASE_URL: unknown scheme 'postgres'" in done.stderr
+    assert "Traceback" not in done.stderr and "Booting worker" not in done.stderr
