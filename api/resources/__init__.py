@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import flask
 import marshmallow as ma
 from flask_smorest import Blueprint
-from webargs.flaskparser import FlaskParser, abort
+from marshmallow import missing
+from webargs.flaskparser import FlaskParser, abort, is_json_request
 
 from api import auth, idempotency
 from referrals.access import Role
+from referrals.i18n import gettext as _
 
 PREFIX = "/api/v1"
+
+
+class _Repeated(ValueError):
+    """A key given twice in one JSON object."""
+
+
+def _one_of_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different ({"name": "x", "name": "y"} is refused: which name was
+    meant is a guess, and readers of the same body disagree on it)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise _Repeated(key)
+            seen.add(key)
+    return obj
 
 
 class StrictParser(FlaskParser):
@@ -21,11 +41,16 @@ class StrictParser(FlaskParser):
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": ma.RAISE}
 
     def _raw_load_json(self, req: flask.Request) -> Any:
-        """The JSON body; one nested deeper than the parser's stack allows is a 400, not a crash."""
+        """The JSON body (UTF-8); one nested deeper than the parser's stack allows, or with a key given
+        twice in an object, is a 400 saying so."""
+        if not is_json_request(req):
+            return missing
         try:
-            return super()._raw_load_json(req)
+            return json.loads(req.get_data(cache=True).decode("utf-8"), object_pairs_hook=_one_of_each)
         except RecursionError:
-            abort(400, messages={"json": ["the JSON body is nested too deeply"]})
+            abort(400, messages={"json": [_("the JSON body is nested too deeply")]})
+        except _Repeated as e:
+            abort(400, messages={"json": [_("the key %(key)s is given twice in one object", key=json.dumps(str(e)))]})
 
 
 class ApiBlueprint(Blueprint):

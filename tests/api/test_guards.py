@@ -11,6 +11,29 @@ def test_deeply_nested_json_is_a_400_not_a_crash(api: Api) -> None:
     assert resp.status_code == 400, resp.get_data(as_text=True)
     assert resp.mimetype == "application/problem+json"
     assert "nested too deeply" in resp.json["detail"]
+    ru = api.post(
+        "/clients", data="[" * 5000 + "]" * 5000, headers={"Content-Type": "application/json", "Accept-Language": "ru"}
+    )
+    assert "слишком глубокая вложенность JSON" in ru.json["detail"]
+
+
+def test_a_key_given_twice_in_a_json_object_is_a_400_naming_it_and_writes_nothing(api: Api) -> None:
+    """{"name": "x", "name": "y"}: which one was meant is a guess, and readers of one body disagree on it
+    (many keep the last, some the first); the body is refused, whatever its depth, in the caller's language."""
+    json_type = {"Content-Type": "application/json"}
+    before = api.ok(api.get("/clients"))["items"]
+    for body in ('{"name": "Ana", "name": "Bo"}', '{"name": "Ana", "tags": ["a"], "notes": {"x": 1, "x": 2}}'):
+        resp = api.post("/clients", data=body, headers=json_type)
+        assert resp.status_code == 400 and resp.mimetype == "application/problem+json", resp.get_data(as_text=True)
+        assert resp.json["errors"][0]["field"] == "body"
+    assert (
+        'the key "name" is given twice'
+        in api.post("/clients", data='{"name": 1, "name": 2}', headers=json_type).json["detail"]
+    )
+    ru = api.post("/clients", data='{"name": "Ana", "name": "Bo"}', headers={**json_type, "Accept-Language": "ru"})
+    assert ru.status_code == 400 and 'ключ "name" указан в одном объекте дважды' in ru.json["detail"]
+    assert api.ok(api.get("/clients"))["items"] == before
+    assert api.post("/clients", data='{"name": "Ana", "notes": "x"}', headers=json_type).status_code == 201
 
 
 def test_405_names_the_allowed_methods(api: Api) -> None:
