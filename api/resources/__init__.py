@@ -36,9 +36,20 @@ def _one_of_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 class StrictParser(FlaskParser):
-    """Unknown query parameters are refused, so a typo (?stauts=lead) is not silently ignored."""
+    """Unknown query parameters are refused, so a typo (?stauts=lead) is not silently ignored; so is a
+    parameter of one value given twice (?depth=2&depth=7: which one was meant is a guess)."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": ma.RAISE}
+
+    def load_querystring(self, req: flask.Request, schema: ma.Schema) -> Any:
+        """The query's parameters; any that takes one value and came more than once is a 422 naming it."""
+        params = super().load_querystring(req, schema)
+        # known parameters of one value (an unknown one is refused as unknown)
+        single = {f.data_key or name for name, f in schema.fields.items()} - params.multiple_keys
+        twice = sorted(k for k in req.args if k in single and len(req.args.getlist(k)) > 1)
+        if twice:
+            abort(422, messages={"query": {k: [_("given more than once; give it once")] for k in twice}})
+        return params
 
     def _raw_load_json(self, req: flask.Request) -> Any:
         """The JSON body (UTF-8); one nested deeper than the parser's stack allows, or with a key given

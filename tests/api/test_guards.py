@@ -36,6 +36,20 @@ def test_a_key_given_twice_in_a_json_object_is_a_400_naming_it_and_writes_nothin
     assert api.post("/clients", data='{"name": "Ana", "notes": "x"}', headers=json_type).status_code == 201
 
 
+def test_a_query_parameter_of_one_value_given_twice_is_a_422_naming_it(api: Api) -> None:
+    cid = api.client_id("Ana")
+    for path, name in ((f"/clients/{cid}/tree?depth=1&depth=7", "depth"), ("/clients?limit=1&limit=500", "limit")):
+        resp = api.get(path)
+        assert resp.status_code == 422, resp.get_data(as_text=True)
+        assert resp.json["errors"] == [{"field": name, "reason": "given more than once; give it once", "in": "query"}]
+    ru = api.get("/attribution?month=2024-01&month=2024-02", headers={"Accept-Language": "ru"})
+    assert ru.status_code == 422 and "month: указан больше одного раза" in ru.json["detail"]
+    unknown = api.get("/clients?stauts=lead&stauts=active")  # an unknown one is told as unknown
+    assert unknown.status_code == 422 and unknown.json["errors"][0]["field"] == "stauts"
+    assert "more than once" not in unknown.json["detail"]
+    assert api.get(f"/clients/{cid}/tree?depth=7").status_code == 200
+
+
 def test_405_names_the_allowed_methods(api: Api) -> None:
     resp = api.call("PUT", "/clients")
     assert resp.status_code == 405
