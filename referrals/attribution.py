@@ -15,6 +15,7 @@ Rules (see README, "Attribution"):
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import enum
 import functools
@@ -632,8 +633,7 @@ def month_range(text: str) -> tuple[date, date]:
         start = date(year, month, 1)
     except ValueError:
         raise Invalid.one("month", _("%(text)r is not a month like 2024-05", text=text)) from None
-    end = date(year + (month == 12), month % 12 + 1, 1)
-    return start, date.fromordinal(end.toordinal() - 1)
+    return start, date(year, month, calendar.monthrange(year, month)[1])  # 9999-12 has an end too
 
 
 def row_values(row: StatementRow) -> dict[str, Any]:

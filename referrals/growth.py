@@ -22,6 +22,7 @@ comes from. Definitions (README "How word of mouth grows"), over the primary sou
 
 from __future__ import annotations
 
+import calendar
 import statistics
 from collections import Counter
 from collections.abc import Hashable, Sequence
@@ -70,15 +71,15 @@ def month_of(day: date) -> str:
 
 
 def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the month's last day when it has fewer days)."""
+    """The same day `months` later (the month's last day when it has fewer days); a day past the
+    calendar's ends is its first or last day (before or after every date there is)."""
     y, m = divmod(day.month - 1 + months, 12)
     year, month = day.year + y, m + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(d, day.day))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    if year < date.min.year:
+        return date.min
+    if year > date.max.year:
+        return date.max
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def months_between(first: str, last: str) -> list[str]:
@@ -306,11 +307,18 @@ def month_start(month: str) -> date:
 
 
 def last_months(today: date, count: int) -> tuple[str, str]:
-    """The first and last of the `count` months up to today's."""
+    """The first and last of the `count` months up to today's; Invalid naming `months` when they would
+    start before year 1."""
     y, m = today.year, today.month - (count - 1)
     while m < 1:
         m += 12
         y -= 1
+    if y < 1:
+        from referrals.errors import Invalid
+
+        raise Invalid.one(
+            "months", _("%(n)s months up to %(month)s would start before year 1", n=count, month=month_of(today))
+        )
     return f"{y:04d}-{m:02d}", month_of(today)
 
 

@@ -45,7 +45,7 @@ def close(store: Storage, ws: str, month: str) -> ClosedMonth:
                 "%(month)s is not over yet: a month can be closed once it has ended in every time zone"
                 " (from %(day)s 12:00 UTC)",
                 month=month,
-                day=date.fromordinal(end.toordinal() + 1).isoformat(),
+                day=date.fromordinal(end.toordinal() + 1).isoformat() if end < date.max else "10000-01-01",
             ),
         )
 

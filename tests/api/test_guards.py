@@ -50,6 +50,19 @@ def test_a_query_parameter_of_one_value_given_twice_is_a_422_naming_it(api: Api)
     assert api.get(f"/clients/{cid}/tree?depth=7").status_code == 200
 
 
+def test_months_and_days_at_the_calendars_ends_answer_and_never_crash(api: Api) -> None:
+    """The last month there is, a span of months reaching before year 1, an as-of day in year 1: each a
+    plain answer or a 422 naming the field, never a 500."""
+    cid = api.client_id("Ana")
+    assert api.ok(api.get("/attribution?month=9999-12"))["to"] == "9999-12-31"
+    assert api.ok(api.get("/network/growth?to=9999-12&months=2"))["cohorts"][-1]["month"] == "9999-12"
+    early = api.get("/network/growth?to=0001-03&months=24")
+    assert early.status_code == 422 and early.json["errors"][0]["field"] == "months", early.get_data(as_text=True)
+    assert api.ok(api.get("/network/growth?to=0001-03&months=3"))["cohorts"][0]["month"] == "0001-01"
+    assert api.ok(api.get("/network/influence?as_of=0001-02-01&months=24"))["day"] == "0001-02-01"
+    assert api.get(f"/clients/{cid}/tree?as_of=9999-12-31").status_code == 200
+
+
 def test_405_names_the_allowed_methods(api: Api) -> None:
     resp = api.call("PUT", "/clients")
     assert resp.status_code == 405

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from referrals.growth import _origins, add_months, months_between
+from referrals.attribution import month_range
+from referrals.errors import Invalid
+from referrals.growth import _origins, add_months, last_months, months_between
 from referrals.model import ChannelInput, ClientInput, DealInput, ReferralInput, SourceKind, SourceRef
 from referrals.money import Money
 from referrals.store import Store
@@ -96,6 +98,21 @@ def test_month_arithmetic() -> None:
     assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
     assert add_months(date(2025, 11, 15), 3) == date(2026, 2, 15)
     assert months_between("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+
+
+def test_month_arithmetic_at_the_calendars_ends() -> None:
+    """A day past year 9999 is after every date, one before year 1 before every date: thresholds computed
+    from a day the user gave (an as-of day, a month) never crash a view."""
+    assert add_months(date(9999, 11, 30), 1) == date(9999, 12, 30)
+    assert add_months(date(9999, 12, 1), 4) == date.max
+    assert add_months(date(1, 2, 1), -24) == date.min
+    assert add_months(date(1, 3, 31), -1) == date(1, 2, 28)
+    assert last_months(date(2, 3, 1), 14) == ("0001-02", "0002-03")
+    with pytest.raises(Invalid) as e:
+        last_months(date(1, 3, 1), 24)
+    assert e.value.field == "months" and "24 months up to 0001-03 would start before year 1" in e.value.reason
+    assert month_range("9999-12") == (date(9999, 12, 1), date(9999, 12, 31))
+    assert month_range("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
 
 
 def test_a_bad_month_names_the_field(store: Store) -> None:
