@@ -414,6 +414,24 @@ def read_sheets(name: str, data: bytes, opts: ReadOptions, max_rows: int | None 
     return out
 
 
+class _JsonObject(dict):  # type: ignore[type-arg]
+    """A JSON object as read, with the keys it gave more than once (`twice`; the last value is kept)."""
+
+    __slots__ = ("twice",)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
+    obj = _JsonObject(pairs)
+    obj.twice = []
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen and key not in obj.twice:
+                obj.twice.append(key)
+            seen.add(key)
+    return obj
+
+
 def read_json(name: str, data: bytes, max_rows: int | None = None, opts: ReadOptions | None = None) -> Parsed:
     """Rows of a JSON file: {"channels": [...], "clients": [...], "referrals": [...], "deals": [...]}, or
     one list of objects read like a CSV of that shape. Row numbers count objects from 1 within a list."""
@@ -423,7 +441,7 @@ def read_json(name: str, data: bytes, max_rows: int | None = None, opts: ReadOpt
     if text is None:
         return out
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=_json_object)
     except ValueError as e:
         out.problems.append(Problem(name, 0, "(file)", "", _("not JSON (%(error)s)", error=e)))
         return out
@@ -441,6 +459,8 @@ def read_json(name: str, data: bytes, max_rows: int | None = None, opts: ReadOpt
             out.rows.append(Row("clients", name, number, values, kept))
         return out
     if isinstance(doc, dict):
+        for key in doc.twice:  # a second list of one kind would silently replace the first
+            out.problems.append(Problem(name, 0, key, "", _("given twice in one object; give it once")))
         for key in doc:
             if key not in KINDS:
                 out.problems.append(
@@ -482,6 +502,8 @@ def _json_rows(
         for key in item:
             if table.fields[keys.index(str(key))] is None:
                 out.problems.append(Problem(name, number, str(key), "", _("unknown field")))
+        for key in getattr(item, "twice", ()):  # which of its values was meant is a guess
+            out.problems.append(Problem(name, number, key, "", _("given twice in one object; give it once")))
         table.out = out
         table.row(number, cells, max_rows)
 

@@ -114,6 +114,23 @@ def test_json_sections() -> None:
     assert changes.new_deals[0].amount.minor == 1000
 
 
+def test_a_key_given_twice_in_a_json_object_is_a_problem_where_it_stands() -> None:
+    """{"name": "Ana", "name": "Bo"} in a row, or a second "clients" list beside the first: which one was
+    meant is a guess (a reader keeping the last would drop every row of the first list)."""
+    rows = b'[{"name": "Ana"}, {"name": "Ana", "email": "a@x.org", "name": "Bo"}]'
+    parsed, _ = run(("clients.json", rows))
+    assert [(p.row, p.column, p.reason) for p in parsed.problems] == [
+        (2, "name", "given twice in one object; give it once")
+    ]
+    sections = b'{"clients": [{"name": "Ana"}], "clients": [{"name": "Bo"}], "deals": []}'
+    parsed, _ = run(("all.json", sections))
+    assert [(p.row, p.column, p.reason) for p in parsed.problems] == [
+        (0, "clients", "given twice in one object; give it once")
+    ]
+    parsed, changes = run(("ok.json", b'{"clients": [{"name": "Ana", "notes": {"x": 1, "y": 2}}]}'))
+    assert lines(parsed, changes) == [] and changes.new_clients[0].name == "Ana"
+
+
 def test_rerunning_an_import_plans_nothing() -> None:
     files = (
         ("clients.csv", b"name,external id,referred by,referred on\nAna,a1,,\nBruno,b1,a1,2024-01-01\n"),
