@@ -382,7 +382,36 @@ def read_sheets(name: str, data: bytes, opts: ReadOptions, max_rows: int | None 
     table of its own ("file[sheet]" in the report); numbers and dates as the cells hold them."""
     from python_calamine import CalamineWorkbook
 
+    from referrals.importing.sheet_check import CEILING_BYTES, TIMEOUT_SECONDS, too_large
+
     out = Parsed()
+    beyond = too_large(data, opts.sheets)  # opened first where a hostile file can only end a child process
+    if beyond == "memory":
+        out.problems.append(
+            Problem(
+                name,
+                0,
+                "(file)",
+                "",
+                _(
+                    "its sheets would take more than %(gib)s GiB to open (a cell far past the data makes a sheet"
+                    " that large): delete the far cells, or save the data as CSV",
+                    gib=CEILING_BYTES // 1024**3,
+                ),
+            )
+        )
+        return out
+    if beyond == "time":
+        out.problems.append(
+            Problem(
+                name,
+                0,
+                "(file)",
+                "",
+                _("it takes more than %(s)s s to open: save the data as CSV", s=TIMEOUT_SECONDS),
+            )
+        )
+        return out
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as e:  # the reader's own error types vary by format: report, never crash

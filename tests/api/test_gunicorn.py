@@ -88,6 +88,26 @@ def test_a_body_over_the_limit_is_refused_with_413(server: tuple[int, str, Path]
     assert "65536" in json.loads(answer)["detail"]
 
 
+def test_a_workbook_reaching_the_last_cell_is_a_422_and_the_worker_lives_on(
+    server: tuple[int, str, Path], tmp_path: Path
+) -> None:
+    """A 5 KB workbook whose sheet reaches XFD1048576 would make the reader ask for hundreds of GB and abort
+    the worker; it is refused by name, nothing is written, and the same worker answers the next request."""
+    import base64
+
+    from tests.referrals.test_importing import _far_cell_workbook
+
+    port, token, _ = server
+    data = _far_cell_workbook(tmp_path / "far.xlsx")
+    body = json.dumps({"files": [{"name": "far.xlsx", "content_base64": base64.b64encode(data).decode()}]}).encode()
+    status, _, answer = _call(port, "POST", "/api/v1/imports", token, body)
+    assert status == 422, answer
+    (error,) = json.loads(answer)["errors"]
+    assert error["field"].startswith("far.xlsx") and "would take more than 4 GiB to open" in error["reason"]
+    for _ in range(4):  # both workers, twice
+        assert _call(port, "GET", "/api/v1/clients?q=Ana", token)[0] == 200
+
+
 def test_api_answers_are_not_cached_nor_sniffed(server: tuple[int, str, Path]) -> None:
     port, token, _ = server
     status, headers, _ = _call(port, "GET", "/api/v1/clients", token)

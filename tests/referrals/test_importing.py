@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
+import subprocess
+import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -380,3 +384,40 @@ def test_an_imports_new_records_have_ids_in_the_order_of_their_rows() -> None:
     for ids, prefix in ((clients, "cl_"), (refs, "rf_")):
         assert ids == sorted(ids) and len(set(ids)) == len(ids) and all(i.startswith(prefix) for i in ids)
     assert [c.name for c in changes.new_clients] == [f"C{i}" for i in range(2500)]
+
+
+def _far_cell_workbook(path: Path) -> bytes:
+    """A workbook of a few KB whose sheet reaches cell XFD1048576: a full grid of 17 billion cells."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A1"], sheet["A2"], sheet["XFD1048576"] = "name", "Ana", "x"
+    book.save(path)
+    return path.read_bytes()
+
+
+def test_a_workbook_reaching_the_last_cell_is_refused_by_name_not_a_crash(tmp_path: Path) -> None:
+    """Read in a child Python, so that without the guard the test fails (the reader aborts its process)
+    rather than taking pytest down; with it, the file is one problem, and a big legit sheet still reads."""
+    data = _far_cell_workbook(tmp_path / "far.xlsx")
+    assert len(data) < 10_000
+    script = (
+        "import sys; from referrals.importing.read import read_file;"
+        "p = read_file('far.xlsx', sys.stdin.buffer.read());"
+        "print(len(p.rows), *[x.reason for x in p.problems], sep='|')"
+    )
+    done = subprocess.run([sys.executable, "-c", script], input=data, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    rows, *reasons = done.stdout.decode().strip().split("|")
+    assert rows == "0" and len(reasons) == 1 and "would take more than 4 GiB to open" in reasons[0]
+    assert "save the data as CSV" in reasons[0]
+    buf = io.BytesIO()
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in [("name", "email"), *((f"Client {i}", f"c{i}@example.org") for i in range(3000))]:
+        book.active.append(row)
+    book.save(buf)
+    parsed = read_file("big.xlsx", buf.getvalue())
+    assert len(parsed.rows) == 3000 and parsed.problems == []
