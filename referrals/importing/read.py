@@ -324,10 +324,14 @@ def _read_table(
             following = next(rows)
         except StopIteration:
             break
+        except csv.Error as e:  # a broken line among the first ones (an unclosed quote, say)
+            where = line() if line else offset + len(skipped) + 2
+            out.problems.append(Problem(name, where, "(row)", "", _("unreadable CSV (%(error)s)", error=e)))
+            return
         skipped.append(header)
         header = following
     if _known(header, opts) < 2 and skipped:  # no better header further down: the first line is the header
-        rows = iter([*skipped[1:], header, *rows])
+        rows = itertools.chain([*skipped[1:], header], rows)  # the rest still read line by line
         header = skipped[0]
         skipped = []
     first = offset + len(skipped) + 2

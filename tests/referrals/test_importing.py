@@ -158,6 +158,17 @@ def test_plain_amounts(text: str, minor: int) -> None:
     assert cell_amount(text, "EUR") == minor
 
 
+def test_a_broken_line_under_a_one_column_header_is_a_problem_not_a_crash() -> None:
+    """A header naming one field makes the reader look further down for a better one (a preamble): a line
+    it cannot read there (an unclosed quote over the field limit) is reported by its number."""
+    parsed, _ = run(("names.csv", b'name\nAna\n"' + b"a" * 200_000 + b"\n"))
+    assert [(p.row, p.reason) for p in parsed.problems] == [
+        (3, "unreadable CSV (field larger than field limit (131072))")
+    ]
+    parsed, changes = run(("names.csv", b"name\n" + b"".join(b"Client %d\n" % i for i in range(30))))
+    assert lines(parsed, changes) == [] and len(changes.new_clients) == 30
+
+
 def test_hostile_json_is_reported_not_crashed_on() -> None:
     parsed, _ = run(("deep.json", b"[" * 100_000 + b"]" * 100_000))
     assert parsed.problems[0].reason == "JSON nested too deeply"
