@@ -386,10 +386,11 @@ def read_sheets(name: str, data: bytes, opts: ReadOptions, max_rows: int | None 
     table of its own ("file[sheet]" in the report); numbers and dates as the cells hold them."""
     from python_calamine import CalamineWorkbook
 
-    from referrals.importing.sheet_check import CEILING_BYTES, TIMEOUT_SECONDS, too_large
+    from referrals.importing.sheet_check import CAPPED_CEILING_BYTES, CEILING_BYTES, TIMEOUT_SECONDS, too_large
 
     out = Parsed()
-    beyond = too_large(data, opts.sheets)  # opened first where a hostile file can only end a child process
+    ceiling = CEILING_BYTES if max_rows is None else CAPPED_CEILING_BYTES  # a request's rows are capped
+    beyond = too_large(data, opts.sheets, ceiling)  # opened first where a hostile file can only end a child
     if beyond == "memory":
         out.problems.append(
             Problem(
@@ -400,7 +401,7 @@ def read_sheets(name: str, data: bytes, opts: ReadOptions, max_rows: int | None 
                 _(
                     "its sheets would take more than %(gib)s GiB to open (a cell far past the data makes a sheet"
                     " that large): delete the far cells, or save the data as CSV",
-                    gib=CEILING_BYTES // 1024**3,
+                    gib=ceiling // 1024**3,
                 ),
             )
         )

@@ -7,7 +7,7 @@ child with an address-space ceiling finds such a file at the cost of reading it 
 refused by name, and the service, or the command, carries on. A file the child opens within the ceiling
 takes no more than that here.
 
-Run as `python -m referrals.importing.sheet_check [SHEET...]` with the workbook on standard input: exit 0
+Run as `python -m referrals.importing.sheet_check CEILING [SHEET...]` with the workbook on standard input: exit 0
 when it opens (or fails to open in a way the reader reports as an error, which the caller meets and
 reports itself), 3 when it runs out of memory; an abort or a kill shows as a negative status.
 """
@@ -20,17 +20,21 @@ import sys
 from collections.abc import Sequence
 from typing import Literal
 
-# Address space the child may use: a legit sheet of a million rows by twenty columns opens in well under it.
+# Address space the child may use: a legit sheet of a million rows by twenty columns opens in well under
+# the command line's; a request's rows are capped (20,000 by default), so its files get a quarter of that.
 CEILING_BYTES = 4 * 1024**3
+CAPPED_CEILING_BYTES = 1024**3
 TIMEOUT_SECONDS = 120
 _OUT_OF_MEMORY = 3
 
 
-def too_large(data: bytes, sheets: Sequence[str] = ()) -> Literal["memory", "time"] | None:
-    """None when the workbook opens within the ceiling and the time; else which one it passes."""
+def too_large(
+    data: bytes, sheets: Sequence[str] = (), ceiling: int = CEILING_BYTES
+) -> Literal["memory", "time"] | None:
+    """None when the workbook opens within `ceiling` bytes and the time; else which one it passes."""
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "referrals.importing.sheet_check", *sheets],
+            [sys.executable, "-m", "referrals.importing.sheet_check", str(ceiling), *sheets],
             input=data,
             capture_output=True,
             timeout=TIMEOUT_SECONDS,
@@ -41,12 +45,11 @@ def too_large(data: bytes, sheets: Sequence[str] = ()) -> Literal["memory", "tim
     return None if done.returncode == 0 else "memory"
 
 
-def main(sheets: Sequence[str]) -> int:
+def main(ceiling: int, sheets: Sequence[str]) -> int:
     import resource
 
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    ceiling = CEILING_BYTES if hard == resource.RLIM_INFINITY else min(CEILING_BYTES, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling if hard == resource.RLIM_INFINITY else min(ceiling, hard), hard))
     try:
         from python_calamine import CalamineWorkbook
 
@@ -61,4 +64,4 @@ def main(sheets: Sequence[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(int(sys.argv[1]), sys.argv[2:]))

@@ -103,7 +103,7 @@ def test_a_workbook_reaching_the_last_cell_is_a_422_and_the_worker_lives_on(
     status, _, answer = _call(port, "POST", "/api/v1/imports", token, body)
     assert status == 422, answer
     (error,) = json.loads(answer)["errors"]
-    assert error["field"].startswith("far.xlsx") and "would take more than 4 GiB to open" in error["reason"]
+    assert error["field"].startswith("far.xlsx") and "would take more than 1 GiB to open" in error["reason"]
     for _ in range(4):  # both workers, twice
         assert _call(port, "GET", "/api/v1/clients?q=Ana", token)[0] == 200
 
