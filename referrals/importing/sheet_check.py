@@ -42,7 +42,12 @@ def too_large(
         )
     except subprocess.TimeoutExpired:
         return "time"
-    return None if done.returncode == 0 else "memory"
+    if done.returncode == 0:
+        return None
+    if done.returncode == _OUT_OF_MEMORY or done.returncode < 0:  # a MemoryError, or an abort or kill
+        return "memory"
+    # the check itself could not run (an interpreter or an install at fault): said, never taken for the file's
+    raise RuntimeError(f"the workbook check exited with {done.returncode}: {done.stderr.decode()[-500:]}")
 
 
 def main(ceiling: int, sheets: Sequence[str]) -> int:
